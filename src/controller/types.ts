@@ -1,0 +1,90 @@
+/**
+ * The lifecycle vocabulary every client sees (CLI, API, web UI). systemd is the
+ * single source of truth: these states are derived from a unit's ActiveState
+ * plus its pending job; the reconciler adds installing/updating/removing.
+ */
+
+export const APP_STATES = [
+  'running',
+  'stopped',
+  'starting',
+  'stopping',
+  'restarting',
+  'failed',
+  'not-installed',
+  'installing',
+  'updating',
+  'removing',
+] as const;
+export type AppState = (typeof APP_STATES)[number];
+
+/** States in which a job is in flight: nothing may overwrite them with a settled state from a stale read. */
+export const TRANSITIONAL_STATES: readonly AppState[] = [
+  'starting',
+  'stopping',
+  'restarting',
+  'installing',
+  'updating',
+  'removing',
+];
+
+export function isTransitional(state: AppState): boolean {
+  return TRANSITIONAL_STATES.includes(state);
+}
+
+/** What the user last asked for an app, persisted in the state directory. */
+export type Intent = 'running' | 'stopped';
+
+/** One app's live status. */
+export interface AppStatus {
+  /** The app id (a DNS label; names the unit `<id>.container` → `<id>.service`). */
+  id: string;
+  /** The systemd service, e.g. `lnd.service`. */
+  unit: string;
+  state: AppState;
+  /** ISO-8601 time the app entered `state`. */
+  since: string;
+  /** While transitional: ISO-8601 time by which systemd's own timeout (TimeoutStartUSec/TimeoutStopUSec) ends the job. */
+  deadline?: string;
+  /** For `failed`: systemd's Result (e.g. `exit-code`, `timeout`, `signal`), or the reconciler's reason. */
+  reason?: string;
+  /** Raw systemd view, for detail pages and debugging. */
+  activeState?: string;
+  subState?: string;
+  /** The job in flight, if any: its systemd type (`start`, `stop`, `restart`, …) and object path. */
+  job?: { id: number; type: string; path: string };
+  /** The user's persisted intent, if any. */
+  intent?: Intent;
+}
+
+/** A state change, as delivered on the event stream (API SSE, `status --watch`). */
+export interface StateEvent {
+  /** Monotonic per controller process; SSE uses it as the event id. */
+  seq: number;
+  status: AppStatus;
+  /** Previous state, absent for the first observation. */
+  previous?: AppState;
+}
+
+/** What a lifecycle call returns at once: the job systemd queued and the state it implies. */
+export interface LifecycleResult {
+  id: string;
+  action: 'start' | 'stop' | 'restart';
+  job: string;
+  status: AppStatus;
+}
+
+/**
+ * The controller port that the CLI, the API and the reconciler talk to.
+ * Lifecycle calls return as soon as systemd has queued the job.
+ */
+export interface Controller {
+  list(): AppStatus[];
+  get(id: string): AppStatus | undefined;
+  start(id: string): Promise<LifecycleResult>;
+  stop(id: string): Promise<LifecycleResult>;
+  restart(id: string): Promise<LifecycleResult>;
+  /** Subscribes to state changes; returns the unsubscribe function. */
+  subscribe(listener: (event: StateEvent) => void): () => void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,42 @@
+/**
+ * The one naming function for Quadlet unit files and the systemd services the
+ * generator makes of them. Render, status, start/stop and diff all use it.
+ *
+ * Rules (podman-systemd.unit(5)): `x.container` → `x.service`,
+ * `x.network` → `x-network.service`, `x.volume` → `x-volume.service`,
+ * `x.build` → `x-build.service`, `x.pod` → `x-pod.service`,
+ * `x.image` → `x-image.service`, `x.kube` → `x.service`.
+ */
+
+export const UNIT_KINDS = ['container', 'network', 'volume', 'build', 'pod', 'image', 'kube'] as const;
+export type UnitKind = (typeof UNIT_KINDS)[number];
+
+/** A DNS label: what an app id, and so a unit name, may be. */
+export const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** The unit file name for `name` of `kind`, e.g. `unitFileName('lnd', 'container')` → `lnd.container`. */
+export function unitFileName(name: string, kind: UnitKind): string {
+  return `${name}.${kind}`;
+}
+
+/** Splits `lnd.container` into `{ name: 'lnd', kind: 'container' }`; undefined for a file that is no Quadlet unit. */
+export function parseUnitFileName(fileName: string): { name: string; kind: UnitKind } | undefined {
+  const dot = fileName.lastIndexOf('.');
+  if (dot <= 0) return undefined;
+  const kind = fileName.slice(dot + 1);
+  if (!(UNIT_KINDS as readonly string[]).includes(kind)) return undefined;
+  return { name: fileName.slice(0, dot), kind: kind as UnitKind };
+}
+
+/** The service systemd knows a Quadlet unit file by: `lnd.container` → `lnd.service`, `archy.network` → `archy-network.service`. */
+export function serviceName(fileName: string): string {
+  const parsed = parseUnitFileName(fileName);
+  if (!parsed) throw new Error(`not a Quadlet unit file name: ${JSON.stringify(fileName)}`);
+  const { name, kind } = parsed;
+  return kind === 'container' || kind === 'kube' ? `${name}.service` : `${name}-${kind}.service`;
+}
+
+/** The service of an app's main container: `appService('lnd')` → `lnd.service`. */
+export function appService(appId: string): string {
+  return serviceName(unitFileName(appId, 'container'));
+}
