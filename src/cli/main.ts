@@ -1,0 +1,28 @@
+/**
+ * Entry point of the `archy-quadlet` command line: the one place that maps
+ * errors to exit codes (0 ok, 1 invalid input, 2 usage, 3 failure).
+ */
+import { CommanderError } from 'commander';
+import { EXIT, exitCodeFor, InvalidInputError, formatProblem } from '../errors.js';
+import { buildProgram } from './program.js';
+
+async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end through here with exit code 0.
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (err instanceof InvalidInputError) {
+      for (const p of err.problems) process.stderr.write(`${formatProblem(p)}\n`);
+    } else {
+      process.stderr.write(`archy-quadlet: ${err instanceof Error ? err.message : String(err)}\n`);
+    }
+    return exitCodeFor(err);
+  }
+}
+
+process.exitCode = await main(process.argv);

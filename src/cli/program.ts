@@ -1,0 +1,40 @@
+/**
+ * The `archy-quadlet` command tree. Each command is a plain async function in
+ * `src/cli/commands/<name>.ts` that exports `register(program)`; add one line
+ * to COMMANDS below.
+ */
+import { Command } from 'commander';
+import { createRequire } from 'node:module';
+
+/** Each entry adds one or more commands to the program. */
+const COMMANDS: Array<(program: Command) => void> = [];
+
+const require = createRequire(import.meta.url);
+const { version } = require('../../package.json') as { version: string };
+
+/** Options every command accepts (see README "Global options"). */
+export interface GlobalOptions {
+  /** D-Bus address of the systemd manager; default the system manager (or the user manager with `user`). */
+  bus?: string;
+  /** Talk to the user manager and use the rootless unit directory. */
+  user?: boolean;
+  stateDir: string;
+  manifests: string;
+  json?: boolean;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('archy-quadlet')
+    .description('Compile app manifests into Podman Quadlet units, reconcile them onto this node, and control them live.')
+    .version(version, '-V, --version', 'print the version and exit')
+    .option('--bus <address>', 'D-Bus address of the systemd manager (default: the system manager)')
+    .option('--user', 'use the user manager and ~/.config/containers/systemd (rootless)')
+    .option('--state-dir <dir>', 'state directory (intents, secrets, token)', '/var/lib/archy-quadlet')
+    .option('--manifests <dir>', 'manifests directory (default: ./manifests, or /etc/archy-quadlet/manifests when installed)')
+    .option('--json', 'print machine-readable JSON')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const register of COMMANDS) register(program);
+  return program;
+}
+

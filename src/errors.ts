@@ -1,0 +1,87 @@
+/**
+ * Error classes shared by every layer. One place maps them to exit codes (CLI,
+ * `src/cli/main.ts`) and one to HTTP status codes (API).
+ */
+
+/** Where a problem is: `manifests/lnd.yaml:12:5 /health/interval`. */
+export interface Location {
+  file: string;
+  line?: number;
+  col?: number;
+  /** JSON pointer into the manifest, e.g. `/health/interval`. */
+  pointer?: string;
+}
+
+/** One problem found in user input. */
+export interface Problem extends Location {
+  message: string;
+  /** What to do about it, where a hint helps. */
+  hint?: string;
+}
+
+/** Formats a problem as `FILE:LINE:COL /pointer: message (hint)`. */
+export function formatProblem(p: Problem): string {
+  const where = [p.file, p.line, p.line !== undefined ? p.col : undefined].filter((x) => x !== undefined).join(':');
+  const pointer = p.pointer !== undefined ? ` ${p.pointer === '' ? '/' : p.pointer}` : '';
+  const hint = p.hint ? ` (${p.hint})` : '';
+  return `${where}${pointer}: ${p.message}${hint}`;
+}
+
+/** Invalid user input (manifests, arguments' values, API bodies). CLI exit 1; HTTP 400. Carries every problem found. */
+export class InvalidInputError extends Error {
+  constructor(
+    readonly problems: Problem[],
+    summary?: string,
+  ) {
+    super(summary ?? problems.map(formatProblem).join('\n'));
+    this.name = 'InvalidInputError';
+  }
+}
+
+/** Something named does not exist (an app id, a unit). CLI exit 1; HTTP 404. */
+export class NotFoundError extends Error {
+  constructor(
+    readonly kind: string,
+    readonly id: string,
+    hint?: string,
+  ) {
+    super(`${kind} ${JSON.stringify(id)} not found${hint ? ` (${hint})` : ''}`);
+    this.name = 'NotFoundError';
+  }
+}
+
+/** A file we would write is not ours (no ownership header). CLI exit 1; HTTP 409. */
+export class NotOwnedError extends Error {
+  constructor(readonly path: string) {
+    super(`${path}: not managed by archy-quadlet (no ownership header); refusing to overwrite it. Move it away or add it to a manifest under another name.`);
+    this.name = 'NotOwnedError';
+  }
+}
+
+/** systemd refused a call; carries the D-Bus error name. CLI exit 3; HTTP 409 for refusals, 502 otherwise. */
+export class SystemdError extends Error {
+  constructor(
+    readonly dbusName: string,
+    message: string,
+  ) {
+    super(`${dbusName}: ${message}`);
+    this.name = 'SystemdError';
+  }
+}
+
+/** Misuse of the command line (unknown option, missing argument). CLI exit 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export const EXIT = { ok: 0, invalid: 1, usage: 2, failure: 3 } as const;
+
+/** The exit code for an error thrown by a command. */
+export function exitCodeFor(err: unknown): number {
+  if (err instanceof InvalidInputError || err instanceof NotFoundError || err instanceof NotOwnedError) return EXIT.invalid;
+  if (err instanceof UsageError) return EXIT.usage;
+  return EXIT.failure;
+}
