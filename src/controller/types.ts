@@ -35,10 +35,24 @@ export function isTransitional(state: AppState): boolean {
 /** What the user last asked for an app, persisted in the state directory. */
 export type Intent = 'running' | 'stopped';
 
+/** The reconciler's phase for an app; shown instead of systemd's own transitional state until cleared. */
+export type ReconcilePhase = 'installing' | 'updating' | 'removing';
+
+/** An app the controller tracks: every manifest in the catalog, installed or not. */
+export interface AppRef {
+  id: string;
+  /** Display name. */
+  name: string;
+  /** Its main service, `appService(id)`. */
+  unit: string;
+}
+
 /** One app's live status. */
 export interface AppStatus {
   /** The app id (a DNS label; names the unit `<id>.container` → `<id>.service`). */
   id: string;
+  /** Display name. */
+  name: string;
   /** The systemd service, e.g. `lnd.service`. */
   unit: string;
   state: AppState;
@@ -84,6 +98,10 @@ export interface Controller {
   start(id: string): Promise<LifecycleResult>;
   stop(id: string): Promise<LifecycleResult>;
   restart(id: string): Promise<LifecycleResult>;
+  /** Replaces the set of tracked apps (the catalog changed); apps without a unit are `not-installed`. */
+  setApps(apps: AppRef[]): Promise<void>;
+  /** Sets or clears (undefined) the reconciler's phase for an app. */
+  setPhase(id: string, phase: ReconcilePhase | undefined): void;
   /** Subscribes to state changes; returns the unsubscribe function. */
   subscribe(listener: (event: StateEvent) => void): () => void;
   close(): Promise<void>;
