@@ -1,0 +1,191 @@
+/**
+ * The planner: observed node + desired catalog → the steps of one pass.
+ * Pure and synchronous (no IO, no clock); `execute.ts` runs what it returns.
+ *
+ * Order of a plan: stop what goes away → remove its files → write changed units
+ * and configs → one daemon-reload (only when a unit file changed) → start /
+ * restart → record what apps now run with → forget removed apps.
+ */
+import { parseUnitFileName, serviceName } from '../naming.js';
+import type { RenderedFile } from '../render/types.js';
+import * as S from './steps.js';
+import type { AppRecord, Desired, DesiredApp, Held, Observed, Step } from './types.js';
+import { withoutInstall } from './unit-text.js';
+
+/** ActiveStates in which a service counts as running (a start would be a no-op). */
+const RUNNING = new Set(['active', 'activating', 'reloading', 'refreshing']);
+/** A stop is in flight: leave it to finish; the next pass looks again. */
+const SETTLING = new Set(['deactivating']);
+
+/** The container services of a set of unit files, in order (main container first). */
+function containerServices(names: readonly string[]): string[] {
+  return names.filter((n) => parseUnitFileName(n)?.kind === 'container').map(serviceName);
+}
+
+/**
+ * Apps the pass must leave alone, found from the inputs alone: a unit name that
+ * is taken by a file without our header, or a revision whose update already
+ * failed its health gate (terminal for that revision: retried only when the
+ * input changes).
+ */
+export function findHolds(observed: Observed, desired: Desired): Held[] {
+  const held: Held[] = [];
+  for (const app of desired.apps) {
+    if (app.hold) continue;
+    const foreign = app.units.find((u) => observed.units[u.name] && !observed.units[u.name]!.owned);
+    if (foreign) {
+      held.push({ app: app.id, reason: `units/${foreign.name} exists and is not managed by archy-quadlet; move it away to install ${app.id}` });
+      continue;
+    }
+    const rec = observed.records[app.id];
+    if (rec?.failedHash !== undefined && rec.failedHash === app.hash) {
+      held.push({ app: app.id, reason: `this revision of ${app.id} failed before (${rec.failedReason ?? 'unknown reason'}); waiting for a changed manifest` });
+    }
+  }
+  return held;
+}
+
+/** Desired with the given holds applied (an app already held keeps its first reason). */
+export function withHolds(desired: Desired, holds: readonly Held[]): Desired {
+  const reasons = new Map(holds.map((h) => [h.app, h.reason]));
+  return {
+    shared: desired.shared,
+    apps: desired.apps.map((a) => (a.hold || !reasons.has(a.id) ? a : { ...a, hold: reasons.get(a.id)! })),
+  };
+}
+
+/**
+ * Plans one pass. Steps come in execution order; `describe()` on each gives its text.
+ * Never plans a change to a file without our header, nor any step for a held app.
+ */
+export function planSteps(observed: Observed, desired: Desired): Step[] {
+  const desiredApps = new Map(desired.apps.map((a) => [a.id, a]));
+  const kept = new Set<string>(); // unit names that stay on disk
+  for (const a of desired.apps) {
+    for (const u of a.units) kept.add(u.name);
+    if (a.hold) for (const n of observed.records[a.id]?.units ?? []) kept.add(n);
+  }
+  for (const f of desired.shared) kept.add(f.name);
+
+  const stops: Step[] = [];
+  const removals: Step[] = [];
+  const writes: Step[] = [];
+  const runs: Step[] = [];
+  const records: Step[] = [];
+
+  // Config paths some installed app still wants; a recorded config outside it is removed.
+  const wantedConfigs = new Set(desired.apps.flatMap((a) => a.configs.map((c) => c.path)));
+  planRemovals(observed, desiredApps, kept, wantedConfigs, stops, removals, records);
+  for (const app of desired.apps) {
+    if (app.hold) continue;
+    for (const path of observed.records[app.id]?.configs ?? []) {
+      if (!wantedConfigs.has(path) && observed.configs[path] !== undefined) removals.push(S.removeConfig(app.id, path));
+    }
+  }
+
+  for (const f of desired.shared) {
+    const disk = observed.units[f.name];
+    if (!disk || (disk.owned && disk.content !== f.content)) writes.push(S.writeUnit(f));
+  }
+  for (const app of desired.apps) {
+    if (!app.hold) planApp(observed, app, writes, stops, runs, records);
+  }
+
+  const unitsChanged = [...writes, ...removals].some((s) => s.action === 'write-unit' || s.action === 'remove-unit');
+  return [...stops, ...removals, ...writes, ...(unitsChanged ? [S.reload()] : []), ...runs, ...records];
+}
+
+/** Apps we installed that no manifest wants any more, and stray files of ours: stop, remove, forget. */
+function planRemovals(
+  observed: Observed,
+  desiredApps: Map<string, DesiredApp>,
+  kept: Set<string>,
+  wantedConfigs: Set<string>,
+  stops: Step[],
+  removals: Step[],
+  records: Step[],
+): void {
+  const claimed = new Set<string>();
+  for (const [id, rec] of Object.entries(observed.records).sort(([a], [b]) => a.localeCompare(b))) {
+    if (desiredApps.has(id)) continue;
+    const units = rec.units.filter((n) => observed.units[n]?.owned && !kept.has(n));
+    for (const n of rec.units) claimed.add(n);
+    for (const svc of containerServices(units)) {
+      if (RUNNING.has(observed.services[svc] ?? '')) stops.push(S.stop(svc, { app: id, phase: 'removing' }));
+    }
+    for (const n of units) removals.push(S.removeUnit(n, { app: id, phase: 'removing' }));
+    for (const path of rec.configs) {
+      if (observed.configs[path] !== undefined && !wantedConfigs.has(path)) removals.push(S.removeConfig(id, path, 'removing'));
+    }
+    records.push(S.forget(id));
+  }
+  // Files of ours that no record claims (e.g. state dir lost): orphans, pruned the same way.
+  for (const [name, disk] of Object.entries(observed.units).sort(([a], [b]) => a.localeCompare(b))) {
+    if (!disk.owned || kept.has(name) || claimed.has(name)) continue;
+    const parsed = parseUnitFileName(name);
+    if (parsed?.kind === 'container' && RUNNING.has(observed.services[serviceName(name)] ?? '')) {
+      stops.push(S.stop(serviceName(name), { app: parsed.name, phase: 'removing' }));
+    }
+    removals.push(S.removeUnit(name, parsed?.kind === 'container' ? { app: parsed.name, phase: 'removing' } : {}));
+  }
+}
+
+/** Writes, start/stop/restart and records for one installed app. */
+function planApp(observed: Observed, app: DesiredApp, writes: Step[], stops: Step[], runs: Step[], records: Step[]): void {
+  const rec = observed.records[app.id];
+  const main = app.units.find((u) => parseUnitFileName(u.name)?.kind === 'container');
+  const isNew = !main || !observed.units[main.name]?.owned;
+  const phase = isNew ? ('installing' as const) : undefined;
+
+  let runtimeChanged = false; // something a running service would see
+  for (const u of app.units) {
+    const disk = observed.units[u.name];
+    if (disk && disk.content === u.content) continue;
+    if (!disk || withoutInstall(disk.content) !== withoutInstall(u.content)) runtimeChanged = true;
+    writes.push(S.writeUnit(u, { app: app.id, ...(phase ? { phase } : {}) }));
+  }
+  for (const c of app.configs) {
+    if (observed.configs[c.path] === c.content) continue;
+    runtimeChanged = true;
+    writes.push(S.writeConfig(app.id, c.path, c.content, phase));
+  }
+
+  const services = containerServices(app.units.map((u) => u.name));
+  const mainService = services[0];
+  if (mainService === undefined) return;
+  const state = observed.services[mainService] ?? '';
+  const record: AppRecord = { hash: app.hash, units: app.units.map((u) => u.name), configs: app.configs.map((c) => c.path) };
+  const recordChanged = rec === undefined || rec.hash !== app.hash;
+
+  if (!app.run) {
+    for (const svc of services) if (RUNNING.has(observed.services[svc] ?? '')) stops.push(S.stop(svc, { app: app.id }));
+    // A stopped app starts (whoever starts it) with the files on disk: remember those.
+    if (recordChanged || !sameRecord(rec, record)) records.push(S.adopt(app.id, record, false));
+    return;
+  }
+  if (SETTLING.has(state)) return;
+  if (!RUNNING.has(state)) {
+    const gate = { timeoutMs: app.startTimeoutMs, rollback: false };
+    services.forEach((svc, i) => {
+      if (RUNNING.has(observed.services[svc] ?? '')) return;
+      runs.push(S.start(app.id, svc, i === 0 ? { ...(phase ? { phase } : {}), gate, record } : phase ? { phase } : {}));
+    });
+    return;
+  }
+  if ((rec !== undefined && recordChanged) || runtimeChanged) {
+    const gate = { timeoutMs: app.startTimeoutMs, rollback: rec !== undefined };
+    services.forEach((svc, i) => runs.push(S.restart(app.id, svc, i === 0 ? { gate, record } : {})));
+    return;
+  }
+  // Running, files as desired: adopted as is (no restart), or already known.
+  if (recordChanged || !sameRecord(rec, record)) records.push(S.adopt(app.id, record, true));
+}
+
+function sameRecord(a: AppRecord | undefined, b: AppRecord): boolean {
+  return a !== undefined && a.hash === b.hash && a.units.join('\n') === b.units.join('\n') && a.configs.join('\n') === b.configs.join('\n');
+}
+
+/** Unit files of the desired set, by name (shared ones included); used to stage the would-be unit dir. */
+export function desiredUnits(desired: Desired): RenderedFile[] {
+  return [...desired.shared, ...desired.apps.flatMap((a) => a.units)];
+}

@@ -1,0 +1,194 @@
+/**
+ * The reconciler's data: what a pass observed on the node, what the manifests
+ * ask for, and the steps between the two. Plain data; `plan.ts` turns
+ * `Observed` + `Desired` into `Step[]` without any IO.
+ */
+import type { ReconcilePhase } from '../controller/types.js';
+import type { RenderedFile } from '../render/types.js';
+
+/** A file in the unit directory as a pass found it. */
+export interface UnitOnDisk {
+  name: string;
+  content: string;
+  /** Carries our ownership header; files that do not are never touched. */
+  owned: boolean;
+}
+
+/** What the state directory remembers about an app the reconciler installed. */
+export interface AppRecord {
+  /** Content hash the app's services were last started with (units without [Install], configs, secrets). */
+  hash: string;
+  /** Unit files that belonged to the app at that start. */
+  units: string[];
+  /** Config files we wrote for the app (absolute host paths). */
+  configs: string[];
+  /** Desired hash of an update that failed its health gate; not retried until the input changes. */
+  failedHash?: string;
+  /** Why that update failed. */
+  failedReason?: string;
+}
+
+/** systemd's view of one service: its ActiveState (`active`, `inactive`, `failed`, `activating`, …), or absent. */
+export type ServiceState = string;
+
+/** Everything a pass read before planning. */
+export interface Observed {
+  /** Every file in the unit directory, by name. */
+  units: Record<string, UnitOnDisk>;
+  /** Content of each config path we care about (desired or recorded); undefined when the file is missing. */
+  configs: Record<string, string | undefined>;
+  /** Per app id, what we remember (state dir). */
+  records: Record<string, AppRecord>;
+  /** ActiveState per service name (e.g. `lnd.service`); a service systemd does not know is absent. */
+  services: Record<string, ServiceState>;
+}
+
+/** A derived config file an app mounts. */
+export interface DesiredConfig {
+  /** Absolute host path. */
+  path: string;
+  content: string;
+}
+
+/** One app as the manifests (plus node-local intents) want it. */
+export interface DesiredApp {
+  id: string;
+  /** Whether its services should run (state `running`, not user-stopped). */
+  run: boolean;
+  /** Its unit files (RenderedFile.app === id), main container first. */
+  units: RenderedFile[];
+  configs: DesiredConfig[];
+  /** Hash over the units without [Install], the configs and the secrets they use. */
+  hash: string;
+  /** Time allowed for the start to reach active (ms), from the manifest's startTimeout. */
+  startTimeoutMs: number;
+  /**
+   * When set, the app is left exactly as it is on the node and this reason is reported
+   * (the generator rejected its new units, or this revision already failed its health gate).
+   */
+  hold?: string;
+}
+
+/** What one pass should converge to. */
+export interface Desired {
+  /** Installed apps (effective state `running` or `stopped`); absent apps are not listed. */
+  apps: DesiredApp[];
+  /** Files no single app owns (e.g. the shared app network). */
+  shared: RenderedFile[];
+}
+
+/** Which step kinds exist; the executors table is keyed by these. */
+export type StepAction =
+  | 'write-unit'
+  | 'remove-unit'
+  | 'write-config'
+  | 'remove-config'
+  | 'reload'
+  | 'start'
+  | 'stop'
+  | 'restart'
+  | 'adopt'
+  | 'forget'
+  | 'rollback';
+
+interface StepBase {
+  action: StepAction;
+  /** The app the step belongs to, when it belongs to one. */
+  app?: string;
+  /** The phase the controller shows for the app while this pass works on it. */
+  phase?: ReconcilePhase;
+  /** Human text: the same string serves `apply --dry-run`, logs, API payloads and tests. */
+  describe(): string;
+}
+
+export interface WriteUnitStep extends StepBase {
+  action: 'write-unit';
+  file: RenderedFile;
+}
+export interface RemoveUnitStep extends StepBase {
+  action: 'remove-unit';
+  name: string;
+}
+export interface WriteConfigStep extends StepBase {
+  action: 'write-config';
+  app: string;
+  path: string;
+  content: string;
+}
+export interface RemoveConfigStep extends StepBase {
+  action: 'remove-config';
+  app: string;
+  path: string;
+}
+export interface ReloadStep extends StepBase {
+  action: 'reload';
+}
+
+/** What a started/restarted app must reach, and what to do when it does not. */
+export interface Gate {
+  timeoutMs: number;
+  /** Restore the last-good files when the app does not become active (updates; a first install has none). */
+  rollback: boolean;
+}
+
+export interface StartStep extends StepBase {
+  action: 'start';
+  app: string;
+  service: string;
+  /** Present on the app's main service: the pass waits for it and then records `record`. */
+  gate?: Gate;
+  record?: AppRecord;
+}
+export interface RestartStep extends StepBase {
+  action: 'restart';
+  app: string;
+  service: string;
+  gate?: Gate;
+  record?: AppRecord;
+}
+export interface StopStep extends StepBase {
+  action: 'stop';
+  service: string;
+}
+/** An app found installed and matching: remember it as last-good, touch nothing. */
+export interface AdoptStep extends StepBase {
+  action: 'adopt';
+  app: string;
+  record: AppRecord;
+  /** Also keep the files as the app's last-good set (only for an app found running). */
+  lastGood: boolean;
+}
+/** Drop what the state directory remembers about a removed app. */
+export interface ForgetStep extends StepBase {
+  action: 'forget';
+  app: string;
+}
+/** Restore an app's last-good files, reload and restart it (run when an update fails its gate). */
+export interface RollbackStep extends StepBase {
+  action: 'rollback';
+  app: string;
+  service: string;
+  reason: string;
+  /** The desired hash that failed, remembered so the same revision is not retried. */
+  failedHash: string;
+}
+
+/** One thing a pass does. */
+export type Step =
+  | WriteUnitStep
+  | RemoveUnitStep
+  | WriteConfigStep
+  | RemoveConfigStep
+  | ReloadStep
+  | StartStep
+  | RestartStep
+  | StopStep
+  | AdoptStep
+  | ForgetStep
+  | RollbackStep;
+
+/** An app the pass left alone on purpose, with the reason (reported, not retried until the input changes). */
+export interface Held {
+  app: string;
+  reason: string;
+}

@@ -1,0 +1,316 @@
+import { describe, expect, it } from 'vitest';
+import { findHolds, planSteps, withHolds } from '../../src/reconcile/plan.js';
+import { describeAll } from '../../src/reconcile/steps.js';
+import type { AppRecord, Desired, DesiredApp, Observed, Step } from '../../src/reconcile/types.js';
+import { withoutInstall } from '../../src/reconcile/unit-text.js';
+import { OWNERSHIP_MARKER, type RenderedFile } from '../../src/render/types.js';
+
+// Pure planner tests: observed + desired → step descriptions. The planner is
+// plain data in, plain data out, so these are its whole contract.
+
+const INSTALL = '\n[Install]\nWantedBy=multi-user.target\n';
+
+function unit(name: string, body: string, install = true): string {
+  return `${OWNERSHIP_MARKER} source: manifests/${name.split('.')[0]}.yaml\n[Container]\n${body}\n${install ? INSTALL : ''}`;
+}
+
+function file(name: string, content: string, app?: string): RenderedFile {
+  return { name, content, sources: [], ...(app ? { app } : {}) };
+}
+
+interface AppSpec {
+  id: string;
+  body?: string;
+  run?: boolean;
+  install?: boolean;
+  hash?: string;
+  configs?: Record<string, string>;
+  extraUnits?: RenderedFile[];
+  hold?: string;
+}
+
+function app(s: AppSpec): DesiredApp {
+  const a: DesiredApp = {
+    id: s.id,
+    run: s.run ?? true,
+    units: [file(`${s.id}.container`, unit(`${s.id}.container`, s.body ?? 'Image=img', s.install ?? s.run ?? true), s.id), ...(s.extraUnits ?? [])],
+    configs: Object.entries(s.configs ?? {}).map(([path, content]) => ({ path, content })),
+    hash: s.hash ?? `h-${s.id}-${s.body ?? 'Image=img'}`,
+    startTimeoutMs: 90_000,
+  };
+  if (s.hold) a.hold = s.hold;
+  return a;
+}
+
+/** The node after a clean install of these apps: files on disk, records, services active (or not, when run=false). */
+function installed(apps: DesiredApp[], services: Record<string, string> = {}): Observed {
+  const o: Observed = { units: {}, configs: {}, records: {}, services: {} };
+  for (const a of apps) {
+    for (const u of a.units) o.units[u.name] = { name: u.name, content: u.content, owned: true };
+    for (const c of a.configs) o.configs[c.path] = c.content;
+    o.records[a.id] = { hash: a.hash, units: a.units.map((u) => u.name), configs: a.configs.map((c) => c.path) };
+    o.services[`${a.id}.service`] = a.run ? 'active' : 'inactive';
+  }
+  Object.assign(o.services, services);
+  return o;
+}
+
+function plan(observed: Observed, desired: Desired): string[] {
+  return describeAll(planSteps(observed, withHolds(desired, findHolds(observed, desired))));
+}
+
+function desired(...apps: DesiredApp[]): Desired {
+  return { apps, shared: [] };
+}
+
+const lnd = app({ id: 'lnd' });
+const btc = app({ id: 'bitcoin', configs: { '/var/lib/archipelago/bitcoin/bitcoin.conf': 'rpcauth=a:b$c\n' } });
+
+interface Case {
+  name: string;
+  observed: Observed;
+  desired: Desired;
+  steps: string[];
+}
+
+const CASES: Case[] = [
+  {
+    name: 'new app, desired running → write, one reload, start',
+    observed: installed([]),
+    desired: desired(lnd),
+    steps: ['write units/lnd.container', 'daemon-reload', 'start lnd.service'],
+  },
+  {
+    name: 'new app with a config → unit and config written, started',
+    observed: installed([]),
+    desired: desired(btc),
+    steps: ['write units/bitcoin.container', 'write config /var/lib/archipelago/bitcoin/bitcoin.conf', 'daemon-reload', 'start bitcoin.service'],
+  },
+  {
+    name: 'new app, desired stopped → written (no [Install]), reloaded, not started, recorded',
+    observed: installed([]),
+    desired: desired(app({ id: 'lnd', run: false })),
+    steps: ['write units/lnd.container', 'daemon-reload', 'record lnd'],
+  },
+  {
+    name: 'nothing changed → no steps at all (no writes, no reload, no restart)',
+    observed: installed([lnd, btc]),
+    desired: desired(lnd, btc),
+    steps: [],
+  },
+  {
+    name: 'unit changed (env var) → write, reload, restart only that app',
+    observed: installed([lnd, btc]),
+    desired: desired(app({ id: 'lnd', body: 'Image=img\nEnvironment=A=2' }), btc),
+    steps: ['write units/lnd.container', 'daemon-reload', 'restart lnd.service'],
+  },
+  {
+    name: 'only a config it mounts changed → config written, no reload, restart',
+    observed: installed([lnd, btc]),
+    desired: desired(lnd, app({ id: 'bitcoin', configs: { '/var/lib/archipelago/bitcoin/bitcoin.conf': 'rpcauth=new\n' }, hash: 'h-btc-2' })),
+    steps: ['write config /var/lib/archipelago/bitcoin/bitcoin.conf', 'restart bitcoin.service'],
+  },
+  {
+    name: 'config drifted on disk (desired unchanged) → rewritten and the app restarted',
+    observed: { ...installed([lnd, btc]), configs: { '/var/lib/archipelago/bitcoin/bitcoin.conf': 'edited by hand\n' } },
+    desired: desired(lnd, btc),
+    steps: ['write config /var/lib/archipelago/bitcoin/bitcoin.conf', 'restart bitcoin.service'],
+  },
+  {
+    name: 'a secret it uses changed (hash only) → restart, nothing written',
+    observed: installed([lnd]),
+    desired: desired(app({ id: 'lnd', hash: 'h-lnd-new-secret' })),
+    steps: ['restart lnd.service'],
+  },
+  {
+    name: 'only [Install] changed (user stopped it) → write + reload, no restart, no stop',
+    observed: installed([lnd], { 'lnd.service': 'inactive' }),
+    desired: desired(app({ id: 'lnd', run: false })),
+    steps: ['write units/lnd.container', 'daemon-reload'],
+  },
+  {
+    name: 'only [Install] changed on a running app → reload, no restart',
+    observed: installed([lnd]),
+    desired: desired(app({ id: 'lnd', install: false })),
+    steps: ['write units/lnd.container', 'daemon-reload'],
+  },
+  {
+    name: 'user-stopped app stays stopped: already rendered without [Install], inactive → nothing',
+    observed: installed([app({ id: 'lnd', run: false })]),
+    desired: desired(app({ id: 'lnd', run: false })),
+    steps: [],
+  },
+  {
+    name: 'desired stopped but running → stop',
+    observed: installed([app({ id: 'lnd', run: false })], { 'lnd.service': 'active' }),
+    desired: desired(app({ id: 'lnd', run: false })),
+    steps: ['stop lnd.service'],
+  },
+  {
+    name: 'desired running, unit unchanged but inactive → start (no restart)',
+    observed: installed([lnd], { 'lnd.service': 'inactive' }),
+    desired: desired(lnd),
+    steps: ['start lnd.service'],
+  },
+  {
+    name: 'app activating (starting) → leave it',
+    observed: installed([lnd], { 'lnd.service': 'activating' }),
+    desired: desired(lnd),
+    steps: [],
+  },
+  {
+    name: 'app stopping (deactivating) → leave it; the next pass looks again',
+    observed: installed([lnd], { 'lnd.service': 'deactivating' }),
+    desired: desired(app({ id: 'lnd', body: 'Image=img2' })),
+    steps: ['write units/lnd.container', 'daemon-reload'],
+  },
+  {
+    name: 'manifest removed → stop, remove unit and config, reload, forget',
+    observed: installed([lnd, btc]),
+    desired: desired(lnd),
+    steps: [
+      'stop bitcoin.service',
+      'remove units/bitcoin.container',
+      'remove config /var/lib/archipelago/bitcoin/bitcoin.conf',
+      'daemon-reload',
+      'forget bitcoin',
+    ],
+  },
+  {
+    name: 'manifest removed, app already stopped → no stop, files removed',
+    observed: installed([lnd, btc], { 'bitcoin.service': 'failed' }),
+    desired: desired(lnd),
+    steps: ['remove units/bitcoin.container', 'remove config /var/lib/archipelago/bitcoin/bitcoin.conf', 'daemon-reload', 'forget bitcoin'],
+  },
+  {
+    name: 'existing matching unit, nothing recorded, running → adopted, no restart, no write',
+    observed: { ...installed([lnd]), records: {} },
+    desired: desired(lnd),
+    steps: ['adopt lnd'],
+  },
+  {
+    name: 'existing but different unit, nothing recorded, running → write, reload, restart',
+    observed: { ...installed([lnd]), records: {} },
+    desired: desired(app({ id: 'lnd', body: 'Image=img2' })),
+    steps: ['write units/lnd.container', 'daemon-reload', 'restart lnd.service'],
+  },
+  {
+    name: 'files written but the restart never happened (crash) → restart now, nothing rewritten',
+    observed: installed([app({ id: 'lnd', body: 'Image=img2' })], {}),
+    desired: desired(app({ id: 'lnd', body: 'Image=img2', hash: 'h-new' })),
+    steps: ['restart lnd.service'],
+  },
+  {
+    name: 'orphan of ours without a record → stopped and pruned',
+    observed: { ...installed([lnd]), units: { ...installed([lnd]).units, 'old.container': { name: 'old.container', content: unit('old.container', 'Image=x'), owned: true } }, services: { 'lnd.service': 'active', 'old.service': 'active' } },
+    desired: desired(lnd),
+    steps: ['stop old.service', 'remove units/old.container', 'daemon-reload'],
+  },
+  {
+    name: 'a file without our header is never touched, not even as an orphan',
+    observed: { ...installed([lnd]), units: { ...installed([lnd]).units, 'mine.container': { name: 'mine.container', content: '[Container]\nImage=x\n', owned: false } } },
+    desired: desired(lnd),
+    steps: [],
+  },
+  {
+    name: 'a desired unit name taken by a file without our header → app held, nothing written',
+    observed: { ...installed([]), units: { 'lnd.container': { name: 'lnd.container', content: '[Container]\nImage=x\n', owned: false } } },
+    desired: desired(lnd),
+    steps: [],
+  },
+  {
+    name: 'held app (generator rejected its new unit) → no steps for it; the others proceed',
+    observed: installed([lnd, btc]),
+    desired: desired(app({ id: 'lnd', body: 'Memory=1G', hold: 'generator: unsupported key' }), app({ id: 'bitcoin', body: 'Image=img2', configs: { '/var/lib/archipelago/bitcoin/bitcoin.conf': 'rpcauth=a:b$c\n' } })),
+    steps: ['write units/bitcoin.container', 'daemon-reload', 'restart bitcoin.service'],
+  },
+  {
+    name: 'held app is not pruned even when its units would change name',
+    observed: installed([app({ id: 'lnd', extraUnits: [file('lnd-data.volume', `${OWNERSHIP_MARKER}\n[Volume]\n`, 'lnd')] })]),
+    desired: desired(app({ id: 'lnd', hold: 'rejected' })),
+    steps: [],
+  },
+  {
+    name: 'revision that already failed its health gate → held (not retried)',
+    observed: { ...installed([lnd]), records: { lnd: { hash: 'h-lnd-Image=img', units: ['lnd.container'], configs: [], failedHash: 'h-bad', failedReason: 'timeout' } } },
+    desired: desired(app({ id: 'lnd', body: 'Image=bad', hash: 'h-bad' })),
+    steps: [],
+  },
+  {
+    name: 'a new revision after a failed one → tried again',
+    observed: { ...installed([lnd]), records: { lnd: { hash: 'h-lnd-Image=img', units: ['lnd.container'], configs: [], failedHash: 'h-bad' } } },
+    desired: desired(app({ id: 'lnd', body: 'Image=fixed', hash: 'h-fixed' })),
+    steps: ['write units/lnd.container', 'daemon-reload', 'restart lnd.service'],
+  },
+  {
+    name: 'companion container: both services started, volume written',
+    observed: installed([]),
+    desired: desired(app({ id: 'lnd', extraUnits: [file('archy-lnd-ui.container', unit('archy-lnd-ui.container', 'Image=ui'), 'lnd'), file('lnd-data.volume', `${OWNERSHIP_MARKER}\n[Volume]\n`, 'lnd')] })),
+    steps: ['write units/lnd.container', 'write units/archy-lnd-ui.container', 'write units/lnd-data.volume', 'daemon-reload', 'start lnd.service', 'start archy-lnd-ui.service'],
+  },
+  {
+    name: 'shared network written once, before the apps that use it; unchanged → nothing',
+    observed: installed([]),
+    desired: { apps: [lnd], shared: [file('archy.network', `${OWNERSHIP_MARKER}\n[Network]\n`)] },
+    steps: ['write units/archy.network', 'write units/lnd.container', 'daemon-reload', 'start lnd.service'],
+  },
+  {
+    name: 'app moved to absent (remove intent) while others change → one reload for all',
+    observed: installed([lnd, btc]),
+    desired: desired(app({ id: 'bitcoin', body: 'Image=img2', configs: { '/var/lib/archipelago/bitcoin/bitcoin.conf': 'rpcauth=a:b$c\n' } })),
+    steps: ['stop lnd.service', 'remove units/lnd.container', 'write units/bitcoin.container', 'daemon-reload', 'restart bitcoin.service', 'forget lnd'],
+  },
+];
+
+describe('planSteps: observed + desired → steps', () => {
+  it.each(CASES)('$name', ({ observed, desired: d, steps }) => {
+    expect(plan(observed, d)).toEqual(steps);
+  });
+
+  it('plans exactly one daemon-reload whenever unit files change, and none otherwise', () => {
+    for (const c of CASES) {
+      const texts = plan(c.observed, c.desired);
+      const unitChanges = texts.filter((t) => t.startsWith('write units/') || t.startsWith('remove units/')).length;
+      expect(texts.filter((t) => t === 'daemon-reload').length, c.name).toBe(unitChanges > 0 ? 1 : 0);
+    }
+  });
+});
+
+describe('steps carry what the executors and the controller need', () => {
+  const steps = (o: Observed, d: Desired): Step[] => planSteps(o, withHolds(d, findHolds(o, d)));
+
+  it('a new app is installing; its start is gated without rollback and records the new hash', () => {
+    const s = steps(installed([]), desired(lnd));
+    expect(s.map((x) => x.phase)).toEqual(['installing', undefined, 'installing']);
+    const start = s[2]!;
+    expect(start.action === 'start' && start.gate).toEqual({ timeoutMs: 90_000, rollback: false });
+    expect(start.action === 'start' && start.record?.hash).toBe(lnd.hash);
+  });
+
+  it('an update is updating; its restart is gated with rollback', () => {
+    const s = steps(installed([lnd]), desired(app({ id: 'lnd', body: 'Image=img2' })));
+    const restart = s.find((x) => x.action === 'restart')!;
+    expect(restart.phase).toBe('updating');
+    expect(restart.action === 'restart' && restart.gate?.rollback).toBe(true);
+  });
+
+  it('a removal is removing', () => {
+    const s = steps(installed([lnd]), desired());
+    expect(s.filter((x) => x.app === 'lnd').map((x) => x.phase)).toEqual(['removing', 'removing', 'removing']);
+  });
+
+  it('holds name the reason', () => {
+    const rec: AppRecord = { hash: 'a', units: [], configs: [], failedHash: 'h-x', failedReason: 'did not become active within 5s' };
+    const o: Observed = { ...installed([]), records: { x: rec } };
+    expect(findHolds(o, desired(app({ id: 'x', hash: 'h-x' })))).toEqual([
+      { app: 'x', reason: 'this revision of x failed before (did not become active within 5s); waiting for a changed manifest' },
+    ]);
+  });
+});
+
+describe('withoutInstall', () => {
+  it('drops the [Install] section and nothing else', () => {
+    expect(withoutInstall('[Unit]\nA=1\n\n[Install]\nWantedBy=x\n\n[Service]\nB=2\n')).toBe('[Unit]\nA=1\n\n[Service]\nB=2\n');
+    expect(withoutInstall('[Container]\nImage=x\n\n[Install]\nWantedBy=multi-user.target\n')).toBe(withoutInstall('[Container]\nImage=x\n'));
+  });
+});
