@@ -1,0 +1,94 @@
+/**
+ * Node-local secrets: values generated once from a CSPRNG and kept, mode 0600,
+ * in `<state-dir>/secrets/<name>`. A secret never changes once created, so
+ * re-renders of the configs that use it are byte-identical.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, link, readFile, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InvalidInputError } from '../errors.js';
+
+/** What a secret name may be: it names a file, so no `/`, no leading dot. */
+export const SECRET_NAME = /^[a-z0-9][a-z0-9_.-]{0,126}$/;
+
+/** Throws InvalidInputError when `name` cannot name a secret file. */
+export function checkSecretName(name: string, where: string): void {
+  if (!SECRET_NAME.test(name) || name.includes('..')) {
+    throw new InvalidInputError([{ file: where, message: `invalid secret name ${JSON.stringify(name)}`, hint: 'use lower-case letters, digits, ".", "_" and "-"' }]);
+  }
+}
+
+/** How a new secret's value is made: `bytes` random bytes, hex-encoded (safe in any config syntax). */
+export interface SecretKind {
+  bytes: number;
+}
+
+export const PASSWORD: SecretKind = { bytes: 32 };
+/** bitcoind's rpcauth salt is 16 random bytes, hex (as its share/rpcauth/rpcauth.py makes it). */
+export const SALT: SecretKind = { bytes: 16 };
+
+/** The state directory's secrets. */
+export interface SecretStore {
+  /** The directory holding one file per secret. */
+  readonly dir: string;
+  /** The value of `name`, created (once, race-free) when missing. */
+  get(name: string, kind?: SecretKind): Promise<string>;
+}
+
+/**
+ * The secret store under `<stateDir>/secrets`. Creation writes a private temp
+ * file (0600, fsync'd) and hard-links it into place: `link` fails when the name
+ * exists, so two passes racing to create a secret agree on one value.
+ * Throws on IO errors (e.g. permission denied on the state directory).
+ */
+export function secretStore(stateDir: string): SecretStore {
+  const dir = join(stateDir, 'secrets');
+  return {
+    dir,
+    async get(name, kind = PASSWORD) {
+      checkSecretName(name, dir);
+      const path = join(dir, name);
+      const existing = await readSecret(path);
+      if (existing !== undefined) return existing;
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      const tmp = join(dir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+      const fh = await open(tmp, 'wx', 0o600);
+      try {
+        await fh.writeFile(randomBytes(kind.bytes).toString('hex'));
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      try {
+        await link(tmp, path);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      } finally {
+        await unlink(tmp);
+      }
+      await syncDir(dir);
+      const value = await readSecret(path);
+      if (value === undefined) throw new Error(`${path}: secret vanished right after it was created`);
+      return value;
+    },
+  };
+}
+
+async function readSecret(path: string): Promise<string | undefined> {
+  try {
+    return (await readFile(path, 'utf8')).trim();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/** fsync a directory so a new name in it survives a crash. */
+async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}

@@ -1,0 +1,95 @@
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { basicAuth, renderConfig, rpcauth, rpcauthSaltName, secretsUsed } from '../../src/reconcile/config-render.js';
+import { InvalidInputError } from '../../src/errors.js';
+import { SALT, secretStore } from '../../src/store/secrets.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'archy-secrets-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('secret store (real files in a temp state dir)', () => {
+  it('generates a secret once, 0600, and returns the same value ever after', async () => {
+    const store = secretStore(dir);
+    const a = await store.get('bitcoin-rpc');
+    expect(a).toMatch(/^[0-9a-f]{64}$/);
+    expect(await secretStore(dir).get('bitcoin-rpc')).toBe(a);
+    expect((await stat(join(dir, 'secrets', 'bitcoin-rpc'))).mode & 0o777).toBe(0o600);
+    expect((await stat(join(dir, 'secrets'))).mode & 0o777).toBe(0o700);
+    expect(await store.get('other')).not.toBe(a);
+  });
+
+  it('racing creators agree on one value and leave no temp files', async () => {
+    const values = await Promise.all(Array.from({ length: 20 }, () => secretStore(dir).get('race')));
+    expect(new Set(values).size).toBe(1);
+    expect(await readdir(join(dir, 'secrets'))).toEqual(['race']);
+  });
+
+  it('salts are 16 bytes hex', async () => {
+    expect(await secretStore(dir).get('x.rpcauth-salt', SALT)).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('rejects names that could escape the directory', async () => {
+    for (const bad of ['../x', 'a/b', '.hidden', '', 'A']) {
+      await expect(secretStore(dir).get(bad), bad).rejects.toBeInstanceOf(InvalidInputError);
+    }
+  });
+});
+
+describe('config helpers', () => {
+  it('rpcauth matches bitcoind rpcauth.py (HMAC-SHA256 keyed by the salt, hex)', () => {
+    // Vector computed with Python: hmac.new(salt.encode(), pw.encode(), "SHA256").hexdigest()
+    expect(rpcauth('archy', 'hunter2', '0123456789abcdef0123456789abcdef')).toBe(
+      'archy:0123456789abcdef0123456789abcdef$3920d54ec70f500ee54e1da041d2364a8e57dd252f7a81ed8acd58ad6cf3b6d0',
+    );
+  });
+
+  it('basicAuth is base64 of user:password', () => {
+    expect(basicAuth('archy', 'hunter2')).toBe('YXJjaHk6aHVudGVyMg==');
+  });
+
+  const TEMPLATE = 'server=1\nrpcauth={{rpcauth "archy" "bitcoin-rpc"}}\n# {{app.id}} & <ok>\nauth={{basicAuth "archy" "bitcoin-rpc"}}\npw={{secret "bitcoin-rpc"}}\n';
+
+  it('finds the secrets a template uses before rendering it', () => {
+    expect(secretsUsed(TEMPLATE, 'templates/config/bitcoin.conf.hbs')).toEqual([
+      { name: 'bitcoin-rpc', kind: 'password' },
+      { name: rpcauthSaltName('bitcoin-rpc'), kind: 'salt' },
+    ]);
+  });
+
+  it('renders with kept secrets byte-identically, unescaped', async () => {
+    const store = secretStore(dir);
+    const needs = secretsUsed(TEMPLATE, 't');
+    const values: Record<string, string> = {};
+    for (const n of needs) values[n.name] = await store.get(n.name, n.kind === 'salt' ? SALT : undefined);
+    const first = renderConfig(TEMPLATE, 't', { app: { id: 'bitcoin' } }, values);
+    const again: Record<string, string> = {};
+    for (const n of needs) again[n.name] = await secretStore(dir).get(n.name);
+    expect(renderConfig(TEMPLATE, 't', { app: { id: 'bitcoin' } }, again)).toBe(first);
+    const pw = values['bitcoin-rpc']!;
+    expect(first).toContain(`rpcauth=${rpcauth('archy', pw, values['bitcoin-rpc.rpcauth-salt']!)}\n`);
+    expect(first).toContain('# bitcoin & <ok>\n');
+    expect(first).toContain(`auth=${basicAuth('archy', pw)}\n`);
+  });
+
+  it('a missing field or a non-literal argument is invalid input naming the template', () => {
+    expect(() => renderConfig('{{nope}}', 'templates/config/x.hbs', {}, {})).toThrow(/templates\/config\/x.hbs: template failed: "nope" not defined/);
+    expect(() => secretsUsed('a\n{{secret app.id}}', 'templates/config/y.hbs')).toThrow(InvalidInputError);
+    const err = (() => {
+      try {
+        secretsUsed('a\n{{rpcauth "u"}}', 'templates/config/y.hbs');
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(err).toBeInstanceOf(InvalidInputError);
+    expect((err as InvalidInputError).problems[0]).toMatchObject({ file: 'templates/config/y.hbs', line: 2, col: 1 });
+  });
+});
