@@ -4,7 +4,7 @@
  * schema is the authority (unknown fields are errors there).
  *
  * Durations are strings `^[0-9]+(ms|s|m|h)$` (e.g. `30s`, `10m`); memory sizes are
- * IEC strings `^[0-9]+(Ki|Mi|Gi|Ti)?$` (`128Mi`, `1Gi`; a bare number is bytes).
+ * IEC strings `^[1-9][0-9]*(Ki|Mi|Gi|Ti)?$` (`128Mi`, `1Gi`; a bare number is bytes).
  */
 
 /** What the manifest asks the node to do with the app. `absent` = in the catalog, not installed. */
@@ -179,4 +179,9 @@ export interface LoadedManifest {
   /** Path as given to the loader, e.g. `manifests/lnd.yaml`; every error names it. */
   file: string;
   manifest: Manifest;
+  /**
+   * Line and column of the node a JSON pointer names in `file` (the key itself with `target: 'key'`), so that later
+   * stages (e.g. the compiler rejecting a `quadlet` key) can report `FILE:LINE:COL /pointer`.
+   */
+  locate?: (pointer: string, target?: 'key' | 'value') => { line: number; col: number };
 }

@@ -1,0 +1,167 @@
+/**
+ * ajv errors → readable findings: one per real mistake, pointing at the node
+ * that holds it (the offending key for unknown fields, the parent object for
+ * missing ones), with "did you mean" and examples from the schema.
+ */
+import type { ErrorObject } from './schema.js';
+import { suggestion } from './did-you-mean.js';
+import { pointerSegment, type Target } from './yaml-source.js';
+
+/** A problem inside one manifest, before its position is looked up. */
+export interface Finding {
+  pointer: string;
+  target?: Target;
+  message: string;
+  hint?: string;
+}
+
+type Schema = Record<string, unknown>;
+
+const CONTROL = /[\x00-\x1f\x7f]/;
+/** Patterns up to this length are quoted in messages (`^[0-9]+(ms|s|m|h)$`); longer ones are named by their title. */
+const QUOTABLE_PATTERN = 32;
+const MAX_LISTED_VALUES = 8;
+/** Longer enums are listed in the hint when the list stays this short; otherwise the schema's description is. */
+const MAX_HINT_LIST = 200;
+
+const TYPE_NAMES: Record<string, string> = {
+  string: 'a string',
+  integer: 'an integer',
+  number: 'a number',
+  boolean: 'true or false',
+  object: 'a mapping of fields',
+  array: 'a list',
+  null: 'empty',
+};
+
+function describeValue(v: unknown): string {
+  if (v === null || v === undefined) return 'an empty value';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
+  return `${typeof v} ${String(v)}`;
+}
+
+/** `(e.g. 30s, 10m)` from the schema's `examples`, or the empty string. */
+function examplesOf(schema: Schema | undefined): string {
+  const ex = schema?.examples;
+  return Array.isArray(ex) && ex.length > 0 ? ` (e.g. ${ex.join(', ')})` : '';
+}
+
+function article(noun: string): string {
+  return /^[aeiouAEIOU]/.test(noun) ? `an ${noun}` : `a ${noun}`;
+}
+
+/** Branches of a `oneOf` that each only require one field: `image` xor `build`. */
+function exclusiveFields(schema: unknown): string[] | undefined {
+  if (!Array.isArray(schema)) return undefined;
+  const names = schema.map((b: Schema) => (Object.keys(b).length === 1 && Array.isArray(b.required) && b.required.length === 1 ? String(b.required[0]) : undefined));
+  return names.every((n) => n !== undefined) ? (names as string[]) : undefined;
+}
+
+function patternFinding(pointer: string, value: unknown, pattern: string, schema: Schema | undefined, target: Target): Finding {
+  if (typeof value === 'string' && CONTROL.test(value)) {
+    return { pointer, target, message: 'must not contain control characters or newlines', hint: 'a newline or control character could add a key to a unit file' };
+  }
+  const title = typeof schema?.title === 'string' ? schema.title : undefined;
+  if (pattern.length <= QUOTABLE_PATTERN || title === undefined) {
+    return { pointer, target, message: `must match ${JSON.stringify(pattern)}${examplesOf(schema)}` };
+  }
+  const description = typeof schema?.description === 'string' ? schema.description.replace(/\.$/, '') : undefined;
+  return { pointer, target, message: `must be ${article(title)}${examplesOf(schema)}`, ...(description ? { hint: description } : {}) };
+}
+
+/** Converts one ajv error (already known not to be noise) into a finding. */
+function toFinding(e: ErrorObject): Finding {
+  const at = e.instancePath;
+  const params = e.params as Record<string, unknown>;
+  const parent = e.parentSchema as Schema | undefined;
+  if (e.propertyName !== undefined) {
+    // A propertyNames violation: the key itself is wrong, so point at the key.
+    const pointer = at + pointerSegment(e.propertyName);
+    const inner = e.keyword === 'pattern' ? patternFinding(pointer, e.propertyName, String(params.pattern), parent, 'key') : { pointer, target: 'key' as const, message: e.message ?? 'invalid name' };
+    return { ...inner, message: `invalid name ${JSON.stringify(e.propertyName)}: ${inner.message}` };
+  }
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const field = String(params.additionalProperty);
+      const allowed = Object.keys((parent?.properties as Schema | undefined) ?? {});
+      const hint = suggestion(field, allowed) === '' && allowed.length > 0 ? { hint: `allowed fields: ${allowed.join(', ')}` } : {};
+      return { pointer: at + pointerSegment(field), target: 'key', message: `unknown field ${JSON.stringify(field)}${suggestion(field, allowed)}`, ...hint };
+    }
+    case 'required':
+      return { pointer: at, message: `missing required field ${JSON.stringify(String(params.missingProperty))}` };
+    case 'type': {
+      const expected = String(params.type)
+        .split(',')
+        .map((t) => TYPE_NAMES[t] ?? t)
+        .join(' or ');
+      const quote = params.type === 'string' && (typeof e.data === 'number' || typeof e.data === 'boolean') ? { hint: `quote it: "${String(e.data)}"` } : {};
+      return { pointer: at, message: `must be ${expected}, not ${describeValue(e.data)}`, ...quote };
+    }
+    case 'pattern':
+      return patternFinding(at, e.data, String(params.pattern), parent, 'value');
+    case 'enum': {
+      const values = (params.allowedValues as unknown[]).map((v) => String(v));
+      const value = typeof e.data === 'string' ? e.data : String(e.data);
+      const listed = values.join(', ');
+      const hint = listed.length <= MAX_HINT_LIST ? { hint: `allowed: ${listed}` } : typeof parent?.description === 'string' ? { hint: parent.description.replace(/\.$/, '') } : {};
+      if (values.length <= MAX_LISTED_VALUES) {
+        return { pointer: at, message: `must be one of ${values.map((v) => JSON.stringify(v)).join(', ')}${suggestion(value, values)}` };
+      }
+      return { pointer: at, message: `${JSON.stringify(value)} is not one of the ${values.length} allowed values${suggestion(value, values)}`, ...hint };
+    }
+    case 'minimum':
+    case 'maximum':
+      return { pointer: at, message: `must be ${e.keyword === 'minimum' ? '>=' : '<='} ${String(params.limit)}` };
+    case 'minItems':
+      return { pointer: at, message: params.limit === 1 ? 'must not be empty' : `must have at least ${String(params.limit)} items` };
+    case 'maxLength':
+      return { pointer: at, message: `must be at most ${String(params.limit)} characters` };
+    case 'uniqueItems':
+      return { pointer: at + pointerSegment(Number(params.i)), message: `duplicate of item ${String(params.j)}`, hint: 'list each value once' };
+    case 'not': {
+      const both = (e.schema as Schema | undefined)?.required;
+      if (Array.isArray(both)) return { pointer: at, message: `${both.map((f) => JSON.stringify(f)).join(' and ')} are mutually exclusive`, hint: 'keep one of them' };
+      return { pointer: at, message: e.message ?? 'is not allowed' };
+    }
+    default:
+      return { pointer: at, message: e.message ?? `fails ${e.keyword}` };
+  }
+}
+
+/**
+ * Turns ajv's error list into findings: collapses `image`-xor-`build` style `oneOf`s into one message, drops
+ * the wrapper errors ajv adds around `propertyNames`, and removes exact duplicates.
+ */
+export function findingsFromAjv(errors: readonly ErrorObject[]): Finding[] {
+  const findings: Finding[] = [];
+  const swallowed: Array<{ prefix: string; instancePath: string }> = [];
+  for (const e of errors) {
+    if (e.keyword !== 'oneOf') continue;
+    const fields = exclusiveFields(e.schema);
+    if (!fields) continue;
+    swallowed.push({ prefix: `${e.schemaPath}/`, instancePath: e.instancePath });
+    const passing = (e.params as { passingSchemas: number[] | null }).passingSchemas;
+    const list = fields.map((f) => JSON.stringify(f));
+    if (passing === null || passing === undefined) {
+      findings.push({ pointer: e.instancePath, message: `missing ${list.join(' or ')} (exactly one is required)` });
+    } else {
+      const second = fields[passing[1] ?? 0]!;
+      findings.push({ pointer: e.instancePath + pointerSegment(second), target: 'key', message: `${passing.map((i) => list[i]).join(' and ')} are mutually exclusive`, hint: 'keep one of them' });
+    }
+  }
+  for (const e of errors) {
+    if (e.keyword === 'oneOf' && exclusiveFields(e.schema)) continue;
+    if (e.keyword === 'propertyNames') continue;
+    if (swallowed.some((s) => e.schemaPath.startsWith(s.prefix) && e.instancePath === s.instancePath)) continue;
+    findings.push(toFinding(e));
+  }
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const key = `${f.pointer}\u0000${f.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
