@@ -1,0 +1,150 @@
+import { existsSync, linkSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type CachePaths } from './paths.js';
+import { isAlive, sleep } from './proc.js';
+import { removeTree } from './remove-tree.js';
+import { describeFailure, run } from './run.js';
+
+/** Debian suite of the test host: Debian 13 ships systemd 257 and podman 5.4.2, as the target nodes do. */
+export const SUITE = 'trixie';
+
+/** Packages on top of debootstrap's minbase: the system manager, its bus, podman and its runtime/network stack, busybox for the test image. */
+export const PACKAGES = [
+  'systemd', 'systemd-sysv', 'dbus', 'podman', 'crun', 'netavark', 'aardvark-dns', 'passt',
+  'busybox-static', 'iproute2', 'procps', 'nftables', 'iptables',
+] as const;
+
+/** The versions the product targets; a rootfs with others is rejected. */
+export const EXPECTED = { podman: '5.4.2', systemd: '257' } as const;
+
+/**
+ * containers.conf of the host. `keyring = false`: creating a session keyring
+ * is not permitted in the container ("create keyring … Operation not
+ * permitted"). `pids_limit = 0`: the host's cgroup2 has no `pids` controller.
+ */
+export const CONTAINERS_CONF = '[containers]\nkeyring = false\npids_limit = 0\n';
+
+/** Written into the rootfs; a cached rootfs whose recipe differs from the current one is rebuilt. */
+const RECIPE_FILE = 'etc/archy-testhost-recipe';
+const RECIPE = JSON.stringify({ suite: SUITE, variant: 'minbase', packages: PACKAGES, containersConf: CONTAINERS_CONF, expected: EXPECTED }) + '\n';
+
+/** How long a run waits for another run's build of the rootfs before giving up. */
+const BUILD_WAIT_MS = 15 * 60_000;
+
+/**
+ * Makes sure the pristine rootfs exists at `cache.rootfs` and returns its path.
+ * Reuses a complete cached one; otherwise builds it with debootstrap into a
+ * temporary directory and renames it into place, so a crashed build never
+ * leaves a half tree. A lock file (O_EXCL, holding the builder's PID) keeps two
+ * concurrent runs from both building; the second waits for the first.
+ * Throws with debootstrap's output when the build fails, or when the built
+ * tree does not hold the expected podman/systemd versions.
+ */
+export async function ensureRootfs(cache: CachePaths, log: (line: string) => void = () => {}): Promise<string> {
+  if (isCurrent(cache.rootfs)) return cache.rootfs;
+  mkdirSync(cache.root, { recursive: true });
+  await withLock(cache.buildLock, log, async () => {
+    // Another run may have finished the build while this one waited for the lock.
+    if (isCurrent(cache.rootfs)) return;
+    await removeLeftoverBuilds(cache);
+    const tmp = `${cache.rootfs}.build-${process.pid}`;
+    log(`building the test host rootfs (Debian ${SUITE}, ~1-2 min) in ${tmp}`);
+    const started = Date.now();
+    await debootstrap(tmp);
+    writeFileSync(join(tmp, 'etc/containers/containers.conf'), CONTAINERS_CONF);
+    await verifyVersions(tmp);
+    writeFileSync(join(tmp, RECIPE_FILE), RECIPE);
+    if (existsSync(cache.rootfs)) {
+      // An outdated rootfs: move it aside first so the swap itself is one rename.
+      const old = `${cache.rootfs}.old-${process.pid}`;
+      renameSync(cache.rootfs, old);
+      renameSync(tmp, cache.rootfs);
+      await removeTree(old);
+    } else {
+      renameSync(tmp, cache.rootfs);
+    }
+    log(`rootfs built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  });
+  return cache.rootfs;
+}
+
+function isCurrent(rootfs: string): boolean {
+  try {
+    return readFileSync(join(rootfs, RECIPE_FILE), 'utf8') === RECIPE;
+  } catch {
+    return false;
+  }
+}
+
+async function debootstrap(dir: string): Promise<void> {
+  // No mirror argument: debootstrap's default is used, so no host name lives in the project.
+  const argv = ['debootstrap', '--variant=minbase', `--include=${PACKAGES.join(',')}`, SUITE, dir];
+  const r = await run(argv, { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  if (r.code !== 0) throw new Error(`test host: building the rootfs failed (is the Debian archive reachable?): ${describeFailure(argv, r)}`);
+}
+
+/** Runs `podman --version` and `systemctl --version` inside the tree (no boot) and checks them. */
+async function verifyVersions(dir: string): Promise<void> {
+  const argv = [
+    'systemd-nspawn', '--quiet', '--register=no', '--keep-unit', '--private-network', `--machine=archy-build-${process.pid}`,
+    '-D', dir, '--pipe', 'sh', '-c', 'podman --version && systemctl --version',
+  ];
+  const r = await run(argv, { env: { ...process.env, SYSTEMD_SECCOMP: '0', SYSTEMD_NSPAWN_UNIFIED_HIERARCHY: '1' } });
+  if (r.code !== 0) throw new Error(`test host: cannot run podman/systemctl in the new rootfs: ${describeFailure(argv, r)}`);
+  const podman = /podman version (\S+)/.exec(r.stdout)?.[1];
+  const systemd = /^systemd (\d+)/m.exec(r.stdout)?.[1];
+  if (podman !== EXPECTED.podman || systemd !== EXPECTED.systemd) {
+    throw new Error(`test host: the ${SUITE} rootfs has podman ${podman ?? '?'} and systemd ${systemd ?? '?'}, expected podman ${EXPECTED.podman} and systemd ${EXPECTED.systemd}; the archive moved on: update EXPECTED and the tests that pin these versions`);
+  }
+}
+
+/** Removes `rootfs.build-PID` / `rootfs.old-PID` trees whose builder is gone (a crashed or killed build). */
+async function removeLeftoverBuilds(cache: CachePaths): Promise<void> {
+  const base = cache.rootfs.slice(cache.root.length + 1);
+  for (const entry of readdirSync(cache.root)) {
+    const m = new RegExp(`^${base}\\.(?:build|old)-(\\d+)$`).exec(entry);
+    if (m && !isAlive(Number(m[1]))) await removeTree(join(cache.root, entry));
+  }
+}
+
+/**
+ * Runs `fn` holding the lock file `path` (created with O_EXCL, holding our
+ * PID). A lock whose PID is dead is stale and taken over; a live one is waited
+ * for, up to {@link BUILD_WAIT_MS}.
+ */
+async function withLock(path: string, log: (line: string) => void, fn: () => Promise<void>): Promise<void> {
+  const deadline = Date.now() + BUILD_WAIT_MS;
+  let announced = false;
+  for (;;) {
+    // The lock appears with our PID already in it (link is atomic), so no reader ever sees it empty.
+    const mine = `${path}.${process.pid}`;
+    writeFileSync(mine, `${process.pid}\n`);
+    try {
+      linkSync(mine, path);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    } finally {
+      rmSync(mine, { force: true });
+    }
+    let holder = NaN;
+    try {
+      holder = Number(readFileSync(path, 'utf8').trim());
+    } catch {
+      continue; // released meanwhile
+    }
+    if (!Number.isInteger(holder) || !isAlive(holder)) {
+      rmSync(path, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`test host: ${path} is held by PID ${holder} for over ${BUILD_WAIT_MS / 60_000} min; if that process is stuck, end it`);
+    if (!announced) log(`waiting for PID ${holder}, which is building the rootfs (${path})`);
+    announced = true;
+    await sleep(1000);
+  }
+  try {
+    await fn();
+  } finally {
+    rmSync(path, { force: true });
+  }
+}
