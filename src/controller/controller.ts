@@ -1,0 +1,363 @@
+/**
+ * The live controller: follows systemd's signals for the tracked apps, keeps
+ * one derived state per app, and sends lifecycle calls that return as soon as
+ * systemd has queued the job.
+ */
+import { NotFoundError } from '../errors.js';
+import { readIntents, writeIntent } from '../store/intents.js';
+import type { JobRef, SystemdEvent, SystemdPort, UnitProps } from '../systemd/types.js';
+import { jobIdOfPath } from '../systemd/unit-path.js';
+import { AppTracker, type Effects, type Source } from './tracker.js';
+import type { AppRef, AppStatus, Controller, LifecycleResult, ReconcilePhase, StateEvent } from './types.js';
+
+export interface ControllerDeps {
+  systemd: SystemdPort;
+  /** Where intents live (`<stateDir>/intents`). */
+  stateDir: string;
+  /** The apps to track. */
+  apps: AppRef[];
+  /** Milliseconds since the epoch; default Date.now. */
+  clock?: () => number;
+  log?: (message: string) => void;
+  /** The safety-net re-list period (default 3 minutes; 0 turns it off). */
+  relistIntervalMs?: number;
+  /** How long a re-list's disagreement may wait for a late signal before it counts as a miss (default 1 s). */
+  missGraceMs?: number;
+}
+
+/** What one re-list found. */
+export interface RelistReport {
+  units: number;
+  /** Apps whose state the re-list showed to differ from what signals had said. */
+  differing: string[];
+}
+
+/** The controller with its operational extras (tests, benchmarks, `status`). */
+export interface LiveController extends Controller {
+  /** Runs the safety-net re-list now (ListUnitsByNames for every tracked unit). */
+  relist(): Promise<RelistReport>;
+  /**
+   * Resolves with systemd's JobRemoved result for a job (`done`, `canceled`,
+   * `timeout`, `failed`, `dependency`, `skipped`), or `gone` when the job ended
+   * unseen (e.g. while the bus was down).
+   */
+  waitForJob(jobPath: string): Promise<string>;
+  /** Re-lists so far and states they found that signals had not delivered. */
+  stats(): { relists: number; misses: number };
+}
+
+type Action = LifecycleResult['action'];
+
+/**
+ * Creates a controller over a connected (or connecting) systemd port: waits
+ * until the port is subscribed, reads the persisted intents, and takes the
+ * first snapshot, so `list()` is complete when this resolves. The port stays
+ * the caller's: `close()` detaches from it but does not close it. Throws
+ * SystemdError when systemd cannot be reached.
+ */
+export async function createController(deps: ControllerDeps): Promise<LiveController> {
+  const clock = deps.clock ?? Date.now;
+  const log = deps.log ?? (() => {});
+  const { systemd, stateDir } = deps;
+  const missGraceMs = deps.missGraceMs ?? 1000;
+  const trackers = new Map<string, AppTracker>();
+  const byUnit = new Map<string, AppTracker>();
+  const listeners = new Set<(event: StateEvent) => void>();
+  const queues = new Map<string, Promise<unknown>>();
+  const jobWaiters = new Map<string, Array<(result: string) => void>>();
+  const jobResults = new Map<string, string>();
+  const timers = new Set<NodeJS.Timeout>();
+  let eventSeq = 0;
+  let relists = 0;
+  let misses = 0;
+  let closed = false;
+
+  const emitIfChanged = (t: AppTracker): void => {
+    const change = t.recompute();
+    if (!change) return;
+    const event: StateEvent = { seq: ++eventSeq, status: change.status, ...(change.previous !== undefined ? { previous: change.previous } : {}) };
+    for (const listener of listeners) {
+      try {
+        listener(event);
+      } catch (err) {
+        log(`state listener threw: ${(err as Error).message}`);
+      }
+    }
+  };
+
+  const handleEffects = (t: AppTracker, effects: Effects): void => {
+    if (effects.needJobType) void resolveJobType(t, effects.needJobType);
+    if (effects.verifyJob) void verifyJob(t, effects.verifyJob);
+  };
+
+  const resolveJobType = async (t: AppTracker, job: JobRef): Promise<void> => {
+    try {
+      const { seq, value } = await systemd.getJobType(job.path);
+      if (value === undefined) t.jobGone(seq, job.id);
+      else t.setJobType(job.id, value);
+      emitIfChanged(t);
+    } catch (err) {
+      log(`reading the type of ${job.path} for ${t.ref.unit} failed: ${(err as Error).message}`);
+    }
+  };
+
+  // A snapshot without the job we track: only systemd saying the job is gone clears it.
+  const verifyJob = async (t: AppTracker, job: JobRef): Promise<void> => {
+    try {
+      const { seq, value } = await systemd.getJobType(job.path);
+      if (value !== undefined) return;
+      t.jobGone(seq, job.id);
+      settleJob(job.path, 'gone');
+      emitIfChanged(t);
+    } catch (err) {
+      log(`checking ${job.path} for ${t.ref.unit} failed: ${(err as Error).message}`);
+    }
+  };
+
+  const settleJob = (path: string, result: string): void => {
+    jobResults.set(path, result);
+    if (jobResults.size > 256) jobResults.delete(jobResults.keys().next().value!);
+    const waiters = jobWaiters.get(path);
+    jobWaiters.delete(path);
+    for (const w of waiters ?? []) w(result);
+  };
+
+  const apply = (t: AppTracker, seq: number, props: UnitProps, source: Source): Effects => {
+    const effects = t.applyProps(seq, props, source);
+    handleEffects(t, effects);
+    return effects;
+  };
+
+  const refreshUnit = async (t: AppTracker): Promise<void> => {
+    const { seq, value } = await systemd.getUnitProperties(t.ref.unit);
+    apply(t, seq, value, 'snapshot');
+  };
+
+  let resyncing: Promise<void> | undefined;
+  let resyncAgain = false;
+  /** Full snapshot of every tracked unit (first look, reconnect, after a daemon-reload). Coalesces overlapping requests. */
+  const resync = async (why: string): Promise<void> => {
+    if (resyncing) {
+      resyncAgain = true;
+      return resyncing;
+    }
+    resyncing = (async () => {
+      do {
+        resyncAgain = false;
+        const all = [...trackers.values()];
+        if (all.length === 0) break;
+        const { seq, value } = await systemd.listUnitsByNames(all.map((t) => t.ref.unit));
+        for (const row of value) {
+          const t = byUnit.get(row.name);
+          if (t) apply(t, seq, { loadState: row.loadState, activeState: row.activeState, subState: row.subState, job: row.job }, 'snapshot');
+        }
+        await Promise.all(
+          value.filter((r) => r.loadState !== 'not-found' && byUnit.has(r.name)).map((r) => refreshUnit(byUnit.get(r.name)!)),
+        );
+        for (const t of all) emitIfChanged(t);
+      } while (resyncAgain && !closed);
+    })().finally(() => {
+      resyncing = undefined;
+    });
+    log(`resync (${why})`);
+    return resyncing;
+  };
+
+  const relist = async (): Promise<RelistReport> => {
+    const all = [...trackers.values()];
+    relists++;
+    if (all.length === 0) return { units: 0, differing: [] };
+    const { seq, value } = await systemd.listUnitsByNames(all.map((t) => t.ref.unit));
+    const differing: string[] = [];
+    for (const row of value) {
+      const t = byUnit.get(row.name);
+      if (!t) continue;
+      const effects = apply(t, seq, { loadState: row.loadState, activeState: row.activeState, subState: row.subState, job: row.job }, 'relist');
+      emitIfChanged(t);
+      if (!effects.differs) continue;
+      differing.push(t.ref.id);
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        if (!t.confirmMisses(seq)) return;
+        misses++;
+        log(`re-list found state that no signal had delivered for ${t.ref.unit}: ${effects.differs!.join(', ')}`);
+        refreshUnit(t).then(() => emitIfChanged(t), (err: unknown) => log(`refreshing ${t.ref.unit} failed: ${(err as Error).message}`));
+      }, missGraceMs);
+      timer.unref();
+      timers.add(timer);
+    }
+    return { units: value.length, differing };
+  };
+
+  const onEvent = (event: SystemdEvent): void => {
+    if (closed) return;
+    switch (event.type) {
+      case 'properties': {
+        const t = byUnit.get(event.unit);
+        if (!t) return;
+        apply(t, event.seq, event.props, 'signal');
+        emitIfChanged(t);
+        const followed = ['ActiveState', 'SubState', 'Result', 'Job', 'StateChangeTimestamp', 'LoadState'];
+        if (event.invalidated.some((p) => followed.includes(p))) {
+          refreshUnit(t).then(() => emitIfChanged(t), (err: unknown) => log(`refreshing ${t.ref.unit} failed: ${(err as Error).message}`));
+        }
+        return;
+      }
+      case 'job-new': {
+        const t = byUnit.get(event.unit);
+        if (!t) return;
+        handleEffects(t, t.jobQueued(event.seq, event.job));
+        emitIfChanged(t);
+        return;
+      }
+      case 'job-removed': {
+        settleJob(event.job.path, event.result);
+        const t = byUnit.get(event.unit);
+        if (!t) return;
+        t.jobRemoved(event.seq, event.job.id);
+        emitIfChanged(t);
+        return;
+      }
+      case 'reloading':
+        // systemd sends no PropertiesChanged while it reloads: look again afterwards.
+        if (!event.active) void resync('daemon-reload finished').catch((err: unknown) => log(`resync failed: ${(err as Error).message}`));
+        return;
+      case 'unit-new': {
+        const t = byUnit.get(event.unit);
+        if (t) refreshUnit(t).then(() => emitIfChanged(t), (err: unknown) => log(`refreshing ${t.ref.unit} failed: ${(err as Error).message}`));
+        return;
+      }
+      case 'connected':
+        void resync('connected').catch((err: unknown) => log(`resync failed: ${(err as Error).message}`));
+        return;
+      case 'disconnected':
+        log(`systemd connection lost (${event.reason}); states are as last seen until it is back`);
+        return;
+      default:
+        return;
+    }
+  };
+
+  const track = (apps: AppRef[]): void => {
+    const keep = new Set(apps.map((a) => a.id));
+    for (const [id, t] of trackers) {
+      if (keep.has(id)) continue;
+      trackers.delete(id);
+      byUnit.delete(t.ref.unit);
+    }
+    for (const app of apps) {
+      const existing = trackers.get(app.id);
+      if (existing && existing.ref.unit === app.unit && existing.ref.name === app.name) continue;
+      if (existing) byUnit.delete(existing.ref.unit);
+      const t = new AppTracker(app, clock);
+      trackers.set(app.id, t);
+      byUnit.set(app.unit, t);
+    }
+  };
+
+  const trackerOf = (id: string): AppTracker => {
+    const t = trackers.get(id);
+    if (!t) throw new NotFoundError('app', id, `known apps: ${[...trackers.keys()].sort().join(', ') || 'none'}`);
+    return t;
+  };
+
+  // One app's ops run one after another, each behind the previous op's call (never its job).
+  const serialize = <T>(id: string, op: () => Promise<T>): Promise<T> => {
+    const prev = queues.get(id) ?? Promise.resolve();
+    const next = prev.then(op, op);
+    const settled = next.catch(() => {});
+    queues.set(id, settled);
+    void settled.then(() => {
+      if (queues.get(id) === settled) queues.delete(id);
+    });
+    return next;
+  };
+
+  const lifecycle = async (id: string, action: Action): Promise<LifecycleResult> => {
+    const t = trackerOf(id);
+    return serialize(id, async () => {
+      const intent = action === 'stop' ? 'stopped' : 'running';
+      // The intent is durable before systemd hears of the call: a crash in between leaves the user's wish on disk.
+      await writeIntent(stateDir, id, intent, new Date(clock()));
+      t.setIntent(intent);
+      const active = t.facts()?.activeState;
+      const call = action === 'start' ? systemd.startUnit : action === 'stop' ? systemd.stopUnit : systemd.restartUnit;
+      const { seq, value: path } = await call(t.ref.unit, 'replace');
+      // systemd collapses a restart of a unit that is not up into a start job.
+      const type = action === 'restart' && (active === 'inactive' || active === 'failed' || active === 'deactivating' || active === undefined) ? 'start' : action;
+      const jobId = jobIdOfPath(path);
+      if (jobId !== undefined) handleEffects(t, t.jobQueued(seq, { id: jobId, path, type }));
+      emitIfChanged(t);
+      return { id, action, job: path, status: t.status() };
+    });
+  };
+
+  const unlisten = systemd.onEvent(onEvent);
+  track(deps.apps);
+  try {
+    await systemd.ready();
+    const intents = await readIntents(stateDir);
+    for (const [id, rec] of intents) trackers.get(id)?.setIntent(rec.intent);
+    await resync('start');
+  } catch (err) {
+    unlisten();
+    throw err;
+  }
+  const interval = deps.relistIntervalMs ?? 180_000;
+  const relistTimer =
+    interval > 0
+      ? setInterval(() => {
+          relist().catch((err: unknown) => log(`re-list failed: ${(err as Error).message}`));
+        }, interval)
+      : undefined;
+  relistTimer?.unref();
+
+  return {
+    list: () => [...trackers.values()].map((t) => t.status()).sort((a, b) => a.id.localeCompare(b.id)),
+    get: (id) => trackers.get(id)?.status(),
+    start: (id) => lifecycle(id, 'start'),
+    stop: (id) => lifecycle(id, 'stop'),
+    restart: (id) => lifecycle(id, 'restart'),
+    async setApps(apps) {
+      track(apps);
+      const intents = await readIntents(stateDir);
+      for (const [id, t] of trackers) t.setIntent(intents.get(id)?.intent);
+      await resync('apps changed');
+    },
+    setPhase(id: string, phase: ReconcilePhase | undefined) {
+      const t = trackerOf(id);
+      t.setPhase(phase);
+      emitIfChanged(t);
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    waitForJob(jobPath: string): Promise<string> {
+      const done = jobResults.get(jobPath);
+      if (done !== undefined) return Promise.resolve(done);
+      return new Promise((resolve) => {
+        const list = jobWaiters.get(jobPath) ?? [];
+        list.push(resolve);
+        jobWaiters.set(jobPath, list);
+        // The job may have ended before anyone waited, unseen (e.g. across a reconnect): ask.
+        systemd.getJobType(jobPath).then(
+          ({ value }) => {
+            if (value === undefined && !jobResults.has(jobPath)) settleJob(jobPath, 'gone');
+          },
+          () => {},
+        );
+      });
+    },
+    relist,
+    stats: () => ({ relists, misses }),
+    async close() {
+      closed = true;
+      unlisten();
+      if (relistTimer) clearInterval(relistTimer);
+      for (const timer of timers) clearTimeout(timer);
+      listeners.clear();
+      await Promise.allSettled([...queues.values()]);
+    },
+  };
+}

@@ -1,0 +1,141 @@
+/**
+ * One D-Bus connection to a bus daemon, low-level: method calls as `Message`s,
+ * signals as raw messages, every incoming message stamped with a sequence
+ * number the moment it is parsed (before any promise continuation runs, so a
+ * reply and the signals around it keep their wire order).
+ */
+import { EventEmitter } from 'node:events';
+import { DBusError, Message, MessageType, sessionBus, type MessageBus } from '@jellybrick/dbus-next';
+import { SystemdError } from '../errors.js';
+
+/** A reply and its arrival stamp. */
+export interface StampedMessage {
+  seq: number;
+  message: Message;
+}
+
+export interface Connection {
+  /** Sends a method call and resolves with its reply; throws SystemdError (D-Bus error name) on an error reply, a timeout or a closed bus. */
+  call(msg: Message): Promise<StampedMessage>;
+  /** Every signal, in arrival order. */
+  onSignal(listener: (msg: Message, seq: number) => void): void;
+  /** Called once when the connection ends (not after `close()`). */
+  onClose(listener: (reason: string) => void): void;
+  close(): void;
+}
+
+export interface OpenOptions {
+  address: string;
+  /** Next value of the port-wide sequence counter. */
+  nextSeq: () => number;
+  /** How long a call may wait for its reply. */
+  callTimeoutMs?: number;
+  /** How long connecting (socket + auth + Hello) may take. */
+  connectTimeoutMs?: number;
+}
+
+const DISCONNECTED = 'org.freedesktop.DBus.Error.Disconnected';
+const NO_REPLY = 'org.freedesktop.DBus.Error.NoReply';
+
+/** Maps whatever a call rejected with to SystemdError, keeping systemd's D-Bus error name. */
+export function toSystemdError(err: unknown): SystemdError {
+  if (err instanceof SystemdError) return err;
+  if (err instanceof DBusError) return new SystemdError(err.type, err.text || 'no message');
+  return new SystemdError('org.freedesktop.DBus.Error.Failed', err instanceof Error ? err.message : String(err));
+}
+
+/**
+ * Connects to `address` (any bus daemon address: dbus-next's `systemBus()`
+ * ignores an address, `sessionBus({ busAddress })` takes one) and completes the
+ * Hello handshake. Throws SystemdError when the bus cannot be reached.
+ */
+export async function openConnection(opts: OpenOptions): Promise<Connection> {
+  const callTimeoutMs = opts.callTimeoutMs ?? 25_000;
+  const bus: MessageBus = sessionBus({ busAddress: opts.address });
+  // dbus-next does not forward the stream's end to MessageBus and never rejects
+  // pending calls; its DBusConnection is an EventEmitter that does emit 'end'.
+  const raw = (bus as unknown as { _connection: EventEmitter })._connection;
+  const stamps = new WeakMap<Message, number>();
+  const pending = new Set<(err: SystemdError) => void>();
+  const events = new EventEmitter();
+  let closed = false;
+  let ended = false;
+
+  const end = (reason: string): void => {
+    if (ended) return;
+    ended = true;
+    const err = new SystemdError(DISCONNECTED, `D-Bus connection to ${opts.address} lost: ${reason}`);
+    for (const reject of pending) reject(err);
+    pending.clear();
+    if (!closed) events.emit('close', reason);
+  };
+
+  bus.on('message', (msg: Message) => {
+    const seq = opts.nextSeq();
+    stamps.set(msg, seq);
+    if (msg.type === MessageType.SIGNAL) events.emit('signal', msg, seq);
+  });
+
+  let failConnect: ((err: unknown) => void) | undefined;
+  // One permanent error listener: an EventEmitter 'error' without one would throw.
+  // MessageBus's typings omit 'error', which it does emit.
+  (bus as unknown as EventEmitter).on('error', (err: unknown) => {
+    if (failConnect) failConnect(err);
+    else end(err instanceof Error ? err.message : String(err));
+  });
+  const connectTimeoutMs = opts.connectTimeoutMs ?? 5000;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => failConnect?.(new Error(`no Hello reply within ${connectTimeoutMs} ms`)), connectTimeoutMs);
+    failConnect = (err: unknown): void => {
+      clearTimeout(timer);
+      failConnect = undefined;
+      ended = true;
+      bus.disconnect();
+      reject(new SystemdError(DISCONNECTED, `cannot connect to D-Bus at ${opts.address}: ${err instanceof Error ? err.message : String(err)}`));
+    };
+    bus.once('connect', () => {
+      clearTimeout(timer);
+      failConnect = undefined;
+      resolve();
+    });
+  });
+  raw.on('end', () => end('the bus closed the connection'));
+
+  return {
+    async call(msg: Message): Promise<StampedMessage> {
+      if (ended) throw new SystemdError(DISCONNECTED, `D-Bus connection to ${opts.address} is closed`);
+      return new Promise<StampedMessage>((resolve, reject) => {
+        const fail = (err: SystemdError): void => {
+          clearTimeout(timer);
+          pending.delete(fail);
+          reject(err);
+        };
+        const timer = setTimeout(
+          () => fail(new SystemdError(NO_REPLY, `${msg.interface}.${msg.member} got no reply within ${callTimeoutMs} ms`)),
+          callTimeoutMs,
+        );
+        pending.add(fail);
+        bus.call(msg).then(
+          (reply) => {
+            clearTimeout(timer);
+            pending.delete(fail);
+            if (!reply) return reject(new SystemdError(NO_REPLY, `${msg.interface}.${msg.member} returned nothing`));
+            resolve({ seq: stamps.get(reply) ?? opts.nextSeq(), message: reply });
+          },
+          (err: unknown) => fail(toSystemdError(err)),
+        );
+      });
+    },
+    onSignal(listener) {
+      events.on('signal', listener);
+    },
+    onClose(listener) {
+      events.on('close', listener);
+    },
+    close() {
+      closed = true;
+      end('closed');
+      bus.disconnect();
+    },
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * The typed surface of the systemd port: what the controller reads from and
+ * sends to systemd's manager over D-Bus. Every message the port receives is
+ * stamped with `seq`, a number that grows in the order messages arrived on the
+ * connection (across reconnects too). D-Bus delivers one connection's messages
+ * in the order systemd sent them, so a reply stamped N describes systemd's
+ * state after every signal stamped < N and before every signal stamped > N.
+ */
+
+/** A job systemd has queued for a unit. `type` is systemd's JobType when known (`start`, `stop`, `restart`, …). */
+export interface JobRef {
+  id: number;
+  path: string;
+  type?: string;
+}
+
+/** The unit properties the controller follows; every field optional because a signal carries only what changed. */
+export interface UnitProps {
+  /** `loaded`, `not-found`, `bad-setting`, `error`, `masked`. */
+  loadState?: string;
+  /** `active`, `reloading`, `inactive`, `failed`, `activating`, `deactivating`, `maintenance`, `refreshing`. */
+  activeState?: string;
+  subState?: string;
+  /** The service's Result (`success`, `exit-code`, `signal`, `timeout`, …). */
+  result?: string;
+  /** The unit's InvocationID as 32 hex digits ('' when never started). */
+  invocationId?: string;
+  /** StateChangeTimestamp: CLOCK_REALTIME microseconds of the last ActiveState change (0 = never). */
+  stateChangeUsec?: number;
+  /** TimeoutStartUSec / TimeoutStopUSec in microseconds; `Infinity` for systemd's infinity. */
+  timeoutStartUsec?: number;
+  timeoutStopUsec?: number;
+  /** The job in flight (`null` when systemd reports none). */
+  job?: JobRef | null;
+}
+
+/** One row of `ListUnitsByNames`. */
+export interface UnitListEntry {
+  name: string;
+  loadState: string;
+  activeState: string;
+  subState: string;
+  path: string;
+  job: JobRef | null;
+}
+
+/** A value read from systemd together with the arrival stamp of its reply. */
+export interface Stamped<T> {
+  seq: number;
+  value: T;
+}
+
+/** What the port reports; all but `connected`/`disconnected` are systemd's own signals. */
+export type SystemdEvent =
+  | { type: 'properties'; seq: number; unit: string; path: string; props: UnitProps; invalidated: string[] }
+  | { type: 'job-new'; seq: number; unit: string; job: JobRef }
+  | { type: 'job-removed'; seq: number; unit: string; job: JobRef; result: string }
+  | { type: 'reloading'; seq: number; active: boolean }
+  | { type: 'unit-new'; seq: number; unit: string; path: string }
+  | { type: 'unit-removed'; seq: number; unit: string; path: string }
+  /** Matches added and `Subscribe()` done (first connect, reconnect, or systemd came back on the bus): resync now. */
+  | { type: 'connected'; seq: number }
+  | { type: 'disconnected'; seq: number; reason: string };
+
+/** Job modes of `StartUnit` & co.; the controller always uses `replace`. */
+export type JobMode = 'replace' | 'fail' | 'isolate' | 'ignore-dependencies' | 'ignore-requirements';
+
+/**
+ * The systemd manager, reached over one D-Bus connection that the port keeps
+ * alive (reconnecting with backoff). Calls throw `SystemdError` with the D-Bus
+ * error name when systemd refuses or the bus is down.
+ */
+export interface SystemdPort {
+  /** Listens to every event; returns the function that removes the listener. */
+  onEvent(listener: (event: SystemdEvent) => void): () => void;
+  /** Resolves once connected and subscribed (the first time); rejects when the first connect fails. */
+  ready(): Promise<void>;
+  /** `ListUnitsByNames`: one row per name, `loadState: 'not-found'` for a unit that does not exist. */
+  listUnitsByNames(names: string[]): Promise<Stamped<UnitListEntry[]>>;
+  /** The followed properties of one unit (Unit + Service interfaces). */
+  getUnitProperties(unit: string): Promise<Stamped<UnitProps>>;
+  /** The JobType of a job, or undefined when the job no longer exists. */
+  getJobType(jobPath: string): Promise<Stamped<string | undefined>>;
+  startUnit(unit: string, mode?: JobMode): Promise<Stamped<string>>;
+  stopUnit(unit: string, mode?: JobMode): Promise<Stamped<string>>;
+  restartUnit(unit: string, mode?: JobMode): Promise<Stamped<string>>;
+  /** `Reload()` (daemon-reload); resolves when systemd has finished reloading. */
+  reload(): Promise<void>;
+  /** Whether the connection is up and subscribed. */
+  connected(): boolean;
+  /** Unsubscribes and disconnects; no reconnect after this. */
+  close(): Promise<void>;
+}
