@@ -1,0 +1,63 @@
+/**
+ * Builds the API server from its ports: REST, SSE and JSON-RPC under the
+ * same-origin and bearer-token guards, plus the web UI's static files.
+ */
+import type { ServerResponse } from 'node:http';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { createEventHub } from './event-hub.js';
+import { assertBearer, assertSameOrigin } from './guard.js';
+import { httpErrorFor, HttpError } from './http-errors.js';
+import { registerAppRoutes } from './routes-apps.js';
+import { registerEventRoutes } from './routes-events.js';
+import { registerRpcRoutes } from './rpc.js';
+import { loadUiFiles, registerStaticRoutes } from './static-ui.js';
+import type { ApiDeps } from './types.js';
+
+export const DEFAULT_BODY_LIMIT = 16 * 1024;
+
+/** Paths that need the token (everything but the UI's static files). */
+function isGuarded(url: string): boolean {
+  return url.startsWith('/api/') || url === '/api' || url.startsWith('/rpc/') || url === '/rpc';
+}
+
+/**
+ * Creates the API (not yet listening: call `listen({ host, port })`, or
+ * `inject()` in tests). Closing it ends open event streams and unsubscribes from
+ * the controller; it does not close the controller.
+ * Throws when the UI files cannot be read.
+ */
+export function createApi(deps: ApiDeps): FastifyInstance {
+  if (deps.token.length < 16) throw new Error('createApi: the token must be at least 16 characters');
+  const bodyLimit = deps.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const app = Fastify({ logger: false, bodyLimit, return503OnClosing: true, forceCloseConnections: true });
+  const hub = createEventHub(deps.controller, { ringSize: deps.ringSize ?? 1000, historySize: deps.historySize ?? 50 });
+  const streams = new Set<ServerResponse>();
+
+  app.addHook('onRequest', async (req) => {
+    if (!isGuarded(req.url)) return;
+    assertSameOrigin(req.headers);
+    assertBearer(req.headers, deps.token);
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    const { statusCode, body } = httpErrorFor(err, bodyLimit);
+    if (statusCode >= 500 && statusCode !== 501) deps.log.error(`${req.method} ${req.url}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    if (statusCode === 401) reply.header('www-authenticate', 'Bearer realm="archy-quadlet"');
+    return reply.code(statusCode).send(body);
+  });
+
+  app.setNotFoundHandler((req) => {
+    throw new HttpError(404, 'not-found', `no route ${req.method} ${req.url.split('?')[0]}; see the API documentation (docs/api.md)`);
+  });
+
+  registerStaticRoutes(app, loadUiFiles());
+  registerAppRoutes(app, deps, hub);
+  registerEventRoutes(app, deps, hub, streams);
+  registerRpcRoutes(app, deps, hub, bodyLimit);
+
+  app.addHook('preClose', async () => {
+    for (const res of streams) res.end();
+    hub.close();
+  });
+  return app;
+}

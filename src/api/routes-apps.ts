@@ -1,0 +1,74 @@
+/**
+ * REST routes: the app list, one app's detail and logs, and the lifecycle
+ * actions. Actions answer 202 as soon as the controller (or installer) returns,
+ * which is as soon as systemd has queued the job; they never wait for it.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { AppStatus } from '../controller/types.js';
+import { NotFoundError } from '../errors.js';
+import type { EventHub } from './event-hub.js';
+import { parseAppId } from './guard.js';
+import { HttpError } from './http-errors.js';
+import type { ActionAccepted, ApiDeps, AppDetail, AppList } from './types.js';
+
+export const ACTIONS = ['start', 'stop', 'restart', 'install', 'remove'] as const;
+export type Action = (typeof ACTIONS)[number];
+
+const DEFAULT_LOG_LINES = 100;
+const MAX_LOG_LINES = 1000;
+
+/** The tracked app `id`, after checking the id's form. Throws HttpError 400 or NotFoundError. */
+export function requireApp(deps: Pick<ApiDeps, 'controller'>, raw: unknown): AppStatus {
+  const id = parseAppId(raw);
+  const status = deps.controller.get(id);
+  if (!status) throw new NotFoundError('app', id, 'GET /api/apps lists the apps this node knows');
+  return status;
+}
+
+/** Runs one lifecycle action and builds the 202 answer; the seq is read after the call returned. */
+export async function runAction(deps: ApiDeps, hub: EventHub, action: Action, id: string): Promise<ActionAccepted> {
+  const c = deps.controller;
+  if (action === 'install' || action === 'remove') {
+    if (!deps.installer) throw new HttpError(501, 'not-implemented', `${action} is not available: this server runs without the reconciler`);
+    const status = action === 'install' ? await deps.installer.install(id) : await deps.installer.remove(id);
+    return { epoch: hub.epoch, seq: hub.lastSeq(), action, status };
+  }
+  const result = action === 'start' ? await c.start(id) : action === 'stop' ? await c.stop(id) : await c.restart(id);
+  return { epoch: hub.epoch, seq: hub.lastSeq(), action, job: result.job, status: result.status };
+}
+
+/** Parses `?lines=N` (1…1000, default 100). Throws HttpError 400. */
+function parseLines(raw: unknown): number {
+  if (raw === undefined) return DEFAULT_LOG_LINES;
+  const n = typeof raw === 'string' && /^[0-9]{1,4}$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= 1 && n <= MAX_LOG_LINES)) throw new HttpError(400, 'invalid-input', `lines must be an integer from 1 to ${MAX_LOG_LINES}, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+export function registerAppRoutes(app: FastifyInstance, deps: ApiDeps, hub: EventHub): void {
+  app.get('/api/apps', async (): Promise<AppList> => ({ epoch: hub.epoch, seq: hub.lastSeq(), apps: deps.controller.list() }));
+
+  app.get<{ Params: { id: string } }>('/api/apps/:id', async (req): Promise<AppDetail> => {
+    const status = requireApp(deps, req.params.id);
+    const seq = hub.lastSeq();
+    const unitText = deps.units ? await deps.units(status.id) : undefined;
+    return { ...status, epoch: hub.epoch, seq, unitText, history: hub.history(status.id) };
+  });
+
+  app.get<{ Params: { id: string }; Querystring: { lines?: string } }>('/api/apps/:id/logs', async (req) => {
+    const status = requireApp(deps, req.params.id);
+    const n = parseLines(req.query.lines);
+    if (!deps.journal) throw new HttpError(501, 'not-implemented', 'logs are not available: this server runs without a journal reader');
+    return { id: status.id, unit: status.unit, lines: await deps.journal(status.unit, n) };
+  });
+
+  app.post<{ Params: { id: string; action: string } }>('/api/apps/:id/:action', async (req, reply) => {
+    const action = req.params.action;
+    if (!(ACTIONS as readonly string[]).includes(action)) {
+      throw new HttpError(404, 'not-found', `no action ${JSON.stringify(action)}; use one of ${ACTIONS.join(', ')}`);
+    }
+    const status = requireApp(deps, req.params.id);
+    const accepted = await runAction(deps, hub, action as Action, status.id);
+    return reply.code(202).send(accepted);
+  });
+}

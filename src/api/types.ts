@@ -1,0 +1,90 @@
+/**
+ * The ports the API is built from. `createApi(deps)` takes every one of them as
+ * a parameter; the API holds no module-level state.
+ */
+import type { AppStatus, Controller, StateEvent } from '../controller/types.js';
+
+/**
+ * The reconciler's single-app operations, as the API exposes them. Each call
+ * returns as soon as the operation has begun, with the transitional status it
+ * implies (`installing`, `removing`); it never waits for the operation to end.
+ */
+export interface Installer {
+  /** Renders and writes the app's units, reloads systemd and starts it. Throws NotFoundError for an app not in the catalog. */
+  install(id: string): Promise<AppStatus>;
+  /** Stops the app and removes its units. Throws NotFoundError for an unknown app. */
+  remove(id: string): Promise<AppStatus>;
+}
+
+/** Recent journal lines of a unit, oldest first (e.g. `journalctl -u UNIT -n N`). */
+export type Journal = (unit: string, lines: number) => Promise<string[]>;
+
+/** The rendered unit text of an app (its `<id>.container` file), or undefined when it is not installed. */
+export type UnitText = (id: string) => Promise<string | undefined>;
+
+/** Where the API reports what it does. Never given the token. */
+export interface ApiLog {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** Everything `createApi` needs. */
+export interface ApiDeps {
+  controller: Controller;
+  /** Install/remove; without it those routes answer 501. */
+  installer?: Installer;
+  /** The bearer token every API route requires. */
+  token: string;
+  log: ApiLog;
+  /** The rendered unit text for the detail view. */
+  units?: UnitText;
+  /** Recent journal lines for `GET /api/apps/:id/logs`. */
+  journal?: Journal;
+  /** SSE heartbeat interval in ms (default 15 000). */
+  heartbeatMs?: number;
+  /** How many state events the API keeps for `Last-Event-ID` resume (default 1 000). */
+  ringSize?: number;
+  /** How many state changes per app the detail view shows (default 50). */
+  historySize?: number;
+  /** Largest accepted request body in bytes (default 16 KiB). */
+  bodyLimit?: number;
+}
+
+/** One past state of an app, as the detail view lists it. */
+export interface HistoryEntry {
+  seq: number;
+  state: AppStatus['state'];
+  since: string;
+  reason?: string;
+}
+
+/** `GET /api/apps` answer: the statuses and the seq they are current as of. */
+export interface AppList {
+  /** Identifies this server process; a client seeing a new epoch drops its optimistic states (seq restarted). */
+  epoch: string;
+  seq: number;
+  apps: AppStatus[];
+}
+
+/** `GET /api/apps/:id` answer. */
+export interface AppDetail extends AppStatus {
+  epoch: string;
+  seq: number;
+  /** The rendered unit file, when the app is installed and the server can read it. */
+  unitText?: string;
+  history: HistoryEntry[];
+}
+
+/** `POST /api/apps/:id/<action>` answer (202). */
+export interface ActionAccepted {
+  epoch: string;
+  /** The last state-event seq the server had seen when the call returned: only a later event may replace `status`. */
+  seq: number;
+  action: 'start' | 'stop' | 'restart' | 'install' | 'remove';
+  /** The systemd job path, for start/stop/restart. */
+  job?: string;
+  status: AppStatus;
+}
+
+export type { StateEvent };

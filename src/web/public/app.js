@@ -1,0 +1,337 @@
+// The web UI: a list of apps with one primary button each, and a detail view.
+// Vue 3 with render functions (no template compiler, so the CSP can forbid eval).
+// Live state comes only from the event stream; a click shows its transitional
+// label at once (ui-logic.js decides when the server may replace it).
+import { createApp, h, reactive, shallowRef, computed, nextTick, onMounted } from '/vendor/vue.esm-browser.prod.js';
+import {
+  STATE_LABELS,
+  applyAccepted,
+  applyClick,
+  applyEvent,
+  applyRejected,
+  applyResync,
+  applySnapshot,
+  displayed,
+  primaryButton,
+  restartVisible,
+} from '/ui/ui-logic.js';
+import { connectEvents } from '/ui/sse.js';
+import { createTokenStore } from '/ui/token.js';
+
+const tokens = createTokenStore(window.sessionStorage, window.location, window.history);
+
+const ui = reactive({
+  token: tokens.get(),
+  tokenError: '',
+  connection: 'connecting',
+  route: parseRoute(window.location.hash),
+  errors: {},
+  notice: '',
+});
+const model = shallowRef({ epoch: undefined, entries: {} });
+let stopEvents;
+const resyncTimers = new Map();
+
+function parseRoute(hash) {
+  const m = /^#\/apps\/([a-z0-9-]{1,63})$/.exec(hash);
+  return m ? { view: 'detail', id: m[1] } : { view: 'list' };
+}
+window.addEventListener('hashchange', () => {
+  ui.route = parseRoute(window.location.hash);
+});
+
+/** fetch with the bearer token; a 401 sends the user back to the token form. */
+async function api(path, init = {}) {
+  const res = await fetch(path, { ...init, headers: { ...(init.headers ?? {}), authorization: `Bearer ${ui.token}` }, cache: 'no-store' });
+  if (res.status === 401) {
+    signOut('The token was not accepted. Paste the current one (archy-quadlet token).');
+    throw new Error('unauthorized');
+  }
+  const body = res.status === 204 ? undefined : await res.json().catch(() => undefined);
+  if (!res.ok) throw new Error(body?.message ?? `HTTP ${res.status}`);
+  return body;
+}
+
+function updateEntry(id, fn) {
+  const m = model.value;
+  const e = m.entries[id];
+  if (!e) return;
+  const next = fn(e);
+  if (next !== e) model.value = { ...m, entries: { ...m.entries, [id]: next } };
+}
+
+function onMessage(msg) {
+  let data;
+  try {
+    data = JSON.parse(msg.data);
+  } catch {
+    return;
+  }
+  if (msg.event === 'snapshot') model.value = applySnapshot(model.value, data);
+  else if (msg.event === 'state') model.value = applyEvent(model.value, data);
+}
+
+function startEvents() {
+  stopEvents?.();
+  stopEvents = connectEvents('/api/events', {
+    token: () => ui.token,
+    epoch: () => model.value.epoch,
+    onMessage,
+    onStatus: (s) => {
+      ui.connection = s;
+    },
+    onUnauthorized: () => signOut('The token was not accepted. Paste the current one (archy-quadlet token).'),
+  });
+}
+
+function signOut(message) {
+  stopEvents?.();
+  stopEvents = undefined;
+  tokens.clear();
+  ui.token = '';
+  ui.tokenError = message;
+}
+
+/**
+ * Once the 202 arrived, a status event normally follows within milliseconds. If
+ * none has come by systemd's deadline (plus a margin), read the app once: with
+ * no later event, the server's current status is the truth (e.g. the job had
+ * nothing to do). One read per click, not polling.
+ */
+function scheduleResync(id, accepted) {
+  clearTimeout(resyncTimers.get(id));
+  const deadline = accepted.status.deadline ? Date.parse(accepted.status.deadline) - Date.now() : 55_000;
+  const wait = Math.min(Math.max(deadline, 0) + 5_000, 10 * 60_000);
+  resyncTimers.set(
+    id,
+    setTimeout(async () => {
+      resyncTimers.delete(id);
+      const e = model.value.entries[id];
+      if (!e?.optimistic || e.optimistic.afterSeq !== accepted.seq || model.value.epoch !== accepted.epoch) return;
+      try {
+        const detail = await api(`/api/apps/${id}`);
+        if (detail.epoch === model.value.epoch) updateEntry(id, (x) => applyResync(x, detail, detail.seq));
+      } catch {
+        // Offline: the snapshot on reconnect settles it.
+      }
+    }, wait),
+  );
+}
+
+async function act(id, action, label) {
+  ui.errors = { ...ui.errors, [id]: '' };
+  updateEntry(id, (e) => applyClick(e, action));
+  try {
+    const accepted = await api(`/api/apps/${id}/${action}`, { method: 'POST' });
+    updateEntry(id, (e) => applyAccepted(e, accepted));
+    scheduleResync(id, accepted);
+  } catch (err) {
+    updateEntry(id, applyRejected);
+    ui.errors = { ...ui.errors, [id]: `${label} failed: ${err.message}` };
+  }
+}
+
+function formatTime(iso) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
+}
+
+// ---- components -----------------------------------------------------------
+
+const TokenForm = {
+  setup() {
+    const value = shallowRef('');
+    const input = shallowRef();
+    onMounted(() => input.value?.focus());
+    const submit = (ev) => {
+      ev.preventDefault();
+      const t = value.value.trim();
+      if (!t) return;
+      tokens.set(t);
+      ui.token = t;
+      ui.tokenError = '';
+      startEvents();
+    };
+    return () =>
+      h('form', { class: 'token-form', onSubmit: submit, 'aria-labelledby': 'token-title' }, [
+        h('h2', { id: 'token-title' }, 'Sign in'),
+        h('p', null, 'This node’s API needs its token. Print it on the node with archy-quadlet token.'),
+        ui.tokenError ? h('p', { class: 'error', role: 'alert' }, ui.tokenError) : null,
+        h('label', { for: 'token-input' }, 'API token'),
+        h('input', {
+          id: 'token-input',
+          ref: input,
+          type: 'password',
+          autocomplete: 'off',
+          spellcheck: 'false',
+          required: true,
+          value: value.value,
+          onInput: (e) => (value.value = e.target.value),
+        }),
+        h('button', { type: 'submit', class: 'primary' }, 'Continue'),
+      ]);
+  },
+};
+
+function spinner() {
+  return h('span', { class: 'spinner', 'aria-hidden': 'true' });
+}
+
+const AppCard = {
+  props: ['id'],
+  setup(props) {
+    return () => {
+      const entry = model.value.entries[props.id];
+      if (!entry) return null;
+      const s = displayed(entry);
+      const b = primaryButton(s.state);
+      const labelId = `app-${s.id}-name`;
+      const error = ui.errors[s.id];
+      return h('li', { class: ['app', `state-${s.state}`], 'data-app': s.id, 'aria-labelledby': labelId }, [
+        h('div', { class: 'app-head' }, [
+          h('a', { id: labelId, class: 'app-name', href: `#/apps/${s.id}` }, s.name),
+          h('span', { class: 'app-state', 'data-role': 'state', 'aria-live': 'polite' }, STATE_LABELS[s.state] ?? s.state),
+        ]),
+        b.showReason && s.reason ? h('p', { class: 'reason', 'data-role': 'reason' }, `Failed: ${s.reason}`) : null,
+        error ? h('p', { class: 'error', role: 'alert' }, error) : null,
+        h(
+          'button',
+          {
+            type: 'button',
+            class: ['primary', 'wide'],
+            'data-role': 'primary',
+            disabled: b.disabled,
+            'aria-busy': b.spinner ? 'true' : 'false',
+            'aria-label': `${b.label.replace('…', '')} ${s.name}`,
+            onClick: () => b.action && act(s.id, b.action, b.label),
+          },
+          [b.spinner ? spinner() : null, h('span', { class: 'label' }, b.label)],
+        ),
+        restartVisible(s.state)
+          ? h(
+              'button',
+              { type: 'button', class: ['secondary', 'wide'], 'data-role': 'restart', 'aria-label': `Restart ${s.name}`, onClick: () => act(s.id, 'restart', 'Restart') },
+              'Restart',
+            )
+          : null,
+      ]);
+    };
+  },
+};
+
+const AppList = {
+  setup() {
+    const ids = computed(() => Object.keys(model.value.entries).sort((a, b) => model.value.entries[a].status.name.localeCompare(model.value.entries[b].status.name)));
+    return () =>
+      h('section', { 'aria-labelledby': 'apps-title' }, [
+        h('h2', { id: 'apps-title', class: 'visually-hidden' }, 'Apps'),
+        model.value.epoch === undefined
+          ? h('p', { class: 'muted' }, 'Connecting…')
+          : ids.value.length === 0
+            ? h('p', { class: 'muted' }, 'No apps on this node.')
+            : h('ul', { class: 'apps' }, ids.value.map((id) => h(AppCard, { id, key: id }))),
+      ]);
+  },
+};
+
+const AppDetail = {
+  props: ['id'],
+  setup(props) {
+    const detail = shallowRef();
+    const logs = shallowRef();
+    const failure = shallowRef('');
+    const heading = shallowRef();
+    let lastSeq = -1;
+    const load = async () => {
+      try {
+        detail.value = await api(`/api/apps/${props.id}`);
+        failure.value = '';
+      } catch (err) {
+        failure.value = err.message;
+      }
+    };
+    const loadLogs = async () => {
+      try {
+        logs.value = (await api(`/api/apps/${props.id}/logs?lines=200`)).lines;
+      } catch (err) {
+        logs.value = [`(logs unavailable: ${err.message})`];
+      }
+    };
+    onMounted(async () => {
+      await Promise.all([load(), loadLogs()]);
+      await nextTick();
+      heading.value?.focus();
+    });
+    return () => {
+      const entry = model.value.entries[props.id];
+      // The history grows with the stream: re-read the detail when this app's state changed after it was read.
+      if (entry && entry.seq !== lastSeq && detail.value && entry.seq > detail.value.seq) {
+        lastSeq = entry.seq;
+        queueMicrotask(load);
+      }
+      const d = detail.value;
+      const s = entry ? displayed(entry) : d;
+      return h('section', { class: 'detail', 'aria-labelledby': 'detail-title' }, [
+        h('a', { href: '#/', class: 'back' }, '← All apps'),
+        h('h2', { id: 'detail-title', tabindex: '-1', ref: heading }, s ? s.name : props.id),
+        failure.value ? h('p', { class: 'error', role: 'alert' }, failure.value) : null,
+        s
+          ? h('dl', { class: 'facts' }, [
+              h('dt', null, 'State'),
+              h('dd', { 'data-role': 'state' }, STATE_LABELS[s.state] ?? s.state),
+              h('dt', null, 'Since'),
+              h('dd', null, formatTime(s.since)),
+              s.deadline ? [h('dt', null, 'Deadline'), h('dd', null, formatTime(s.deadline))] : null,
+              s.reason ? [h('dt', null, 'Reason'), h('dd', null, s.reason)] : null,
+              h('dt', null, 'Unit'),
+              h('dd', null, h('code', null, s.unit)),
+            ])
+          : null,
+        entry ? h('ul', { class: 'apps single' }, [h(AppCard, { id: props.id })]) : null,
+        h('h3', null, 'History'),
+        d && d.history.length > 0
+          ? h('table', { class: 'history' }, [
+              h('thead', null, h('tr', null, [h('th', { scope: 'col' }, 'State'), h('th', { scope: 'col' }, 'Since'), h('th', { scope: 'col' }, 'Reason')])),
+              h(
+                'tbody',
+                null,
+                [...d.history].reverse().map((x) => h('tr', { key: `${x.seq}-${x.since}` }, [h('td', null, STATE_LABELS[x.state] ?? x.state), h('td', null, formatTime(x.since)), h('td', null, x.reason ?? '')])),
+              ),
+            ])
+          : h('p', { class: 'muted' }, 'No history yet.'),
+        h('h3', null, 'Unit'),
+        d?.unitText ? h('pre', { class: 'unit', tabindex: '0', 'aria-label': 'Rendered unit file' }, d.unitText) : h('p', { class: 'muted' }, 'Not installed.'),
+        h('div', { class: 'logs-head' }, [
+          h('h3', null, 'Recent log lines'),
+          h('button', { type: 'button', class: 'secondary', onClick: loadLogs }, 'Reload logs'),
+        ]),
+        logs.value === undefined
+          ? h('p', { class: 'muted' }, 'Loading…')
+          : logs.value.length === 0
+            ? h('p', { class: 'muted' }, 'No log lines.')
+            : h('pre', { class: 'logs', tabindex: '0', 'aria-label': 'Recent log lines' }, logs.value.join('\n')),
+      ]);
+    };
+  },
+};
+
+const Root = {
+  setup() {
+    onMounted(() => {
+      if (ui.token) startEvents();
+    });
+    return () =>
+      h('div', { class: 'shell' }, [
+        h('header', { class: 'top' }, [
+          h('h1', null, h('a', { href: '#/' }, 'archy-quadlet')),
+          ui.token
+            ? h('span', { class: ['conn', `conn-${ui.connection}`], role: 'status', 'data-role': 'connection' }, ui.connection === 'live' ? 'Live' : ui.connection === 'connecting' ? 'Connecting…' : 'Offline, reconnecting…')
+            : null,
+        ]),
+        h('main', null, [!ui.token ? h(TokenForm) : ui.route.view === 'detail' ? h(AppDetail, { id: ui.route.id, key: ui.route.id }) : h(AppList)]),
+      ]);
+  },
+};
+
+createApp(Root).mount('#app');
