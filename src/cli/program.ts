@@ -5,9 +5,10 @@
  */
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
+import { register as registerValidate } from './commands/validate.js';
 
 /** Each entry adds one or more commands to the program. */
-const COMMANDS: Array<(program: Command) => void> = [];
+const COMMANDS: Array<(program: Command) => void> = [registerValidate];
 
 const require = createRequire(import.meta.url);
 const { version } = require('../../package.json') as { version: string };
