@@ -1,0 +1,118 @@
+/**
+ * The compiler's entry: every manifest of the catalog → the Quadlet units the
+ * node should have. Pure: takes the loaded manifests and options, returns the
+ * units and every problem found (not just the first).
+ */
+import { UsageError, type Problem } from '../errors.js';
+import type { DesiredState, LoadedManifest } from '../manifest/types.js';
+import { serviceName, unitFileName } from '../naming.js';
+import { compileApp, companionName, notifiesHealthy } from './compile-app.js';
+import { ManifestContext } from './context.js';
+import type { NetworkUnit, UnitSpec } from './model.js';
+import { compareVersions, formatVersion, MIN_VERSION, parseVersion } from './podman-keys.js';
+import { targetVersion } from './target-version.js';
+
+export interface CompileOptions {
+  /** The podman the units are for, e.g. `5.4.2`: decides which keys may be written. */
+  podmanVersion: string;
+  /** `system` units start with `multi-user.target`, `user` units with `default.target`. */
+  scope: 'system' | 'user';
+  /** Desired states that win over the manifests' own (the node's intents), by app id. */
+  overrides?: Record<string, DesiredState>;
+}
+
+export interface CompileResult {
+  /** Sorted by file name. Empty when there are problems: nothing may be written then. */
+  units: UnitSpec[];
+  problems: Problem[];
+  warnings: Problem[];
+}
+
+/**
+ * Compiles the catalog.
+ * @throws UsageError when `podmanVersion` is no version, or older than the oldest supported target.
+ */
+export function compileCatalog(manifests: LoadedManifest[], opts: CompileOptions): CompileResult {
+  const target = parseVersion(opts.podmanVersion);
+  if (!target) throw new UsageError(`--podman-version ${JSON.stringify(opts.podmanVersion)}: expected a version such as 5.4.2`);
+  if (compareVersions(target, MIN_VERSION) < 0) throw new UsageError(`--podman-version ${opts.podmanVersion}: the oldest supported target is Podman ${formatVersion(MIN_VERSION)}`);
+
+  const problems: Problem[] = [];
+  const warnings: Problem[] = [];
+  const byId = new Map<string, LoadedManifest>();
+  for (const lm of manifests) {
+    const first = byId.get(lm.manifest.id);
+    if (first) problems.push({ file: lm.file, pointer: '/id', message: `app id "${lm.manifest.id}" is already used by ${first.file}`, hint: 'every app needs its own id' });
+    else byId.set(lm.manifest.id, lm);
+  }
+  const stateOf = (id: string): DesiredState => opts.overrides?.[id] ?? byId.get(id)?.manifest.state ?? 'running';
+
+  const units: UnitSpec[] = [];
+  const contextOfUnit = new Map<UnitSpec, ManifestContext>();
+  const networkSources = new Map<string, Set<string>>();
+  for (const lm of byId.values()) {
+    const m = lm.manifest;
+    const state = stateOf(m.id);
+    if (state === 'absent') continue;
+    const ctx = new ManifestContext(lm.file, problems, warnings, lm.locate);
+    const source = sourceName(lm.file);
+    const appUnits = compileApp(ctx, {
+      manifest: m,
+      source,
+      state,
+      scope: opts.scope,
+      lookup: (id) => {
+        const other = byId.get(id);
+        return other ? { state: stateOf(id), notifiesHealthy: notifiesHealthy(other.manifest) } : undefined;
+      },
+    });
+    for (const u of appUnits) contextOfUnit.set(u, ctx);
+    units.push(...appUnits);
+    for (const n of m.networks ?? []) {
+      const set = networkSources.get(n) ?? new Set<string>();
+      set.add(source);
+      networkSources.set(n, set);
+    }
+  }
+  for (const [name, sources] of networkSources) units.push(networkUnit(name, [...sources].sort()));
+
+  targetVersion(units, target, (u) => contextOfUnit.get(u));
+  checkUniqueNames(units, contextOfUnit);
+  units.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  return { units: problems.length > 0 ? [] : units, problems, warnings };
+}
+
+/** One network unit per distinct name, shared by every app that joins it. */
+function networkUnit(name: string, sources: string[]): NetworkUnit {
+  return {
+    kind: 'network',
+    file: unitFileName(name, 'network'),
+    sources,
+    Unit: { Description: `App network ${name}` },
+    Network: { NetworkName: name },
+  };
+}
+
+/** Two units may not share a file or a service name (`a-network.container` vs `a.network` both make `a-network.service`). */
+function checkUniqueNames(units: UnitSpec[], contextOfUnit: Map<UnitSpec, ManifestContext>): void {
+  const seen = new Map<string, UnitSpec>();
+  for (const u of units) {
+    for (const name of new Set([u.file, serviceName(u.file)])) {
+      const other = seen.get(name);
+      if (other && other !== u) {
+        // Shared units (networks) come last; the clash is reported at the app whose unit collides.
+        const [mine, theirs] = contextOfUnit.has(u) ? [u, other] : [other, u];
+        const pointer = mine.kind === 'container' && mine.file !== unitFileName(mine.app ?? '', 'container') ? '/ui/id' : '/id';
+        contextOfUnit.get(mine)?.problem(pointer, `${mine.file} and ${theirs.file} (from ${theirs.sources.join(', ')}) both make ${name}`, `rename one of them (companions are named ${companionName('<ui.id>')})`);
+      } else {
+        seen.set(name, u);
+      }
+    }
+  }
+}
+
+/** `manifests/lnd.yaml` for any path to it: the manifests directory's name and the file's, as the header shows. */
+export function sourceName(file: string): string {
+  const parts = file.split(/[\\/]+/).filter((p) => p !== '' && p !== '.');
+  return parts.slice(-2).join('/');
+}

@@ -1,0 +1,156 @@
+/**
+ * The Quadlet unit model: plain data, one interface per section, keys in
+ * Quadlet/systemd PascalCase. The compiler makes every decision and fills
+ * these; the renderer only prints them (src/render). Values are unescaped
+ * text: quoting is the renderer's job.
+ */
+
+/** `[Unit]` of any unit kind (systemd's own keys; Quadlet passes them through). */
+export interface UnitSection {
+  /** Converts to `Description=…`. */
+  Description?: string;
+  /** Converts to one `Requires=…` line each (`<dep>.service`; Podman 5.4 does not translate `x.container`). */
+  Requires?: string[];
+  /** Converts to one `After=…` line each. */
+  After?: string[];
+  /** Converts to one `PartOf=…` line each (a companion stops and restarts with its app). */
+  PartOf?: string[];
+}
+
+/** `[Container]` of a `.container` unit. */
+export interface ContainerSection {
+  /** Converts to `Image=…`: `name:tag`, `name@sha256:…`, or `<id>.build` for a local build. */
+  Image: string;
+  /** Converts to `ContainerName=…`. */
+  ContainerName: string;
+  /** Converts to `Entrypoint=…` (a JSON array, which podman's `--entrypoint` accepts). */
+  Entrypoint?: string;
+  /** Converts to `Exec=…` (one line, each argument a word). */
+  Exec?: string[];
+  /** Converts to `WorkingDir=…`. */
+  WorkingDir?: string;
+  /** Converts to `User=…` (`uid`, `uid:gid` or a name). */
+  User?: string;
+  /** Converts to one `Environment=NAME=value` line each. */
+  Environment?: Array<[name: string, value: string]>;
+  /** Converts to one `Secret=…` line each (`name,type=env,target=VAR`). */
+  Secret?: string[];
+  /** Converts to one `PublishPort=…` line each (`[ip:]host:container[/udp]`). */
+  PublishPort?: string[];
+  /** Converts to one `Volume=…` line each (`x.volume:/target[:ro]`, `/host:/target[:ro]`). */
+  Volume?: string[];
+  /** Converts to one `Network=…` line each (`<name>.network`). */
+  Network?: string[];
+  /** Converts to one `AddHost=host:ip` line each. */
+  AddHost?: string[];
+  /** Converts to `ReadOnly=true`. */
+  ReadOnly?: boolean;
+  /** Converts to `NoNewPrivileges=true`. */
+  NoNewPrivileges?: boolean;
+  /** Converts to one `AddCapability=…` line each. */
+  AddCapability?: string[];
+  /** Converts to one `DropCapability=…` line each. */
+  DropCapability?: string[];
+  /** Converts to `HealthCmd=…` (a JSON array: exec form, no shell unless the command asks for one). */
+  HealthCmd?: string;
+  /** Converts to `HealthInterval=…` (a Go duration such as `30s`). */
+  HealthInterval?: string;
+  /** Converts to `HealthTimeout=…`. */
+  HealthTimeout?: string;
+  /** Converts to `HealthStartPeriod=…`. */
+  HealthStartPeriod?: string;
+  /** Converts to `HealthRetries=…`. */
+  HealthRetries?: number;
+  /** Converts to `Notify=healthy`: the unit stays `activating` until the first healthy check. */
+  Notify?: 'healthy';
+  /** Converts to `StopSignal=…`. */
+  StopSignal?: string;
+  /** Converts to `StopTimeout=…` (whole seconds). */
+  StopTimeout?: number;
+  /** Converts to `Memory=…` (bytes). Podman 5.5+; earlier targets get `PodmanArgs=--memory=…` instead. */
+  Memory?: number;
+  /** Converts to one `Label=key=value` line each. */
+  Label?: Array<[key: string, value: string]>;
+  /** Converts to `AutoUpdate=…`. */
+  AutoUpdate?: 'registry' | 'local';
+  /** Converts to one `PodmanArgs=…` line each (one argument per line). */
+  PodmanArgs?: string[];
+}
+
+/** `[Service]` of a `.container` unit (systemd's own keys). */
+export interface ServiceSection {
+  /** Converts to `Restart=…`. */
+  Restart: string;
+  /** Converts to `TimeoutStartSec=…` (whole seconds): image pull plus, with `Notify=healthy`, the time to the first healthy check. */
+  TimeoutStartSec: number;
+  /** Converts to `TimeoutStopSec=…` (whole seconds): always longer than `StopTimeout` so podman, not systemd, ends the container. */
+  TimeoutStopSec: number;
+}
+
+/** `[Install]`: present only when the unit should start at boot (or with its app). */
+export interface InstallSection {
+  /** Converts to one `WantedBy=…` line each. */
+  WantedBy: string[];
+}
+
+/** `[Network]` of a `.network` unit. */
+export interface NetworkSection {
+  /** Converts to `NetworkName=…`: the podman network's name (without it Quadlet would use `systemd-<name>`). */
+  NetworkName: string;
+}
+
+/** `[Volume]` of a `.volume` unit. */
+export interface VolumeSection {
+  /** Converts to `VolumeName=…`. */
+  VolumeName: string;
+}
+
+/** `[Build]` of a `.build` unit. */
+export interface BuildSection {
+  /** Converts to `ImageTag=…`: the tag the container's `Image=<id>.build` resolves to. */
+  ImageTag: string;
+  /** Converts to `SetWorkingDirectory=…`: the build context directory. */
+  SetWorkingDirectory: string;
+  /** Converts to `File=…`: the Containerfile, relative to the context. */
+  File?: string;
+}
+
+/** Raw keys from a manifest's `quadlet:` escape hatch, appended verbatim (already checked against the target). */
+export type RawEntries = Array<[key: string, value: string]>;
+
+interface UnitBase {
+  /** File name, e.g. `lnd.container` (from `unitFileName`). */
+  file: string;
+  /** Owning app id; undefined for a file shared by several apps (a network). */
+  app?: string;
+  /** Manifest files it comes from, e.g. `manifests/lnd.yaml`. */
+  sources: string[];
+  Unit: UnitSection;
+}
+
+export interface ContainerUnit extends UnitBase {
+  kind: 'container';
+  Container: ContainerSection;
+  Service: ServiceSection;
+  Install?: InstallSection;
+  /** Escape-hatch keys per section, printed after the compiled ones. */
+  raw: { Unit: RawEntries; Container: RawEntries; Service: RawEntries; Install: RawEntries };
+}
+
+export interface NetworkUnit extends UnitBase {
+  kind: 'network';
+  Network: NetworkSection;
+}
+
+export interface VolumeUnit extends UnitBase {
+  kind: 'volume';
+  Volume: VolumeSection;
+}
+
+export interface BuildUnit extends UnitBase {
+  kind: 'build';
+  Build: BuildSection;
+}
+
+/** One Quadlet unit file, by kind. */
+export type UnitSpec = ContainerUnit | NetworkUnit | VolumeUnit | BuildUnit;

@@ -1,0 +1,39 @@
+/**
+ * Reads a Quadlet unit directory: every unit file in it with its content and
+ * whether archy-quadlet owns it (its first line is our ownership header).
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseUnitFileName } from '../naming.js';
+import { isOwned } from '../render/types.js';
+
+export interface UnitDirEntry {
+  /** File name, e.g. `lnd.container`. */
+  name: string;
+  content: string;
+  /** True when the file starts with our ownership header: we may overwrite or delete it. */
+  owned: boolean;
+}
+
+/**
+ * Lists the Quadlet unit files (`*.container`, `*.network`, …) directly in `dir`, sorted by name.
+ * A missing directory reads as empty (nothing rendered there yet).
+ * @throws the fs error for anything but a missing directory.
+ */
+export async function readUnitDir(dir: string): Promise<UnitDirEntry[]> {
+  let names: string[];
+  try {
+    const entries = await readdir(dir, { withFileTypes: true });
+    names = entries.filter((e) => e.isFile() && parseUnitFileName(e.name) !== undefined).map((e) => e.name);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  names.sort();
+  return Promise.all(
+    names.map(async (name) => {
+      const content = await readFile(join(dir, name), 'utf8');
+      return { name, content, owned: isOwned(content) };
+    }),
+  );
+}

@@ -1,0 +1,42 @@
+/**
+ * Runs podman 5.4.2's real Quadlet generator (obtained and cached by
+ * scripts/fetch-quadlet.sh) in dry-run mode over a directory of unit files.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+let cachedBinary: string | undefined;
+
+/** Path of the generator binary; fetches it on first use (a few seconds), cached in .cache/quadlet/. */
+export function quadletBinary(): string {
+  cachedBinary ??= execFileSync('sh', [resolve(REPO, 'scripts/fetch-quadlet.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  return cachedBinary;
+}
+
+export interface DryRun {
+  /** Generated services by name (`lnd.service`) → their text. */
+  services: Map<string, string>;
+  stderr: string;
+  code: number;
+  /** stderr lines other than the generator's "Loading source unit file" notes: its errors and warnings. */
+  complaints: string[];
+}
+
+/** `QUADLET_UNIT_DIRS=<dir> quadlet -dryrun`; `dir` is made absolute (the generator refuses relative paths). */
+export function runQuadletDryRun(dir: string): DryRun {
+  const r = spawnSync(quadletBinary(), ['-dryrun'], {
+    encoding: 'utf8',
+    env: { ...process.env, QUADLET_UNIT_DIRS: resolve(dir) },
+    maxBuffer: 512 * 1024 * 1024,
+  });
+  if (r.error) throw r.error;
+  const services = new Map<string, string>();
+  const parts = r.stdout.split(/^---([^\n]+\.service)---\n/m);
+  for (let i = 1; i + 1 < parts.length; i += 2) services.set(parts[i]!, parts[i + 1]!);
+  const complaints = r.stderr
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !/Loading source unit file/.test(l));
+  return { services, stderr: r.stderr, code: r.status ?? -1, complaints };
+}
