@@ -49,7 +49,8 @@ function examplesOf(schema: Schema | undefined): string {
 }
 
 function article(noun: string): string {
-  return /^[aeiouAEIOU]/.test(noun) ? `an ${noun}` : `a ${noun}`;
+  // 'u' usually sounds like 'you' (a user, a uid); 'I' as in IP does not.
+  return /^[aeioAEIOU]/.test(noun) ? `an ${noun}` : `a ${noun}`;
 }
 
 /** Branches of a `oneOf` that each only require one field: `image` xor `build`. */
@@ -96,7 +97,7 @@ function toFinding(e: ErrorObject): Finding {
         .split(',')
         .map((t) => TYPE_NAMES[t] ?? t)
         .join(' or ');
-      const quote = params.type === 'string' && (typeof e.data === 'number' || typeof e.data === 'boolean') ? { hint: `quote it: "${String(e.data)}"` } : {};
+      const quote = String(params.type).split(',').includes('string') && (typeof e.data === 'number' || typeof e.data === 'boolean') ? { hint: `quote it: "${String(e.data)}"` } : {};
       return { pointer: at, message: `must be ${expected}, not ${describeValue(e.data)}`, ...quote };
     }
     case 'pattern':
