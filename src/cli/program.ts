@@ -6,9 +6,13 @@
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
 import { register as registerValidate } from './commands/validate.js';
+import { register as registerRender } from './commands/render.js';
+import { register as registerDiff } from './commands/diff.js';
+import { register as registerStatus } from './commands/status.js';
+import { register as registerLifecycle } from './commands/lifecycle.js';
 
 /** Each entry adds one or more commands to the program. */
-const COMMANDS: Array<(program: Command) => void> = [registerValidate];
+const COMMANDS: Array<(program: Command) => void> = [registerValidate, registerRender, registerDiff, registerStatus, registerLifecycle];
 
 const require = createRequire(import.meta.url);
 const { version } = require('../../package.json') as { version: string };
