@@ -151,9 +151,11 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
           const t = byUnit.get(row.name);
           if (t) apply(t, seq, { loadState: row.loadState, activeState: row.activeState, subState: row.subState, job: row.job }, 'snapshot');
         }
-        await Promise.all(
-          value.filter((r) => r.loadState !== 'not-found' && byUnit.has(r.name)).map((r) => refreshUnit(byUnit.get(r.name)!)),
-        );
+        const loaded = value.filter((r) => r.loadState !== 'not-found' && byUnit.has(r.name)).map((r) => byUnit.get(r.name)!);
+        const results = await Promise.allSettled(loaded.map(refreshUnit));
+        results.forEach((r, i) => {
+          if (r.status === 'rejected') log(`reading ${loaded[i]!.ref.unit} failed: ${(r.reason as Error).message}`);
+        });
         for (const t of all) emitIfChanged(t);
       } while (resyncAgain && !closed);
     })().finally(() => {
@@ -222,11 +224,6 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
         // systemd sends no PropertiesChanged while it reloads: look again afterwards.
         if (!event.active) void resync('daemon-reload finished').catch((err: unknown) => log(`resync failed: ${(err as Error).message}`));
         return;
-      case 'unit-new': {
-        const t = byUnit.get(event.unit);
-        if (t) refreshUnit(t).then(() => emitIfChanged(t), (err: unknown) => log(`refreshing ${t.ref.unit} failed: ${(err as Error).message}`));
-        return;
-      }
       case 'connected':
         void resync('connected').catch((err: unknown) => log(`resync failed: ${(err as Error).message}`));
         return;

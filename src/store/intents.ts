@@ -4,15 +4,14 @@
  * `stop` records `stopped` before it asks systemd to stop the unit, so a
  * user-stopped app stays stopped across reboots and reconciler passes;
  * `start`/`restart` record `running`, which replaces it. Each write is atomic
- * (temp file, fsync, rename, fsync of the directory): a crash leaves the old
- * or the new record, never a torn one.
+ * and durable (`writeFileAtomic`): a crash leaves the old or the new record.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidInputError } from '../errors.js';
 import type { Intent } from '../controller/types.js';
 import { DNS_LABEL } from '../naming.js';
+import { writeFileAtomic } from './atomic-write.js';
 
 /** One app's persisted intent. */
 export interface IntentRecord {
@@ -85,39 +84,13 @@ export async function readIntents(stateDir: string): Promise<Map<string, IntentR
 /** Records `intent` for `id` atomically; resolves once it is durable. Throws on IO errors. */
 export async function writeIntent(stateDir: string, id: string, intent: Intent, at: Date = new Date()): Promise<IntentRecord> {
   const path = intentPath(stateDir, id);
-  const dir = intentsDir(stateDir);
   const record: IntentRecord = { id, intent, at: at.toISOString() };
-  await mkdir(dir, { recursive: true, mode: 0o755 });
-  const tmp = join(dir, `.${id}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const fh = await open(tmp, 'wx', 0o644);
-  try {
-    await fh.writeFile(`${JSON.stringify(record)}\n`);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-  await syncDir(dir);
+  await mkdir(intentsDir(stateDir), { recursive: true, mode: 0o755 });
+  await writeFileAtomic(path, `${JSON.stringify(record)}\n`);
   return record;
 }
 
 /** Removes the intent of `id` (no error when there is none). */
 export async function clearIntent(stateDir: string, id: string): Promise<void> {
   await rm(intentPath(stateDir, id), { force: true });
-  await syncDir(intentsDir(stateDir)).catch(() => {});
-}
-
-// The rename is durable only once the directory entry is.
-async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
 }

@@ -1,0 +1,60 @@
+/**
+ * `archy-quadlet start|stop|restart APP [--wait]`: queues the job and returns
+ * at once, printing the transitional state; `--wait` follows the job to its
+ * end and fails (exit 3) unless systemd reports it `done`.
+ */
+import type { Command } from 'commander';
+import type { LifecycleResult } from '../../controller/types.js';
+import { openLive, type LiveOptions } from '../live.js';
+
+export interface LifecycleOptions extends LiveOptions {
+  wait?: boolean;
+}
+
+type Action = LifecycleResult['action'];
+
+/** The command's body. Throws NotFoundError (exit 1) for an unknown app, SystemdError (exit 3) when systemd refuses, Error (exit 3) when a waited-for job fails. */
+export async function lifecycle(action: Action, id: string, opts: LifecycleOptions, stdout: NodeJS.WritableStream = process.stdout): Promise<void> {
+  const session = await openLive(opts);
+  try {
+    const { controller } = session;
+    const result = await controller[action](id);
+    const queued = result.status;
+    if (opts.json && !opts.wait) {
+      stdout.write(`${JSON.stringify(result)}\n`);
+      return;
+    }
+    if (!opts.json) stdout.write(`${id}: ${queued.state} (${action} job ${result.job.split('/').pop()} queued)\n`);
+    if (!opts.wait) return;
+    const outcome = await controller.waitForJob(result.job);
+    // Let the PropertiesChanged that follow JobRemoved land before reporting the state.
+    await new Promise((r) => setTimeout(r, 50));
+    const final = controller.get(id) ?? queued;
+    if (opts.json) stdout.write(`${JSON.stringify({ ...result, result: outcome, status: final })}\n`);
+    else stdout.write(`${id}: ${final.state}${final.reason ? ` (${final.reason})` : ''} (job ${outcome})\n`);
+    if (outcome !== 'done') {
+      throw new Error(`${final.unit}: the ${action} job ended "${outcome}"${final.reason ? `, state ${final.state} (${final.reason})` : ''}; see journalctl -u ${final.unit}`);
+    }
+  } finally {
+    await session.close();
+  }
+}
+
+/** Adds `start`, `stop` and `restart` to the program. */
+export function register(program: Command): void {
+  const verbs: Array<[Action, string]> = [
+    ['start', 'start APP; returns once systemd has queued the job'],
+    ['stop', 'stop APP (and keep it stopped across reboots and reconciles); returns once the job is queued'],
+    ['restart', 'restart APP; returns once systemd has queued the job'],
+  ];
+  for (const [action, description] of verbs) {
+    program
+      .command(`${action} <app>`)
+      .description(description)
+      .option('--wait', 'follow the job to its end; exit 3 if it failed')
+      .option('--unit-dir <dir>', 'track the *.container units in DIR instead of the manifests')
+      .action(async (app: string, _opts: unknown, cmd: Command) => {
+        await lifecycle(action, app, cmd.optsWithGlobals<LifecycleOptions>());
+      });
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * `archy-quadlet status [--watch]`: every app's live state as a table (APP
+ * STATE SINCE DEADLINE REASON), or JSON with `--json`. `--watch` keeps
+ * printing state changes until Ctrl-C (JSON lines with `--json`).
+ */
+import type { Command } from 'commander';
+import type { AppStatus, StateEvent } from '../../controller/types.js';
+import { openLive, type LiveOptions } from '../live.js';
+
+export interface StatusOptions extends LiveOptions {
+  watch?: boolean;
+}
+
+/** `2026-11-27T02:05:31.181Z` → `2026-11-27 02:05:31`. */
+function shortTime(iso: string | undefined): string {
+  return iso ? iso.slice(0, 19).replace('T', ' ') : '-';
+}
+
+/** The status table, columns padded to their widest cell. */
+export function formatTable(statuses: readonly AppStatus[]): string {
+  const rows = [
+    ['APP', 'STATE', 'SINCE', 'DEADLINE', 'REASON'],
+    ...statuses.map((s) => [s.id, s.state, shortTime(s.since), shortTime(s.deadline), s.reason ?? (s.intent === 'stopped' ? 'stopped by user' : '')]),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+/** One `--watch` line: `2026-11-27 02:05:31  lnd  running → stopping  (deadline 2026-11-27 02:06:01)`. */
+export function formatEvent(e: StateEvent): string {
+  const s = e.status;
+  const change = e.previous && e.previous !== s.state ? `${e.previous} → ${s.state}` : s.state;
+  const detail = [s.activeState && `${s.activeState}/${s.subState ?? ''}`, s.job && `job ${s.job.id} ${s.job.type}`, s.reason, s.deadline && `deadline ${shortTime(s.deadline)}`]
+    .filter(Boolean)
+    .join(', ');
+  return `${shortTime(s.since)}  ${s.id}  ${change}${detail ? `  (${detail})` : ''}\n`;
+}
+
+/** The command's body. With `watch`, runs until `stop` resolves (default: SIGINT/SIGTERM). */
+export async function status(opts: StatusOptions, stdout: NodeJS.WritableStream = process.stdout, stop?: Promise<unknown>): Promise<void> {
+  const session = await openLive(opts, opts.watch ? { relistIntervalMs: undefined, log: (m) => void process.stderr.write(`${m}\n`) } : {});
+  try {
+    const list = session.controller.list();
+    if (!opts.watch) {
+      stdout.write(opts.json ? `${JSON.stringify(list, null, 2)}\n` : formatTable(list));
+      return;
+    }
+    if (opts.json) for (const s of list) stdout.write(`${JSON.stringify({ status: s })}\n`);
+    else stdout.write(formatTable(list));
+    session.controller.subscribe((e) => stdout.write(opts.json ? `${JSON.stringify(e)}\n` : formatEvent(e)));
+    await (stop ?? signalled());
+  } finally {
+    await session.close();
+  }
+}
+
+function signalled(): Promise<void> {
+  return new Promise((resolve) => {
+    const on = (): void => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve();
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+/** Adds `status` to the program. */
+export function register(program: Command): void {
+  program
+    .command('status')
+    .description("every app's live state: APP STATE SINCE DEADLINE REASON")
+    .option('--watch', 'keep printing state changes until Ctrl-C (JSON lines with --json)')
+    .option('--unit-dir <dir>', 'track the *.container units in DIR instead of the manifests')
+    .action(async (_opts: unknown, cmd: Command) => {
+      await status(cmd.optsWithGlobals<StatusOptions>());
+    });
+}
