@@ -171,7 +171,8 @@ function checkDependencies(valid: ReadonlyArray<{ file: string; manifest: Manife
       if (!idFiles.has(dep.app)) {
         const owner = companionOf.get(dep.app);
         const hint = owner !== undefined ? `"${dep.app}" is the companion of "${owner}"; depend on "${owner}"` : `known apps: ${[...idFiles.keys()].sort().join(', ')}`;
-        out.push({ file, pointer: `${at}/app`, message: `unknown app ${JSON.stringify(dep.app)}${suggestion(dep.app, idFiles.keys())}`, hint });
+        const near = owner !== undefined ? '' : suggestion(dep.app, idFiles.keys());
+        out.push({ file, pointer: `${at}/app`, message: `unknown app ${JSON.stringify(dep.app)}${near}`, hint });
         return;
       }
       const target = byId.get(dep.app);

@@ -63,8 +63,8 @@ export function loadManifests(sources: readonly ManifestSource[], options: LoadO
       continue;
     }
     const validate = manifestValidator();
-    const before = problems.length;
-    if (!validate(value)) {
+    const schemaValid = validate(value);
+    if (!schemaValid) {
       for (const f of findingsFromAjv(validate.errors ?? [])) {
         if (f.message === 'missing required field "id"') f.hint = `add "id: ${fileStem(file)}" (the file's base name)`;
         report(file, parsed.locate, f);
@@ -72,9 +72,10 @@ export function loadManifests(sources: readonly ManifestSource[], options: LoadO
     } else {
       for (const f of checkManifest(value as Manifest, options)) report(file, parsed.locate, f);
     }
-    const valid = problems.length === before && parsed.findings.length === 0;
-    inputs.push({ file, value, ...(valid ? { manifest: value as Manifest } : {}) });
-    if (valid) loaded.push({ file, manifest: value as Manifest, locate: parsed.locate });
+    // A schema-valid value takes part in the cross checks even with other problems of its own; only files without
+    // any problem are returned (filtered below).
+    inputs.push({ file, value, ...(schemaValid ? { manifest: value as Manifest } : {}) });
+    if (schemaValid) loaded.push({ file, manifest: value as Manifest, locate: parsed.locate });
   }
 
   for (const f of checkCatalog(inputs)) report(f.file, locators.get(f.file)!, f);

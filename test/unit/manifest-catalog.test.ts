@@ -1,0 +1,119 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { formatProblem } from '../../src/errors.js';
+import { loadManifests } from '../../src/manifest/load.js';
+import { manifestSchema } from '../../src/manifest/schema.js';
+import type { Manifest } from '../../src/manifest/types.js';
+import { DNS_LABEL } from '../../src/naming.js';
+import { basicAuth, renderConfig, rpcauth, rpcauthSaltName, secretsUsed } from '../../src/reconcile/config-render.js';
+import { listConfigTemplates, readManifestFiles } from '../../src/store/manifest-files.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+async function load(dir: string): Promise<Map<string, Manifest>> {
+  const sources = await readManifestFiles(dir, ROOT);
+  const { manifests, problems } = loadManifests(sources, { templates: await listConfigTemplates() });
+  expect(problems.map(formatProblem)).toEqual([]);
+  expect(manifests).toHaveLength(sources.length);
+  return new Map(manifests.map((m) => [m.manifest.id, m.manifest]));
+}
+
+describe('the node catalog (manifests/)', () => {
+  test('loads with zero problems: bitcoin, electrumx, lnd', async () => {
+    expect([...(await load('manifests')).keys()]).toEqual(['bitcoin', 'electrumx', 'lnd']);
+  });
+
+  test('every file opens with the editor schema line, and the line points at the schema', async () => {
+    for (const dir of ['manifests', 'test/fixtures/manifests']) {
+      for (const { file, text } of await readManifestFiles(dir, ROOT)) {
+        const m = /^# yaml-language-server: \$schema=(\S+)\n/.exec(text);
+        expect(m, file).not.toBeNull();
+        expect(path.resolve(ROOT, path.dirname(file), m![1]!), file).toBe(path.join(ROOT, 'schema/manifest.schema.json'));
+      }
+    }
+  });
+
+  test('what the node needs: companions, one network, the host gateway, data dirs, stop times, health', async () => {
+    const apps = await load('manifests');
+    const ui = Object.fromEntries([...apps].map(([id, m]) => [id, m.ui?.id]));
+    expect(ui).toEqual({ bitcoin: 'bitcoin-ui', electrumx: 'electrs-ui', lnd: 'lnd-ui' });
+    for (const [id, m] of apps) {
+      expect(m.networks, id).toEqual(['archy']);
+      expect(m.hosts, id).toEqual([{ host: 'host.containers.internal', ip: 'host-gateway' }]);
+      expect(m.image, id).toMatch(/^docker\.io\/[a-z0-9]+\/[a-z0-9-]+:v?[0-9][0-9a-z.-]*$/);
+      expect(m.ui!.image, id).toBe('docker.io/library/nginx:1.27.4-alpine');
+      expect(m.health, id).toBeDefined();
+      expect(m.ui!.health, id).toBeDefined();
+      for (const b of m.binds ?? []) expect(b.source.startsWith(`/var/lib/archipelago/${id}/`), b.source).toBe(true);
+      for (const b of m.ui!.binds ?? []) expect(b.source.startsWith(`/var/lib/archipelago/${m.ui!.id}/`), b.source).toBe(true);
+      expect(m.security?.noNewPrivileges, id).toBe(true);
+      expect(m.security?.capDrop, id).toEqual(['ALL']);
+    }
+    expect(apps.get('bitcoin')!.stop).toEqual({ signal: 'SIGTERM', timeout: '600s' });
+    expect(apps.get('lnd')!.stop).toEqual({ signal: 'SIGTERM', timeout: '330s' });
+    expect(apps.get('lnd')!.dependsOn).toEqual([{ app: 'bitcoin' }]);
+    expect(apps.get('electrumx')!.dependsOn).toEqual([{ app: 'bitcoin', condition: 'healthy' }]);
+  });
+
+  test('bitcoind and its UI share one RPC credential: the UI header authenticates against the rpcauth line', async () => {
+    const apps = await load('manifests');
+    const template = async (name: string): Promise<string> => readFile(path.join(ROOT, 'templates/config', name), 'utf8');
+    const conf = apps.get('bitcoin')!.configs!.find((c) => c.template === 'bitcoin.conf.hbs')!;
+    const nginx = apps.get('bitcoin')!.ui!.configs!.find((c) => c.template === 'bitcoin-ui.nginx.conf.hbs')!;
+    expect(conf.path).toBe('/var/lib/archipelago/bitcoin/bitcoin.conf');
+    const secrets = { 'bitcoin-rpc-password': 'c0ffee'.repeat(8), [rpcauthSaltName('bitcoin-rpc-password')]: 'ab'.repeat(16) };
+    const bitcoinConf = renderConfig(await template(conf.template), conf.template, {}, secrets);
+    const nginxConf = renderConfig(await template(nginx.template), nginx.template, {}, secrets);
+    const line = /^rpcauth=(.+)$/m.exec(bitcoinConf)![1]!;
+    const header = /proxy_set_header Authorization "Basic ([A-Za-z0-9+/=]+)";/.exec(nginxConf)![1]!;
+    const [user, password] = Buffer.from(header, 'base64').toString('utf8').split(':') as [string, string];
+    const salt = line.slice(line.indexOf(':') + 1, line.indexOf('$'));
+    expect(rpcauth(user, password, salt)).toBe(line);
+    expect(header).toBe(basicAuth('archy', secrets['bitcoin-rpc-password']));
+    expect(nginxConf).toContain('proxy_pass http://bitcoin:8332/;');
+  });
+
+  test('every config template parses and uses only the bitcoin RPC secret', async () => {
+    for (const name of await listConfigTemplates()) {
+      const text = await readFile(path.join(ROOT, 'templates/config', name), 'utf8');
+      for (const need of secretsUsed(text, name)) expect(need.name, name).toMatch(/^bitcoin-rpc-password(\.rpcauth-salt)?$/);
+    }
+  });
+});
+
+/** Every property path the schema defines (`/ui/health/gateStart`); map values and array items are not paths. */
+function schemaPaths(schema: Record<string, unknown>, defs: Record<string, Record<string, unknown>>, prefix = ''): string[] {
+  const resolved = typeof schema.$ref === 'string' ? { ...defs[schema.$ref.replace('#/$defs/', '')]!, ...schema } : schema;
+  const out: string[] = [];
+  const items = resolved.items as Record<string, unknown> | undefined;
+  if (items) out.push(...schemaPaths(items, defs, prefix));
+  for (const [key, sub] of Object.entries((resolved.properties as Record<string, Record<string, unknown>>) ?? {})) {
+    out.push(`${prefix}/${key}`, ...schemaPaths(sub, defs, `${prefix}/${key}`));
+  }
+  return out;
+}
+
+/** The property paths a value uses, array indices dropped; the keys of free-form maps are not paths. */
+function valuePaths(value: unknown, prefix = ''): string[] {
+  if (Array.isArray(value)) return value.flatMap((v) => valuePaths(v, prefix));
+  if (value === null || typeof value !== 'object') return [];
+  if (/\/(environment|labels|quadlet\/[A-Za-z]+)$/.test(prefix)) return [];
+  return Object.entries(value).flatMap(([k, v]) => [`${prefix}/${k}`, ...valuePaths(v, `${prefix}/${k}`)]);
+}
+
+describe('schema and fixtures', () => {
+  test('the fixtures (test/fixtures/manifests) load and use every field the schema defines', async () => {
+    const fixtures = await load('test/fixtures/manifests');
+    const used = new Set([...fixtures.values()].flatMap((m) => valuePaths(m)));
+    const defs = manifestSchema.$defs as Record<string, Record<string, unknown>>;
+    const all = [...new Set(schemaPaths(manifestSchema, defs))];
+    expect(all.length).toBeGreaterThan(60);
+    expect(all.filter((p) => !used.has(p))).toEqual([]);
+  });
+
+  test('the schema id pattern is the naming module\'s DNS label', () => {
+    const defs = manifestSchema.$defs as Record<string, { pattern: string }>;
+    expect(defs.dnsLabel!.pattern).toBe(DNS_LABEL.source);
+  });
+});
