@@ -117,3 +117,16 @@ describe('schema and fixtures', () => {
     expect(defs.dnsLabel!.pattern).toBe(DNS_LABEL.source);
   });
 });
+
+describe('purity', () => {
+  test('src/manifest imports no filesystem, process, child process or D-Bus module', async () => {
+    const { readdir } = await import('node:fs/promises');
+    const dir = path.join(ROOT, 'src/manifest');
+    for (const name of await readdir(dir)) {
+      const text = await readFile(path.join(dir, name), 'utf8');
+      const imports = [...text.matchAll(/from '([^']+)'/g)].map((m) => m[1]!);
+      expect(imports.filter((i) => /^(node:)?(fs|fs\/promises|child_process|process)$|dbus/.test(i)), name).toEqual([]);
+      expect(/\bprocess\./.test(text), name).toBe(false);
+    }
+  });
+});
