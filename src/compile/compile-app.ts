@@ -38,6 +38,9 @@ export function companionName(uiId: string): string {
  */
 export function compileApp(ctx: ManifestContext, input: AppInputs): UnitSpec[] {
   const m = input.manifest;
+  const idOk = ctx.isLabel('/id', m.id);
+  // Every unit name derives from the ids: with a bad one there is nothing sensible to compile.
+  if (!(m.ui ? ctx.isLabel('/ui/id', m.ui.id) : true) || !idOk) return [];
   const sources = [input.source];
   const units: UnitSpec[] = [];
   const deps = dependencies(ctx, input);
@@ -65,7 +68,7 @@ export function compileApp(ctx: ManifestContext, input: AppInputs): UnitSpec[] {
 
   const volumeMounts: string[] = [];
   (m.volumes ?? []).forEach((v, i) => {
-    const name = `${m.id}-${v.name}`;
+    const name = `${m.id}-${ctx.label(`/volumes/${i}/name`, v.name)}`;
     const unit: VolumeUnit = {
       kind: 'volume',
       file: unitFileName(name, 'volume'),
@@ -80,7 +83,7 @@ export function compileApp(ctx: ManifestContext, input: AppInputs): UnitSpec[] {
 
   const stopTimeoutMs = durationMs(ctx, '/stop/timeout', m.stop?.timeout);
   const stopTimeoutS = stopTimeoutMs === undefined ? undefined : Math.ceil(stopTimeoutMs / 1000);
-  const networks = (m.networks ?? []).map((n) => unitFileName(n, 'network'));
+  const networks = (m.networks ?? []).map((n, i) => unitFileName(ctx.label(`/networks/${i}`, n), 'network'));
   const container: ContainerSection = {
     Image: image,
     ContainerName: m.id,
@@ -103,7 +106,7 @@ export function compileApp(ctx: ManifestContext, input: AppInputs): UnitSpec[] {
     ...(stopTimeoutS !== undefined ? { StopTimeout: stopTimeoutS } : {}),
     ...(m.memory !== undefined ? memoryKey(ctx, m.memory) : {}),
     ...nonEmpty('Label', environment(ctx, '/labels', m.labels)),
-    ...(m.autoUpdate ? { AutoUpdate: m.autoUpdate } : {}),
+    ...(m.autoUpdate ? { AutoUpdate: ctx.text('/autoUpdate', m.autoUpdate, 'value') as ContainerSection['AutoUpdate'] } : {}),
   };
   const app: ContainerUnit = {
     kind: 'container',
@@ -117,7 +120,7 @@ export function compileApp(ctx: ManifestContext, input: AppInputs): UnitSpec[] {
     },
     Container: container,
     Service: {
-      Restart: m.restart ?? DEFAULT_RESTART,
+      Restart: ctx.text('/restart', m.restart ?? DEFAULT_RESTART, 'raw'),
       ...serviceTimeouts(ctx, { health: m.health, healthBase: '/health', startTimeout: m.startTimeout, stopTimeoutS }),
     },
     ...(input.state === 'running' ? { Install: { WantedBy: [BOOT_TARGET[input.scope]] } } : {}),
@@ -158,7 +161,8 @@ function compileCompanion(ctx: ManifestContext, m: Manifest, sources: string[], 
 
 /** `<dep>.service` for every dependency, checked against the catalog. */
 function dependencies(ctx: ManifestContext, input: AppInputs): string[] {
-  return (input.manifest.dependsOn ?? []).map((d, i) => {
+  return (input.manifest.dependsOn ?? []).flatMap((d, i) => {
+    if (!ctx.isLabel(`/dependsOn/${i}/app`, d.app)) return [];
     const other = input.lookup(d.app);
     if (!other) {
       ctx.problem(`/dependsOn/${i}/app`, `depends on "${d.app}", which is not in the catalog`, 'add its manifest or remove the dependency');
@@ -167,7 +171,7 @@ function dependencies(ctx: ManifestContext, input: AppInputs): string[] {
     } else if (d.condition === 'healthy' && !other.notifiesHealthy) {
       ctx.problem(`/dependsOn/${i}/condition`, `waits until "${d.app}" is healthy, but "${d.app}" has no health check gating its start`, `give "${d.app}" a health check (health.gateStart not false) or use condition: started`);
     }
-    return appService(d.app);
+    return [appService(d.app)];
   });
 }
 

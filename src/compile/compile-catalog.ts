@@ -77,7 +77,8 @@ export function compileCatalog(manifests: LoadedManifest[], opts: CompileOptions
   for (const [name, sources] of networkSources) units.push(networkUnit(name, [...sources].sort()));
 
   targetVersion(units, target, (u) => contextOfUnit.get(u));
-  checkUniqueNames(units, contextOfUnit);
+  // Names are only comparable once every one of them is a valid label.
+  if (problems.length === 0) checkUniqueNames(units, contextOfUnit);
   units.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   return { units: problems.length > 0 ? [] : units, problems, warnings };
 }

@@ -4,6 +4,7 @@
  */
 import type { Problem } from '../errors.js';
 import type { LoadedManifest } from '../manifest/types.js';
+import { DNS_LABEL } from '../naming.js';
 import { valueProblem, type ValueSyntax } from '../render/quote.js';
 
 export class ManifestContext {
@@ -37,6 +38,19 @@ export class ManifestContext {
     const reason = valueProblem(value, syntax);
     if (reason) this.problem(pointer, `cannot be written into a unit file: ${reason}`, 'remove the character or change the value');
     return value;
+  }
+
+  /** Whether `name` is a DNS label, recording a problem when not: it becomes part of a unit file and service name. */
+  isLabel(pointer: string, name: string): boolean {
+    if (DNS_LABEL.test(name)) return true;
+    this.problem(pointer, `${JSON.stringify(name)} is not a DNS label (it names a unit)`, 'use 1-63 lowercase letters, digits and "-"');
+    return false;
+  }
+
+  /** Returns `name`, recording a problem when it is no DNS label (see {@link isLabel}). */
+  label(pointer: string, name: string): string {
+    this.isLabel(pointer, name);
+    return name;
   }
 }
 

@@ -1,0 +1,198 @@
+import { describe, expect, it } from 'vitest';
+import { compileCatalog, sourceName, type CompileOptions } from '../../src/compile/compile-catalog.js';
+import type { ContainerUnit, UnitSpec } from '../../src/compile/model.js';
+import { UsageError } from '../../src/errors.js';
+import type { LoadedManifest, Manifest } from '../../src/manifest/types.js';
+
+const IMAGE = 'docker.io/library/busybox:1.36.1';
+const OPTS: CompileOptions = { podmanVersion: '5.4.2', scope: 'system' };
+const lm = (m: Partial<Manifest> & { id: string }): LoadedManifest => ({ file: `manifests/${m.id}.yaml`, manifest: { image: IMAGE, ...m } });
+const compile = (ms: LoadedManifest[], opts: Partial<CompileOptions> = {}) => compileCatalog(ms, { ...OPTS, ...opts });
+const unit = (units: UnitSpec[], file: string): UnitSpec => {
+  const u = units.find((x) => x.file === file);
+  if (!u) throw new Error(`no ${file} in ${units.map((x) => x.file).join(', ')}`);
+  return u;
+};
+const container = (units: UnitSpec[], file: string): ContainerUnit => unit(units, file) as ContainerUnit;
+const messages = (r: { problems: Array<{ pointer?: string; message: string }> }): string[] => r.problems.map((p) => `${p.pointer}: ${p.message}`);
+
+describe('compileCatalog: the app container', () => {
+  it('names the unit and the container after the id, and reaches the host via host-gateway', () => {
+    const { units, problems } = compile([lm({ id: 'app' })]);
+    expect(problems).toEqual([]);
+    expect(units.map((u) => u.file)).toEqual(['app.container']);
+    const c = container(units, 'app.container');
+    expect(c.Container.ContainerName).toBe('app');
+    expect(c.Container.AddHost).toEqual(['host.containers.internal:host-gateway']);
+    expect(c.sources).toEqual(['manifests/app.yaml']);
+  });
+
+  it('[Install] only when the effective desired state is running: override > manifest > running', () => {
+    expect(container(compile([lm({ id: 'a' })]).units, 'a.container').Install).toEqual({ WantedBy: ['multi-user.target'] });
+    expect(container(compile([lm({ id: 'a' })], { scope: 'user' }).units, 'a.container').Install).toEqual({ WantedBy: ['default.target'] });
+    expect(container(compile([lm({ id: 'a', state: 'stopped' })]).units, 'a.container').Install).toBeUndefined();
+    expect(container(compile([lm({ id: 'a', state: 'stopped' })], { overrides: { a: 'running' } }).units, 'a.container').Install).toBeDefined();
+    expect(container(compile([lm({ id: 'a' })], { overrides: { a: 'stopped' } }).units, 'a.container').Install).toBeUndefined();
+  });
+
+  it('absent (by manifest or override) → no units at all, not even its volumes or networks', () => {
+    expect(compile([lm({ id: 'a', state: 'absent', volumes: [{ name: 'd', target: '/d' }], networks: ['n'] })]).units).toEqual([]);
+    expect(compile([lm({ id: 'a', networks: ['n'] })], { overrides: { a: 'absent' } }).units).toEqual([]);
+  });
+
+  it('timeouts: TimeoutStopSec = StopTimeout + 30 s; TimeoutStartSec = 15 min pull + start period + one interval with Notify=healthy', () => {
+    const c = container(compile([lm({ id: 'a', stop: { timeout: '10m' }, health: { cmd: ['true'], startPeriod: '5m', interval: '1m' } })]).units, 'a.container');
+    expect(c.Container.StopTimeout).toBe(600);
+    expect(c.Service.TimeoutStopSec).toBe(630);
+    expect(c.Container.Notify).toBe('healthy');
+    expect(c.Service.TimeoutStartSec).toBe(900 + 300 + 60);
+    const plain = container(compile([lm({ id: 'b' })]).units, 'b.container');
+    expect(plain.Service).toEqual({ Restart: 'on-failure', TimeoutStartSec: 900, TimeoutStopSec: 40 });
+  });
+
+  it('gateStart: false → no Notify=healthy and no health time in TimeoutStartSec', () => {
+    const c = container(compile([lm({ id: 'a', health: { cmd: ['true'], startPeriod: '5m', gateStart: false } })]).units, 'a.container');
+    expect(c.Container.Notify).toBeUndefined();
+    expect(c.Service.TimeoutStartSec).toBe(900);
+  });
+
+  it('an explicit startTimeout wins, but must outlast the health start period', () => {
+    expect(container(compile([lm({ id: 'a', startTimeout: '20m' })]).units, 'a.container').Service.TimeoutStartSec).toBe(1200);
+    const r = compile([lm({ id: 'a', startTimeout: '1m', health: { cmd: ['true'], startPeriod: '5m' } })]);
+    expect(messages(r)).toEqual(['/startTimeout: must be longer than health.startPeriod (5m): systemd would stop the unit before its first health check counts']);
+    expect(r.units).toEqual([]);
+  });
+
+  it('mounts: named volumes as <id>-<vol>.volume units, binds and configs (configs read-only)', () => {
+    const { units } = compile([
+      lm({
+        id: 'a',
+        volumes: [{ name: 'data', target: '/data' }],
+        binds: [{ source: '/srv/a', target: '/a', readOnly: true, relabel: 'Z' }],
+        configs: [{ template: 'a.conf.hbs', path: '/var/lib/archipelago/a/a.conf', target: '/etc/a.conf' }],
+      }),
+    ]);
+    expect(unit(units, 'a-data.volume')).toMatchObject({ kind: 'volume', Volume: { VolumeName: 'a-data' }, app: 'a' });
+    expect(container(units, 'a.container').Container.Volume).toEqual(['a-data.volume:/data', '/srv/a:/a:ro,Z', '/var/lib/archipelago/a/a.conf:/etc/a.conf:ro']);
+  });
+
+  it('secrets by reference, ports with defaults', () => {
+    const c = container(
+      compile([lm({ id: 'a', secrets: [{ name: 's1', env: 'PW' }, { name: 's2', target: '/run/s2' }, { name: 's3' }], ports: [{ container: 80 }, { container: 53, host: 5353, hostIp: '::1', protocol: 'udp' }] })]).units,
+      'a.container',
+    );
+    expect(c.Container.Secret).toEqual(['s1,type=env,target=PW', 's2,type=mount,target=/run/s2', 's3']);
+    expect(c.Container.PublishPort).toEqual(['80:80', '[::1]:5353:53/udp']);
+  });
+
+  it('a local build → <id>.build, and the container runs Image=<id>.build', () => {
+    const { units } = compile([{ file: 'manifests/t.yaml', manifest: { id: 't', build: { context: '/src/t', tag: 'localhost/t:1' } } }]);
+    expect(unit(units, 't.build')).toMatchObject({ kind: 'build', Build: { ImageTag: 'localhost/t:1', SetWorkingDirectory: '/src/t' } });
+    expect(container(units, 't.container').Container.Image).toBe('t.build');
+  });
+});
+
+describe('compileCatalog: across the catalog', () => {
+  it('one network unit per distinct name, shared, its sources every manifest that joins it', () => {
+    const { units } = compile([lm({ id: 'b', networks: ['archy'] }), lm({ id: 'a', networks: ['archy', 'back'] })]);
+    expect(units.map((u) => u.file)).toEqual(['a.container', 'archy.network', 'b.container', 'back.network']);
+    expect(unit(units, 'archy.network')).toEqual({
+      kind: 'network',
+      file: 'archy.network',
+      sources: ['manifests/a.yaml', 'manifests/b.yaml'],
+      Unit: { Description: 'App network archy' },
+      Network: { NetworkName: 'archy' },
+    });
+    expect(container(units, 'a.container').Container.Network).toEqual(['archy.network', 'back.network']);
+  });
+
+  it('the companion: archy-<ui.id>.container, part of and after the app, wanted by the app, on its networks', () => {
+    const { units } = compile([lm({ id: 'lnd', name: 'LND', networks: ['archy'], ui: { id: 'lnd-ui', image: IMAGE, ports: [{ container: 80, host: 3002 }] } })]);
+    const ui = container(units, 'archy-lnd-ui.container');
+    expect(ui.Unit).toEqual({ Description: 'LND web UI', PartOf: ['lnd.service'], After: ['lnd.service'] });
+    expect(ui.Install).toEqual({ WantedBy: ['lnd.service'] });
+    expect(ui.Container).toMatchObject({ ContainerName: 'archy-lnd-ui', Network: ['archy.network'], PublishPort: ['3002:80'] });
+    expect(ui.app).toBe('lnd');
+  });
+
+  it('dependencies as Requires=/After=<dep>.service (plain and healthy alike)', () => {
+    const { units, problems } = compile([
+      lm({ id: 'db', health: { cmd: ['true'] } }),
+      lm({ id: 'api', dependsOn: [{ app: 'db', condition: 'healthy' }] }),
+      lm({ id: 'web', dependsOn: [{ app: 'api' }] }),
+    ]);
+    expect(problems).toEqual([]);
+    expect(container(units, 'api.container').Unit).toMatchObject({ Requires: ['db.service'], After: ['db.service'] });
+    expect(container(units, 'web.container').Unit).toMatchObject({ Requires: ['api.service'], After: ['api.service'] });
+  });
+
+  it('reports every bad dependency: unknown, absent, healthy without a gating health check', () => {
+    const r = compile([
+      lm({ id: 'db' }),
+      lm({ id: 'old', state: 'absent' }),
+      lm({ id: 'api', dependsOn: [{ app: 'nope' }, { app: 'old' }, { app: 'db', condition: 'healthy' }] }),
+    ]);
+    expect(messages(r)).toEqual([
+      '/dependsOn/0/app: depends on "nope", which is not in the catalog',
+      '/dependsOn/1/app: depends on "old", whose desired state is absent',
+      '/dependsOn/2/condition: waits until "db" is healthy, but "db" has no health check gating its start',
+    ]);
+    expect(r.units).toEqual([]);
+  });
+
+  it('duplicate ids and clashing unit names are problems', () => {
+    expect(messages(compile([lm({ id: 'a' }), { file: 'manifests/a2.yaml', manifest: { id: 'a', image: IMAGE } }]))).toEqual(['/id: app id "a" is already used by manifests/a.yaml']);
+    const clash = compile([lm({ id: 'archy-x' }), lm({ id: 'y', ui: { id: 'x', image: IMAGE } })]);
+    expect(messages(clash)[0]).toMatch(/^\/ui\/id: archy-x\.container and archy-x\.container/);
+  });
+
+  it('header sources are manifests/<file> whatever path the loader was given', () => {
+    expect(sourceName('/etc/archy-quadlet/manifests/lnd.yaml')).toBe('manifests/lnd.yaml');
+    expect(sourceName('./manifests/lnd.yaml')).toBe('manifests/lnd.yaml');
+  });
+});
+
+describe('compileCatalog: podman version targeting', () => {
+  it('memory: PodmanArgs=--memory=<bytes> before 5.5, Memory=<bytes> from 5.5', () => {
+    const old = container(compile([lm({ id: 'a', memory: '128Mi' })]).units, 'a.container').Container;
+    expect(old.Memory).toBeUndefined();
+    expect(old.PodmanArgs).toEqual(['--memory=134217728']);
+    const cur = container(compile([lm({ id: 'a', memory: '1Gi' })], { podmanVersion: '5.5.0' }).units, 'a.container').Container;
+    expect(cur.Memory).toBe(1073741824);
+    expect(cur.PodmanArgs).toBeUndefined();
+  });
+
+  it('escape-hatch [Container] keys: known ones pass, newer ones name their version, unknown ones are refused', () => {
+    const r = compile([lm({ id: 'a', quadlet: { Container: { ShmSize: '64m', ReloadCmd: '/bin/true', Foo: 'x' }, Service: { LimitNOFILE: '4096' } } })]);
+    expect(messages(r)).toEqual(['/quadlet/Container/ReloadCmd: "ReloadCmd=" was not supported until Podman v5.5', '/quadlet/Container/Foo: "Foo=" is not a Quadlet [Container] key']);
+    expect(r.problems[0]!.hint).toMatch(/target is Podman 5\.4\.2/);
+    const ok = compile([lm({ id: 'a', quadlet: { Container: { ReloadCmd: '/bin/true' } } })], { podmanVersion: '5.5' });
+    expect(ok.problems).toEqual([]);
+    expect(container(ok.units, 'a.container').raw.Container).toEqual([['ReloadCmd', '/bin/true']]);
+  });
+
+  it('escape-hatch [Install] keys are dropped when the app should not start at boot', () => {
+    const c = container(compile([lm({ id: 'a', state: 'stopped', quadlet: { Install: { WantedBy: 'x.target' } } })]).units, 'a.container');
+    expect(c.raw.Install).toEqual([]);
+    expect(c.Install).toBeUndefined();
+  });
+
+  it('refuses an escape-hatch key that is no key name (it could start a new line or section)', () => {
+    expect(messages(compile([lm({ id: 'a', quadlet: { Service: { 'X=1\n[Install]': 'y' } } })]))[0]).toMatch(/is not a unit-file key name/);
+  });
+
+  it('an unparseable or too old --podman-version is a usage error', () => {
+    expect(() => compile([], { podmanVersion: 'latest' })).toThrow(UsageError);
+    expect(() => compile([], { podmanVersion: '4.9.3' })).toThrow(/oldest supported target is Podman 5\.0/);
+  });
+});
+
+describe('compileCatalog: values that cannot be written are problems at their field', () => {
+  it('names the field of a value the quoting rules cannot carry', () => {
+    const r = compile([lm({ id: 'a', description: 'ends with \\', workingDir: '"/quoted"' })]);
+    expect(messages(r)).toEqual([
+      '/workingDir: cannot be written into a unit file: it starts or ends with a double quote, which Quadlet strips',
+      '/description: cannot be written into a unit file: it ends with a backslash, which systemd reads as a line continuation',
+    ]);
+  });
+});
