@@ -21,6 +21,8 @@ import { InvalidInputError } from '../errors.js';
 export interface SecretNeed {
   name: string;
   kind: 'password' | 'salt';
+  /** The rendered file carries the value itself (`secret`, `basicAuth`), not only a salted HMAC (`rpcauth`). */
+  exposed: boolean;
 }
 
 /** The salt secret kept beside a password for its rpcauth line. */
@@ -29,9 +31,15 @@ export function rpcauthSaltName(secret: string): string {
 }
 
 const HELPERS: Record<string, { arity: number; needs: (args: string[]) => SecretNeed[] }> = {
-  secret: { arity: 1, needs: ([n]) => [{ name: n!, kind: 'password' }] },
-  rpcauth: { arity: 2, needs: ([, n]) => [{ name: n!, kind: 'password' }, { name: rpcauthSaltName(n!), kind: 'salt' }] },
-  basicAuth: { arity: 2, needs: ([, n]) => [{ name: n!, kind: 'password' }] },
+  secret: { arity: 1, needs: ([n]) => [{ name: n!, kind: 'password', exposed: true }] },
+  rpcauth: {
+    arity: 2,
+    needs: ([, n]) => [
+      { name: n!, kind: 'password', exposed: false },
+      { name: rpcauthSaltName(n!), kind: 'salt', exposed: false },
+    ],
+  },
+  basicAuth: { arity: 2, needs: ([, n]) => [{ name: n!, kind: 'password', exposed: true }] },
 };
 
 type Node = { type: string; [k: string]: unknown };
@@ -68,7 +76,10 @@ export function secretsUsed(template: string, file: string): SecretNeed[] {
           },
         ]);
       }
-      for (const need of helper.needs(params.map((p) => String(p['value'])))) found.set(need.name, need);
+      for (const need of helper.needs(params.map((p) => String(p['value'])))) {
+        const seen = found.get(need.name);
+        found.set(need.name, seen ? { ...seen, exposed: seen.exposed || need.exposed } : need);
+      }
     }
     for (const v of Object.values(n)) if (v && typeof v === 'object') visit(v);
   };

@@ -147,7 +147,7 @@ function planApp(observed: Observed, app: DesiredApp, writes: Step[], stops: Ste
   for (const c of app.configs) {
     if (observed.configs[c.path] === c.content) continue;
     runtimeChanged = true;
-    writes.push(S.writeConfig(app.id, c.path, c.content, phase));
+    writes.push(S.writeConfig(app.id, c.path, c.content, c.mode, phase));
   }
 
   const services = containerServices(app.units.map((u) => u.name));

@@ -41,8 +41,8 @@ export function removeUnit(name: string, o: Opt = {}): RemoveUnitStep {
   return { action: 'remove-unit', name, ...opt(o), describe: () => `remove ${UNITS_PREFIX}${name}` };
 }
 
-export function writeConfig(app: string, path: string, content: string, phase?: ReconcilePhase): WriteConfigStep {
-  return { action: 'write-config', path, content, ...opt({ phase }), app, describe: () => `write config ${path}` };
+export function writeConfig(app: string, path: string, content: string, mode: number, phase?: ReconcilePhase): WriteConfigStep {
+  return { action: 'write-config', path, content, mode, ...opt({ phase }), app, describe: () => `write config ${path}` };
 }
 
 export function removeConfig(app: string, path: string, phase?: ReconcilePhase): RemoveConfigStep {

@@ -48,6 +48,8 @@ export interface DesiredConfig {
   /** Absolute host path. */
   path: string;
   content: string;
+  /** File mode: 0600 when the file carries a secret's value, else 0644 (the container's own user may need to read it). */
+  mode: number;
 }
 
 /** One app as the manifests (plus node-local intents) want it. */
@@ -114,6 +116,7 @@ export interface WriteConfigStep extends StepBase {
   app: string;
   path: string;
   content: string;
+  mode: number;
 }
 export interface RemoveConfigStep extends StepBase {
   action: 'remove-config';

@@ -34,7 +34,7 @@ function app(s: AppSpec): DesiredApp {
     id: s.id,
     run: s.run ?? true,
     units: [file(`${s.id}.container`, unit(`${s.id}.container`, s.body ?? 'Image=img', s.install ?? s.run ?? true), s.id), ...(s.extraUnits ?? [])],
-    configs: Object.entries(s.configs ?? {}).map(([path, content]) => ({ path, content })),
+    configs: Object.entries(s.configs ?? {}).map(([path, content]) => ({ path, content, mode: 0o644 })),
     hash: s.hash ?? `h-${s.id}-${s.body ?? 'Image=img'}`,
     startTimeoutMs: 90_000,
   };

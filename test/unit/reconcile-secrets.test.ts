@@ -58,9 +58,14 @@ describe('config helpers', () => {
 
   it('finds the secrets a template uses before rendering it', () => {
     expect(secretsUsed(TEMPLATE, 'templates/config/bitcoin.conf.hbs')).toEqual([
-      { name: 'bitcoin-rpc', kind: 'password' },
-      { name: rpcauthSaltName('bitcoin-rpc'), kind: 'salt' },
+      { name: 'bitcoin-rpc', kind: 'password', exposed: true },
+      { name: rpcauthSaltName('bitcoin-rpc'), kind: 'salt', exposed: false },
     ]);
+  });
+
+  it('only rpcauth keeps the password out of the file', () => {
+    expect(secretsUsed('{{rpcauth "u" "p"}}', 't').map((n) => n.exposed)).toEqual([false, false]);
+    expect(secretsUsed('{{basicAuth "u" "p"}}', 't').map((n) => n.exposed)).toEqual([true]);
   });
 
   it('renders with kept secrets byte-identically, unescaped', async () => {

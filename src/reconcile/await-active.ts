@@ -1,0 +1,33 @@
+/**
+ * The health gate: waits until a service's start job is done and it is
+ * `active` (with `Notify=healthy`, systemd holds it `activating` until the
+ * first healthy check, so `active` means healthy). Polls systemd's unit list:
+ * a pass is not latency-critical, and polling needs no subscription state.
+ */
+import type { UnitManager } from './ports.js';
+
+export type GateResult = { ok: true } | { ok: false; reason: string };
+
+/** Time past the start timeout before giving up, so systemd's own timeout decides first. */
+const GRACE_MS = 5_000;
+
+/** Waits for `service` to be active with no job in flight, within `timeoutMs` (+ a grace). Never throws on a unit state. */
+export async function awaitActive(systemd: UnitManager, service: string, timeoutMs: number, pollMs = 250): Promise<GateResult> {
+  const deadline = Date.now() + timeoutMs + GRACE_MS;
+  for (;;) {
+    const { value } = await systemd.listUnitsByNames([service]);
+    const row = value[0];
+    if (row && row.loadState === 'not-found') return { ok: false, reason: `${service} does not exist after the reload` };
+    if (row && row.job === null) {
+      if (row.activeState === 'active') return { ok: true };
+      if (row.activeState === 'failed' || row.activeState === 'inactive' || row.subState === 'auto-restart') {
+        const result = (await systemd.getUnitProperties(service)).value.result;
+        return { ok: false, reason: `${service} did not stay up (${row.activeState}/${row.subState}${result ? `, result ${result}` : ''})` };
+      }
+    }
+    if (Date.now() >= deadline) {
+      return { ok: false, reason: `${service} did not become active within ${Math.round(timeoutMs / 1000)}s (${row?.activeState ?? '?'}/${row?.subState ?? '?'})` };
+    }
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * What the node should look like: manifests + node-local intents + rendered
+ * units + derived configs → `Desired`. Pure: the caller reads templates and
+ * fetches secrets (the list comes from `configSecrets`) and passes them in.
+ */
+import { createHash } from 'node:crypto';
+import type { Intent } from '../controller/types.js';
+import { InvalidInputError, type Problem } from '../errors.js';
+import type { ConfigFileSpec, DesiredState, LoadedManifest, Manifest } from '../manifest/types.js';
+import { parseUnitFileName } from '../naming.js';
+import type { RenderedFile } from '../render/types.js';
+import { renderConfig, secretDigest, secretsUsed, type SecretNeed } from './config-render.js';
+import type { Desired, DesiredApp } from './types.js';
+import { withoutInstall } from './unit-text.js';
+
+/** The node-local install intent (`archy-quadlet install|remove APP`), over the manifest's `state`. */
+export type InstallIntent = 'present' | 'absent';
+
+/**
+ * Each app's effective desired state: a `remove` intent makes it absent; an
+ * `install` intent makes an `absent` manifest running; then the user's
+ * start/stop intent wins over `running`/`stopped`.
+ */
+export function effectiveStates(
+  manifests: readonly LoadedManifest[],
+  installs: ReadonlyMap<string, InstallIntent>,
+  intents: ReadonlyMap<string, Intent>,
+): Record<string, DesiredState> {
+  const out: Record<string, DesiredState> = {};
+  for (const { manifest: m } of manifests) {
+    const install = installs.get(m.id);
+    let state: DesiredState = m.state ?? 'running';
+    if (install === 'absent') state = 'absent';
+    else if (install === 'present' && state === 'absent') state = 'running';
+    const intent = intents.get(m.id);
+    if (state !== 'absent' && intent) state = intent;
+    out[m.id] = state;
+  }
+  return out;
+}
+
+/** Every config file of a manifest: its own and its companion's. */
+export function configsOf(m: Manifest): ConfigFileSpec[] {
+  return [...(m.configs ?? []), ...(m.ui?.configs ?? [])];
+}
+
+/** Where a config template is named in problems. */
+export function templateFile(name: string): string {
+  return `templates/config/${name}`;
+}
+
+/**
+ * The secrets the installed apps' config templates use, without duplicates.
+ * Throws InvalidInputError naming every template that is missing or misuses a helper.
+ */
+export function configSecrets(
+  manifests: readonly LoadedManifest[],
+  states: Readonly<Record<string, DesiredState>>,
+  templates: Readonly<Record<string, string>>,
+): SecretNeed[] {
+  const needs = new Map<string, SecretNeed>();
+  const problems: Problem[] = [];
+  for (const lm of manifests) {
+    if (states[lm.manifest.id] === 'absent') continue;
+    for (const c of configsOf(lm.manifest)) {
+      const text = templates[c.template];
+      if (text === undefined) {
+        problems.push({ file: lm.file, pointer: '/configs', message: `config template ${JSON.stringify(c.template)} does not exist`, hint: `add ${templateFile(c.template)}` });
+        continue;
+      }
+      try {
+        for (const n of secretsUsed(text, templateFile(c.template))) needs.set(n.name, n);
+      } catch (err) {
+        if (err instanceof InvalidInputError) problems.push(...err.problems);
+        else throw err;
+      }
+    }
+  }
+  if (problems.length > 0) throw new InvalidInputError(problems);
+  return [...needs.values()];
+}
+
+export interface DesiredInputs {
+  manifests: readonly LoadedManifest[];
+  /** From `effectiveStates`. */
+  states: Readonly<Record<string, DesiredState>>;
+  /** The render of the catalog with those states as overrides (units of absent apps are not in it). */
+  units: readonly RenderedFile[];
+  /** Start timeout per app id, ms (the main container's TimeoutStartSec). */
+  startTimeoutsMs: Readonly<Record<string, number>>;
+  /** Config template texts by name. */
+  templates: Readonly<Record<string, string>>;
+  /** Secret values by name (all that `configSecrets` listed). */
+  secrets: Readonly<Record<string, string>>;
+}
+
+const PRIVATE_MODE = 0o600;
+const PUBLIC_MODE = 0o644;
+
+/** Fallback when no timeout is known: systemd's own default start timeout. */
+const SYSTEMD_DEFAULT_START_MS = 90_000;
+
+/**
+ * Builds the desired node. Config templates see `{ app, apps }`: the app's
+ * manifest and every manifest by id.
+ * Throws InvalidInputError naming the template when a config fails to render.
+ */
+export function buildDesired(inputs: DesiredInputs): Desired {
+  const apps: Record<string, Manifest> = {};
+  for (const lm of inputs.manifests) apps[lm.manifest.id] = lm.manifest;
+  const byApp = new Map<string, RenderedFile[]>();
+  const shared: RenderedFile[] = [];
+  for (const f of inputs.units) {
+    if (f.app === undefined) shared.push(f);
+    else byApp.set(f.app, [...(byApp.get(f.app) ?? []), f]);
+  }
+  const problems: Problem[] = [];
+  const out: DesiredApp[] = [];
+  for (const lm of inputs.manifests) {
+    const m = lm.manifest;
+    const state = inputs.states[m.id] ?? 'running';
+    if (state === 'absent') continue;
+    const units = mainFirst(m.id, byApp.get(m.id) ?? []);
+    const configs: DesiredApp['configs'] = [];
+    const used = new Set<string>();
+    for (const c of configsOf(m)) {
+      const text = inputs.templates[c.template] ?? '';
+      try {
+        const needs = secretsUsed(text, templateFile(c.template));
+        for (const n of needs) used.add(n.name);
+        const content = renderConfig(text, templateFile(c.template), { app: m, apps }, inputs.secrets);
+        configs.push({ path: c.path, content, mode: needs.some((n) => n.exposed) ? PRIVATE_MODE : PUBLIC_MODE });
+      } catch (err) {
+        if (err instanceof InvalidInputError) problems.push(...err.problems);
+        else throw err;
+      }
+    }
+    out.push({
+      id: m.id,
+      run: state === 'running',
+      units,
+      configs,
+      hash: appHash(units, configs, [...used].sort().map((n) => secretDigest(n, inputs.secrets[n] ?? ''))),
+      startTimeoutMs: inputs.startTimeoutsMs[m.id] ?? SYSTEMD_DEFAULT_START_MS,
+    });
+  }
+  if (problems.length > 0) throw new InvalidInputError(problems);
+  return { apps: out.sort((a, b) => a.id.localeCompare(b.id)), shared };
+}
+
+/** The app's own container first (its service is the one a gate waits for), then the rest by name. */
+function mainFirst(id: string, files: RenderedFile[]): RenderedFile[] {
+  const main = `${id}.container`;
+  return [...files].sort((a, b) => (a.name === main ? -1 : b.name === main ? 1 : a.name.localeCompare(b.name)));
+}
+
+/**
+ * The content hash an app runs with: its units without [Install] (enablement is
+ * not something a running service sees), its config files, and digests of the
+ * secrets those use.
+ */
+export function appHash(units: readonly RenderedFile[], configs: DesiredApp['configs'], secretDigests: readonly string[]): string {
+  const h = createHash('sha256');
+  for (const u of [...units].sort((a, b) => a.name.localeCompare(b.name))) {
+    if (parseUnitFileName(u.name) === undefined) continue;
+    h.update(`unit\0${u.name}\0${withoutInstall(u.content)}\0`);
+  }
+  for (const c of [...configs].sort((a, b) => a.path.localeCompare(b.path))) h.update(`config\0${c.path}\0${c.content}\0`);
+  for (const d of secretDigests) h.update(`secret\0${d}\0`);
+  return h.digest('hex');
+}

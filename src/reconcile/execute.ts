@@ -1,0 +1,240 @@
+/**
+ * Execute: runs a plan's steps through a table of executors keyed by action,
+ * with the ports passed in. Then the health gate: every gated start/restart
+ * must reach `active` within its start timeout; an update that does not is
+ * rolled back to its last-good files. Phases go to the controller while an
+ * app is worked on and are cleared when the pass ends.
+ */
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { NotOwnedError } from '../errors.js';
+import { isOwned } from '../render/types.js';
+import { writeFileAtomic } from '../store/atomic-write.js';
+import { removeConfigFile, writeConfigFile } from '../store/config-files.js';
+import { readLastGood, removeRecord, writeLastGood, writeRecord, type LastGood } from '../store/hashes.js';
+import { awaitActive } from './await-active.js';
+import type { Log, PhaseSink, UnitManager } from './ports.js';
+import * as S from './steps.js';
+import type { AppRecord, Desired, DesiredApp, Observed, RestartStep, StartStep, Step, StepAction } from './types.js';
+
+/** What executors may touch. */
+export interface ExecuteDeps {
+  unitDir: string;
+  stateDir: string;
+  systemd: UnitManager;
+  phases: PhaseSink;
+  log: Log;
+  /** Poll interval of the health gate (ms); default 250. */
+  pollMs?: number;
+}
+
+/** What a pass did, counted; the no-op pass is all zeros. */
+export interface Counters {
+  writes: number;
+  removes: number;
+  reloads: number;
+  starts: number;
+  stops: number;
+  restarts: number;
+  rollbacks: number;
+}
+
+/** A step that failed, or an update that failed its gate. */
+export interface Failure {
+  app?: string;
+  step: string;
+  error: string;
+}
+
+export interface ExecuteReport {
+  /** describe() of every step run, in order (rollbacks included). */
+  done: string[];
+  failures: Failure[];
+  counters: Counters;
+}
+
+/** Mode of a restored config whose record predates modes: private, to be safe. */
+const SECRET_CONFIG_MODE = 0o600;
+
+interface Ctx {
+  deps: ExecuteDeps;
+  desired: Desired;
+  observed: Observed;
+  counters: Counters;
+}
+
+type Executor<A extends StepAction> = (step: Extract<Step, { action: A }>, ctx: Ctx) => Promise<void>;
+
+async function ensureOurs(path: string): Promise<void> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  // Re-checked at write time: a file can appear between observe and execute.
+  if (!isOwned(text)) throw new NotOwnedError(path);
+}
+
+function appOf(ctx: Ctx, id: string): DesiredApp | undefined {
+  return ctx.desired.apps.find((a) => a.id === id);
+}
+
+function lastGoodOf(app: DesiredApp): LastGood {
+  return { units: app.units.map((u) => ({ name: u.name, content: u.content })), configs: app.configs.map((c) => ({ path: c.path, content: c.content, mode: c.mode })) };
+}
+
+/** The executors, one per action. Each throws on failure; the runner records it. */
+export const EXECUTORS: { [A in StepAction]: Executor<A> } = {
+  'write-unit': async (s, { deps, counters }) => {
+    const path = join(deps.unitDir, s.file.name);
+    await ensureOurs(path);
+    await mkdir(deps.unitDir, { recursive: true, mode: 0o755 });
+    await writeFileAtomic(path, s.file.content);
+    counters.writes++;
+  },
+  'remove-unit': async (s, { deps, counters }) => {
+    const path = join(deps.unitDir, s.name);
+    await ensureOurs(path);
+    await rm(path, { force: true });
+    counters.removes++;
+  },
+  'write-config': async (s, { counters }) => {
+    await writeConfigFile(s.path, s.content, s.mode);
+    counters.writes++;
+  },
+  'remove-config': async (s, { counters }) => {
+    await removeConfigFile(s.path);
+    counters.removes++;
+  },
+  reload: async (_s, { deps, counters }) => {
+    await deps.systemd.reload();
+    counters.reloads++;
+  },
+  start: async (s, { deps, counters }) => {
+    await deps.systemd.startUnit(s.service, 'replace');
+    counters.starts++;
+  },
+  stop: async (s, { deps, counters }) => {
+    await deps.systemd.stopUnit(s.service, 'replace');
+    counters.stops++;
+  },
+  restart: async (s, { deps, counters }) => {
+    await deps.systemd.restartUnit(s.service, 'replace');
+    counters.restarts++;
+  },
+  adopt: async (s, ctx) => {
+    await writeRecord(ctx.deps.stateDir, s.app, s.record);
+    const app = appOf(ctx, s.app);
+    if (s.lastGood && app) await writeLastGood(ctx.deps.stateDir, s.app, lastGoodOf(app));
+  },
+  forget: async (s, { deps }) => {
+    await removeRecord(deps.stateDir, s.app);
+  },
+  rollback: async (s, ctx) => {
+    const { deps, counters } = ctx;
+    const good = await readLastGood(deps.stateDir, s.app);
+    if (!good) throw new Error(`no last-good files of ${s.app} are kept; left as it is`);
+    for (const u of good.units) {
+      const path = join(deps.unitDir, u.name);
+      await ensureOurs(path);
+      await writeFileAtomic(path, u.content);
+      counters.writes++;
+    }
+    for (const c of good.configs) {
+      await writeConfigFile(c.path, c.content, c.mode ?? SECRET_CONFIG_MODE);
+      counters.writes++;
+    }
+    await deps.systemd.reload();
+    counters.reloads++;
+    await deps.systemd.restartUnit(s.service, 'replace');
+    counters.restarts++;
+    counters.rollbacks++;
+  },
+};
+
+function run(step: Step, ctx: Ctx): Promise<void> {
+  return (EXECUTORS[step.action] as Executor<StepAction>)(step as never, ctx);
+}
+
+/**
+ * Runs `steps` in order. A failed step is reported and the rest of its app's
+ * steps are skipped; a failed daemon-reload skips every start and restart.
+ * Then waits for every gated start/restart and records or rolls back.
+ */
+export async function executeSteps(steps: readonly Step[], desired: Desired, observed: Observed, deps: ExecuteDeps): Promise<ExecuteReport> {
+  const counters: Counters = { writes: 0, removes: 0, reloads: 0, starts: 0, stops: 0, restarts: 0, rollbacks: 0 };
+  const ctx: Ctx = { deps, desired, observed, counters };
+  const done: string[] = [];
+  const failures: Failure[] = [];
+  const failedApps = new Set<string>();
+  const phased = new Set<string>();
+  let reloadFailed = false;
+  const gated: Array<StartStep | RestartStep> = [];
+
+  try {
+    for (const step of steps) {
+      if (step.app !== undefined && failedApps.has(step.app)) continue;
+      if (reloadFailed && (step.action === 'start' || step.action === 'restart')) continue;
+      if (step.app !== undefined && step.phase !== undefined && !phased.has(step.app)) {
+        phased.add(step.app);
+        deps.phases.setPhase(step.app, step.phase);
+      }
+      try {
+        await run(step, ctx);
+        done.push(step.describe());
+        deps.log(step.describe());
+        if ((step.action === 'start' || step.action === 'restart') && step.gate) gated.push(step);
+      } catch (err) {
+        const error = (err as Error).message;
+        failures.push({ ...(step.app !== undefined ? { app: step.app } : {}), step: step.describe(), error });
+        deps.log(`${step.describe()} failed: ${error}`);
+        if (step.app !== undefined) failedApps.add(step.app);
+        if (step.action === 'reload') reloadFailed = true;
+      }
+    }
+    await Promise.all(gated.filter((s) => !failedApps.has(s.app)).map((s) => gate(s, ctx, done, failures)));
+  } finally {
+    for (const app of phased) deps.phases.setPhase(app, undefined);
+  }
+  return { done, failures, counters };
+}
+
+/** Waits for one gated start/restart; records the app on success, rolls back (or marks the revision failed) otherwise. */
+async function gate(step: StartStep | RestartStep, ctx: Ctx, done: string[], failures: Failure[]): Promise<void> {
+  const { deps } = ctx;
+  const app = appOf(ctx, step.app);
+  const g = step.gate!;
+  const result = await awaitActive(deps.systemd, step.service, g.timeoutMs, deps.pollMs ?? 250);
+  if (result.ok) {
+    if (step.record) await writeRecord(deps.stateDir, step.app, step.record);
+    if (app) await writeLastGood(deps.stateDir, step.app, lastGoodOf(app));
+    return;
+  }
+  const previous: AppRecord | undefined = ctx.observed.records[step.app];
+  const failedHash = step.record?.hash ?? app?.hash ?? '';
+  const base: AppRecord = previous ?? { hash: '', units: step.record?.units ?? [], configs: step.record?.configs ?? [] };
+  // Remember the revision as failed, so the next pass does not try it again until the input changes.
+  const units = [...new Set([...base.units, ...(step.record?.units ?? [])])];
+  const configs = [...new Set([...base.configs, ...(step.record?.configs ?? [])])];
+  await writeRecord(deps.stateDir, step.app, { ...base, units, configs, failedHash, failedReason: result.reason });
+  const what = step.action === 'restart' ? 'update' : 'install';
+  if (!g.rollback) {
+    failures.push({ app: step.app, step: step.describe(), error: `${what} of ${step.app} failed: ${result.reason}` });
+    deps.log(`${what} of ${step.app} failed: ${result.reason}`);
+    return;
+  }
+  const rb = S.rollback(step.app, step.service, result.reason, failedHash);
+  deps.phases.setPhase(step.app, 'updating');
+  try {
+    await run(rb, ctx);
+    done.push(rb.describe());
+    deps.log(rb.describe());
+    const again = await awaitActive(deps.systemd, step.service, g.timeoutMs, deps.pollMs ?? 250);
+    const after = again.ok ? 'rolled back to its last-good files, running again' : `rolled back, but the last-good files do not come up either: ${again.reason}`;
+    failures.push({ app: step.app, step: step.describe(), error: `update of ${step.app} failed: ${result.reason}; ${after}` });
+  } catch (err) {
+    failures.push({ app: step.app, step: rb.describe(), error: `update of ${step.app} failed: ${result.reason}; rollback failed: ${(err as Error).message}` });
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * The IO half of "desired": reads the manifests (via the loader), the node's
+ * intents, the templates and the secrets, compiles and renders the catalog with
+ * the effective states as overrides, and hands everything to `buildDesired`.
+ */
+import { readFile } from 'node:fs/promises';
+import { readCatalog } from '../cli/commands/validate.js';
+import { compileCatalog } from '../compile/compile-catalog.js';
+import type { ContainerUnit } from '../compile/model.js';
+import type { Intent } from '../controller/types.js';
+import { InvalidInputError } from '../errors.js';
+import type { DesiredState, LoadedManifest } from '../manifest/types.js';
+import { renderUnits } from '../render/render-units.js';
+import { readInstallIntents } from '../store/install-intents.js';
+import { readIntents } from '../store/intents.js';
+import { CONFIG_TEMPLATES_DIR } from '../store/manifest-files.js';
+import { PASSWORD, SALT, secretStore } from '../store/secrets.js';
+import { loadUnitTemplates } from '../store/unit-templates.js';
+import { buildDesired, configsOf, configSecrets, effectiveStates } from './desired.js';
+import type { Desired } from './types.js';
+
+export interface LoadDesiredOptions {
+  manifestsDir: string;
+  stateDir: string;
+  /** Target podman version of the render; default 5.4.2 (the nodes' podman). */
+  podmanVersion?: string;
+  /** Rootless units (`default.target`). */
+  user?: boolean;
+}
+
+export interface LoadedDesired {
+  desired: Desired;
+  manifests: LoadedManifest[];
+  states: Record<string, DesiredState>;
+  warnings: string[];
+}
+
+/** The podman the nodes run. */
+export const DEFAULT_PODMAN_VERSION = '5.4.2';
+
+/**
+ * Loads what the node should run. Throws InvalidInputError with every problem
+ * (manifests, compile, templates); nothing may be applied then.
+ */
+export async function loadDesired(opts: LoadDesiredOptions): Promise<LoadedDesired> {
+  const { manifests, problems } = await readCatalog(opts.manifestsDir);
+  if (problems.length > 0) throw new InvalidInputError(problems);
+
+  const [installs, intentRecords] = await Promise.all([readInstallIntents(opts.stateDir), readIntents(opts.stateDir)]);
+  const intents = new Map<string, Intent>([...intentRecords].map(([id, r]) => [id, r.intent]));
+  const states = effectiveStates(manifests, installs, intents);
+
+  const compiled = compileCatalog(manifests, {
+    podmanVersion: opts.podmanVersion ?? DEFAULT_PODMAN_VERSION,
+    scope: opts.user ? 'user' : 'system',
+    overrides: states,
+  });
+  if (compiled.problems.length > 0) throw new InvalidInputError(compiled.problems);
+  const units = renderUnits(compiled.units, await loadUnitTemplates());
+
+  const startTimeoutsMs: Record<string, number> = {};
+  for (const u of compiled.units) {
+    if (u.kind === 'container' && u.app !== undefined && u.file === `${u.app}.container`) {
+      startTimeoutsMs[u.app] = (u as ContainerUnit).Service.TimeoutStartSec * 1000;
+    }
+  }
+
+  const templates: Record<string, string> = {};
+  const names = new Set(manifests.filter((m) => states[m.manifest.id] !== 'absent').flatMap((m) => configsOf(m.manifest).map((c) => c.template)));
+  for (const name of names) {
+    try {
+      templates[name] = await readFile(new URL(name, CONFIG_TEMPLATES_DIR), 'utf8');
+    } catch (err) {
+      // A missing template is reported, with the manifest naming it, by configSecrets.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+  const store = secretStore(opts.stateDir);
+  const secrets: Record<string, string> = {};
+  for (const need of configSecrets(manifests, states, templates)) secrets[need.name] = await store.get(need.name, need.kind === 'salt' ? SALT : PASSWORD);
+
+  const desired = buildDesired({ manifests, states, units, startTimeoutsMs, templates, secrets });
+  return { desired, manifests, states, warnings: compiled.warnings.map((w) => `${w.file}: ${w.message}`) };
+}

@@ -1,0 +1,37 @@
+/**
+ * Observe: reads everything a pass plans from — the unit directory (ours = with
+ * our header), the config files in play, the state directory's app records and
+ * systemd's view of the services involved.
+ */
+import { parseUnitFileName, serviceName } from '../naming.js';
+import { readConfigFiles } from '../store/config-files.js';
+import { readRecords } from '../store/hashes.js';
+import { readUnitDir } from '../store/unit-dir.js';
+import type { UnitManager } from './ports.js';
+import type { Desired, Observed, UnitOnDisk } from './types.js';
+
+/** ActiveState of each service (services systemd does not know are left out). */
+export async function serviceStates(systemd: UnitManager, services: string[]): Promise<Record<string, string>> {
+  if (services.length === 0) return {};
+  const { value } = await systemd.listUnitsByNames(services);
+  const out: Record<string, string> = {};
+  for (const row of value) if (row.loadState !== 'not-found') out[row.name] = row.activeState;
+  return out;
+}
+
+/**
+ * Observes the node for `desired`. Reads the services of every container unit
+ * on disk or wanted, and every config path wanted or recorded.
+ */
+export async function observe(opts: { unitDir: string; stateDir: string; systemd: UnitManager; desired: Desired }): Promise<Observed> {
+  const [entries, records] = await Promise.all([readUnitDir(opts.unitDir), readRecords(opts.stateDir)]);
+  const units: Record<string, UnitOnDisk> = {};
+  for (const e of entries) units[e.name] = e;
+  const names = new Set(Object.keys(units));
+  for (const a of opts.desired.apps) for (const u of a.units) names.add(u.name);
+  for (const r of Object.values(records)) for (const n of r.units) names.add(n);
+  const services = [...names].filter((n) => parseUnitFileName(n)?.kind === 'container').map(serviceName).sort();
+  const paths = [...opts.desired.apps.flatMap((a) => a.configs.map((c) => c.path)), ...Object.values(records).flatMap((r) => r.configs)];
+  const [states, configs] = await Promise.all([serviceStates(opts.systemd, services), readConfigFiles(paths)]);
+  return { units, configs, records, services: states };
+}

@@ -1,0 +1,94 @@
+/**
+ * One reconcile pass: observe → plan → (generator check) → execute.
+ * Level-triggered: a pass reads what is and acts on the difference; it never
+ * depends on what triggered it.
+ */
+import { InvalidInputError } from '../errors.js';
+import { appService } from '../naming.js';
+import { executeSteps, type Counters, type Failure } from './execute.js';
+import { DEFAULT_GENERATOR, rejectedUnits } from './generator.js';
+import { loadDesired, type LoadDesiredOptions } from './load-desired.js';
+import { observe } from './observe.js';
+import { findHolds, planSteps, withHolds } from './plan.js';
+import type { ControllerSink, Log, UnitManager } from './ports.js';
+import type { Desired, Held, Observed, Step } from './types.js';
+
+export interface PassOptions extends LoadDesiredOptions {
+  unitDir: string;
+  systemd: UnitManager;
+  /** The controller, when the pass runs inside a process that has one (phases, the catalog). */
+  controller?: ControllerSink;
+  /** argv of the node's Quadlet generator; default `/usr/libexec/podman/quadlet`. */
+  generator?: readonly string[];
+  /** Plan and check only; change nothing. */
+  dryRun?: boolean;
+  log?: Log;
+  /** Poll interval of the health gate (ms). */
+  pollMs?: number;
+}
+
+/** What a pass planned and did; `apply --json` prints it. */
+export interface PassReport {
+  dryRun: boolean;
+  /** describe() of every planned step. */
+  planned: string[];
+  /** Apps left alone on purpose, with the reason. */
+  held: Held[];
+  /** describe() of every step done (rollbacks included). */
+  done: string[];
+  failures: Failure[];
+  counters: Counters;
+  warnings: string[];
+}
+
+const ZERO: Counters = { writes: 0, removes: 0, reloads: 0, starts: 0, stops: 0, restarts: 0, rollbacks: 0 };
+
+/** How often the generator may reject a re-planned set before the pass gives up (holds only shrink the set). */
+const MAX_CHECKS = 4;
+
+/**
+ * Plans `desired` against `observed`, holding apps whose units the generator
+ * rejects (their last-good files stay), until the staged set passes.
+ * Throws InvalidInputError when a file no app owns (e.g. a shared network) is rejected.
+ */
+export async function planChecked(observed: Observed, desired: Desired, generator: readonly string[], user: boolean): Promise<{ steps: Step[]; held: Held[] }> {
+  const held = findHolds(observed, desired);
+  for (let i = 0; i < MAX_CHECKS; i++) {
+    const steps = planSteps(observed, withHolds(desired, held));
+    const rejected = await rejectedUnits(observed, steps, { command: generator, user });
+    if (rejected.length === 0) return { steps, held };
+    for (const r of rejected) {
+      const owner = steps.find((s) => s.action === 'write-unit' && s.file.name === r.name)?.app;
+      if (owner === undefined) throw new InvalidInputError([{ file: `units/${r.name}`, message: r.reason }]);
+      if (!held.some((h) => h.app === owner)) held.push({ app: owner, reason: r.reason });
+    }
+  }
+  throw new InvalidInputError([{ file: 'units/', message: 'the Quadlet generator keeps rejecting the staged unit set' }]);
+}
+
+/**
+ * Runs one pass. Throws InvalidInputError when the manifests (or templates) are
+ * invalid — nothing is changed then; IO and systemd errors of single steps are
+ * reported in `failures`, not thrown.
+ */
+export async function runPass(opts: PassOptions): Promise<PassReport> {
+  const log = opts.log ?? (() => {});
+  const loaded = await loadDesired(opts);
+  if (opts.controller?.setApps) {
+    await opts.controller.setApps(loaded.manifests.map(({ manifest: m }) => ({ id: m.id, name: m.name ?? m.id, unit: appService(m.id) })));
+  }
+  const observed = await observe({ unitDir: opts.unitDir, stateDir: opts.stateDir, systemd: opts.systemd, desired: loaded.desired });
+  const { steps, held } = await planChecked(observed, loaded.desired, opts.generator ?? [DEFAULT_GENERATOR], opts.user ?? false);
+  for (const h of held) log(`held ${h.app}: ${h.reason}`);
+  const planned = steps.map((s) => s.describe());
+  if (opts.dryRun) return { dryRun: true, planned, held, done: [], failures: [], counters: { ...ZERO }, warnings: loaded.warnings };
+  const report = await executeSteps(steps, withHolds(loaded.desired, held), observed, {
+    unitDir: opts.unitDir,
+    stateDir: opts.stateDir,
+    systemd: opts.systemd,
+    phases: opts.controller ?? { setPhase: () => {} },
+    log,
+    ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}),
+  });
+  return { dryRun: false, planned, held, ...report, warnings: loaded.warnings };
+}

@@ -1,0 +1,39 @@
+/**
+ * What the reconciler needs from the world, as ports passed in (no singletons).
+ * `SystemdPort` of `src/systemd` satisfies `UnitManager` as is; the
+ * controller satisfies `PhaseSink`.
+ */
+import type { AppRef, ReconcilePhase } from '../controller/types.js';
+
+/** One row of systemd's unit list, as far as the reconciler reads it. */
+export interface UnitRow {
+  name: string;
+  loadState: string;
+  activeState: string;
+  subState: string;
+  job: { id: number; path: string } | null;
+}
+
+/** The part of the systemd manager the reconciler uses. */
+export interface UnitManager {
+  listUnitsByNames(names: string[]): Promise<{ value: UnitRow[] }>;
+  getUnitProperties(unit: string): Promise<{ value: { result?: string; activeState?: string; subState?: string } }>;
+  startUnit(unit: string, mode?: 'replace'): Promise<unknown>;
+  stopUnit(unit: string, mode?: 'replace'): Promise<unknown>;
+  restartUnit(unit: string, mode?: 'replace'): Promise<unknown>;
+  /** daemon-reload; resolves when systemd has finished reloading. */
+  reload(): Promise<void>;
+}
+
+/** Where phases go (the controller's event stream); a no-op for a one-shot CLI pass. */
+export interface PhaseSink {
+  setPhase(id: string, phase: ReconcilePhase | undefined): void;
+}
+
+/** The controller as a pass sees it: phases, and (in a long-running process) the catalog it tracks. */
+export interface ControllerSink extends PhaseSink {
+  setApps?(apps: AppRef[]): Promise<void>;
+}
+
+/** Log lines of a pass (stderr in the CLI). */
+export type Log = (line: string) => void;

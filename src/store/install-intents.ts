@@ -1,0 +1,49 @@
+/**
+ * Node-local install intents (`archy-quadlet install|remove APP`), over the
+ * manifest's own `state`: `<state-dir>/installs/<id>.json` as
+ * `{"id":"lnd","intent":"absent","at":"…"}`. One file per app, each written
+ * atomically, so a crash leaves the old or the new intent.
+ */
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InvalidInputError } from '../errors.js';
+import { DNS_LABEL } from '../naming.js';
+import type { InstallIntent } from '../reconcile/desired.js';
+import { readAppFiles, writeStateFile } from './state-file.js';
+
+const HINT = 'delete the file to clear the intent';
+
+/** `<stateDir>/installs`. */
+export function installsDir(stateDir: string): string {
+  return join(stateDir, 'installs');
+}
+
+function pathOf(stateDir: string, id: string): string {
+  if (!DNS_LABEL.test(id)) {
+    throw new InvalidInputError([{ file: installsDir(stateDir), message: `invalid app id ${JSON.stringify(id)}`, hint: 'an app id is a DNS label' }]);
+  }
+  return join(installsDir(stateDir), `${id}.json`);
+}
+
+/** Every recorded install intent by app id (none when the directory is missing). Throws InvalidInputError for a corrupt file. */
+export async function readInstallIntents(stateDir: string): Promise<Map<string, InstallIntent>> {
+  const out = new Map<string, InstallIntent>();
+  for (const { id, path, value } of await readAppFiles(installsDir(stateDir), HINT)) {
+    const intent = (value as { intent?: unknown } | null)?.intent;
+    if (intent !== 'present' && intent !== 'absent') {
+      throw new InvalidInputError([{ file: path, pointer: '/intent', message: 'must be "present" or "absent"', hint: HINT }]);
+    }
+    out.set(id, intent);
+  }
+  return out;
+}
+
+/** Records `intent` for `id`; durable when it resolves. */
+export async function writeInstallIntent(stateDir: string, id: string, intent: InstallIntent, at: Date = new Date()): Promise<void> {
+  await writeStateFile(pathOf(stateDir, id), `${JSON.stringify({ id, intent, at: at.toISOString() })}\n`);
+}
+
+/** Drops the intent of `id`: the manifest's own `state` applies again. */
+export async function clearInstallIntent(stateDir: string, id: string): Promise<void> {
+  await rm(pathOf(stateDir, id), { force: true });
+}
