@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cachePaths } from '../host/paths.js';
 import { BUSYBOX_IMAGE, useHost } from '../host/index.js';
 
 describe('test host', () => {
@@ -13,6 +16,17 @@ describe('test host', () => {
     expect(await host.execOk(['podman', 'image', 'exists', BUSYBOX_IMAGE])).toBe('');
     const out = await host.execOk(['podman', 'run', '--rm', BUSYBOX_IMAGE, 'sh', '-c', 'echo hello; test -w /tmp && echo tmp-writable']);
     expect(out).toBe('hello\ntmp-writable\n');
+  });
+
+  it('is named after its instance', async () => {
+    expect(await host.execOk(['hostname'])).toBe(`${host.name}\n`);
+  });
+
+  it('writes inside the host never reach the cached rootfs that every run boots from', async () => {
+    const probe = `etc/archy-probe-${host.name}`;
+    await host.execOk(['touch', `/${probe}`]);
+    expect(existsSync(join(host.rootDir, probe))).toBe(true);
+    expect(existsSync(join(cachePaths().rootfs, probe))).toBe(false);
   });
 
   it('exec reports a failing command\'s exit code and stderr', async () => {

@@ -13,14 +13,14 @@ export interface CachePaths {
   rootfs: string;
   /** Lock file taken while the pristine tree is (re)built. */
   buildLock: string;
-  /** Holds one copy of the rootfs per instance, plus its pid and log file. */
+  /** Holds one directory per instance, plus its pid and log file. */
   instances: string;
 }
 
 /** Files of one instance. */
 export interface InstancePaths {
   name: string;
-  /** The instance's root directory (a fresh copy of the rootfs), booted with `systemd-nspawn -D`. */
+  /** The instance's own files: `containers/` (its podman storage, bound to /var/lib/containers) and `hostname`. */
   dir: string;
   /** PID of the `systemd-nspawn` process that boots `dir`. */
   pidFile: string;

@@ -48,13 +48,17 @@ export function childrenOf(pid: number): number[] {
   return out;
 }
 
-/** True when `argv` is a `systemd-nspawn` that boots directory `dir` (`-D DIR` or `--directory=DIR`). */
+/**
+ * True when `argv` is a `systemd-nspawn` that belongs to the instance whose
+ * directory is `dir`: one of its arguments names a path inside `dir` (the
+ * harness binds `DIR/containers`), or it boots `dir` itself.
+ */
 export function isNspawnFor(argv: readonly string[] | undefined, dir: string): boolean {
   if (!argv || argv.length === 0 || !(argv[0] ?? '').endsWith('systemd-nspawn')) return false;
-  return argv.some((a, i) => (a === '-D' || a === '--directory') && argv[i + 1] === dir) || argv.includes(`--directory=${dir}`);
+  return argv.some((a, i) => a.includes(`=${dir}/`) || a === `--directory=${dir}` || ((a === '-D' || a === '--directory') && argv[i + 1] === dir));
 }
 
-/** PIDs of every live `systemd-nspawn` that boots `dir`. */
+/** PIDs of every live `systemd-nspawn` of the instance whose directory is `dir` (see {@link isNspawnFor}). */
 export function findNspawnFor(dir: string): number[] {
   const out: number[] = [];
   for (const entry of readdirSync('/proc')) {

@@ -1,7 +1,7 @@
 import { existsSync, linkSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CachePaths } from './paths.js';
-import { isAlive, sleep } from './proc.js';
+import { findNspawnFor, isAlive, sleep } from './proc.js';
 import { removeTree } from './remove-tree.js';
 import { describeFailure, run } from './run.js';
 
@@ -59,7 +59,8 @@ export async function ensureRootfs(cache: CachePaths, log: (line: string) => voi
       const old = `${cache.rootfs}.old-${process.pid}`;
       renameSync(cache.rootfs, old);
       renameSync(tmp, cache.rootfs);
-      await removeTree(old);
+      // Running instances still use the old tree as their overlay's lower layer: leave it to a later build then.
+      if (findNspawnFor(cache.rootfs).length === 0) await removeTree(old);
     } else {
       renameSync(tmp, cache.rootfs);
     }
@@ -98,12 +99,14 @@ async function verifyVersions(dir: string): Promise<void> {
   }
 }
 
-/** Removes `rootfs.build-PID` / `rootfs.old-PID` trees whose builder is gone (a crashed or killed build). */
+/** Removes `rootfs.build-PID` trees whose builder is gone (a crashed build) and `rootfs.old-PID` trees no instance boots from any more. */
 async function removeLeftoverBuilds(cache: CachePaths): Promise<void> {
   const base = cache.rootfs.slice(cache.root.length + 1);
   for (const entry of readdirSync(cache.root)) {
     const m = new RegExp(`^${base}\\.(?:build|old)-(\\d+)$`).exec(entry);
-    if (m && !isAlive(Number(m[1]))) await removeTree(join(cache.root, entry));
+    if (!m || (entry.includes('.build-') && isAlive(Number(m[1])))) continue;
+    if (entry.includes('.old-') && findNspawnFor(cache.rootfs).length > 0) continue;
+    await removeTree(join(cache.root, entry));
   }
 }
 

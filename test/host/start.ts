@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { importBusybox } from './image.js';
 import { bootInstance, stopInstance } from './instance.js';
 import { cachePaths, instanceName } from './paths.js';
@@ -17,7 +16,7 @@ export interface StartOptions {
 /** A booted host and the one way to stop it. */
 export interface StartedHost {
   host: TestHost;
-  /** Powers the host off, ends the processes the harness started (by PID) and removes the instance copy. Idempotent. */
+  /** Powers the host off, ends the processes the harness started (by PID) and removes the instance directory. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -38,7 +37,7 @@ export async function assertCanHost(): Promise<void> {
 
 /**
  * Gives a running test host: builds or reuses the cached Debian 13 rootfs,
- * boots a fresh copy of it as instance `name` under systemd-nspawn (cleaning a
+ * boots it, clean, as instance `name` under systemd-nspawn (cleaning a
  * stale one of the same name first), waits for systemd, checks podman 5.4.2
  * and systemd 257 inside, and imports `localhost/busybox:latest`. Throws with
  * the reason when any of it fails; the half-started host is then stopped.
@@ -62,9 +61,10 @@ export async function startTestHost(opts: StartOptions = {}): Promise<StartedHos
     const description: HostDescription = {
       name,
       pid: booted.pid,
-      rootDir: booted.paths.dir,
+      // The root is an overlay inside the machine's mount namespace: reach it through its PID 1.
+      rootDir: `/proc/${booted.pid}/root`,
       busAddress: busAddressOf(booted.pid),
-      unitDir: join(booted.paths.dir, 'etc/containers/systemd'),
+      unitDir: `/proc/${booted.pid}/root/etc/containers/systemd`,
     };
     const host = attachHost(description);
     await host.execOk(['mkdir', '-p', '/etc/containers/systemd']);

@@ -6,11 +6,11 @@ export interface HostDescription {
   name: string;
   /** PID of the host's PID 1 (systemd), as seen from the machine running the tests. */
   pid: number;
-  /** Host-side path of the host's root directory. */
+  /** Host-side path of the host's root directory (`/proc/PID/root`: the root is an overlay inside the host's mount namespace). */
   rootDir: string;
   /** D-Bus address of the host's system bus: `unix:path=/proc/PID/root/run/dbus/system_bus_socket`. */
   busAddress: string;
-  /** Host-side path of the host's `/etc/containers/systemd` (where Quadlet reads units). */
+  /** Host-side path of the host's `/etc/containers/systemd` (where Quadlet reads units), under `rootDir`. */
   unitDir: string;
 }
 
