@@ -4,7 +4,7 @@
  * missing ones), with "did you mean" and examples from the schema.
  */
 import type { ErrorObject } from './schema.js';
-import { suggestion } from './did-you-mean.js';
+import { didYouMean, suggestion } from './did-you-mean.js';
 import { pointerSegment, type Target } from './yaml-source.js';
 
 /** A problem inside one manifest, before its position is looked up. */
@@ -13,6 +13,14 @@ export interface Finding {
   target?: Target;
   message: string;
   hint?: string;
+}
+
+/** A finding plus what it says about fields, so that a misspelt field is reported once, not also as missing. */
+interface Noted extends Finding {
+  /** Fields this finding reports missing at `pointer`. */
+  missing?: string[];
+  /** For an unknown field: the object's pointer and the known field it is probably a typo of. */
+  typoOf?: { at: string; field: string };
 }
 
 type Schema = Record<string, unknown>;
@@ -73,7 +81,7 @@ function patternFinding(pointer: string, value: unknown, pattern: string, schema
 }
 
 /** Converts one ajv error (already known not to be noise) into a finding. */
-function toFinding(e: ErrorObject): Finding {
+function toFinding(e: ErrorObject): Noted {
   const at = e.instancePath;
   const params = e.params as Record<string, unknown>;
   const parent = e.parentSchema as Schema | undefined;
@@ -87,11 +95,13 @@ function toFinding(e: ErrorObject): Finding {
     case 'additionalProperties': {
       const field = String(params.additionalProperty);
       const allowed = Object.keys((parent?.properties as Schema | undefined) ?? {});
-      const hint = suggestion(field, allowed) === '' && allowed.length > 0 ? { hint: `allowed fields: ${allowed.join(', ')}` } : {};
-      return { pointer: at + pointerSegment(field), target: 'key', message: `unknown field ${JSON.stringify(field)}${suggestion(field, allowed)}`, ...hint };
+      const near = didYouMean(field, allowed);
+      const hint = near === undefined && allowed.length > 0 ? { hint: `allowed fields: ${allowed.join(', ')}` } : {};
+      const typoOf = near !== undefined ? { typoOf: { at, field: near } } : {};
+      return { pointer: at + pointerSegment(field), target: 'key', message: `unknown field ${JSON.stringify(field)}${suggestion(field, allowed)}`, ...hint, ...typoOf };
     }
     case 'required':
-      return { pointer: at, message: `missing required field ${JSON.stringify(String(params.missingProperty))}` };
+      return { pointer: at, message: `missing required field ${JSON.stringify(String(params.missingProperty))}`, missing: [String(params.missingProperty)] };
     case 'type': {
       const expected = String(params.type)
         .split(',')
@@ -136,7 +146,7 @@ function toFinding(e: ErrorObject): Finding {
  * the wrapper errors ajv adds around `propertyNames`, and removes exact duplicates.
  */
 export function findingsFromAjv(errors: readonly ErrorObject[]): Finding[] {
-  const findings: Finding[] = [];
+  const findings: Noted[] = [];
   const swallowed: Array<{ prefix: string; instancePath: string }> = [];
   for (const e of errors) {
     if (e.keyword !== 'oneOf') continue;
@@ -146,7 +156,7 @@ export function findingsFromAjv(errors: readonly ErrorObject[]): Finding[] {
     const passing = (e.params as { passingSchemas: number[] | null }).passingSchemas;
     const list = fields.map((f) => JSON.stringify(f));
     if (passing === null || passing === undefined) {
-      findings.push({ pointer: e.instancePath, message: `missing ${list.join(' or ')} (exactly one is required)` });
+      findings.push({ pointer: e.instancePath, message: `missing ${list.join(' or ')} (exactly one is required)`, missing: fields });
     } else {
       const second = fields[passing[1] ?? 0]!;
       findings.push({ pointer: e.instancePath + pointerSegment(second), target: 'key', message: `${passing.map((i) => list[i]).join(' and ')} are mutually exclusive`, hint: 'keep one of them' });
@@ -158,11 +168,16 @@ export function findingsFromAjv(errors: readonly ErrorObject[]): Finding[] {
     if (swallowed.some((s) => e.schemaPath.startsWith(s.prefix) && e.instancePath === s.instancePath)) continue;
     findings.push(toFinding(e));
   }
+  // `imagee: x` is one mistake: report the unknown field (with its "did you mean"), not also the missing `image`.
+  const typos = findings.flatMap((f) => (f.typoOf ? [`${f.typoOf.at}\u0000${f.typoOf.field}`] : []));
   const seen = new Set<string>();
-  return findings.filter((f) => {
-    const key = `${f.pointer}\u0000${f.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+  return findings
+    .filter((f) => !f.missing?.some((field) => typos.includes(`${f.pointer}\u0000${field}`)))
+    .filter((f) => {
+      const key = `${f.pointer}\u0000${f.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .map(({ pointer, target, message, hint }) => ({ pointer, ...(target ? { target } : {}), message, ...(hint ? { hint } : {}) }));
 }

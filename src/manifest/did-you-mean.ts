@@ -16,9 +16,16 @@ export function editDistance(a: string, b: string): number {
   return prev[b.length]!;
 }
 
+/** True when the letters of `short` appear in `long` in order (`img` in `image`). */
+function isSubsequence(short: string, long: string): boolean {
+  let i = 0;
+  for (const ch of long) if (ch === short[i]) i++;
+  return i === short.length;
+}
+
 /**
- * The candidate closest to `word`, if it is close enough to be a plausible typo (case differences count as one
- * edit at most; distance at most a third of the word, and at least 2 allowed). Undefined when nothing is close.
+ * The candidate closest to `word`, if it is close enough to be a plausible typo (case differences count as half an
+ * edit; distance at most a third of the word, and at least 2 allowed). Undefined when nothing is close.
  */
 export function didYouMean(word: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
@@ -26,7 +33,10 @@ export function didYouMean(word: string, candidates: Iterable<string>): string |
   const lower = word.toLowerCase();
   for (const c of candidates) {
     if (c === word) continue;
-    const d = c.toLowerCase() === lower ? 0.5 : editDistance(lower, c.toLowerCase());
+    const other = c.toLowerCase();
+    // An abbreviation (`img` → `image`) beats an unrelated word at the same distance (`img` → `id`).
+    const abbreviation = isSubsequence(lower, other) || isSubsequence(other, lower) ? 0.5 : 0;
+    const d = other === lower ? 0.5 : editDistance(lower, other) - abbreviation;
     if (d < bestDistance) {
       best = c;
       bestDistance = d;

@@ -22,10 +22,13 @@ describe('schema problems', () => {
     expect(r.manifests.map((m) => [m.file, m.manifest])).toEqual([['manifests/app.yaml', { id: 'app', image: IMAGE }]]);
   });
 
-  test('unknown field points at the key and suggests the near one', () => {
-    expect(problems({ 'app.yaml': 'id: app\nimagee: docker.io/x/y:1\n' })).toEqual([
+  test('unknown field points at the key and suggests the near one; the misspelt field is not also reported missing', () => {
+    expect(problems({ 'app.yaml': 'id: app\nimagee: docker.io/x/y:1\n' })).toEqual(['manifests/app.yaml:2:1 /imagee: unknown field "imagee" (did you mean "image"?)']);
+    expect(one('health:\n  cmdd: [x]\n')).toEqual(['manifests/app.yaml:4:3 /health/cmdd: unknown field "cmdd" (did you mean "cmd"?)']);
+    expect(problems({ 'app.yaml': 'id: app\nimg: docker.io/x/y:1\n' })).toEqual(['manifests/app.yaml:2:1 /img: unknown field "img" (did you mean "image"?)']);
+    expect(problems({ 'app.yaml': 'id: app\ncontainer: docker.io/x/y:1\n' })).toEqual([
       'manifests/app.yaml:1:1 /: missing "image" or "build" (exactly one is required)',
-      'manifests/app.yaml:2:1 /imagee: unknown field "imagee" (did you mean "image"?)',
+      'manifests/app.yaml:2:1 /container: unknown field "container" (allowed fields: id, name, description, state, image, build, command, entrypoint, workingDir, user, environment, secrets, ports, volumes, binds, configs, networks, hosts, security, health, dependsOn, stop, startTimeout, memory, labels, autoUpdate, restart, ui, quadlet)',
     ]);
   });
 
