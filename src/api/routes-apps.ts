@@ -4,7 +4,8 @@
  * which is as soon as systemd has queued the job; they never wait for it.
  */
 import type { FastifyInstance } from 'fastify';
-import type { AppStatus } from '../controller/types.js';
+import { deriveState } from '../controller/state.js';
+import type { AppStatus, LifecycleResult } from '../controller/types.js';
 import { NotFoundError } from '../errors.js';
 import type { EventHub } from './event-hub.js';
 import { parseAppId } from './guard.js';
@@ -34,7 +35,20 @@ export async function runAction(deps: ApiDeps, hub: EventHub, action: Action, id
     return { epoch: hub.epoch, seq: hub.lastSeq(), action, status };
   }
   const result = action === 'start' ? await c.start(id) : action === 'stop' ? await c.stop(id) : await c.restart(id);
-  return { epoch: hub.epoch, seq: hub.lastSeq(), action, job: result.job, status: result.status };
+  return { epoch: hub.epoch, seq: hub.lastSeq(), action, job: result.job, status: impliedStatus(result) };
+}
+
+/**
+ * The status the queued job implies. When a signal announced our job before the
+ * call's reply was handled, the controller may not know the job's type yet and
+ * derives the pre-call state (`running` for a stop); the job is ours, so its
+ * type is the action, and the state is derived as the controller would.
+ */
+export function impliedStatus(result: LifecycleResult): AppStatus {
+  const s = result.status;
+  if (s.job?.path !== result.job || s.job.type !== 'unknown') return s;
+  const { state } = deriveState({ loadState: 'loaded', activeState: s.activeState, subState: s.subState, jobType: result.action });
+  return state === s.state ? s : { ...s, state, job: { ...s.job, type: result.action } };
 }
 
 /** Parses `?lines=N` (1…1000, default 100). Throws HttpError 400. */

@@ -10,9 +10,11 @@ import { register as registerRender } from './commands/render.js';
 import { register as registerDiff } from './commands/diff.js';
 import { register as registerStatus } from './commands/status.js';
 import { register as registerLifecycle } from './commands/lifecycle.js';
+import { register as registerServe } from './commands/serve.js';
+import { register as registerToken } from './commands/token.js';
 
 /** Each entry adds one or more commands to the program. */
-const COMMANDS: Array<(program: Command) => void> = [registerValidate, registerRender, registerDiff, registerStatus, registerLifecycle];
+const COMMANDS: Array<(program: Command) => void> = [registerValidate, registerRender, registerDiff, registerStatus, registerLifecycle, registerServe, registerToken];
 
 const require = createRequire(import.meta.url);
 const { version } = require('../../package.json') as { version: string };

@@ -72,8 +72,9 @@ describe('optimistic state', () => {
     e = applyAccepted(e, { seq: 12, status: status('stopping', { deadline: '2025-01-01T00:01:30.000Z' }) });
     expect(displayed(e).deadline).toBe('2025-01-01T00:01:30.000Z');
     e = applyServerStatus(e, status('stopping'), 13);
-    expect(e.optimistic).toBeUndefined();
+    expect(displayed(e).state).toBe('stopping');
     e = applyServerStatus(e, status('stopped'), 20);
+    expect(e.optimistic).toBeUndefined();
     expect(displayed(e).state).toBe('stopped');
   });
 
@@ -126,6 +127,36 @@ describe('optimistic state', () => {
     e = applyServerStatus(e, status('restarting'), 12);
     e = applyServerStatus(e, status('running'), 14);
     expect(primaryButton(displayed(e).state).label).toBe('Stop');
+  });
+
+  it('ignores a settled answer that is no outcome of the action (running for a stop)', () => {
+    let e: Entry = applyClick(running, 'stop');
+    e = applyAccepted(e, { seq: 12, status: status('running') });
+    expect(displayed(e).state).toBe('stopping');
+    e = applyServerStatus(e, status('running'), 12);
+    expect(displayed(e).state).toBe('stopping');
+    e = applyServerStatus(e, status('stopping'), 13);
+    expect(displayed(e).state).toBe('stopping');
+    let r: Entry = applyAccepted(applyClick(running, 'restart'), { seq: 12, status: status('running') });
+    expect(displayed(r).state).toBe('restarting');
+    r = applyServerStatus(r, status('running'), 15);
+    expect(displayed(r).state).toBe('running');
+  });
+
+  it('restart: keeps Restarting… through the stop and start halves', () => {
+    let e: Entry = applyAccepted(applyClick(running, 'restart'), { seq: 11, status: status('restarting') });
+    for (const [state, seq] of [['stopping', 12], ['starting', 13]] as const) {
+      e = applyServerStatus(e, status(state), seq);
+      expect(primaryButton(displayed(e).state).label).toBe('Restarting…');
+    }
+    e = applyServerStatus(e, status('running'), 14);
+    expect(primaryButton(displayed(e).state).label).toBe('Stop');
+  });
+
+  it('a later transitional state of another operation replaces the label', () => {
+    let e: Entry = applyAccepted(applyClick(running, 'stop'), { seq: 11, status: status('stopping') });
+    e = applyServerStatus(e, status('removing'), 12);
+    expect(primaryButton(displayed(e).state).label).toBe('Removing…');
   });
 
   it('drops the optimistic state when the call fails', () => {

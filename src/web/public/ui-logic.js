@@ -19,6 +19,15 @@ const TRANSITIONAL_LABELS = Object.freeze({
   removing: 'Removing…',
 });
 
+/** Transitional states that are steps of an action: while the server reports one, the clicked label stays. */
+const STEPS = Object.freeze({
+  start: ['starting'],
+  stop: ['stopping'],
+  restart: ['restarting', 'stopping', 'starting'],
+  install: ['installing', 'starting'],
+  remove: ['removing', 'stopping'],
+});
+
 /** Human names of the states, for the state column. */
 export const STATE_LABELS = Object.freeze({
   running: 'Running',
@@ -77,15 +86,18 @@ export function newEntry(status, seq) {
 /**
  * Applies a status the server sent (a state event, or a snapshot entry) at
  * `seq`. An older status than the one held is ignored. An optimistic state is
- * replaced only by a status of a LATER seq than its click's 202 answer; before
- * that answer arrives the status is only recorded, so a `running` event that
- * predates a stop can never show through.
+ * replaced only by a status of a LATER seq than its click's 202 answer (and not
+ * by a step of the same action); before that answer arrives the status is only
+ * recorded, so a `running` event that predates a stop can never show through.
  */
 export function applyServerStatus(entry, status, seq) {
   if (seq < entry.seq) return entry;
   const next = { ...entry, status, seq };
   const o = entry.optimistic;
-  if (o && o.afterSeq !== undefined && seq > o.afterSeq) next.optimistic = undefined;
+  if (o && o.afterSeq !== undefined && seq > o.afterSeq) {
+    // A step of the same operation (a restart's stop and start halves) keeps the clicked label.
+    next.optimistic = STEPS[o.action]?.includes(status.state) ? { ...o, status } : undefined;
+  }
   return next;
 }
 
@@ -96,20 +108,33 @@ export function applyClick(entry, action) {
   return { ...entry, optimistic: { action, state, afterSeq: undefined, status: undefined } };
 }
 
+/** Settled states an action can end in at once (its job had nothing to do); any other settled answer is stale. */
+const OUTCOMES = Object.freeze({
+  start: ['running', 'failed'],
+  stop: ['stopped', 'failed'],
+  restart: [],
+  install: ['running', 'stopped', 'failed'],
+  remove: ['not-installed'],
+});
+
 /**
  * The 202 answer to a click: from now on, only a status of a seq after
  * `accepted.seq` replaces the optimistic state. A transitional answer refines it
- * (with its deadline); a settled answer (the job had nothing to do) is the
- * server's word at once. Statuses recorded while the answer was on its way
- * count if they are later than it.
+ * (with its deadline); a settled answer that is an outcome of the action (a
+ * stop of a stopped app) is the server's word at once; a settled answer that is
+ * not (`running` for a stop: read before the job was known) is ignored.
+ * Statuses recorded while the answer was on its way count if they are later
+ * than it.
  */
 export function applyAccepted(entry, accepted) {
   if (!entry.optimistic) return entry;
-  let next = { ...entry, optimistic: { ...entry.optimistic, afterSeq: accepted.seq } };
-  if (isTransitional(accepted.status.state)) {
-    next.optimistic.state = accepted.status.state;
+  const o = entry.optimistic;
+  let next = { ...entry, optimistic: { ...o, afterSeq: accepted.seq } };
+  const state = accepted.status.state;
+  if (isTransitional(state)) {
+    next.optimistic.state = state;
     next.optimistic.status = accepted.status;
-  } else {
+  } else if (OUTCOMES[o.action]?.includes(state)) {
     next.optimistic = undefined;
     if (accepted.seq >= entry.seq) next = { ...next, status: accepted.status, seq: accepted.seq };
     return next;

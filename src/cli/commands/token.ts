@@ -1,0 +1,22 @@
+/**
+ * `archy-quadlet token`: prints the API's bearer token (creating it, 0600 in
+ * the state directory, when `serve` has not run yet).
+ */
+import type { Command } from 'commander';
+import { loadOrCreateToken } from '../../store/token.js';
+import type { GlobalOptions } from '../program.js';
+
+/** Writes the token and a newline to `out`. Throws when the state directory cannot be read or written. */
+export async function printToken(opts: Pick<GlobalOptions, 'stateDir'>, out: NodeJS.WritableStream = process.stdout): Promise<void> {
+  out.write(`${await loadOrCreateToken(opts.stateDir)}\n`);
+}
+
+/** Adds `token` to the program. */
+export function register(program: Command): void {
+  program
+    .command('token')
+    .description('print the bearer token of the API and the web UI (made on first use, stored 0600 in the state directory)')
+    .action(async (_opts: unknown, cmd: Command) => {
+      await printToken(cmd.optsWithGlobals<GlobalOptions>());
+    });
+}
