@@ -7,6 +7,7 @@
  */
 import type { Manifest, PortSpec } from './types.js';
 import type { Finding } from './ajv-problems.js';
+import { DNS_LABEL } from '../naming.js';
 import { suggestion } from './did-you-mean.js';
 import { parseDuration, parseMemory } from './units.js';
 
@@ -123,7 +124,8 @@ export function checkCatalog(inputs: readonly CheckInput[]): FileFinding[] {
   const idFiles = new Map<string, string>();
   for (const { file, value } of inputs) {
     const id = idOf(value);
-    if (id === undefined) continue;
+    // An id that is no DNS label is already reported by the schema; comparing it with file names adds only noise.
+    if (id === undefined || !DNS_LABEL.test(id)) continue;
     const stem = fileStem(file);
     if (id !== stem) {
       out.push({ file, pointer: '/id', message: `id ${JSON.stringify(id)} does not match the file name ${JSON.stringify(file.slice(file.lastIndexOf('/') + 1))}`, hint: `the file of app "${id}" must be named ${id}.yaml; or set id: ${stem}` });
