@@ -12,9 +12,12 @@ import { register as registerStatus } from './commands/status.js';
 import { register as registerLifecycle } from './commands/lifecycle.js';
 import { register as registerServe } from './commands/serve.js';
 import { register as registerToken } from './commands/token.js';
+import { register as registerApply } from './commands/apply.js';
+import { register as registerWatch } from './commands/watch.js';
+import { register as registerInstall } from './commands/install.js';
 
 /** Each entry adds one or more commands to the program. */
-const COMMANDS: Array<(program: Command) => void> = [registerValidate, registerRender, registerDiff, registerStatus, registerLifecycle, registerServe, registerToken];
+const COMMANDS: Array<(program: Command) => void> = [registerValidate, registerRender, registerDiff, registerStatus, registerLifecycle, registerApply, registerWatch, registerInstall, registerServe, registerToken];
 
 const require = createRequire(import.meta.url);
 const { version } = require('../../package.json') as { version: string };

@@ -82,11 +82,14 @@ export async function gitPass(git: GitSource, opts: Omit<PassOptions, 'manifests
     log(`fetch of ${git.url} ${git.ref} failed: ${next.fetchError}; staying on ${state.commit ?? 'nothing'}`);
   }
   const current = await git.current();
+  let tree = current;
   if (fetched !== undefined && fetched !== current?.commit && fetched !== state.rejected?.commit) {
     const root = await git.checkout(fetched);
     try {
       await loadDesired({ ...opts, manifestsDir: await manifestsIn(root) });
-      await git.activate(fetched);
+      // A dry run plans over the new commit without making it current.
+      if (!opts.dryRun) await git.activate(fetched);
+      tree = { commit: fetched, root };
       delete next.rejected;
       log(`commit ${fetched} of ${git.url} ${git.ref} is valid; applying it`);
     } catch (err) {
@@ -96,18 +99,17 @@ export async function gitPass(git: GitSource, opts: Omit<PassOptions, 'manifests
       log(`commit ${fetched} rejected, staying on ${current?.commit ?? 'nothing'}:\n${error}`);
     }
   }
-  const active = await git.current();
-  if (!active) {
-    await writeSourceState(opts.stateDir, next);
+  if (!tree) {
+    if (!opts.dryRun) await writeSourceState(opts.stateDir, next);
     throw new InvalidInputError([{ file: `${git.url}@${fetched ?? git.ref}`, message: next.rejected?.error ?? next.fetchError ?? 'no valid commit yet' }]);
   }
   // The pass reads the tree of one commit, whatever the symlink points to meanwhile.
-  const report = await runPass({ ...opts, manifestsDir: await manifestsIn(active.root) });
+  const report = await runPass({ ...opts, manifestsDir: await manifestsIn(tree.root) });
   if (!report.dryRun) {
-    next.commit = active.commit;
+    next.commit = tree.commit;
     next.appliedAt = new Date().toISOString();
     await writeSourceState(opts.stateDir, next);
     await git.prune();
   }
-  return { ...report, commit: active.commit, ...(next.rejected ? { rejected: next.rejected } : {}), ...(next.fetchError ? { fetchError: next.fetchError } : {}) };
+  return { ...report, commit: tree.commit, ...(next.rejected ? { rejected: next.rejected } : {}), ...(next.fetchError ? { fetchError: next.fetchError } : {}) };
 }

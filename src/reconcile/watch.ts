@@ -1,0 +1,113 @@
+/**
+ * The reconcile loop. Level-triggered: a trigger (a file event, the timer, an
+ * intent written) carries no data; it only means "look again". Triggers that
+ * arrive during a pass coalesce into one more pass after it.
+ *
+ * A directory source is watched with chokidar: editor temp files are ignored
+ * and events wait for writes to finish, then a debounce lets a burst (a save of
+ * several files, a `git checkout`) settle into one pass. A periodic re-check
+ * runs as well, for whatever no event told about (drift, a stopped service).
+ * Invalid input is terminal for that revision: logged once, not retried until
+ * the input changes.
+ */
+import { createHash } from 'node:crypto';
+import { basename, join } from 'node:path';
+import { watch as chokidar, type FSWatcher } from 'chokidar';
+import { InvalidInputError, formatProblem } from '../errors.js';
+import type { GitSource } from '../store/git-source.js';
+import { readManifestFiles } from '../store/manifest-files.js';
+import { runPass, type PassOptions, type PassReport } from './pass.js';
+import { gitPass } from './source.js';
+
+export interface WatchOptions extends Omit<PassOptions, 'manifestsDir'> {
+  /** A manifests directory to watch … */
+  manifestsDir?: string;
+  /** … or a git source to poll. */
+  git?: GitSource;
+  /** Periodic re-check (and git fetch) interval, ms. */
+  intervalMs: number;
+  /** Quiet time after the last file event before a pass, ms; default 500. */
+  debounceMs?: number;
+  /** Ends the loop (after the pass in flight). */
+  signal: AbortSignal;
+  /** Each pass's report (or its terminal error). */
+  onPass?: (result: { report?: PassReport; error?: Error }) => void;
+  /** Runs one pass exclusively (e.g. under the state dir's lock); default: as is. */
+  exclusive?: <T>(fn: () => Promise<T>) => Promise<T>;
+}
+
+/** Files no pass should wait for: editors' swap/backup files, vim's write test `4913`, dotfiles. */
+export function ignoredPath(path: string): boolean {
+  const name = basename(path);
+  return name.startsWith('.') || name.endsWith('.swp') || name.endsWith('.swx') || name.endsWith('~') || name === '4913' || name.startsWith('#');
+}
+
+/** A fingerprint of the manifests directory's content: an invalid revision is not retried until it changes. */
+async function fingerprint(dir: string): Promise<string> {
+  const h = createHash('sha256');
+  for (const f of await readManifestFiles(dir)) h.update(`${f.file}\0${f.text}\0`);
+  return h.digest('hex');
+}
+
+function describeError(err: Error): string {
+  return err instanceof InvalidInputError && err.problems.length > 0 ? err.problems.map(formatProblem).join('\n') : err.message;
+}
+
+/** Runs passes until `signal` aborts. Resolves when the loop has ended. */
+export async function watch(opts: WatchOptions): Promise<void> {
+  const log = opts.log ?? (() => {});
+  const exclusive = opts.exclusive ?? (<T>(fn: () => Promise<T>) => fn());
+  let dirty = true;
+  let wake: (() => void) | undefined;
+  const trigger = (): void => {
+    dirty = true;
+    wake?.();
+  };
+  let debounce: NodeJS.Timeout | undefined;
+  const debounced = (): void => {
+    clearTimeout(debounce);
+    debounce = setTimeout(trigger, opts.debounceMs ?? 500);
+  };
+
+  const watched = [join(opts.stateDir, 'intents'), join(opts.stateDir, 'installs'), ...(opts.manifestsDir ? [opts.manifestsDir] : [])];
+  const watcher: FSWatcher = chokidar(watched, {
+    ignoreInitial: true,
+    ignored: (p: string) => ignoredPath(p),
+    awaitWriteFinish: { stabilityThreshold: 200, pollInterval: 50 },
+    depth: 0,
+  });
+  watcher.on('all', debounced);
+  watcher.on('error', (err) => log(`watch: ${(err as Error).message}`));
+  const timer = setInterval(trigger, opts.intervalMs);
+  opts.signal.addEventListener('abort', () => wake?.(), { once: true });
+
+  let lastError: { key: string; message: string } | undefined;
+  try {
+    while (!opts.signal.aborted) {
+      if (!dirty) {
+        await new Promise<void>((r) => (wake = r));
+        wake = undefined;
+        continue;
+      }
+      dirty = false;
+      const key = opts.manifestsDir ? await fingerprint(opts.manifestsDir).catch(() => 'unreadable') : 'git';
+      if (lastError && lastError.key === key && opts.manifestsDir && lastError.message.startsWith('invalid:')) continue;
+      try {
+        const report = await exclusive(() => (opts.git ? gitPass(opts.git, opts) : runPass({ ...opts, manifestsDir: opts.manifestsDir! })));
+        lastError = undefined;
+        opts.onPass?.({ report });
+      } catch (err) {
+        const e = err as Error;
+        const message = `${e instanceof InvalidInputError ? 'invalid:' : 'failed:'} ${describeError(e)}`;
+        // Logged once per distinct error: a pass that fails the same way again says nothing new.
+        if (lastError?.message !== message) log(`pass ${message}`);
+        lastError = { key, message };
+        opts.onPass?.({ error: e });
+      }
+    }
+  } finally {
+    clearInterval(timer);
+    clearTimeout(debounce);
+    await watcher.close();
+  }
+}

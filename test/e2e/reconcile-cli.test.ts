@@ -1,0 +1,145 @@
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSystemd } from '../../src/systemd/client.js';
+import type { SystemdPort } from '../../src/systemd/types.js';
+import { BUSYBOX_IMAGE, useHost } from '../host/index.js';
+
+// `apply`, `watch`, `install` and `remove` through the real command line
+// (`bin/archy-quadlet`, built by `npm run build`) against the real test host.
+
+const host = useHost();
+const BIN = fileURLToPath(new URL('../../bin/archy-quadlet', import.meta.url));
+const work = mkdtempSync(join(tmpdir(), 'archy-reconcile-cli-'));
+const manifests = join(work, 'manifests');
+const stateDir = join(work, 'state');
+const generator = join(host.rootDir, 'usr/libexec/podman/quadlet');
+let systemd: SystemdPort;
+
+function args(...rest: string[]): string[] {
+  return [BIN, '--bus', host.busAddress, '--state-dir', stateDir, '--manifests', manifests, ...rest, '--unit-dir', host.unitDir, '--generator', generator];
+}
+
+function cli(...rest: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, args(...rest), (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+function manifest(id: string, value: string): string {
+  return `id: ${id}\nimage: ${BUSYBOX_IMAGE}\ncommand: [sh, -c, "trap 'exit 0' TERM; while true; do sleep 1; done"]\nstop:\n  timeout: 2s\nenvironment:\n  V: "${value}"\n`;
+}
+
+async function state(service: string): Promise<{ activeState: string; invocationId: string }> {
+  const { value } = await systemd.getUnitProperties(service);
+  return { activeState: value.activeState ?? '', invocationId: value.invocationId ?? '' };
+}
+
+/** Resolves once the child's stderr so far matches `re` (counting from `from` characters in). */
+function waitForLog(log: { text: string }, re: RegExp, from: number, timeoutMs = 20_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const tick = (): void => {
+      const tail = log.text.slice(from);
+      if (re.test(tail)) return resolve(tail);
+      if (Date.now() > deadline) return reject(new Error(`no ${re} in watch's log within ${timeoutMs} ms:\n${tail}`));
+      setTimeout(tick, 100);
+    };
+    tick();
+  });
+}
+
+beforeAll(async () => {
+  mkdirSync(manifests, { recursive: true });
+  systemd = createSystemd({ address: host.busAddress });
+  await systemd.ready();
+});
+
+afterAll(async () => {
+  await systemd.stopUnit('rc-w.service').catch(() => undefined);
+  rmSync(join(host.unitDir, 'rc-w.container'), { force: true });
+  await systemd.reload().catch(() => undefined);
+  await systemd.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('reconcile CLI on the real host', () => {
+  it('apply --dry-run prints the plan and changes nothing', async () => {
+    writeFileSync(join(manifests, 'rc-w.yaml'), manifest('rc-w', '1'));
+    const r = await cli('apply', '--dry-run');
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('would write units/rc-w.container\nwould daemon-reload\nwould start rc-w.service\n');
+    expect(r.code).toBe(0);
+    expect(existsSync(join(host.unitDir, 'rc-w.container'))).toBe(false);
+  });
+
+  it('apply --json runs the pass and reports it; a second apply has nothing to do', async () => {
+    const r = await cli('--json', 'apply');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.done).toEqual(['write units/rc-w.container', 'daemon-reload', 'start rc-w.service']);
+    expect((await state('rc-w.service')).activeState).toBe('active');
+    const again = JSON.parse((await cli('--json', 'apply')).stdout);
+    expect(again.planned).toEqual([]);
+    expect(again.counters).toEqual({ writes: 0, removes: 0, reloads: 0, starts: 0, stops: 0, restarts: 0, rollbacks: 0 });
+  });
+
+  it('an invalid manifest: exit 1, every problem named, nothing touched', async () => {
+    const before = await state('rc-w.service');
+    writeFileSync(join(manifests, 'rc-x.yaml'), 'id: rc-x\nimage: 12\nbogus: true\n');
+    const r = await cli('apply');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/rc-x\.yaml:2:\d+ \/image: /);
+    expect(r.stderr).toMatch(/rc-x\.yaml:3:\d+ .*bogus/);
+    expect(await state('rc-w.service')).toEqual(before);
+    rmSync(join(manifests, 'rc-x.yaml'));
+  });
+
+  it('watch: editor temp files do not trigger a pass; a saved change does, and only that app restarts', async () => {
+    const child = spawn(process.execPath, args('watch', '--interval', '1h')) as ChildProcessWithoutNullStreams;
+    const log = { text: '' };
+    child.stderr.on('data', (d: Buffer) => (log.text += d.toString()));
+    try {
+      await waitForLog(log, /pass done: no change/, 0);
+      const mark = log.text.length;
+      const before = await state('rc-w.service');
+      // What editors leave behind while a file is open: none of it is a manifest change.
+      for (const junk of ['.rc-w.yaml.swp', 'rc-w.yaml~', '4913', '.#rc-w.yaml']) writeFileSync(join(manifests, junk), 'id: junk\n');
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(log.text.slice(mark)).not.toContain('pass');
+      for (const junk of ['.rc-w.yaml.swp', 'rc-w.yaml~', '4913', '.#rc-w.yaml']) rmSync(join(manifests, junk));
+
+      writeFileSync(join(manifests, 'rc-w.yaml'), manifest('rc-w', '2'));
+      const tail = await waitForLog(log, /pass done: .*1 restarted/, mark);
+      expect(tail).toContain('restart rc-w.service');
+      expect(readFileSync(join(host.unitDir, 'rc-w.container'), 'utf8')).toContain('Environment=V=2');
+      const after = await state('rc-w.service');
+      expect(after.activeState).toBe('active');
+      expect(after.invocationId).not.toBe(before.invocationId);
+
+      // An intent written by `remove --no-apply` is a trigger too.
+      const mark2 = log.text.length;
+      expect((await cli('remove', 'rc-w', '--no-apply')).code).toBe(0);
+      await waitForLog(log, /pass done: .*1 stopped/, mark2);
+      expect(existsSync(join(host.unitDir, 'rc-w.container'))).toBe(false);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+    expect(child.exitCode).toBe(0);
+  });
+
+  it('install APP brings a removed app back and starts it; an unknown app is exit 1', async () => {
+    const r = await cli('install', 'rc-w');
+    expect(r.code).toBe(0);
+    expect((await state('rc-w.service')).activeState).toBe('active');
+    const unknown = await cli('install', 'nope');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('app "nope" not found');
+  });
+});
