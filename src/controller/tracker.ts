@@ -77,6 +77,9 @@ export class AppTracker {
   }
 
   private applyJob(seq: number, job: JobRef | null, source: Source): Effects {
+    // A job's type is worth knowing whatever the order: the signal announcing the
+    // job may have been stamped after the reply that names its type.
+    if (job?.type && !this.jobTypes.has(job.id) && !this.removedJobs.includes(job.id)) this.jobTypes.set(job.id, job.type);
     if (this.job.seq > seq) return {};
     if (job === null) {
       const tracked = this.job.ref;
@@ -92,7 +95,6 @@ export class AppTracker {
       return { verifyJob: tracked };
     }
     if (this.removedJobs.includes(job.id)) return {};
-    if (job.type && !this.jobTypes.has(job.id)) this.jobTypes.set(job.id, job.type);
     this.job = { ref: { id: job.id, path: job.path }, seq };
     return this.jobTypes.has(job.id) ? {} : { needJobType: { id: job.id, path: job.path } };
   }

@@ -141,3 +141,13 @@ describe('AppTracker status', () => {
     expect(tracker().status().state).toBe('not-installed');
   });
 });
+
+describe('AppTracker job types across orderings', () => {
+  it('our call\'s reply names the type even when the signal announcing the job was stamped later', () => {
+    const t = running();
+    t.applyProps(12, { job: JOB(90) }, 'signal'); // PropertiesChanged Job=(90,…), processed first
+    t.jobQueued(11, JOB(90, 'stop')); // the StopUnit reply, stamped earlier
+    expect(t.jobInFlight()).toEqual(JOB(90, 'stop'));
+    expect(t.recompute()?.status.state).toBe('stopping');
+  });
+});

@@ -1,0 +1,159 @@
+import { spawn, execFile, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AppStatus, StateEvent } from '../../src/controller/types.js';
+import { runPass } from '../../src/reconcile/pass.js';
+import { readIntent } from '../../src/store/intents.js';
+import { createSystemd } from '../../src/systemd/client.js';
+import type { SystemdPort } from '../../src/systemd/types.js';
+import { BUSYBOX_IMAGE, useHost } from '../host/index.js';
+import { controllerOnHost, installUnits, newStateDir, removeUnits, slowStop } from './controller-fixture.js';
+
+// The controller across process deaths, through the real command line
+// (`bin/archy-quadlet`, built by `npm run build`) on the real test host.
+
+const host = useHost();
+const BIN = fileURLToPath(new URL('../../bin/archy-quadlet', import.meta.url));
+const DIST_MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const run = promisify(execFile);
+const work = mkdtempSync(join(tmpdir(), 'aq-ctl-restart-'));
+let systemd: SystemdPort;
+
+function cli(stateDir: string, ...args: string[]): string[] {
+  return [BIN, '--bus', host.busAddress, '--state-dir', stateDir, ...args];
+}
+
+/** Resolves with the child's stdout so far once it contains `text`. */
+function waitForOutput(child: ChildProcessWithoutNullStreams, text: string, timeoutMs = 30_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`no "${text}" within ${timeoutMs} ms; stdout: ${out}; stderr: ${err}`)), timeoutMs);
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes(text)) {
+        clearTimeout(timer);
+        resolve(out);
+      }
+    });
+  });
+}
+
+function exited(child: ChildProcessWithoutNullStreams): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}
+
+beforeAll(async () => {
+  if (!existsSync(DIST_MAIN)) throw new Error(`${DIST_MAIN} is missing: run \`npm run build\` first (npm test does)`);
+  await installUnits(host, { 'ctl-kill': slowStop(12) });
+  systemd = createSystemd({ address: host.busAddress });
+  await systemd.ready();
+});
+
+afterAll(async () => {
+  await systemd?.close();
+  await removeUnits(host, ['ctl-kill', 'ctl-keep']);
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('controller restarts', () => {
+  const stateDir = newStateDir();
+
+  it('killed (-9) mid-stop and started again: reports stopping from systemd at once, then stopped', async () => {
+    const first = await controllerOnHost(host, ['ctl-kill'], { stateDir });
+    await first.controller.start('ctl-kill');
+    await first.waitFor('ctl-kill', 'running');
+    await first.close();
+
+    const child = spawn(process.execPath, cli(stateDir, 'stop', 'ctl-kill', '--unit-dir', host.unitDir, '--wait'));
+    const out = await waitForOutput(child, 'ctl-kill: stopping');
+    expect(out).toMatch(/^ctl-kill: stopping \(stop job \d+ queued\)$/m);
+    const gone = exited(child);
+    child.kill('SIGKILL');
+    expect((await gone).signal).toBe('SIGKILL');
+    expect((await readIntent(stateDir, 'ctl-kill'))?.intent).toBe('stopped');
+
+    // A new controller process (the CLI) sees the stop still in flight.
+    const { stdout } = await run(process.execPath, cli(stateDir, '--json', 'status', '--unit-dir', host.unitDir));
+    const [status] = JSON.parse(stdout) as AppStatus[];
+    expect(status).toMatchObject({ id: 'ctl-kill', state: 'stopping', activeState: 'deactivating', intent: 'stopped', job: { type: 'stop' } });
+    expect(status!.deadline).toBeDefined();
+
+    // And so does one in this process, at once, then follows it to the end.
+    const again = await controllerOnHost(host, ['ctl-kill'], { stateDir });
+    try {
+      expect(again.controller.get('ctl-kill')?.state).toBe('stopping');
+      await again.waitFor('ctl-kill', 'stopped', 60_000);
+      expect(again.states('ctl-kill')).toEqual(['stopping', 'stopped']);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('status --watch --json streams state changes until SIGINT', async () => {
+    const child = spawn(process.execPath, cli(stateDir, '--json', 'status', '--watch', '--unit-dir', host.unitDir));
+    await waitForOutput(child, '"id":"ctl-kill"');
+    const lines: string[] = [];
+    let buf = '';
+    child.stdout.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const parts = buf.split('\n');
+      buf = parts.pop()!;
+      lines.push(...parts);
+    });
+    const c = await controllerOnHost(host, ['ctl-kill'], { stateDir });
+    try {
+      await c.controller.start('ctl-kill');
+      await c.waitFor('ctl-kill', 'running');
+    } finally {
+      await c.close();
+    }
+    const deadline = Date.now() + 10_000;
+    const states = (): string[] => lines.map((l) => JSON.parse(l) as StateEvent).filter((e) => e.seq !== undefined).map((e) => e.status.state);
+    while (!states().includes('running') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    // The first event may be the intent change alone (state still stopped).
+    expect(states().filter((s, i, a) => a[i - 1] !== s && s !== 'stopped')).toEqual(['starting', 'running']);
+    expect(states()[states().length - 1]).toBe('running');
+    const done = exited(child);
+    child.kill('SIGINT');
+    expect((await done).code).toBe(0);
+  });
+
+  it('a user-stopped app stays stopped after a controller restart, a daemon-reload and a reconcile pass', async () => {
+    const manifests = join(work, 'manifests');
+    mkdirSync(manifests, { recursive: true });
+    writeFileSync(
+      join(manifests, 'ctl-keep.yaml'),
+      [`id: ctl-keep`, `image: ${BUSYBOX_IMAGE}`, `command: [sh, -c, "trap 'exit 0' TERM; while true; do sleep 1; done"]`, ''].join('\n'),
+    );
+    const generator = [join(host.rootDir, 'usr/libexec/podman/quadlet')];
+    const pass = () => runPass({ manifestsDir: manifests, stateDir, unitDir: host.unitDir, systemd, generator, pollMs: 100 });
+    const installed = await pass();
+    expect(installed.done).toContain('start ctl-keep.service');
+
+    const c1 = await controllerOnHost(host, ['ctl-keep'], { stateDir });
+    await c1.waitFor('ctl-keep', 'running');
+    await c1.controller.stop('ctl-keep');
+    await c1.waitFor('ctl-keep', 'stopped');
+    await c1.close();
+
+    const c2 = await controllerOnHost(host, ['ctl-keep'], { stateDir });
+    try {
+      expect(c2.controller.get('ctl-keep')).toMatchObject({ state: 'stopped', intent: 'stopped' });
+      await systemd.reload();
+      const r = await pass();
+      expect(r.done).not.toContain('start ctl-keep.service');
+      expect(r.failures).toEqual([]);
+      await new Promise((res) => setTimeout(res, 2000));
+      expect(c2.controller.get('ctl-keep')).toMatchObject({ state: 'stopped', intent: 'stopped', activeState: 'inactive' });
+      expect(c2.states('ctl-keep')).toEqual(['stopped']);
+    } finally {
+      await c2.close();
+    }
+  });
+});
