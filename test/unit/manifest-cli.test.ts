@@ -54,8 +54,9 @@ describe('archy-quadlet validate', () => {
     const r = await run(['--manifests', dir, '--json', 'validate']);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('');
-    const report = JSON.parse(r.stdout) as { ok: boolean; problems: Array<Record<string, unknown>> };
+    const report = JSON.parse(r.stdout) as { ok: boolean; problems: Array<Record<string, unknown>>; warnings: unknown[]; apps: unknown[] };
     expect(report.ok).toBe(false);
+    expect(report.apps).toEqual([]);
     expect(report.problems[0]).toEqual({ file: `${dir}/lnd.yaml`, line: 4, col: 12, pointer: '/stop/timeout', message: 'must match "^[0-9]+(ms|s|m|h)$" (e.g. 30s, 10m)' });
     expect(report.problems).toHaveLength(3);
   });
@@ -63,6 +64,22 @@ describe('archy-quadlet validate', () => {
   test('the catalog is valid: exit 0, paths relative to the working directory', async () => {
     const r = await run(['validate']);
     expect(r).toEqual({ code: 0, stdout: 'manifests: 3 manifest(s) valid: bitcoin, electrumx, lnd\n', stderr: '' });
+  });
+
+  test('quadlet: keys are checked against the target podman, as render would', async () => {
+    const keys = await mkdtemp(path.join(tmpdir(), 'archy-validate-keys-'));
+    try {
+      await writeFile(path.join(keys, 'web.yaml'), 'id: web\nimage: docker.io/library/nginx:1.27.4-alpine\nquadlet:\n  Container:\n    ReloadCmd: /bin/true\n');
+      const old = await run(['--manifests', keys, 'validate']);
+      expect(old.code).toBe(1);
+      expect(old.stderr).toBe(
+        `${keys}/web.yaml:5:5 /quadlet/Container/ReloadCmd: "ReloadCmd=" was not supported until Podman v5.5 (the target is Podman 5.4.2; remove the key or target a newer podman (--podman-version))\n`,
+      );
+      expect((await run(['--manifests', keys, 'validate', '--podman-version', '5.5.0'])).code).toBe(0);
+      expect((await run(['--manifests', keys, 'validate', '--podman-version', 'five'])).code).toBe(2);
+    } finally {
+      await rm(keys, { recursive: true, force: true });
+    }
   });
 
   test('a missing directory is invalid input (exit 1) that names the option', async () => {
