@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { journalctl } from '../../api/journalctl.js';
 import { DEFAULT_LISTEN, parseListen } from '../../api/listen.js';
 import { startServer } from '../../api/server.js';
-import type { ApiLog } from '../../api/types.js';
+import type { ApiDeps, ApiLog } from '../../api/types.js';
 import { unitTextFrom } from '../../api/unit-text.js';
 import { loadOrCreateToken } from '../../store/token.js';
 import { openLive, type LiveOptions } from '../live.js';
@@ -34,18 +34,19 @@ export function quadletUnitDir(user: boolean | undefined): string {
 
 /**
  * Runs until `stop` resolves (by default SIGINT or SIGTERM), then closes the
- * server, then the controller and its bus connection.
+ * server, then the controller and its bus connection. `extra` replaces ports
+ * (the reconciler's installer; a journal reader for another machine).
  * Throws UsageError for a bad --listen, InvalidInputError for invalid manifests,
  * SystemdError when systemd cannot be reached, and when the address cannot be bound.
  */
-export async function serve(opts: ServeOptions, stop: Promise<unknown> = signalled()): Promise<void> {
+export async function serve(opts: ServeOptions, stop: Promise<unknown> = signalled(), extra: Partial<Pick<ApiDeps, 'installer' | 'journal' | 'units'>> = {}): Promise<void> {
   const address = parseListen(opts.listen);
   const log = stderrLog();
   const token = await loadOrCreateToken(opts.stateDir);
   const live = await openLive(opts, { relistIntervalMs: RELIST_INTERVAL_MS, log: log.info });
   try {
     const server = await startServer(
-      { controller: live.controller, token, log, units: unitTextFrom(opts.unitDir ?? quadletUnitDir(opts.user)), journal: journalctl({ user: opts.user }) },
+      { controller: live.controller, token, log, units: unitTextFrom(opts.unitDir ?? quadletUnitDir(opts.user)), journal: journalctl({ user: opts.user }), ...extra },
       address,
     );
     await stop;

@@ -1,0 +1,259 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serve } from '../../src/cli/commands/serve.js';
+import { loadOrCreateToken } from '../../src/store/token.js';
+import { createSystemd } from '../../src/systemd/client.js';
+import { useHost } from '../host/index.js';
+import { apiOnHost, QUICK_UNIT, slowStopUnit } from './api-fixture.js';
+
+// The web UI in real Chromium against `serve` (the command's own function,
+// with --bus and --unit-dir pointing at the real test host): the one primary
+// button per app reads the transitional label at once after a click and keeps
+// it, without a flicker, until systemd's final state arrives over SSE.
+
+const host = useHost();
+const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'ui');
+const FAIL_UNIT = `[Unit]
+Description=ui e2e: exits 3
+
+[Container]
+Image=localhost/busybox:latest
+Exec=sh -c 'echo about to fail; exit 3'
+
+[Service]
+Restart=no
+`;
+const APPS = { 'ui-slow': slowStopUnit(12), 'ui-quick': QUICK_UNIT, 'ui-fail': FAIL_UNIT };
+
+let browser: Browser;
+let page: Page;
+let url: string;
+let stopServe: () => void;
+let served: Promise<void>;
+let stateDir: string;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const button = (id: string, role = 'primary') => page.locator(`[data-app="${id}"] [data-role="${role}"]`);
+const label = async (id: string): Promise<string> => ((await button(id).textContent()) ?? '').trim();
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/** Records every label the app's primary button shows, from inside the page (a MutationObserver misses no render). */
+async function recordLabels(id: string): Promise<void> {
+  await page.evaluate((appId) => {
+    const w = window as unknown as { __labels: Array<{ t: number; label: string; state: string }> };
+    w.__labels = [];
+    const read = (): void => {
+      const card = document.querySelector(`[data-app="${appId}"]`);
+      const label = card?.querySelector('[data-role="primary"]')?.textContent?.trim() ?? '';
+      const state = card?.querySelector('[data-role="state"]')?.textContent?.trim() ?? '';
+      const last = w.__labels[w.__labels.length - 1];
+      if (!last || last.label !== label || last.state !== state) w.__labels.push({ t: performance.now(), label, state });
+    };
+    read();
+    new MutationObserver(read).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+  }, id);
+}
+
+const recorded = (): Promise<Array<{ t: number; label: string; state: string }>> =>
+  page.evaluate(() => (window as unknown as { __labels: Array<{ t: number; label: string; state: string }> }).__labels);
+
+/** Samples the button every 100 ms until it reads `until`; returns the samples. */
+async function sampleUntil(id: string, until: string, timeoutMs: number): Promise<Array<{ ms: number; label: string }>> {
+  const t0 = Date.now();
+  const samples: Array<{ ms: number; label: string }> = [];
+  for (;;) {
+    const l = await label(id);
+    samples.push({ ms: Date.now() - t0, label: l });
+    if (l === until) return samples;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`${id}: button never read ${until} within ${timeoutMs} ms; samples: ${JSON.stringify(samples.slice(-10))}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+beforeAll(async () => {
+  rmSync(ARTIFACTS, { recursive: true, force: true });
+  mkdirSync(ARTIFACTS, { recursive: true });
+  for (const [id, text] of Object.entries(APPS)) writeFileSync(join(host.unitDir, `${id}.container`), text);
+  const systemd = createSystemd({ address: host.busAddress });
+  await systemd.ready();
+  await systemd.reload();
+  await systemd.startUnit('ui-slow.service');
+  await systemd.startUnit('ui-quick.service');
+  await systemd.close();
+
+  stateDir = mkdtempSync(join(tmpdir(), 'aq-ui-state-'));
+  const port = await freePort();
+  url = `http://127.0.0.1:${port}`;
+  served = serve(
+    { listen: `127.0.0.1:${port}`, bus: host.busAddress, unitDir: host.unitDir, stateDir, manifests: 'manifests' },
+    new Promise<void>((resolve) => (stopServe = resolve)),
+    // The host's journal is inside the host: read it there.
+    { journal: async (unit, n) => (await host.journal(unit, n)).split('\n').filter((l) => l !== '' && !l.startsWith('-- ')) },
+  );
+  // serve() rejects at once if it cannot start; otherwise wait until it answers.
+  for (let i = 0; ; i++) {
+    const ok = await Promise.race([served.then(() => 'ended'), fetch(`${url}/`).then((r) => (r.ok ? 'up' : 'no'), () => 'no')]);
+    if (ok === 'up') break;
+    if (ok === 'ended' || i > 100) throw new Error(`serve did not come up on ${url}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+  const token = await loadOrCreateToken(stateDir);
+  await page.goto(`${url}/#token=${token}`);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  stopServe?.();
+  await served?.catch(() => undefined);
+  const systemd = createSystemd({ address: host.busAddress });
+  await systemd.ready();
+  for (const id of Object.keys(APPS)) {
+    await systemd.stopUnit(`${id}.service`).catch(() => undefined);
+    rmSync(join(host.unitDir, `${id}.container`), { force: true });
+  }
+  await systemd.reload();
+  await systemd.close();
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+describe('web UI on serve, real Chromium, real host', () => {
+  it('takes the token from the fragment, strips it, and lists the apps live', async () => {
+    await sampleUntil('ui-slow', 'Stop', 30_000);
+    await sampleUntil('ui-quick', 'Stop', 30_000);
+    expect(page.url()).toBe(`${url}/`);
+    expect(await page.evaluate(() => sessionStorage.getItem('archy-quadlet.token'))).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    await expect.poll(() => page.locator('[data-role="connection"]').textContent()).toBe('Live');
+    expect(await button('ui-slow', 'restart').isVisible()).toBe(true);
+    expect(await button('ui-slow').getAttribute('aria-busy')).toBe('false');
+    // One full-width primary button: as wide as its card's content box.
+    const [b, card] = await Promise.all([button('ui-slow').boundingBox(), page.locator('[data-app="ui-slow"]').boundingBox()]);
+    expect(Math.abs(card!.width - 2 * 12 - 2 - b!.width)).toBeLessThan(2);
+    await shot('1-running');
+  });
+
+  it('Stop on an app that takes 12 s to stop: "Stopping…" within 1 s, kept without a flicker until "Start"', async () => {
+    await recordLabels('ui-slow');
+    const t0 = Date.now();
+    await button('ui-slow').click();
+    const samples = await sampleUntil('ui-slow', 'Start', 60_000);
+    const tookMs = Date.now() - t0;
+    const first = samples.findIndex((s) => s.label === 'Stopping…');
+    expect(first).toBeGreaterThanOrEqual(0);
+    expect(samples[first]!.ms).toBeLessThan(1000);
+    // Every sample from the click to the end: Stopping… until Start, nothing else.
+    expect(samples.slice(0, -1).every((s) => s.label === 'Stopping…'), JSON.stringify(samples)).toBe(true);
+    expect(tookMs).toBeGreaterThan(10_000); // the stop really took its time
+    // Every render the page made after the click: Stop (before the click) → Stopping… → Start; never Stop/Running again.
+    const renders = await recorded();
+    const labels = renders.map((r) => r.label).filter((l, i, a) => i === 0 || a[i - 1] !== l);
+    expect(labels, JSON.stringify(renders)).toEqual(['Stop', 'Stopping…', 'Start']);
+    const afterClick = renders.slice(renders.findIndex((r) => r.label === 'Stopping…'));
+    expect(afterClick.some((r) => r.state === 'Running' || r.label === 'Stop')).toBe(false);
+    expect(await button('ui-slow', 'restart').count()).toBe(0);
+    await shot('3-stopped');
+  });
+
+  it('while stopping, the button is disabled, aria-busy, with a spinner, and Restart is hidden (screenshot)', async () => {
+    await button('ui-slow').click(); // Start
+    await sampleUntil('ui-slow', 'Stop', 30_000);
+    await button('ui-slow').click(); // Stop again, to look at the transitional state
+    await expect.poll(() => label('ui-slow'), { timeout: 1000 }).toBe('Stopping…');
+    expect(await button('ui-slow').isDisabled()).toBe(true);
+    expect(await button('ui-slow').getAttribute('aria-busy')).toBe('true');
+    expect(await page.locator('[data-app="ui-slow"] .spinner').count()).toBe(1);
+    expect(await button('ui-slow', 'restart').count()).toBe(0);
+    await shot('2-stopping');
+    await sampleUntil('ui-slow', 'Start', 60_000);
+  });
+
+  it('Restart shows "Restarting…" at once, then "Stop"', async () => {
+    await button('ui-slow').click(); // Start
+    await sampleUntil('ui-slow', 'Stop', 30_000);
+    await recordLabels('ui-slow');
+    await button('ui-slow', 'restart').click();
+    await expect.poll(() => label('ui-slow'), { timeout: 1000 }).toBe('Restarting…');
+    await shot('4-restarting');
+    const samples = await sampleUntil('ui-slow', 'Stop', 60_000);
+    expect(samples.slice(0, -1).every((s) => s.label === 'Restarting…'), JSON.stringify(samples)).toBe(true);
+    const labels = (await recorded()).map((r) => r.label).filter((l, i, a) => i === 0 || a[i - 1] !== l);
+    expect(labels).toEqual(['Stop', 'Restarting…', 'Stop']);
+    await shot('5-running-again');
+  });
+
+  it('failed: Start with the failure reason shown', async () => {
+    await button('ui-fail').click();
+    await expect.poll(() => page.locator('[data-app="ui-fail"] [data-role="reason"]').textContent(), { timeout: 30_000 }).toBe('Failed: exit-code');
+    expect(await label('ui-fail')).toBe('Start');
+    expect(await page.locator('[data-app="ui-fail"] [data-role="state"]').textContent()).toBe('Failed');
+    await shot('6-failed');
+  });
+
+  it('detail view: state history, the rendered unit, recent log lines', async () => {
+    await page.locator('[data-app="ui-quick"] .app-name').click();
+    await expect.poll(() => page.locator('pre.unit').textContent()).toBe(QUICK_UNIT);
+    await expect.poll(() => page.locator('pre.logs').textContent(), { timeout: 10_000 }).toContain('started');
+    expect(await page.locator('table.history tbody tr').count()).toBeGreaterThan(0);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('detail-title');
+    await shot('7-detail');
+    await page.locator('a.back').click();
+    await sampleUntil('ui-quick', 'Stop', 5_000);
+  });
+
+  it('is usable on a phone: one column, full-width buttons, no horizontal scroll', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    const [b, card] = await Promise.all([button('ui-quick').boundingBox(), page.locator('[data-app="ui-quick"]').boundingBox()]);
+    expect(card!.width).toBeGreaterThan(340);
+    expect(b!.height).toBeGreaterThanOrEqual(44);
+    expect(Math.abs(card!.width - 2 * 12 - 2 - b!.width)).toBeLessThan(2);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    await shot('8-phone');
+  });
+
+  it('a wrong token sends the user back to the token form', async () => {
+    const other = await browser.newPage();
+    await other.goto(`${url}/#token=${'x'.repeat(43)}`);
+    await expect.poll(() => other.locator('[role="alert"]').textContent(), { timeout: 10_000 }).toContain('not accepted');
+    expect(await other.locator('label[for="token-input"]').textContent()).toBe('API token');
+    await other.screenshot({ path: join(ARTIFACTS, '9-token-form.png') });
+    await other.close();
+  });
+});
+
+describe('web UI: an app that is not installed', () => {
+  it('shows Install (screenshot)', async () => {
+    const h = await apiOnHost(host, [{ id: 'ui-absent', name: 'Absent' }]);
+    try {
+      const s = await h.listen();
+      const p = await browser.newPage({ viewport: { width: 600, height: 400 } });
+      await p.goto(`${s.url}/#token=${h.token}`);
+      await expect.poll(() => p.locator('[data-app="ui-absent"] [data-role="primary"]').textContent(), { timeout: 10_000 }).toBe('Install');
+      expect(await p.locator('[data-app="ui-absent"] [data-role="state"]').textContent()).toBe('Not installed');
+      await p.screenshot({ path: join(ARTIFACTS, '0-not-installed.png') });
+      await p.close();
+    } finally {
+      await h.close();
+    }
+  });
+});
