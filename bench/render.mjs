@@ -1,0 +1,96 @@
+// Benchmark: 1,000 synthetic manifests compiled, rendered and written to a temp
+// directory, timed beside podman 5.4.2's Quadlet generator in -dryrun over the
+// same output, in the same run. Prints a table; target: ours ≤ 1.0× the generator.
+// Usage: npm run bench:render  (builds dist/ first when missing)
+//        ARCHY_BENCH_DIR=/dev/shm npm run bench:render   (temp dir on tmpfs: the disk's cost left out of both)
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+if (!existsSync(join(repo, 'dist/cli/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
+
+const { compileCatalog } = await import('../dist/compile/compile-catalog.js');
+const { renderUnits } = await import('../dist/render/render-units.js');
+const { loadUnitTemplates } = await import('../dist/store/unit-templates.js');
+const { writeFilesAtomic } = await import('../dist/store/atomic-write.js');
+const { isOwned } = await import('../dist/render/types.js');
+
+const APPS = 1000;
+const RUNS = 5;
+
+/** A varied catalog: every 10th app has a companion UI, every 5th a health check and memory limit, chains of dependencies. */
+function syntheticCatalog() {
+  return Array.from({ length: APPS }, (_, i) => {
+    const id = `app${String(i).padStart(4, '0')}`;
+    const m = {
+      id,
+      description: `Synthetic app ${i}`,
+      image: `docker.io/library/busybox:1.36.${i % 10}`,
+      command: ['sleep', 'infinity'],
+      environment: { INDEX: String(i), NOTE: 'two words' },
+      ports: [{ container: 8000 + (i % 1000), host: 20000 + i, hostIp: '127.0.0.1' }],
+      volumes: [{ name: 'data', target: '/data' }],
+      binds: [{ source: `/var/lib/archipelago/${id}`, target: '/srv', readOnly: true }],
+      networks: [`net${i % 4}`],
+      stop: { timeout: '30s' },
+      labels: { 'org.example.app': id },
+    };
+    if (i % 5 === 0) Object.assign(m, { health: { cmd: ['true'], interval: '10s', startPeriod: '30s' }, memory: '256Mi' });
+    if (i % 5 === 1) m.dependsOn = [{ app: `app${String(i - 1).padStart(4, '0')}`, condition: 'healthy' }];
+    if (i % 10 === 0) m.ui = { id: `${id}-ui`, image: 'docker.io/library/nginx:1.27.4-alpine', ports: [{ container: 80, host: 40000 + i }] };
+    return { file: `manifests/${id}.yaml`, manifest: m };
+  });
+}
+
+const quadlet = execFileSync('sh', [join(repo, 'scripts/fetch-quadlet.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+const templates = await loadUnitTemplates();
+const catalog = syntheticCatalog();
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const rows = { compile: [], render: [], write: [], ours: [], generator: [] };
+let files = 0;
+let services = 0;
+// Run 0 warms up both sides (JIT, page cache) and is not counted.
+for (let run = 0; run <= RUNS; run++) {
+  const dir = mkdtempSync(join(process.env.ARCHY_BENCH_DIR ?? tmpdir(), 'archy-quadlet-bench-'));
+  try {
+    const t0 = performance.now();
+    const { units, problems } = compileCatalog(catalog, { podmanVersion: '5.4.2', scope: 'system' });
+    if (problems.length) throw new Error(`synthetic catalog invalid: ${JSON.stringify(problems.slice(0, 3))}`);
+    const t1 = performance.now();
+    const rendered = renderUnits(units, templates);
+    const t2 = performance.now();
+    await writeFilesAtomic(rendered.map((f) => ({ path: join(dir, f.name), content: f.content })), { owned: isOwned });
+    const t3 = performance.now();
+    const gen = spawnSync(quadlet, ['-dryrun'], { env: { ...process.env, QUADLET_UNIT_DIRS: dir }, encoding: 'utf8', maxBuffer: 1 << 30 });
+    const t4 = performance.now();
+    const complaints = gen.stderr.split('\n').filter((l) => l.trim() && !l.includes('Loading source unit file'));
+    if (gen.status !== 0 || complaints.length) throw new Error(`generator rejected the render: ${complaints.slice(0, 3).join('\n')}`);
+    files = rendered.length;
+    if (run === 0) continue;
+    services = (gen.stdout.match(/^---.*\.service---$/gm) ?? []).length;
+    rows.compile.push(t1 - t0);
+    rows.render.push(t2 - t1);
+    rows.write.push(t3 - t2);
+    rows.ours.push(t3 - t0);
+    rows.generator.push(t4 - t3);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const ms = (x) => `${x.toFixed(1).padStart(8)} ms`;
+const ours = median(rows.ours);
+const generator = median(rows.generator);
+console.log(`render benchmark: ${APPS} manifests → ${files} unit files → ${services} services (median of ${RUNS} runs, temp dir under ${process.env.ARCHY_BENCH_DIR ?? tmpdir()})`);
+console.log('| step                                   |        time |');
+console.log('|----------------------------------------|-------------|');
+console.log(`| compile (compileCatalog)               | ${ms(median(rows.compile))} |`);
+console.log(`| render (renderUnits, handlebars)       | ${ms(median(rows.render))} |`);
+console.log(`| write (writeFilesAtomic, fsync)        | ${ms(median(rows.write))} |`);
+console.log(`| ours: compile + render + write         | ${ms(ours)} |`);
+console.log(`| podman 5.4.2 quadlet -dryrun, same dir | ${ms(generator)} |`);
+console.log(`| ratio ours / generator (target ≤ 1.0×) | ${(ours / generator).toFixed(2).padStart(10)}× |`);
