@@ -49,7 +49,9 @@ function diffOps(a: string[], b: string[]): Op[] {
 export function unifiedDiff(name: string, before: string | undefined, after: string | undefined, context = 3): string {
   if (before === after) return '';
   const ops = diffOps(splitLines(before ?? ''), splitLines(after ?? ''));
-  const out = [`--- ${before === undefined ? '/dev/null' : `a/${name}`}`, `+++ ${after === undefined ? '/dev/null' : `b/${name}`}`];
+  // git's a/ b/ prefixes for relative paths; an absolute path is shown as it is.
+  const side = (prefix: string): string => (name.startsWith('/') ? name : `${prefix}/${name}`);
+  const out = [`--- ${before === undefined ? '/dev/null' : side('a')}`, `+++ ${after === undefined ? '/dev/null' : side('b')}`];
   const changed = ops.map((o, k) => (o.kind !== ' ' ? k : -1)).filter((k) => k >= 0);
   let k = 0;
   while (k < changed.length) {

@@ -96,7 +96,7 @@ describe('diff', () => {
     writeFileSync(lnd, readFileSync(lnd, 'utf8').replace(/timeout: 330s/, 'timeout: 400s'));
     const o = capture();
     await diff({ manifests, out }, o.stream);
-    expect(o.text()).toContain(`--- a/${out}/lnd.container\n+++ b/${out}/lnd.container\n`);
+    expect(o.text()).toContain(`--- ${out}/lnd.container\n+++ ${out}/lnd.container\n`);
     expect(o.text()).toMatch(/^-StopTimeout=330$/m);
     expect(o.text()).toMatch(/^\+StopTimeout=400$/m);
     expect(o.text()).toMatch(/^\+TimeoutStopSec=430$/m);

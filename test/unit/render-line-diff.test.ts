@@ -19,6 +19,10 @@ describe('unifiedDiff', () => {
     expect(unifiedDiff('n.network', 'a\n', undefined)).toBe('--- a/n.network\n+++ /dev/null\n@@ -1,1 +0,0 @@\n-a\n');
   });
 
+  it('shows an absolute path without the a/ b/ prefixes', () => {
+    expect(unifiedDiff('/etc/containers/systemd/x.container', 'a\n', 'b\n').split('\n').slice(0, 2)).toEqual(['--- /etc/containers/systemd/x.container', '+++ /etc/containers/systemd/x.container']);
+  });
+
   it('splits far-apart changes into separate hunks', () => {
     const before = Array.from({ length: 20 }, (_, i) => `L${i}`).join('\n') + '\n';
     const after = before.replace('L1\n', 'X1\n').replace('L18\n', 'X18\n');

@@ -8,7 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { compileCatalog } from '../../compile/compile-catalog.js';
-import { InvalidInputError, NotOwnedError, type Problem } from '../../errors.js';
+import { formatProblem, InvalidInputError, NotOwnedError, type Problem } from '../../errors.js';
 import { renderUnits } from '../../render/render-units.js';
 import { isOwned, type RenderedFile } from '../../render/types.js';
 import { writeFilesAtomic } from '../../store/atomic-write.js';
@@ -97,6 +97,7 @@ export async function render(opts: RenderOptions & { check?: boolean }, stdout: 
     stdout.write(`${JSON.stringify({ ok: true, out: plan.out, created: by('create'), updated: by('update'), deleted: by('delete'), unchanged: plan.unchanged, warnings: plan.warnings }, null, 2)}\n`);
     return;
   }
+  for (const w of plan.warnings) process.stderr.write(`warning: ${formatProblem(w)}\n`);
   for (const c of plan.changes) stdout.write(`${c.action} ${join(plan.out, c.name)}\n`);
   stdout.write(`${plan.out}: ${plan.files.length} unit file(s), ${plan.changes.length} change(s)\n`);
 }
