@@ -1,14 +1,20 @@
-import { copyFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DBusError, Message, type MessageBus, type Variant, sessionBus } from '@jellybrick/dbus-next';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileCatalog } from '../../src/compile/compile-catalog.js';
+import { formatProblem } from '../../src/errors.js';
+import { loadManifests } from '../../src/manifest/load.js';
+import { renderUnits } from '../../src/render/render-units.js';
+import { loadUnitTemplates } from '../../src/store/unit-templates.js';
 import { useHost } from '../host/index.js';
 
 // Facts about systemd 257 + podman 5.4.2 that the product is built on, shown
 // on the real test host over its real system bus (raw D-Bus messages, on
-// purpose independent of the project's own systemd port). The units are the
-// hand-written fixtures in test/fixtures/host-facts/.
+// purpose independent of the project's own systemd port). The units are
+// rendered by the product's pipeline from the manifests in
+// test/fixtures/host-facts/ (load → compile → render).
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/host-facts/', import.meta.url));
 const SYSTEMD = 'org.freedesktop.systemd1';
@@ -51,11 +57,26 @@ async function waitForState(unit: string, path: string, want: string, timeoutMs:
   throw new Error(`${unit}: ActiveState still ${last} after ${timeoutMs} ms, wanted ${want}\n${await host.journal(unit, 40)}`);
 }
 
-/** Copies fixture `fixture` into the host's Quadlet dir as `name` and reloads systemd (`Reload()` waits for the generators). */
-async function install(fixture: string, name: string): Promise<void> {
-  copyFileSync(join(FIXTURES, fixture), join(host.unitDir, name));
-  installed.push(name);
+/**
+ * Loads, compiles and renders `test/fixtures/host-facts/ID.yaml` (for Podman 5.4.2 unless the file says
+ * `# podman-version: X`), writes its units into the host's Quadlet dir and reloads systemd (`Reload()` returns once
+ * the generators have run). Throws with every problem when the manifest does not compile.
+ */
+async function install(id: string): Promise<string> {
+  const file = join(FIXTURES, `${id}.yaml`);
+  const text = readFileSync(file, 'utf8');
+  const loaded = loadManifests([{ file, text }]);
+  if (loaded.problems.length > 0) throw new Error(loaded.problems.map(formatProblem).join('\n'));
+  const podmanVersion = /^# podman-version: (\S+)$/m.exec(text)?.[1] ?? '5.4.2';
+  const compiled = compileCatalog(loaded.manifests, { podmanVersion, scope: 'system' });
+  if (compiled.problems.length > 0) throw new Error(compiled.problems.map(formatProblem).join('\n'));
+  const files = renderUnits(compiled.units, await loadUnitTemplates());
+  for (const f of files) {
+    writeFileSync(join(host.unitDir, f.name), f.content);
+    installed.push(f.name);
+  }
   await call(MANAGER_PATH, MANAGER, 'Reload');
+  return files.map((f) => f.content).join('\n');
 }
 
 beforeAll(() => {
@@ -64,17 +85,18 @@ beforeAll(() => {
 
 afterAll(async () => {
   for (const name of installed) {
-    const service = name.replace(/\.container$/, '.service');
-    await call(MANAGER_PATH, MANAGER, 'StopUnit', 'ss', [service, 'replace']).catch(() => undefined);
+    if (name.endsWith('.container')) {
+      await call(MANAGER_PATH, MANAGER, 'StopUnit', 'ss', [name.replace(/\.container$/, '.service'), 'replace']).catch(() => undefined);
+    }
     rmSync(join(host.unitDir, name), { force: true });
   }
   await call(MANAGER_PATH, MANAGER, 'Reload');
   bus.disconnect();
 });
 
-describe('host facts: Quadlet units through systemd 257 + podman 5.4.2', () => {
-  it('a .container written into /etc/containers/systemd becomes a loaded, generated service after Reload()', async () => {
-    await install('sleeper.container', 'fact-sleeper.container');
+describe('host facts: rendered Quadlet units through systemd 257 + podman 5.4.2', () => {
+  it('a rendered .container written into /etc/containers/systemd becomes a loaded, generated service after Reload()', async () => {
+    await install('fact-sleeper');
     const path = await loadUnit('fact-sleeper.service');
     const props = await unitProps(path);
     expect(props.LoadState).toBe('loaded');
@@ -84,18 +106,18 @@ describe('host facts: Quadlet units through systemd 257 + podman 5.4.2', () => {
 
     await call(MANAGER_PATH, MANAGER, 'StartUnit', 'ss', ['fact-sleeper.service', 'replace']);
     await waitForState('fact-sleeper.service', path, 'active', 60_000);
-    expect(await host.execOk(['podman', 'ps', '--format', '{{.Names}} {{.Image}}', '--filter', 'name=systemd-fact-sleeper'])).toBe(
-      'systemd-fact-sleeper localhost/busybox:latest\n',
+    expect(await host.execOk(['podman', 'ps', '--format', '{{.Names}} {{.Image}}', '--filter', 'name=^fact-sleeper$'])).toBe(
+      'fact-sleeper localhost/busybox:latest\n',
     );
   });
 
   it('StopUnit returns its job at once while a slow container keeps the unit deactivating until it has exited', async () => {
-    await install('slow-stop.container', 'fact-slow-stop.container');
+    expect(await install('fact-slow-stop')).toContain('\nStopTimeout=60\n');
     const path = await loadUnit('fact-slow-stop.service');
     await call(MANAGER_PATH, MANAGER, 'StartUnit', 'ss', ['fact-slow-stop.service', 'replace']);
     await waitForState('fact-slow-stop.service', path, 'active', 60_000);
     // The SIGTERM trap must be in place before the stop, or the container dies at once.
-    for (let i = 0; (await host.exec(['podman', 'exec', 'systemd-fact-slow-stop', 'test', '-e', '/tmp/trapped'])).code !== 0; i++) {
+    for (let i = 0; (await host.exec(['podman', 'exec', 'fact-slow-stop', 'test', '-e', '/tmp/trapped'])).code !== 0; i++) {
       if (i > 100) throw new Error('the slow-stop container never set its SIGTERM trap');
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -120,7 +142,7 @@ describe('host facts: Quadlet units through systemd 257 + podman 5.4.2', () => {
   });
 
   it('Notify=healthy keeps the unit activating until its HealthCmd succeeds, then active', async () => {
-    await install('healthy.container', 'fact-healthy.container');
+    expect(await install('fact-healthy')).toContain('\nNotify=healthy\n');
     const path = await loadUnit('fact-healthy.service');
     const asked = Date.now();
     // StartUnit returns the job at once; the start job itself waits for READY=1, which podman sends once healthy.
@@ -129,25 +151,40 @@ describe('host facts: Quadlet units through systemd 257 + podman 5.4.2', () => {
     const early = await unitProps(path);
     expect(early.ActiveState).toBe('activating');
     expect(early.SubState).toBe('start');
-    expect((await host.exec(['podman', 'exec', 'systemd-fact-healthy', 'test', '-e', '/tmp/ready'])).code).toBe(1);
+    expect((await host.exec(['podman', 'exec', 'fact-healthy', 'test', '-e', '/tmp/ready'])).code).toBe(1);
 
     const activeAt = await waitForState('fact-healthy.service', path, 'active', 60_000);
     // The container creates /tmp/ready only after 5 s, so the health check cannot pass earlier.
     expect(activeAt - asked).toBeGreaterThanOrEqual(4_500);
     expect((await unitProps(path)).SubState).toBe('running');
-    expect(await host.execOk(['podman', 'healthcheck', 'run', 'systemd-fact-healthy'])).toBe('');
+    expect(await host.execOk(['podman', 'healthcheck', 'run', 'fact-healthy'])).toBe('');
   });
 
-  it('a unit with a key podman 5.4.2 does not know (Memory=) is not generated: after Reload() the service does not exist', async () => {
-    await install('unknown-key.container', 'fact-unknown-key.container');
-    const path = await loadUnit('fact-unknown-key.service');
+  it('podman 5.4.2 mangles a --health-cmd JSON array that starts with "CMD" (one word, always failing); CMD-SHELL and a bare array are kept', async () => {
+    // Quadlet passes HealthCmd= verbatim to --health-cmd, so this decides what the compiler may render.
+    const testOf = async (cmd: string): Promise<unknown> => {
+      await host.execOk(['podman', 'create', '--name', 'fact-hc', '--health-cmd', cmd, 'localhost/busybox:latest', 'sleep', '1000']);
+      try {
+        return JSON.parse(await host.execOk(['podman', 'inspect', 'fact-hc', '--format', '{{json .Config.Healthcheck.Test}}']));
+      } finally {
+        await host.execOk(['podman', 'rm', '-f', 'fact-hc']);
+      }
+    };
+    expect(await testOf('["CMD","test","-e","/tmp"]')).toEqual(['["CMD","test","-e","/tmp"]']);
+    expect(await testOf('["CMD-SHELL","test -e /tmp"]')).toEqual(['CMD-SHELL', 'test -e /tmp']);
+    expect(await testOf('["test","-e","/tmp"]')).toEqual(['CMD', 'test', '-e', '/tmp']);
+  });
+
+  it('a unit with a key podman 5.4.2 does not know (Memory=, rendered for 5.5) is not generated: after Reload() the service does not exist', async () => {
+    expect(await install('fact-memory')).toContain('\nMemory=67108864\n');
+    const path = await loadUnit('fact-memory.service');
     expect((await unitProps(path)).LoadState).toBe('not-found');
-    await expect(call(MANAGER_PATH, MANAGER, 'GetUnit', 's', ['fact-unknown-key.service'])).rejects.toSatisfy(
+    await expect(call(MANAGER_PATH, MANAGER, 'GetUnit', 's', ['fact-memory.service'])).rejects.toSatisfy(
       (e: unknown) => e instanceof DBusError && e.type === 'org.freedesktop.systemd1.NoSuchUnit',
     );
     // The reason, in the generator's own words (it only reaches the console, so run it again to read it).
     const dry = await host.exec(['/usr/libexec/podman/quadlet', '-dryrun']);
     expect(dry.code).toBe(1);
-    expect(dry.stderr).toContain(`converting "fact-unknown-key.container": unsupported key 'Memory' in group 'Container'`);
+    expect(dry.stderr).toContain(`converting "fact-memory.container": unsupported key 'Memory' in group 'Container'`);
   });
 });
