@@ -3,8 +3,8 @@
  * intents, the templates and the secrets, compiles and renders the catalog with
  * the effective states as overrides, and hands everything to `buildDesired`.
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { readCatalog } from '../cli/commands/validate.js';
 import { compileCatalog } from '../compile/compile-catalog.js';
 import type { ContainerUnit } from '../compile/model.js';
 import type { Intent } from '../controller/types.js';
@@ -13,10 +13,11 @@ import type { DesiredState, LoadedManifest } from '../manifest/types.js';
 import { renderUnits } from '../render/render-units.js';
 import { readInstallIntents } from '../store/install-intents.js';
 import { readIntents } from '../store/intents.js';
-import { CONFIG_TEMPLATES_DIR } from '../store/manifest-files.js';
+import { CONFIG_TEMPLATES_DIR, listConfigTemplates, readManifestFiles } from '../store/manifest-files.js';
+import { loadManifests, type ManifestSource } from '../manifest/load.js';
 import { PASSWORD, SALT, secretStore } from '../store/secrets.js';
 import { loadUnitTemplates } from '../store/unit-templates.js';
-import { buildDesired, configsOf, configSecrets, effectiveStates } from './desired.js';
+import { buildDesired, configsOf, configSecrets, effectiveStates, type InstallIntent } from './desired.js';
 import type { Desired } from './types.js';
 
 export interface LoadDesiredOptions {
@@ -32,6 +33,8 @@ export interface LoadedDesired {
   desired: Desired;
   manifests: LoadedManifest[];
   states: Record<string, DesiredState>;
+  /** Names of the secrets the configs use. */
+  secrets: string[];
   warnings: string[];
 }
 
@@ -43,11 +46,30 @@ export const DEFAULT_PODMAN_VERSION = '5.4.2';
  * (manifests, compile, templates); nothing may be applied then.
  */
 export async function loadDesired(opts: LoadDesiredOptions): Promise<LoadedDesired> {
-  const { manifests, problems } = await readCatalog(opts.manifestsDir);
-  if (problems.length > 0) throw new InvalidInputError(problems);
+  return computeDesired(opts, await readInputs(opts));
+}
 
+/** What `loadDesired` reads before it computes anything. */
+interface Inputs {
+  sources: ManifestSource[];
+  installs: Map<string, InstallIntent>;
+  intents: Map<string, Intent>;
+}
+
+async function readInputs(opts: LoadDesiredOptions): Promise<Inputs> {
+  let sources: ManifestSource[];
+  try {
+    sources = await readManifestFiles(opts.manifestsDir);
+  } catch (err) {
+    throw new InvalidInputError([{ file: opts.manifestsDir, message: `cannot read the manifests directory: ${(err as Error).message}`, hint: 'pass --manifests DIR' }]);
+  }
   const [installs, intentRecords] = await Promise.all([readInstallIntents(opts.stateDir), readIntents(opts.stateDir)]);
-  const intents = new Map<string, Intent>([...intentRecords].map(([id, r]) => [id, r.intent]));
+  return { sources, installs, intents: new Map([...intentRecords].map(([id, r]) => [id, r.intent])) };
+}
+
+async function computeDesired(opts: LoadDesiredOptions, { sources, installs, intents }: Inputs): Promise<LoadedDesired> {
+  const { manifests, problems } = loadManifests(sources, { templates: await listConfigTemplates() });
+  if (problems.length > 0) throw new InvalidInputError(problems);
   const states = effectiveStates(manifests, installs, intents);
 
   const compiled = compileCatalog(manifests, {
@@ -80,5 +102,34 @@ export async function loadDesired(opts: LoadDesiredOptions): Promise<LoadedDesir
   for (const need of configSecrets(manifests, states, templates)) secrets[need.name] = await store.get(need.name, need.kind === 'salt' ? SALT : PASSWORD);
 
   const desired = buildDesired({ manifests, states, units, startTimeoutsMs, templates, secrets });
-  return { desired, manifests, states, warnings: compiled.warnings.map((w) => `${w.file}: ${w.message}`) };
+  return { desired, manifests, states, secrets: Object.keys(secrets), warnings: compiled.warnings.map((w) => `${w.file}: ${w.message}`) };
+}
+
+/** Loads desired states like `loadDesired`, for one process that runs many passes. */
+export type DesiredLoader = (opts: LoadDesiredOptions) => Promise<LoadedDesired>;
+
+/**
+ * A `loadDesired` that remembers its last result: when the manifest files, the
+ * intents, the options and the secrets used are byte-identical to the last
+ * call's, parsing, validating, compiling and rendering are skipped (a no-op
+ * pass in `watch` then costs reading files, not recomputing them). The package's
+ * templates are taken as fixed for the life of the process.
+ */
+export function cachedDesiredLoader(): DesiredLoader {
+  let last: { key: string; value: LoadedDesired } | undefined;
+  return async (opts) => {
+    const inputs = await readInputs(opts);
+    const store = secretStore(opts.stateDir);
+    const h = createHash('sha256').update(JSON.stringify([opts.manifestsDir, opts.podmanVersion, opts.user, inputs.sources, [...inputs.installs], [...inputs.intents]]));
+    const secretsKey = async (names: readonly string[]): Promise<string> => {
+      const s = createHash('sha256');
+      for (const n of names) s.update(`${n}\0${(await store.peek(n)) ?? ''}\0`);
+      return s.digest('hex');
+    };
+    const key = h.digest('hex');
+    if (last && last.key === `${key}:${await secretsKey(last.value.secrets)}`) return last.value;
+    const value = await computeDesired(opts, inputs);
+    last = { key: `${key}:${await secretsKey(value.secrets)}`, value };
+    return value;
+  };
 }

@@ -7,7 +7,7 @@ import { InvalidInputError } from '../errors.js';
 import { appService } from '../naming.js';
 import { executeSteps, type Counters, type Failure } from './execute.js';
 import { DEFAULT_GENERATOR, rejectedUnits } from './generator.js';
-import { loadDesired, type LoadDesiredOptions } from './load-desired.js';
+import { loadDesired, type DesiredLoader, type LoadDesiredOptions } from './load-desired.js';
 import { observe } from './observe.js';
 import { findHolds, planSteps, withHolds } from './plan.js';
 import type { ControllerSink, Log, UnitManager } from './ports.js';
@@ -25,6 +25,8 @@ export interface PassOptions extends LoadDesiredOptions {
   log?: Log;
   /** Poll interval of the health gate (ms). */
   pollMs?: number;
+  /** How desired state is loaded; a long-running loop passes `cachedDesiredLoader()`. Default `loadDesired`. */
+  loader?: DesiredLoader;
 }
 
 /** What a pass planned and did; `apply --json` prints it. */
@@ -73,7 +75,7 @@ export async function planChecked(observed: Observed, desired: Desired, generato
  */
 export async function runPass(opts: PassOptions): Promise<PassReport> {
   const log = opts.log ?? (() => {});
-  const loaded = await loadDesired(opts);
+  const loaded = await (opts.loader ?? loadDesired)(opts);
   if (opts.controller?.setApps) {
     await opts.controller.setApps(loaded.manifests.map(({ manifest: m }) => ({ id: m.id, name: m.name ?? m.id, unit: appService(m.id) })));
   }

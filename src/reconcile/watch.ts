@@ -16,6 +16,7 @@ import { watch as chokidar, type FSWatcher } from 'chokidar';
 import { InvalidInputError, formatProblem } from '../errors.js';
 import type { GitSource } from '../store/git-source.js';
 import { readManifestFiles } from '../store/manifest-files.js';
+import { cachedDesiredLoader } from './load-desired.js';
 import { runPass, type PassOptions, type PassReport } from './pass.js';
 import { gitPass } from './source.js';
 
@@ -57,6 +58,8 @@ function describeError(err: Error): string {
 export async function watch(opts: WatchOptions): Promise<void> {
   const log = opts.log ?? (() => {});
   const exclusive = opts.exclusive ?? (<T>(fn: () => Promise<T>) => fn());
+  // Passes that find the inputs unchanged skip parsing and rendering them again.
+  const passOpts = { ...opts, loader: opts.loader ?? cachedDesiredLoader() };
   let dirty = true;
   let wake: (() => void) | undefined;
   const trigger = (): void => {
@@ -93,7 +96,7 @@ export async function watch(opts: WatchOptions): Promise<void> {
       const key = opts.manifestsDir ? await fingerprint(opts.manifestsDir).catch(() => 'unreadable') : 'git';
       if (lastError && lastError.key === key && opts.manifestsDir && lastError.message.startsWith('invalid:')) continue;
       try {
-        const report = await exclusive(() => (opts.git ? gitPass(opts.git, opts) : runPass({ ...opts, manifestsDir: opts.manifestsDir! })));
+        const report = await exclusive(() => (opts.git ? gitPass(opts.git, passOpts) : runPass({ ...passOpts, manifestsDir: opts.manifestsDir! })));
         lastError = undefined;
         opts.onPass?.({ report });
       } catch (err) {

@@ -33,6 +33,8 @@ export interface SecretStore {
   readonly dir: string;
   /** The value of `name`, created (once, race-free) when missing. */
   get(name: string, kind?: SecretKind): Promise<string>;
+  /** The value of `name`, or undefined when it does not exist (never creates it). */
+  peek(name: string): Promise<string | undefined>;
 }
 
 /**
@@ -45,6 +47,10 @@ export function secretStore(stateDir: string): SecretStore {
   const dir = join(stateDir, 'secrets');
   return {
     dir,
+    async peek(name) {
+      checkSecretName(name, dir);
+      return readSecret(join(dir, name));
+    },
     async get(name, kind = PASSWORD) {
       checkSecretName(name, dir);
       const path = join(dir, name);
