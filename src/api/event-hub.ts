@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Controller, StateEvent } from '../controller/types.js';
 import { EventRing } from './event-ring.js';
+import { sseMessage } from './sse-message.js';
 import type { HistoryEntry } from './types.js';
 
 export interface EventHub {
@@ -16,8 +17,8 @@ export interface EventHub {
   lastSeq(): number;
   ring: EventRing;
   history(id: string): HistoryEntry[];
-  /** Adds an SSE client; returns the function that removes it. */
-  listen(listener: (event: StateEvent) => void): () => void;
+  /** Adds an SSE client; it gets each event and its SSE text (serialized once for all clients). Returns the function that removes it. */
+  listen(listener: (event: StateEvent, sse: string) => void): () => void;
   listenerCount(): number;
   close(): void;
 }
@@ -27,7 +28,7 @@ export function createEventHub(controller: Controller, opts: { ringSize: number;
   const epoch = randomBytes(6).toString('hex');
   const ring = new EventRing(opts.ringSize);
   const histories = new Map<string, HistoryEntry[]>();
-  const listeners = new Set<(event: StateEvent) => void>();
+  const listeners = new Set<(event: StateEvent, sse: string) => void>();
   let seq = 0;
 
   const record = (entry: HistoryEntry, id: string): void => {
@@ -46,9 +47,11 @@ export function createEventHub(controller: Controller, opts: { ringSize: number;
     ring.push(event);
     const s = event.status;
     record({ seq: event.seq, state: s.state, since: s.since, reason: s.reason }, s.id);
+    if (listeners.size === 0) return;
+    const text = sseMessage('state', event.seq, event);
     for (const l of listeners) {
       try {
-        l(event);
+        l(event, text);
       } catch {
         // One broken client connection must not stop delivery to the others; its own close handler removes it.
       }

@@ -8,15 +8,13 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { StateEvent } from '../controller/types.js';
 import type { EventHub } from './event-hub.js';
+import { sseMessage } from './sse-message.js';
 import type { ApiDeps, AppList } from './types.js';
+
+export { sseMessage };
 
 /** A client that lets this much output pile up unread is cut off (it reconnects and resumes). */
 const MAX_BUFFERED_BYTES = 1 << 20;
-
-/** One SSE message. */
-export function sseMessage(event: string, id: number, data: unknown): string {
-  return `event: ${event}\nid: ${id}\ndata: ${JSON.stringify(data)}\n\n`;
-}
 
 /** Parses a Last-Event-ID header or `?lastEventId=`; undefined when absent or not a seq. */
 function parseLastEventId(raw: unknown): number | undefined {
@@ -60,7 +58,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: ApiDeps, hub: Ev
       for (const e of resume.events) head += sseMessage('state', e.seq, e);
     }
     send(head);
-    const stop = hub.listen((e: StateEvent) => send(sseMessage('state', e.seq, e)));
+    const stop = hub.listen((_e: StateEvent, text: string) => send(text));
     open.add(res);
 
     // A comment line every heartbeatMs keeps proxies from closing the stream and lets the client detect a dead one.

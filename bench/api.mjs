@@ -1,0 +1,198 @@
+// Benchmark: the API of `archy-quadlet serve` on the real test host (systemd 257 +
+// podman 5.4.2 under systemd-nspawn, booted for this run). `serve` runs as its own
+// process (the built CLI) tracking 100 apps; 10 of them run a container that traps
+// SIGTERM and takes 12 s to stop.
+//   1. POST /api/apps/:id/stop latency (HTTP round trip, 202) while the unit's stop
+//      takes ≥ 10 s: 10 units × 5 rounds = 50 samples;
+//   2. state change → SSE delivery to 50 connected clients: systemd's
+//      StateChangeTimestamp (the event's `since` for starting→running and
+//      stopping→stopped) to the moment each client has parsed the event;
+//   3. the serve process's RSS with 100 apps and 20 SSE clients connected.
+// Prints a table with the targets (≤ 20 ms, ≤ 20 ms, ≤ 80 MB).
+// Usage: npm run bench:api   (as root; builds dist/ first)
+//   ARCHY_TESTHOST_NAME=NAME picks the host instance (default archy-bench-api).
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
+execFileSync('npx', ['tsc', '-p', 'test/host/tsconfig.json'], { cwd: repo, stdio: 'inherit' });
+
+const { startTestHost } = await import(join(repo, '.cache/testhost/js/start.js'));
+const { createSseParser } = await import('../src/web/public/sse.js');
+
+const APPS = 100;
+const SLOW = 10;
+const ROUNDS = 5;
+const STOP_SECONDS = 12;
+const RSS_CLIENTS = 20;
+const SSE_CLIENTS = 50;
+
+const name = process.env.ARCHY_TESTHOST_NAME ?? 'archy-bench-api';
+const log = (line) => process.stderr.write(`[bench] ${line}\n`);
+const nowMs = () => performance.timeOrigin + performance.now();
+const percentile = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+};
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+const rssMb = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+
+const slowUnit = `[Container]
+Image=localhost/busybox:latest
+Exec=sh -c 'trap "sleep ${STOP_SECONDS}; exit 0" TERM; while true; do sleep 1; done'
+StopTimeout=${STOP_SECONDS + 40}
+
+[Service]
+TimeoutStopSec=${STOP_SECONDS + 60}
+`;
+const idleUnit = `[Container]
+Image=localhost/busybox:latest
+Exec=sleep 1000000
+`;
+
+const { host, stop } = await startTestHost({ name, log: (l) => log(`testhost: ${l}`) });
+const work = mkdtempSync(join(tmpdir(), 'archy-bench-api-'));
+const ids = Array.from({ length: APPS }, (_, i) => `ba${String(i).padStart(3, '0')}`);
+const slow = ids.slice(0, SLOW);
+let serveProc;
+const clients = [];
+try {
+  for (const [i, id] of ids.entries()) writeFileSync(join(host.unitDir, `${id}.container`), i < SLOW ? slowUnit : idleUnit);
+  await host.execOk(['systemctl', 'daemon-reload']);
+
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const stateDir = join(work, 'state');
+  serveProc = spawn(process.execPath, [join(repo, 'bin/archy-quadlet'), 'serve', '--bus', host.busAddress, '--unit-dir', host.unitDir, '--state-dir', stateDir, '--listen', `127.0.0.1:${port}`], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let serveErr = '';
+  serveProc.stderr.on('data', (d) => (serveErr += d));
+  for (let i = 0; ; i++) {
+    if (serveProc.exitCode !== null) throw new Error(`serve exited ${serveProc.exitCode}: ${serveErr}`);
+    if (await fetch(`${base}/`).then((r) => r.ok, () => false)) break;
+    if (i > 200) throw new Error(`serve did not answer on ${base}: ${serveErr}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const token = readFileSync(join(stateDir, 'api-token'), 'utf8').trim();
+  const auth = { authorization: `Bearer ${token}` };
+
+  // SSE clients: each parses the stream itself; client 0 also keeps the states for waiting.
+  const states = new Map();
+  const delivery = [];
+  /** First receipt of each event (by seq) across the clients: the fan-out spread is each receipt minus it. */
+  const firstAt = new Map();
+  const receipts = [];
+  const openClient = async (index) => {
+    const ac = new AbortController();
+    const res = await fetch(`${base}/api/events`, { headers: auth, signal: ac.signal });
+    if (res.status !== 200) throw new Error(`events: HTTP ${res.status}`);
+    let ready;
+    const snapshot = new Promise((r) => (ready = r));
+    const parser = createSseParser((m) => {
+      const at = nowMs();
+      const data = JSON.parse(m.data);
+      if (m.event === 'snapshot') {
+        if (index === 0) for (const s of data.apps) states.set(s.id, s.state);
+        ready();
+        return;
+      }
+      const s = data.status;
+      if (index === 0) states.set(s.id, s.state);
+      if (index < SSE_CLIENTS) {
+        if (!firstAt.has(data.seq)) firstAt.set(data.seq, at);
+        receipts.push([data.seq, at]);
+      }
+      if ((data.previous === 'starting' && s.state === 'running') || (data.previous === 'stopping' && s.state === 'stopped')) {
+        if (index < SSE_CLIENTS) delivery.push(at - Date.parse(s.since));
+      }
+    });
+    (async () => {
+      try {
+        for await (const chunk of res.body.pipeThrough(new TextDecoderStream())) parser.push(chunk);
+      } catch {
+        // aborted at the end
+      }
+    })();
+    clients.push(ac);
+    await snapshot;
+  };
+  const waitAll = async (want, timeoutMs) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!slow.every((id) => states.get(id) === want)) {
+      if (Date.now() > deadline) throw new Error(`not all ${want} after ${timeoutMs} ms: ${slow.map((id) => `${id}=${states.get(id)}`).join(' ')}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+
+  for (let i = 0; i < RSS_CLIENTS; i++) await openClient(i);
+  const post = async (id, action) => {
+    const t0 = performance.now();
+    const r = await fetch(`${base}/api/apps/${id}/${action}`, { method: 'POST', headers: auth });
+    const ms = performance.now() - t0;
+    if (r.status !== 202) throw new Error(`POST ${id}/${action}: HTTP ${r.status} ${await r.text()}`);
+    await r.arrayBuffer();
+    return ms;
+  };
+
+  for (const id of slow) await post(id, 'start');
+  await waitAll('running', 60_000);
+  await new Promise((r) => setTimeout(r, 1000));
+  const rss20 = rssMb(serveProc.pid);
+  log(`RSS with ${APPS} apps and ${RSS_CLIENTS} SSE clients: ${rss20.toFixed(1)} MB`);
+  for (let i = RSS_CLIENTS; i < SSE_CLIENTS; i++) await openClient(i);
+  delivery.length = 0;
+
+  const stopLatency = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const id of slow) stopLatency.push(await post(id, 'stop'));
+    await waitAll('stopped', (STOP_SECONDS + 30) * 1000);
+    for (const id of slow) await post(id, 'start');
+    await waitAll('running', 60_000);
+    log(`round ${round + 1}/${ROUNDS} done`);
+  }
+  const rss50 = rssMb(serveProc.pid);
+  const spread = receipts.map(([seq, at]) => at - firstAt.get(seq));
+  const getLatency = [];
+  for (let i = 0; i < 50; i++) {
+    const t0 = performance.now();
+    await (await fetch(`${base}/api/apps`, { headers: auth })).arrayBuffer();
+    getLatency.push(performance.now() - t0);
+  }
+
+  const f = (x) => x.toFixed(1);
+  const rows = [
+    ['measure', 'n', 'p50', 'p99', 'max', 'target', 'ok'],
+    [`POST stop → 202 (stop takes ${STOP_SECONDS} s), ms`, stopLatency.length, f(percentile(stopLatency, 50)), f(percentile(stopLatency, 99)), f(Math.max(...stopLatency)), 'p99 ≤ 20', percentile(stopLatency, 99) <= 20 ? 'yes' : 'NO'],
+    [`state change → SSE, ${SSE_CLIENTS} clients, ms`, delivery.length, f(percentile(delivery, 50)), f(percentile(delivery, 99)), f(Math.max(...delivery)), 'p99 ≤ 20', percentile(delivery, 99) <= 20 ? 'yes' : 'NO'],
+    [`  of which SSE fan-out (receipt − first client's), ms`, spread.length, f(percentile(spread, 50)), f(percentile(spread, 99)), f(Math.max(...spread)), '(info)', ''],
+    [`GET /api/apps (${APPS} apps), ms`, getLatency.length, f(percentile(getLatency, 50)), f(percentile(getLatency, 99)), f(Math.max(...getLatency)), '(info)', ''],
+    [`serve RSS, ${APPS} apps, ${RSS_CLIENTS} SSE clients, MB`, 1, f(rss20), '', '', '≤ 80', rss20 <= 80 ? 'yes' : 'NO'],
+    [`serve RSS, ${APPS} apps, ${SSE_CLIENTS} SSE clients, after the runs, MB`, 1, f(rss50), '', '', '(info)', ''],
+  ];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
+  console.log(rows.map((r) => r.map((c, i) => String(c).padEnd(widths[i])).join('  ').trimEnd()).join('\n'));
+  console.log('(state change = systemd\'s StateChangeTimestamp of starting→running and stopping→stopped; includes the controller\'s D-Bus propagation)');
+} finally {
+  for (const ac of clients) ac.abort();
+  if (serveProc && serveProc.exitCode === null) {
+    serveProc.kill('SIGTERM');
+    await new Promise((r) => serveProc.once('exit', r));
+  }
+  for (const id of ids) rmSync(join(host.unitDir, `${id}.container`), { force: true });
+  await stop();
+  rmSync(work, { recursive: true, force: true });
+}
