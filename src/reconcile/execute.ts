@@ -26,6 +26,8 @@ export interface ExecuteDeps {
   log: Log;
   /** Poll interval of the health gate (ms); default 250. */
   pollMs?: number;
+  /** Where the host's `/` is for config files; default `/`. */
+  configRoot?: string;
 }
 
 /** What a pass did, counted; the no-op pass is all zeros. */
@@ -100,12 +102,12 @@ export const EXECUTORS: { [A in StepAction]: Executor<A> } = {
     await rm(path, { force: true });
     counters.removes++;
   },
-  'write-config': async (s, { counters }) => {
-    await writeConfigFile(s.path, s.content, s.mode);
+  'write-config': async (s, { deps, counters }) => {
+    await writeConfigFile(s.path, s.content, s.mode, deps.configRoot);
     counters.writes++;
   },
-  'remove-config': async (s, { counters }) => {
-    await removeConfigFile(s.path);
+  'remove-config': async (s, { deps, counters }) => {
+    await removeConfigFile(s.path, deps.configRoot);
     counters.removes++;
   },
   reload: async (_s, { deps, counters }) => {
@@ -143,7 +145,7 @@ export const EXECUTORS: { [A in StepAction]: Executor<A> } = {
       counters.writes++;
     }
     for (const c of good.configs) {
-      await writeConfigFile(c.path, c.content, c.mode ?? SECRET_CONFIG_MODE);
+      await writeConfigFile(c.path, c.content, c.mode ?? SECRET_CONFIG_MODE, deps.configRoot);
       counters.writes++;
     }
     await deps.systemd.reload();

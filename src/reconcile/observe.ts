@@ -23,7 +23,7 @@ export async function serviceStates(systemd: UnitManager, services: string[]): P
  * Observes the node for `desired`. Reads the services of every container unit
  * on disk or wanted, and every config path wanted or recorded.
  */
-export async function observe(opts: { unitDir: string; stateDir: string; systemd: UnitManager; desired: Desired }): Promise<Observed> {
+export async function observe(opts: { unitDir: string; stateDir: string; systemd: UnitManager; desired: Desired; configRoot?: string }): Promise<Observed> {
   const [entries, records] = await Promise.all([readUnitDir(opts.unitDir), readRecords(opts.stateDir)]);
   const units: Record<string, UnitOnDisk> = {};
   for (const e of entries) units[e.name] = e;
@@ -32,6 +32,6 @@ export async function observe(opts: { unitDir: string; stateDir: string; systemd
   for (const r of Object.values(records)) for (const n of r.units) names.add(n);
   const services = [...names].filter((n) => parseUnitFileName(n)?.kind === 'container').map(serviceName).sort();
   const paths = [...opts.desired.apps.flatMap((a) => a.configs.map((c) => c.path)), ...Object.values(records).flatMap((r) => r.configs)];
-  const [states, configs] = await Promise.all([serviceStates(opts.systemd, services), readConfigFiles(paths)]);
+  const [states, configs] = await Promise.all([serviceStates(opts.systemd, services), readConfigFiles(paths, opts.configRoot)]);
   return { units, configs, records, services: states };
 }

@@ -10,7 +10,8 @@ import { DEFAULT_GENERATOR, rejectedUnits } from './generator.js';
 import { loadDesired, type DesiredLoader, type LoadDesiredOptions } from './load-desired.js';
 import { observe } from './observe.js';
 import { findHolds, planSteps, withHolds } from './plan.js';
-import type { ControllerSink, Log, UnitManager } from './ports.js';
+import type { AppRef } from '../controller/types.js';
+import type { ControllerSink, Log, PhaseSink, UnitManager } from './ports.js';
 import type { Desired, Held, Observed, Step } from './types.js';
 
 export interface PassOptions extends LoadDesiredOptions {
@@ -25,6 +26,8 @@ export interface PassOptions extends LoadDesiredOptions {
   log?: Log;
   /** Poll interval of the health gate (ms). */
   pollMs?: number;
+  /** Where the host's `/` is for config files (a machine's root dir seen from outside it); default `/`. */
+  configRoot?: string;
   /** How desired state is loaded; a long-running loop passes `cachedDesiredLoader()`. Default `loadDesired`. */
   loader?: DesiredLoader;
 }
@@ -44,6 +47,19 @@ export interface PassReport {
 }
 
 const ZERO: Counters = { writes: 0, removes: 0, reloads: 0, starts: 0, stops: 0, restarts: 0, rollbacks: 0 };
+
+/** Phases are information for clients: a controller refusing one must not fail the pass. */
+function safePhases(controller: ControllerSink | undefined, log: Log): PhaseSink {
+  return {
+    setPhase(id, phase) {
+      try {
+        controller?.setPhase(id, phase);
+      } catch (err) {
+        log(`phase ${phase ?? 'cleared'} of ${id} not shown: ${(err as Error).message}`);
+      }
+    },
+  };
+}
 
 /** How often the generator may reject a re-planned set before the pass gives up (holds only shrink the set). */
 const MAX_CHECKS = 4;
@@ -76,10 +92,13 @@ export async function planChecked(observed: Observed, desired: Desired, generato
 export async function runPass(opts: PassOptions): Promise<PassReport> {
   const log = opts.log ?? (() => {});
   const loaded = await (opts.loader ?? loadDesired)(opts);
-  if (opts.controller?.setApps) {
-    await opts.controller.setApps(loaded.manifests.map(({ manifest: m }) => ({ id: m.id, name: m.name ?? m.id, unit: appService(m.id) })));
+  const observed = await observe({ unitDir: opts.unitDir, stateDir: opts.stateDir, systemd: opts.systemd, desired: loaded.desired, ...(opts.configRoot ? { configRoot: opts.configRoot } : {}) });
+  const catalog: AppRef[] = loaded.manifests.map(({ manifest: m }) => ({ id: m.id, name: m.name ?? m.id, unit: appService(m.id) }));
+  // Apps on their way out stay tracked for this pass, so their `removing` phase reaches the clients.
+  const leaving = Object.keys(observed.records).filter((id) => !catalog.some((a) => a.id === id));
+  if (opts.controller?.setApps && !opts.dryRun) {
+    await opts.controller.setApps([...catalog, ...leaving.map((id) => ({ id, name: id, unit: appService(id) }))]);
   }
-  const observed = await observe({ unitDir: opts.unitDir, stateDir: opts.stateDir, systemd: opts.systemd, desired: loaded.desired });
   const { steps, held } = await planChecked(observed, loaded.desired, opts.generator ?? [DEFAULT_GENERATOR], opts.user ?? false);
   for (const h of held) log(`held ${h.app}: ${h.reason}`);
   const planned = steps.map((s) => s.describe());
@@ -88,9 +107,11 @@ export async function runPass(opts: PassOptions): Promise<PassReport> {
     unitDir: opts.unitDir,
     stateDir: opts.stateDir,
     systemd: opts.systemd,
-    phases: opts.controller ?? { setPhase: () => {} },
+    phases: safePhases(opts.controller, log),
     log,
     ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}),
+    ...(opts.configRoot ? { configRoot: opts.configRoot } : {}),
   });
+  if (opts.controller?.setApps && leaving.length > 0) await opts.controller.setApps(catalog);
   return { dryRun: false, planned, held, ...report, warnings: loaded.warnings };
 }

@@ -1,18 +1,26 @@
 /**
  * Derived config files on the host (under each app's data directory): read
  * for the planner, written atomically (parents created), removed with their app.
+ * Paths are the host's absolute paths; `root` places that host's `/` elsewhere
+ * (e.g. a booted machine's root directory seen from outside it).
  */
 import { readFile, rm } from 'node:fs/promises';
-import { isAbsolute } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { writeStateFile } from './state-file.js';
 
-/** The content at each path, undefined where there is no file. Throws on IO errors other than ENOENT. */
-export async function readConfigFiles(paths: Iterable<string>): Promise<Record<string, string | undefined>> {
+/** Where the host path `path` is, seen from here. Throws for a relative path. */
+export function onHost(path: string, root = '/'): string {
+  if (!isAbsolute(path)) throw new Error(`config path must be absolute: ${JSON.stringify(path)}`);
+  return root === '/' ? path : join(root, path);
+}
+
+/** The content at each host path, undefined where there is no file. Throws on IO errors other than ENOENT. */
+export async function readConfigFiles(paths: Iterable<string>, root = '/'): Promise<Record<string, string | undefined>> {
   const out: Record<string, string | undefined> = {};
   await Promise.all(
     [...new Set(paths)].map(async (p) => {
       try {
-        out[p] = await readFile(p, 'utf8');
+        out[p] = await readFile(onHost(p, root), 'utf8');
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
         out[p] = undefined;
@@ -22,12 +30,11 @@ export async function readConfigFiles(paths: Iterable<string>): Promise<Record<s
   return out;
 }
 
-/** Writes a config file atomically (temp + fsync + rename), creating its directory. Throws for a relative path. */
-export async function writeConfigFile(path: string, content: string, mode = 0o644): Promise<void> {
-  if (!isAbsolute(path)) throw new Error(`config path must be absolute: ${JSON.stringify(path)}`);
-  await writeStateFile(path, content, mode);
+/** Writes a config file atomically (temp + fsync + rename), creating its directory. */
+export async function writeConfigFile(path: string, content: string, mode = 0o644, root = '/'): Promise<void> {
+  await writeStateFile(onHost(path, root), content, mode);
 }
 
-export async function removeConfigFile(path: string): Promise<void> {
-  await rm(path, { force: true });
+export async function removeConfigFile(path: string, root = '/'): Promise<void> {
+  await rm(onHost(path, root), { force: true });
 }

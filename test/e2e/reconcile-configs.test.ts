@@ -1,0 +1,147 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createController, type LiveController } from '../../src/controller/controller.js';
+import type { AppState } from '../../src/controller/types.js';
+import { basicAuth, rpcauth } from '../../src/reconcile/config-render.js';
+import { runPass, type PassReport } from '../../src/reconcile/pass.js';
+import { createSystemd } from '../../src/systemd/client.js';
+import type { SystemdPort } from '../../src/systemd/types.js';
+import { BUSYBOX_IMAGE, useHost } from '../host/index.js';
+
+// Derived config files (the catalog's own templates + secrets kept in the state
+// dir) and the phases the controller shows, on the real test host. The pass
+// runs outside the host: the host's `/` is its root directory seen from here.
+
+const host = useHost();
+const work = mkdtempSync(join(tmpdir(), 'archy-reconcile-cfg-'));
+const manifests = join(work, 'manifests');
+const stateDir = join(work, 'state');
+const DATA = '/var/lib/archipelago/rc-cfg';
+let systemd: SystemdPort;
+let controller: LiveController;
+const seen: AppState[] = [];
+
+const MANIFEST = `id: rc-cfg
+image: ${BUSYBOX_IMAGE}
+command: [sh, -c, "trap 'exit 0' TERM; while true; do sleep 1; done"]
+stop:
+  timeout: 2s
+configs:
+  - template: bitcoin.conf.hbs
+    path: ${DATA}/bitcoin.conf
+    target: /etc/bitcoin/bitcoin.conf
+  - template: bitcoin-ui.nginx.conf.hbs
+    path: ${DATA}/nginx.conf
+    target: /etc/nginx/conf.d/default.conf
+`;
+
+function pass(): Promise<PassReport> {
+  return runPass({
+    manifestsDir: manifests,
+    unitDir: host.unitDir,
+    stateDir,
+    systemd,
+    controller,
+    configRoot: host.rootDir,
+    generator: [join(host.rootDir, 'usr/libexec/podman/quadlet')],
+    pollMs: 100,
+  });
+}
+
+const onHost = (p: string): string => join(host.rootDir, p);
+const secret = (name: string): string => readFileSync(join(stateDir, 'secrets', name), 'utf8');
+
+async function invocation(): Promise<string> {
+  return (await systemd.getUnitProperties('rc-cfg.service')).value.invocationId ?? '';
+}
+
+beforeAll(async () => {
+  mkdirSync(manifests, { recursive: true });
+  writeFileSync(join(manifests, 'rc-cfg.yaml'), MANIFEST);
+  systemd = createSystemd({ address: host.busAddress });
+  await systemd.ready();
+  controller = await createController({ systemd, stateDir, apps: [{ id: 'rc-cfg', name: 'rc-cfg', unit: 'rc-cfg.service' }] });
+  controller.subscribe((e) => {
+    if (e.status.id === 'rc-cfg' && seen[seen.length - 1] !== e.status.state) seen.push(e.status.state);
+  });
+});
+
+afterAll(async () => {
+  await controller.close();
+  await systemd.stopUnit('rc-cfg.service').catch(() => undefined);
+  rmSync(join(host.unitDir, 'rc-cfg.container'), { force: true });
+  rmSync(onHost(DATA), { recursive: true, force: true });
+  await systemd.reload().catch(() => undefined);
+  await systemd.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('derived config files and phases on the real host', () => {
+  it('renders configs with secrets generated once (0600), mounts them, and shows installing → running', async () => {
+    const r = await pass();
+    expect(r.failures).toEqual([]);
+    expect(r.done).toEqual([
+      'write units/rc-cfg.container',
+      `write config ${DATA}/bitcoin.conf`,
+      `write config ${DATA}/nginx.conf`,
+      'daemon-reload',
+      'start rc-cfg.service',
+    ]);
+    expect(seen).toContain('installing');
+    expect(seen[seen.length - 1]).toBe('running');
+    expect(seen.indexOf('installing')).toBeLessThan(seen.lastIndexOf('running'));
+
+    const password = secret('bitcoin-rpc-password');
+    const salt = secret('bitcoin-rpc-password.rpcauth-salt');
+    expect(statSync(join(stateDir, 'secrets', 'bitcoin-rpc-password')).mode & 0o777).toBe(0o600);
+    const conf = readFileSync(onHost(`${DATA}/bitcoin.conf`), 'utf8');
+    expect(conf).toContain(`\nrpcauth=${rpcauth('archy', password, salt)}\n`);
+    expect(conf).not.toContain(password);
+    // The nginx config carries the credential itself: private. bitcoin.conf only its salted HMAC: readable.
+    expect(readFileSync(onHost(`${DATA}/nginx.conf`), 'utf8')).toContain(`Basic ${basicAuth('archy', password)}`);
+    expect(statSync(onHost(`${DATA}/nginx.conf`)).mode & 0o777).toBe(0o600);
+    expect(statSync(onHost(`${DATA}/bitcoin.conf`)).mode & 0o777).toBe(0o644);
+    // Never in a unit file.
+    expect(readFileSync(join(host.unitDir, 'rc-cfg.container'), 'utf8')).not.toContain(password);
+    // The container sees the file the pass wrote.
+    expect(await host.execOk(['podman', 'exec', 'rc-cfg', 'cat', '/etc/bitcoin/bitcoin.conf'])).toBe(conf);
+  });
+
+  it('re-renders are byte-identical: the next pass has nothing to do', async () => {
+    const r = await pass();
+    expect(r.planned).toEqual([]);
+    expect(readdirSync(join(stateDir, 'secrets')).sort()).toEqual(['bitcoin-rpc-password', 'bitcoin-rpc-password.rpcauth-salt']);
+  });
+
+  it('drift on disk is rewritten and the app restarted (updating)', async () => {
+    const before = await invocation();
+    const good = readFileSync(onHost(`${DATA}/bitcoin.conf`), 'utf8');
+    writeFileSync(onHost(`${DATA}/bitcoin.conf`), 'rpcauth=edited-by-hand\n');
+    seen.length = 0;
+    const r = await pass();
+    expect(r.done).toEqual([`write config ${DATA}/bitcoin.conf`, 'restart rc-cfg.service']);
+    expect(readFileSync(onHost(`${DATA}/bitcoin.conf`), 'utf8')).toBe(good);
+    expect(await invocation()).not.toBe(before);
+    expect(seen).toContain('updating');
+    expect(seen[seen.length - 1]).toBe('running');
+  });
+
+  it('removing the manifest removes its configs too (removing), secrets stay for a reinstall', async () => {
+    rmSync(join(manifests, 'rc-cfg.yaml'));
+    seen.length = 0;
+    const r = await pass();
+    expect(r.done).toEqual([
+      'stop rc-cfg.service',
+      'remove units/rc-cfg.container',
+      `remove config ${DATA}/bitcoin.conf`,
+      `remove config ${DATA}/nginx.conf`,
+      'daemon-reload',
+      'forget rc-cfg',
+    ]);
+    expect(seen).toContain('removing');
+    expect(existsSync(onHost(`${DATA}/bitcoin.conf`))).toBe(false);
+    expect(existsSync(join(stateDir, 'secrets', 'bitcoin-rpc-password'))).toBe(true);
+  });
+});
