@@ -35,6 +35,24 @@ let url: string;
 let stopServe: () => void;
 let served: Promise<void>;
 let stateDir: string;
+let port: number;
+
+/** Runs `serve` (the command's function) on `port` until `stopServe()`; resolves once it answers. */
+async function startServe(): Promise<void> {
+  served = serve(
+    { listen: `127.0.0.1:${port}`, bus: host.busAddress, unitDir: host.unitDir, stateDir, manifests: 'manifests' },
+    new Promise<void>((resolve) => (stopServe = resolve)),
+    // The host's journal is inside the host: read it there.
+    { journal: async (unit, n) => (await host.journal(unit, n)).split('\n').filter((l) => l !== '' && !l.startsWith('-- ')) },
+  );
+  // serve() rejects at once if it cannot start; otherwise wait until it answers.
+  for (let i = 0; ; i++) {
+    const ok = await Promise.race([served.then(() => 'ended'), fetch(`${url}/`).then((r) => (r.ok ? 'up' : 'no'), () => 'no')]);
+    if (ok === 'up') return;
+    if (ok === 'ended' || i > 100) throw new Error(`serve did not come up on ${url}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -99,21 +117,9 @@ beforeAll(async () => {
   await systemd.close();
 
   stateDir = mkdtempSync(join(tmpdir(), 'aq-ui-state-'));
-  const port = await freePort();
+  port = await freePort();
   url = `http://127.0.0.1:${port}`;
-  served = serve(
-    { listen: `127.0.0.1:${port}`, bus: host.busAddress, unitDir: host.unitDir, stateDir, manifests: 'manifests' },
-    new Promise<void>((resolve) => (stopServe = resolve)),
-    // The host's journal is inside the host: read it there.
-    { journal: async (unit, n) => (await host.journal(unit, n)).split('\n').filter((l) => l !== '' && !l.startsWith('-- ')) },
-  );
-  // serve() rejects at once if it cannot start; otherwise wait until it answers.
-  for (let i = 0; ; i++) {
-    const ok = await Promise.race([served.then(() => 'ended'), fetch(`${url}/`).then((r) => (r.ok ? 'up' : 'no'), () => 'no')]);
-    if (ok === 'up') break;
-    if (ok === 'ended' || i > 100) throw new Error(`serve did not come up on ${url}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await startServe();
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -219,6 +225,22 @@ describe('web UI on serve, real Chromium, real host', () => {
     await shot('7-detail');
     await page.locator('a.back').click();
     await sampleUntil('ui-quick', 'Stop', 5_000);
+  });
+
+  it('reconnects by itself when serve restarts, and follows changes made elsewhere', async () => {
+    stopServe();
+    await served;
+    await expect.poll(() => page.locator('[data-role="connection"]').textContent(), { timeout: 10_000 }).toMatch(/^(Offline, reconnecting…|Connecting…)$/);
+    await startServe();
+    await expect.poll(() => page.locator('[data-role="connection"]').textContent(), { timeout: 20_000 }).toBe('Live');
+    // A stop that does not come from this page: systemd says so, the page follows.
+    const systemd = createSystemd({ address: host.busAddress });
+    await systemd.ready();
+    await systemd.stopUnit('ui-quick.service');
+    await systemd.close();
+    await sampleUntil('ui-quick', 'Start', 30_000);
+    await button('ui-quick').click();
+    await sampleUntil('ui-quick', 'Stop', 30_000);
   });
 
   it('is usable on a phone: one column, full-width buttons, no horizontal scroll', async () => {
