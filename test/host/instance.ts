@@ -20,7 +20,7 @@ export interface BootedInstance {
   paths: InstancePaths;
   /** PID of systemd-nspawn (started by the harness). */
   nspawnPid: number;
-  /** PID, in the machine's PID namespace, of the host's PID 1 (`/usr/lib/systemd/systemd`). */
+  /** PID of the host's PID 1 (`/usr/lib/systemd/systemd`), as seen from the machine running the tests. */
   pid: number;
 }
 
