@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -130,6 +130,40 @@ describe('reconcile CLI on the real host', () => {
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
+    }
+    expect(child.exitCode).toBe(0);
+  });
+
+  it('watch --git: a new commit is fetched on the next tick, validated and applied', async () => {
+    const repo = join(work, 'repo');
+    const gitState = join(work, 'git-state');
+    mkdirSync(join(repo, 'manifests'), { recursive: true });
+    const git = (...a: string[]): string =>
+      execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@example.org', ...a], { encoding: 'utf8' }).trim();
+    git('init', '-q', '-b', 'main');
+    writeFileSync(join(repo, 'manifests', 'rc-g.yaml'), manifest('rc-g', '1'));
+    git('add', '-A');
+    git('commit', '-q', '-m', 'add rc-g');
+    const c1 = git('rev-parse', 'HEAD');
+    const argv = [BIN, '--bus', host.busAddress, '--state-dir', gitState, 'watch', '--git', `file://${repo}`, '--interval', '1s', '--unit-dir', host.unitDir, '--generator', generator];
+    const child = spawn(process.execPath, argv) as ChildProcessWithoutNullStreams;
+    const log = { text: '' };
+    child.stderr.on('data', (d: Buffer) => (log.text += d.toString()));
+    try {
+      await waitForLog(log, new RegExp(`pass done at ${c1}: .*1 started`), 0);
+      expect((await state('rc-g.service')).activeState).toBe('active');
+      const mark = log.text.length;
+      writeFileSync(join(repo, 'manifests', 'rc-g.yaml'), manifest('rc-g', '2'));
+      git('commit', '-q', '-am', 'rc-g: V=2');
+      const c2 = git('rev-parse', 'HEAD');
+      await waitForLog(log, new RegExp(`pass done at ${c2}: .*1 restarted`), mark);
+      expect(JSON.parse(readFileSync(join(gitState, 'source.json'), 'utf8')).commit).toBe(c2);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      await systemd.stopUnit('rc-g.service').catch(() => undefined);
+      rmSync(join(host.unitDir, 'rc-g.container'), { force: true });
+      await systemd.reload();
     }
     expect(child.exitCode).toBe(0);
   });
