@@ -12,6 +12,19 @@ export interface UnitTemplates {
   unit: string;
 }
 
+type Template = (view: unknown) => string;
+
+// Compiled once per templates object: a freshly compiled template runs cold (parsed and optimised again) on every call.
+const cache = new WeakMap<UnitTemplates, { text: string; template: Template }>();
+
+function compiled(templates: UnitTemplates): Template {
+  const hit = cache.get(templates);
+  if (hit && hit.text === templates.unit) return hit.template;
+  const template = Handlebars.compile(templates.unit, { noEscape: true, strict: true });
+  cache.set(templates, { text: templates.unit, template });
+  return template;
+}
+
 /**
  * Renders every unit, in the order given (the compiler sorts them by file name).
  * Handlebars runs with `noEscape` (HTML escaping would corrupt unit files) and
@@ -19,7 +32,7 @@ export interface UnitTemplates {
  * @throws UnrepresentableValueError for a value no quoting can write.
  */
 export function renderUnits(units: readonly UnitSpec[], templates: UnitTemplates): RenderedFile[] {
-  const template = Handlebars.compile(templates.unit, { noEscape: true, strict: true });
+  const template = compiled(templates);
   return units.map((u) => ({
     name: u.file,
     ...(u.app !== undefined ? { app: u.app } : {}),
