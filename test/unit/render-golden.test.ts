@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { manifestValidator } from '../../src/manifest/schema.js';
 import { goldenCases, renderCase } from '../support/golden.js';
 
 // UPDATE_GOLDEN=1 rewrites the expected units from the current render; review them as a diff.
@@ -8,6 +9,11 @@ const update = process.env.UPDATE_GOLDEN === '1';
 
 describe('golden units', () => {
   for (const c of goldenCases()) {
+    it(`${c.name}: every manifest of the case is valid by the schema`, () => {
+      const validate = manifestValidator();
+      for (const m of c.manifests) expect({ id: m.manifest.id, valid: validate(m.manifest), errors: validate.errors ?? null }).toEqual({ id: m.manifest.id, valid: true, errors: null });
+    });
+
     it(`${c.name}: renders exactly the expected unit files`, async () => {
       const { files } = await renderCase(c);
       if (update) {
