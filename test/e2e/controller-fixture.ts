@@ -51,6 +51,12 @@ Exec=sh -c 'sleep ${seconds}; exit 3'
 `;
 }
 
+/** Its image does not exist and no registry is reachable: `podman run` fails before the container is ready. */
+export const MISSING_IMAGE = `[Container]
+Image=localhost/no-such-image:latest
+Exec=true
+`;
+
 export interface Observed {
   state: AppState;
   activeState?: string;

@@ -11,7 +11,7 @@ import { readIntent } from '../../src/store/intents.js';
 import { createSystemd } from '../../src/systemd/client.js';
 import type { SystemdPort } from '../../src/systemd/types.js';
 import { BUSYBOX_IMAGE, useHost } from '../host/index.js';
-import { controllerOnHost, installUnits, newStateDir, removeUnits, slowStop } from './controller-fixture.js';
+import { controllerOnHost, installUnits, MISSING_IMAGE, newStateDir, QUICK, removeUnits, slowStop } from './controller-fixture.js';
 
 // The controller across process deaths, through the real command line
 // (`bin/archy-quadlet`, built by `npm run build`) on the real test host.
@@ -50,14 +50,14 @@ function exited(child: ChildProcessWithoutNullStreams): Promise<{ code: number |
 
 beforeAll(async () => {
   if (!existsSync(DIST_MAIN)) throw new Error(`${DIST_MAIN} is missing: run \`npm run build\` first (npm test does)`);
-  await installUnits(host, { 'ctl-kill': slowStop(12) });
+  await installUnits(host, { 'ctl-kill': slowStop(12), 'ctl-wait': QUICK, 'ctl-bad': MISSING_IMAGE });
   systemd = createSystemd({ address: host.busAddress });
   await systemd.ready();
 });
 
 afterAll(async () => {
   await systemd?.close();
-  await removeUnits(host, ['ctl-kill', 'ctl-keep']);
+  await removeUnits(host, ['ctl-kill', 'ctl-keep', 'ctl-wait', 'ctl-bad']);
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -80,7 +80,7 @@ describe('controller restarts', () => {
 
     // A new controller process (the CLI) sees the stop still in flight.
     const { stdout } = await run(process.execPath, cli(stateDir, '--json', 'status', '--unit-dir', host.unitDir));
-    const [status] = JSON.parse(stdout) as AppStatus[];
+    const status = (JSON.parse(stdout) as AppStatus[]).find((s) => s.id === 'ctl-kill');
     expect(status).toMatchObject({ id: 'ctl-kill', state: 'stopping', activeState: 'deactivating', intent: 'stopped', job: { type: 'stop' } });
     expect(status!.deadline).toBeDefined();
 
@@ -93,6 +93,22 @@ describe('controller restarts', () => {
     } finally {
       await again.close();
     }
+  });
+
+  it('start|stop --wait follow the job to its end; a failed job exits 3', async () => {
+    const started = await run(process.execPath, cli(stateDir, 'start', 'ctl-wait', '--wait', '--unit-dir', host.unitDir));
+    expect(started.stdout).toMatch(/^ctl-wait: starting \(start job \d+ queued\)\nctl-wait: running \(job done\)\n$/);
+    const stopped = await run(process.execPath, cli(stateDir, 'stop', 'ctl-wait', '--wait', '--unit-dir', host.unitDir));
+    expect(stopped.stdout).toMatch(/^ctl-wait: stopping \(stop job \d+ queued\)\nctl-wait: stopped \(job done\)\n$/);
+    const bad = await run(process.execPath, cli(stateDir, 'start', 'ctl-bad', '--wait', '--unit-dir', host.unitDir)).then(
+      (ok) => ({ code: 0, stdout: ok.stdout, stderr: ok.stderr }),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+    expect(bad.code, bad.stdout + bad.stderr).toBe(3);
+    expect(bad.stdout).toMatch(/^ctl-bad: failed \(exit-code\) \(job failed\)$/m);
+    expect(bad.stderr).toMatch(/ctl-bad\.service: the start job ended "failed", state failed \(exit-code\); see journalctl -u ctl-bad\.service/);
+    const unknown = await run(process.execPath, cli(stateDir, 'stop', 'nope', '--unit-dir', host.unitDir)).catch((e: { code: number; stderr: string }) => e);
+    expect(unknown).toMatchObject({ code: 1, stderr: expect.stringMatching(/app "nope" not found/) });
   });
 
   it('status --watch --json streams state changes until SIGINT', async () => {

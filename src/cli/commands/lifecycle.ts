@@ -13,7 +13,7 @@ export interface LifecycleOptions extends LiveOptions {
 
 type Action = LifecycleResult['action'];
 
-/** The command's body. Throws NotFoundError (exit 1) for an unknown app, SystemdError (exit 3) when systemd refuses, Error (exit 3) when a waited-for job fails. */
+/** The command's body. Throws NotFoundError (exit 1) for an unknown app, SystemdError (exit 3) when systemd refuses, Error (exit 3) when a waited-for job does not end `done` or leaves the app failed. */
 export async function lifecycle(action: Action, id: string, opts: LifecycleOptions, stdout: NodeJS.WritableStream = process.stdout): Promise<void> {
   const session = await openLive(opts);
   try {
@@ -26,13 +26,12 @@ export async function lifecycle(action: Action, id: string, opts: LifecycleOptio
     }
     if (!opts.json) stdout.write(`${id}: ${queued.state} (${action} job ${result.job.split('/').pop()} queued)\n`);
     if (!opts.wait) return;
+    // systemd sends the unit's final ActiveState before JobRemoved, so the state is settled once this resolves.
     const outcome = await controller.waitForJob(result.job);
-    // Let the PropertiesChanged that follow JobRemoved land before reporting the state.
-    await new Promise((r) => setTimeout(r, 50));
     const final = controller.get(id) ?? queued;
     if (opts.json) stdout.write(`${JSON.stringify({ ...result, result: outcome, status: final })}\n`);
     else stdout.write(`${id}: ${final.state}${final.reason ? ` (${final.reason})` : ''} (job ${outcome})\n`);
-    if (outcome !== 'done') {
+    if (outcome !== 'done' || final.state === 'failed') {
       throw new Error(`${final.unit}: the ${action} job ended "${outcome}"${final.reason ? `, state ${final.state} (${final.reason})` : ''}; see journalctl -u ${final.unit}`);
     }
   } finally {
