@@ -8,6 +8,7 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NotOwnedError } from '../errors.js';
+import { parseUnitFileName, serviceName } from '../naming.js';
 import { isOwned } from '../render/types.js';
 import { writeFileAtomic } from '../store/atomic-write.js';
 import { removeConfigFile, writeConfigFile } from '../store/config-files.js';
@@ -150,8 +151,12 @@ export const EXECUTORS: { [A in StepAction]: Executor<A> } = {
     }
     await deps.systemd.reload();
     counters.reloads++;
-    await deps.systemd.restartUnit(s.service, 'replace');
-    counters.restarts++;
+    // Every container of the app (a companion too) goes back to what it last ran healthy with.
+    const services = [s.service, ...good.units.filter((u) => parseUnitFileName(u.name)?.kind === 'container').map((u) => serviceName(u.name))];
+    for (const svc of new Set(services)) {
+      await deps.systemd.restartUnit(svc, 'replace');
+      counters.restarts++;
+    }
     counters.rollbacks++;
   },
 };

@@ -11,7 +11,7 @@
  * the input changes.
  */
 import { createHash } from 'node:crypto';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { watch as chokidar, type FSWatcher } from 'chokidar';
 import { InvalidInputError, formatProblem } from '../errors.js';
 import type { GitSource } from '../store/git-source.js';
@@ -73,9 +73,11 @@ export async function watch(opts: WatchOptions): Promise<void> {
   };
 
   const watched = [join(opts.stateDir, 'intents'), join(opts.stateDir, 'installs'), ...(opts.manifestsDir ? [opts.manifestsDir] : [])];
+  const roots = new Set(watched.map((p) => resolve(p)));
   const watcher: FSWatcher = chokidar(watched, {
     ignoreInitial: true,
-    ignored: (p: string) => ignoredPath(p),
+    // The watched directories themselves are never ignored, whatever their names (`--manifests .`).
+    ignored: (p: string) => !roots.has(resolve(p)) && ignoredPath(p),
     awaitWriteFinish: { stabilityThreshold: 200, pollInterval: 50 },
     depth: 0,
   });
