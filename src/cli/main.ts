@@ -7,7 +7,7 @@ import { EXIT, exitCodeFor, InvalidInputError, formatProblem } from '../errors.j
 import { buildProgram } from './program.js';
 
 async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);
     return EXIT.ok;

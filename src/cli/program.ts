@@ -1,23 +1,42 @@
 /**
  * The `archy-quadlet` command tree. Each command is a plain async function in
- * `src/cli/commands/<name>.ts` that exports `register(program)`; add one line
+ * `src/cli/commands/<name>.ts` that exports `register(program)`; add one entry
  * to COMMANDS below.
  */
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
-import { register as registerValidate } from './commands/validate.js';
-import { register as registerRender } from './commands/render.js';
-import { register as registerDiff } from './commands/diff.js';
-import { register as registerStatus } from './commands/status.js';
-import { register as registerLifecycle } from './commands/lifecycle.js';
-import { register as registerServe } from './commands/serve.js';
-import { register as registerToken } from './commands/token.js';
-import { register as registerApply } from './commands/apply.js';
-import { register as registerWatch } from './commands/watch.js';
-import { register as registerInstall } from './commands/install.js';
+type Register = (program: Command) => void;
 
-/** Each entry adds one or more commands to the program. */
-const COMMANDS: Array<(program: Command) => void> = [registerValidate, registerRender, registerDiff, registerStatus, registerLifecycle, registerApply, registerWatch, registerInstall, registerServe, registerToken];
+/**
+ * Every command module and the command names it registers. Modules load
+ * lazily: `serve` should not pay for the compiler's schema, nor `render` for
+ * fastify and D-Bus (start-up time and resident memory of the daemon).
+ */
+const COMMANDS: Array<{ names: string[]; load: () => Promise<{ register: Register }> }> = [
+  { names: ['validate'], load: () => import('./commands/validate.js') },
+  { names: ['render'], load: () => import('./commands/render.js') },
+  { names: ['diff'], load: () => import('./commands/diff.js') },
+  { names: ['status'], load: () => import('./commands/status.js') },
+  { names: ['start', 'stop', 'restart'], load: () => import('./commands/lifecycle.js') },
+  { names: ['apply'], load: () => import('./commands/apply.js') },
+  { names: ['watch'], load: () => import('./commands/watch.js') },
+  { names: ['install', 'remove'], load: () => import('./commands/install.js') },
+  { names: ['serve'], load: () => import('./commands/serve.js') },
+  { names: ['token'], load: () => import('./commands/token.js') },
+];
+
+/** Global options that take a value, so their value is not taken for the command name. */
+const VALUE_OPTIONS = new Set(['--bus', '--state-dir', '--manifests']);
+
+/** The command named on the command line (the first word that is no option or option value), if any. */
+export function commandName(args: string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (VALUE_OPTIONS.has(arg)) i++;
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return undefined;
+}
 
 const require = createRequire(import.meta.url);
 const { version } = require('../../package.json') as { version: string };
@@ -33,7 +52,12 @@ export interface GlobalOptions {
   json?: boolean;
 }
 
-export function buildProgram(): Command {
+/**
+ * Builds the program for `argv` (as `process.argv`). Only the module of the named
+ * command is loaded; help, no command, or an unknown one load them all (so help
+ * lists every command and a typo gets a suggestion).
+ */
+export async function buildProgram(argv: string[]): Promise<Command> {
   const program = new Command('archy-quadlet')
     .description('Compile app manifests into Podman Quadlet units, reconcile them onto this node, and control them live.')
     .version(version, '-V, --version', 'print the version and exit')
@@ -44,7 +68,9 @@ export function buildProgram(): Command {
     .option('--json', 'print machine-readable JSON')
     .showHelpAfterError()
     .exitOverride();
-  for (const register of COMMANDS) register(program);
+  const named = commandName(argv.slice(2));
+  const known = COMMANDS.filter((c) => named !== undefined && c.names.includes(named));
+  for (const entry of known.length > 0 ? known : COMMANDS) (await entry.load()).register(program);
   return program;
 }
 
