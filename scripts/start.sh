@@ -6,7 +6,13 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-[ -f dist/cli/main.js ] || npm run build
+# A fresh clone has no node_modules: install exactly what the lockfile pins
+# (npm ci builds dist/ through the prepare script).
+if [ ! -d node_modules ]; then
+  npm ci
+else
+  npm run build
+fi
 
 node bin/archy-quadlet render --out units
 
