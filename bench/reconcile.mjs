@@ -54,7 +54,7 @@ async function timed(label) {
   const report = await runPass(opts);
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (report.failures.length > 0) throw new Error(`${label}: ${JSON.stringify(report.failures.slice(0, 3))}`);
-  return { ms, c: report.counters };
+  return { ms, c: report.counters, t: report.timings };
 }
 
 const rows = [];
@@ -69,6 +69,8 @@ try {
   const noop = [];
   for (let i = 0; i < NOOP_RUNS; i++) noop.push(await timed('no-op'));
   log(`no-op passes (ms, in order): ${noop.map((r) => r.ms.toFixed(0)).join(' ')}`);
+  const stage = (k) => noop.map((r) => r.t[k]).sort((a, b) => a - b)[Math.floor(noop.length / 2)].toFixed(1);
+  log(`no-op stages, median ms: load ${stage('load')}, observe ${stage('observe')}, plan ${stage('plan')}, execute ${stage('execute')}`);
   const sorted = noop.map((r) => r.ms).sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)];
   const worst = sorted[sorted.length - 1];

@@ -44,6 +44,8 @@ export interface PassReport {
   failures: Failure[];
   counters: Counters;
   warnings: string[];
+  /** Milliseconds per stage: load (desired), observe, plan (incl. the generator check), execute. */
+  timings: { load: number; observe: number; plan: number; execute: number };
 }
 
 const ZERO: Counters = { writes: 0, removes: 0, reloads: 0, starts: 0, stops: 0, restarts: 0, rollbacks: 0 };
@@ -91,7 +93,9 @@ export async function planChecked(observed: Observed, desired: Desired, generato
  */
 export async function runPass(opts: PassOptions): Promise<PassReport> {
   const log = opts.log ?? (() => {});
+  const t0 = performance.now();
   const loaded = await (opts.loader ?? loadDesired)(opts);
+  const t1 = performance.now();
   const observed = await observe({ unitDir: opts.unitDir, stateDir: opts.stateDir, systemd: opts.systemd, desired: loaded.desired, ...(opts.configRoot ? { configRoot: opts.configRoot } : {}) });
   const catalog: AppRef[] = loaded.manifests.map(({ manifest: m }) => ({ id: m.id, name: m.name ?? m.id, unit: appService(m.id) }));
   // Apps on their way out stay tracked for this pass, so their `removing` phase reaches the clients.
@@ -99,10 +103,13 @@ export async function runPass(opts: PassOptions): Promise<PassReport> {
   if (opts.controller?.setApps && !opts.dryRun) {
     await opts.controller.setApps([...catalog, ...leaving.map((id) => ({ id, name: id, unit: appService(id) }))]);
   }
+  const t2 = performance.now();
   const { steps, held } = await planChecked(observed, loaded.desired, opts.generator ?? [DEFAULT_GENERATOR], opts.user ?? false);
   for (const h of held) log(`held ${h.app}: ${h.reason}`);
   const planned = steps.map((s) => s.describe());
-  if (opts.dryRun) return { dryRun: true, planned, held, done: [], failures: [], counters: { ...ZERO }, warnings: loaded.warnings };
+  const t3 = performance.now();
+  const timings = (t4: number): PassReport['timings'] => ({ load: t1 - t0, observe: t2 - t1, plan: t3 - t2, execute: t4 - t3 });
+  if (opts.dryRun) return { dryRun: true, planned, held, done: [], failures: [], counters: { ...ZERO }, warnings: loaded.warnings, timings: timings(t3) };
   const report = await executeSteps(steps, withHolds(loaded.desired, held), observed, {
     unitDir: opts.unitDir,
     stateDir: opts.stateDir,
@@ -113,5 +120,5 @@ export async function runPass(opts: PassOptions): Promise<PassReport> {
     ...(opts.configRoot ? { configRoot: opts.configRoot } : {}),
   });
   if (opts.controller?.setApps && leaving.length > 0) await opts.controller.setApps(catalog);
-  return { dryRun: false, planned, held, ...report, warnings: loaded.warnings };
+  return { dryRun: false, planned, held, ...report, warnings: loaded.warnings, timings: timings(performance.now()) };
 }
