@@ -24,6 +24,18 @@ export default defineConfig({
           hookTimeout: 600_000,
         },
       },
+      {
+        // Hostile input, crash consistency, load and the fault matrix on the
+        // host (its own instance, NAME-chaos); `npm run test:chaos` alone.
+        test: {
+          name: 'chaos',
+          include: ['test/chaos/**/*.test.ts'],
+          globalSetup: ['test/host/global-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
+        },
+      },
     ],
   },
 });

@@ -19,10 +19,14 @@ export interface Problem extends Location {
   hint?: string;
 }
 
+const CONTROL_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
 /** Formats a problem as `FILE:LINE:COL /pointer: message (hint)`. */
 export function formatProblem(p: Problem): string {
   const where = [p.file, p.line, p.line !== undefined ? p.col : undefined].filter((x) => x !== undefined).join(':');
-  const pointer = p.pointer !== undefined ? ` ${p.pointer === '' ? '/' : p.pointer}` : '';
+  // A pointer holds keys as written, control characters included; escaped, every problem stays on one line.
+  const shown = p.pointer?.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => CONTROL_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const pointer = shown !== undefined ? ` ${shown === '' ? '/' : shown}` : '';
   const hint = p.hint ? ` (${p.hint})` : '';
   return `${where}${pointer}: ${p.message}${hint}`;
 }

@@ -31,9 +31,13 @@ export function didYouMean(word: string, candidates: Iterable<string>): string |
   let best: string | undefined;
   let bestDistance = Infinity;
   const lower = word.toLowerCase();
+  const allowed = Math.max(2, Math.floor(word.length / 3));
   for (const c of candidates) {
     if (c === word) continue;
     const other = c.toLowerCase();
+    // The distance is at least the length difference (less the abbreviation's half): a candidate that far off can
+    // never be suggested, and skipping it keeps a hostile 1 MB field name from costing seconds per candidate.
+    if (Math.abs(other.length - lower.length) - 0.5 > allowed) continue;
     // An abbreviation (`img` → `image`) beats an unrelated word at the same distance (`img` → `id`).
     const abbreviation = isSubsequence(lower, other) || isSubsequence(other, lower) ? 0.5 : 0;
     const d = other === lower ? 0.5 : editDistance(lower, other) - abbreviation;
@@ -42,7 +46,6 @@ export function didYouMean(word: string, candidates: Iterable<string>): string |
       bestDistance = d;
     }
   }
-  const allowed = Math.max(2, Math.floor(word.length / 3));
   return bestDistance <= allowed ? best : undefined;
 }
 
