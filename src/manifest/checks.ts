@@ -57,6 +57,8 @@ export function checkManifest(m: Manifest, options: CheckOptions): Finding[] {
     }
   }
   checkMounts(m, out);
+  checkHealthCmd(m.health?.cmd, '/health/cmd', out);
+  checkHealthCmd(m.ui?.health?.cmd, '/ui/health/cmd', out);
   const appDir = `${DATA_ROOT}/${m.id}/`;
   const uiDir = m.ui ? `${DATA_ROOT}/${m.ui.id}/` : undefined;
   const configs = [
@@ -72,6 +74,16 @@ export function checkManifest(m: Manifest, options: CheckOptions): Finding[] {
     }
   }
   return out;
+}
+
+/**
+ * Podman 5.4.2 keeps a `HealthCmd=` list that starts with Docker's `CMD` keyword as one word, so the check can
+ * never pass and a `Notify=healthy` unit stays `activating` until its start timeout (shown on the test host).
+ */
+function checkHealthCmd(cmd: string[] | undefined, pointer: string, out: Finding[]): void {
+  if (cmd?.[0] === 'CMD') {
+    out.push({ pointer: `${pointer}/0`, message: 'must not be "CMD": the list is the command itself', hint: `drop "CMD" and write [${cmd.slice(1).map((w) => JSON.stringify(w)).join(', ')}]` });
+  }
 }
 
 /** Two mounts at one container path make podman refuse the container ("duplicate mount destination"). */

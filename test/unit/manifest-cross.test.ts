@@ -140,4 +140,11 @@ describe('resources shared across the catalog', () => {
       'manifests/a.yaml:12:12 /stop/timeout: must be a whole number of seconds (podman StopTimeout= counts seconds, e.g. 600s or 10m)',
     ]);
   });
+
+  test('a health command does not start with Docker\'s CMD keyword (podman 5.4.2 would run "CMD" itself)', () => {
+    expect(problems({ 'a.yaml': app('a', 'health:\n  cmd: [CMD, wget, -q, "http://127.0.0.1/"]\nui:\n  id: a-ui\n  image: ' + IMAGE + '\n  health:\n    cmd: [CMD, "true"]\n') })).toEqual([
+      'manifests/a.yaml:4:9 /health/cmd/0: must not be "CMD": the list is the command itself (drop "CMD" and write ["wget", "-q", "http://127.0.0.1/"])',
+      'manifests/a.yaml:9:11 /ui/health/cmd/0: must not be "CMD": the list is the command itself (drop "CMD" and write ["true"])',
+    ]);
+  });
 });
