@@ -12,6 +12,9 @@ import { BUSYBOX_IMAGE, useHost } from '../host/index.js';
 // (`bin/archy-quadlet`, built by `npm run build`) against the real test host.
 
 const host = useHost();
+// Quadlet's own search path under /run (seen through the host's PID 1): other suites share /etc/containers/systemd,
+// and a pass would rightly prune any unit of ours it finds there that its manifests do not name.
+const unitDir = join('/proc', String(host.pid), 'root/run/containers/systemd');
 const BIN = fileURLToPath(new URL('../../bin/archy-quadlet', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'archy-reconcile-cli-'));
 const manifests = join(work, 'manifests');
@@ -20,7 +23,7 @@ const generator = join(host.rootDir, 'usr/libexec/podman/quadlet');
 let systemd: SystemdPort;
 
 function args(...rest: string[]): string[] {
-  return [BIN, '--bus', host.busAddress, '--state-dir', stateDir, '--manifests', manifests, ...rest, '--unit-dir', host.unitDir, '--generator', generator];
+  return [BIN, '--bus', host.busAddress, '--state-dir', stateDir, '--manifests', manifests, ...rest, '--unit-dir', unitDir, '--generator', generator];
 }
 
 function cli(...rest: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -62,7 +65,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await systemd.stopUnit('rc-w.service').catch(() => undefined);
-  rmSync(join(host.unitDir, 'rc-w.container'), { force: true });
+  rmSync(join(unitDir, 'rc-w.container'), { force: true });
   await systemd.reload().catch(() => undefined);
   await systemd.close();
   rmSync(work, { recursive: true, force: true });
@@ -75,7 +78,7 @@ describe('reconcile CLI on the real host', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('would write units/rc-w.container\nwould daemon-reload\nwould start rc-w.service\n');
     expect(r.code).toBe(0);
-    expect(existsSync(join(host.unitDir, 'rc-w.container'))).toBe(false);
+    expect(existsSync(join(unitDir, 'rc-w.container'))).toBe(false);
   });
 
   it('apply --json runs the pass and reports it; a second apply has nothing to do', async () => {
@@ -117,7 +120,7 @@ describe('reconcile CLI on the real host', () => {
       writeFileSync(join(manifests, 'rc-w.yaml'), manifest('rc-w', '2'));
       const tail = await waitForLog(log, /pass done: .*1 restarted/, mark);
       expect(tail).toContain('restart rc-w.service');
-      expect(readFileSync(join(host.unitDir, 'rc-w.container'), 'utf8')).toContain('Environment=V=2');
+      expect(readFileSync(join(unitDir, 'rc-w.container'), 'utf8')).toContain('Environment=V=2');
       const after = await state('rc-w.service');
       expect(after.activeState).toBe('active');
       expect(after.invocationId).not.toBe(before.invocationId);
@@ -126,7 +129,7 @@ describe('reconcile CLI on the real host', () => {
       const mark2 = log.text.length;
       expect((await cli('remove', 'rc-w', '--no-apply')).code).toBe(0);
       await waitForLog(log, /pass done: .*1 stopped/, mark2);
-      expect(existsSync(join(host.unitDir, 'rc-w.container'))).toBe(false);
+      expect(existsSync(join(unitDir, 'rc-w.container'))).toBe(false);
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
@@ -145,7 +148,7 @@ describe('reconcile CLI on the real host', () => {
     git('add', '-A');
     git('commit', '-q', '-m', 'add rc-g');
     const c1 = git('rev-parse', 'HEAD');
-    const argv = [BIN, '--bus', host.busAddress, '--state-dir', gitState, 'watch', '--git', `file://${repo}`, '--interval', '1s', '--unit-dir', host.unitDir, '--generator', generator];
+    const argv = [BIN, '--bus', host.busAddress, '--state-dir', gitState, 'watch', '--git', `file://${repo}`, '--interval', '1s', '--unit-dir', unitDir, '--generator', generator];
     const child = spawn(process.execPath, argv) as ChildProcessWithoutNullStreams;
     const log = { text: '' };
     child.stderr.on('data', (d: Buffer) => (log.text += d.toString()));
@@ -162,7 +165,7 @@ describe('reconcile CLI on the real host', () => {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
       await systemd.stopUnit('rc-g.service').catch(() => undefined);
-      rmSync(join(host.unitDir, 'rc-g.container'), { force: true });
+      rmSync(join(unitDir, 'rc-g.container'), { force: true });
       await systemd.reload();
     }
     expect(child.exitCode).toBe(0);

@@ -15,6 +15,9 @@ import { BUSYBOX_IMAGE, useHost } from '../host/index.js';
 // runs outside the host: the host's `/` is its root directory seen from here.
 
 const host = useHost();
+// Quadlet's own search path under /run (seen through the host's PID 1): other suites share /etc/containers/systemd,
+// and a pass would rightly prune any unit of ours it finds there that its manifests do not name.
+const unitDir = join('/proc', String(host.pid), 'root/run/containers/systemd');
 const work = mkdtempSync(join(tmpdir(), 'archy-reconcile-cfg-'));
 const manifests = join(work, 'manifests');
 const stateDir = join(work, 'state');
@@ -40,7 +43,7 @@ configs:
 function pass(): Promise<PassReport> {
   return runPass({
     manifestsDir: manifests,
-    unitDir: host.unitDir,
+    unitDir,
     stateDir,
     systemd,
     controller,
@@ -71,7 +74,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await controller.close();
   await systemd.stopUnit('rc-cfg.service').catch(() => undefined);
-  rmSync(join(host.unitDir, 'rc-cfg.container'), { force: true });
+  rmSync(join(unitDir, 'rc-cfg.container'), { force: true });
   rmSync(onHost(DATA), { recursive: true, force: true });
   await systemd.reload().catch(() => undefined);
   await systemd.close();
@@ -104,7 +107,7 @@ describe('derived config files and phases on the real host', () => {
     expect(statSync(onHost(`${DATA}/nginx.conf`)).mode & 0o777).toBe(0o600);
     expect(statSync(onHost(`${DATA}/bitcoin.conf`)).mode & 0o777).toBe(0o644);
     // Never in a unit file.
-    expect(readFileSync(join(host.unitDir, 'rc-cfg.container'), 'utf8')).not.toContain(password);
+    expect(readFileSync(join(unitDir, 'rc-cfg.container'), 'utf8')).not.toContain(password);
     // The container sees the file the pass wrote.
     expect(await host.execOk(['podman', 'exec', 'rc-cfg', 'cat', '/etc/bitcoin/bitcoin.conf'])).toBe(conf);
   });

@@ -16,6 +16,9 @@ import { BUSYBOX_IMAGE, useHost } from '../host/index.js';
 // systemd over D-Bus. App ids start with `rc-` so they never meet other suites' units.
 
 const host = useHost();
+// Quadlet's own search path under /run (seen through the host's PID 1): other suites share /etc/containers/systemd,
+// and a pass would rightly prune any unit of ours it finds there that its manifests do not name.
+const unitDir = join('/proc', String(host.pid), 'root/run/containers/systemd');
 const work = mkdtempSync(join(tmpdir(), 'archy-reconcile-e2e-'));
 const repo = join(work, 'repo');
 const stateDir = join(work, 'state');
@@ -55,7 +58,7 @@ function commit(files: Record<string, string | null>, message: string): string {
 }
 
 async function pass(extra: { podmanVersion?: string } = {}): Promise<GitPassReport> {
-  return gitPass(source, { unitDir: host.unitDir, stateDir, systemd, generator, pollMs: 100, ...extra });
+  return gitPass(source, { unitDir, stateDir, systemd, generator, pollMs: 100, ...extra });
 }
 
 async function unit(service: string): Promise<{ activeState: string; invocationId: string }> {
@@ -64,7 +67,7 @@ async function unit(service: string): Promise<{ activeState: string; invocationI
 }
 
 function unitText(name: string): string | undefined {
-  const path = join(host.unitDir, name);
+  const path = join(unitDir, name);
   return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
 }
 
@@ -79,7 +82,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const id of ['rc-a', 'rc-b', 'rc-c', 'rc-d']) {
     await systemd.stopUnit(`${id}.service`).catch(() => undefined);
-    rmSync(join(host.unitDir, `${id}.container`), { force: true });
+    rmSync(join(unitDir, `${id}.container`), { force: true });
   }
   await systemd.reload().catch(() => undefined);
   await systemd.close();
@@ -115,14 +118,14 @@ describe('reconcile from a git repository on the real host', () => {
   });
 
   it('nothing changed → zero writes, zero reloads, zero restarts, files untouched', async () => {
-    const before = { a: await unit('rc-a.service'), b: await unit('rc-b.service'), mtime: statSync(join(host.unitDir, 'rc-a.container')).mtimeMs };
+    const before = { a: await unit('rc-a.service'), b: await unit('rc-b.service'), mtime: statSync(join(unitDir, 'rc-a.container')).mtimeMs };
     commit({}, 'an unrelated commit');
     const r = await pass();
     expect(r.planned).toEqual([]);
     expect(r.counters).toEqual({ writes: 0, removes: 0, reloads: 0, starts: 0, stops: 0, restarts: 0, rollbacks: 0 });
     expect(await unit('rc-a.service')).toEqual(before.a);
     expect(await unit('rc-b.service')).toEqual(before.b);
-    expect(statSync(join(host.unitDir, 'rc-a.container')).mtimeMs).toBe(before.mtime);
+    expect(statSync(join(unitDir, 'rc-a.container')).mtimeMs).toBe(before.mtime);
   });
 
   it('a commit that fails validation is not applied; the last good commit stays and the error names the commit', async () => {
