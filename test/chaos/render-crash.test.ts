@@ -1,0 +1,159 @@
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { planRender, render } from '../../src/cli/commands/render.js';
+import { msSince, recordFigures } from '../support/chaos-figures.js';
+import { BIN, judge, readDir, runCli, type Verdict } from '../support/chaos-crash.js';
+
+// Crash consistency of `render` (the multi-file atomic write under every unit write): the real command line is
+// SIGKILLed after a random delay while it replaces a unit directory with the render of a changed catalog. After
+// each kill every unit file holds the old or the new render in full, none is lost, no temp file looks like a unit,
+// and the next render converges to exactly the desired set.
+
+const TRIALS = 200;
+const LANES = 4;
+const APPS = 40;
+const FOREIGN = '[Container]\nImage=docker.io/library/busybox:1.36.1\n';
+
+/** A deterministic PRNG (mulberry32), so a failing trial can be replayed from its seed. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function manifest(id: string, gen: number, rand: () => number): string {
+  const lines = [`id: ${id}`, `image: docker.io/library/busybox:1.37.${Math.floor(rand() * 3)}`, 'command: [sh, -c, "sleep infinity"]', 'environment:', `  GENERATION: "${gen}"`];
+  // A large environment makes each file a few KiB, so the write phase is long enough to be hit.
+  for (let i = 0; i < 40; i++) lines.push(`  PAD_${i}: "${'x'.repeat(60)}-${gen}"`);
+  if (rand() < 0.3) lines.push('networks: [archy]');
+  return `${lines.join('\n')}\n`;
+}
+
+/** Replaces the manifests directory with generation `gen` of the catalog: a random subset of the apps, all changed. */
+function writeGeneration(dir: string, gen: number, rand: () => number): void {
+  const next = `${dir}.next`;
+  mkdirSync(next, { recursive: true });
+  for (let i = 0; i < APPS; i++) if (rand() < 0.75) writeFileSync(join(next, `app${i}.yaml`), manifest(`app${i}`, gen, rand));
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(next, dir);
+}
+
+async function desired(manifests: string, empty: string): Promise<Map<string, string>> {
+  const plan = await planRender({ manifests, out: empty });
+  return new Map(plan.files.map((f) => [f.name, f.content]));
+}
+
+interface LaneResult {
+  trials: number;
+  killed: number;
+  phases: Record<Verdict['phase'], number>;
+  torn: string[];
+  lost: string[];
+  stray: string[];
+  tempsSeen: number;
+  maxTemps: number;
+  notConverged: string[];
+  foreignTouched: number;
+}
+
+const work = mkdtempSync(join(tmpdir(), 'aq-chaos-render-crash-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+async function lane(index: number, trials: number, spanMs: number): Promise<LaneResult> {
+  const rand = prng(1000 + index);
+  const base = join(work, `lane${index}`);
+  const manifests = join(base, 'manifests');
+  const out = join(base, 'units');
+  const empty = join(base, 'empty');
+  mkdirSync(empty, { recursive: true });
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'handmade.container'), FOREIGN);
+  writeGeneration(manifests, 0, rand);
+  await render({ manifests, out }, { write: () => true } as unknown as NodeJS.WritableStream);
+  let old = await desired(manifests, empty);
+  const r: LaneResult = { trials: 0, killed: 0, phases: { old: 0, new: 0, mixed: 0 }, torn: [], lost: [], stray: [], tempsSeen: 0, maxTemps: 0, notConverged: [], foreignTouched: 0 };
+
+  for (let t = 1; t <= trials; t++) {
+    writeGeneration(manifests, t, rand);
+    const next = await desired(manifests, empty);
+    const run = await runCli(['--manifests', manifests, 'render', '--out', out], Math.floor(rand() * spanMs));
+    r.trials++;
+    if (run.killed) r.killed++;
+    else if (run.code !== 0) throw new Error(`lane ${index} trial ${t}: render exited ${run.code}: ${run.stderr}`);
+    const v = judge(out, old, next, ['handmade.container']);
+    r.phases[v.phase]++;
+    r.torn.push(...v.torn.map((n) => `lane ${index} trial ${t}: ${n}`));
+    r.lost.push(...v.lost.map((n) => `lane ${index} trial ${t}: ${n}`));
+    r.stray.push(...v.stray.map((n) => `lane ${index} trial ${t}: ${n}`));
+    r.tempsSeen += v.temps.length;
+
+    // The next pass converges: exactly the desired set, the foreign file untouched.
+    await render({ manifests, out }, { write: () => true } as unknown as NodeJS.WritableStream);
+    const after = readDir(out);
+    r.maxTemps = Math.max(r.maxTemps, after.others.length);
+    const names = [...after.units.keys()].filter((n) => n !== 'handmade.container');
+    const same = names.length === next.size && names.every((n) => after.units.get(n) === next.get(n));
+    if (!same) r.notConverged.push(`lane ${index} trial ${t}: ${names.join(',')}`);
+    if (after.units.get('handmade.container') !== FOREIGN) r.foreignTouched++;
+    old = next;
+  }
+  return r;
+}
+
+describe('kill -9 of render at random points', () => {
+  it(`${TRIALS} trials: 0 torn or lost files, no temp file named like a unit, the next render converges`, async () => {
+    expect(existsSync(BIN) && existsSync(new URL('../../dist/cli/main.js', import.meta.url)), 'run `npm run build` first (bin/archy-quadlet runs dist/)').toBe(true);
+    const t0 = performance.now();
+    // Calibrate: how long a full render of a changed catalog takes here, so that the kills spread over its whole life.
+    const cal = join(work, 'calibrate');
+    const rand = prng(1);
+    writeGeneration(join(cal, 'manifests'), 0, rand);
+    mkdirSync(join(cal, 'units'));
+    const times: number[] = [];
+    for (let i = 1; i <= 3; i++) {
+      writeGeneration(join(cal, 'manifests'), i, rand);
+      const run = await runCli(['--manifests', join(cal, 'manifests'), 'render', '--out', join(cal, 'units')]);
+      expect(run.code, run.stderr).toBe(0);
+      times.push(run.ms);
+    }
+    const fullMs = Math.round(Math.max(...times));
+    const spanMs = Math.round(fullMs * 1.1);
+
+    const per = Math.ceil(TRIALS / LANES);
+    const lanes = await Promise.all(Array.from({ length: LANES }, (_, i) => lane(i, per, spanMs)));
+    const sum = (f: (l: LaneResult) => number): number => lanes.reduce((n, l) => n + f(l), 0);
+    const figures = {
+      trials: sum((l) => l.trials),
+      'killed before exit': sum((l) => l.killed),
+      'kill left the old set': sum((l) => l.phases.old),
+      'kill fell between renames (mixed old/new)': sum((l) => l.phases.mixed),
+      'kill left the new set': sum((l) => l.phases.new),
+      'torn files': sum((l) => l.torn.length),
+      'lost files': sum((l) => l.lost.length),
+      'temp files named like units': sum((l) => l.stray.length),
+      'hidden temp files seen after kills': sum((l) => l.tempsSeen),
+      'hidden temp files left in the unit dirs at the end': sum((l) => l.maxTemps),
+      'not converged': sum((l) => l.notConverged.length),
+      'foreign file touched': sum((l) => l.foreignTouched),
+      'unit files per render': APPS,
+      'full render ms (calibration)': fullMs,
+      'kill delay range ms': `0..${spanMs}`,
+      durationMs: msSince(t0),
+    };
+    recordFigures('crash-render', figures);
+
+    expect(figures.trials).toBeGreaterThanOrEqual(TRIALS);
+    expect(lanes.flatMap((l) => [...l.torn, ...l.lost, ...l.stray, ...l.notConverged])).toEqual([]);
+    expect(figures['foreign file touched']).toBe(0);
+    // The trials really hit the process while it lived, and some of them while it was writing.
+    expect(figures['killed before exit']).toBeGreaterThan(TRIALS / 2);
+    expect(figures['kill fell between renames (mixed old/new)'] + figures['hidden temp files seen after kills']).toBeGreaterThan(0);
+  });
+});
