@@ -50,6 +50,7 @@ const percentile = (xs, p) => {
 const callController = [];
 const callDbus = [];
 const propagation = [];
+const baseline = [];
 const systemd = createSystemd({ address: host.busAddress });
 let controller;
 try {
@@ -94,6 +95,12 @@ try {
         callDbus.push(performance.now() - t0);
       }
     }
+    // Baseline: a plain read round trip to systemd on the same bus, as busy as the machine is right now.
+    for (const id of ids) {
+      const t0 = performance.now();
+      await systemd.listUnitsByNames([appService(id)]);
+      baseline.push(performance.now() - t0);
+    }
     await waitAll('stopped');
     log(`round ${round + 1}/${ROUNDS} done`);
   }
@@ -109,6 +116,7 @@ const rows = [
   [`controller.stop() while the stop takes ${STOP_SECONDS} s (intent fsync + StopUnit)`, callController, 'p99 ≤ 20 ms'],
   [`StopUnit D-Bus call alone, same units`, callDbus, '—'],
   ['StateChangeTimestamp → controller event', propagation, 'p99 ≤ 20 ms'],
+  ['baseline: ListUnitsByNames round trip (1 unit)', baseline, '—'],
 ];
 const header = ['measure', 'n', 'p50 (ms)', 'p99 (ms)', 'max (ms)', 'target'];
 const body = rows.map(([label, xs, target]) => [label, String(xs.length), percentile(xs, 50).toFixed(2), percentile(xs, 99).toFixed(2), Math.max(...xs).toFixed(2), target]);
