@@ -11,6 +11,7 @@
  * the input changes.
  */
 import { createHash } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { watch as chokidar, type FSWatcher } from 'chokidar';
 import { InvalidInputError, formatProblem } from '../errors.js';
@@ -72,7 +73,10 @@ export async function watch(opts: WatchOptions): Promise<void> {
     debounce = setTimeout(trigger, opts.debounceMs ?? 500);
   };
 
-  const watched = [join(opts.stateDir, 'intents'), join(opts.stateDir, 'installs'), ...(opts.manifestsDir ? [opts.manifestsDir] : [])];
+  const intentDirs = [join(opts.stateDir, 'intents'), join(opts.stateDir, 'installs')];
+  // chokidar sees a missing directory appear, but nothing written inside it afterwards: create them first.
+  for (const dir of intentDirs) await mkdir(dir, { recursive: true });
+  const watched = [...intentDirs, ...(opts.manifestsDir ? [opts.manifestsDir] : [])];
   const roots = new Set(watched.map((p) => resolve(p)));
   const watcher: FSWatcher = chokidar(watched, {
     ignoreInitial: true,

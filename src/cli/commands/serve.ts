@@ -1,7 +1,9 @@
 /**
- * `archy-quadlet serve [--listen HOST:PORT]`: the controller, the API and the
- * web UI in one process, until SIGINT/SIGTERM. Composed from factories so that
- * more loops (e.g. the reconciler's watch) are one more line here.
+ * `archy-quadlet serve [--listen HOST:PORT] [--watch …]`: the controller, the
+ * API and the web UI in one process, until SIGINT/SIGTERM. With `--watch` the
+ * reconciler's watch loop runs in the same process, so its phases
+ * (installing/updating/removing) reach the API's event stream, and the API's
+ * install/remove work.
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -12,10 +14,22 @@ import { startServer } from '../../api/server.js';
 import type { ApiDeps, ApiLog } from '../../api/types.js';
 import { unitTextFrom } from '../../api/unit-text.js';
 import { loadOrCreateToken } from '../../store/token.js';
+import { watch } from '../../reconcile/watch.js';
+import { gitSource } from '../../store/git-source.js';
+import { withPassLock } from '../../store/pass-lock.js';
+import { intentInstaller } from '../intent-installer.js';
 import { openLive, type LiveOptions } from '../live.js';
+import { DEFAULT_GENERATOR } from '../../reconcile/generator.js';
+import { defaultUnitDir, reconcileOptions, type ReconcileCliOptions } from './apply.js';
+import { DEFAULT_MANIFESTS_DIR } from './validate.js';
+import { parseInterval } from './watch.js';
 
-export interface ServeOptions extends LiveOptions {
+export interface ServeOptions extends LiveOptions, Omit<ReconcileCliOptions, keyof LiveOptions | 'ref'> {
   listen: string;
+  ref?: string;
+  /** Run the reconciler's watch loop in this process. */
+  watch?: boolean;
+  interval?: string;
 }
 
 /** How often `serve` re-lists every unit as a safety net against a missed signal. */
@@ -41,20 +55,60 @@ export function quadletUnitDir(user: boolean | undefined): string {
  */
 export async function serve(opts: ServeOptions, stop: Promise<unknown> = signalled(), extra: Partial<Pick<ApiDeps, 'installer' | 'journal' | 'units'>> = {}): Promise<void> {
   const address = parseListen(opts.listen);
+  const intervalMs = opts.watch ? parseInterval(opts.interval ?? '1m') : 0;
   const log = stderrLog();
   const token = await loadOrCreateToken(opts.stateDir);
-  const live = await openLive(opts, { relistIntervalMs: RELIST_INTERVAL_MS, log: log.info });
+  // With --watch the unit directory is where the reconciler writes; the apps are the catalog's, not the units'.
+  const live = await openLive(opts.watch ? { ...opts, unitDir: undefined } : opts, { relistIntervalMs: RELIST_INTERVAL_MS, log: log.info });
+  const ac = new AbortController();
   try {
+    const loop = opts.watch ? reconcileLoop(opts, live, ac.signal, log, intervalMs) : undefined;
+    const installer = opts.watch ? intentInstaller(opts.stateDir, live.controller) : undefined;
     const server = await startServer(
-      { controller: live.controller, token, log, units: unitTextFrom(opts.unitDir ?? quadletUnitDir(opts.user)), journal: journalctl({ user: opts.user }), ...extra },
+      {
+        controller: live.controller,
+        token,
+        log,
+        units: unitTextFrom(opts.unitDir ?? quadletUnitDir(opts.user)),
+        journal: journalctl({ user: opts.user }),
+        ...(installer ? { installer } : {}),
+        ...extra,
+      },
       address,
     );
-    await stop;
+    await Promise.race([stop, loop]);
     log.info('shutting down');
+    ac.abort();
     await server.close();
+    await loop;
   } finally {
+    ac.abort();
     await live.close();
   }
+}
+
+/** The reconciler's watch loop over the live session's systemd port, reporting phases to its controller. */
+async function reconcileLoop(opts: ServeOptions, live: Awaited<ReturnType<typeof openLive>>, signal: AbortSignal, log: ApiLog, intervalMs: number): Promise<void> {
+  await watch({
+    unitDir: opts.unitDir ?? defaultUnitDir(opts.user),
+    stateDir: opts.stateDir,
+    systemd: live.systemd,
+    controller: live.controller,
+    generator: [opts.generator ?? DEFAULT_GENERATOR],
+    user: opts.user ?? false,
+    log: log.info,
+    ...(opts.podmanVersion ? { podmanVersion: opts.podmanVersion } : {}),
+    intervalMs,
+    signal,
+    ...(opts.git ? { git: gitSource({ url: opts.git, ref: opts.ref ?? 'main', stateDir: opts.stateDir }) } : { manifestsDir: opts.manifests ?? DEFAULT_MANIFESTS_DIR }),
+    exclusive: (fn) => withPassLock(opts.stateDir, fn, 15 * 60_000),
+    onPass: ({ report, error }) => {
+      if (error) log.error(`pass failed: ${error.message}`);
+      for (const f of report?.failures ?? []) log.error(`failed ${f.step}: ${f.error}`);
+      for (const h of report?.held ?? []) log.warn(`held ${h.app}: ${h.reason}`);
+      if (report && report.done.length > 0) log.info(`pass done: ${report.done.join('; ')}`);
+    },
+  });
 }
 
 function signalled(): Promise<string> {
@@ -71,11 +125,14 @@ function signalled(): Promise<string> {
 
 /** Adds `serve` to the program. */
 export function register(program: Command): void {
-  program
-    .command('serve')
-    .description('run the controller, the HTTP API and the web UI (bearer token: `archy-quadlet token`)')
-    .option('--listen <host:port>', 'address to listen on (loopback unless you say otherwise)', DEFAULT_LISTEN)
-    .option('--unit-dir <dir>', 'track the *.container units in DIR instead of the manifests')
+  reconcileOptions(
+    program
+      .command('serve')
+      .description('run the controller, the HTTP API and the web UI (bearer token: `archy-quadlet token`); with --watch also the reconciler')
+      .option('--listen <host:port>', 'address to listen on (loopback unless you say otherwise)', DEFAULT_LISTEN)
+      .option('--watch', "reconcile in this process, as `watch` does (the node's daemon); enables install/remove in the API")
+      .option('--interval <duration>', 'with --watch: periodic re-check (and git fetch) interval', '1m'),
+  )
     .action(async (_opts: unknown, cmd: Command) => {
       await serve(cmd.optsWithGlobals<ServeOptions>());
     });
