@@ -3,8 +3,6 @@
  * until SIGINT/SIGTERM — on every change of the manifests directory (or every
  * fetch of the git ref), every node-local intent written, and on a timer.
  */
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { watch } from '../../reconcile/watch.js';
@@ -35,7 +33,6 @@ export async function watchCommand(opts: WatchCliOptions, stop: Promise<unknown>
   const intervalMs = parseInterval(opts.interval);
   const ac = new AbortController();
   void stop.then(() => ac.abort());
-  for (const d of ['intents', 'installs']) await mkdir(join(opts.stateDir, d), { recursive: true });
   await withPassOptions(opts, (pass) =>
     watch({
       ...pass,
