@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { compileCatalog } from '../compile/compile-catalog.js';
+import { DEFAULT_PODMAN_VERSION } from '../compile/target-version.js';
 import type { ContainerUnit } from '../compile/model.js';
 import type { Intent } from '../controller/types.js';
 import { InvalidInputError } from '../errors.js';
@@ -39,7 +40,7 @@ export interface LoadedDesired {
 }
 
 /** The podman the nodes run. */
-export const DEFAULT_PODMAN_VERSION = '5.4.2';
+export { DEFAULT_PODMAN_VERSION };
 
 /**
  * Loads what the node should run. Throws InvalidInputError with every problem

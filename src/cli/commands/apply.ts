@@ -10,6 +10,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../errors.js';
+import { DEFAULT_PODMAN_VERSION } from '../../compile/target-version.js';
 import { DEFAULT_GENERATOR } from '../../reconcile/generator.js';
 import type { PassOptions, PassReport } from '../../reconcile/pass.js';
 import { runPass } from '../../reconcile/pass.js';
@@ -38,7 +39,7 @@ export function reconcileOptions(cmd: Command): Command {
     .option('--git <url>', 'take the manifests from this git repository (a path or any URL git can fetch) instead of --manifests')
     .option('--ref <ref>', 'branch or tag of --git', 'main')
     .option('--generator <path>', "the node's Quadlet generator, run in dry-run over the staged units", DEFAULT_GENERATOR)
-    .option('--podman-version <version>', 'podman version the units are rendered for', '5.4.2');
+    .option('--podman-version <version>', 'podman version the units are rendered for', DEFAULT_PODMAN_VERSION);
 }
 
 /** The Quadlet unit directory of the system manager, or of the user's with `--user`. */

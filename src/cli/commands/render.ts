@@ -8,6 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { compileCatalog } from '../../compile/compile-catalog.js';
+import { DEFAULT_PODMAN_VERSION } from '../../compile/target-version.js';
 import { formatProblem, InvalidInputError, NotOwnedError, type Problem } from '../../errors.js';
 import { renderUnits } from '../../render/render-units.js';
 import { isOwned, type RenderedFile } from '../../render/types.js';
@@ -18,7 +19,7 @@ import type { GlobalOptions } from '../program.js';
 import { DEFAULT_MANIFESTS_DIR, readCatalog } from './validate.js';
 
 export const DEFAULT_OUT_DIR = 'units';
-export const DEFAULT_PODMAN_VERSION = '5.4.2';
+export { DEFAULT_PODMAN_VERSION };
 
 export interface RenderOptions extends Pick<GlobalOptions, 'manifests' | 'json' | 'user'> {
   out?: string;

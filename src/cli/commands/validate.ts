@@ -7,6 +7,7 @@
  */
 import type { Command } from 'commander';
 import { compileCatalog } from '../../compile/compile-catalog.js';
+import { DEFAULT_PODMAN_VERSION } from '../../compile/target-version.js';
 import { formatProblem, InvalidInputError, type Problem } from '../../errors.js';
 import { loadManifests, type LoadResult } from '../../manifest/load.js';
 import { listConfigTemplates, readManifestFiles } from '../../store/manifest-files.js';
@@ -14,9 +15,6 @@ import type { GlobalOptions } from '../program.js';
 
 /** The manifests directory when `--manifests` is not given. */
 export const DEFAULT_MANIFESTS_DIR = 'manifests';
-
-/** The podman the nodes run (as `render --podman-version` defaults to). */
-const DEFAULT_TARGET = '5.4.2';
 
 export interface ValidateOptions extends Pick<GlobalOptions, 'manifests' | 'json' | 'user'> {
   podmanVersion?: string;
@@ -46,7 +44,7 @@ export async function validate(opts: ValidateOptions, out: NodeJS.WritableStream
   const dir = opts.manifests ?? DEFAULT_MANIFESTS_DIR;
   const { manifests, problems: loadProblems } = await readCatalog(dir);
   // The compiler expects valid manifests: it runs only when the loader found nothing.
-  const compiled = loadProblems.length === 0 ? compileCatalog(manifests, { podmanVersion: opts.podmanVersion ?? DEFAULT_TARGET, scope: opts.user ? 'user' : 'system' }) : undefined;
+  const compiled = loadProblems.length === 0 ? compileCatalog(manifests, { podmanVersion: opts.podmanVersion ?? DEFAULT_PODMAN_VERSION, scope: opts.user ? 'user' : 'system' }) : undefined;
   const problems = [...loadProblems, ...(compiled?.problems ?? [])];
   const warnings = compiled?.warnings ?? [];
   const ok = problems.length === 0;
@@ -66,7 +64,7 @@ export function register(program: Command): void {
   program
     .command('validate')
     .description('check every manifest (schema, cross-manifest rules, keys of the target podman); print each problem as FILE:LINE:COL /pointer: message; exit 1 if any')
-    .option('--podman-version <version>', 'podman the units are for (decides which quadlet: keys are known)', DEFAULT_TARGET)
+    .option('--podman-version <version>', 'podman the units are for (decides which quadlet: keys are known)', DEFAULT_PODMAN_VERSION)
     .action(async (_opts: unknown, cmd: Command) => {
       await validate(cmd.optsWithGlobals<ValidateOptions & GlobalOptions>());
     });
