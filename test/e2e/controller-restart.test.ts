@@ -80,7 +80,7 @@ describe('controller restarts', () => {
 
     // A new controller process (the CLI) sees the stop still in flight.
     const { stdout } = await run(process.execPath, cli(stateDir, '--json', 'status', '--unit-dir', host.unitDir));
-    const status = (JSON.parse(stdout) as AppStatus[]).find((s) => s.id === 'ctl-kill');
+    const status = (JSON.parse(stdout) as { apps: AppStatus[] }).apps.find((s) => s.id === 'ctl-kill');
     expect(status).toMatchObject({ id: 'ctl-kill', state: 'stopping', activeState: 'deactivating', intent: 'stopped', job: { type: 'stop' } });
     expect(status!.deadline).toBeDefined();
 

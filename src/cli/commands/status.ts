@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { AppStatus, StateEvent } from '../../controller/types.js';
+import { readSourceState, type SourceState } from '../../reconcile/source.js';
 import { openLive, type LiveOptions } from '../live.js';
 
 export interface StatusOptions extends LiveOptions {
@@ -36,13 +37,23 @@ export function formatEvent(e: StateEvent): string {
   return `${shortTime(s.since)}  ${s.id}  ${change}${detail ? `  (${detail})` : ''}\n`;
 }
 
+/** The footer naming the git commit the reconciler applied (and one it rejected), if manifests come from git. */
+export function formatSource(s: SourceState): string {
+  if (!s.url) return '';
+  const lines = [`source: ${s.url} ${s.ref ?? ''} at ${s.commit ?? '(nothing applied yet)'}${s.appliedAt ? ` (applied ${shortTime(s.appliedAt)})` : ''}`];
+  if (s.rejected) lines.push(`rejected: ${s.rejected.commit} (${shortTime(s.rejected.at)}): ${s.rejected.error.split('\n')[0]}`);
+  if (s.fetchError) lines.push(`last fetch failed: ${s.fetchError}`);
+  return `\n${lines.join('\n')}\n`;
+}
+
 /** The command's body. With `watch`, runs until `stop` resolves (default: SIGINT/SIGTERM). */
 export async function status(opts: StatusOptions, stdout: NodeJS.WritableStream = process.stdout, stop?: Promise<unknown>): Promise<void> {
   const session = await openLive(opts, opts.watch ? { relistIntervalMs: undefined, log: (m) => void process.stderr.write(`${m}\n`) } : {});
   try {
     const list = session.controller.list();
     if (!opts.watch) {
-      stdout.write(opts.json ? `${JSON.stringify(list, null, 2)}\n` : formatTable(list));
+      const source = await readSourceState(opts.stateDir);
+      stdout.write(opts.json ? `${JSON.stringify({ apps: list, source }, null, 2)}\n` : formatTable(list) + formatSource(source));
       return;
     }
     if (opts.json) for (const s of list) stdout.write(`${JSON.stringify({ status: s })}\n`);

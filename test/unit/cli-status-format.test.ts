@@ -1,0 +1,46 @@
+import { describe, expect, test } from 'vitest';
+import { formatEvent, formatSource, formatTable } from '../../src/cli/commands/status.js';
+
+describe('status output', () => {
+  test('the table pads columns and says who stopped an app', () => {
+    expect(
+      formatTable([
+        { id: 'bitcoin', name: 'bitcoin', unit: 'bitcoin.service', state: 'running', since: '2026-11-27T02:05:31.181Z' },
+        { id: 'lnd', name: 'lnd', unit: 'lnd.service', state: 'stopping', since: '2026-11-27T02:06:14.000Z', deadline: '2026-11-27T02:12:14.000Z', intent: 'stopped' },
+        { id: 'electrumx', name: 'electrumx', unit: 'electrumx.service', state: 'failed', since: '2026-11-27T01:58:02.000Z', reason: 'exit-code' },
+      ]),
+    ).toBe(
+      [
+        'APP        STATE     SINCE                DEADLINE             REASON',
+        'bitcoin    running   2026-11-27 02:05:31  -',
+        'lnd        stopping  2026-11-27 02:06:14  2026-11-27 02:12:14  stopped by user',
+        'electrumx  failed    2026-11-27 01:58:02  -                    exit-code',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  test('a watch line shows the change and systemd\'s view', () => {
+    expect(
+      formatEvent({ seq: 4, previous: 'running', status: { id: 'lnd', name: 'lnd', unit: 'lnd.service', state: 'stopping', since: '2026-11-27T02:06:14.000Z', activeState: 'deactivating', subState: 'stop-sigterm', job: { id: 208, type: 'stop', path: '/org/freedesktop/systemd1/job/208' } } }),
+    ).toBe('2026-11-27 02:06:14  lnd  running → stopping  (deactivating/stop-sigterm, job 208 stop)\n');
+  });
+
+  test('the source footer names the applied commit, a rejected one, and a failed fetch; nothing for a directory', () => {
+    expect(formatSource({})).toBe('');
+    expect(
+      formatSource({
+        url: 'file:///srv/catalog.git',
+        ref: 'main',
+        commit: '3f2a9c1',
+        appliedAt: '2026-11-27T02:00:00.000Z',
+        rejected: { commit: '9b8e7d6', error: 'manifests/lnd.yaml:4:12 /stop/timeout: must match\nmore', at: '2026-11-27T02:10:00.000Z' },
+        fetchError: 'could not read from remote repository',
+      }),
+    ).toBe(
+      '\nsource: file:///srv/catalog.git main at 3f2a9c1 (applied 2026-11-27 02:00:00)\n' +
+        'rejected: 9b8e7d6 (2026-11-27 02:10:00): manifests/lnd.yaml:4:12 /stop/timeout: must match\n' +
+        'last fetch failed: could not read from remote repository\n',
+    );
+  });
+});
