@@ -4,6 +4,7 @@
  * to COMMANDS below.
  */
 import { Command } from 'commander';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 type Register = (program: Command) => void;
 
@@ -41,6 +42,14 @@ export function commandName(args: string[]): string | undefined {
 const require = createRequire(import.meta.url);
 const { version } = require('../../package.json') as { version: string };
 
+/** Where an installed node keeps its catalog. */
+export const INSTALLED_MANIFESTS_DIR = '/etc/archy-quadlet/manifests';
+
+/** `--manifests` when not given: `./manifests` in a checkout of the catalog, else the installed node's directory. */
+export function defaultManifestsDir(exists: (path: string) => boolean = existsSync): string {
+  return exists('manifests') || !exists(INSTALLED_MANIFESTS_DIR) ? 'manifests' : INSTALLED_MANIFESTS_DIR;
+}
+
 /** Options every command accepts (see README "Global options"). */
 export interface GlobalOptions {
   /** D-Bus address of the systemd manager; default the system manager (or the user manager with `user`). */
@@ -67,7 +76,10 @@ export async function buildProgram(argv: string[]): Promise<Command> {
     .option('--manifests <dir>', 'manifests directory (default: ./manifests, or /etc/archy-quadlet/manifests when installed)')
     .option('--json', 'print machine-readable JSON')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .hook('preAction', (root) => {
+      if (root.opts().manifests === undefined) root.setOptionValue('manifests', defaultManifestsDir());
+    });
   const named = commandName(argv.slice(2));
   const known = COMMANDS.filter((c) => named !== undefined && c.names.includes(named));
   for (const entry of known.length > 0 ? known : COMMANDS) (await entry.load()).register(program);
