@@ -76,7 +76,8 @@ export async function serve(opts: ServeOptions, stop: Promise<unknown> = signall
       },
       address,
     );
-    await Promise.race([stop, loop]);
+    // Without --watch there is no loop: racing `undefined` would end serve at once.
+    await (loop ? Promise.race([stop, loop]) : stop);
     log.info('shutting down');
     ac.abort();
     await server.close();
