@@ -2,10 +2,21 @@
  * `archy-quadlet diff`: the unified diff of what `render` would change in
  * `--out`, file by file. Writes nothing; exit 0 whether or not there are
  * changes (`render --check` is the gate).
+ *
+ * `diff --node` (or with `--unit-dir`/`--git`): the plan a reconcile pass on this
+ * node would run — the same text `apply --dry-run` prints (diff = plan + print;
+ * apply = plan + execute).
  */
 import type { Command } from 'commander';
+import { DEFAULT_GENERATOR } from '../../reconcile/generator.js';
 import { unifiedDiff } from '../../render/line-diff.js';
+import { apply, type ReconcileCliOptions } from './apply.js';
 import { DEFAULT_OUT_DIR, DEFAULT_PODMAN_VERSION, planRender, type RenderOptions } from './render.js';
+
+interface DiffCliOptions extends RenderOptions, Omit<ReconcileCliOptions, keyof RenderOptions | 'ref'> {
+  node?: boolean;
+  ref?: string;
+}
 
 /** The command's body; throws what `planRender` throws (invalid manifests: exit 1). */
 export async function diff(opts: RenderOptions, stdout: NodeJS.WritableStream = process.stdout): Promise<void> {
@@ -23,10 +34,17 @@ export async function diff(opts: RenderOptions, stdout: NodeJS.WritableStream = 
 export function register(program: Command): void {
   program
     .command('diff')
-    .description('print a unified diff of what render would change in --out; writes nothing')
+    .description('print a unified diff of what render would change in --out; with --node, the plan a reconcile pass would run on this node; writes nothing')
     .option('--out <dir>', 'unit directory to compare with', DEFAULT_OUT_DIR)
     .option('--podman-version <version>', 'podman the units are for', DEFAULT_PODMAN_VERSION)
+    .option('--node', "this node's plan (as apply --dry-run): units and configs to write or remove, reloads, starts, restarts")
+    .option('--unit-dir <dir>', 'with --node: the Quadlet unit directory (default /etc/containers/systemd, or ~/.config/containers/systemd with --user)')
+    .option('--git <url>', 'with --node: take the manifests from this git repository')
+    .option('--ref <ref>', 'with --node: branch or tag of --git', 'main')
+    .option('--generator <path>', "with --node: the node's Quadlet generator", DEFAULT_GENERATOR)
     .action(async (_opts: unknown, cmd: Command) => {
-      await diff(cmd.optsWithGlobals<RenderOptions>());
+      const opts = cmd.optsWithGlobals<DiffCliOptions>();
+      if (opts.node || opts.unitDir !== undefined || opts.git !== undefined) await apply({ ...opts, ref: opts.ref ?? 'main', dryRun: true });
+      else await diff(opts);
     });
 }
