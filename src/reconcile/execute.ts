@@ -3,7 +3,7 @@
  * with the ports passed in. Then the health gate: every gated start/restart
  * must reach `active` within its start timeout; an update that does not is
  * rolled back to its last-good files. Phases go to the controller while an
- * app is worked on and are cleared when the pass ends.
+ * app is worked on and are cleared as soon as that app's own work ends.
  */
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -168,7 +168,9 @@ function run(step: Step, ctx: Ctx): Promise<void> {
 /**
  * Runs `steps` in order. A failed step is reported and the rest of its app's
  * steps are skipped; a failed daemon-reload skips every start and restart.
- * Then waits for every gated start/restart and records or rolls back.
+ * Then waits for every gated start/restart and records or rolls back. Each
+ * app's phase is cleared after its last step, or after its own gate when it
+ * has one (never after the slowest gate of the pass).
  */
 export async function executeSteps(steps: readonly Step[], desired: Desired, observed: Observed, deps: ExecuteDeps): Promise<ExecuteReport> {
   const counters: Counters = { writes: 0, removes: 0, reloads: 0, starts: 0, stops: 0, restarts: 0, rollbacks: 0 };
@@ -179,31 +181,59 @@ export async function executeSteps(steps: readonly Step[], desired: Desired, obs
   const phased = new Set<string>();
   let reloadFailed = false;
   const gated: Array<StartStep | RestartStep> = [];
+  // An app's phase ends with its own work (its last step, or its own health gate),
+  // not with the whole pass: another app's gate may wait for up to its start timeout.
+  const lastIndex = new Map<string, number>();
+  steps.forEach((s, i) => {
+    if (s.app !== undefined) lastIndex.set(s.app, i);
+  });
+  const clearPhase = (app: string): void => {
+    if (phased.delete(app)) deps.phases.setPhase(app, undefined);
+  };
+  const gatedApps = (): Set<string> => new Set(gated.filter((s) => !failedApps.has(s.app)).map((s) => s.app));
 
   try {
-    for (const step of steps) {
-      if (step.app !== undefined && failedApps.has(step.app)) continue;
-      if (reloadFailed && (step.action === 'start' || step.action === 'restart')) continue;
-      if (step.app !== undefined && step.phase !== undefined && !phased.has(step.app)) {
-        phased.add(step.app);
-        deps.phases.setPhase(step.app, step.phase);
-      }
-      try {
-        await run(step, ctx);
-        done.push(step.describe());
-        deps.log(step.describe());
-        if ((step.action === 'start' || step.action === 'restart') && step.gate) gated.push(step);
-      } catch (err) {
-        const error = (err as Error).message;
-        failures.push({ ...(step.app !== undefined ? { app: step.app } : {}), step: step.describe(), error });
-        deps.log(`${step.describe()} failed: ${error}`);
-        if (step.app !== undefined) failedApps.add(step.app);
-        if (step.action === 'reload') reloadFailed = true;
-      }
+    for (const [i, step] of steps.entries()) {
+      await runStep(step);
+      if (step.app !== undefined && lastIndex.get(step.app) === i && !gatedApps().has(step.app)) clearPhase(step.app);
     }
-    await Promise.all(gated.filter((s) => !failedApps.has(s.app)).map((s) => gate(s, ctx, done, failures)));
+    // Apps whose gate will not run (a later step of theirs failed) are done too.
+    const waiting = gatedApps();
+    for (const app of [...phased]) if (!waiting.has(app)) clearPhase(app);
+    await Promise.all(
+      gated
+        .filter((s) => !failedApps.has(s.app))
+        .map(async (s) => {
+          try {
+            await gate(s, ctx, done, failures);
+          } finally {
+            clearPhase(s.app);
+          }
+        }),
+    );
   } finally {
-    for (const app of phased) deps.phases.setPhase(app, undefined);
+    for (const app of [...phased]) clearPhase(app);
+  }
+
+  async function runStep(step: Step): Promise<void> {
+    if (step.app !== undefined && failedApps.has(step.app)) return;
+    if (reloadFailed && (step.action === 'start' || step.action === 'restart')) return;
+    if (step.app !== undefined && step.phase !== undefined && !phased.has(step.app)) {
+      phased.add(step.app);
+      deps.phases.setPhase(step.app, step.phase);
+    }
+    try {
+      await run(step, ctx);
+      done.push(step.describe());
+      deps.log(step.describe());
+      if ((step.action === 'start' || step.action === 'restart') && step.gate) gated.push(step);
+    } catch (err) {
+      const error = (err as Error).message;
+      failures.push({ ...(step.app !== undefined ? { app: step.app } : {}), step: step.describe(), error });
+      deps.log(`${step.describe()} failed: ${error}`);
+      if (step.app !== undefined) failedApps.add(step.app);
+      if (step.action === 'reload') reloadFailed = true;
+    }
   }
   return { done, failures, counters };
 }

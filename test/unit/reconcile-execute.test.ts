@@ -1,0 +1,77 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ReconcilePhase } from '../../src/controller/types.js';
+import { executeSteps } from '../../src/reconcile/execute.js';
+import type { UnitManager, UnitRow } from '../../src/reconcile/ports.js';
+import * as S from '../../src/reconcile/steps.js';
+import type { Desired, Observed } from '../../src/reconcile/types.js';
+
+// The executor's ordering logic (phases, skips) over an in-memory unit manager:
+// which calls reach systemd and the phase sink, and in which order. What
+// systemd itself does with them is shown on the real host (test/e2e).
+
+const stateDir = mkdtempSync(join(tmpdir(), 'archy-execute-'));
+afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
+
+/** Services by name: their ActiveState, and whether a job is in flight. */
+class Units implements UnitManager {
+  readonly calls: string[] = [];
+  readonly rows = new Map<string, { activeState: string; job: boolean }>();
+  async listUnitsByNames(names: string[]): Promise<{ value: UnitRow[] }> {
+    return {
+      value: names.map((name) => {
+        const r = this.rows.get(name);
+        return { name, loadState: r ? 'loaded' : 'not-found', activeState: r?.activeState ?? 'inactive', subState: r?.activeState === 'active' ? 'running' : 'start', job: r?.job ? { id: 1, path: '/job/1' } : null };
+      }),
+    };
+  }
+  async getUnitProperties(): Promise<{ value: { result?: string } }> {
+    return { value: { result: 'success' } };
+  }
+  async startUnit(unit: string): Promise<unknown> {
+    this.calls.push(`start ${unit}`);
+    if (!this.rows.has(unit)) this.rows.set(unit, { activeState: 'active', job: false });
+    return undefined;
+  }
+  async stopUnit(unit: string): Promise<unknown> {
+    this.calls.push(`stop ${unit}`);
+    this.rows.set(unit, { activeState: 'inactive', job: false });
+    return undefined;
+  }
+  async restartUnit(unit: string): Promise<unknown> {
+    this.calls.push(`restart ${unit}`);
+    return undefined;
+  }
+  async reload(): Promise<void> {
+    this.calls.push('daemon-reload');
+  }
+}
+
+const NONE: Observed = { units: {}, configs: {}, records: {}, services: {} };
+const DESIRED: Desired = { apps: [], shared: [] };
+const record = (id: string) => ({ hash: `h-${id}`, units: [`${id}.container`], configs: [] });
+
+describe('executeSteps: phases', () => {
+  it("clears each app's phase when its own work ends, not after the slowest gate of the pass", async () => {
+    const units = new Units();
+    // `slow` stays activating (a start job in flight) until `fast` and `gone` are shown done.
+    units.rows.set('slow.service', { activeState: 'activating', job: true });
+    const phases: string[] = [];
+    const setPhase = (id: string, phase: ReconcilePhase | undefined): void => {
+      phases.push(`${id} ${phase ?? 'cleared'}`);
+      if (phases.includes('fast cleared') && phases.includes('gone cleared')) units.rows.set('slow.service', { activeState: 'active', job: false });
+    };
+    const gate = { timeoutMs: 50, rollback: false };
+    const steps = [
+      S.stop('gone.service', { app: 'gone', phase: 'removing' }),
+      S.start('slow', 'slow.service', { phase: 'installing', gate, record: record('slow') }),
+      S.start('fast', 'fast.service', { phase: 'installing', gate, record: record('fast') }),
+      S.forget('gone'),
+    ];
+    const report = await executeSteps(steps, DESIRED, NONE, { unitDir: stateDir, stateDir, systemd: units, phases: { setPhase }, log: () => {}, pollMs: 5 });
+    expect(report.failures).toEqual([]);
+    expect(phases).toEqual(['gone removing', 'slow installing', 'fast installing', 'gone cleared', 'fast cleared', 'slow cleared']);
+  });
+});
