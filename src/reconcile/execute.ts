@@ -13,6 +13,7 @@ import { isOwned } from '../render/types.js';
 import { writeFileAtomic } from '../store/atomic-write.js';
 import { removeConfigFile, writeConfigFile } from '../store/config-files.js';
 import { readLastGood, removeRecord, writeLastGood, writeRecord, type LastGood } from '../store/hashes.js';
+import { readIntent } from '../store/intents.js';
 import { awaitActive } from './await-active.js';
 import type { Log, PhaseSink, UnitManager } from './ports.js';
 import * as S from './steps.js';
@@ -218,11 +219,16 @@ export async function executeSteps(steps: readonly Step[], desired: Desired, obs
   async function runStep(step: Step): Promise<void> {
     if (step.app !== undefined && failedApps.has(step.app)) return;
     if (reloadFailed && (step.action === 'start' || step.action === 'restart')) return;
-    if (step.app !== undefined && step.phase !== undefined && !phased.has(step.app)) {
-      phased.add(step.app);
-      deps.phases.setPhase(step.app, step.phase);
-    }
     try {
+      const skip = await overtaken(step, deps.stateDir);
+      if (skip !== undefined) {
+        deps.log(skip);
+        return;
+      }
+      if (step.app !== undefined && step.phase !== undefined && !phased.has(step.app)) {
+        phased.add(step.app);
+        deps.phases.setPhase(step.app, step.phase);
+      }
       await run(step, ctx);
       done.push(step.describe());
       deps.log(step.describe());
@@ -236,6 +242,20 @@ export async function executeSteps(steps: readonly Step[], desired: Desired, obs
     }
   }
   return { done, failures, counters };
+}
+
+/**
+ * Why a start/stop/restart that follows the user's intent must not run: the
+ * intent was read when the pass began, and the user may have clicked Start or
+ * Stop since. Undefined when the step still matches the intent on disk now.
+ * Throws on IO errors and for a corrupt intent file.
+ */
+async function overtaken(step: Step, stateDir: string): Promise<string | undefined> {
+  if (step.action !== 'start' && step.action !== 'stop' && step.action !== 'restart') return undefined;
+  if (step.intended === undefined || step.app === undefined) return undefined;
+  const now = (await readIntent(stateDir, step.app))?.intent;
+  if (now === undefined || now === step.intended) return undefined;
+  return `skip ${step.describe()}: the user ${now === 'running' ? 'started' : 'stopped'} it since this pass read its intent`;
 }
 
 /** Waits for one gated start/restart; records the app on success, rolls back (or marks the revision failed) otherwise. */

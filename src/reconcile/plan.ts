@@ -158,7 +158,7 @@ function planApp(observed: Observed, app: DesiredApp, writes: Step[], stops: Ste
   const recordChanged = rec === undefined || rec.hash !== app.hash;
 
   if (!app.run) {
-    for (const svc of services) if (RUNNING.has(observed.services[svc] ?? '')) stops.push(S.stop(svc, { app: app.id }));
+    for (const svc of services) if (RUNNING.has(observed.services[svc] ?? '')) stops.push(S.stop(svc, { app: app.id, intended: 'stopped' }));
     // A stopped app starts (whoever starts it) with the files on disk: remember those.
     if (recordChanged || !sameRecord(rec, record)) records.push(S.adopt(app.id, record, false));
     return;
@@ -168,13 +168,13 @@ function planApp(observed: Observed, app: DesiredApp, writes: Step[], stops: Ste
     const gate = { timeoutMs: app.startTimeoutMs, rollback: false };
     services.forEach((svc, i) => {
       if (RUNNING.has(observed.services[svc] ?? '')) return;
-      runs.push(S.start(app.id, svc, i === 0 ? { ...(phase ? { phase } : {}), gate, record } : phase ? { phase } : {}));
+      runs.push(S.start(app.id, svc, { ...(phase ? { phase } : {}), ...(i === 0 ? { gate, record } : {}), intended: 'running' }));
     });
     return;
   }
   if ((rec !== undefined && recordChanged) || runtimeChanged) {
     const gate = { timeoutMs: app.startTimeoutMs, rollback: rec !== undefined };
-    services.forEach((svc, i) => runs.push(S.restart(app.id, svc, i === 0 ? { gate, record } : {})));
+    services.forEach((svc, i) => runs.push(S.restart(app.id, svc, { ...(i === 0 ? { gate, record } : {}), intended: 'running' })));
     return;
   }
   // Running, files as desired: adopted as is (no restart), or already known.

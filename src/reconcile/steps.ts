@@ -2,7 +2,7 @@
  * Constructors for plan steps: each gives a step its `describe()` text, the one
  * wording that `apply --dry-run`, logs, the API and the tests share.
  */
-import type { ReconcilePhase } from '../controller/types.js';
+import type { Intent, ReconcilePhase } from '../controller/types.js';
 import type { RenderedFile } from '../render/types.js';
 import type {
   AdoptStep,
@@ -24,12 +24,13 @@ import type {
 /** Logical prefix of unit files in step texts, whatever the node's unit directory is. */
 export const UNITS_PREFIX = 'units/';
 
-type Opt = { app?: string; phase?: ReconcilePhase };
+type Opt = { app?: string; phase?: ReconcilePhase; intended?: Intent };
 
 function opt(o: Opt): Opt {
   const out: Opt = {};
   if (o.app !== undefined) out.app = o.app;
   if (o.phase !== undefined) out.phase = o.phase;
+  if (o.intended !== undefined) out.intended = o.intended;
   return out;
 }
 
@@ -53,15 +54,15 @@ export function reload(): ReloadStep {
   return { action: 'reload', describe: () => 'daemon-reload' };
 }
 
-export function start(app: string, service: string, extra: { phase?: ReconcilePhase; gate?: Gate; record?: AppRecord } = {}): StartStep {
-  const step: StartStep = { action: 'start', service, ...opt({ phase: extra.phase }), app, describe: () => `start ${service}` };
+export function start(app: string, service: string, extra: { phase?: ReconcilePhase; gate?: Gate; record?: AppRecord; intended?: Intent } = {}): StartStep {
+  const step: StartStep = { action: 'start', service, ...opt({ phase: extra.phase, intended: extra.intended }), app, describe: () => `start ${service}` };
   if (extra.gate) step.gate = extra.gate;
   if (extra.record) step.record = extra.record;
   return step;
 }
 
-export function restart(app: string, service: string, extra: { gate?: Gate; record?: AppRecord } = {}): RestartStep {
-  const step: RestartStep = { action: 'restart', service, phase: 'updating', app, describe: () => `restart ${service}` };
+export function restart(app: string, service: string, extra: { gate?: Gate; record?: AppRecord; intended?: Intent } = {}): RestartStep {
+  const step: RestartStep = { action: 'restart', service, phase: 'updating', ...opt({ intended: extra.intended }), app, describe: () => `restart ${service}` };
   if (extra.gate) step.gate = extra.gate;
   if (extra.record) step.record = extra.record;
   return step;

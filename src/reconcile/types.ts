@@ -3,7 +3,7 @@
  * ask for, and the steps between the two. Plain data; `plan.ts` turns
  * `Observed` + `Desired` into `Step[]` without any IO.
  */
-import type { ReconcilePhase } from '../controller/types.js';
+import type { Intent, ReconcilePhase } from '../controller/types.js';
 import type { RenderedFile } from '../render/types.js';
 
 /** A file in the unit directory as a pass found it. */
@@ -134,7 +134,17 @@ export interface Gate {
   rollback: boolean;
 }
 
-export interface StartStep extends StepBase {
+/**
+ * Where a start/stop/restart follows from the app's effective desired state (which the user's
+ * start/stop intent decides), the state it moves the app toward. The executor re-reads the
+ * user's intent right before the step and skips it when the intent now says otherwise: the
+ * pass read the intent earlier, and the user's latest click wins.
+ */
+export interface IntendedStep {
+  intended?: Intent;
+}
+
+export interface StartStep extends StepBase, IntendedStep {
   action: 'start';
   app: string;
   service: string;
@@ -142,14 +152,14 @@ export interface StartStep extends StepBase {
   gate?: Gate;
   record?: AppRecord;
 }
-export interface RestartStep extends StepBase {
+export interface RestartStep extends StepBase, IntendedStep {
   action: 'restart';
   app: string;
   service: string;
   gate?: Gate;
   record?: AppRecord;
 }
-export interface StopStep extends StepBase {
+export interface StopStep extends StepBase, IntendedStep {
   action: 'stop';
   service: string;
 }

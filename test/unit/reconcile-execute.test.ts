@@ -5,8 +5,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ReconcilePhase } from '../../src/controller/types.js';
 import { executeSteps } from '../../src/reconcile/execute.js';
 import type { UnitManager, UnitRow } from '../../src/reconcile/ports.js';
+import { planSteps } from '../../src/reconcile/plan.js';
 import * as S from '../../src/reconcile/steps.js';
-import type { Desired, Observed } from '../../src/reconcile/types.js';
+import { describeAll } from '../../src/reconcile/steps.js';
+import type { Desired, DesiredApp, Observed } from '../../src/reconcile/types.js';
+import { OWNERSHIP_MARKER } from '../../src/render/types.js';
+import { writeIntent } from '../../src/store/intents.js';
 
 // The executor's ordering logic (phases, skips) over an in-memory unit manager:
 // which calls reach systemd and the phase sink, and in which order. What
@@ -75,3 +79,42 @@ describe('executeSteps: phases', () => {
     expect(phases).toEqual(['gone removing', 'slow installing', 'fast installing', 'gone cleared', 'fast cleared', 'slow cleared']);
   });
 });
+
+describe('executeSteps: the user intent is read again right before a start or stop', () => {
+  it('skips a stop the user overtook by starting the app, and a start the user overtook by stopping it', async () => {
+    const units = new Units();
+    units.rows.set('lnd.service', { activeState: 'active', job: false });
+    const lines: string[] = [];
+    // The pass planned from intents it read earlier: lnd user-stopped, bitcoin running.
+    const steps = planSteps(
+      { units: {}, configs: {}, records: {}, services: { 'lnd.service': 'active', 'bitcoin.service': 'inactive' } },
+      { apps: [app('bitcoin', true), app('lnd', false)], shared: [] },
+    ).filter((s) => s.action === 'start' || s.action === 'stop');
+    expect(describeAll(steps)).toEqual(['stop lnd.service', 'start bitcoin.service']);
+    // Since then, the user clicked Start on lnd and Stop on bitcoin.
+    await writeIntent(stateDir, 'lnd', 'running');
+    await writeIntent(stateDir, 'bitcoin', 'stopped');
+    const report = await executeSteps(steps, DESIRED, NONE, { unitDir: stateDir, stateDir, systemd: units, phases: { setPhase: () => {} }, log: (l) => lines.push(l), pollMs: 5 });
+    expect(units.calls).toEqual([]);
+    expect(report.done).toEqual([]);
+    expect(report.failures).toEqual([]);
+    expect(lines).toEqual([
+      'skip stop lnd.service: the user started it since this pass read its intent',
+      'skip start bitcoin.service: the user stopped it since this pass read its intent',
+    ]);
+  });
+
+  it('runs the step when the intent on disk still matches', async () => {
+    const units = new Units();
+    units.rows.set('lnd.service', { activeState: 'active', job: false });
+    await writeIntent(stateDir, 'lnd', 'stopped');
+    const steps = planSteps({ units: {}, configs: {}, records: {}, services: { 'lnd.service': 'active' } }, { apps: [app('lnd', false)], shared: [] });
+    const report = await executeSteps(steps.filter((s) => s.action === 'stop'), DESIRED, NONE, { unitDir: stateDir, stateDir, systemd: units, phases: { setPhase: () => {} }, log: () => {}, pollMs: 5 });
+    expect(units.calls).toEqual(['stop lnd.service']);
+    expect(report.done).toEqual(['stop lnd.service']);
+  });
+});
+
+function app(id: string, run: boolean): DesiredApp {
+  return { id, run, units: [{ name: `${id}.container`, content: `${OWNERSHIP_MARKER}\n[Container]\nImage=img\n`, sources: [], app: id }], configs: [], hash: `h-${id}`, startTimeoutMs: 50 };
+}
