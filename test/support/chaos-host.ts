@@ -4,7 +4,7 @@
  * status the controller emits, and the checks every scenario ends with (the
  * event stream, our files, the intents).
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppState, AppStatus, Controller } from '../../src/controller/types.js';
@@ -149,4 +149,39 @@ export function fileDiff(before: ReadonlyMap<string, string>, after: ReadonlyMap
   }
   for (const name of after.keys()) if (!before.has(name)) out.push(`added ${name}`);
   return out;
+}
+
+/** A `serve` child process on the host's bus, tracking the units in the host's Quadlet directory. */
+export interface ServeChild {
+  child: ChildProcess;
+  /** Its base URL, from its own log line. */
+  url: string;
+  /** Everything it printed so far. */
+  log(): string;
+  /** SIGTERM (a clean shutdown) or SIGKILL; resolves when it is gone. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Starts `serve --listen 127.0.0.1:0` with `stateDir`; resolves once it listens. Rejects with its log when it does not come up. */
+export async function startServe(host: TestHost, stateDir: string): Promise<ServeChild> {
+  const child = spawn(process.execPath, [BIN, '--bus', host.busAddress, '--state-dir', stateDir, 'serve', '--unit-dir', host.unitDir, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+  const listening = /serving the API and the UI on (http:\/\/\S+) \(/;
+  const deadline = Date.now() + 60_000;
+  while (!listening.test(log)) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`serve did not come up:\n${log}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const gone = new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
+  return {
+    child,
+    url: listening.exec(log)![1]!,
+    log: () => log,
+    async stop(signal = 'SIGTERM') {
+      child.kill(signal);
+      await gone;
+    },
+  };
 }
