@@ -6,8 +6,7 @@
  * Exit 0 when converged, 1 when input is invalid or an app had to be held back,
  * 3 when a step failed (systemd, IO) or an update was rolled back.
  */
-import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { defaultUnitDir } from '../node-paths.js';
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../errors.js';
 import { DEFAULT_PODMAN_VERSION } from '../../compile/target-version.js';
@@ -42,10 +41,6 @@ export function reconcileOptions(cmd: Command): Command {
     .option('--podman-version <version>', 'podman version the units are rendered for', DEFAULT_PODMAN_VERSION);
 }
 
-/** The Quadlet unit directory of the system manager, or of the user's with `--user`. */
-export function defaultUnitDir(user: boolean | undefined): string {
-  return user ? join(homedir(), '.config/containers/systemd') : '/etc/containers/systemd';
-}
 
 /** How long a CLI pass waits for another pass (e.g. `watch`) to finish. */
 const LOCK_WAIT_MS = 15 * 60_000;

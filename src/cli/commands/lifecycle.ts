@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import type { LifecycleResult } from '../../controller/types.js';
 import { openLive, type LiveOptions } from '../live.js';
+import { defaultUnitDir } from '../node-paths.js';
 
 export interface LifecycleOptions extends LiveOptions {
   wait?: boolean;
@@ -15,7 +16,8 @@ type Action = LifecycleResult['action'];
 
 /** The command's body. Throws NotFoundError (exit 1) for an unknown app, SystemdError (exit 3) when systemd refuses, Error (exit 3) when a waited-for job does not end `done` or leaves the app failed. */
 export async function lifecycle(action: Action, id: string, opts: LifecycleOptions, stdout: NodeJS.WritableStream = process.stdout): Promise<void> {
-  const session = await openLive(opts);
+  // Invalid manifests must not stop an emergency stop: the apps installed on the node are tracked instead.
+  const session = await openLive(opts, { fallback: { unitDir: defaultUnitDir(opts.user), log: (m) => void process.stderr.write(`warning: ${m}\n`) } });
   try {
     const { controller } = session;
     const result = await controller[action](id);

@@ -5,8 +5,6 @@
  * (installing/updating/removing) reach the API's event stream, and the API's
  * install/remove work.
  */
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { journalctl } from '../../api/journalctl.js';
 import { DEFAULT_LISTEN, parseListen } from '../../api/listen.js';
@@ -16,11 +14,14 @@ import { unitTextFrom } from '../../api/unit-text.js';
 import { loadOrCreateToken } from '../../store/token.js';
 import { watch } from '../../reconcile/watch.js';
 import { gitSource } from '../../store/git-source.js';
+import { manifestsIn } from '../../reconcile/source.js';
+import { join } from 'node:path';
 import { withPassLock } from '../../store/pass-lock.js';
 import { intentInstaller } from '../intent-installer.js';
 import { openLive, type LiveOptions } from '../live.js';
 import { DEFAULT_GENERATOR } from '../../reconcile/generator.js';
-import { defaultUnitDir, reconcileOptions, type ReconcileCliOptions } from './apply.js';
+import { reconcileOptions, type ReconcileCliOptions } from './apply.js';
+import { defaultUnitDir, signalled } from '../node-paths.js';
 import { DEFAULT_MANIFESTS_DIR } from './validate.js';
 import { parseInterval } from './watch.js';
 
@@ -41,11 +42,6 @@ export function stderrLog(): ApiLog {
   return { info: line('info'), warn: line('warn'), error: line('error') };
 }
 
-/** The Quadlet unit directory of the system manager, or (with `user`) of this user's manager. */
-export function quadletUnitDir(user: boolean | undefined): string {
-  return user ? join(homedir(), '.config/containers/systemd') : '/etc/containers/systemd';
-}
-
 /**
  * Runs until `stop` resolves (by default SIGINT or SIGTERM), then closes the
  * server, then the controller and its bus connection. `extra` replaces ports
@@ -58,8 +54,14 @@ export async function serve(opts: ServeOptions, stop: Promise<unknown> = signall
   const intervalMs = opts.watch ? parseInterval(opts.interval ?? '1m') : 0;
   const log = stderrLog();
   const token = await loadOrCreateToken(opts.stateDir);
-  // With --watch the unit directory is where the reconciler writes; the apps are the catalog's, not the units'.
-  const live = await openLive(opts.watch ? { ...opts, unitDir: undefined } : opts, { relistIntervalMs: RELIST_INTERVAL_MS, log: log.info });
+  // With --watch the unit directory is where the reconciler writes; the apps are the catalog's (the applied git
+  // commit's), and until it is valid, those installed in the unit directory: the daemon never goes down over a manifest.
+  const live = opts.watch
+    ? await openLive(
+        { ...opts, unitDir: undefined, manifests: await catalogDir(opts) },
+        { relistIntervalMs: RELIST_INTERVAL_MS, log: log.info, fallback: { unitDir: opts.unitDir ?? defaultUnitDir(opts.user), log: log.warn } },
+      )
+    : await openLive(opts, { relistIntervalMs: RELIST_INTERVAL_MS, log: log.info });
   const ac = new AbortController();
   try {
     const loop = opts.watch ? reconcileLoop(opts, live, ac.signal, log, intervalMs) : undefined;
@@ -69,7 +71,7 @@ export async function serve(opts: ServeOptions, stop: Promise<unknown> = signall
         controller: live.controller,
         token,
         log,
-        units: unitTextFrom(opts.unitDir ?? quadletUnitDir(opts.user)),
+        units: unitTextFrom(opts.unitDir ?? defaultUnitDir(opts.user)),
         journal: journalctl({ user: opts.user }),
         ...(installer ? { installer } : {}),
         ...extra,
@@ -86,6 +88,13 @@ export async function serve(opts: ServeOptions, stop: Promise<unknown> = signall
     ac.abort();
     await live.close();
   }
+}
+
+/** The manifests directory the daemon starts from: `--manifests`, or the applied commit's with `--git` (if any yet). */
+async function catalogDir(opts: ServeOptions): Promise<string> {
+  if (!opts.git) return opts.manifests ?? DEFAULT_MANIFESTS_DIR;
+  const current = await gitSource({ url: opts.git, ref: opts.ref ?? 'main', stateDir: opts.stateDir }).current();
+  return current ? manifestsIn(current.root) : join(opts.stateDir, 'git', 'nothing-applied-yet');
 }
 
 /** The reconciler's watch loop over the live session's systemd port, reporting phases to its controller. */
@@ -112,17 +121,6 @@ async function reconcileLoop(opts: ServeOptions, live: Awaited<ReturnType<typeof
   });
 }
 
-function signalled(): Promise<string> {
-  return new Promise((resolve) => {
-    const on = (sig: NodeJS.Signals): void => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      resolve(sig);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
-}
 
 /** Adds `serve` to the program. */
 export function register(program: Command): void {

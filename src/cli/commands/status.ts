@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import type { AppStatus, StateEvent } from '../../controller/types.js';
 import { readSourceState, type SourceState } from '../../reconcile/source.js';
 import { openLive, type LiveOptions } from '../live.js';
+import { defaultUnitDir, signalled } from '../node-paths.js';
 
 export interface StatusOptions extends LiveOptions {
   watch?: boolean;
@@ -48,7 +49,8 @@ export function formatSource(s: SourceState): string {
 
 /** The command's body. With `watch`, runs until `stop` resolves (default: SIGINT/SIGTERM). */
 export async function status(opts: StatusOptions, stdout: NodeJS.WritableStream = process.stdout, stop?: Promise<unknown>): Promise<void> {
-  const session = await openLive(opts, opts.watch ? { relistIntervalMs: undefined, log: (m) => void process.stderr.write(`${m}\n`) } : {});
+  const fallback = { unitDir: defaultUnitDir(opts.user), log: (m: string) => void process.stderr.write(`warning: ${m}\n`) };
+  const session = await openLive(opts, opts.watch ? { relistIntervalMs: undefined, log: (m) => void process.stderr.write(`${m}\n`), fallback } : { fallback });
   try {
     const list = session.controller.list();
     if (!opts.watch) {
@@ -65,17 +67,6 @@ export async function status(opts: StatusOptions, stdout: NodeJS.WritableStream 
   }
 }
 
-function signalled(): Promise<void> {
-  return new Promise((resolve) => {
-    const on = (): void => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      resolve();
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
-}
 
 /** Adds `status` to the program. */
 export function register(program: Command): void {

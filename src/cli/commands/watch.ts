@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
+import { signalled } from '../node-paths.js';
 import { watch } from '../../reconcile/watch.js';
 import { gitSource } from '../../store/git-source.js';
 import { withPassLock } from '../../store/pass-lock.js';
@@ -52,17 +53,6 @@ export async function watchCommand(opts: WatchCliOptions, stop: Promise<unknown>
   );
 }
 
-function signalled(): Promise<string> {
-  return new Promise((resolve) => {
-    const on = (sig: NodeJS.Signals): void => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      resolve(sig);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
-}
 
 /** Adds `watch` to the program. */
 export function register(program: Command): void {

@@ -1,0 +1,73 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { serve } from '../../src/cli/commands/serve.js';
+import { loadOrCreateToken } from '../../src/store/token.js';
+import { BUSYBOX_IMAGE, useHost } from '../host/index.js';
+
+// The daemon must not go down over a manifest: started with an invalid catalog, `serve --watch` tracks the apps
+// installed in its unit directory, so a stop still works; once the manifest is fixed, the next pass takes over.
+
+const host = useHost();
+const unitDir = join('/proc', String(host.pid), 'root/run/containers/systemd');
+const generator = join(host.rootDir, 'usr/libexec/podman/quadlet');
+const work = mkdtempSync(join(tmpdir(), 'archy-serve-invalid-'));
+const manifests = join(work, 'manifests');
+const stateDir = join(work, 'state');
+const PORT = 19_000 + (process.pid % 1000);
+const base = `http://127.0.0.1:${PORT}`;
+const good = `id: si\nimage: ${BUSYBOX_IMAGE}\ncommand: [sh, -c, "trap 'exit 0' TERM; while true; do sleep 1; done"]\nstop:\n  timeout: 2s\n`;
+
+async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await read().catch((e: Error) => e.message as unknown as T);
+    if (ok(v)) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+afterAll(async () => {
+  await host.exec(['systemctl', 'stop', 'si.service']);
+  rmSync(join(unitDir, 'si.container'), { force: true });
+  await host.exec(['systemctl', 'daemon-reload']);
+  rmSync(work, { recursive: true, force: true });
+});
+
+it('starts with an invalid catalog, tracks the installed app (stop works), and follows the catalog once fixed', async () => {
+  mkdirSync(manifests, { recursive: true });
+  mkdirSync(unitDir, { recursive: true });
+  // Install the app with a first, valid daemon run…
+  const token = await loadOrCreateToken(stateDir);
+  const auth = { authorization: `Bearer ${token}` };
+  const get = (id: string) => fetch(`${base}/api/apps/${id}`, { headers: auth }).then((r) => r.json() as Promise<{ state: string }>);
+  writeFileSync(join(manifests, 'si.yaml'), good);
+  const opts = { listen: `127.0.0.1:${PORT}`, bus: host.busAddress, stateDir, manifests, unitDir, generator, watch: true, interval: '1h' };
+  let stop!: () => void;
+  let served = serve(opts, new Promise<void>((r) => (stop = r)));
+  await until('si running', () => get('si'), (s) => s.state === 'running');
+  stop();
+  await served;
+
+  // …then break its manifest and start the daemon again.
+  writeFileSync(join(manifests, 'si.yaml'), `${good}imagee: typo\n`);
+  served = serve(opts, new Promise<void>((r) => (stop = r)));
+  try {
+    expect((await until('si tracked', () => get('si'), (s) => s.state === 'running')).state).toBe('running');
+    const res = await fetch(`${base}/api/apps/si/stop`, { method: 'POST', headers: auth });
+    expect(res.status).toBe(202);
+    await until('si stopped', () => get('si'), (s) => s.state === 'stopped');
+
+    // Fixed: the watch loop's next pass acts on the catalog: the user-stopped app is re-rendered without
+    // [Install] (so it stays stopped at boot), and stays stopped and tracked.
+    expect(readFileSync(join(unitDir, 'si.container'), 'utf8')).toContain('WantedBy=');
+    writeFileSync(join(manifests, 'si.yaml'), good);
+    await until('the pass to drop [Install]', async () => readFileSync(join(unitDir, 'si.container'), 'utf8'), (t) => !t.includes('WantedBy='), 20_000);
+    expect((await get('si')).state).toBe('stopped');
+  } finally {
+    stop();
+    await served;
+  }
+});
