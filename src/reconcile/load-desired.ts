@@ -28,6 +28,13 @@ export interface LoadDesiredOptions {
   podmanVersion?: string;
   /** Rootless units (`default.target`). */
   user?: boolean;
+  /**
+   * Create the secrets the configs use when they are missing (a pass that
+   * executes). Otherwise (default: a dry run, the validation of a commit) an
+   * existing secret is read and a missing one renders as a placeholder that no
+   * file on disk carries, so its configs count as changed and nothing is created.
+   */
+  createSecrets?: boolean;
 }
 
 export interface LoadedDesired {
@@ -100,10 +107,17 @@ async function computeDesired(opts: LoadDesiredOptions, { sources, installs, int
   }
   const store = secretStore(opts.stateDir);
   const secrets: Record<string, string> = {};
-  for (const need of configSecrets(manifests, states, templates)) secrets[need.name] = await store.get(need.name, need.kind === 'salt' ? SALT : PASSWORD);
+  for (const need of configSecrets(manifests, states, templates)) {
+    secrets[need.name] = opts.createSecrets ? await store.get(need.name, need.kind === 'salt' ? SALT : PASSWORD) : ((await store.peek(need.name)) ?? missingSecret(need.name));
+  }
 
   const desired = buildDesired({ manifests, states, units, startTimeoutsMs, templates, secrets });
   return { desired, manifests, states, secrets: Object.keys(secrets), warnings: compiled.warnings.map((w) => `${w.file}: ${w.message}`) };
+}
+
+/** What a secret that does not exist yet renders as when it is not to be created (never written anywhere). */
+export function missingSecret(name: string): string {
+  return `(secret ${name}: created when applied)`;
 }
 
 /** Loads desired states like `loadDesired`, for one process that runs many passes. */
@@ -121,7 +135,7 @@ export function cachedDesiredLoader(): DesiredLoader {
   return async (opts) => {
     const inputs = await readInputs(opts);
     const store = secretStore(opts.stateDir);
-    const h = createHash('sha256').update(JSON.stringify([opts.manifestsDir, opts.podmanVersion, opts.user, inputs.sources, [...inputs.installs], [...inputs.intents]]));
+    const h = createHash('sha256').update(JSON.stringify([opts.manifestsDir, opts.podmanVersion, opts.user, opts.createSecrets === true, inputs.sources, [...inputs.installs], [...inputs.intents]]));
     const secretsKey = async (names: readonly string[]): Promise<string> => {
       const s = createHash('sha256');
       for (const n of names) s.update(`${n}\0${(await store.peek(n)) ?? ''}\0`);

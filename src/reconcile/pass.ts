@@ -94,7 +94,8 @@ export async function planChecked(observed: Observed, desired: Desired, generato
 export async function runPass(opts: PassOptions): Promise<PassReport> {
   const log = opts.log ?? (() => {});
   const t0 = performance.now();
-  const loaded = await (opts.loader ?? loadDesired)(opts);
+  // Secrets are created only by a pass that executes; a dry run renders missing ones as placeholders.
+  const loaded = await (opts.loader ?? loadDesired)({ ...opts, createSecrets: !opts.dryRun });
   const t1 = performance.now();
   const observed = await observe({ unitDir: opts.unitDir, stateDir: opts.stateDir, systemd: opts.systemd, desired: loaded.desired, ...(opts.configRoot ? { configRoot: opts.configRoot } : {}) });
   const catalog: AppRef[] = loaded.manifests.map(({ manifest: m }) => ({ id: m.id, name: m.name ?? m.id, unit: appService(m.id) }));

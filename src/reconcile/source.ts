@@ -86,7 +86,8 @@ export async function gitPass(git: GitSource, opts: Omit<PassOptions, 'manifests
   if (fetched !== undefined && fetched !== current?.commit && fetched !== state.rejected?.commit) {
     const root = await git.checkout(fetched);
     try {
-      await loadDesired({ ...opts, manifestsDir: await manifestsIn(root) });
+      // Validation creates nothing: a secret the commit needs is made when a pass executes.
+      await loadDesired({ ...opts, manifestsDir: await manifestsIn(root), createSecrets: false });
       // A dry run plans over the new commit without making it current.
       if (!opts.dryRun) await git.activate(fetched);
       tree = { commit: fetched, root };

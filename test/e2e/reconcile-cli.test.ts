@@ -81,6 +81,22 @@ describe('reconcile CLI on the real host', () => {
     expect(existsSync(join(unitDir, 'rc-w.container'))).toBe(false);
   });
 
+  it('apply --dry-run over a manifest with configs creates no secret in a fresh state dir', async () => {
+    const own = join(work, 'dry');
+    mkdirSync(join(own, 'manifests'), { recursive: true });
+    const conf = '/var/lib/archipelago/rc-dry/bitcoin.conf';
+    writeFileSync(join(own, 'manifests', 'rc-dry.yaml'), `${manifest('rc-dry', '1')}configs:\n  - template: bitcoin.conf.hbs\n    path: ${conf}\n    target: /etc/bitcoin/bitcoin.conf\n`);
+    const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      const argv = [BIN, '--bus', host.busAddress, '--state-dir', join(own, 'state'), '--manifests', join(own, 'manifests'), 'apply', '--dry-run', '--unit-dir', unitDir, '--generator', generator];
+      execFile(process.execPath, argv, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }));
+    });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain(`would write config ${conf}\n`);
+    expect(r.code).toBe(0);
+    expect(existsSync(join(own, 'state', 'secrets'))).toBe(false);
+    expect(existsSync(conf)).toBe(false);
+  });
+
   it('apply --json runs the pass and reports it; a second apply has nothing to do', async () => {
     const r = await cli('--json', 'apply');
     expect(r.code).toBe(0);

@@ -1,9 +1,11 @@
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { basicAuth, renderConfig, rpcauth, rpcauthSaltName, secretsUsed } from '../../src/reconcile/config-render.js';
 import { InvalidInputError } from '../../src/errors.js';
+import { loadDesired, missingSecret } from '../../src/reconcile/load-desired.js';
 import { SALT, secretStore } from '../../src/store/secrets.js';
 
 let dir: string;
@@ -96,5 +98,33 @@ describe('config helpers', () => {
     })();
     expect(err).toBeInstanceOf(InvalidInputError);
     expect((err as InvalidInputError).problems[0]).toMatchObject({ file: 'templates/config/y.hbs', line: 2, col: 1 });
+  });
+});
+
+describe('loading the desired node (the catalog in manifests/, a fresh state dir)', () => {
+  const catalog = fileURLToPath(new URL('../../manifests', import.meta.url));
+  const bitcoinConf = (d: Awaited<ReturnType<typeof loadDesired>>): string =>
+    d.desired.apps.find((a) => a.id === 'bitcoin')!.configs.find((c) => c.path.endsWith('/bitcoin.conf'))!.content;
+
+  it('creates no secret unless asked to (a dry run, the validation of a commit): missing ones render as placeholders', async () => {
+    const loaded = await loadDesired({ manifestsDir: catalog, stateDir: dir });
+    expect(await readdir(dir)).toEqual([]);
+    expect(bitcoinConf(loaded)).toContain(`rpcauth=${rpcauth('archy', missingSecret('bitcoin-rpc-password'), missingSecret(rpcauthSaltName('bitcoin-rpc-password')))}\n`);
+  });
+
+  it('reads existing secrets without creating the missing ones', async () => {
+    const store = secretStore(dir);
+    const pw = await store.get('bitcoin-rpc-password');
+    const loaded = await loadDesired({ manifestsDir: catalog, stateDir: dir });
+    expect(await readdir(store.dir)).toEqual(['bitcoin-rpc-password']);
+    expect(bitcoinConf(loaded)).toContain(`rpcauth=${rpcauth('archy', pw, missingSecret(rpcauthSaltName('bitcoin-rpc-password')))}\n`);
+  });
+
+  it('creates them for a pass that executes', async () => {
+    const loaded = await loadDesired({ manifestsDir: catalog, stateDir: dir, createSecrets: true });
+    const store = secretStore(dir);
+    expect((await readdir(store.dir)).sort()).toEqual(['bitcoin-rpc-password', 'bitcoin-rpc-password.rpcauth-salt']);
+    const pw = (await store.peek('bitcoin-rpc-password'))!;
+    expect(bitcoinConf(loaded)).toContain(`rpcauth=${rpcauth('archy', pw, (await store.peek(rpcauthSaltName('bitcoin-rpc-password')))!)}\n`);
   });
 });
