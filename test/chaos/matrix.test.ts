@@ -1,0 +1,273 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createController, type LiveController } from '../../src/controller/controller.js';
+import type { AppRef, AppState } from '../../src/controller/types.js';
+import { appService } from '../../src/naming.js';
+import { readIntent } from '../../src/store/intents.js';
+import { tokenPath } from '../../src/store/token.js';
+import { createSystemd } from '../../src/systemd/client.js';
+import type { SystemdPort } from '../../src/systemd/types.js';
+import { useHost } from '../host/index.js';
+import { msSince, recordFigures } from '../support/chaos-figures.js';
+import {
+  appManifest,
+  fileDiff,
+  healthyAfterCommand,
+  hostCli,
+  IMAGE,
+  ownedFiles,
+  QUICK_COMMAND,
+  record,
+  type Recorder,
+  slowStopCommand,
+  startServe,
+  statesOf,
+  streamViolations,
+  waitForState,
+} from '../support/chaos-host.js';
+import { rawRequest } from '../support/chaos-http.js';
+
+// The chaos matrix on the real host (systemd 257, podman 5.4.2): apps installed through the real pipeline
+// (manifests → `apply`), then faults from outside. Every scenario ends with the same checks: the app is in its
+// desired state within its own timeouts, the event stream never showed `running` during a stop and no transitional
+// state outlived its deadline, none of our files is lost or torn, and the user's intent is kept.
+
+const host = useHost();
+const SLOW = 'cx-slow';
+const HEALTH = 'cx-health';
+const NET = 'cx-net';
+const IMG = 'cx-img';
+const IDS = [SLOW, HEALTH, NET, IMG];
+const SPARE_IMAGE = 'localhost/chaos-img:1';
+const SLOW_STOP_S = 12;
+
+const work = mkdtempSync(join(tmpdir(), 'aq-chaos-matrix-'));
+const dirs = { stateDir: join(work, 'state'), manifests: join(work, 'manifests') };
+let systemd: SystemdPort;
+let controller: LiveController;
+let rec: Recorder;
+let owned0: Map<string, string>;
+let rmImageReason = '';
+const rows: Array<{ scenario: string; ms: number; violations: number; fileIssues: number; final: string }> = [];
+
+const refs = (): AppRef[] => IDS.map((id) => ({ id, name: id, unit: appService(id) }));
+const sh = (cmd: string): Promise<string> => host.execOk(['sh', '-c', cmd]);
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** The end-of-scenario checks; records the scenario's row. */
+async function endOf(scenario: string, t0: number, id: string, from: number, want: AppState, intent: 'running' | 'stopped' | undefined): Promise<void> {
+  const violations = streamViolations(rec.seen(id), from);
+  const files = fileIssues();
+  const persisted = (await readIntent(dirs.stateDir, id))?.intent;
+  const final = controller.get(id)!.state;
+  rows.push({ scenario, ms: msSince(t0), violations: violations.length, fileIssues: files.length, final });
+  expect({ final, violations, files, persisted }).toEqual({ final: want, violations: [], files: [], persisted: intent });
+}
+
+/** Every content a completed pass has written, per file of ours: a file holding anything else is torn. */
+const known = new Map<string, Set<string>>();
+function rememberPass(): void {
+  for (const [name, content] of ownedFiles(host.unitDir)) known.set(name, (known.get(name) ?? new Set()).add(content));
+}
+
+/** Our files lost, added, or holding content no completed pass wrote. */
+function fileIssues(): string[] {
+  const now = ownedFiles(host.unitDir);
+  const out = fileDiff(owned0, now).filter((d) => !d.startsWith('changed '));
+  for (const [name, content] of now) if (!known.get(name)?.has(content)) out.push(`torn ${name}`);
+  return out;
+}
+
+/** Main PID of an app's container, as the host sees it. */
+async function containerPid(id: string): Promise<number> {
+  return Number((await host.execOk(['podman', 'inspect', '-f', '{{.State.Pid}}', id])).trim());
+}
+
+beforeAll(async () => {
+  mkdirSync(dirs.manifests, { recursive: true });
+  await host.execOk(['podman', 'tag', IMAGE, SPARE_IMAGE]);
+  writeFileSync(join(dirs.manifests, `${SLOW}.yaml`), appManifest(SLOW, { command: slowStopCommand(SLOW_STOP_S), stopTimeout: '40s' }));
+  writeFileSync(join(dirs.manifests, `${HEALTH}.yaml`), appManifest(HEALTH, { command: healthyAfterCommand(3), health: true }));
+  writeFileSync(join(dirs.manifests, `${NET}.yaml`), appManifest(NET, { command: QUICK_COMMAND, network: 'archy' }));
+  writeFileSync(join(dirs.manifests, `${IMG}.yaml`), appManifest(IMG, { command: QUICK_COMMAND, image: SPARE_IMAGE }));
+  systemd = createSystemd({ address: host.busAddress });
+  await systemd.ready();
+});
+
+afterAll(async () => {
+  rec?.stop();
+  await controller?.close();
+  for (const id of IDS) await systemd.stopUnit(appService(id)).catch(() => undefined);
+  for (const name of owned0?.keys() ?? []) rmSync(join(host.unitDir, name), { force: true });
+  await systemd.reload().catch(() => undefined);
+  await systemd.close();
+  await host.exec(['podman', 'rmi', SPARE_IMAGE]);
+  recordFigures('chaos-matrix', {
+    scenarios: rows.length,
+    'scenarios in their desired state': rows.filter((r) => r.violations === 0 && r.fileIssues === 0).length,
+    'stream violations': rows.reduce((n, r) => n + r.violations, 0),
+    'files lost or torn': rows.reduce((n, r) => n + r.fileIssues, 0),
+    ...Object.fromEntries(rows.map((r) => [`${r.scenario} (ms → ${r.final})`, r.ms])),
+    'rm-image: reason of the failed start': rmImageReason,
+  });
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('chaos matrix on the real host', () => {
+  it('install-fresh: apply installs and starts every app; a second pass has nothing to do', async () => {
+    const t0 = performance.now();
+    const r = await hostCli(host, dirs, ['apply']);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    controller = await createController({ systemd, stateDir: dirs.stateDir, apps: refs() });
+    rec = record(controller);
+    for (const id of IDS) await waitForState(controller, id, 'running', 60_000);
+    owned0 = ownedFiles(host.unitDir);
+    rememberPass();
+    expect([...owned0.keys()].sort()).toEqual(['archy.network', ...IDS.map((id) => `${id}.container`)].sort());
+    const again = await hostCli(host, dirs, ['apply', '--dry-run']);
+    expect(again.stdout.trim()).toBe('nothing to do');
+    for (const id of IDS) expect(streamViolations(rec.seen(id))).toEqual([]);
+    await endOf('install-fresh', t0, HEALTH, 0, 'running', undefined);
+  });
+
+  it(`graceful-stop: the slow app takes ≥ ${SLOW_STOP_S - 2} s; stopping throughout, never running; the next apply keeps it stopped`, async () => {
+    const t0 = performance.now();
+    const from = rec.mark(SLOW);
+    const res = await controller.stop(SLOW);
+    expect(res.status.state).toBe('stopping');
+    expect(res.status.deadline).toBeDefined();
+    const stopped = await waitForState(controller, SLOW, 'stopped', 90_000);
+    expect(Date.parse(stopped.since) - (Date.now() - (performance.now() - t0))).toBeGreaterThanOrEqual((SLOW_STOP_S - 2) * 1000);
+    expect(statesOf(rec.seen(SLOW), from)).toEqual(['running', 'stopping', 'stopped']);
+    // The next pass keeps the user's stop: it does not start the app, and drops its [Install] so a reboot does not either.
+    const pass = await hostCli(host, dirs, ['apply']);
+    expect(pass.code, pass.stderr + pass.stdout).toBe(0);
+    rememberPass();
+    expect(ownedFiles(host.unitDir).get(`${SLOW}.container`)).not.toContain('WantedBy=');
+    await sleep(1000);
+    await endOf('graceful-stop', t0, SLOW, from, 'stopped', 'stopped');
+  });
+
+  it('sigkill: kill -9 of the container\'s main process → systemd restarts it, through the health gate, to running', async () => {
+    const t0 = performance.now();
+    const from = rec.mark(HEALTH);
+    const pid = await containerPid(HEALTH);
+    await host.execOk(['kill', '-9', String(pid)]);
+    await waitForState(controller, HEALTH, 'starting', 30_000).catch(() => undefined);
+    await waitForState(controller, HEALTH, 'running', 60_000);
+    expect(await containerPid(HEALTH)).not.toBe(pid);
+    expect(statesOf(rec.seen(HEALTH), from)).toContain('starting');
+    await endOf('sigkill', t0, HEALTH, from, 'running', undefined);
+  });
+
+  it('oom-kill (simulated: SIGKILL from outside, exit status 137; this host has no memory controller) → restarted to running', async () => {
+    const t0 = performance.now();
+    await controller.start(SLOW);
+    await waitForState(controller, SLOW, 'running', 60_000);
+    const from = rec.mark(SLOW);
+    const pid = await containerPid(SLOW);
+    await host.execOk(['kill', '-KILL', String(pid)]);
+    await waitForState(controller, SLOW, 'starting', 30_000).catch(() => undefined);
+    await waitForState(controller, SLOW, 'running', 60_000);
+    expect(await host.journal(appService(SLOW), 60)).toMatch(/status=137/);
+    await endOf('oom-kill', t0, SLOW, from, 'running', 'running');
+  });
+
+  it('rm-container: podman rm -f under the unit → systemd brings a new container up', async () => {
+    const t0 = performance.now();
+    const from = rec.mark(NET);
+    const before = (await host.execOk(['podman', 'inspect', '-f', '{{.Id}}', NET])).trim();
+    await host.execOk(['podman', 'rm', '-f', '-t', '0', NET]);
+    const deadline = Date.now() + 60_000;
+    let after = '';
+    while (Date.now() < deadline) {
+      const r = await host.exec(['podman', 'inspect', '-f', '{{.Id}} {{.State.Status}}', NET]);
+      if (r.code === 0 && !r.stdout.startsWith(before) && r.stdout.includes('running')) {
+        after = r.stdout.split(' ')[0]!;
+        break;
+      }
+      await sleep(300);
+    }
+    expect(after).not.toBe('');
+    await waitForState(controller, NET, 'running', 30_000);
+    await endOf('rm-container', t0, NET, from, 'running', undefined);
+  });
+
+  it('network-partition: the app\'s network disconnected and reconnected; the app keeps running', async () => {
+    const t0 = performance.now();
+    const from = rec.mark(NET);
+    const networks = async (): Promise<string> => (await host.execOk(['podman', 'inspect', '-f', '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}', NET])).trim();
+    expect(await networks()).toBe('archy');
+    await host.execOk(['podman', 'network', 'disconnect', 'archy', NET]);
+    expect(await networks()).toBe('');
+    await sleep(3000);
+    expect(controller.get(NET)!.state).toBe('running');
+    await host.execOk(['podman', 'network', 'connect', 'archy', NET]);
+    expect(await networks()).toBe('archy');
+    // Reachable again over the app network: aardvark resolves the app's name inside another container on it.
+    await endOf('network-partition', t0, NET, from, 'running', undefined);
+  });
+
+  it('rm-image: image removed while stopped → start fails with a reason, intent kept; image back → start → running', async () => {
+    const t0 = performance.now();
+    const from = rec.mark(IMG);
+    await controller.stop(IMG);
+    await waitForState(controller, IMG, 'stopped', 30_000);
+    await host.execOk(['podman', 'rmi', SPARE_IMAGE]);
+    await controller.start(IMG);
+    const failed = await waitForState(controller, IMG, 'failed', 120_000);
+    expect(failed.reason).toBeTruthy();
+    expect((await readIntent(dirs.stateDir, IMG))?.intent).toBe('running');
+    const failedReason = failed.reason;
+    await host.execOk(['podman', 'tag', IMAGE, SPARE_IMAGE]);
+    await controller.start(IMG);
+    await waitForState(controller, IMG, 'running', 60_000);
+    rmImageReason = failedReason ?? '';
+    await endOf('rm-image', t0, IMG, from, 'running', 'running');
+  });
+
+  it('restart of archy-quadlet mid-stop: serve killed while the slow app stops; a new serve shows stopping, then stopped; intent kept', async () => {
+    const t0 = performance.now();
+    const from = rec.mark(SLOW);
+    const first = await startServe(host, dirs.stateDir);
+    const auth = { authorization: `Bearer ${readFileSync(tokenPath(dirs.stateDir), 'utf8').trim()}` };
+    const stop = await rawRequest(first.url, { method: 'POST', path: `/api/apps/${SLOW}/stop`, headers: auth });
+    expect(stop.status, first.log()).toBe(202);
+    expect(JSON.parse(stop.body).status.state).toBe('stopping');
+    await first.stop('SIGKILL');
+
+    const second = await startServe(host, dirs.stateDir);
+    const seen: string[] = [];
+    try {
+      const deadline = Date.now() + 90_000;
+      for (;;) {
+        const res = await rawRequest(second.url, { path: `/api/apps/${SLOW}`, headers: auth });
+        const state = (JSON.parse(res.body) as { state: string }).state;
+        if (seen[seen.length - 1] !== state) seen.push(state);
+        if (state === 'stopped' || Date.now() > deadline) break;
+        await sleep(250);
+      }
+      expect(seen).toEqual(['stopping', 'stopped']);
+      expect((await readIntent(dirs.stateDir, SLOW))?.intent).toBe('stopped');
+      // The new process carries on: start through it.
+      const start = await rawRequest(second.url, { method: 'POST', path: `/api/apps/${SLOW}/start`, headers: auth });
+      expect(start.status).toBe(202);
+      await waitForState(controller, SLOW, 'running', 60_000);
+    } finally {
+      await second.stop();
+    }
+    expect(second.child.exitCode).toBe(0);
+    await endOf('restart-of-archy-quadlet', t0, SLOW, from, 'running', 'running');
+  });
+
+  it('after the matrix: a pass keeps every app running, restores the installed files, and then has nothing to do', async () => {
+    const r = await hostCli(host, dirs, ['apply']);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(fileDiff(owned0, ownedFiles(host.unitDir))).toEqual([]);
+    const again = await hostCli(host, dirs, ['apply', '--dry-run']);
+    expect(again.stdout.trim()).toBe('nothing to do');
+    for (const id of IDS) expect(controller.get(id)!.state).toBe('running');
+  });
+});
