@@ -206,7 +206,6 @@ describe('chaos matrix on the real host', () => {
     expect(controller.get(NET)!.state).toBe('running');
     await host.execOk(['podman', 'network', 'connect', 'archy', NET]);
     expect(await networks()).toBe('archy');
-    // Reachable again over the app network: aardvark resolves the app's name inside another container on it.
     await endOf('network-partition', t0, NET, from, 'running', undefined);
   });
 
