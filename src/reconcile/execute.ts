@@ -11,10 +11,11 @@ import { NotOwnedError } from '../errors.js';
 import { parseUnitFileName, serviceName } from '../naming.js';
 import { isOwned } from '../render/types.js';
 import { writeFileAtomic } from '../store/atomic-write.js';
-import { removeConfigFile, writeConfigFile } from '../store/config-files.js';
+import { onHost, readConfigFiles, removeConfigFile, writeConfigFile } from '../store/config-files.js';
 import { readLastGood, removeRecord, writeLastGood, writeRecord, type LastGood } from '../store/hashes.js';
 import { readIntent } from '../store/intents.js';
 import { awaitActive } from './await-active.js';
+import { configIsOurs } from './plan.js';
 import type { Log, PhaseSink, UnitManager } from './ports.js';
 import * as S from './steps.js';
 import type { AppRecord, Desired, DesiredApp, Observed, RestartStep, StartStep, Step, StepAction } from './types.js';
@@ -104,7 +105,10 @@ export const EXECUTORS: { [A in StepAction]: Executor<A> } = {
     await rm(path, { force: true });
     counters.removes++;
   },
-  'write-config': async (s, { deps, counters }) => {
+  'write-config': async (s, { deps, observed, counters }) => {
+    // Re-checked at write time, like units: an operator's file may appear after observe.
+    const now = (await readConfigFiles([s.path], deps.configRoot))[s.path];
+    if (!configIsOurs({ ...observed, configs: { [s.path]: now } }, s.path)) throw new NotOwnedError(onHost(s.path, deps.configRoot));
     await writeConfigFile(s.path, s.content, s.mode, deps.configRoot);
     counters.writes++;
   },

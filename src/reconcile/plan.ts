@@ -7,7 +7,7 @@
  * restart → record what apps now run with → forget removed apps.
  */
 import { parseUnitFileName, serviceName } from '../naming.js';
-import type { RenderedFile } from '../render/types.js';
+import { isOwned, type RenderedFile } from '../render/types.js';
 import * as S from './steps.js';
 import type { AppRecord, Desired, DesiredApp, Held, Observed, Step } from './types.js';
 import { withoutInstall } from './unit-text.js';
@@ -23,10 +23,21 @@ function containerServices(names: readonly string[]): string[] {
 }
 
 /**
- * Apps the pass must leave alone, found from the inputs alone: a unit name that
- * is taken by a file without our header, or a revision whose update already
- * failed its health gate (terminal for that revision: retried only when the
- * input changes).
+ * Whether a config path is ours to write: missing, recorded as written by us
+ * (an app record), or its content starts with our marker line. Anything else
+ * (e.g. an operator's own bitcoin.conf) is never replaced.
+ */
+export function configIsOurs(observed: Observed, path: string): boolean {
+  const content = observed.configs[path];
+  if (content === undefined || isOwned(content)) return true;
+  return Object.values(observed.records).some((r) => r.configs.includes(path));
+}
+
+/**
+ * Apps the pass must leave alone, found from the inputs alone: a unit name or a
+ * config path that is taken by a file not ours, or a revision whose update
+ * already failed its health gate (terminal for that revision: retried only when
+ * the input changes).
  */
 export function findHolds(observed: Observed, desired: Desired): Held[] {
   const held: Held[] = [];
@@ -35,6 +46,11 @@ export function findHolds(observed: Observed, desired: Desired): Held[] {
     const foreign = app.units.find((u) => observed.units[u.name] && !observed.units[u.name]!.owned);
     if (foreign) {
       held.push({ app: app.id, reason: `units/${foreign.name} exists and is not managed by archy-quadlet; move it away to install ${app.id}` });
+      continue;
+    }
+    const foreignConfig = app.configs.find((c) => !configIsOurs(observed, c.path));
+    if (foreignConfig) {
+      held.push({ app: app.id, reason: `config ${foreignConfig.path} exists and is not managed by archy-quadlet; move it away to install ${app.id}` });
       continue;
     }
     const rec = observed.records[app.id];

@@ -100,6 +100,7 @@ describe('derived config files and phases on the real host', () => {
     const salt = secret('bitcoin-rpc-password.rpcauth-salt');
     expect(statSync(join(stateDir, 'secrets', 'bitcoin-rpc-password')).mode & 0o777).toBe(0o600);
     const conf = readFileSync(onHost(`${DATA}/bitcoin.conf`), 'utf8');
+    expect(conf).toMatch(/^# Managed by archy-quadlet; do not edit\.\n/);
     expect(conf).toContain(`\nrpcauth=${rpcauth('archy', password, salt)}\n`);
     expect(conf).not.toContain(password);
     // The nginx config carries the credential itself: private. bitcoin.conf only its salted HMAC: readable.
@@ -146,5 +147,22 @@ describe('derived config files and phases on the real host', () => {
     expect(seen).toContain('removing');
     expect(existsSync(onHost(`${DATA}/bitcoin.conf`))).toBe(false);
     expect(existsSync(join(stateDir, 'secrets', 'bitcoin-rpc-password'))).toBe(true);
+  });
+
+  it("an operator's own file at a config path: the app is held, the file untouched, no unit written", async () => {
+    mkdirSync(onHost(DATA), { recursive: true });
+    writeFileSync(onHost(`${DATA}/bitcoin.conf`), 'server=1\nrpcpassword=the-operators-own\n');
+    writeFileSync(join(manifests, 'rc-cfg.yaml'), MANIFEST);
+    const r = await pass();
+    expect(r.held).toEqual([{ app: 'rc-cfg', reason: `config ${DATA}/bitcoin.conf exists and is not managed by archy-quadlet; move it away to install rc-cfg` }]);
+    expect(r.done).toEqual([]);
+    expect(readFileSync(onHost(`${DATA}/bitcoin.conf`), 'utf8')).toBe('server=1\nrpcpassword=the-operators-own\n');
+    expect(existsSync(onHost(`${DATA}/nginx.conf`))).toBe(false);
+    expect(existsSync(join(unitDir, 'rc-cfg.container'))).toBe(false);
+    // Moved away as the reason says: the app is planned again (a dry run: this unit has just hit systemd's start limit).
+    rmSync(onHost(`${DATA}/bitcoin.conf`));
+    const again = await runPass({ manifestsDir: manifests, unitDir, stateDir, systemd, configRoot: host.rootDir, generator: [join(host.rootDir, 'usr/libexec/podman/quadlet')], dryRun: true });
+    expect(again.held).toEqual([]);
+    expect(again.planned).toContain(`write config ${DATA}/bitcoin.conf`);
   });
 });

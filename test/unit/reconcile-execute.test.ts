@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -118,3 +118,20 @@ describe('executeSteps: the user intent is read again right before a start or st
 function app(id: string, run: boolean): DesiredApp {
   return { id, run, units: [{ name: `${id}.container`, content: `${OWNERSHIP_MARKER}\n[Container]\nImage=img\n`, sources: [], app: id }], configs: [], hash: `h-${id}`, startTimeoutMs: 50 };
 }
+
+describe('executeSteps: config files', () => {
+  it('refuses to replace a config file that appeared without our marker after the pass observed the node', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'archy-execute-root-'));
+    try {
+      const path = '/var/lib/archipelago/bitcoin/bitcoin.conf';
+      mkdirSync(join(root, '/var/lib/archipelago/bitcoin'), { recursive: true });
+      writeFileSync(join(root, path), 'rpcpassword=the-operators-own\n');
+      const steps = [S.writeConfig('bitcoin', path, `${OWNERSHIP_MARKER}; do not edit.\nrpcauth=x\n`, 0o644)];
+      const report = await executeSteps(steps, DESIRED, NONE, { unitDir: stateDir, stateDir, systemd: new Units(), phases: { setPhase: () => {} }, log: () => {}, configRoot: root });
+      expect(report.failures).toEqual([{ app: 'bitcoin', step: `write config ${path}`, error: expect.stringContaining(`${join(root, path)}: not managed by archy-quadlet`) }]);
+      expect(readFileSync(join(root, path), 'utf8')).toBe('rpcpassword=the-operators-own\n');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -308,6 +308,29 @@ describe('steps carry what the executors and the controller need', () => {
   });
 });
 
+describe('config files that are not ours', () => {
+  const CONF = '/var/lib/archipelago/bitcoin/bitcoin.conf';
+  const mine = app({ id: 'bitcoin', configs: { [CONF]: `${OWNERSHIP_MARKER}; do not edit.\nrpcauth=a:b$c\n` } });
+  const held = (o: Observed): { held: ReturnType<typeof findHolds>; steps: string[] } => ({ held: findHolds(o, desired(mine, lnd)), steps: plan(o, desired(mine, lnd)) });
+
+  it("an operator's own file at a config path: the app is held, naming the file, and nothing of it is touched", () => {
+    const o: Observed = { ...installed([]), configs: { [CONF]: 'server=1\nrpcpassword=mine\n' } };
+    expect(held(o)).toEqual({
+      held: [{ app: 'bitcoin', reason: `config ${CONF} exists and is not managed by archy-quadlet; move it away to install bitcoin` }],
+      steps: ['write units/lnd.container', 'daemon-reload', 'start lnd.service'],
+    });
+  });
+
+  it('a file that starts with our marker line, or one a record says we wrote (drifted by hand), is ours', () => {
+    const marked: Observed = { ...installed([]), configs: { [CONF]: `${OWNERSHIP_MARKER}; do not edit.\nold\n` } };
+    expect(held(marked).held).toEqual([]);
+    expect(held(marked).steps).toContain(`write config ${CONF}`);
+    const recorded: Observed = { ...installed([mine]), configs: { [CONF]: 'rpcauth=edited-by-hand\n' } };
+    expect(held(recorded).held).toEqual([]);
+    expect(held(recorded).steps).toContain(`write config ${CONF}`);
+  });
+});
+
 describe('withoutInstall', () => {
   it('drops the [Install] section and nothing else', () => {
     expect(withoutInstall('[Unit]\nA=1\n\n[Install]\nWantedBy=x\n\n[Service]\nB=2\n')).toBe('[Unit]\nA=1\n\n[Service]\nB=2\n');
