@@ -278,6 +278,12 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
       await writeIntent(stateDir, id, intent, new Date(clock()));
       t.setIntent(intent);
       const active = t.facts()?.activeState;
+      if (action !== 'stop') {
+        // A start the user asks for is not a crash loop: systemd's start rate limit (5 starts in 10 s by default,
+        // restarts included) must not turn a few clicks into `failed (start-limit-hit)`. Reset it first, as
+        // `systemctl reset-failed` would; a unit that does not exist fails in the start call below, with its name.
+        await systemd.resetFailedUnit(t.ref.unit).catch(() => {});
+      }
       const call = action === 'start' ? systemd.startUnit : action === 'stop' ? systemd.stopUnit : systemd.restartUnit;
       const { seq, value: path } = await call(t.ref.unit, 'replace');
       // systemd collapses a restart of a unit that is not up into a start job.

@@ -214,6 +214,9 @@ export function createSystemd(options: SystemdOptions): SystemdPort {
     startUnit: (unit, mode = 'replace') => jobCall('StartUnit', unit, mode),
     stopUnit: (unit, mode = 'replace') => jobCall('StopUnit', unit, mode),
     restartUnit: (unit, mode = 'replace') => jobCall('RestartUnit', unit, mode),
+    async resetFailedUnit(unit) {
+      await call(managerCall('ResetFailedUnit', 's', [unit]));
+    },
     async reload() {
       await call(managerCall('Reload'));
     },

@@ -84,6 +84,11 @@ export interface SystemdPort {
   startUnit(unit: string, mode?: JobMode): Promise<Stamped<string>>;
   stopUnit(unit: string, mode?: JobMode): Promise<Stamped<string>>;
   restartUnit(unit: string, mode?: JobMode): Promise<Stamped<string>>;
+  /**
+   * `ResetFailedUnit()`: clears a failed state and resets the unit's start rate-limit and restart counters.
+   * Throws SystemdError (e.g. `NoSuchUnit`).
+   */
+  resetFailedUnit(unit: string): Promise<void>;
   /** `Reload()` (daemon-reload); resolves when systemd has finished reloading. */
   reload(): Promise<void>;
   /** Whether the connection is up and subscribed. */
