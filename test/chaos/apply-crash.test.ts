@@ -110,14 +110,13 @@ describe('kill -9 of apply on the real host', () => {
       'temp files named like units': f.stray.length,
       'lock files left by the kill (taken over by the next pass)': f.staleLocks,
       'converged by the next pass': f.trials - f.secondPass.length - f.notConverged.length,
-      'needed one more pass (an app was still settling)': f.secondPass.length,
+      'needed one more pass': f.secondPass.length,
       'not converged within 3 passes': f.notConverged.length,
       'kill delay range ms': `0..${spanMs}`,
       durationMs: msSince(t0),
     });
     expect([...f.torn, ...f.lost, ...f.stray, ...f.notConverged]).toEqual([]);
-    // Known: a pass skips an app that is still activating (src/reconcile/plan.ts, SETTLING) and exits 0; when the
-    // killed pass had restarted it but not recorded it, the pass after the next restarts it once more.
+    // Seen: after some kills the next pass exits 0 and yet a further one still restarts an app (see docs/reliability.md).
     if (f.secondPass.length > 0) console.warn(`apply needed a second pass after ${f.secondPass.length} kill(s):\n${f.secondPass.join('\n')}`);
     expect(f.killed).toBeGreaterThan(TRIALS / 2);
   });
