@@ -106,9 +106,9 @@ describe('load through the API', () => {
   });
 
   it('six restarts in a row, each awaited: the app ends running (systemd\'s start limit is 5 starts in 10 s)', async () => {
-    // Pins down what the burst above can run into: a user's explicit restarts count against systemd's crash-loop
-    // protection (StartLimitBurst=5 per StartLimitIntervalSec=10s by default), and the sixth leaves the unit
-    // failed with start-limit-hit although the user's last intent is running.
+    // What the burst above can run into: systemd's crash-loop protection (StartLimitBurst=5 per
+    // StartLimitIntervalSec=10s by default) counts a user's explicit restarts too; unless the controller resets it,
+    // the sixth leaves the unit failed with start-limit-hit although the user's last intent is running.
     const id = IDS[0]!;
     await rawRequest(server.url, { method: 'POST', path: `/api/apps/${id}/start`, headers: { authorization: `Bearer ${h.token}` } });
     await h.waitFor(id, 'running', 30_000).catch(() => undefined);
