@@ -11,6 +11,21 @@ export type GateResult = { ok: true } | { ok: false; reason: string };
 /** Time past the start timeout before giving up, so systemd's own timeout decides first. */
 const GRACE_MS = 5_000;
 
+/**
+ * Waits until `service` has stopped: no job in flight, and inactive or failed (also once its unit file is gone).
+ * Gives up after `timeoutMs` (systemd's own stop timeout ends the job before that). Never throws on a unit state.
+ */
+export async function awaitStopped(systemd: UnitManager, service: string, timeoutMs: number, pollMs = 250): Promise<GateResult> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const row = (await systemd.listUnitsByNames([service])).value[0];
+    // A unit whose file is gone (loadState not-found) may still be deactivating: only its ActiveState says it stopped.
+    if (!row || (row.job === null && (row.activeState === 'inactive' || row.activeState === 'failed'))) return { ok: true };
+    if (Date.now() >= deadline) return { ok: false, reason: `${service} did not stop within ${Math.round(timeoutMs / 1000)}s (${row.activeState}/${row.subState})` };
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
 /** Waits for `service` to be active with no job in flight, within `timeoutMs` (+ a grace). Never throws on a unit state. */
 export async function awaitActive(systemd: UnitManager, service: string, timeoutMs: number, pollMs = 250): Promise<GateResult> {
   const deadline = Date.now() + timeoutMs + GRACE_MS;

@@ -14,11 +14,14 @@ import { writeFileAtomic } from '../store/atomic-write.js';
 import { onHost, readConfigFiles, removeConfigFile, writeConfigFile } from '../store/config-files.js';
 import { readLastGood, removeRecord, writeLastGood, writeRecord, type LastGood } from '../store/hashes.js';
 import { readIntent } from '../store/intents.js';
-import { awaitActive } from './await-active.js';
+import { awaitActive, awaitStopped } from './await-active.js';
 import { configIsOurs } from './plan.js';
 import type { Log, PhaseSink, UnitManager } from './ports.js';
 import * as S from './steps.js';
-import type { AppRecord, Desired, DesiredApp, Observed, RestartStep, StartStep, Step, StepAction } from './types.js';
+import type { AppRecord, Desired, DesiredApp, Observed, RestartStep, StartStep, Step, StepAction, StopStep } from './types.js';
+
+/** How long a pass keeps an app `removing` while its unit stops (bitcoind may take its whole 630 s TimeoutStopSec). */
+const REMOVAL_STOP_WAIT_MS = 15 * 60_000;
 
 /** What executors may touch. */
 export interface ExecuteDeps {
@@ -186,6 +189,9 @@ export async function executeSteps(steps: readonly Step[], desired: Desired, obs
   const phased = new Set<string>();
   let reloadFailed = false;
   const gated: Array<StartStep | RestartStep> = [];
+  // An app being removed stays `removing` until its stop has ended (a stop job returns at once; the unit may take
+  // minutes to exit), or clients would see it fall back to `stopping` before `not-installed`.
+  const removals: StopStep[] = [];
   // An app's phase ends with its own work (its last step, or its own health gate),
   // not with the whole pass: another app's gate may wait for up to its start timeout.
   const lastIndex = new Map<string, number>();
@@ -195,7 +201,7 @@ export async function executeSteps(steps: readonly Step[], desired: Desired, obs
   const clearPhase = (app: string): void => {
     if (phased.delete(app)) deps.phases.setPhase(app, undefined);
   };
-  const gatedApps = (): Set<string> => new Set(gated.filter((s) => !failedApps.has(s.app)).map((s) => s.app));
+  const gatedApps = (): Set<string> => new Set([...gated, ...removals].filter((s) => !failedApps.has(s.app!)).map((s) => s.app!));
 
   try {
     for (const [i, step] of steps.entries()) {
@@ -205,8 +211,8 @@ export async function executeSteps(steps: readonly Step[], desired: Desired, obs
     // Apps whose gate will not run (a later step of theirs failed) are done too.
     const waiting = gatedApps();
     for (const app of [...phased]) if (!waiting.has(app)) clearPhase(app);
-    await Promise.all(
-      gated
+    await Promise.all([
+      ...gated
         .filter((s) => !failedApps.has(s.app))
         .map(async (s) => {
           try {
@@ -215,7 +221,17 @@ export async function executeSteps(steps: readonly Step[], desired: Desired, obs
             clearPhase(s.app);
           }
         }),
-    );
+      ...removals
+        .filter((s) => !failedApps.has(s.app!))
+        .map(async (s) => {
+          try {
+            const stopped = await awaitStopped(deps.systemd, s.service, REMOVAL_STOP_WAIT_MS, deps.pollMs ?? 250);
+            if (!stopped.ok) deps.log(`${s.describe()}: ${stopped.reason}`);
+          } finally {
+            clearPhase(s.app!);
+          }
+        }),
+    ]);
   } finally {
     for (const app of [...phased]) clearPhase(app);
   }
@@ -237,6 +253,7 @@ export async function executeSteps(steps: readonly Step[], desired: Desired, obs
       done.push(step.describe());
       deps.log(step.describe());
       if ((step.action === 'start' || step.action === 'restart') && step.gate) gated.push(step);
+      if (step.action === 'stop' && step.phase === 'removing' && step.app !== undefined) removals.push(step);
     } catch (err) {
       const error = (err as Error).message;
       failures.push({ ...(step.app !== undefined ? { app: step.app } : {}), step: step.describe(), error });

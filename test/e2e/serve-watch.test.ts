@@ -25,8 +25,9 @@ let token: string;
 let stopServe: () => void;
 let served: Promise<void>;
 
+// It takes 3 s to stop, so a removal is seen while the container is still exiting.
 const app = (id: string, state: string): string =>
-  `id: ${id}\nstate: ${state}\nimage: ${BUSYBOX_IMAGE}\ncommand: [sh, -c, "trap 'exit 0' TERM; while true; do sleep 1; done"]\nstop:\n  timeout: 2s\n`;
+  `id: ${id}\nstate: ${state}\nimage: ${BUSYBOX_IMAGE}\ncommand: [sh, -c, "trap 'sleep 3; exit 0' TERM; while true; do sleep 1; done"]\nstop:\n  timeout: 10s\n`;
 
 async function api(method: string, path: string): Promise<{ status: number; body: any }> {
   const res = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${token}` } });
@@ -121,6 +122,8 @@ describe('serve --watch', () => {
     rec.close();
     expect(rec.states).toEqual(['removing', 'not-installed']);
     expect(existsSync(join(unitDir, 'sw-opt.container'))).toBe(false);
+    // `not-installed` only once the container has exited.
+    expect((await host.exec(['podman', 'ps', '-q', '--filter', 'name=^sw-opt$'])).stdout.trim()).toBe('');
   });
 
   it('an unknown app is 404 and writes no intent', async () => {
