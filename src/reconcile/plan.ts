@@ -56,9 +56,26 @@ export function findHolds(observed: Observed, desired: Desired): Held[] {
     const rec = observed.records[app.id];
     if (rec?.failedHash !== undefined && rec.failedHash === app.hash) {
       held.push({ app: app.id, reason: `this revision of ${app.id} failed before (${rec.failedReason ?? 'unknown reason'}); waiting for a changed manifest` });
+      continue;
+    }
+    // A unit in the stop half of someone else's restart (or a stop) would start again with whatever is on disk by
+    // then, and the pass could not tell what it runs with: its change waits until systemd has settled it.
+    const main = containerServices(app.units.map((u) => u.name))[0];
+    const state = main === undefined ? undefined : observed.services[main];
+    if (main !== undefined && state !== undefined && SETTLING.has(state) && appChanged(observed, app)) {
+      held.push({ app: app.id, reason: `${main} is ${state} (a systemd job is in flight); its change waits for the next pass` });
     }
   }
   return held;
+}
+
+/** Whether a pass would write anything of the app's, or record it anew. */
+function appChanged(observed: Observed, app: DesiredApp): boolean {
+  return (
+    app.units.some((u) => observed.units[u.name]?.content !== u.content) ||
+    app.configs.some((c) => observed.configs[c.path] !== c.content) ||
+    observed.records[app.id]?.hash !== app.hash
+  );
 }
 
 /** Desired with the given holds applied (an app already held keeps its first reason). */

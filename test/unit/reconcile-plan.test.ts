@@ -159,10 +159,10 @@ const CASES: Case[] = [
     steps: [],
   },
   {
-    name: 'app stopping (deactivating) → leave it; the next pass looks again',
+    name: 'app changed while stopping (deactivating) → held: nothing written (it would restart with it unrecorded); the next pass looks again',
     observed: installed([lnd], { 'lnd.service': 'deactivating' }),
     desired: desired(app({ id: 'lnd', body: 'Image=img2' })),
-    steps: ['write units/lnd.container', 'daemon-reload'],
+    steps: [],
   },
   {
     name: 'manifest removed → stop, remove unit and config, reload, forget',
@@ -305,6 +305,12 @@ describe('steps carry what the executors and the controller need', () => {
     expect(findHolds(o, desired(app({ id: 'x', hash: 'h-x' })))).toEqual([
       { app: 'x', reason: 'this revision of x failed before (did not become active within 5s); waiting for a changed manifest' },
     ]);
+    const stopping = installed([lnd], { 'lnd.service': 'deactivating' });
+    expect(findHolds(stopping, desired(app({ id: 'lnd', body: 'Image=img2' })))).toEqual([
+      { app: 'lnd', reason: 'lnd.service is deactivating (a systemd job is in flight); its change waits for the next pass' },
+    ]);
+    // Unchanged while stopping: nothing to hold.
+    expect(findHolds(stopping, desired(lnd))).toEqual([]);
   });
 });
 
