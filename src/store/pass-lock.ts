@@ -1,10 +1,11 @@
 /**
  * One reconcile pass at a time per state directory (`watch`, `apply` and
  * `install` may run side by side): `<state-dir>/reconcile.lock` holds the
- * owner's pid, created exclusively; a lock whose process is gone is stale and
- * taken over.
+ * owner's pid, linked into place whole (never empty); a lock whose process is
+ * gone is stale and taken over.
  */
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Another live process holds the lock. CLI exit 3. */
@@ -33,10 +34,12 @@ export async function withPassLock<T>(stateDir: string, fn: () => Promise<T>, wa
   const path = join(stateDir, 'reconcile.lock');
   const deadline = Date.now() + waitMs;
   for (;;) {
+    // The pid is written first and the lock linked into place whole: a lock file never exists without its pid
+    // (another pass reading an empty one would take it for stale).
+    const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    await writeFile(temp, `${process.pid}\n`, { mode: 0o644 });
     try {
-      const fh = await open(path, 'wx', 0o644);
-      await fh.writeFile(`${process.pid}\n`);
-      await fh.close();
+      await link(temp, path);
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
@@ -47,6 +50,8 @@ export async function withPassLock<T>(stateDir: string, fn: () => Promise<T>, wa
       }
       if (Date.now() >= deadline) throw new LockedError(path, pid);
       await new Promise((r) => setTimeout(r, 200));
+    } finally {
+      await rm(temp, { force: true });
     }
   }
   try {

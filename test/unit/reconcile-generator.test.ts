@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -98,6 +98,18 @@ describe('pass lock (real state directory)', () => {
     setTimeout(() => release(), 300);
     await Promise.all([first, second]);
     expect(order).toEqual(['first in', 'first out', 'second']);
+  });
+
+  it('the lock file is never seen without its pid, and no temp file stays behind', async () => {
+    const seen: string[] = [];
+    const watcher = setInterval(() => {
+      readFile(join(dir, 'reconcile.lock'), 'utf8').then((t) => seen.push(t), () => undefined);
+    }, 1);
+    await Promise.all(Array.from({ length: 20 }, () => withPassLock(dir, async () => new Promise((r) => setTimeout(r, 5)), 10_000)));
+    clearInterval(watcher);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.filter((t) => t !== `${process.pid}\n`)).toEqual([]);
+    expect((await readdir(dir)).filter((f) => f.startsWith('reconcile.lock'))).toEqual([]);
   });
 
   it('a lock left by a process that is gone is taken over', async () => {
