@@ -4,11 +4,13 @@
  * systemd has queued the job.
  */
 import { NotFoundError } from '../errors.js';
+import { retryStatus } from '../reconcile/backoff.js';
+import { readRecords } from '../store/hashes.js';
 import { readIntents, writeIntent } from '../store/intents.js';
 import type { JobRef, SystemdEvent, SystemdPort, UnitProps } from '../systemd/types.js';
 import { jobIdOfPath } from '../systemd/unit-path.js';
 import { AppTracker, type Effects, type Source } from './tracker.js';
-import type { AppRef, AppStatus, Controller, LifecycleResult, ReconcilePhase, StateEvent } from './types.js';
+import type { AppRef, AppStatus, Controller, LifecycleResult, ReconcilePhase, RetryStatus, StateEvent } from './types.js';
 
 export interface ControllerDeps {
   systemd: SystemdPort;
@@ -47,6 +49,18 @@ export interface LiveController extends Controller {
 }
 
 type Action = LifecycleResult['action'];
+
+/** The back-off recorded for each app (`<state-dir>/apps/<id>.json`); an unreadable record shows none, logged. */
+async function readRetries(stateDir: string, log: (m: string) => void): Promise<Map<string, RetryStatus>> {
+  try {
+    const out = new Map<string, RetryStatus>();
+    for (const [id, rec] of Object.entries(await readRecords(stateDir))) if (rec.failure && rec.failure.hash !== rec.hash) out.set(id, retryStatus(rec.failure));
+    return out;
+  } catch (err) {
+    log(`reading the app records failed: ${(err as Error).message}`);
+    return new Map();
+  }
+}
 
 /**
  * Creates a controller over a connected (or connecting) systemd port: waits
@@ -301,6 +315,8 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
     await systemd.ready();
     const intents = await readIntents(stateDir);
     for (const [id, rec] of intents) trackers.get(id)?.setIntent(rec.intent);
+    // A process without the reconciler (`status`) still shows a back-off: the app records hold it.
+    for (const [id, retry] of await readRetries(stateDir, log)) trackers.get(id)?.setRetry(retry);
     await resync('start');
   } catch (err) {
     unlisten();
@@ -330,6 +346,11 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
     setPhase(id: string, phase: ReconcilePhase | undefined) {
       const t = trackerOf(id);
       t.setPhase(phase);
+      emitIfChanged(t);
+    },
+    setRetry(id: string, retry: RetryStatus | undefined) {
+      const t = trackerOf(id);
+      t.setRetry(retry);
       emitIfChanged(t);
     },
     subscribe(listener) {

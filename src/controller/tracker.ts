@@ -17,7 +17,7 @@
  */
 import type { JobRef, UnitProps } from '../systemd/types.js';
 import { deadlineFor, deriveState, type UnitFacts } from './state.js';
-import type { AppRef, AppState, AppStatus, Intent, ReconcilePhase } from './types.js';
+import type { AppRef, AppState, AppStatus, Intent, ReconcilePhase, RetryStatus } from './types.js';
 
 type ScalarKey = Exclude<keyof UnitProps, 'job'>;
 const SCALAR_KEYS: ScalarKey[] = [
@@ -48,6 +48,7 @@ export class AppTracker {
   private readonly removedJobs: number[] = [];
   private phase: ReconcilePhase | undefined;
   private intent: Intent | undefined;
+  private retry: RetryStatus | undefined;
   private current: AppStatus | undefined;
   private freshStamp = false;
   private observed = false;
@@ -135,6 +136,11 @@ export class AppTracker {
     this.intent = intent;
   }
 
+  /** The reconciler's back-off for this app, shown with its status (not part of the derived state). */
+  setRetry(retry: RetryStatus | undefined): void {
+    this.retry = retry;
+  }
+
   /** The tracked job, if any. */
   jobInFlight(): JobRef | undefined {
     const ref = this.job.ref;
@@ -192,6 +198,7 @@ export class AppTracker {
       ...(facts?.subState !== undefined ? { subState: facts.subState } : {}),
       ...(job ? { job: { id: job.id, type: job.type ?? 'unknown', path: job.path } } : {}),
       ...(this.intent !== undefined ? { intent: this.intent } : {}),
+      ...(this.retry !== undefined ? { retry: this.retry } : {}),
     };
     this.current = status;
     if (prev && JSON.stringify(prev) === JSON.stringify(status)) return undefined;

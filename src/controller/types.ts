@@ -69,6 +69,26 @@ export interface AppStatus {
   job?: { id: number; type: string; path: string };
   /** The user's persisted intent, if any. */
   intent?: Intent;
+  /** Set while the reconciler backs off from a revision that failed its health gate (see {@link RetryStatus}). */
+  retry?: RetryStatus;
+}
+
+/**
+ * The reconciler's back-off for an app whose install or update failed its health gate
+ * (docs/reconcile.md, "Back-off"): shown by `status`, the API, the event stream and the UI,
+ * so a held app is never silent. Cleared when the revision comes up, changes, or the app is removed.
+ */
+export interface RetryStatus {
+  /** Failed attempts of this revision so far (1 after the first failure). */
+  attempt: number;
+  /** Attempts the reconciler makes for this revision; absent when it retries without bound (an install: nothing good to take down). */
+  maxAttempts?: number;
+  /** ISO-8601 time of the next attempt; absent once the attempts are used up (then a new revision or a user's start retries). */
+  nextAt?: string;
+  /** Why the last attempt failed, e.g. `lnd.service did not stay up (failed/failed, result exit-code)`. */
+  lastFailure: string;
+  /** True when the failed update was rolled back: the app runs its last-good files meanwhile. */
+  rolledBack?: boolean;
 }
 
 /** A state change, as delivered on the event stream (API SSE, `status --watch`). */
@@ -102,6 +122,8 @@ export interface Controller {
   setApps(apps: AppRef[]): Promise<void>;
   /** Sets or clears (undefined) the reconciler's phase for an app. */
   setPhase(id: string, phase: ReconcilePhase | undefined): void;
+  /** Sets or clears (undefined) the reconciler's back-off for an app (shown as `retry`). Throws NotFoundError for an unknown app. */
+  setRetry(id: string, retry: RetryStatus | undefined): void;
   /** Subscribes to state changes; returns the unsubscribe function. */
   subscribe(listener: (event: StateEvent) => void): () => void;
   close(): Promise<void>;

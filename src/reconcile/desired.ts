@@ -16,15 +16,48 @@ import { withoutInstall } from './unit-text.js';
 /** The node-local install intent (`archy-quadlet install|remove APP`), over the manifest's `state`. */
 export type InstallIntent = 'present' | 'absent';
 
+/** The user's start/stop intent as a pass reads it: what, and when (ISO-8601). */
+export interface TimedIntent {
+  intent: Intent;
+  at: string;
+}
+
+/**
+ * What a manifest's own `state` field said when the node last saw it change: `since` is when the node first
+ * saw that value (ISO-8601), absent for the value found when the app was first seen (older than any click).
+ */
+export interface DeclaredState {
+  state: DesiredState;
+  since?: string;
+}
+
+/**
+ * The declared states to remember after this pass: an entry for every manifest whose `state` differs from the
+ * remembered one (`since` = `now`) or that has none yet (no `since`). Empty when nothing changed.
+ */
+export function declaredChanges(manifests: readonly LoadedManifest[], declared: ReadonlyMap<string, DeclaredState>, now: string): Map<string, DeclaredState> {
+  const out = new Map<string, DeclaredState>();
+  for (const { manifest: m } of manifests) {
+    const state = m.state ?? 'running';
+    const known = declared.get(m.id);
+    if (!known) out.set(m.id, { state });
+    else if (known.state !== state) out.set(m.id, { state, since: now });
+  }
+  return out;
+}
+
 /**
  * Each app's effective desired state: a `remove` intent makes it absent; an
- * `install` intent makes an `absent` manifest running; then the user's
- * start/stop intent wins over `running`/`stopped`.
+ * `install` intent makes an `absent` manifest running; then between the user's
+ * start/stop intent and the manifest's `running`/`stopped`, **the later one wins**:
+ * the intent, unless the manifest's `state` changed (as the node saw it, `declared`)
+ * after the user clicked. Pass `declared` with this pass's `declaredChanges` applied.
  */
 export function effectiveStates(
   manifests: readonly LoadedManifest[],
   installs: ReadonlyMap<string, InstallIntent>,
-  intents: ReadonlyMap<string, Intent>,
+  intents: ReadonlyMap<string, TimedIntent>,
+  declared: ReadonlyMap<string, DeclaredState> = new Map(),
 ): Record<string, DesiredState> {
   const out: Record<string, DesiredState> = {};
   for (const { manifest: m } of manifests) {
@@ -33,7 +66,8 @@ export function effectiveStates(
     if (install === 'absent') state = 'absent';
     else if (install === 'present' && state === 'absent') state = 'running';
     const intent = intents.get(m.id);
-    if (state !== 'absent' && intent) state = intent;
+    const since = declared.get(m.id)?.since;
+    if (state !== 'absent' && intent && (since === undefined || !(Date.parse(since) > Date.parse(intent.at)))) state = intent.intent;
     out[m.id] = state;
   }
   return out;
@@ -92,6 +126,8 @@ export interface DesiredInputs {
   templates: Readonly<Record<string, string>>;
   /** Secret values by name (all that `configSecrets` listed). */
   secrets: Readonly<Record<string, string>>;
+  /** ISO-8601 time of each app's last user start/restart (a `running` intent), by id. */
+  startedAt?: Readonly<Record<string, string>>;
 }
 
 const PRIVATE_MODE = 0o600;
@@ -142,6 +178,7 @@ export function buildDesired(inputs: DesiredInputs): Desired {
       configs,
       hash: appHash(units, configs, [...used].sort().map((n) => secretDigest(n, inputs.secrets[n] ?? ''))),
       startTimeoutMs: inputs.startTimeoutsMs[m.id] ?? SYSTEMD_DEFAULT_START_MS,
+      ...(inputs.startedAt?.[m.id] !== undefined ? { startedAt: inputs.startedAt[m.id] } : {}),
     });
   }
   if (problems.length > 0) throw new InvalidInputError(problems);

@@ -15,6 +15,7 @@ import { onHost, readConfigFiles, removeConfigFile, writeConfigFile } from '../s
 import { readLastGood, removeRecord, writeLastGood, writeRecord, type LastGood } from '../store/hashes.js';
 import { readIntent } from '../store/intents.js';
 import { awaitActive, awaitStopped } from './await-active.js';
+import { describeFailure, recordFailure, retryStatus } from './backoff.js';
 import { configIsOurs } from './plan.js';
 import type { Log, PhaseSink, UnitManager } from './ports.js';
 import * as S from './steps.js';
@@ -124,6 +125,7 @@ export const EXECUTORS: { [A in StepAction]: Executor<A> } = {
     counters.reloads++;
   },
   start: async (s, { deps, counters }) => {
+    await resetStartLimit(deps, s.service);
     await deps.systemd.startUnit(s.service, 'replace');
     counters.starts++;
   },
@@ -132,6 +134,7 @@ export const EXECUTORS: { [A in StepAction]: Executor<A> } = {
     counters.stops++;
   },
   restart: async (s, { deps, counters }) => {
+    await resetStartLimit(deps, s.service);
     await deps.systemd.restartUnit(s.service, 'replace');
     counters.restarts++;
   },
@@ -162,12 +165,23 @@ export const EXECUTORS: { [A in StepAction]: Executor<A> } = {
     // Every container of the app (a companion too) goes back to what it last ran healthy with.
     const services = [s.service, ...good.units.filter((u) => parseUnitFileName(u.name)?.kind === 'container').map((u) => serviceName(u.name))];
     for (const svc of new Set(services)) {
+      await resetStartLimit(deps, svc);
       await deps.systemd.restartUnit(svc, 'replace');
       counters.restarts++;
     }
     counters.rollbacks++;
   },
 };
+
+/**
+ * The reconciler's own starts are not a crash loop: like a user's start, each resets systemd's start rate limit
+ * first (`StartLimitBurst=`, 5 starts in 10 s by default, restarts included), or a burst of commits or a pass
+ * killed and run again would leave the app `failed (start-limit-hit)`. A unit systemd does not know yet (its
+ * file was just written) fails here harmlessly; the start itself then reports what is wrong.
+ */
+async function resetStartLimit(deps: ExecuteDeps, service: string): Promise<void> {
+  await deps.systemd.resetFailedUnit(service).catch(() => undefined);
+}
 
 function run(step: Step, ctx: Ctx): Promise<void> {
   return (EXECUTORS[step.action] as Executor<StepAction>)(step as never, ctx);
@@ -279,7 +293,10 @@ async function overtaken(step: Step, stateDir: string): Promise<string | undefin
   return `skip ${step.describe()}: the user ${now === 'running' ? 'started' : 'stopped'} it since this pass read its intent`;
 }
 
-/** Waits for one gated start/restart; records the app on success, rolls back (or marks the revision failed) otherwise. */
+/**
+ * Waits for one gated start/restart; records the app on success. Otherwise records the revision as failed with
+ * its back-off (`backoff.ts`) and, for an update, rolls back to the last-good files.
+ */
 async function gate(step: StartStep | RestartStep, ctx: Ctx, done: string[], failures: Failure[]): Promise<void> {
   const { deps } = ctx;
   const app = appOf(ctx, step.app);
@@ -288,15 +305,23 @@ async function gate(step: StartStep | RestartStep, ctx: Ctx, done: string[], fai
   if (result.ok) {
     if (step.record) await writeRecord(deps.stateDir, step.app, step.record);
     if (app) await writeLastGood(deps.stateDir, step.app, lastGoodOf(app));
+    deps.phases.setRetry?.(step.app, undefined);
     return;
   }
   const previous: AppRecord | undefined = ctx.observed.records[step.app];
   const failedHash = step.record?.hash ?? app?.hash ?? '';
   const base: AppRecord = previous ?? { hash: '', units: step.record?.units ?? [], configs: step.record?.configs ?? [] };
-  // Remember the revision as failed, so the next pass does not try it again until the input changes.
   const units = [...new Set([...base.units, ...(step.record?.units ?? [])])];
   const configs = [...new Set([...base.configs, ...(step.record?.configs ?? [])])];
-  await writeRecord(deps.stateDir, step.app, { ...base, units, configs, failedHash, failedReason: result.reason });
+  // Remember the revision as failed, with its back-off, before anything else: a pass killed during the rollback
+  // must not make the next one retry at once. The rollback's outcome then decides whether attempts are bounded.
+  const remember = async (rolledBack: boolean): Promise<void> => {
+    const failure = recordFailure(failedHash, g.attempt, result.reason, rolledBack, Date.now());
+    await writeRecord(deps.stateDir, step.app, { hash: base.hash, units, configs, failure });
+    deps.phases.setRetry?.(step.app, retryStatus(failure));
+    deps.log(describeFailure(step.app, failure));
+  };
+  await remember(false);
   const what = step.action === 'restart' ? 'update' : 'install';
   if (!g.rollback) {
     failures.push({ app: step.app, step: step.describe(), error: `${what} of ${step.app} failed: ${result.reason}` });
@@ -310,6 +335,7 @@ async function gate(step: StartStep | RestartStep, ctx: Ctx, done: string[], fai
     done.push(rb.describe());
     deps.log(rb.describe());
     const again = await awaitActive(deps.systemd, step.service, g.timeoutMs, deps.pollMs ?? 250);
+    if (again.ok) await remember(true);
     const after = again.ok ? 'rolled back to its last-good files, running again' : `rolled back, but the last-good files do not come up either: ${again.reason}`;
     failures.push({ app: step.app, step: step.describe(), error: `update of ${step.app} failed: ${result.reason}; ${after}` });
   } catch (err) {

@@ -8,17 +8,17 @@ import { readFile } from 'node:fs/promises';
 import { compileCatalog } from '../compile/compile-catalog.js';
 import { DEFAULT_PODMAN_VERSION } from '../compile/target-version.js';
 import type { ContainerUnit } from '../compile/model.js';
-import type { Intent } from '../controller/types.js';
 import { InvalidInputError } from '../errors.js';
 import type { DesiredState, LoadedManifest } from '../manifest/types.js';
 import { renderUnits } from '../render/render-units.js';
 import { readInstallIntents } from '../store/install-intents.js';
+import { readDeclaredStates } from '../store/declared-states.js';
 import { readIntents } from '../store/intents.js';
 import { CONFIG_TEMPLATES_DIR, listConfigTemplates, readManifestFiles } from '../store/manifest-files.js';
 import { loadManifests, type ManifestSource } from '../manifest/load.js';
 import { PASSWORD, SALT, secretStore } from '../store/secrets.js';
 import { loadUnitTemplates } from '../store/unit-templates.js';
-import { buildDesired, configsOf, configSecrets, effectiveStates, type InstallIntent } from './desired.js';
+import { buildDesired, configsOf, configSecrets, declaredChanges, effectiveStates, type DeclaredState, type InstallIntent, type TimedIntent } from './desired.js';
 import type { Desired } from './types.js';
 
 export interface LoadDesiredOptions {
@@ -44,6 +44,8 @@ export interface LoadedDesired {
   /** Names of the secrets the configs use. */
   secrets: string[];
   warnings: string[];
+  /** Manifests whose `state` the node sees for the first time or changed: a pass that executes remembers them. */
+  declared: Map<string, DeclaredState>;
 }
 
 /** The podman the nodes run. */
@@ -61,7 +63,8 @@ export async function loadDesired(opts: LoadDesiredOptions): Promise<LoadedDesir
 interface Inputs {
   sources: ManifestSource[];
   installs: Map<string, InstallIntent>;
-  intents: Map<string, Intent>;
+  intents: Map<string, TimedIntent>;
+  declared: Map<string, DeclaredState>;
 }
 
 async function readInputs(opts: LoadDesiredOptions): Promise<Inputs> {
@@ -71,14 +74,17 @@ async function readInputs(opts: LoadDesiredOptions): Promise<Inputs> {
   } catch (err) {
     throw new InvalidInputError([{ file: opts.manifestsDir, message: `cannot read the manifests directory: ${(err as Error).message}`, hint: 'pass --manifests DIR' }]);
   }
-  const [installs, intentRecords] = await Promise.all([readInstallIntents(opts.stateDir), readIntents(opts.stateDir)]);
-  return { sources, installs, intents: new Map([...intentRecords].map(([id, r]) => [id, r.intent])) };
+  const [installs, intentRecords, declared] = await Promise.all([readInstallIntents(opts.stateDir), readIntents(opts.stateDir), readDeclaredStates(opts.stateDir)]);
+  return { sources, installs, intents: new Map([...intentRecords].map(([id, r]) => [id, { intent: r.intent, at: r.at }])), declared };
 }
 
-async function computeDesired(opts: LoadDesiredOptions, { sources, installs, intents }: Inputs): Promise<LoadedDesired> {
+async function computeDesired(opts: LoadDesiredOptions, { sources, installs, intents, declared }: Inputs): Promise<LoadedDesired> {
   const { manifests, problems } = loadManifests(sources, { templates: await listConfigTemplates() });
   if (problems.length > 0) throw new InvalidInputError(problems);
-  const states = effectiveStates(manifests, installs, intents);
+  const changes = declaredChanges(manifests, declared, new Date().toISOString());
+  const states = effectiveStates(manifests, installs, intents, new Map([...declared, ...changes]));
+  const startedAt: Record<string, string> = {};
+  for (const [id, i] of intents) if (i.intent === 'running' && i.at) startedAt[id] = i.at;
 
   const compiled = compileCatalog(manifests, {
     podmanVersion: opts.podmanVersion ?? DEFAULT_PODMAN_VERSION,
@@ -111,8 +117,8 @@ async function computeDesired(opts: LoadDesiredOptions, { sources, installs, int
     secrets[need.name] = opts.createSecrets ? await store.get(need.name, need.kind === 'salt' ? SALT : PASSWORD) : ((await store.peek(need.name)) ?? missingSecret(need.name));
   }
 
-  const desired = buildDesired({ manifests, states, units, startTimeoutsMs, templates, secrets });
-  return { desired, manifests, states, secrets: Object.keys(secrets), warnings: compiled.warnings.map((w) => `${w.file}: ${w.message}`) };
+  const desired = buildDesired({ manifests, states, units, startTimeoutsMs, templates, secrets, startedAt });
+  return { desired, manifests, states, secrets: Object.keys(secrets), warnings: compiled.warnings.map((w) => `${w.file}: ${w.message}`), declared: changes };
 }
 
 /** What a secret that does not exist yet renders as when it is not to be created (never written anywhere). */
@@ -135,7 +141,7 @@ export function cachedDesiredLoader(): DesiredLoader {
   return async (opts) => {
     const inputs = await readInputs(opts);
     const store = secretStore(opts.stateDir);
-    const h = createHash('sha256').update(JSON.stringify([opts.manifestsDir, opts.podmanVersion, opts.user, opts.createSecrets === true, inputs.sources, [...inputs.installs], [...inputs.intents]]));
+    const h = createHash('sha256').update(JSON.stringify([opts.manifestsDir, opts.podmanVersion, opts.user, opts.createSecrets === true, inputs.sources, [...inputs.installs], [...inputs.intents], [...inputs.declared]]));
     const secretsKey = async (names: readonly string[]): Promise<string> => {
       const s = createHash('sha256');
       for (const n of names) s.update(`${n}\0${(await store.peek(n)) ?? ''}\0`);

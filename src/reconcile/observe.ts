@@ -33,5 +33,5 @@ export async function observe(opts: { unitDir: string; stateDir: string; systemd
   const services = [...names].filter((n) => parseUnitFileName(n)?.kind === 'container').map(serviceName).sort();
   const paths = [...opts.desired.apps.flatMap((a) => a.configs.map((c) => c.path)), ...Object.values(records).flatMap((r) => r.configs)];
   const [states, configs] = await Promise.all([serviceStates(opts.systemd, services), readConfigFiles(paths, opts.configRoot)]);
-  return { units, configs, records, services: states };
+  return { units, configs, records, services: states, now: Date.now() };
 }

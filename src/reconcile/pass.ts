@@ -5,6 +5,9 @@
  */
 import { InvalidInputError } from '../errors.js';
 import { appService } from '../naming.js';
+import { writeDeclaredStates } from '../store/declared-states.js';
+import { readRecords } from '../store/hashes.js';
+import { failureOf, retryDecision, retryStatus } from './backoff.js';
 import { executeSteps, type Counters, type Failure } from './execute.js';
 import { DEFAULT_GENERATOR, rejectedUnits } from './generator.js';
 import { loadDesired, type DesiredLoader, type LoadDesiredOptions } from './load-desired.js';
@@ -46,6 +49,17 @@ export interface PassReport {
   warnings: string[];
   /** Milliseconds per stage: load (desired), observe, plan (incl. the generator check), execute. */
   timings: { load: number; observe: number; plan: number; execute: number };
+  /**
+   * ISO-8601 time at which a pass must look again although nothing changed: the earliest back-off that ends
+   * (controller-runtime's RequeueAfter). `watch` wakes up then; absent when nothing waits.
+   */
+  requeueAt?: string;
+}
+
+/** The earliest back-off among `held` and the apps whose gate failed in this pass. */
+function earliestRetry(held: readonly Held[], failedNow: readonly (string | undefined)[]): string | undefined {
+  const times = [...held.map((h) => h.retryAt), ...failedNow].filter((t): t is string => t !== undefined);
+  return times.length === 0 ? undefined : times.reduce((a, b) => (Date.parse(a) <= Date.parse(b) ? a : b));
 }
 
 const ZERO: Counters = { writes: 0, removes: 0, reloads: 0, starts: 0, stops: 0, restarts: 0, rollbacks: 0 };
@@ -58,6 +72,13 @@ function safePhases(controller: ControllerSink | undefined, log: Log): PhaseSink
         controller?.setPhase(id, phase);
       } catch (err) {
         log(`phase ${phase ?? 'cleared'} of ${id} not shown: ${(err as Error).message}`);
+      }
+    },
+    setRetry(id, retry) {
+      try {
+        controller?.setRetry?.(id, retry);
+      } catch (err) {
+        log(`back-off of ${id} not shown: ${(err as Error).message}`);
       }
     },
   };
@@ -107,19 +128,32 @@ export async function runPass(opts: PassOptions): Promise<PassReport> {
   const t2 = performance.now();
   const { steps, held } = await planChecked(observed, loaded.desired, opts.generator ?? [DEFAULT_GENERATOR], opts.user ?? false);
   for (const h of held) log(`held ${h.app}: ${h.reason}`);
+  const sink = safePhases(opts.controller, log);
+  if (!opts.dryRun) {
+    // The manifest's side of "the later one wins": when the node first saw each declared state.
+    if (loaded.declared.size > 0) await writeDeclaredStates(opts.stateDir, loaded.declared);
+    for (const app of loaded.desired.apps) {
+      const f = retryDecision(observed.records[app.id], app, observed.now).kind === 'fresh' ? undefined : failureOf(observed.records[app.id], app);
+      if (opts.controller?.setRetry) sink.setRetry?.(app.id, f ? retryStatus(f) : undefined);
+    }
+  }
   const planned = steps.map((s) => s.describe());
   const t3 = performance.now();
   const timings = (t4: number): PassReport['timings'] => ({ load: t1 - t0, observe: t2 - t1, plan: t3 - t2, execute: t4 - t3 });
-  if (opts.dryRun) return { dryRun: true, planned, held, done: [], failures: [], counters: { ...ZERO }, warnings: loaded.warnings, timings: timings(t3) };
+  const waitUntil = earliestRetry(held, []);
+  if (opts.dryRun) return { dryRun: true, planned, held, done: [], failures: [], counters: { ...ZERO }, warnings: loaded.warnings, timings: timings(t3), ...(waitUntil ? { requeueAt: waitUntil } : {}) };
   const report = await executeSteps(steps, withHolds(loaded.desired, held), observed, {
     unitDir: opts.unitDir,
     stateDir: opts.stateDir,
     systemd: opts.systemd,
-    phases: safePhases(opts.controller, log),
+    phases: sink,
     log,
     ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}),
     ...(opts.configRoot ? { configRoot: opts.configRoot } : {}),
   });
   if (opts.controller?.setApps && leaving.length > 0) await opts.controller.setApps(catalog);
-  return { dryRun: false, planned, held, ...report, warnings: loaded.warnings, timings: timings(performance.now()) };
+  // A gate that failed in this pass recorded its back-off: the loop must wake for it too.
+  const records = report.failures.length > 0 ? await readRecords(opts.stateDir) : {};
+  const requeueAt = earliestRetry(held, Object.values(records).map((r) => r.failure?.nextAt).filter((t) => t !== undefined && Date.parse(t) > observed.now));
+  return { dryRun: false, planned, held, ...report, warnings: loaded.warnings, timings: timings(performance.now()), ...(requeueAt ? { requeueAt } : {}) };
 }

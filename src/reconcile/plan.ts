@@ -8,6 +8,7 @@
  */
 import { parseUnitFileName, serviceName } from '../naming.js';
 import { isOwned, type RenderedFile } from '../render/types.js';
+import { retryDecision } from './backoff.js';
 import * as S from './steps.js';
 import type { AppRecord, Desired, DesiredApp, Held, Observed, Step } from './types.js';
 import { withoutInstall } from './unit-text.js';
@@ -16,6 +17,8 @@ import { withoutInstall } from './unit-text.js';
 const RUNNING = new Set(['active', 'activating', 'reloading', 'refreshing']);
 /** A stop is in flight: leave it to finish; the next pass looks again. */
 const SETTLING = new Set(['deactivating']);
+/** How soon a loop looks again at an app held while systemd settles it (ms): a restart's stop half is usually short. */
+const SETTLE_RECHECK_MS = 2_000;
 
 /** The container services of a set of unit files, in order (main container first). */
 function containerServices(names: readonly string[]): string[] {
@@ -35,9 +38,9 @@ export function configIsOurs(observed: Observed, path: string): boolean {
 
 /**
  * Apps the pass must leave alone, found from the inputs alone: a unit name or a
- * config path that is taken by a file not ours, or a revision whose update
- * already failed its health gate (terminal for that revision: retried only when
- * the input changes).
+ * config path that is taken by a file not ours, or a revision that failed its
+ * health gate and is backing off (`backoff.ts`: the hold carries `retryAt`, when
+ * a pass tries it again, unless its attempts are used up).
  */
 export function findHolds(observed: Observed, desired: Desired): Held[] {
   const held: Held[] = [];
@@ -53,9 +56,9 @@ export function findHolds(observed: Observed, desired: Desired): Held[] {
       held.push({ app: app.id, reason: `config ${foreignConfig.path} exists and is not managed by archy-quadlet; move it away to install ${app.id}` });
       continue;
     }
-    const rec = observed.records[app.id];
-    if (rec?.failedHash !== undefined && rec.failedHash === app.hash) {
-      held.push({ app: app.id, reason: `this revision of ${app.id} failed before (${rec.failedReason ?? 'unknown reason'}); waiting for a changed manifest` });
+    const retry = retryDecision(observed.records[app.id], app, observed.now);
+    if (retry.kind === 'wait') {
+      held.push({ app: app.id, reason: retry.reason, ...(retry.retryAt !== undefined ? { retryAt: retry.retryAt } : {}) });
       continue;
     }
     // A unit in the stop half of someone else's restart (or a stop) would start again with whatever is on disk by
@@ -63,7 +66,7 @@ export function findHolds(observed: Observed, desired: Desired): Held[] {
     const main = containerServices(app.units.map((u) => u.name))[0];
     const state = main === undefined ? undefined : observed.services[main];
     if (main !== undefined && state !== undefined && SETTLING.has(state) && appChanged(observed, app)) {
-      held.push({ app: app.id, reason: `${main} is ${state} (a systemd job is in flight); its change waits for the next pass` });
+      held.push({ app: app.id, reason: `${main} is ${state} (a systemd job is in flight); its change waits for the next pass`, retryAt: new Date(observed.now + SETTLE_RECHECK_MS).toISOString() });
     }
   }
   return held;
@@ -197,8 +200,10 @@ function planApp(observed: Observed, app: DesiredApp, writes: Step[], stops: Ste
     return;
   }
   if (SETTLING.has(state)) return;
+  const retry = retryDecision(rec, app, observed.now);
+  const attempt = retry.kind === 'retry' ? retry.attempt : 1;
   if (!RUNNING.has(state)) {
-    const gate = { timeoutMs: app.startTimeoutMs, rollback: false };
+    const gate = { timeoutMs: app.startTimeoutMs, rollback: false, attempt };
     services.forEach((svc, i) => {
       if (RUNNING.has(observed.services[svc] ?? '')) return;
       runs.push(S.start(app.id, svc, { ...(phase ? { phase } : {}), ...(i === 0 ? { gate, record } : {}), intended: 'running' }));
@@ -206,7 +211,7 @@ function planApp(observed: Observed, app: DesiredApp, writes: Step[], stops: Ste
     return;
   }
   if ((rec !== undefined && recordChanged) || runtimeChanged) {
-    const gate = { timeoutMs: app.startTimeoutMs, rollback: rec !== undefined };
+    const gate = { timeoutMs: app.startTimeoutMs, rollback: rec !== undefined, attempt };
     services.forEach((svc, i) => runs.push(S.restart(app.id, svc, { ...(i === 0 ? { gate, record } : {}), intended: 'running' })));
     return;
   }

@@ -3,7 +3,7 @@
  * `SystemdPort` of `src/systemd` satisfies `UnitManager` as is; the
  * controller satisfies `PhaseSink`.
  */
-import type { AppRef, ReconcilePhase } from '../controller/types.js';
+import type { AppRef, ReconcilePhase, RetryStatus } from '../controller/types.js';
 
 /** One row of systemd's unit list, as far as the reconciler reads it. */
 export interface UnitRow {
@@ -21,13 +21,20 @@ export interface UnitManager {
   startUnit(unit: string, mode?: 'replace'): Promise<unknown>;
   stopUnit(unit: string, mode?: 'replace'): Promise<unknown>;
   restartUnit(unit: string, mode?: 'replace'): Promise<unknown>;
+  /**
+   * `systemctl reset-failed`: clears a failed state and the start rate limit (`StartLimitBurst=`). The
+   * reconciler calls it before each of its own starts and restarts, which are not a crash loop.
+   */
+  resetFailedUnit(unit: string): Promise<void>;
   /** daemon-reload; resolves when systemd has finished reloading. */
   reload(): Promise<void>;
 }
 
-/** Where phases go (the controller's event stream); a no-op for a one-shot CLI pass. */
+/** Where phases and back-offs go (the controller's event stream); a no-op for a one-shot CLI pass. */
 export interface PhaseSink {
   setPhase(id: string, phase: ReconcilePhase | undefined): void;
+  /** Shows (or clears, undefined) an app's back-off after a failed revision. */
+  setRetry?(id: string, retry: RetryStatus | undefined): void;
 }
 
 /** The controller as a pass sees it: phases, and (in a long-running process) the catalog it tracks. */

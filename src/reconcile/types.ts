@@ -22,10 +22,29 @@ export interface AppRecord {
   units: string[];
   /** Config files we wrote for the app (absolute host paths). */
   configs: string[];
-  /** Desired hash of an update that failed its health gate; not retried until the input changes. */
-  failedHash?: string;
-  /** Why that update failed. */
-  failedReason?: string;
+  /** The revision that last failed its health gate, and the back-off before it is tried again (`backoff.ts`). */
+  failure?: RevisionFailure;
+}
+
+/**
+ * A revision of an app that failed its health gate (docs/reconcile.md, "Back-off"), kept in the app's record.
+ * Its fields past `hash` and `at` are the `RetryStatus` clients see.
+ */
+export interface RevisionFailure {
+  /** The desired content hash that failed. */
+  hash: string;
+  /** Failed attempts of this revision (1 after the first). */
+  attempt: number;
+  /** Attempts allowed for it; absent when unbounded (nothing good runs that a retry could take down). */
+  maxAttempts?: number;
+  /** ISO-8601 time of the last failure. */
+  at: string;
+  /** ISO-8601 time from which a pass tries it again; absent once the attempts are used up. */
+  nextAt?: string;
+  /** The gate's reason, e.g. `lnd.service did not stay up (failed/failed, result exit-code)`. */
+  lastFailure: string;
+  /** The update was rolled back and the last-good files came up again. */
+  rolledBack?: boolean;
 }
 
 /** systemd's view of one service: its ActiveState (`active`, `inactive`, `failed`, `activating`, …), or absent. */
@@ -41,6 +60,8 @@ export interface Observed {
   records: Record<string, AppRecord>;
   /** ActiveState per service name (e.g. `lnd.service`); a service systemd does not know is absent. */
   services: Record<string, ServiceState>;
+  /** When the pass observed, ms since the epoch: the back-off's clock (the planner reads no clock of its own). */
+  now: number;
 }
 
 /** A derived config file an app mounts. */
@@ -64,6 +85,8 @@ export interface DesiredApp {
   hash: string;
   /** Time allowed for the start to reach active (ms), from the manifest's startTimeout. */
   startTimeoutMs: number;
+  /** ISO-8601 time of the user's last start or restart (a `running` intent): it resets a failed revision's back-off. */
+  startedAt?: string;
   /**
    * When set, the app is left exactly as it is on the node and this reason is reported
    * (the generator rejected its new units, or this revision already failed its health gate).
@@ -132,6 +155,8 @@ export interface Gate {
   timeoutMs: number;
   /** Restore the last-good files when the app does not become active (updates; a first install has none). */
   rollback: boolean;
+  /** Which attempt at this revision the start is (1 unless it failed before): recorded if it fails again. */
+  attempt: number;
 }
 
 /**
@@ -182,7 +207,7 @@ export interface RollbackStep extends StepBase {
   app: string;
   service: string;
   reason: string;
-  /** The desired hash that failed, remembered so the same revision is not retried. */
+  /** The desired hash that failed, remembered so the same revision is retried only after a back-off. */
   failedHash: string;
 }
 
@@ -200,8 +225,13 @@ export type Step =
   | ForgetStep
   | RollbackStep;
 
-/** An app the pass left alone on purpose, with the reason (reported, not retried until the input changes). */
+/** An app the pass left alone on purpose, with the reason. */
 export interface Held {
   app: string;
   reason: string;
+  /**
+   * Set when the hold is a back-off: ISO-8601 time from which a pass tries the app again (controller-runtime's
+   * RequeueAfter). Absent for a hold that only a change ends (a foreign file, attempts used up).
+   */
+  retryAt?: string;
 }

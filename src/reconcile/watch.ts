@@ -8,7 +8,8 @@
  * several files, a `git checkout`) settle into one pass. A periodic re-check
  * runs as well, for whatever no event told about (drift, a stopped service).
  * Invalid input is terminal for that revision: logged once, not retried until
- * the input changes.
+ * the input changes. A revision that failed its health gate backs off
+ * (`backoff.ts`): the pass reports when to look again and the loop wakes then.
  */
 import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
@@ -88,6 +89,14 @@ export async function watch(opts: WatchOptions): Promise<void> {
   watcher.on('all', debounced);
   watcher.on('error', (err) => log(`watch: ${(err as Error).message}`));
   const timer = setInterval(trigger, opts.intervalMs);
+  // A back-off that ends before the next interval wakes the loop itself (the report's requeueAt).
+  let requeue: NodeJS.Timeout | undefined;
+  const requeueAt = (at: string | undefined): void => {
+    clearTimeout(requeue);
+    requeue = undefined;
+    if (at === undefined) return;
+    requeue = setTimeout(trigger, Math.max(0, Date.parse(at) - Date.now()));
+  };
   opts.signal.addEventListener('abort', () => wake?.(), { once: true });
 
   let lastError: { key: string; message: string } | undefined;
@@ -104,6 +113,7 @@ export async function watch(opts: WatchOptions): Promise<void> {
       try {
         const report = await exclusive(() => (opts.git ? gitPass(opts.git, passOpts) : runPass({ ...passOpts, manifestsDir: opts.manifestsDir! })));
         lastError = undefined;
+        requeueAt(report.requeueAt);
         opts.onPass?.({ report });
       } catch (err) {
         const e = err as Error;
@@ -117,6 +127,7 @@ export async function watch(opts: WatchOptions): Promise<void> {
   } finally {
     clearInterval(timer);
     clearTimeout(debounce);
+    clearTimeout(requeue);
     await watcher.close();
   }
 }

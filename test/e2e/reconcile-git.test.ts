@@ -160,7 +160,7 @@ describe('reconcile from a git repository on the real host', () => {
     expect((await pass()).held).toEqual([]);
   });
 
-  it('an update that never gets healthy is rolled back to its last-good files and runs again; not retried', async () => {
+  it('an update that never gets healthy is rolled back to its last-good files and runs again; not retried before its back-off ends', async () => {
     const health = (cmd: string) => `health:\n  cmd: [${cmd}]\n  interval: 1s\n  retries: 1\nstartTimeout: 8s`;
     commit({ 'rc-c.yaml': manifest('rc-c', { C: '1' }, health('"true"')) }, 'add rc-c (healthy)');
     const first = await pass();
@@ -176,9 +176,11 @@ describe('reconcile from a git repository on the real host', () => {
     ]);
     expect(unitText('rc-c.container')).toBe(good);
     expect((await unit('rc-c.service')).activeState).toBe('active');
+    expect(r.requeueAt).toEqual(expect.any(String));
 
     const again = await pass();
-    expect(again.held).toEqual([{ app: 'rc-c', reason: expect.stringContaining('this revision of rc-c failed before') }]);
+    expect(again.held).toEqual([{ app: 'rc-c', reason: expect.stringMatching(/^waiting to retry rc-c \(attempt 1 of 5, next at \S+, last failure: rc-c\.service .*\); running its last-good files$/), retryAt: r.requeueAt }]);
+    expect(again.requeueAt).toBe(r.requeueAt);
     expect(again.counters).toMatchObject({ writes: 0, reloads: 0, restarts: 0 });
   }, 120_000);
 

@@ -20,6 +20,14 @@ describe('status output', () => {
     );
   });
 
+  test("the reconciler's back-off is in the REASON column and on a watch line", () => {
+    const retry = { attempt: 3, maxAttempts: 5, nextAt: '2026-11-27T02:10:00.000Z', lastFailure: 'lnd.service did not stay up (failed/failed, result exit-code)', rolledBack: true };
+    const lnd = { id: 'lnd', name: 'lnd', unit: 'lnd.service', state: 'running' as const, since: '2026-11-27T02:05:31.181Z', retry };
+    const text = 'waiting to retry lnd (attempt 3 of 5, next at 2026-11-27T02:10:00.000Z, last failure: lnd.service did not stay up (failed/failed, result exit-code)); running its last-good files';
+    expect(formatTable([lnd]).split('\n')[1]).toBe(`lnd  running  2026-11-27 02:05:31  -         ${text}`);
+    expect(formatEvent({ seq: 9, status: lnd })).toBe(`2026-11-27 02:05:31  lnd  running  (${text})\n`);
+  });
+
   test('a watch line shows the change and systemd\'s view', () => {
     expect(
       formatEvent({ seq: 4, previous: 'running', status: { id: 'lnd', name: 'lnd', unit: 'lnd.service', state: 'stopping', since: '2026-11-27T02:06:14.000Z', activeState: 'deactivating', subState: 'stop-sigterm', job: { id: 208, type: 'stop', path: '/org/freedesktop/systemd1/job/208' } } }),

@@ -18,7 +18,7 @@ const GOOD = `${OWNERSHIP_MARKER}\n[Container]\nImage=localhost/busybox:latest\n
 const BAD = `${OWNERSHIP_MARKER}\n[Container]\nImage=localhost/busybox:latest\nMemory=64M\n`;
 
 function observedWith(units: Record<string, string>): Observed {
-  const o: Observed = { units: {}, configs: {}, records: {}, services: {} };
+  const o: Observed = { units: {}, configs: {}, records: {}, services: {}, now: Date.now() };
   for (const [name, content] of Object.entries(units)) o.units[name] = { name, content, owned: content.startsWith(OWNERSHIP_MARKER) };
   return o;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { findHolds, planSteps, withHolds } from '../../src/reconcile/plan.js';
 import { describeAll } from '../../src/reconcile/steps.js';
-import type { AppRecord, Desired, DesiredApp, Observed, Step } from '../../src/reconcile/types.js';
+import type { AppRecord, Desired, DesiredApp, Observed, RevisionFailure, Step } from '../../src/reconcile/types.js';
 import { withoutInstall } from '../../src/reconcile/unit-text.js';
 import { OWNERSHIP_MARKER, type RenderedFile } from '../../src/render/types.js';
 
@@ -9,6 +9,13 @@ import { OWNERSHIP_MARKER, type RenderedFile } from '../../src/render/types.js';
 // plain data in, plain data out, so these are its whole contract.
 
 const INSTALL = '\n[Install]\nWantedBy=multi-user.target\n';
+/** The clock every observed node is read at. */
+const NOW = Date.parse('2026-12-01T14:00:00.000Z');
+const iso = (ms: number): string => new Date(NOW + ms).toISOString();
+/** A failure of revision `hash` recorded at NOW - 20 s, next attempt at NOW + `nextInMs` (none when undefined). */
+function failure(hash: string, attempt: number, nextInMs: number | undefined, extra: Partial<RevisionFailure> = {}): RevisionFailure {
+  return { hash, attempt, at: iso(-20_000), ...(nextInMs !== undefined ? { nextAt: iso(nextInMs) } : {}), lastFailure: 'lnd.service did not stay up (failed/failed, result exit-code)', ...extra };
+}
 
 function unit(name: string, body: string, install = true): string {
   return `${OWNERSHIP_MARKER} source: manifests/${name.split('.')[0]}.yaml\n[Container]\n${body}\n${install ? INSTALL : ''}`;
@@ -44,7 +51,7 @@ function app(s: AppSpec): DesiredApp {
 
 /** The node after a clean install of these apps: files on disk, records, services active (or not, when run=false). */
 function installed(apps: DesiredApp[], services: Record<string, string> = {}): Observed {
-  const o: Observed = { units: {}, configs: {}, records: {}, services: {} };
+  const o: Observed = { units: {}, configs: {}, records: {}, services: {}, now: NOW };
   for (const a of apps) {
     for (const u of a.units) o.units[u.name] = { name: u.name, content: u.content, owned: true };
     for (const c of a.configs) o.configs[c.path] = c.content;
@@ -231,16 +238,46 @@ const CASES: Case[] = [
     steps: [],
   },
   {
-    name: 'revision that already failed its health gate → held (not retried)',
-    observed: { ...installed([lnd]), records: { lnd: { hash: 'h-lnd-Image=img', units: ['lnd.container'], configs: [], failedHash: 'h-bad', failedReason: 'timeout' } } },
+    name: 'revision that failed its health gate, back-off not over → held',
+    observed: { ...installed([lnd]), records: { lnd: { hash: 'h-lnd-Image=img', units: ['lnd.container'], configs: [], failure: failure('h-bad', 1, 5_000) } } },
     desired: desired(app({ id: 'lnd', body: 'Image=bad', hash: 'h-bad' })),
     steps: [],
   },
   {
-    name: 'a new revision after a failed one → tried again',
-    observed: { ...installed([lnd]), records: { lnd: { hash: 'h-lnd-Image=img', units: ['lnd.container'], configs: [], failedHash: 'h-bad' } } },
+    name: 'revision that failed its health gate, back-off over → tried again',
+    observed: { ...installed([lnd]), records: { lnd: { hash: 'h-lnd-Image=img', units: ['lnd.container'], configs: [], failure: failure('h-bad', 2, -1) } } },
+    desired: desired(app({ id: 'lnd', body: 'Image=bad', hash: 'h-bad' })),
+    steps: ['write units/lnd.container', 'daemon-reload', 'restart lnd.service'],
+  },
+  {
+    name: 'revision whose attempts are used up → held, whatever the time',
+    observed: { ...installed([lnd]), records: { lnd: { hash: 'h-lnd-Image=img', units: ['lnd.container'], configs: [], failure: failure('h-bad', 5, undefined, { maxAttempts: 5, rolledBack: true }) } } },
+    desired: desired(app({ id: 'lnd', body: 'Image=bad', hash: 'h-bad' })),
+    steps: [],
+  },
+  {
+    name: 'attempts used up, then the user started the app → tried again',
+    observed: { ...installed([lnd]), records: { lnd: { hash: 'h-lnd-Image=img', units: ['lnd.container'], configs: [], failure: failure('h-bad', 5, undefined, { maxAttempts: 5 }) } } },
+    desired: desired({ ...app({ id: 'lnd', body: 'Image=bad', hash: 'h-bad' }), startedAt: iso(-1_000) }),
+    steps: ['write units/lnd.container', 'daemon-reload', 'restart lnd.service'],
+  },
+  {
+    name: 'a user start before the failure does not reset it',
+    observed: { ...installed([lnd]), records: { lnd: { hash: 'h-lnd-Image=img', units: ['lnd.container'], configs: [], failure: failure('h-bad', 5, undefined, { maxAttempts: 5 }) } } },
+    desired: desired({ ...app({ id: 'lnd', body: 'Image=bad', hash: 'h-bad' }), startedAt: iso(-60_000) }),
+    steps: [],
+  },
+  {
+    name: 'a new revision after a failed one → tried at once',
+    observed: { ...installed([lnd]), records: { lnd: { hash: 'h-lnd-Image=img', units: ['lnd.container'], configs: [], failure: failure('h-bad', 3, 60_000) } } },
     desired: desired(app({ id: 'lnd', body: 'Image=fixed', hash: 'h-fixed' })),
     steps: ['write units/lnd.container', 'daemon-reload', 'restart lnd.service'],
+  },
+  {
+    name: 'a failed install, back-off over → started again',
+    observed: { ...installed([]), units: { 'lnd.container': { name: 'lnd.container', content: lnd.units[0]!.content, owned: true } }, records: { lnd: { hash: '', units: ['lnd.container'], configs: [], failure: failure(lnd.hash, 4, -1) } }, services: { 'lnd.service': 'failed' } },
+    desired: desired(lnd),
+    steps: ['start lnd.service'],
   },
   {
     name: 'companion container: both services started, volume written',
@@ -283,7 +320,7 @@ describe('steps carry what the executors and the controller need', () => {
     const s = steps(installed([]), desired(lnd));
     expect(s.map((x) => x.phase)).toEqual(['installing', undefined, 'installing']);
     const start = s[2]!;
-    expect(start.action === 'start' && start.gate).toEqual({ timeoutMs: 90_000, rollback: false });
+    expect(start.action === 'start' && start.gate).toEqual({ timeoutMs: 90_000, rollback: false, attempt: 1 });
     expect(start.action === 'start' && start.record?.hash).toBe(lnd.hash);
   });
 
@@ -294,20 +331,30 @@ describe('steps carry what the executors and the controller need', () => {
     expect(restart.action === 'restart' && restart.gate?.rollback).toBe(true);
   });
 
+  it('a retry after a back-off is gated as the next attempt', () => {
+    const o: Observed = { ...installed([lnd]), records: { lnd: { hash: lnd.hash, units: ['lnd.container'], configs: [], failure: failure('h-bad', 2, -1) } } };
+    const restart = steps(o, desired(app({ id: 'lnd', body: 'Image=bad', hash: 'h-bad' }))).find((x) => x.action === 'restart')!;
+    expect(restart.action === 'restart' && restart.gate).toEqual({ timeoutMs: 90_000, rollback: true, attempt: 3 });
+  });
+
   it('a removal is removing', () => {
     const s = steps(installed([lnd]), desired());
     expect(s.filter((x) => x.app === 'lnd').map((x) => x.phase)).toEqual(['removing', 'removing', 'removing']);
   });
 
   it('holds name the reason', () => {
-    const rec: AppRecord = { hash: 'a', units: [], configs: [], failedHash: 'h-x', failedReason: 'did not become active within 5s' };
+    const rec: AppRecord = { hash: 'a', units: [], configs: [], failure: failure('h-x', 2, 30_000, { lastFailure: 'x.service did not become active within 5s' }) };
     const o: Observed = { ...installed([]), records: { x: rec } };
     expect(findHolds(o, desired(app({ id: 'x', hash: 'h-x' })))).toEqual([
-      { app: 'x', reason: 'this revision of x failed before (did not become active within 5s); waiting for a changed manifest' },
+      { app: 'x', reason: `waiting to retry x (attempt 2, next at ${iso(30_000)}, last failure: x.service did not become active within 5s)`, retryAt: iso(30_000) },
+    ]);
+    const spent: AppRecord = { ...rec, failure: failure('h-x', 5, undefined, { maxAttempts: 5, rolledBack: true }) };
+    expect(findHolds({ ...o, records: { x: spent } }, desired(app({ id: 'x', hash: 'h-x' })))).toEqual([
+      { app: 'x', reason: 'x failed 5 of 5 attempts (last failure: lnd.service did not stay up (failed/failed, result exit-code)); running its last-good files; waiting for a changed manifest or a start' },
     ]);
     const stopping = installed([lnd], { 'lnd.service': 'deactivating' });
     expect(findHolds(stopping, desired(app({ id: 'lnd', body: 'Image=img2' })))).toEqual([
-      { app: 'lnd', reason: 'lnd.service is deactivating (a systemd job is in flight); its change waits for the next pass' },
+      { app: 'lnd', reason: 'lnd.service is deactivating (a systemd job is in flight); its change waits for the next pass', retryAt: iso(2_000) },
     ]);
     // Unchanged while stopping: nothing to hold.
     expect(findHolds(stopping, desired(lnd))).toEqual([]);

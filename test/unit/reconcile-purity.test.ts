@@ -25,6 +25,7 @@ describe('pure core: the reconcile planner does no IO', () => {
     expect(files.map((f) => f.slice(resolve('.').length + 1))).toEqual([
       join('src', 'controller', 'types.ts'),
       join('src', 'naming.ts'),
+      join('src', 'reconcile', 'backoff.ts'),
       join('src', 'reconcile', 'plan.ts'),
       join('src', 'reconcile', 'steps.ts'),
       join('src', 'reconcile', 'types.ts'),

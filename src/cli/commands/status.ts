@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { AppStatus, StateEvent } from '../../controller/types.js';
+import { describeFailure } from '../../reconcile/backoff.js';
 import { readSourceState, type SourceState } from '../../reconcile/source.js';
 import { openLive, type LiveOptions } from '../live.js';
 import { defaultUnitDir, signalled } from '../node-paths.js';
@@ -18,11 +19,18 @@ function shortTime(iso: string | undefined): string {
   return iso ? iso.slice(0, 19).replace('T', ' ') : '-';
 }
 
+/** The REASON cell: systemd's reason, the reconciler's back-off, or the user's stop. */
+function reasonOf(s: AppStatus): string {
+  const parts = [s.reason, s.retry && describeFailure(s.id, s.retry)].filter(Boolean);
+  if (parts.length === 0 && s.intent === 'stopped') return 'stopped by user';
+  return parts.join('; ');
+}
+
 /** The status table, columns padded to their widest cell. */
 export function formatTable(statuses: readonly AppStatus[]): string {
   const rows = [
     ['APP', 'STATE', 'SINCE', 'DEADLINE', 'REASON'],
-    ...statuses.map((s) => [s.id, s.state, shortTime(s.since), shortTime(s.deadline), s.reason ?? (s.intent === 'stopped' ? 'stopped by user' : '')]),
+    ...statuses.map((s) => [s.id, s.state, shortTime(s.since), shortTime(s.deadline), reasonOf(s)]),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n') + '\n';
@@ -32,7 +40,7 @@ export function formatTable(statuses: readonly AppStatus[]): string {
 export function formatEvent(e: StateEvent): string {
   const s = e.status;
   const change = e.previous && e.previous !== s.state ? `${e.previous} → ${s.state}` : s.state;
-  const detail = [s.activeState && `${s.activeState}/${s.subState ?? ''}`, s.job && `job ${s.job.id} ${s.job.type}`, s.reason, s.deadline && `deadline ${shortTime(s.deadline)}`]
+  const detail = [s.activeState && `${s.activeState}/${s.subState ?? ''}`, s.job && `job ${s.job.id} ${s.job.type}`, s.reason, s.deadline && `deadline ${shortTime(s.deadline)}`, s.retry && describeFailure(s.id, s.retry)]
     .filter(Boolean)
     .join(', ');
   return `${shortTime(s.since)}  ${s.id}  ${change}${detail ? `  (${detail})` : ''}\n`;
