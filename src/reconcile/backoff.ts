@@ -57,10 +57,11 @@ export function failureOf(record: AppRecord | undefined, app: Pick<DesiredApp, '
 }
 
 /** Decides about `app` given its record, at `nowMs`. A user's start or restart after the failure resets it. */
-export function retryDecision(record: AppRecord | undefined, app: Pick<DesiredApp, 'id' | 'hash' | 'startedAt'>, nowMs: number): RetryDecision {
+export function retryDecision(record: AppRecord | undefined, app: Pick<DesiredApp, 'id' | 'hash' | 'userIntent'>, nowMs: number): RetryDecision {
   const f = failureOf(record, app);
   if (!f) return { kind: 'fresh' };
-  if (app.startedAt !== undefined && Date.parse(app.startedAt) > Date.parse(f.at)) return { kind: 'fresh' };
+  const started = app.userIntent?.intent === 'running' ? app.userIntent.at : undefined;
+  if (started !== undefined && Date.parse(started) > Date.parse(f.at)) return { kind: 'fresh' };
   if (f.nextAt !== undefined && nowMs >= Date.parse(f.nextAt)) return { kind: 'retry', attempt: f.attempt + 1 };
   return { kind: 'wait', reason: describeFailure(app.id, f), ...(f.nextAt !== undefined ? { retryAt: f.nextAt } : {}) };
 }

@@ -126,8 +126,8 @@ export interface DesiredInputs {
   templates: Readonly<Record<string, string>>;
   /** Secret values by name (all that `configSecrets` listed). */
   secrets: Readonly<Record<string, string>>;
-  /** ISO-8601 time of each app's last user start/restart (a `running` intent), by id. */
-  startedAt?: Readonly<Record<string, string>>;
+  /** The user's start/stop intents as read, by app id. */
+  intents?: ReadonlyMap<string, TimedIntent>;
 }
 
 const PRIVATE_MODE = 0o600;
@@ -178,7 +178,7 @@ export function buildDesired(inputs: DesiredInputs): Desired {
       configs,
       hash: appHash(units, configs, [...used].sort().map((n) => secretDigest(n, inputs.secrets[n] ?? ''))),
       startTimeoutMs: inputs.startTimeoutsMs[m.id] ?? SYSTEMD_DEFAULT_START_MS,
-      ...(inputs.startedAt?.[m.id] !== undefined ? { startedAt: inputs.startedAt[m.id] } : {}),
+      ...(inputs.intents?.has(m.id) ? { userIntent: inputs.intents.get(m.id)! } : {}),
     });
   }
   if (problems.length > 0) throw new InvalidInputError(problems);

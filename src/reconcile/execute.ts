@@ -288,9 +288,11 @@ export async function executeSteps(steps: readonly Step[], desired: Desired, obs
 async function overtaken(step: Step, stateDir: string): Promise<string | undefined> {
   if (step.action !== 'start' && step.action !== 'stop' && step.action !== 'restart') return undefined;
   if (step.intended === undefined || step.app === undefined) return undefined;
-  const now = (await readIntent(stateDir, step.app))?.intent;
-  if (now === undefined || now === step.intended) return undefined;
-  return `skip ${step.describe()}: the user ${now === 'running' ? 'started' : 'stopped'} it since this pass read its intent`;
+  const now = await readIntent(stateDir, step.app);
+  if (now === undefined || now.intent === step.intended) return undefined;
+  // The intent this pass planned from, which a later manifest state outranked: not a new click.
+  if (step.intentAt !== undefined && now.at === step.intentAt) return undefined;
+  return `skip ${step.describe()}: the user ${now.intent === 'running' ? 'started' : 'stopped'} it since this pass read its intent`;
 }
 
 /**
@@ -301,7 +303,7 @@ async function gate(step: StartStep | RestartStep, ctx: Ctx, done: string[], fai
   const { deps } = ctx;
   const app = appOf(ctx, step.app);
   const g = step.gate!;
-  const result = await awaitActive(deps.systemd, step.service, g.timeoutMs, deps.pollMs ?? 250);
+  const result = await awaitActive(deps.systemd, step.service, g.timeoutMs, deps.pollMs ?? 250, g.stableMs);
   if (result.ok) {
     if (step.record) await writeRecord(deps.stateDir, step.app, step.record);
     if (app) await writeLastGood(deps.stateDir, step.app, lastGoodOf(app));
@@ -334,7 +336,7 @@ async function gate(step: StartStep | RestartStep, ctx: Ctx, done: string[], fai
     await run(rb, ctx);
     done.push(rb.describe());
     deps.log(rb.describe());
-    const again = await awaitActive(deps.systemd, step.service, g.timeoutMs, deps.pollMs ?? 250);
+    const again = await awaitActive(deps.systemd, step.service, g.timeoutMs, deps.pollMs ?? 250, g.stableMs);
     if (again.ok) await remember(true);
     const after = again.ok ? 'rolled back to its last-good files, running again' : `rolled back, but the last-good files do not come up either: ${again.reason}`;
     failures.push({ app: step.app, step: step.describe(), error: `update of ${step.app} failed: ${result.reason}; ${after}` });

@@ -83,8 +83,6 @@ async function computeDesired(opts: LoadDesiredOptions, { sources, installs, int
   if (problems.length > 0) throw new InvalidInputError(problems);
   const changes = declaredChanges(manifests, declared, new Date().toISOString());
   const states = effectiveStates(manifests, installs, intents, new Map([...declared, ...changes]));
-  const startedAt: Record<string, string> = {};
-  for (const [id, i] of intents) if (i.intent === 'running' && i.at) startedAt[id] = i.at;
 
   const compiled = compileCatalog(manifests, {
     podmanVersion: opts.podmanVersion ?? DEFAULT_PODMAN_VERSION,
@@ -117,7 +115,7 @@ async function computeDesired(opts: LoadDesiredOptions, { sources, installs, int
     secrets[need.name] = opts.createSecrets ? await store.get(need.name, need.kind === 'salt' ? SALT : PASSWORD) : ((await store.peek(need.name)) ?? missingSecret(need.name));
   }
 
-  const desired = buildDesired({ manifests, states, units, startTimeoutsMs, templates, secrets, startedAt });
+  const desired = buildDesired({ manifests, states, units, startTimeoutsMs, templates, secrets, intents });
   return { desired, manifests, states, secrets: Object.keys(secrets), warnings: compiled.warnings.map((w) => `${w.file}: ${w.message}`), declared: changes };
 }
 

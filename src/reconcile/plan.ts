@@ -17,6 +17,11 @@ import { withoutInstall } from './unit-text.js';
 const RUNNING = new Set(['active', 'activating', 'reloading', 'refreshing']);
 /** A stop is in flight: leave it to finish; the next pass looks again. */
 const SETTLING = new Set(['deactivating']);
+/**
+ * How long an app without a health check must stay active after a start before it counts as up (ms): podman
+ * reports it active once the container is created, and one that exits at once must not become last-good.
+ */
+export const STABLE_MS = 5_000;
 /** How soon a loop looks again at an app held while systemd settles it (ms): a restart's stop half is usually short. */
 const SETTLE_RECHECK_MS = 2_000;
 
@@ -192,9 +197,11 @@ function planApp(observed: Observed, app: DesiredApp, writes: Step[], stops: Ste
   const state = observed.services[mainService] ?? '';
   const record: AppRecord = { hash: app.hash, units: app.units.map((u) => u.name), configs: app.configs.map((c) => c.path) };
   const recordChanged = rec === undefined || rec.hash !== app.hash;
+  // The click this plan follows from (or none): the executor skips a step that a newer click overtook.
+  const intentAt = app.userIntent?.at ?? '';
 
   if (!app.run) {
-    for (const svc of services) if (RUNNING.has(observed.services[svc] ?? '')) stops.push(S.stop(svc, { app: app.id, intended: 'stopped' }));
+    for (const svc of services) if (RUNNING.has(observed.services[svc] ?? '')) stops.push(S.stop(svc, { app: app.id, intended: 'stopped', intentAt }));
     // A stopped app starts (whoever starts it) with the files on disk: remember those.
     if (recordChanged || !sameRecord(rec, record)) records.push(S.adopt(app.id, record, false));
     return;
@@ -202,17 +209,18 @@ function planApp(observed: Observed, app: DesiredApp, writes: Step[], stops: Ste
   if (SETTLING.has(state)) return;
   const retry = retryDecision(rec, app, observed.now);
   const attempt = retry.kind === 'retry' ? retry.attempt : 1;
+  const stableMs = /^Notify=healthy$/m.test(app.units[0]?.content ?? '') ? 0 : STABLE_MS;
   if (!RUNNING.has(state)) {
-    const gate = { timeoutMs: app.startTimeoutMs, rollback: false, attempt };
+    const gate = { timeoutMs: app.startTimeoutMs, rollback: false, attempt, stableMs };
     services.forEach((svc, i) => {
       if (RUNNING.has(observed.services[svc] ?? '')) return;
-      runs.push(S.start(app.id, svc, { ...(phase ? { phase } : {}), ...(i === 0 ? { gate, record } : {}), intended: 'running' }));
+      runs.push(S.start(app.id, svc, { ...(phase ? { phase } : {}), ...(i === 0 ? { gate, record } : {}), intended: 'running', intentAt }));
     });
     return;
   }
   if ((rec !== undefined && recordChanged) || runtimeChanged) {
-    const gate = { timeoutMs: app.startTimeoutMs, rollback: rec !== undefined, attempt };
-    services.forEach((svc, i) => runs.push(S.restart(app.id, svc, { ...(i === 0 ? { gate, record } : {}), intended: 'running' })));
+    const gate = { timeoutMs: app.startTimeoutMs, rollback: rec !== undefined, attempt, stableMs };
+    services.forEach((svc, i) => runs.push(S.restart(app.id, svc, { ...(i === 0 ? { gate, record } : {}), intended: 'running', intentAt })));
     return;
   }
   // Running, files as desired: adopted as is (no restart), or already known.

@@ -24,13 +24,14 @@ import type {
 /** Logical prefix of unit files in step texts, whatever the node's unit directory is. */
 export const UNITS_PREFIX = 'units/';
 
-type Opt = { app?: string; phase?: ReconcilePhase; intended?: Intent };
+type Opt = { app?: string; phase?: ReconcilePhase; intended?: Intent; intentAt?: string };
 
 function opt(o: Opt): Opt {
   const out: Opt = {};
   if (o.app !== undefined) out.app = o.app;
   if (o.phase !== undefined) out.phase = o.phase;
   if (o.intended !== undefined) out.intended = o.intended;
+  if (o.intentAt !== undefined) out.intentAt = o.intentAt;
   return out;
 }
 
@@ -54,15 +55,15 @@ export function reload(): ReloadStep {
   return { action: 'reload', describe: () => 'daemon-reload' };
 }
 
-export function start(app: string, service: string, extra: { phase?: ReconcilePhase; gate?: Gate; record?: AppRecord; intended?: Intent } = {}): StartStep {
-  const step: StartStep = { action: 'start', service, ...opt({ phase: extra.phase, intended: extra.intended }), app, describe: () => `start ${service}` };
+export function start(app: string, service: string, extra: { phase?: ReconcilePhase; gate?: Gate; record?: AppRecord; intended?: Intent; intentAt?: string } = {}): StartStep {
+  const step: StartStep = { action: 'start', service, ...opt({ phase: extra.phase, intended: extra.intended, intentAt: extra.intentAt }), app, describe: () => `start ${service}` };
   if (extra.gate) step.gate = extra.gate;
   if (extra.record) step.record = extra.record;
   return step;
 }
 
-export function restart(app: string, service: string, extra: { gate?: Gate; record?: AppRecord; intended?: Intent } = {}): RestartStep {
-  const step: RestartStep = { action: 'restart', service, phase: 'updating', ...opt({ intended: extra.intended }), app, describe: () => `restart ${service}` };
+export function restart(app: string, service: string, extra: { gate?: Gate; record?: AppRecord; intended?: Intent; intentAt?: string } = {}): RestartStep {
+  const step: RestartStep = { action: 'restart', service, phase: 'updating', ...opt({ intended: extra.intended, intentAt: extra.intentAt }), app, describe: () => `restart ${service}` };
   if (extra.gate) step.gate = extra.gate;
   if (extra.record) step.record = extra.record;
   return step;

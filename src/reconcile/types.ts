@@ -85,8 +85,11 @@ export interface DesiredApp {
   hash: string;
   /** Time allowed for the start to reach active (ms), from the manifest's startTimeout. */
   startTimeoutMs: number;
-  /** ISO-8601 time of the user's last start or restart (a `running` intent): it resets a failed revision's back-off. */
-  startedAt?: string;
+  /**
+   * The user's start/stop intent as this pass read it, with its ISO-8601 time: a start or restart after a
+   * failed revision resets its back-off, and a click after the pass read this one overtakes the pass's step.
+   */
+  userIntent?: { intent: Intent; at: string };
   /**
    * When set, the app is left exactly as it is on the node and this reason is reported
    * (the generator rejected its new units, or this revision already failed its health gate).
@@ -157,6 +160,11 @@ export interface Gate {
   rollback: boolean;
   /** Which attempt at this revision the start is (1 unless it failed before): recorded if it fails again. */
   attempt: number;
+  /**
+   * How long the service must stay active in one invocation before the start counts as good (ms): 0 when a
+   * health check gates the start (`Notify=healthy`: active means a check passed), else `STABLE_MS` of plan.ts.
+   */
+  stableMs: number;
 }
 
 /**
@@ -167,6 +175,8 @@ export interface Gate {
  */
 export interface IntendedStep {
   intended?: Intent;
+  /** The time of the user's intent the pass planned from ('' when there was none): a different one on disk is a newer click. */
+  intentAt?: string;
 }
 
 export interface StartStep extends StepBase, IntendedStep {

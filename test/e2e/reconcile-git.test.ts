@@ -206,6 +206,25 @@ describe('reconcile from a git repository on the real host', () => {
     expect((await pass()).planned).toEqual([]);
   });
 
+  it("between a user's start/stop and the manifest's state, the later one wins", async () => {
+    // rc-c's broken revision backs off meanwhile and is retried by these passes too: look at rc-a's steps.
+    const ofA = (steps: string[]): string[] => steps.filter((t) => t.includes('rc-a') || t === 'daemon-reload');
+    // rc-a is user-stopped (previous test). The user starts it: the intent is newer than any state the node saw.
+    await writeIntent(stateDir, 'rc-a', 'running');
+    expect(ofA((await pass()).done)).toEqual(['write units/rc-a.container', 'daemon-reload', 'start rc-a.service']);
+    expect((await unit('rc-a.service')).activeState).toBe('active');
+    // A commit says `state: stopped` after that click: the manifest is later, it wins (the click is not a newer one).
+    commit({ 'rc-a.yaml': manifest('rc-a', { A: '2' }, 'state: stopped') }, 'rc-a: stopped');
+    expect(ofA((await pass()).done)).toEqual(['stop rc-a.service', 'write units/rc-a.container', 'daemon-reload']);
+    expect(unitText('rc-a.container')).not.toContain('[Install]');
+    expect((await unit('rc-a.service')).activeState).not.toBe('active');
+    // The user starts it again: now the click is later.
+    await writeIntent(stateDir, 'rc-a', 'running');
+    expect(ofA((await pass()).done)).toEqual(['write units/rc-a.container', 'daemon-reload', 'start rc-a.service']);
+    expect((await unit('rc-a.service')).activeState).toBe('active');
+    expect(ofA((await pass()).planned)).toEqual([]);
+  });
+
   it('a manifest deleted → its app stopped and its unit gone', async () => {
     commit({ 'rc-c.yaml': null }, 'drop rc-c');
     const r = await pass();

@@ -54,7 +54,7 @@ describe('retryDecision', () => {
     const r = rec(recordFailure('h', 5, REASON, true, T0));
     expect(retryDecision(r, app, T0 + 86_400_000)).toMatchObject({ kind: 'wait' });
     expect(retryDecision(r, app, T0 + 86_400_000)).not.toHaveProperty('retryAt');
-    expect(retryDecision(r, { ...app, startedAt: new Date(T0 + 1).toISOString() }, T0 + 2)).toEqual({ kind: 'fresh' });
-    expect(retryDecision(r, { ...app, startedAt: new Date(T0 - 1).toISOString() }, T0 + 2)).toMatchObject({ kind: 'wait' });
+    expect(retryDecision(r, { ...app, userIntent: { intent: 'running' as const, at: new Date(T0 + 1).toISOString() } }, T0 + 2)).toEqual({ kind: 'fresh' });
+    expect(retryDecision(r, { ...app, userIntent: { intent: 'running' as const, at: new Date(T0 - 1).toISOString() } }, T0 + 2)).toMatchObject({ kind: 'wait' });
   });
 });

@@ -258,13 +258,13 @@ const CASES: Case[] = [
   {
     name: 'attempts used up, then the user started the app → tried again',
     observed: { ...installed([lnd]), records: { lnd: { hash: 'h-lnd-Image=img', units: ['lnd.container'], configs: [], failure: failure('h-bad', 5, undefined, { maxAttempts: 5 }) } } },
-    desired: desired({ ...app({ id: 'lnd', body: 'Image=bad', hash: 'h-bad' }), startedAt: iso(-1_000) }),
+    desired: desired({ ...app({ id: 'lnd', body: 'Image=bad', hash: 'h-bad' }), userIntent: { intent: 'running', at: iso(-1_000) } }),
     steps: ['write units/lnd.container', 'daemon-reload', 'restart lnd.service'],
   },
   {
     name: 'a user start before the failure does not reset it',
     observed: { ...installed([lnd]), records: { lnd: { hash: 'h-lnd-Image=img', units: ['lnd.container'], configs: [], failure: failure('h-bad', 5, undefined, { maxAttempts: 5 }) } } },
-    desired: desired({ ...app({ id: 'lnd', body: 'Image=bad', hash: 'h-bad' }), startedAt: iso(-60_000) }),
+    desired: desired({ ...app({ id: 'lnd', body: 'Image=bad', hash: 'h-bad' }), userIntent: { intent: 'running', at: iso(-60_000) } }),
     steps: [],
   },
   {
@@ -320,8 +320,14 @@ describe('steps carry what the executors and the controller need', () => {
     const s = steps(installed([]), desired(lnd));
     expect(s.map((x) => x.phase)).toEqual(['installing', undefined, 'installing']);
     const start = s[2]!;
-    expect(start.action === 'start' && start.gate).toEqual({ timeoutMs: 90_000, rollback: false, attempt: 1 });
+    expect(start.action === 'start' && start.gate).toEqual({ timeoutMs: 90_000, rollback: false, attempt: 1, stableMs: 5_000 });
     expect(start.action === 'start' && start.record?.hash).toBe(lnd.hash);
+  });
+
+  it('a start gated by a health check counts at its first healthy check; one without must stay up for STABLE_MS', () => {
+    const checked = app({ id: 'lnd', body: 'Image=img\nHealthCmd=true\nNotify=healthy' });
+    const start = steps(installed([]), desired(checked)).find((x) => x.action === 'start')!;
+    expect(start.action === 'start' && start.gate?.stableMs).toBe(0);
   });
 
   it('an update is updating; its restart is gated with rollback', () => {
@@ -334,7 +340,15 @@ describe('steps carry what the executors and the controller need', () => {
   it('a retry after a back-off is gated as the next attempt', () => {
     const o: Observed = { ...installed([lnd]), records: { lnd: { hash: lnd.hash, units: ['lnd.container'], configs: [], failure: failure('h-bad', 2, -1) } } };
     const restart = steps(o, desired(app({ id: 'lnd', body: 'Image=bad', hash: 'h-bad' }))).find((x) => x.action === 'restart')!;
-    expect(restart.action === 'restart' && restart.gate).toEqual({ timeoutMs: 90_000, rollback: true, attempt: 3 });
+    expect(restart.action === 'restart' && restart.gate).toEqual({ timeoutMs: 90_000, rollback: true, attempt: 3, stableMs: 5_000 });
+  });
+
+  it("start/stop/restart name the user's click they follow from, so the executor tells a newer click apart", () => {
+    const at = iso(-5_000);
+    const stop = steps(installed([lnd]), desired({ ...app({ id: 'lnd', run: false }), userIntent: { intent: 'running', at } })).find((x) => x.action === 'stop')!;
+    expect(stop.action === 'stop' && [stop.intended, stop.intentAt]).toEqual(['stopped', at]);
+    const start = steps(installed([]), desired(lnd)).find((x) => x.action === 'start')!;
+    expect(start.action === 'start' && [start.intended, start.intentAt]).toEqual(['running', '']);
   });
 
   it('a removal is removing', () => {
