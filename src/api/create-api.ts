@@ -41,7 +41,8 @@ export function createApi(deps: ApiDeps): FastifyInstance {
 
   app.setErrorHandler((err, req, reply) => {
     const { statusCode, body } = httpErrorFor(err, bodyLimit);
-    if (statusCode >= 500 && statusCode !== 501) deps.log.error(`${req.method} ${req.url}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    // An HttpError is an answer we chose (501, 502 while systemd is unreachable), not a fault to trace.
+    if (statusCode >= 500 && !(err instanceof HttpError)) deps.log.error(`${req.method} ${req.url}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
     if (statusCode === 401) reply.header('www-authenticate', 'Bearer realm="archy-quadlet"');
     return reply.code(statusCode).send(body);
   });

@@ -5,10 +5,10 @@
  * connected SSE clients.
  */
 import { randomBytes } from 'node:crypto';
-import type { Controller, StateEvent } from '../controller/types.js';
+import type { StateEvent } from '../controller/types.js';
 import { EventRing } from './event-ring.js';
 import { sseMessage } from './sse-message.js';
-import type { HistoryEntry } from './types.js';
+import type { ApiController, HistoryEntry } from './types.js';
 
 export interface EventHub {
   /** Identifies this process's seq space: a client that sees another epoch starts afresh. */
@@ -24,7 +24,7 @@ export interface EventHub {
 }
 
 /** Subscribes to the controller at once; call `close()` to unsubscribe. */
-export function createEventHub(controller: Controller, opts: { ringSize: number; historySize: number }): EventHub {
+export function createEventHub(controller: Pick<ApiController, 'list' | 'subscribe'>, opts: { ringSize: number; historySize: number }): EventHub {
   const epoch = randomBytes(6).toString('hex');
   const ring = new EventRing(opts.ringSize);
   const histories = new Map<string, HistoryEntry[]>();

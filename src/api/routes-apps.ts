@@ -1,16 +1,19 @@
 /**
- * REST routes: the app list, one app's detail and logs, and the lifecycle
- * actions. Actions answer 202 as soon as the controller (or installer) returns,
- * which is as soon as systemd has queued the job; they never wait for it.
+ * REST routes: the app list, one app's detail and logs, the lifecycle actions
+ * and the server's health. Actions answer 202 as soon as the controller (or
+ * installer) returns, which is as soon as systemd has queued the job; they
+ * never wait for it. While systemd is unreachable, actions answer 502 at once.
  */
 import type { FastifyInstance } from 'fastify';
 import { deriveState } from '../controller/state.js';
 import type { AppStatus, LifecycleResult } from '../controller/types.js';
 import { NotFoundError } from '../errors.js';
+import { describeLink, linkUp } from '../systemd/link.js';
+import type { LinkStatus } from '../systemd/types.js';
 import type { EventHub } from './event-hub.js';
 import { parseAppId } from './guard.js';
 import { HttpError } from './http-errors.js';
-import type { ActionAccepted, ApiDeps, AppDetail, AppList } from './types.js';
+import type { ActionAccepted, ApiDeps, AppDetail, AppList, Health } from './types.js';
 
 export const ACTIONS = ['start', 'stop', 'restart', 'install', 'remove'] as const;
 export type Action = (typeof ACTIONS)[number];
@@ -18,16 +21,38 @@ export type Action = (typeof ACTIONS)[number];
 const DEFAULT_LOG_LINES = 100;
 const MAX_LOG_LINES = 1000;
 
-/** The tracked app `id`, after checking the id's form. Throws HttpError 400 or NotFoundError. */
-export function requireApp(deps: Pick<ApiDeps, 'controller'>, raw: unknown): AppStatus {
+/** The link to systemd while it is down (app states are not current then); undefined while it is up or unknown to the API. */
+export function linkDown(deps: Pick<ApiDeps, 'link'>): LinkStatus | undefined {
+  const link = deps.link?.current();
+  return link && !linkUp(link) ? link : undefined;
+}
+
+/** Throws HttpError 502 `systemd-unavailable` (`what`: the link's description) while the link to systemd is down. */
+export function assertLinkUp(deps: Pick<ApiDeps, 'link'>, what: string): void {
+  const link = linkDown(deps);
+  if (link) throw new HttpError(502, 'systemd-unavailable', `${what}: ${describeLink(link)}; try again once it is back (GET /api/health)`);
+}
+
+/**
+ * The tracked app `id`, after checking the id's form. Throws HttpError 400, NotFoundError, or HttpError 502 for
+ * an app not known while systemd has not been reached yet (the apps are known once it is).
+ */
+export function requireApp(deps: Pick<ApiDeps, 'controller' | 'link'>, raw: unknown): AppStatus {
   const id = parseAppId(raw);
   const status = deps.controller.get(id);
-  if (!status) throw new NotFoundError('app', id, 'GET /api/apps lists the apps this node knows');
+  if (!status) {
+    assertLinkUp(deps, `app ${JSON.stringify(id)} is not known yet`);
+    throw new NotFoundError('app', id, 'GET /api/apps lists the apps this node knows');
+  }
   return status;
 }
 
-/** Runs one lifecycle action and builds the 202 answer; the seq is read after the call returned. */
+/**
+ * Runs one lifecycle action and builds the 202 answer; the seq is read after the call returned. Refused with
+ * HttpError 502 while systemd is unreachable, before any intent is written.
+ */
 export async function runAction(deps: ApiDeps, hub: EventHub, action: Action, id: string): Promise<ActionAccepted> {
+  assertLinkUp(deps, `cannot ${action} ${id} now`);
   const c = deps.controller;
   if (action === 'install' || action === 'remove') {
     if (!deps.installer) throw new HttpError(501, 'not-implemented', `${action} is not available: this server runs without the reconciler`);
@@ -51,6 +76,12 @@ export function impliedStatus(result: LifecycleResult): AppStatus {
   return state === s.state ? s : { ...s, state, job: { ...s.job, type: result.action } };
 }
 
+/** The app list with the seq it is current as of, and the link to systemd when the API knows it. */
+export function appList(deps: Pick<ApiDeps, 'controller' | 'link'>, hub: EventHub): AppList {
+  const systemd = deps.link?.current();
+  return { epoch: hub.epoch, seq: hub.lastSeq(), apps: deps.controller.list(), ...(systemd ? { systemd } : {}) };
+}
+
 /** Parses `?lines=N` (1…1000, default 100). Throws HttpError 400. */
 function parseLines(raw: unknown): number {
   if (raw === undefined) return DEFAULT_LOG_LINES;
@@ -60,13 +91,21 @@ function parseLines(raw: unknown): number {
 }
 
 export function registerAppRoutes(app: FastifyInstance, deps: ApiDeps, hub: EventHub): void {
-  app.get('/api/apps', async (): Promise<AppList> => ({ epoch: hub.epoch, seq: hub.lastSeq(), apps: deps.controller.list() }));
+  app.get('/api/apps', async (): Promise<AppList> => appList(deps, hub));
+
+  app.get('/api/health', async (_req, reply): Promise<Health> => {
+    const systemd = deps.link?.current();
+    if (!systemd || linkUp(systemd)) return { ok: true, ...(systemd ? { systemd } : {}) };
+    reply.code(503);
+    return { ok: false, error: 'systemd-unavailable', message: describeLink(systemd), systemd };
+  });
 
   app.get<{ Params: { id: string } }>('/api/apps/:id', async (req): Promise<AppDetail> => {
     const status = requireApp(deps, req.params.id);
     const seq = hub.lastSeq();
     const unitText = deps.units ? await deps.units(status.id) : undefined;
-    return { ...status, epoch: hub.epoch, seq, unitText, history: hub.history(status.id) };
+    const systemd = deps.link?.current();
+    return { ...status, epoch: hub.epoch, seq, unitText, history: hub.history(status.id), ...(systemd ? { systemd } : {}) };
   });
 
   app.get<{ Params: { id: string }; Querystring: { lines?: string } }>('/api/apps/:id/logs', async (req) => {

@@ -3,13 +3,16 @@
  * `id:` is the controller's seq; a client that reconnects with `Last-Event-ID`
  * gets the events it missed from a bounded ring, or a full `snapshot` event when
  * they are gone (or when the id is from another server process: `?epoch=`).
+ * A `systemd` event (no id) carries the server's link to systemd: first on
+ * every stream, then on every change.
  */
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { StateEvent } from '../controller/types.js';
 import type { EventHub } from './event-hub.js';
+import { appList } from './routes-apps.js';
 import { sseMessage } from './sse-message.js';
-import type { ApiDeps, AppList } from './types.js';
+import type { ApiDeps, LinkStatus } from './types.js';
 
 export { sseMessage };
 
@@ -52,13 +55,18 @@ export function registerEventRoutes(app: FastifyInstance, deps: ApiDeps, hub: Ev
     const otherEpoch = req.query.epoch !== undefined && req.query.epoch !== hub.epoch;
     const resume = lastId === undefined || otherEpoch ? ({ kind: 'snapshot' } as const) : hub.ring.since(lastId, hub.lastSeq());
     if (resume.kind === 'snapshot') {
-      const snapshot: AppList = { epoch: hub.epoch, seq: hub.lastSeq(), apps: deps.controller.list() };
+      const snapshot = appList(deps, hub);
       head += sseMessage('snapshot', snapshot.seq, snapshot);
     } else {
       for (const e of resume.events) head += sseMessage('state', e.seq, e);
     }
+    // The link to systemd, at the start of every stream (a resume gets no snapshot) and on every change.
+    const linkMessage = (systemd: LinkStatus): string => sseMessage('systemd', undefined, { systemd });
+    const link = deps.link?.current();
+    if (link) head += linkMessage(link);
     send(head);
     const stop = hub.listen((_e: StateEvent, text: string) => send(text));
+    const stopLink = deps.link?.subscribe((l) => send(linkMessage(l)));
     open.add(res);
 
     // A comment line every heartbeatMs keeps proxies from closing the stream and lets the client detect a dead one.
@@ -67,6 +75,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: ApiDeps, hub: Ev
     res.on('close', () => {
       clearInterval(timer);
       stop();
+      stopLink?.();
       open.delete(res);
     });
   });

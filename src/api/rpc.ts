@@ -7,8 +7,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppStatus } from '../controller/types.js';
 import type { EventHub } from './event-hub.js';
-import { httpErrorFor } from './http-errors.js';
-import { requireApp, runAction } from './routes-apps.js';
+import { httpErrorFor, HttpError } from './http-errors.js';
+import { assertLinkUp, requireApp, runAction } from './routes-apps.js';
 import type { ApiDeps } from './types.js';
 
 export const RPC_ERRORS = {
@@ -43,10 +43,12 @@ export interface ContainerEntry {
   since: string;
   deadline?: string;
   reason?: string;
+  /** The reconciler's back-off, as in AppStatus. */
+  retry?: AppStatus['retry'];
 }
 
 function entry(s: AppStatus): ContainerEntry {
-  return { id: s.id, name: s.name, unit: s.unit, status: s.state, since: s.since, deadline: s.deadline, reason: s.reason };
+  return { id: s.id, name: s.name, unit: s.unit, status: s.state, since: s.since, deadline: s.deadline, reason: s.reason, retry: s.retry };
 }
 
 /** The app id from `{"id": …}`, `{"name": …}` or `[…]` params. */
@@ -95,6 +97,8 @@ async function handleOne(deps: ApiDeps, hub: EventHub, req: unknown, bodyLimit: 
   let answer: RpcResponse;
   try {
     if (method === 'container-list') {
+      // The dashboard has no word for "not known": while systemd is unreachable it gets an error, not a guess.
+      assertLinkUp(deps, 'app states are not known');
       answer = { jsonrpc: '2.0', id, result: deps.controller.list().map(entry) };
     } else if (Object.hasOwn(LIFECYCLE, method)) {
       const app = requireApp(deps, idParam(r.params));
@@ -104,7 +108,7 @@ async function handleOne(deps: ApiDeps, hub: EventHub, req: unknown, bodyLimit: 
       answer = { jsonrpc: '2.0', id, error: { code: RPC_ERRORS.methodNotFound, message: `method not found: ${JSON.stringify(method)}; available: ${RPC_METHODS.join(', ')}` } };
     }
   } catch (err) {
-    if (httpErrorFor(err, bodyLimit).statusCode >= 500) deps.log.error(`rpc ${method}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    if (httpErrorFor(err, bodyLimit).statusCode >= 500 && !(err instanceof HttpError)) deps.log.error(`rpc ${method}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
     answer = { jsonrpc: '2.0', id, error: rpcErrorFor(err, bodyLimit) };
   }
   return notification ? undefined : answer;

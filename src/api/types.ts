@@ -3,6 +3,20 @@
  * a parameter; the API holds no module-level state.
  */
 import type { AppStatus, Controller, StateEvent } from '../controller/types.js';
+import type { LinkStatus } from '../systemd/types.js';
+
+/** What the API asks of the controller: reads, the lifecycle calls and the event stream. */
+export type ApiController = Pick<Controller, 'list' | 'get' | 'start' | 'stop' | 'restart' | 'subscribe'>;
+
+/**
+ * The server's link to systemd as clients should see it (`serve` waits for systemd with back-off). While it is not
+ * `connected`, app states are not known: the API refuses lifecycle calls and says so on every channel.
+ */
+export interface SystemdLinkSource {
+  current(): LinkStatus;
+  /** Calls `listener` on every change; returns the function that removes it. */
+  subscribe(listener: (link: LinkStatus) => void): () => void;
+}
 
 /**
  * The reconciler's single-app operations, as the API exposes them. Each call
@@ -31,7 +45,9 @@ export interface ApiLog {
 
 /** Everything `createApi` needs. */
 export interface ApiDeps {
-  controller: Controller;
+  controller: ApiController;
+  /** The link to systemd; without it the API takes systemd as reachable and reports no link. */
+  link?: SystemdLinkSource;
   /** Install/remove; without it those routes answer 501. */
   installer?: Installer;
   /** The bearer token every API route requires. */
@@ -65,6 +81,18 @@ export interface AppList {
   epoch: string;
   seq: number;
   apps: AppStatus[];
+  /** The link to systemd (when the server knows it): while not `connected`, `apps` are not current (empty before systemd was first reached). */
+  systemd?: LinkStatus;
+}
+
+/** `GET /api/health` answer: 200 while systemd is reachable, 503 (with `error` and `message`) while it is not. */
+export interface Health {
+  ok: boolean;
+  systemd?: LinkStatus;
+  /** `systemd-unavailable` when not ok. */
+  error?: string;
+  /** What is wrong, e.g. `systemd unreachable at unix:path=… (…), next attempt at …`. */
+  message?: string;
 }
 
 /** `GET /api/apps/:id` answer. */
@@ -74,6 +102,8 @@ export interface AppDetail extends AppStatus {
   /** The rendered unit file, when the app is installed and the server can read it. */
   unitText?: string;
   history: HistoryEntry[];
+  /** The link to systemd (when the server knows it): while not `connected`, the status is the last one seen, not current. */
+  systemd?: LinkStatus;
 }
 
 /** `POST /api/apps/:id/<action>` answer (202). */
@@ -87,4 +117,4 @@ export interface ActionAccepted {
   status: AppStatus;
 }
 
-export type { StateEvent };
+export type { LinkStatus, StateEvent };

@@ -2,16 +2,21 @@
  * Opens the live view the `status`/`start`/`stop`/`restart` commands share: a
  * systemd connection (from `--bus`/`--user`) and a controller over the apps.
  * The apps are the manifests' ids, or with `--unit-dir DIR` the `*.container`
- * units in DIR (for units written by hand, with no manifest).
+ * units in DIR (for units written by hand, with no manifest). One-shot
+ * commands fail at once when systemd cannot be reached; the daemon (`serve`)
+ * opens a view that waits for it (`openWaitingLive`).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ApiController, SystemdLinkSource } from '../api/types.js';
 import { createController, type LiveController } from '../controller/controller.js';
-import type { AppRef } from '../controller/types.js';
+import type { AppRef, StateEvent } from '../controller/types.js';
 import { appService, parseUnitFileName } from '../naming.js';
 import { readUnitDir } from '../store/unit-dir.js';
 import { busAddressFor } from '../systemd/address.js';
 import { createSystemd } from '../systemd/client.js';
-import type { SystemdPort } from '../systemd/types.js';
-import { formatProblem, InvalidInputError } from '../errors.js';
+import type { LinkStatus, SystemdPort } from '../systemd/types.js';
+import { describeLink } from '../systemd/link.js';
+import { formatProblem, InvalidInputError, SystemdError } from '../errors.js';
 import { DEFAULT_MANIFESTS_DIR, readCatalog } from './commands/validate.js';
 import type { GlobalOptions } from './program.js';
 
@@ -69,13 +74,27 @@ export interface LiveSession {
   close(): Promise<void>;
 }
 
+/** What `openLive` and `openWaitingLive` take besides the options. */
+export interface LiveExtra {
+  relistIntervalMs?: number;
+  log?: (m: string) => void;
+  fallback?: AppsFallback;
+}
+
+/** The apps of the live view: `--unit-dir`'s units, or the catalog's (with the fallback, when given). */
+function liveApps(opts: LiveOptions, extra: LiveExtra): Promise<AppRef[]> {
+  return opts.unitDir ? unitDirApps(opts.unitDir) : catalogApps(opts.manifests ?? DEFAULT_MANIFESTS_DIR, extra.fallback);
+}
+
+const busAddress = (opts: LiveOptions): string => busAddressFor({ bus: opts.bus, user: opts.user, uid: process.getuid?.() ?? 0 });
+
 /**
  * Connects to systemd and builds the controller. Throws InvalidInputError for
  * invalid manifests and SystemdError when systemd cannot be reached.
  */
-export async function openLive(opts: LiveOptions, extra: { relistIntervalMs?: number; log?: (m: string) => void; fallback?: AppsFallback } = {}): Promise<LiveSession> {
-  const apps = opts.unitDir ? await unitDirApps(opts.unitDir) : await catalogApps(opts.manifests ?? DEFAULT_MANIFESTS_DIR, extra.fallback);
-  const systemd = createSystemd({ address: busAddressFor({ bus: opts.bus, user: opts.user, uid: process.getuid?.() ?? 0 }), log: extra.log });
+export async function openLive(opts: LiveOptions, extra: LiveExtra = {}): Promise<LiveSession> {
+  const apps = await liveApps(opts, extra);
+  const systemd = createSystemd({ address: busAddress(opts), log: extra.log });
   try {
     const controller = await createController({ systemd, stateDir: opts.stateDir, apps, relistIntervalMs: extra.relistIntervalMs ?? 0, log: extra.log });
     return {
@@ -90,4 +109,179 @@ export async function openLive(opts: LiveOptions, extra: { relistIntervalMs?: nu
     await systemd.close();
     throw err;
   }
+}
+
+/** The daemon's reconnect backoff: 0.5 s doubling to 30 s, for the first connect and after a lost connection. */
+export const DAEMON_BACKOFF = { initialMs: 500, maxMs: 30_000 };
+
+/** The daemon's live view: usable before systemd is reachable. */
+export interface WaitingLiveSession {
+  /**
+   * What the API talks to: no apps, and every call refused with SystemdError, until systemd has been reached and
+   * the first snapshot taken; then the controller's apps and events (its events renumbered from 1 in this
+   * view, after one event per app for the first snapshot).
+   */
+  controller: ApiController;
+  /** The link to systemd as clients should see it: `connected` only once the controller holds a snapshot taken since. */
+  link: SystemdLinkSource;
+  systemd: SystemdPort;
+  /**
+   * Resolves with the controller once systemd has been reached and the first snapshot taken. Rejects with
+   * SystemdError when closed before that, or with whatever else the controller failed with (not a lost bus, which is waited out).
+   */
+  connected: Promise<LiveController>;
+  /** Closes the controller (if any) and the port. */
+  close(): Promise<void>;
+}
+
+/**
+ * The daemon's live view (`serve`): returns at once with a view that waits for systemd, connecting with
+ * {@link DAEMON_BACKOFF}, then builds the controller; a bus lost while the first snapshot is taken is waited
+ * out too. Throws InvalidInputError for invalid manifests (without a fallback).
+ */
+export async function openWaitingLive(opts: LiveOptions, extra: LiveExtra = {}): Promise<WaitingLiveSession> {
+  const log = extra.log ?? (() => {});
+  const apps = await liveApps(opts, extra);
+  const systemd = createSystemd({ address: busAddress(opts), log, backoff: DAEMON_BACKOFF, waitForSystemd: true });
+  const view = deferredController(() => new SystemdError('org.freedesktop.DBus.Error.Disconnected', describeLink(shown)));
+  const linkListeners = new Set<(link: LinkStatus) => void>();
+  // Reached but not yet read: the states are not known until the controller has its snapshot.
+  const pending = (l: LinkStatus): LinkStatus => (l.state === 'connected' ? { ...l, state: 'connecting' } : l);
+  let shown = pending(systemd.link());
+  let real: LiveController | undefined;
+  let closed = false;
+  let generation = 0;
+  const publish = (l: LinkStatus): void => {
+    if (l === shown) return;
+    // Every failed attempt is logged by the port; a change of state is worth a line of its own.
+    if (l.state !== shown.state) log(l.state === 'connected' ? `${describeLink(l)}; app states are current` : describeLink(l));
+    shown = l;
+    for (const listener of linkListeners) listener(l);
+  };
+  const closing = new AbortController();
+  const closedError = (): SystemdError => new SystemdError('org.freedesktop.DBus.Error.Disconnected', `closed before systemd at ${shown.address} was reached`);
+
+  // The controller resyncs on every (re)connect; setApps with the apps it tracks waits for that resync
+  // (overlapping resyncs coalesce), so the link shows `connected` only once the states are current again.
+  const confirmLink = (c: LiveController): void => {
+    const gen = generation;
+    c.setApps(c.list().map(({ id, name, unit }) => ({ id, name, unit }))).then(
+      () => {
+        const l = systemd.link();
+        if (gen === generation && !closed && l.state === 'connected') publish(l);
+      },
+      (err: unknown) => log(`re-reading the app states after connecting failed: ${(err as Error).message}`),
+    );
+  };
+  const unlisten = systemd.onEvent((event) => {
+    if (event.type !== 'link') return;
+    generation++;
+    publish(pending(event.link));
+    // Before the controller exists, the loop below confirms the link once the first snapshot is in.
+    if (event.link.state === 'connected' && real) confirmLink(real);
+  });
+
+  /** The next time the port is connected (at once if it is); rejects when closed first. */
+  const reached = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      if (closed) return reject(closedError());
+      if (systemd.connected()) return resolve();
+      const done = (): void => {
+        off();
+        closing.signal.removeEventListener('abort', onClose);
+      };
+      const onClose = (): void => {
+        done();
+        reject(closedError());
+      };
+      const off = systemd.onEvent((e) => {
+        if (e.type !== 'link' || e.link.state !== 'connected') return;
+        done();
+        resolve();
+      });
+      closing.signal.addEventListener('abort', onClose, { once: true });
+    });
+
+  const connected = (async (): Promise<LiveController> => {
+    for (;;) {
+      try {
+        const controller = await createController({ systemd, stateDir: opts.stateDir, apps, relistIntervalMs: extra.relistIntervalMs ?? 0, log });
+        if (closed) {
+          await controller.close();
+          throw closedError();
+        }
+        real = controller;
+        view.attach(controller);
+        if (systemd.connected()) confirmLink(controller);
+        return controller;
+      } catch (err) {
+        if (closed || !(err instanceof SystemdError)) throw err;
+        log(`taking the first snapshot failed (${err.message}); trying again once systemd is reachable`);
+        // A bus that stayed up but failed a call: wait a while rather than spin, then for a connection.
+        if (systemd.connected()) await sleep(DAEMON_BACKOFF.maxMs, undefined, { signal: closing.signal }).catch(() => undefined);
+        await reached();
+      }
+    }
+  })();
+  // serve awaits it; a caller that closes first must not see an unhandled rejection.
+  connected.catch(() => {});
+
+  return {
+    controller: view.controller,
+    link: {
+      current: () => shown,
+      subscribe(listener) {
+        linkListeners.add(listener);
+        return () => linkListeners.delete(listener);
+      },
+    },
+    systemd,
+    connected,
+    async close() {
+      closed = true;
+      closing.abort();
+      unlisten();
+      linkListeners.clear();
+      await real?.close();
+      await systemd.close();
+    },
+  };
+}
+
+/**
+ * A controller view that exists before the controller does: empty (every call refused with `unavailable()`)
+ * until `attach`, then the controller's. Its events are renumbered in its own seq space, which starts with one
+ * event per app for the attached controller's first snapshot (whose own events nobody could listen to).
+ */
+function deferredController(unavailable: () => Error): { controller: ApiController; attach(c: LiveController): void } {
+  let real: LiveController | undefined;
+  let seq = 0;
+  const listeners = new Set<(event: StateEvent) => void>();
+  const forward = (event: StateEvent): void => {
+    const renumbered = { ...event, seq: ++seq };
+    for (const listener of listeners) listener(renumbered);
+  };
+  const need = (): LiveController => {
+    if (!real) throw unavailable();
+    return real;
+  };
+  return {
+    controller: {
+      list: () => real?.list() ?? [],
+      get: (id) => real?.get(id),
+      start: async (id) => need().start(id),
+      stop: async (id) => need().stop(id),
+      restart: async (id) => need().restart(id),
+      subscribe(listener) {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    },
+    attach(c) {
+      real = c;
+      // Subscribed and the snapshot sent in one synchronous step: no event of the controller falls between.
+      c.subscribe(forward);
+      for (const status of c.list()) forward({ seq: 0, status });
+    },
+  };
 }

@@ -4,20 +4,23 @@
  * first, then announce `connected` so the consumer takes its snapshot; a
  * dropped bus or systemd re-executing (its bus name changing owner) leads to a
  * reconnect with backoff, the matches and the subscription are re-established,
- * and `connected` is announced again.
+ * and `connected` is announced again. With `waitForSystemd`, a first connect
+ * that fails is retried by the same backoff (a daemon started before the bus).
  */
 import { EventEmitter } from 'node:events';
 import { Message, Variant } from '@jellybrick/dbus-next';
 import { SystemdError } from '../errors.js';
 import { openConnection, type Connection } from './connection.js';
 import { decodeJobSignal, decodeListEntry, decodeUnitProps } from './decode.js';
-import type { JobMode, Stamped, SystemdEvent, SystemdPort, UnitListEntry, UnitProps } from './types.js';
+import { describeLink } from './link.js';
+import type { JobMode, LinkStatus, Stamped, SystemdEvent, SystemdPort, UnitListEntry, UnitProps } from './types.js';
 import { MANAGER_PATH, UNIT_PATH_PREFIX, unitNameOfPath, unitPath } from './unit-path.js';
 
 const SYSTEMD = 'org.freedesktop.systemd1';
 const MANAGER = 'org.freedesktop.systemd1.Manager';
 const PROPERTIES = 'org.freedesktop.DBus.Properties';
 const DBUS = 'org.freedesktop.DBus';
+const DISCONNECTED = 'org.freedesktop.DBus.Error.Disconnected';
 
 /** The match rules the port adds on every connection. */
 export const MATCH_RULES = [
@@ -31,18 +34,27 @@ export interface SystemdOptions {
   address: string;
   /** Reconnect backoff: first delay and cap, in ms (default 100 → 5000, doubling). */
   backoff?: { initialMs: number; maxMs: number };
+  /**
+   * Retry a failing first connect with the backoff instead of failing `ready()` (the daemon, which must come up
+   * before the bus does). Off by default: one-shot commands fail at once when systemd cannot be reached.
+   */
+  waitForSystemd?: boolean;
   callTimeoutMs?: number;
+  /** Milliseconds since the epoch, for the link's times; default Date.now. */
+  clock?: () => number;
   log?: (message: string) => void;
 }
 
 /**
  * Connects to systemd at `options.address` and keeps the connection alive.
- * `ready()` rejects with SystemdError when the first connection fails; after
- * that, drops are retried forever (until `close()`).
+ * `ready()` rejects with SystemdError when the first connection fails (unless
+ * `waitForSystemd`); after that, drops are retried forever (until `close()`).
  */
 export function createSystemd(options: SystemdOptions): SystemdPort {
   const backoff = options.backoff ?? { initialMs: 100, maxMs: 5000 };
   const log = options.log ?? (() => {});
+  const clock = options.clock ?? Date.now;
+  const iso = (ms: number): string => new Date(ms).toISOString();
   const events = new EventEmitter();
   events.setMaxListeners(0);
   let seq = 0;
@@ -52,17 +64,22 @@ export function createSystemd(options: SystemdOptions): SystemdPort {
   let closing = false;
   let delay = backoff.initialMs;
   let retryTimer: NodeJS.Timeout | undefined;
-  let reconnecting: Promise<void> | undefined;
+  let link: LinkStatus = { state: 'connecting', address: options.address, since: iso(clock()) };
 
   const emit = (event: SystemdEvent): void => {
     events.emit('event', event);
+  };
+
+  const setLink = (next: LinkStatus): void => {
+    link = next;
+    emit({ type: 'link', seq: nextSeq(), link });
   };
 
   const managerCall = (member: string, signature = '', body: unknown[] = []): Message =>
     new Message({ destination: SYSTEMD, path: MANAGER_PATH, interface: MANAGER, member, signature, body });
 
   const call = async (msg: Message): Promise<Stamped<Message>> => {
-    if (!conn) throw new SystemdError('org.freedesktop.DBus.Error.Disconnected', `not connected to systemd at ${options.address}; reconnecting`);
+    if (!conn) throw new SystemdError(DISCONNECTED, describeLink(link));
     const { seq: s, message } = await conn.call(msg);
     return { seq: s, value: message };
   };
@@ -131,8 +148,11 @@ export function createSystemd(options: SystemdOptions): SystemdPort {
       if (conn !== c) return;
       conn = undefined;
       subscribed = false;
-      log(`lost the D-Bus connection (${reason}); reconnecting`);
+      delay = backoff.initialMs;
+      log(`lost the D-Bus connection (${reason}); reconnecting in ${delay} ms`);
       emit({ type: 'disconnected', seq: nextSeq(), reason });
+      const now = clock();
+      setLink({ state: 'unreachable', address: options.address, since: iso(now), reason: `connection lost: ${reason}`, attempts: 0, nextAttemptAt: iso(now + delay) });
       scheduleReconnect();
     });
     try {
@@ -148,7 +168,19 @@ export function createSystemd(options: SystemdOptions): SystemdPort {
     conn = c;
     subscribed = true;
     delay = backoff.initialMs;
+    setLink({ state: 'connected', address: options.address, since: iso(clock()) });
     emit({ type: 'connected', seq: nextSeq() });
+  };
+
+  /** A failed attempt: the link says why and when the next one starts; the delay doubles up to its cap. */
+  const attemptFailed = (err: unknown, retry: boolean): void => {
+    // A SystemdError's message starts with its D-Bus error name; a person needs only the rest.
+    const reason = err instanceof SystemdError ? err.message.slice(err.dbusName.length + 2) : (err as Error).message;
+    const now = clock();
+    const wasDown = link.state === 'unreachable';
+    const next = retry ? { nextAttemptAt: iso(now + delay) } : {};
+    if (retry) log(`connecting to systemd at ${options.address} failed (${reason}); retrying in ${delay} ms`);
+    setLink({ state: 'unreachable', address: options.address, since: wasDown ? link.since : iso(now), reason, attempts: (wasDown ? link.attempts ?? 0 : 0) + 1, ...next });
   };
 
   const scheduleReconnect = (): void => {
@@ -156,16 +188,35 @@ export function createSystemd(options: SystemdOptions): SystemdPort {
     retryTimer = setTimeout(() => {
       retryTimer = undefined;
       connectOnce().catch((err: unknown) => {
-        log(`reconnect to ${options.address} failed (${(err as Error).message}); retrying in ${delay} ms`);
+        if (closing) return;
         delay = Math.min(delay * 2, backoff.maxMs);
+        attemptFailed(err, true);
         scheduleReconnect();
       });
     }, delay);
   };
 
-  reconnecting = connectOnce();
-  // The first failure is reported through ready(); later ones only retry.
-  reconnecting.catch(() => {});
+  // ready(): the first connect, or with waitForSystemd the first that succeeds (retried by the same backoff).
+  let settleFirst: { resolve: () => void; reject: (err: Error) => void } | undefined;
+  const first = new Promise<void>((resolve, reject) => (settleFirst = { resolve, reject }));
+  // Reported through ready(); a caller that never asks must not see an unhandled rejection.
+  first.catch(() => {});
+  const onFirstConnected = (event: SystemdEvent): void => {
+    if (event.type !== 'connected') return;
+    events.off('event', onFirstConnected);
+    settleFirst?.resolve();
+  };
+  events.on('event', onFirstConnected);
+  connectOnce().catch((err: unknown) => {
+    if (closing) return;
+    if (!options.waitForSystemd) {
+      attemptFailed(err, false);
+      settleFirst?.reject(err as Error);
+      return;
+    }
+    attemptFailed(err, true);
+    scheduleReconnect();
+  });
 
   const jobCall = async (member: string, unit: string, mode: JobMode): Promise<Stamped<string>> => {
     const { seq: s, value } = await call(managerCall(member, 'ss', [unit, mode]));
@@ -177,9 +228,7 @@ export function createSystemd(options: SystemdOptions): SystemdPort {
       events.on('event', listener);
       return () => events.off('event', listener);
     },
-    async ready() {
-      await reconnecting;
-    },
+    ready: () => first,
     async listUnitsByNames(names: string[]): Promise<Stamped<UnitListEntry[]>> {
       const { seq: s, value } = await call(managerCall('ListUnitsByNames', 'as', [names]));
       const rows = (value.body[0] as unknown[]) ?? [];
@@ -221,10 +270,12 @@ export function createSystemd(options: SystemdOptions): SystemdPort {
       await call(managerCall('Reload'));
     },
     connected: () => subscribed && conn !== undefined,
+    link: () => link,
     async close() {
       closing = true;
       if (retryTimer) clearTimeout(retryTimer);
       retryTimer = undefined;
+      settleFirst?.reject(new SystemdError(DISCONNECTED, `closed before systemd at ${options.address} was reached`));
       const c = conn;
       conn = undefined;
       subscribed = false;

@@ -50,7 +50,7 @@ export interface Stamped<T> {
   value: T;
 }
 
-/** What the port reports; all but `connected`/`disconnected` are systemd's own signals. */
+/** What the port reports; all but `connected`/`disconnected`/`link` are systemd's own signals. */
 export type SystemdEvent =
   | { type: 'properties'; seq: number; unit: string; path: string; props: UnitProps; invalidated: string[] }
   | { type: 'job-new'; seq: number; unit: string; job: JobRef }
@@ -60,7 +60,32 @@ export type SystemdEvent =
   | { type: 'unit-removed'; seq: number; unit: string; path: string }
   /** Matches added and `Subscribe()` done (first connect, reconnect, or systemd came back on the bus): resync now. */
   | { type: 'connected'; seq: number }
-  | { type: 'disconnected'; seq: number; reason: string };
+  | { type: 'disconnected'; seq: number; reason: string }
+  /** The link changed (see {@link LinkStatus}): connecting, connected, or unreachable with the next attempt's time. */
+  | { type: 'link'; seq: number; link: LinkStatus };
+
+/**
+ * How the port's connection to systemd stands, for people and health checks (`GET /api/health`, the web UI's
+ * banner). Times are ISO-8601.
+ */
+export interface LinkStatus {
+  /**
+   * `connecting`: the first attempt is under way (or, as `serve` shows it, systemd was reached and the states are
+   * being read); `connected`: matches added and subscribed; `unreachable`: the last attempt failed or the
+   * connection was lost, and `nextAttemptAt` says when the port tries again (absent: it does not retry).
+   */
+  state: 'connecting' | 'connected' | 'unreachable';
+  /** The D-Bus address, e.g. `unix:path=/run/dbus/system_bus_socket`. */
+  address: string;
+  /** When the link entered `state` (for `unreachable`: when it was lost or the first attempt failed). */
+  since: string;
+  /** Why it is unreachable: the last error, e.g. `cannot connect to D-Bus at unix:path=…: connect ENOENT …`. */
+  reason?: string;
+  /** Failed attempts since the link was last up (0 right after it was lost). */
+  attempts?: number;
+  /** When the next attempt starts. */
+  nextAttemptAt?: string;
+}
 
 /** Job modes of `StartUnit` & co.; the controller always uses `replace`. */
 export type JobMode = 'replace' | 'fail' | 'isolate' | 'ignore-dependencies' | 'ignore-requirements';
@@ -73,7 +98,10 @@ export type JobMode = 'replace' | 'fail' | 'isolate' | 'ignore-dependencies' | '
 export interface SystemdPort {
   /** Listens to every event; returns the function that removes the listener. */
   onEvent(listener: (event: SystemdEvent) => void): () => void;
-  /** Resolves once connected and subscribed (the first time); rejects when the first connect fails. */
+  /**
+   * Resolves once connected and subscribed (the first time). Rejects with SystemdError when the first connect
+   * fails, or, for a port made with `waitForSystemd`, only when it is closed before systemd was reached.
+   */
   ready(): Promise<void>;
   /** `ListUnitsByNames`: one row per name, `loadState: 'not-found'` for a unit that does not exist. */
   listUnitsByNames(names: string[]): Promise<Stamped<UnitListEntry[]>>;
@@ -93,6 +121,8 @@ export interface SystemdPort {
   reload(): Promise<void>;
   /** Whether the connection is up and subscribed. */
   connected(): boolean;
+  /** The link as it stands now (every change is also a `link` event). */
+  link(): LinkStatus;
   /** Unsubscribes and disconnects; no reconnect after this. */
   close(): Promise<void>;
 }

@@ -134,3 +134,54 @@ export async function apiOnHost(host: TestHost, apps: AppSpec[]): Promise<HostAp
     },
   };
 }
+
+/**
+ * Polls `read` every 200 ms until `ok` holds, and resolves with that value; a read that throws counts as its
+ * message. Throws after `timeoutMs` with `what` and the last value: tests wait for conditions, never for time.
+ */
+export async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await read().catch((e: Error) => e.message as unknown as T);
+    if (ok(v)) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** One Server-Sent Events message of `GET /api/events`: its `event:` and its parsed `data:`. */
+export interface RecordedEvent {
+  event: string;
+  data: any;
+}
+
+/** Reads the event stream of the server at `base` until `close()`: every message, parsed, in arrival order. */
+export function recordEvents(base: string, token: string): { messages: RecordedEvent[]; close: () => void } {
+  const messages: RecordedEvent[] = [];
+  const ac = new AbortController();
+  void (async () => {
+    const res = await fetch(`${base}/api/events`, { headers: { authorization: `Bearer ${token}` }, signal: ac.signal });
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const lines = buffer.slice(0, end).split('\n');
+        buffer = buffer.slice(end + 2);
+        const event = lines.find((l) => l.startsWith('event: '))?.slice(7);
+        const data = lines.find((l) => l.startsWith('data: '))?.slice(6);
+        if (event && data) messages.push({ event, data: JSON.parse(data) });
+      }
+    }
+  })().catch(() => {});
+  return { messages, close: () => ac.abort() };
+}
+
+/** The states of app `id` in recorded `state` events, in order, each repeat in a row dropped. */
+export function statesOf(messages: readonly RecordedEvent[], id: string): string[] {
+  return messages
+    .filter((m) => m.event === 'state' && m.data.status.id === id)
+    .map((m) => m.data.status.state as string)
+    .filter((s, i, a) => i === 0 || a[i - 1] !== s);
+}

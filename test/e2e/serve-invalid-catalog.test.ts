@@ -5,6 +5,7 @@ import { afterAll, expect, it } from 'vitest';
 import { serve } from '../../src/cli/commands/serve.js';
 import { loadOrCreateToken } from '../../src/store/token.js';
 import { BUSYBOX_IMAGE, useHost } from '../host/index.js';
+import { until } from './api-fixture.js';
 
 // The daemon must not go down over a manifest: started with an invalid catalog, `serve --watch` tracks the apps
 // installed in its unit directory, so a stop still works; once the manifest is fixed, the next pass takes over.
@@ -18,16 +19,6 @@ const stateDir = join(work, 'state');
 const PORT = 19_000 + (process.pid % 1000);
 const base = `http://127.0.0.1:${PORT}`;
 const good = `id: si\nimage: ${BUSYBOX_IMAGE}\ncommand: [sh, -c, "trap 'exit 0' TERM; while true; do sleep 1; done"]\nstop:\n  timeout: 2s\n`;
-
-async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read().catch((e: Error) => e.message as unknown as T);
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 afterAll(async () => {
   await host.exec(['systemctl', 'stop', 'si.service']);

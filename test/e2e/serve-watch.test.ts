@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve } from '../../src/cli/commands/serve.js';
 import { loadOrCreateToken } from '../../src/store/token.js';
 import { BUSYBOX_IMAGE, useHost } from '../host/index.js';
+import { recordEvents, statesOf, until } from './api-fixture.js';
 
 // `serve --watch`, the node's daemon: the reconciler runs in the same process
 // as the controller and the API, so the API's install/remove work and the
@@ -34,38 +35,10 @@ async function api(method: string, path: string): Promise<{ status: number; body
   return { status: res.status, body: await res.json() };
 }
 
-/** Reads the SSE stream and records every state of `id`, in order, until `close()`. */
-function recordStates(id: string): { states: string[]; close: () => void } {
-  const states: string[] = [];
-  const ac = new AbortController();
-  void (async () => {
-    const res = await fetch(`${base}/api/events`, { headers: { authorization: `Bearer ${token}` }, signal: ac.signal });
-    const decoder = new TextDecoder();
-    let buffer = '';
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      buffer += decoder.decode(chunk, { stream: true });
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const message = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const data = message.split('\n').find((l) => l.startsWith('data: '));
-        if (!message.includes('event: state') || !data) continue;
-        const event = JSON.parse(data.slice(6)) as { status: { id: string; state: string } };
-        if (event.status.id === id && states.at(-1) !== event.status.state) states.push(event.status.state);
-      }
-    }
-  })().catch(() => {});
-  return { states, close: () => ac.abort() };
-}
-
-async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+/** Records the event stream until `close()`; `states()` are those of `id` so far, each repeat in a row dropped. */
+function recordStates(id: string): { states: () => string[]; close: () => void } {
+  const rec = recordEvents(base, token);
+  return { states: () => statesOf(rec.messages, id), close: rec.close };
 }
 
 beforeAll(async () => {
@@ -108,7 +81,7 @@ describe('serve --watch', () => {
     expect(res.body.status.state).toBe('installing');
     await until('sw-opt running', () => api('GET', '/api/apps/sw-opt'), (r) => r.body.state === 'running');
     rec.close();
-    expect(rec.states).toEqual(['installing', 'running']);
+    expect(rec.states()).toEqual(['installing', 'running']);
     expect(existsSync(join(unitDir, 'sw-opt.container'))).toBe(true);
   });
 
@@ -120,7 +93,7 @@ describe('serve --watch', () => {
     expect(res.body.status.state).toBe('removing');
     await until('sw-opt not-installed', () => api('GET', '/api/apps/sw-opt'), (r) => r.body.state === 'not-installed');
     rec.close();
-    expect(rec.states).toEqual(['removing', 'not-installed']);
+    expect(rec.states()).toEqual(['removing', 'not-installed']);
     expect(existsSync(join(unitDir, 'sw-opt.container'))).toBe(false);
     // `not-installed` only once the container has exited.
     expect((await host.exec(['podman', 'ps', '-q', '--filter', 'name=^sw-opt$'])).stdout.trim()).toBe('');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { APP_STATES, type AppState, type AppStatus, type StateEvent } from '../../src/controller/types.js';
+import { APP_STATES, type AppState, type AppStatus, type RetryStatus, type StateEvent } from '../../src/controller/types.js';
+import type { LinkStatus } from '../../src/systemd/types.js';
 import {
   applyAccepted,
   applyClick,
@@ -9,9 +10,14 @@ import {
   applyServerStatus,
   applySnapshot,
   displayed,
+  linkBanner,
+  linkUp,
   newEntry,
   primaryButton,
   restartVisible,
+  retryLine,
+  shownStatus,
+  STATE_LABELS,
   type Entry,
 } from '../../src/web/public/ui-logic.js';
 
@@ -198,5 +204,91 @@ describe('model: snapshots and events', () => {
     let m = applySnapshot({ epoch: undefined, entries: {} }, { epoch: 'a', seq: 5, apps: [status('running')] });
     m = applyEvent(m, ev(4, 'stopped'));
     expect(m.entries.lnd!.status.state).toBe('running');
+  });
+});
+
+// The clock time of an ISO-8601 time in UTC: the browser formats it in its own zone, the tests in a fixed one.
+const utc = (iso: string): string => iso.slice(11, 19);
+
+describe('retryLine: the reconciler\'s back-off in words', () => {
+  const failure = 'ac.service did not stay up (failed/failed, result exit-code)';
+  const retry = (extra: Partial<RetryStatus>): RetryStatus => ({ attempt: 1, lastFailure: failure, ...extra });
+
+  it('nothing when there is no back-off', () => {
+    expect(retryLine(undefined, utc)).toBe('');
+  });
+
+  it('a rolled-back update waiting to retry: the attempt of how many, when, why, and that the last-good version runs', () => {
+    expect(retryLine(retry({ attempt: 3, maxAttempts: 5, nextAt: '2026-12-01T14:02:10.000Z', rolledBack: true }), utc)).toBe(
+      'Update failed — waiting to retry (attempt 3 of 5, next at 14:02:10; last failure: ac.service did not stay up (failed/failed, result exit-code)); running its last-good version',
+    );
+  });
+
+  it('nothing good running (an install): retried without bound, so no "of N"', () => {
+    expect(retryLine(retry({ attempt: 2, nextAt: '2026-12-01T14:02:10.000Z' }), utc)).toBe(
+      'Failed to come up — retrying (attempt 2, next at 14:02:10; last failure: ac.service did not stay up (failed/failed, result exit-code))',
+    );
+  });
+
+  it('attempts used up (no next time): what brings it back', () => {
+    expect(retryLine(retry({ attempt: 5, maxAttempts: 5, rolledBack: true }), utc)).toBe(
+      'Gave up after 5 attempts — waiting for a new revision or a Start (last failure: ac.service did not stay up (failed/failed, result exit-code)); running its last-good version',
+    );
+    expect(retryLine(retry({ attempt: 1 }), utc)).toMatch(/^Gave up after 1 attempt — /);
+  });
+
+  it('the time goes through the formatter it is given', () => {
+    expect(retryLine(retry({ nextAt: '2026-12-01T14:02:10.000Z' }), () => 'LATER')).toContain('next at LATER;');
+  });
+
+  it('a click in flight hides the back-off with the old reason; the server\'s next status brings it back if it still holds', () => {
+    const backing = newEntry(status('running', { retry: retry({ attempt: 1, maxAttempts: 5, nextAt: '2026-12-01T14:02:10.000Z', rolledBack: true }) }), 10);
+    expect(displayed(backing).retry?.attempt).toBe(1);
+    const clicked = applyClick(backing, 'restart');
+    expect(displayed(clicked).retry).toBeUndefined();
+  });
+});
+
+describe('systemd unreachable: states unknown, never the last guess', () => {
+  const down: LinkStatus = {
+    state: 'unreachable',
+    address: 'unix:path=/run/dbus/system_bus_socket',
+    since: '2026-12-01T14:00:00.000Z',
+    reason: 'cannot connect to D-Bus at unix:path=/run/dbus/system_bus_socket: connect ENOENT /run/dbus/system_bus_socket',
+    attempts: 3,
+    nextAttemptAt: '2026-12-01T14:02:10.000Z',
+  };
+  const up: LinkStatus = { state: 'connected', address: down.address, since: '2026-12-01T14:03:00.000Z' };
+  const connecting: LinkStatus = { state: 'connecting', address: down.address, since: '2026-12-01T13:59:00.000Z' };
+  const running = newEntry(status('running', { deadline: '2026-12-01T14:05:00.000Z', reason: 'x' }), 10);
+
+  it('a link that is up, or not reported by the server, shows the states as they are', () => {
+    expect(linkUp(up)).toBe(true);
+    expect(linkUp(undefined)).toBe(true);
+    expect(shownStatus(running, up)).toEqual(displayed(running));
+    expect(shownStatus(running, undefined)).toEqual(displayed(running));
+    expect(linkBanner(up, utc)).toBeUndefined();
+  });
+
+  it('unreachable or connecting: every app is unknown (no state, deadline or reason from before), and no action is offered', () => {
+    for (const link of [down, connecting]) {
+      expect(linkUp(link)).toBe(false);
+      expect(shownStatus(running, link)).toEqual({ id: 'lnd', name: 'LND', unit: 'lnd.service', state: 'unknown', since: link.since });
+      // Also over a click in flight: its transitional label is a guess too.
+      expect(shownStatus(applyClick(running, 'stop'), link).state).toBe('unknown');
+    }
+    expect(primaryButton('unknown')).toEqual({ action: null, label: 'Waiting for systemd', spinner: false, disabled: true, showReason: false });
+    expect(restartVisible('unknown' as AppState)).toBe(false);
+    expect(STATE_LABELS.unknown).toBe('Unknown');
+  });
+
+  it('the banner says why, when the next attempt is, and that the states are unknown', () => {
+    expect(linkBanner(down, utc)).toEqual({
+      title: 'systemd unreachable',
+      detail:
+        'cannot connect to D-Bus at unix:path=/run/dbus/system_bus_socket: connect ENOENT /run/dbus/system_bus_socket. Next attempt at 14:02:10. App states are unknown until it is back.',
+    });
+    expect(linkBanner({ ...down, nextAttemptAt: undefined, reason: undefined }, utc)?.detail).toBe('Not retrying. App states are unknown until it is back.');
+    expect(linkBanner(connecting, utc)).toEqual({ title: 'Connecting to systemd…', detail: 'App states are unknown until it answers.' });
   });
 });

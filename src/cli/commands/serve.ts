@@ -3,13 +3,17 @@
  * API and the web UI in one process, until SIGINT/SIGTERM. With `--watch` the
  * reconciler's watch loop runs in the same process, so its phases
  * (installing/updating/removing) reach the API's event stream, and the API's
- * install/remove work.
+ * install/remove work. It listens before systemd is reachable (boot order, a
+ * restarting bus): the API reports the link, and the controller and the
+ * reconciler start once systemd has been reached.
  */
 import type { Command } from 'commander';
 import { journalctl } from '../../api/journalctl.js';
 import { DEFAULT_LISTEN, parseListen } from '../../api/listen.js';
 import { startServer } from '../../api/server.js';
 import type { ApiDeps, ApiLog } from '../../api/types.js';
+import type { LiveController } from '../../controller/controller.js';
+import type { SystemdPort } from '../../systemd/types.js';
 import { unitTextFrom } from '../../api/unit-text.js';
 import { loadOrCreateToken } from '../../store/token.js';
 import { watch } from '../../reconcile/watch.js';
@@ -18,7 +22,7 @@ import { manifestsIn } from '../../reconcile/source.js';
 import { join } from 'node:path';
 import { withPassLock } from '../../store/pass-lock.js';
 import { intentInstaller } from '../intent-installer.js';
-import { openLive, type LiveOptions } from '../live.js';
+import { openWaitingLive, type LiveOptions } from '../live.js';
 import { DEFAULT_GENERATOR } from '../../reconcile/generator.js';
 import { reconcileOptions, type ReconcileCliOptions } from './apply.js';
 import { defaultUnitDir, signalled } from '../node-paths.js';
@@ -44,10 +48,12 @@ export function stderrLog(): ApiLog {
 
 /**
  * Runs until `stop` resolves (by default SIGINT or SIGTERM), then closes the
- * server, then the controller and its bus connection. `extra` replaces ports
- * (the reconciler's installer; a journal reader for another machine).
- * Throws UsageError for a bad --listen, InvalidInputError for invalid manifests,
- * SystemdError when systemd cannot be reached, and when the address cannot be bound.
+ * server, then the controller and its bus connection. It listens at once and
+ * waits for systemd with back-off (`DAEMON_BACKOFF`), reporting the link in the
+ * API; the controller and the `--watch` loop start once systemd is reached.
+ * `extra` replaces ports (the reconciler's installer; a journal reader for
+ * another machine). Throws UsageError for a bad --listen, InvalidInputError for
+ * invalid manifests (without --watch), and when the address cannot be bound.
  */
 export async function serve(opts: ServeOptions, stop: Promise<unknown> = signalled(), extra: Partial<Pick<ApiDeps, 'installer' | 'journal' | 'units'>> = {}): Promise<void> {
   const address = parseListen(opts.listen);
@@ -57,18 +63,20 @@ export async function serve(opts: ServeOptions, stop: Promise<unknown> = signall
   // With --watch the unit directory is where the reconciler writes; the apps are the catalog's (the applied git
   // commit's), and until it is valid, those installed in the unit directory: the daemon never goes down over a manifest.
   const live = opts.watch
-    ? await openLive(
+    ? await openWaitingLive(
         { ...opts, unitDir: undefined, manifests: await catalogDir(opts) },
         { relistIntervalMs: RELIST_INTERVAL_MS, log: log.info, fallback: { unitDir: opts.unitDir ?? defaultUnitDir(opts.user), log: log.warn } },
       )
-    : await openLive(opts, { relistIntervalMs: RELIST_INTERVAL_MS, log: log.info });
+    : await openWaitingLive(opts, { relistIntervalMs: RELIST_INTERVAL_MS, log: log.info });
   const ac = new AbortController();
+  const aborted = new Promise<undefined>((resolve) => ac.signal.addEventListener('abort', () => resolve(undefined), { once: true }));
+  let server: Awaited<ReturnType<typeof startServer>> | undefined;
   try {
-    const loop = opts.watch ? reconcileLoop(opts, live, ac.signal, log, intervalMs) : undefined;
     const installer = opts.watch ? intentInstaller(opts.stateDir, live.controller) : undefined;
-    const server = await startServer(
+    server = await startServer(
       {
         controller: live.controller,
+        link: live.link,
         token,
         log,
         units: unitTextFrom(opts.unitDir ?? defaultUnitDir(opts.user)),
@@ -78,14 +86,23 @@ export async function serve(opts: ServeOptions, stop: Promise<unknown> = signall
       },
       address,
     );
-    // Without --watch there is no loop: racing `undefined` would end serve at once.
-    await (loop ? Promise.race([stop, loop]) : stop);
+    // Until stopped: once systemd is reached, the reconciler (with --watch) acts on it. Ends early only when the
+    // controller or the loop fails for a reason other than an unreachable systemd.
+    const work = (async (): Promise<void> => {
+      const controller = await Promise.race([live.connected, aborted]);
+      if (!controller) return;
+      if (opts.watch) await reconcileLoop(opts, { systemd: live.systemd, controller }, ac.signal, log, intervalMs);
+      else await aborted;
+    })();
+    await Promise.race([stop, work]);
     log.info('shutting down');
     ac.abort();
     await server.close();
-    await loop;
+    server = undefined;
+    await work;
   } finally {
     ac.abort();
+    await server?.close();
     await live.close();
   }
 }
@@ -98,7 +115,7 @@ async function catalogDir(opts: ServeOptions): Promise<string> {
 }
 
 /** The reconciler's watch loop over the live session's systemd port, reporting phases to its controller. */
-async function reconcileLoop(opts: ServeOptions, live: Awaited<ReturnType<typeof openLive>>, signal: AbortSignal, log: ApiLog, intervalMs: number): Promise<void> {
+async function reconcileLoop(opts: ServeOptions, live: { systemd: SystemdPort; controller: LiveController }, signal: AbortSignal, log: ApiLog, intervalMs: number): Promise<void> {
   await watch({
     unitDir: opts.unitDir ?? defaultUnitDir(opts.user),
     stateDir: opts.stateDir,

@@ -11,9 +11,12 @@ import {
   applyRejected,
   applyResync,
   applySnapshot,
-  displayed,
+  linkBanner,
+  linkUp,
   primaryButton,
   restartVisible,
+  retryLine,
+  shownStatus,
 } from '/ui/ui-logic.js';
 import { connectEvents } from '/ui/sse.js';
 import { createTokenStore } from '/ui/token.js';
@@ -27,6 +30,8 @@ const ui = reactive({
   route: parseRoute(window.location.hash),
   errors: {},
   notice: '',
+  // The server's link to systemd (LinkStatus); undefined until the server said (or when it does not say).
+  systemd: undefined,
 });
 const model = shallowRef({ epoch: undefined, entries: {} });
 let stopEvents;
@@ -67,8 +72,11 @@ function onMessage(msg) {
   } catch {
     return;
   }
-  if (msg.event === 'snapshot') model.value = applySnapshot(model.value, data);
-  else if (msg.event === 'state') model.value = applyEvent(model.value, data);
+  if (msg.event === 'snapshot') {
+    model.value = applySnapshot(model.value, data);
+    ui.systemd = data.systemd;
+  } else if (msg.event === 'state') model.value = applyEvent(model.value, data);
+  else if (msg.event === 'systemd') ui.systemd = data.systemd;
 }
 
 function startEvents() {
@@ -137,6 +145,12 @@ function formatTime(iso) {
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
 }
 
+/** The clock time of an ISO-8601 time, e.g. 14:02:10 (for the next attempt of a retry or a reconnect). */
+function clockTime(iso) {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}
+
 // ---- components -----------------------------------------------------------
 
 const TokenForm = {
@@ -184,16 +198,18 @@ const AppCard = {
     return () => {
       const entry = model.value.entries[props.id];
       if (!entry) return null;
-      const s = displayed(entry);
+      const s = shownStatus(entry, ui.systemd);
       const b = primaryButton(s.state);
       const labelId = `app-${s.id}-name`;
       const error = ui.errors[s.id];
+      const retry = retryLine(s.retry, clockTime);
       return h('li', { class: ['app', `state-${s.state}`], 'data-app': s.id, 'aria-labelledby': labelId }, [
         h('div', { class: 'app-head' }, [
           h('a', { id: labelId, class: 'app-name', href: `#/apps/${s.id}` }, s.name),
           h('span', { class: 'app-state', 'data-role': 'state', 'aria-live': 'polite' }, STATE_LABELS[s.state] ?? s.state),
         ]),
         b.showReason && s.reason ? h('p', { class: 'reason', 'data-role': 'reason' }, `Failed: ${s.reason}`) : null,
+        retry ? h('p', { class: 'retry', 'data-role': 'retry' }, retry) : null,
         error ? h('p', { class: 'error', role: 'alert' }, error) : null,
         h(
           'button',
@@ -229,7 +245,7 @@ const AppList = {
         model.value.epoch === undefined
           ? h('p', { class: 'muted' }, 'Connecting…')
           : ids.value.length === 0
-            ? h('p', { class: 'muted' }, 'No apps on this node.')
+            ? h('p', { class: 'muted' }, linkUp(ui.systemd) ? 'No apps on this node.' : 'The apps are listed once systemd answers.')
             : h('ul', { class: 'apps' }, ids.value.map((id) => h(AppCard, { id, key: id }))),
       ]);
   },
@@ -271,7 +287,7 @@ const AppDetail = {
         queueMicrotask(load);
       }
       const d = detail.value;
-      const s = entry ? displayed(entry) : d;
+      const s = entry ? shownStatus(entry, ui.systemd) : d;
       return h('section', { class: 'detail', 'aria-labelledby': 'detail-title' }, [
         h('a', { href: '#/', class: 'back' }, '← All apps'),
         h('h2', { id: 'detail-title', tabindex: '-1', ref: heading }, s ? s.name : props.id),
@@ -284,6 +300,7 @@ const AppDetail = {
               h('dd', null, formatTime(s.since)),
               s.deadline ? [h('dt', null, 'Deadline'), h('dd', null, formatTime(s.deadline))] : null,
               s.reason ? [h('dt', null, 'Reason'), h('dd', null, s.reason)] : null,
+              s.retry ? [h('dt', null, 'Retry'), h('dd', { 'data-role': 'retry' }, retryLine(s.retry, clockTime))] : null,
               h('dt', null, 'Unit'),
               h('dd', null, h('code', null, s.unit)),
             ])
@@ -316,6 +333,21 @@ const AppDetail = {
   },
 };
 
+/** While systemd cannot be reached: why, when the next attempt is, and that the states shown are not known. */
+const SystemdBanner = {
+  setup() {
+    return () => {
+      const banner = linkBanner(ui.systemd, clockTime);
+      if (!banner) return null;
+      return h('div', { class: ['banner', `link-${ui.systemd.state}`], 'data-role': 'systemd' }, [
+        // Only the title is a live region: the detail changes with every attempt and would be read out each time.
+        h('strong', { class: 'banner-title', role: 'status' }, banner.title),
+        h('span', { class: 'banner-detail' }, banner.detail),
+      ]);
+    };
+  },
+};
+
 const Root = {
   setup() {
     onMounted(() => {
@@ -329,7 +361,10 @@ const Root = {
             ? h('span', { class: ['conn', `conn-${ui.connection}`], role: 'status', 'data-role': 'connection' }, ui.connection === 'live' ? 'Live' : ui.connection === 'connecting' ? 'Connecting…' : 'Offline, reconnecting…')
             : null,
         ]),
-        h('main', null, [!ui.token ? h(TokenForm) : ui.route.view === 'detail' ? h(AppDetail, { id: ui.route.id, key: ui.route.id }) : h(AppList)]),
+        h('main', null, [
+          ui.token ? h(SystemdBanner) : null,
+          !ui.token ? h(TokenForm) : ui.route.view === 'detail' ? h(AppDetail, { id: ui.route.id, key: ui.route.id }) : h(AppList),
+        ]),
       ]);
   },
 };

@@ -1,5 +1,6 @@
 // Types of ui-logic.js (the UI ships plain ES modules; the unit tests import them through these declarations).
-import type { AppState, AppStatus, StateEvent } from '../../controller/types.js';
+import type { AppState, AppStatus, RetryStatus, StateEvent } from '../../controller/types.js';
+import type { LinkStatus } from '../../systemd/types.js';
 
 export type UiAction = 'start' | 'stop' | 'restart' | 'install' | 'remove';
 
@@ -35,12 +36,22 @@ export interface Snapshot {
   epoch: string;
   seq: number;
   apps: AppStatus[];
+  /** The server's link to systemd (absent from a server that does not report it). */
+  systemd?: LinkStatus;
+}
+
+/** What a card shows: an app status, or while systemd is unreachable the app with state `unknown`. */
+export type ShownStatus = AppStatus | (Pick<AppStatus, 'id' | 'name' | 'unit' | 'since'> & { state: 'unknown' });
+
+export interface LinkBanner {
+  title: string;
+  detail: string;
 }
 
 export const TRANSITIONAL_FOR: Readonly<Record<UiAction, AppState>>;
-export const STATE_LABELS: Readonly<Record<AppState, string>>;
+export const STATE_LABELS: Readonly<Record<AppState | 'unknown', string>>;
 export function isTransitional(state: string): boolean;
-export function primaryButton(state: AppState): PrimaryButton;
+export function primaryButton(state: AppState | 'unknown'): PrimaryButton;
 export function restartVisible(state: AppState): boolean;
 export function newEntry(status: AppStatus, seq: number): Entry;
 export function applyServerStatus(entry: Entry, status: AppStatus, seq: number): Entry;
@@ -49,5 +60,9 @@ export function applyAccepted(entry: Entry, accepted: { seq: number; status: App
 export function applyRejected(entry: Entry): Entry;
 export function applyResync(entry: Entry, status: AppStatus, seq: number): Entry;
 export function displayed(entry: Entry): AppStatus;
+export function linkUp(link: LinkStatus | undefined): boolean;
+export function shownStatus(entry: Entry, link: LinkStatus | undefined): ShownStatus;
+export function linkBanner(link: LinkStatus | undefined, timeOf: (iso: string) => string): LinkBanner | undefined;
+export function retryLine(retry: RetryStatus | undefined, timeOf: (iso: string) => string): string;
 export function applySnapshot(model: Model, snapshot: Snapshot): Model;
 export function applyEvent(model: Model, event: StateEvent): Model;

@@ -28,8 +28,9 @@ const STEPS = Object.freeze({
   remove: ['removing', 'stopping'],
 });
 
-/** Human names of the states, for the state column. */
+/** Human names of the states, for the state column; `unknown` while systemd cannot be reached. */
 export const STATE_LABELS = Object.freeze({
+  unknown: 'Unknown',
   running: 'Running',
   stopped: 'Stopped',
   starting: 'Starting',
@@ -62,6 +63,9 @@ export function primaryButton(state) {
       return { action: 'start', label: 'Start', spinner: false, disabled: false, showReason: false };
     case 'failed':
       return { action: 'start', label: 'Start', spinner: false, disabled: false, showReason: true };
+    case 'unknown':
+      // systemd cannot be reached: no action can be sent, and no state is shown as if it were current.
+      return { action: null, label: 'Waiting for systemd', spinner: false, disabled: true, showReason: false };
     default:
       if (isTransitional(state)) return { action: null, label: TRANSITIONAL_LABELS[state], spinner: true, disabled: true, showReason: false };
       // A state this UI does not know (a newer server): show it, offer nothing.
@@ -158,12 +162,60 @@ export function applyResync(entry, status, seq) {
   return { ...entry, status, seq: Math.max(seq, entry.seq), optimistic: undefined };
 }
 
-/** The status the UI shows: the optimistic state over the server's. */
+/** The status the UI shows: the optimistic state over the server's (a click in flight hides the old reason and back-off). */
 export function displayed(entry) {
   const o = entry.optimistic;
   if (!o) return entry.status;
   const base = o.status ?? entry.status;
-  return { ...base, state: o.state, reason: undefined };
+  return { ...base, state: o.state, reason: undefined, retry: undefined };
+}
+
+/** Whether app states are current: the server's link to systemd is up (a server that sends no link: assumed up). */
+export function linkUp(link) {
+  return link === undefined || link.state === 'connected';
+}
+
+/**
+ * The status the UI shows while the link to systemd is as `link` says: {@link displayed}, or while systemd is
+ * not reachable the app with state `unknown` (never the last state seen, which may no longer be true).
+ */
+export function shownStatus(entry, link) {
+  if (linkUp(link)) return displayed(entry);
+  const { id, name, unit } = entry.status;
+  return { id, name, unit, state: 'unknown', since: link.since };
+}
+
+/**
+ * The banner while the link to systemd is down, or undefined while it is up. `timeOf` formats an ISO-8601 time
+ * for a person (the browser's clock time).
+ * - unreachable: `{ title: 'systemd unreachable', detail: 'cannot connect to …. Next attempt at 14:02:10. App states are unknown until it is back.' }`
+ * - connecting: `{ title: 'Connecting to systemd…', detail: 'App states are unknown until it answers.' }`
+ */
+export function linkBanner(link, timeOf) {
+  if (linkUp(link)) return undefined;
+  if (link.state === 'connecting') return { title: 'Connecting to systemd…', detail: 'App states are unknown until it answers.' };
+  const reason = link.reason ? `${link.reason.replace(/\.$/, '')}. ` : '';
+  const next = link.nextAttemptAt ? `Next attempt at ${timeOf(link.nextAttemptAt)}. ` : 'Not retrying. ';
+  return { title: 'systemd unreachable', detail: `${reason}${next}App states are unknown until it is back.` };
+}
+
+/**
+ * One line about the reconciler's back-off of an app (`status.retry`), or '' when there is none. `timeOf` formats
+ * an ISO-8601 time for a person. A rolled-back update: `Update failed — waiting to retry (attempt 3 of 5, next at
+ * 14:02:10; last failure: …); running its last-good version`. Nothing good running (a first install, or a
+ * rollback that did not come up either): `Failed to come up — retrying (attempt 2, next at 14:02:10; last failure:
+ * …)`. Attempts used up: `Gave up after 5 attempts — waiting for a new revision or a Start (last failure: …)`.
+ */
+export function retryLine(retry, timeOf) {
+  if (!retry) return '';
+  const last = `last failure: ${retry.lastFailure}`;
+  const running = retry.rolledBack ? '; running its last-good version' : '';
+  if (retry.nextAt === undefined) {
+    return `Gave up after ${retry.attempt} ${retry.attempt === 1 ? 'attempt' : 'attempts'} — waiting for a new revision or a Start (${last})${running}`;
+  }
+  const head = retry.rolledBack ? 'Update failed — waiting to retry' : 'Failed to come up — retrying';
+  const of = retry.maxAttempts !== undefined ? ` of ${retry.maxAttempts}` : '';
+  return `${head} (attempt ${retry.attempt}${of}, next at ${timeOf(retry.nextAt)}; ${last})${running}`;
 }
 
 /**
