@@ -18,6 +18,7 @@ import type { LinkStatus, SystemdPort } from '../systemd/types.js';
 import { describeLink } from '../systemd/link.js';
 import { formatProblem, InvalidInputError, SystemdError } from '../errors.js';
 import { DEFAULT_MANIFESTS_DIR, readCatalog } from './commands/validate.js';
+import { defaultUnitDir } from './node-paths.js';
 import type { GlobalOptions } from './program.js';
 
 /** Options of the live commands. */
@@ -67,6 +68,16 @@ export async function catalogApps(dir: string, fallback?: AppsFallback): Promise
   }
 }
 
+/**
+ * Where a stop or start makes the boot follow the user (`ControllerDeps.unitDir`): `--unit-dir`, else the node's
+ * unit directory the fallback names (`serve --watch` clears `unitDir` for app discovery and passes the
+ * reconciler's directory there), else the default one.
+ */
+const bootUnits = (opts: LiveOptions, fallback: AppsFallback | undefined): { unitDir: string; user?: boolean } => ({
+  unitDir: opts.unitDir ?? fallback?.unitDir ?? defaultUnitDir(opts.user),
+  user: opts.user,
+});
+
 /** A connected controller and the port under it; `close()` closes both. */
 export interface LiveSession {
   controller: LiveController;
@@ -96,7 +107,7 @@ export async function openLive(opts: LiveOptions, extra: LiveExtra = {}): Promis
   const apps = await liveApps(opts, extra);
   const systemd = createSystemd({ address: busAddress(opts), log: extra.log });
   try {
-    const controller = await createController({ systemd, stateDir: opts.stateDir, apps, relistIntervalMs: extra.relistIntervalMs ?? 0, log: extra.log });
+    const controller = await createController({ systemd, stateDir: opts.stateDir, apps, relistIntervalMs: extra.relistIntervalMs ?? 0, log: extra.log, ...bootUnits(opts, extra.fallback) });
     return {
       controller,
       systemd,

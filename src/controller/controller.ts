@@ -7,6 +7,7 @@ import { NotFoundError } from '../errors.js';
 import { retryStatus } from '../reconcile/backoff.js';
 import { readRecords } from '../store/hashes.js';
 import { readIntents, writeIntent } from '../store/intents.js';
+import { keepAcrossReboot } from '../store/unit-install.js';
 import type { JobRef, SystemdEvent, SystemdPort, UnitProps } from '../systemd/types.js';
 import { jobIdOfPath } from '../systemd/unit-path.js';
 import { AppTracker, type Effects, type Source } from './tracker.js';
@@ -25,6 +26,14 @@ export interface ControllerDeps {
   relistIntervalMs?: number;
   /** How long a re-list's disagreement may wait for a late signal before it counts as a miss (default 1 s). */
   missGraceMs?: number;
+  /**
+   * The Quadlet unit directory: a stop takes `[Install]` out of the app's unit file there and a start or restart
+   * puts it back (src/store/unit-install.ts), so a reboot keeps the user's wish without a pass. Absent: only the
+   * intent is written, and the next pass renders the unit.
+   */
+  unitDir?: string;
+  /** With `unitDir`: the units are the user manager's (`WantedBy=default.target`). */
+  user?: boolean;
 }
 
 /** What one re-list found. */
@@ -291,6 +300,12 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
       // The intent is durable before systemd hears of the call: a crash in between leaves the user's wish on disk.
       await writeIntent(stateDir, id, intent, new Date(clock()));
       t.setIntent(intent);
+      // The boot follows the intent before systemd hears of the call; a failure here must not block a stop.
+      if (deps.unitDir !== undefined) {
+        await keepAcrossReboot({ unitDir: deps.unitDir, stateDir, user: deps.user }, id, intent).catch((err: unknown) =>
+          log(`${t.ref.unit}: the unit file could not be made to say ${intent} at boot (the next pass will): ${(err as Error).message}`),
+        );
+      }
       const active = t.facts()?.activeState;
       if (action !== 'stop') {
         // A start the user asks for is not a crash loop: systemd's start rate limit (5 starts in 10 s by default,

@@ -4,8 +4,13 @@
  * a crash) sees the old content or the new one, never a mix. The multi-file
  * form stages every file before renaming any, refuses before writing anything
  * when a target is not ours, and puts the old files back if a rename fails.
+ *
+ * A writer killed mid-way leaves its temp file (`.NAME.tmp-PID-NS-HEX`, or a
+ * `.NAME.old-…` backup link); the next write to that directory sweeps those
+ * whose writer is gone (see {@link sweepDeadTemps}).
  */
 import { randomBytes } from 'node:crypto';
+import { readlinkSync } from 'node:fs';
 import * as nodeFs from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { NotOwnedError } from '../errors.js';
@@ -33,8 +38,61 @@ const defaultIo: AtomicWriteIo = {
   readdir: nodeFs.readdir,
 };
 
-function tempPath(target: string, tag: string): string {
-  return join(dirname(target), `.${basename(target)}.${tag}-${process.pid}-${randomBytes(4).toString('hex')}`);
+/**
+ * This process's PID namespace: the inode of `/proc/self/ns/pid` (e.g. `4026531836`), `0` when it cannot be read.
+ * A PID names a process only within its namespace: a temp file's PID is checked only by a sweeper of the same one.
+ */
+function pidNamespace(): string {
+  try {
+    return /^pid:\[(\d+)\]$/.exec(readlinkSync('/proc/self/ns/pid'))?.[1] ?? '0';
+  } catch {
+    return '0';
+  }
+}
+
+/** Constant for the life of the process (a process never changes its own PID namespace). */
+const PID_NS = pidNamespace();
+
+/** `.NAME.TAG-PID-NS-HEX`: the target's name, `tmp` (staged content) or `old` (backup link), the writer, 8 random hex digits. */
+const TEMP_NAME = /^\..+\.(?:tmp|old)-(\d+)-(\d+)-[0-9a-f]{8}$/;
+
+function tempPath(target: string, tag: 'tmp' | 'old'): string {
+  return join(dirname(target), `.${basename(target)}.${tag}-${process.pid}-${PID_NS}-${randomBytes(4).toString('hex')}`);
+}
+
+/** True unless `pid` is certainly gone (ESRCH); a process we may not signal (EPERM) is alive. */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+/**
+ * Removes the temp files of killed writes in `dir`: names matching our temp pattern (`.NAME.tmp-PID-NS-HEX` or
+ * `.NAME.old-…`) written from this PID namespace whose writer PID is no longer alive. Nothing else is touched:
+ * not another file, not a live writer's temp file (a PID reused by a live process keeps its file until that one
+ * is gone too), not one from another PID namespace (its PID means nothing here). Best effort: a name that cannot
+ * be removed (e.g. swept by another writer first) is skipped. `names`: the directory's listing, when the caller
+ * has read it already.
+ * @returns the names removed.
+ */
+export async function sweepDeadTemps(dir: string, names?: Iterable<string>, io: AtomicWriteIo = defaultIo): Promise<string[]> {
+  if (PID_NS === '0') return [];
+  const removed: string[] = [];
+  for (const name of names ?? (await io.readdir(dir).catch(() => []))) {
+    const m = TEMP_NAME.exec(name);
+    if (!m || m[2] !== PID_NS || isAlive(Number(m[1]))) continue;
+    try {
+      await io.unlink(join(dir, name));
+      removed.push(name);
+    } catch {
+      // gone already, or not ours to remove after all: the next write tries again
+    }
+  }
+  return removed;
 }
 
 async function stage(io: AtomicWriteIo, path: string, content: string, mode: number): Promise<void> {
@@ -58,11 +116,12 @@ async function unlinkQuietly(io: AtomicWriteIo, path: string): Promise<void> {
 }
 
 /**
- * Writes one file atomically and durably.
+ * Writes one file atomically and durably; first sweeps the temp files of killed writes from its directory ({@link sweepDeadTemps}).
  * @throws the fs error (ENOENT for a missing directory, EACCES …); the target is then unchanged.
  */
 export async function writeFileAtomic(path: string, content: string, opts: { mode?: number; io?: AtomicWriteIo } = {}): Promise<void> {
   const io = opts.io ?? defaultIo;
+  await sweepDeadTemps(dirname(path), undefined, io);
   const temp = tempPath(path, 'tmp');
   try {
     await stage(io, temp, content, opts.mode ?? 0o644);
@@ -126,7 +185,8 @@ async function listDirs(io: AtomicWriteIo, paths: readonly string[]): Promise<Ma
 /**
  * Writes every file or none: checks ownership of every target (and of every file to remove), stages all
  * files as fsynced temp files, then renames them into place and fsyncs their directories; if a rename fails,
- * the files already replaced get their old content back.
+ * the files already replaced get their old content back. Once every target is known to be ours, the temp files of
+ * killed writes are swept from the directories involved ({@link sweepDeadTemps}).
  * @throws NotOwnedError naming the first target that exists without being ours; nothing is written then.
  * @throws the fs error of a failed step; the targets then hold their old content.
  */
@@ -141,6 +201,7 @@ export async function writeFilesAtomic(files: readonly FileToWrite[], opts: Writ
     if (exists && !owned(await io.readFile(path, 'utf8'))) throw new NotOwnedError(path);
     existed.set(path, exists);
   }
+  for (const [dir, names] of listing) await sweepDeadTemps(dir, names, io);
 
   const staged = files.map((f) => ({ path: f.path, content: f.content, temp: tempPath(f.path, 'tmp'), backup: undefined as string | undefined, written: false }));
   const cleanup = async (): Promise<void> => {

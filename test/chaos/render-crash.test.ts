@@ -9,7 +9,8 @@ import { BIN, judge, readDir, runCli, type Verdict } from '../support/chaos-cras
 // Crash consistency of `render` (the multi-file atomic write under every unit write): the real command line is
 // SIGKILLed after a random delay while it replaces a unit directory with the render of a changed catalog. After
 // each kill every unit file holds the old or the new render in full, none is lost, no temp file looks like a unit,
-// and the next render converges to exactly the desired set.
+// and the next render converges to exactly the desired set. The killed run's temp files are swept by the next write
+// to the directory: none is left after a render that wrote, nor at the end of a lane.
 
 const TRIALS = 200;
 const LANES = 4;
@@ -58,7 +59,12 @@ interface LaneResult {
   lost: string[];
   stray: string[];
   tempsSeen: number;
-  maxTemps: number;
+  /** Temp files left after a next render that wrote (it sweeps the directory): must be none. */
+  leftAfterWrite: string[];
+  /** Temp files left after a next render that had nothing to write (so did not sweep); the write after sweeps them. */
+  leftUnwritten: number;
+  /** Temp files in the lane's unit directory after its last trial and one more write. */
+  leftAtEnd: number;
   notConverged: string[];
   foreignTouched: number;
 }
@@ -87,7 +93,7 @@ async function lane(index: number, trials: number, spans: number[]): Promise<Lan
   };
   await full();
   let old = await desired(manifests, empty);
-  const r: LaneResult = { trials: 0, killed: 0, phases: { old: 0, new: 0, mixed: 0 }, torn: [], lost: [], stray: [], tempsSeen: 0, maxTemps: 0, notConverged: [], foreignTouched: 0 };
+  const r: LaneResult = { trials: 0, killed: 0, phases: { old: 0, new: 0, mixed: 0 }, torn: [], lost: [], stray: [], tempsSeen: 0, leftAfterWrite: [], leftUnwritten: 0, leftAtEnd: 0, notConverged: [], foreignTouched: 0 };
 
   for (let t = 1; t <= trials; t++) {
     writeGeneration(manifests, t, rand);
@@ -110,13 +116,19 @@ async function lane(index: number, trials: number, spans: number[]): Promise<Lan
     if (t % 4 === 0) await full();
     else await render({ manifests, out }, { write: () => true } as unknown as NodeJS.WritableStream);
     const after = readDir(out);
-    r.maxTemps = Math.max(r.maxTemps, after.others.length);
+    // A kill that left the new set in full leaves the next render nothing to write: it then sweeps nothing.
+    if (v.phase === 'new') r.leftUnwritten += after.others.length;
+    else r.leftAfterWrite.push(...after.others.map((n) => `lane ${index} trial ${t}: ${n}`));
     const names = [...after.units.keys()].filter((n) => n !== 'handmade.container');
     const same = names.length === next.size && names.every((n) => after.units.get(n) === next.get(n));
     if (!same) r.notConverged.push(`lane ${index} trial ${t}: ${names.join(',')}`);
     if (after.units.get('handmade.container') !== FOREIGN) r.foreignTouched++;
     old = next;
   }
+  // One more write: whatever the last kills left is swept by it.
+  writeGeneration(manifests, trials + 1, rand);
+  await full();
+  r.leftAtEnd = readDir(out).others.length;
   return r;
 }
 
@@ -138,7 +150,9 @@ describe('kill -9 of render at random points', () => {
       'lost files': sum((l) => l.lost.length),
       'temp files named like units': sum((l) => l.stray.length),
       'hidden temp files seen after kills': sum((l) => l.tempsSeen),
-      'hidden temp files left in the unit dirs at the end': sum((l) => l.maxTemps),
+      'hidden temp files left after a next render that wrote (swept)': sum((l) => l.leftAfterWrite.length),
+      'hidden temp files left after a next render with nothing to write (swept by the write after)': sum((l) => l.leftUnwritten),
+      'hidden temp files left in the unit dirs at the end': sum((l) => l.leftAtEnd),
       'not converged': sum((l) => l.notConverged.length),
       'foreign file touched': sum((l) => l.foreignTouched),
       'unit files per render': APPS,
@@ -149,6 +163,9 @@ describe('kill -9 of render at random points', () => {
 
     expect(figures.trials).toBeGreaterThanOrEqual(TRIALS);
     expect(lanes.flatMap((l) => [...l.torn, ...l.lost, ...l.stray, ...l.notConverged])).toEqual([]);
+    // Killed writers' temp files do not accumulate: the next write to the directory sweeps them.
+    expect(lanes.flatMap((l) => l.leftAfterWrite)).toEqual([]);
+    expect(figures['hidden temp files left in the unit dirs at the end']).toBe(0);
     expect(figures['foreign file touched']).toBe(0);
     // The trials really hit the process while it lived, and some of them while it was writing.
     expect(figures['killed before exit']).toBeGreaterThan(TRIALS / 2);

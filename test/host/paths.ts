@@ -20,8 +20,20 @@ export interface CachePaths {
 /** Files of one instance. */
 export interface InstancePaths {
   name: string;
-  /** The instance's own files: `containers/` (its podman storage, bound to /var/lib/containers) and `hostname`. */
+  /**
+   * The instance's own files: `containers/` (its podman storage, bound to /var/lib/containers), `hostname`, and for
+   * a persistent root `upper/`, `work/` and `root/` (see below).
+   */
   dir: string;
+  /** Persistent root only: the overlay's upper directory, where everything the host writes to its root is kept. */
+  upper: string;
+  /** Persistent root only: the overlay's work directory (same file system as `upper`). */
+  work: string;
+  /**
+   * Persistent root only: where the overlay (the pristine rootfs below, `upper` above) is mounted on this machine and
+   * booted from. The same mount is the host's root, so a path under it is the host's file, whatever its PID 1.
+   */
+  root: string;
   /** PID of the `systemd-nspawn` process that boots `dir`. */
   pidFile: string;
   /** Output of `systemd-nspawn --console=pipe`: the boot log, kept after teardown. */
@@ -77,6 +89,9 @@ export function instancePaths(cache: CachePaths, name: string): InstancePaths {
   return {
     name,
     dir: join(cache.instances, name),
+    upper: join(cache.instances, name, 'upper'),
+    work: join(cache.instances, name, 'work'),
+    root: join(cache.instances, name, 'root'),
     pidFile: join(cache.instances, `${name}.pid`),
     logFile: join(cache.instances, `${name}.log`),
   };

@@ -60,13 +60,19 @@ export async function ensureRootfs(cache: CachePaths, log: (line: string) => voi
       renameSync(cache.rootfs, old);
       renameSync(tmp, cache.rootfs);
       // Running instances still use the old tree as their overlay's lower layer: leave it to a later build then.
-      if (findNspawnFor(cache.rootfs).length === 0) await removeTree(old);
+      // A persistent instance boots its own mount, whose lower layer the mount table names.
+      if (findNspawnFor(cache.rootfs).length === 0 && !overlaidBy(cache.rootfs)) await removeTree(old);
     } else {
       renameSync(tmp, cache.rootfs);
     }
     log(`rootfs built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   });
   return cache.rootfs;
+}
+
+/** True when a mounted overlay has `dir` as its lower layer (a persistent instance's root). */
+function overlaidBy(dir: string): boolean {
+  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((line) => line.includes(` overlay `) && line.includes(`lowerdir=${dir},`));
 }
 
 function isCurrent(rootfs: string): boolean {

@@ -6,9 +6,12 @@ export interface HostDescription {
   name: string;
   /** PID of the host's PID 1 (systemd), as seen from the machine running the tests. */
   pid: number;
-  /** Host-side path of the host's root directory (`/proc/PID/root`: the root is an overlay inside the host's mount namespace). */
+  /**
+   * Host-side path of the host's root directory: `/proc/PID/root` for a volatile root (an overlay inside the host's
+   * mount namespace), the instance's overlay mount `INSTANCE/root` for a persistent one (valid across reboots).
+   */
   rootDir: string;
-  /** D-Bus address of the host's system bus: `unix:path=/proc/PID/root/run/dbus/system_bus_socket`. */
+  /** D-Bus address of the host's system bus: `unix:path=/proc/PID/root/run/dbus/system_bus_socket` (new with every boot). */
   busAddress: string;
   /** Host-side path of the host's `/etc/containers/systemd` (where Quadlet reads units), under `rootDir`. */
   unitDir: string;
@@ -54,7 +57,10 @@ const BASE_ENV = {
   LANG: 'C.UTF-8',
 } as const;
 
-/** Gives a {@link HostDescription} its `exec`/`journal` methods. */
+/**
+ * Gives a {@link HostDescription} its `exec`/`journal` methods. The host's fields read `d` on every access, so a
+ * description updated in place (a reboot: new PID 1, new bus address) is what every later call uses.
+ */
 export function attachHost(d: HostDescription): TestHost {
   const exec = async (argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> => {
     const full = ['nsenter', '-t', String(d.pid), '-m', '-u', '-i', '-n', '-p', '--', ...argv];
@@ -68,5 +74,24 @@ export function attachHost(d: HostDescription): TestHost {
   };
   const journal = async (unit: string, lines = 100): Promise<string> =>
     execOk(['journalctl', '--no-pager', '-o', 'short-precise', '-u', unit, '-n', String(lines)]);
-  return { ...d, exec, execOk, journal };
+  return {
+    get name() {
+      return d.name;
+    },
+    get pid() {
+      return d.pid;
+    },
+    get rootDir() {
+      return d.rootDir;
+    },
+    get busAddress() {
+      return d.busAddress;
+    },
+    get unitDir() {
+      return d.unitDir;
+    },
+    exec,
+    execOk,
+    journal,
+  };
 }

@@ -1,11 +1,12 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as nodeFs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NotOwnedError } from '../../src/errors.js';
 import { isOwned, OWNERSHIP_MARKER } from '../../src/render/types.js';
-import { writeFileAtomic, writeFilesAtomic, type AtomicWriteIo } from '../../src/store/atomic-write.js';
+import { sweepDeadTemps, writeFileAtomic, writeFilesAtomic, type AtomicWriteIo } from '../../src/store/atomic-write.js';
 import { readUnitDir } from '../../src/store/unit-dir.js';
 
 let dir: string;
@@ -101,6 +102,77 @@ describe('writeFilesAtomic', () => {
     expect(readFileSync(at('a.container'), 'utf8')).toBe(ours('old a'));
     expect(readFileSync(at('b.container'), 'utf8')).toBe(ours('old b'));
     expect(readdirSync(dir).sort()).toEqual(['a.container', 'b.container']);
+  });
+});
+
+/** The PID namespace of this process, as temp names carry it. */
+const NS = /^pid:\[(\d+)\]$/.exec(readlinkSync('/proc/self/ns/pid'))![1]!;
+const temp = (target: string, pid: number, tag = 'tmp', ns = NS): string => `.${target}.${tag}-${pid}-${ns}-0badc0de`;
+
+/** The PID of a process that has run and exited (and been reaped): a writer that was killed. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '']);
+  await new Promise((resolve) => child.once('close', resolve));
+  return child.pid!;
+}
+
+describe('temp files of killed writes', () => {
+  it('writeFileAtomic sweeps those of a writer that is gone, from its own directory only', async () => {
+    const dead = await deadPid();
+    const names = [temp('a', dead), temp('b.container', dead), temp('b.container', dead, 'old')];
+    for (const n of names) writeFileSync(at(n), 'half written');
+    mkdirSync(at('other'));
+    writeFileSync(join(dir, 'other', temp('c', dead)), 'half written');
+    await writeFileAtomic(at('a'), 'new');
+    expect(readdirSync(dir).sort()).toEqual(['a', 'other']);
+    expect(readdirSync(at('other'))).toEqual([temp('c', dead)]);
+  });
+
+  it('keeps a live writer\'s temp file, one from another PID namespace, and every other file', async () => {
+    const live = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)']);
+    try {
+      const dead = await deadPid();
+      const keep = [
+        temp('a', live.pid!),
+        temp('a', process.pid),
+        temp('a', dead, 'tmp', '4026531999'),
+        '.a.tmp-1234', // not our pattern
+        `.a.tmp-${dead}-${NS}-xyz`,
+        `a.tmp-${dead}-${NS}-0badc0de`, // not hidden
+        `.a.new-${dead}-${NS}-0badc0de`,
+        '.hidden',
+        'notes.txt',
+      ];
+      for (const n of keep) writeFileSync(at(n), 'x');
+      await writeFileAtomic(at('a'), 'new');
+      expect(readdirSync(dir).sort()).toEqual([...keep, 'a'].sort());
+    } finally {
+      live.kill('SIGKILL');
+    }
+  });
+
+  it('writeFilesAtomic sweeps every directory it writes to once the targets are known to be ours', async () => {
+    const dead = await deadPid();
+    writeFileSync(at(temp('a.container', dead)), 'half');
+    writeFileSync(at('mine.container'), 'handmade');
+    // Refused: nothing is written, and nothing is swept either.
+    await expect(writeFilesAtomic([{ path: at('mine.container'), content: ours('x') }], { owned: isOwned })).rejects.toThrow(NotOwnedError);
+    expect(readdirSync(dir).sort()).toEqual([temp('a.container', dead), 'mine.container'].sort());
+    await writeFilesAtomic([{ path: at('a.container'), content: ours('a') }], { owned: isOwned });
+    expect(readdirSync(dir).sort()).toEqual(['a.container', 'mine.container']);
+  });
+
+  it('sweepDeadTemps names what it removed; the pattern is the one the writers use', async () => {
+    const dead = await deadPid();
+    writeFileSync(at(temp('x', dead)), 'half');
+    expect(await sweepDeadTemps(dir)).toEqual([temp('x', dead)]);
+    // A write that fails after staging leaves no temp file: the pattern above is what a killed one would leave.
+    const io: AtomicWriteIo = { ...nodeFs, rename: async () => Promise.reject(Object.assign(new Error('EIO: simulated'), { code: 'EIO' })) };
+    const seen: string[] = [];
+    const spy: AtomicWriteIo = { ...io, writeFile: async (p, ...rest) => (seen.push(String(p)), nodeFs.writeFile(p, ...rest)) };
+    await expect(writeFileAtomic(at('y'), 'new', { io: spy })).rejects.toThrow(/simulated/);
+    expect(seen.map((p) => p.slice(dir.length + 1))).toEqual([expect.stringMatching(new RegExp(`^\\.y\\.tmp-${process.pid}-${NS}-[0-9a-f]{8}$`))]);
+    expect(readdirSync(dir)).toEqual([]);
   });
 });
 

@@ -1,0 +1,132 @@
+/**
+ * A user's stop or start, made durable across a reboot at once: the app's
+ * Quadlet unit file loses its `[Install]` section on a stop (the generator then
+ * enables nothing for it at the next boot) and gets it back on a start or a
+ * restart. The text is exactly what the reconciler renders for the app in that
+ * state, so the next pass has nothing to write. The generator reads the files
+ * at boot: no daemon-reload is needed.
+ *
+ * Only the app's main unit `<id>.container` changes. Its web UI companion
+ * (`archy-<ui.id>.container`) keeps `[Install] WantedBy=<id>.service` in both
+ * states (the renderer emits it so), so it starts only when the app does.
+ * A file without our ownership header is never touched.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BOOT_TARGET } from '../compile/defaults.js';
+import type { Intent } from '../controller/types.js';
+import { InvalidInputError } from '../errors.js';
+import { DNS_LABEL, unitFileName } from '../naming.js';
+import { withoutInstall } from '../reconcile/unit-text.js';
+import { isOwned } from '../render/types.js';
+import { writeFileAtomic } from './atomic-write.js';
+import { writeStateFile } from './state-file.js';
+
+/** Where a lifecycle call's unit file lives, and where the `[Install]` a stop took out is kept. */
+export interface UnitInstallTarget {
+  /** The Quadlet unit directory, e.g. `/etc/containers/systemd`. */
+  unitDir: string;
+  /** The state directory: `<stateDir>/install-sections/<id>.json` keeps the `[Install]` the last stop took out. */
+  stateDir: string;
+  /** The user manager's units, which start with `default.target` instead of `multi-user.target`. */
+  user?: boolean;
+}
+
+/**
+ * What {@link keepAcrossReboot} did to the unit file: `written` (rewritten atomically), `unchanged` (it already
+ * said so), `missing` (no such file: nothing to keep), `not-owned` (an operator's file: left alone).
+ */
+export type InstallChange = 'written' | 'unchanged' | 'missing' | 'not-owned';
+
+/** The `[Install]` a stop took out of `file`, as kept in the state directory. */
+interface KeptSection {
+  file: string;
+  install: string;
+}
+
+const SECTION_HEADER = /^\s*\[([^\]]+)\]\s*$/;
+
+/**
+ * The `[Install]` section of a unit text, from its header line to the end of the section, ending in one newline
+ * (`"[Install]\nWantedBy=multi-user.target\n"`); undefined when there is none. Pure.
+ */
+export function installSection(content: string): string | undefined {
+  const out: string[] = [];
+  let inInstall = false;
+  for (const line of content.split('\n')) {
+    const header = SECTION_HEADER.exec(line);
+    if (header) inInstall = header[1] === 'Install';
+    if (inInstall) out.push(line);
+  }
+  return out.length > 0 ? out.join('\n').replace(/\s+$/, '\n') : undefined;
+}
+
+/**
+ * The unit text with `section` as its last section, separated by one blank line, as the template prints
+ * `[Install]` after every other section; `content` unchanged when it has an `[Install]` already. Pure.
+ */
+export function withInstall(content: string, section: string): string {
+  if (installSection(content) !== undefined) return content;
+  return `${withoutInstall(content)}\n${section}`;
+}
+
+/** The `[Install]` the compiler gives a running app that sets no `quadlet.Install` keys of its own. Pure. */
+export function bootInstall(user: boolean): string {
+  return `[Install]\nWantedBy=${BOOT_TARGET[user ? 'user' : 'system']}\n`;
+}
+
+function keptPath(stateDir: string, id: string): string {
+  return join(stateDir, 'install-sections', `${id}.json`);
+}
+
+/** The file's text, or undefined when it does not exist. Throws any other fs error. */
+async function readIfExists(path: string): Promise<string | undefined> {
+  return readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : Promise.reject(err)));
+}
+
+async function readKept(stateDir: string, id: string): Promise<KeptSection | undefined> {
+  const path = keptPath(stateDir, id);
+  const text = await readIfExists(path);
+  if (text === undefined) return undefined;
+  let value: Partial<KeptSection> | undefined;
+  try {
+    value = JSON.parse(text) as Partial<KeptSection>;
+  } catch {
+    value = undefined;
+  }
+  // Whatever is put back must be one [Install] section and nothing else.
+  if (typeof value?.file !== 'string' || typeof value.install !== 'string' || installSection(value.install) !== value.install || !value.install.startsWith('[Install]\n')) {
+    throw new InvalidInputError([{ file: path, message: 'not a kept [Install] section ({"file", "install"})', hint: 'delete the file; the next pass renders the section' }]);
+  }
+  return { file: value.file, install: value.install };
+}
+
+/**
+ * Makes the boot follow `intent` for app `id`: for `stopped`, rewrites `<unitDir>/<id>.container` atomically
+ * without its `[Install]` section (kept first in `<stateDir>/install-sections/<id>.json`); for `running`, puts
+ * the section back: the one the last stop kept, else {@link bootInstall}. The result is what the reconciler
+ * renders for that state, unless the app's `quadlet.Install` keys changed since the stop, or it was never
+ * stopped here and has such keys: the next pass then writes them (a daemon-reload, no restart).
+ * @throws InvalidInputError for an invalid id or a corrupt kept section (naming the file); the fs error of a
+ * failed read or write (the unit file then holds its old text).
+ */
+export async function keepAcrossReboot(target: UnitInstallTarget, id: string, intent: Intent): Promise<InstallChange> {
+  if (!DNS_LABEL.test(id)) throw new InvalidInputError([{ file: target.unitDir, message: `invalid app id ${JSON.stringify(id)}`, hint: 'an app id is a DNS label' }]);
+  const file = unitFileName(id, 'container');
+  const path = join(target.unitDir, file);
+  const content = await readIfExists(path);
+  if (content === undefined) return 'missing';
+  if (!isOwned(content)) return 'not-owned';
+  const section = installSection(content);
+  if (intent === 'stopped') {
+    if (section === undefined) return 'unchanged';
+    // Kept before the unit loses it: a crash in between leaves the section in both places, never in neither.
+    await writeStateFile(keptPath(target.stateDir, id), `${JSON.stringify({ file, install: section } satisfies KeptSection)}\n`);
+    await writeFileAtomic(path, withoutInstall(content));
+    return 'written';
+  }
+  if (section !== undefined) return 'unchanged';
+  const kept = await readKept(target.stateDir, id);
+  await writeFileAtomic(path, withInstall(content, kept?.file === file ? kept.install : bootInstall(target.user ?? false)));
+  return 'written';
+}

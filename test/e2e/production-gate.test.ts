@@ -1,0 +1,354 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadOrCreateToken } from '../../src/store/token.js';
+import { createSystemd } from '../../src/systemd/client.js';
+import type { SystemdPort } from '../../src/systemd/types.js';
+import { BUSYBOX_IMAGE, useHost, type TestHost } from '../host/index.js';
+import { startTestHost, type StartedHost } from '../host/start.js';
+
+// The node's production gate: two apps (one quick to stop, one that takes 5 s) through install → stop → start →
+// restart → reinstall → reboot of the host → daemon restart → uninstall, driven through the daemon
+// (`archy-quadlet serve --watch`, the real command line, outside the host on its bus) and its HTTP API. After each
+// step each app is in its intended state, as systemd (ActiveState over the bus) and the API say; the event stream
+// (SSE) shows each transition and never `running` while a stop is in flight. The host has a persistent root of its
+// own (the shared one is volatile), so the reboot keeps what was installed: a user-stopped app must come back
+// stopped and a running one running, before the daemon has run a pass.
+
+const BIN = fileURLToPath(new URL('../../bin/archy-quadlet', import.meta.url));
+const DIST_MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const runFile = promisify(execFile);
+const STEP_MS = 300_000;
+const APPS = ['pg-quick', 'pg-slow'] as const;
+type App = (typeof APPS)[number];
+
+const name = `${useHost().name}-gate`.slice(0, 63);
+const work = mkdtempSync(join(tmpdir(), 'aq-production-gate-'));
+const manifests = join(work, 'manifests');
+const stateDir = join(work, 'state');
+let started: StartedHost | undefined;
+let host: TestHost;
+let systemd: SystemdPort | undefined;
+let daemon: Daemon | undefined;
+let token: string;
+/** The event streams of every daemon process so far. */
+const streams: Seen[][] = [];
+
+const manifest = (id: App): string =>
+  id === 'pg-slow'
+    ? `id: ${id}\nstate: absent\nimage: ${BUSYBOX_IMAGE}\ncommand: [sh, -c, "trap 'sleep 5; exit 0' TERM; while true; do sleep 1; done"]\nstop:\n  timeout: 30s\n`
+    : `id: ${id}\nstate: absent\nimage: ${BUSYBOX_IMAGE}\ncommand: [sh, -c, "trap 'exit 0' TERM; while true; do sleep 1; done"]\n`;
+
+/** The daemon's path to the host's files: the persistent root is mounted here, the same across reboots. */
+const unitFile = (id: App): string => join(host.unitDir, `${id}.container`);
+const generator = (): string => join(host.rootDir, 'usr/libexec/podman/quadlet');
+
+async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await read();
+    if (ok(v)) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** One state event of the daemon's stream. */
+interface Seen {
+  seq: number;
+  id: string;
+  state: string;
+  intent?: string;
+  job?: string;
+}
+
+/** `archy-quadlet serve --watch` as a child process, with its API's URL and every state event its stream sent. */
+interface Daemon {
+  child: ChildProcess;
+  url: string;
+  events: Seen[];
+  stderr(): string;
+  /** SIGTERM, and resolves with the exit code once it is gone. */
+  stop(): Promise<number | null>;
+}
+
+/** Opens `GET /api/events` and records every `state` event; resolves once the first snapshot is in. */
+async function openStream(url: string, events: Seen[], signal: AbortSignal): Promise<void> {
+  const res = await fetch(`${url}/api/events`, { headers: { authorization: `Bearer ${token}` }, signal });
+  expect(res.status).toBe(200);
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  let snapshot: () => void = () => {};
+  const ready = new Promise<void>((resolve) => (snapshot = resolve));
+  void (async () => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffer += decoder.decode(value, { stream: true });
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const message = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = message.split('\n').find((l) => l.startsWith('data: '));
+        if (message.includes('event: snapshot')) snapshot();
+        if (!message.includes('event: state') || !data) continue;
+        const { seq, status } = JSON.parse(data.slice(6)) as { seq: number; status: { id: string; state: string; intent?: string; job?: { type: string } } };
+        events.push({ seq, id: status.id, state: status.state, ...(status.intent ? { intent: status.intent } : {}), ...(status.job ? { job: status.job.type } : {}) });
+      }
+    }
+  })().catch(() => {});
+  await ready;
+}
+
+async function startDaemon(): Promise<Daemon> {
+  const args = [BIN, '--bus', host.busAddress, '--state-dir', stateDir, '--manifests', manifests, 'serve', '--watch', '--interval', '1h', '--listen', '127.0.0.1:0', '--unit-dir', host.unitDir, '--generator', generator()];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = await Promise.race([
+    until('the daemon to serve', async () => /serving the API and the UI on (http:\/\/\S+)/.exec(err)?.[1], (u) => u !== undefined, 60_000),
+    exited.then((code) => Promise.reject(new Error(`the daemon exited ${code} before serving: ${err}`))),
+  ]);
+  const events: Seen[] = [];
+  streams.push(events);
+  const ac = new AbortController();
+  await openStream(url!, events, ac.signal);
+  return {
+    child,
+    url: url!,
+    events,
+    stderr: () => err,
+    async stop() {
+      ac.abort();
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+async function api(method: 'GET' | 'POST', path: string): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${daemon!.url}${path}`, { method, headers: { authorization: `Bearer ${token}` } });
+  return { status: res.status, body: await res.json() };
+}
+
+const apiState = async (id: App): Promise<string> => (await api('GET', `/api/apps/${id}`)).body.state as string;
+
+/** systemd's own view, over the bus: ActiveState, or `not-found` for a unit that does not exist. */
+async function activeState(id: App): Promise<string> {
+  const { value } = await systemd!.getUnitProperties(`${id}.service`);
+  return value.loadState === 'not-found' ? 'not-found' : (value.activeState ?? '?');
+}
+
+const BUS_STATE: Record<string, string> = { running: 'active', stopped: 'inactive', 'not-installed': 'not-found' };
+
+/** Waits until the API says `state` for `id` and checks systemd agrees. */
+async function settles(id: App, state: 'running' | 'stopped' | 'not-installed'): Promise<void> {
+  await until(`${id} ${state} in the API`, () => apiState(id), (s) => s === state);
+  expect(await activeState(id)).toBe(BUS_STATE[state]);
+}
+
+/** The API's answer to a click: the transitional state, and the last event seq the server had seen then. */
+interface Click {
+  state: string;
+  seq: number;
+}
+
+/**
+ * What the clicking client shows from the click on: the state the API answered with, then the stream's events with
+ * a seq above the answer's (only those may replace it; docs/api.md), repeats folded.
+ */
+function shown(id: App, clicks: Map<App, Click>): string[] {
+  const click = clicks.get(id)!;
+  const out = [click.state];
+  for (const e of daemon!.events) if (e.id === id && e.seq > click.seq && out.at(-1) !== e.state) out.push(e.state);
+  return out;
+}
+
+/** Every event of the app, for a failure's message. */
+const eventsOf = (id: App): string => JSON.stringify(daemon!.events.filter((e) => e.id === id));
+
+/**
+ * The stream as any client sees it (a tab that did not click too): every change out of `stopping` or `removing`
+ * straight to `running`. Must be none.
+ */
+function runningDuringStops(events: readonly Seen[]): string[] {
+  const out: string[] = [];
+  for (const id of APPS) {
+    let last: Seen | undefined;
+    for (const e of events.filter((x) => x.id === id)) {
+      if (last && (last.state === 'stopping' || last.state === 'removing') && e.state === 'running') out.push(`${id}: seq ${last.seq} ${last.state} → seq ${e.seq} running`);
+      last = e;
+    }
+  }
+  return out;
+}
+
+/** POSTs `action` for `id`: 202 and the transitional state; records the answer in `clicks`. */
+async function act(id: App, action: string, transitional: string, clicks: Map<App, Click>): Promise<void> {
+  const res = await api('POST', `/api/apps/${id}/${action}`);
+  expect(res.status, JSON.stringify(res.body)).toBe(202);
+  expect(res.body.status.state).toBe(transitional);
+  clicks.set(id, { state: res.body.status.state as string, seq: res.body.seq as number });
+}
+
+const hasInstall = (id: App): boolean => readFileSync(unitFile(id), 'utf8').includes('\n[Install]\nWantedBy=multi-user.target\n');
+
+/** What a pass would do now, as `apply --dry-run` plans it (it waits for the daemon's pass, under the same lock). */
+async function plannedSteps(): Promise<string[]> {
+  const args = [BIN, '--bus', host.busAddress, '--state-dir', stateDir, '--manifests', manifests, '--json', 'apply', '--dry-run', '--unit-dir', host.unitDir, '--generator', generator()];
+  const out = await runFile(process.execPath, args).then(
+    (r) => r.stdout,
+    (e: { stdout?: string; stderr?: string }) => e.stdout || Promise.reject(new Error(`apply --dry-run failed: ${e.stderr}`)),
+  );
+  return (JSON.parse(out) as { planned: string[] }).planned.filter((s) => APPS.some((id) => s.includes(id)));
+}
+
+/**
+ * Clicks `action` on both apps through the API. Each click returns with the unit file already saying what a boot
+ * should do ([Install] for a start or restart, none for a stop); each app settles in `final`, the clicking client
+ * sees exactly `transitional → final`, and the unit file is the reconciler's own render: a pass plans nothing, and
+ * none has replaced the file since the click (the same inode).
+ */
+async function lifecycleStep(action: 'start' | 'stop' | 'restart', transitional: string, final: 'running' | 'stopped'): Promise<void> {
+  const clicks = new Map<App, Click>();
+  const inodes = new Map<App, number>();
+  for (const id of APPS) {
+    await act(id, action, transitional, clicks);
+    // Durable at once: a reboot from here on follows the click.
+    expect(hasInstall(id)).toBe(action !== 'stop');
+    if (action === 'stop') expect(readFileSync(unitFile(id), 'utf8')).not.toContain('[Install]');
+    inodes.set(id, statSync(unitFile(id)).ino);
+  }
+  for (const id of APPS) await settles(id, final);
+  for (const id of APPS) expect(shown(id, clicks), eventsOf(id)).toEqual([transitional, final]);
+  expect(await plannedSteps()).toEqual([]);
+  for (const id of APPS) expect(statSync(unitFile(id)).ino).toBe(inodes.get(id));
+}
+
+/** The systemd invocation of the app's service: a new one means it was (re)started. */
+async function invocation(id: App): Promise<string> {
+  return (await host.execOk(['systemctl', 'show', '-p', 'InvocationID', '--value', `${id}.service`])).trim();
+}
+
+beforeAll(async () => {
+  if (!existsSync(DIST_MAIN)) throw new Error(`${DIST_MAIN} is missing: run \`npm run build\` first (npm test does)`);
+  started = await startTestHost({ name, persistent: true, log: (l) => void process.stderr.write(`[testhost] ${l}\n`) });
+  host = started.host;
+  mkdirSync(manifests, { recursive: true });
+  for (const id of APPS) writeFileSync(join(manifests, `${id}.yaml`), manifest(id));
+  token = await loadOrCreateToken(stateDir);
+  systemd = createSystemd({ address: host.busAddress });
+  await systemd.ready();
+  daemon = await startDaemon();
+});
+
+// Whatever a step did, no client of any daemon was shown `running` while a stop was in flight.
+afterEach(() => {
+  expect(streams.flatMap(runningDuringStops)).toEqual([]);
+});
+
+afterAll(async () => {
+  await daemon?.stop();
+  await systemd?.close();
+  await started?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('production gate: two apps through every lifecycle step, a reboot and daemon restarts', () => {
+  it('install: installing → running; systemd agrees', { timeout: STEP_MS }, async () => {
+    for (const id of APPS) expect(await apiState(id)).toBe('not-installed');
+    const clicks = new Map<App, Click>();
+    for (const id of APPS) await act(id, 'install', 'installing', clicks);
+    for (const id of APPS) await settles(id, 'running');
+    for (const id of APPS) expect(shown(id, clicks), eventsOf(id)).toEqual(['installing', 'running']);
+    for (const id of APPS) expect(hasInstall(id)).toBe(true);
+  });
+
+  it('stop: the unit loses [Install] before the call returns; stopping → stopped; a pass has nothing to write', { timeout: STEP_MS }, async () => {
+    await lifecycleStep('stop', 'stopping', 'stopped');
+  });
+
+  it('start: [Install] is back before the call returns; starting → running; a pass has nothing to write', { timeout: STEP_MS }, async () => {
+    await lifecycleStep('start', 'starting', 'running');
+  });
+
+  it('restart: restarting through both halves (never running in between) → running, with a new invocation', { timeout: STEP_MS }, async () => {
+    const before = new Map<App, string>();
+    for (const id of APPS) before.set(id, await invocation(id));
+    await lifecycleStep('restart', 'restarting', 'running');
+    for (const id of APPS) expect(await invocation(id)).not.toBe(before.get(id));
+  });
+
+  it('reinstall: removing → not-installed (the unit gone), then installing → running', { timeout: STEP_MS }, async () => {
+    let clicks = new Map<App, Click>();
+    for (const id of APPS) await act(id, 'remove', 'removing', clicks);
+    for (const id of APPS) await settles(id, 'not-installed');
+    for (const id of APPS) expect(shown(id, clicks), eventsOf(id)).toEqual(['removing', 'not-installed']);
+    for (const id of APPS) expect(existsSync(unitFile(id))).toBe(false);
+    clicks = new Map<App, Click>();
+    for (const id of APPS) await act(id, 'install', 'installing', clicks);
+    for (const id of APPS) await settles(id, 'running');
+    for (const id of APPS) expect(shown(id, clicks), eventsOf(id)).toEqual(['installing', 'running']);
+  });
+
+  it('reboot: a user-stopped app comes back stopped and a running one running, before any pass', { timeout: STEP_MS }, async () => {
+    // No daemon from here until after the boot: what the host does at boot is the unit files' doing alone.
+    expect(await daemon!.stop()).toBe(0);
+    daemon = undefined;
+    // Stopped with the command line, as a user would with the daemon down; it returns once the job is queued.
+    const stop = await runFile(process.execPath, [BIN, '--bus', host.busAddress, '--state-dir', stateDir, '--manifests', manifests, 'stop', 'pg-quick', '--unit-dir', host.unitDir]);
+    expect(stop.stdout).toMatch(/^pg-quick: stopping \(stop job \d+ queued\)$/m);
+    expect(hasInstall('pg-quick')).toBe(false);
+    expect(hasInstall('pg-slow')).toBe(true);
+
+    await systemd!.close();
+    systemd = undefined;
+    const oldPid = host.pid;
+    // At once: the slow app is still running, and its stop is part of the shutdown.
+    await started!.reboot();
+    expect(host.pid).not.toBe(oldPid);
+    systemd = createSystemd({ address: host.busAddress });
+    await systemd.ready();
+    // Booted means the boot's jobs are done: the running app was started by its [Install], the stopped one was not.
+    expect(await activeState('pg-quick')).toBe('inactive');
+    await until('pg-slow active after the boot', () => activeState('pg-slow'), (s) => s === 'active');
+    expect(await activeState('pg-quick')).toBe('inactive');
+    expect(await host.execOk(['podman', 'ps', '--format', '{{.Names}}'])).toBe('pg-slow\n');
+  });
+
+  it('daemon start after the boot, and a daemon restart: the states stay, nothing is started or restarted', { timeout: STEP_MS }, async () => {
+    const slow = await invocation('pg-slow');
+    // Started after the boot, then restarted: each time the same states, and what its passes would do (the plan,
+    // from the same inputs) is nothing to either app.
+    for (const round of ['after the boot', 'restarted']) {
+      if (daemon) expect(await daemon.stop(), `the daemon ${round}`).toBe(0);
+      daemon = await startDaemon();
+      await settles('pg-quick', 'stopped');
+      await settles('pg-slow', 'running');
+      expect(await plannedSteps(), `the daemon ${round}`).toEqual([]);
+      expect(await invocation('pg-slow'), `the daemon ${round}`).toBe(slow);
+      expect(await activeState('pg-quick')).toBe('inactive');
+    }
+  });
+
+  it('uninstall: removing → not-installed, the running and the stopped app alike; their units are gone', { timeout: STEP_MS }, async () => {
+    const clicks = new Map<App, Click>();
+    for (const id of APPS) await act(id, 'remove', 'removing', clicks);
+    for (const id of APPS) await settles(id, 'not-installed');
+    expect(shown('pg-slow', clicks), eventsOf('pg-slow')).toEqual(['removing', 'not-installed']);
+    // The stopped app has no stop to wait for: its phase ends with its last step, and the stream may show `stopped`
+    // for the moment until the controller has re-read systemd after the reload (seen: removing → stopped →
+    // not-installed). Never `running`.
+    const quick = shown('pg-quick', clicks);
+    expect(quick, eventsOf('pg-quick')).not.toContain('running');
+    expect([quick[0], quick.at(-1)]).toEqual(['removing', 'not-installed']);
+    for (const id of APPS) expect(existsSync(unitFile(id))).toBe(false);
+    expect(await host.execOk(['podman', 'ps', '-a', '--format', '{{.Names}}'])).toBe('');
+  });
+});
