@@ -68,16 +68,6 @@ export async function catalogApps(dir: string, fallback?: AppsFallback): Promise
   }
 }
 
-/**
- * Where a stop or start makes the boot follow the user (`ControllerDeps.unitDir`): `--unit-dir`, else the node's
- * unit directory the fallback names (`serve --watch` clears `unitDir` for app discovery and passes the
- * reconciler's directory there), else the default one.
- */
-const bootUnits = (opts: LiveOptions, fallback: AppsFallback | undefined): { unitDir: string; user?: boolean } => ({
-  unitDir: opts.unitDir ?? fallback?.unitDir ?? defaultUnitDir(opts.user),
-  user: opts.user,
-});
-
 /** A connected controller and the port under it; `close()` closes both. */
 export interface LiveSession {
   controller: LiveController;
@@ -96,6 +86,16 @@ export interface LiveExtra {
 function liveApps(opts: LiveOptions, extra: LiveExtra): Promise<AppRef[]> {
   return opts.unitDir ? unitDirApps(opts.unitDir) : catalogApps(opts.manifests ?? DEFAULT_MANIFESTS_DIR, extra.fallback);
 }
+
+/**
+ * Where a stop or start makes the boot follow the user (`ControllerDeps.unitDir`): `--unit-dir`, else the node's
+ * unit directory the fallback names (`serve --watch` clears `unitDir` for app discovery and passes the
+ * reconciler's directory there), else the default one.
+ */
+const bootUnits = (opts: LiveOptions, fallback: AppsFallback | undefined): { unitDir: string; user?: boolean } => ({
+  unitDir: opts.unitDir ?? fallback?.unitDir ?? defaultUnitDir(opts.user),
+  user: opts.user,
+});
 
 const busAddress = (opts: LiveOptions): string => busAddressFor({ bus: opts.bus, user: opts.user, uid: process.getuid?.() ?? 0 });
 
@@ -216,7 +216,7 @@ export async function openWaitingLive(opts: LiveOptions, extra: LiveExtra = {}):
   const connected = (async (): Promise<LiveController> => {
     for (;;) {
       try {
-        const controller = await createController({ systemd, stateDir: opts.stateDir, apps, relistIntervalMs: extra.relistIntervalMs ?? 0, log });
+        const controller = await createController({ systemd, stateDir: opts.stateDir, apps, relistIntervalMs: extra.relistIntervalMs ?? 0, log, ...bootUnits(opts, extra.fallback) });
         if (closed) {
           await controller.close();
           throw closedError();
