@@ -314,9 +314,18 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
         await systemd.resetFailedUnit(t.ref.unit).catch(() => {});
       }
       const call = action === 'start' ? systemd.startUnit : action === 'stop' ? systemd.stopUnit : systemd.restartUnit;
-      const { seq, value: path } = await call(t.ref.unit, 'replace');
       // systemd collapses a restart of a unit that is not up into a start job.
       const type = action === 'restart' && (active === 'inactive' || active === 'failed' || active === 'deactivating' || active === undefined) ? 'start' : action;
+      // systemd announces the job (JobNew, PropertiesChanged) before it answers the call: a restart's job seen then,
+      // type unknown, with the unit deactivating, must not read as `stopping` on its way to `restarting`.
+      t.expectJob(type);
+      let reply: Awaited<ReturnType<typeof call>>;
+      try {
+        reply = await call(t.ref.unit, 'replace');
+      } finally {
+        t.expectJob(undefined);
+      }
+      const { seq, value: path } = reply;
       const jobId = jobIdOfPath(path);
       if (jobId !== undefined) handleEffects(t, t.jobQueued(seq, { id: jobId, path, type }));
       emitIfChanged(t);

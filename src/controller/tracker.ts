@@ -49,6 +49,8 @@ export class AppTracker {
   private phase: ReconcilePhase | undefined;
   private intent: Intent | undefined;
   private retry: RetryStatus | undefined;
+  /** The type of the job our own call is queueing right now (see `expectJob`). */
+  private expected: string | undefined;
   private current: AppStatus | undefined;
   private freshStamp = false;
   private observed = false;
@@ -81,6 +83,8 @@ export class AppTracker {
     // A job's type is worth knowing whatever the order: the signal announcing the
     // job may have been stamped after the reply that names its type.
     if (job?.type && !this.jobTypes.has(job.id) && !this.removedJobs.includes(job.id)) this.jobTypes.set(job.id, job.type);
+    // A new job seen while our own call is queueing one is that job (systemd announces it before it answers).
+    if (job && this.expected && !this.jobTypes.has(job.id) && !this.removedJobs.includes(job.id) && this.job.ref?.id !== job.id) this.jobTypes.set(job.id, this.expected);
     if (this.job.seq > seq) return {};
     if (job === null) {
       const tracked = this.job.ref;
@@ -126,6 +130,14 @@ export class AppTracker {
   /** After a grace period: which of the re-list's differing fields no signal has touched since (real misses). */
   confirmMisses(relistSeq: number, keys: ScalarKey[] = COMPARED): boolean {
     return keys.some((k) => this.fields.get(k)?.seq === relistSeq);
+  }
+
+  /**
+   * While our own start/stop/restart call is in flight (`type`, or undefined once it answered): a job that
+   * appears for the unit meanwhile takes that type, since systemd announces a job before it answers the call.
+   */
+  expectJob(type: string | undefined): void {
+    this.expected = type;
   }
 
   setPhase(phase: ReconcilePhase | undefined): void {

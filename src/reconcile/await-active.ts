@@ -30,12 +30,13 @@ export async function awaitStopped(systemd: UnitManager, service: string, timeou
  * Waits for `service` to be active with no job in flight, within `timeoutMs` (+ a grace), and then to stay
  * active in the same invocation for `stableMs`: without a health check (`Notify=healthy`), `active` only means
  * the container was created (podman notifies systemd then), and a process that exits at once must not pass for
- * a healthy start and become the last-good version. A new InvocationID meanwhile is a restart by systemd (a crash
- * loop): a failure at once. Never throws on a unit state.
+ * a healthy start and become the last-good version. A restart by systemd itself meanwhile (`NRestarts` grew: a
+ * crash loop under `Restart=`) fails at once; a new invocation someone else started (a user's restart) begins the
+ * window again. Never throws on a unit state.
  */
 export async function awaitActive(systemd: UnitManager, service: string, timeoutMs: number, pollMs = 250, stableMs = 0): Promise<GateResult> {
   const deadline = Date.now() + timeoutMs + GRACE_MS;
-  let up: { invocationId: string; since: number } | undefined;
+  let up: { invocationId: string; nRestarts: number; since: number } | undefined;
   for (;;) {
     const { value } = await systemd.listUnitsByNames([service]);
     const row = value[0];
@@ -43,14 +44,15 @@ export async function awaitActive(systemd: UnitManager, service: string, timeout
     if (row && row.job === null) {
       if (row.activeState === 'active') {
         if (stableMs <= 0) return { ok: true };
-        const invocationId = (await systemd.getUnitProperties(service)).value.invocationId ?? '';
-        if (!up) up = { invocationId, since: Date.now() };
-        else if (invocationId !== up.invocationId) return { ok: false, reason: `${service} was restarted by systemd within ${Math.round(stableMs / 1000)}s of starting (it exits soon after it starts)` };
+        const props = (await systemd.getUnitProperties(service)).value;
+        const now = { invocationId: props.invocationId ?? '', nRestarts: props.nRestarts ?? 0, since: Date.now() };
+        if (up && now.nRestarts > up.nRestarts) return { ok: false, reason: `${service} was restarted by systemd within ${Math.round(stableMs / 1000)}s of starting (it exits soon after it starts)` };
+        if (!up || now.invocationId !== up.invocationId) up = now;
         else if (Date.now() - up.since >= stableMs) return { ok: true };
         await new Promise((r) => setTimeout(r, pollMs));
         continue;
       }
-      if (up) {
+      if (up && row.activeState !== 'activating' && row.activeState !== 'deactivating') {
         const result = (await systemd.getUnitProperties(service)).value.result;
         return { ok: false, reason: `${service} did not stay up for ${Math.round(stableMs / 1000)}s (${row.activeState}/${row.subState}${result ? `, result ${result}` : ''})` };
       }

@@ -310,6 +310,12 @@ async function gate(step: StartStep | RestartStep, ctx: Ctx, done: string[], fai
     deps.phases.setRetry?.(step.app, undefined);
     return;
   }
+  // The user stopped the app while the pass waited for it: that is why it is not up, not its revision.
+  const stoppedSince = await overtaken({ ...step, intended: 'running' }, deps.stateDir);
+  if (stoppedSince !== undefined) {
+    deps.log(`${stoppedSince}; not judging its revision`);
+    return;
+  }
   const previous: AppRecord | undefined = ctx.observed.records[step.app];
   const failedHash = step.record?.hash ?? app?.hash ?? '';
   const base: AppRecord = previous ?? { hash: '', units: step.record?.units ?? [], configs: step.record?.configs ?? [] };

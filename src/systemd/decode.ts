@@ -60,6 +60,11 @@ export function decodeUnitProps(map: Record<string, unknown>): UnitProps {
       case 'SubState': props.subState = asString(value); break;
       case 'Result': props.result = asString(value); break;
       case 'InvocationID': props.invocationId = hex(value); break;
+      case 'NRestarts': {
+        const n = unwrap(value);
+        if (typeof n === 'number') props.nRestarts = n;
+        break;
+      }
       case 'StateChangeTimestamp': props.stateChangeUsec = usec(value); break;
       case 'TimeoutStartUSec': props.timeoutStartUsec = usec(value); break;
       case 'TimeoutStopUSec': props.timeoutStopUsec = usec(value); break;

@@ -25,6 +25,8 @@ export interface UnitProps {
   result?: string;
   /** The unit's InvocationID as 32 hex digits ('' when never started). */
   invocationId?: string;
+  /** The service's NRestarts: restarts systemd made by itself (`Restart=`) since the unit was last started by a job. */
+  nRestarts?: number;
   /** StateChangeTimestamp: CLOCK_REALTIME microseconds of the last ActiveState change (0 = never). */
   stateChangeUsec?: number;
   /** TimeoutStartUSec / TimeoutStopUSec in microseconds; `Infinity` for systemd's infinity. */

@@ -39,6 +39,7 @@ function git(...args: string[]): string {
 }
 
 function commit(id: string, yaml: string, message: string): string {
+  mkdirSync(join(repo, 'manifests'), { recursive: true });
   writeFileSync(join(repo, 'manifests', `${id}.yaml`), yaml);
   git('add', '-A', '.');
   git('commit', '-q', '-m', message);
@@ -154,13 +155,18 @@ describe('the daemon converges without a human', () => {
       `${appManifest('cv-limit', { command: QUICK_COMMAND, env: String(v), stopTimeout: '2s' })}quadlet:\n  Unit:\n    StartLimitIntervalSec: "1h"\n    StartLimitBurst: "2"\n`;
     commit('cv-limit', limited(0), 'cv-limit 0');
     daemon = await startDaemon(await loadOrCreateToken(stateDir));
-    const applied = async (v: number): Promise<boolean> => {
+    // Passes of the daemon that started or restarted cv-limit and ended (gate included).
+    const passes = (): number => (daemon!.log().match(/info pass done: .*\b(start|restart) cv-limit\.service/g) ?? []).length;
+    // Applied: the daemon's pass for it is over, the revision is on disk, and systemd has it active.
+    const applied = async (v: number, afterPasses: number): Promise<boolean> => {
+      if (passes() <= afterPasses) return false;
       const u = await unitState('cv-limit');
       return unitText('cv-limit').includes(`Environment=V=${v}`) && u.activeState === 'active' && !u.job;
     };
     for (let v = 0; v < 4; v++) {
+      const before = passes();
       if (v > 0) commit('cv-limit', limited(v), `cv-limit ${v}`);
-      await until(() => applied(v), 120_000, () => `cv-limit never ran V=${v}:\n${daemon!.log()}`);
+      await until(() => applied(v, before), 120_000, () => `cv-limit never ran V=${v}:\n${daemon!.log()}`);
     }
     expect((await unitState('cv-limit')).result).toBe('success');
     expect(daemon.log()).not.toMatch(/start-limit-hit/);
@@ -168,12 +174,13 @@ describe('the daemon converges without a human', () => {
     // The limit is real on this host: restarts without the reset, and systemd refuses a start. The daemon's
     // next pass finds the app failed and starts it again (its start resets the limit): no human needed.
     const refusedBefore = daemon.events.length;
+    const healedAfter = passes();
     for (let i = 0; i < 3; i++) {
       await systemd.restartUnit(appService('cv-limit')).catch(() => undefined);
       await until(async () => { const u = await unitState('cv-limit'); return !u.job && u.activeState !== 'activating'; }, 60_000, () => 'cv-limit did not settle');
     }
     await until(() => daemon!.events.slice(refusedBefore).some((e) => e.id === 'cv-limit' && e.state === 'failed' && e.reason === 'start-limit-hit'), 60_000, () => `systemd never refused cv-limit:\n${JSON.stringify(daemon!.events.slice(refusedBefore))}`);
-    await until(() => applied(3), 120_000, () => `the daemon did not heal cv-limit:\n${daemon!.log()}`);
+    await until(() => applied(3, healedAfter), 120_000, () => `the daemon did not heal cv-limit:\n${daemon!.log()}`);
 
     git('rm', '-q', 'manifests/cv-limit.yaml');
     git('commit', '-q', '-m', 'drop cv-limit');

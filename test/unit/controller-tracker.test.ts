@@ -84,6 +84,21 @@ describe('AppTracker ordering rules', () => {
     expect(t.recompute()?.status.state).toBe('running');
   });
 
+  it('a job announced while our own restart call is in flight is that restart: never `stopping` on the way', () => {
+    const t = running();
+    t.expectJob('restart');
+    // systemd's signals arrive before its reply: the job without its type, the unit already deactivating.
+    expect(t.applyProps(5, { activeState: 'deactivating', subState: 'stop-sigterm', job: JOB(41) }, 'signal').needJobType).toBeUndefined();
+    expect(t.recompute()?.status.state).toBe('restarting');
+    t.expectJob(undefined);
+    t.jobQueued(6, JOB(41, 'restart'));
+    expect(t.recompute()?.status.state ?? t.status().state).toBe('restarting');
+    // A job someone else queues later is not taken for ours.
+    t.jobRemoved(7, 41);
+    t.applyProps(8, { activeState: 'active', subState: 'running' }, 'signal');
+    expect(t.applyProps(9, { job: JOB(42) }, 'signal').needJobType).toEqual({ id: 42, path: JOB(42).path });
+  });
+
   it('a JobNew without a type asks for it', () => {
     const t = running();
     expect(t.jobQueued(5, JOB(8)).needJobType).toEqual({ id: 8, path: JOB(8).path });
