@@ -1,6 +1,6 @@
 /**
  * Error classes shared by every layer. One place maps them to exit codes (CLI,
- * `src/cli/main.ts`) and one to HTTP status codes (API).
+ * `exitCodeFor`, used by `src/cli/main.ts`) and one to HTTP status codes (API).
  */
 
 /** Where a problem is: `manifests/lnd.yaml:12:5 /health/interval`. */
@@ -31,14 +31,33 @@ export function formatProblem(p: Problem): string {
   return `${where}${pointer}: ${p.message}${hint}`;
 }
 
+/** Formats a list of problems one a line (`formatProblem`), in their order, without a trailing newline. */
+export function formatProblems(problems: readonly Problem[]): string {
+  return problems.map(formatProblem).join('\n');
+}
+
 /** Invalid user input (manifests, arguments' values, API bodies). CLI exit 1; HTTP 400. Carries every problem found. */
 export class InvalidInputError extends Error {
   constructor(
     readonly problems: Problem[],
     summary?: string,
   ) {
-    super(summary ?? problems.map(formatProblem).join('\n'));
+    super(summary ?? formatProblems(problems));
     this.name = 'InvalidInputError';
+  }
+}
+
+/**
+ * The command has already printed what went wrong (a report, a list of problems): only its exit code is left.
+ * The CLI prints nothing more for it; `summary` is for a caller in the same process (tests, logs).
+ */
+export class ReportedError extends Error {
+  constructor(
+    readonly exitCode: number,
+    summary: string,
+  ) {
+    super(summary);
+    this.name = 'ReportedError';
   }
 }
 
@@ -85,6 +104,7 @@ export const EXIT = { ok: 0, invalid: 1, usage: 2, failure: 3 } as const;
 
 /** The exit code for an error thrown by a command. */
 export function exitCodeFor(err: unknown): number {
+  if (err instanceof ReportedError) return err.exitCode;
   if (err instanceof InvalidInputError || err instanceof NotFoundError || err instanceof NotOwnedError) return EXIT.invalid;
   if (err instanceof UsageError) return EXIT.usage;
   return EXIT.failure;

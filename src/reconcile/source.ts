@@ -7,7 +7,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvalidInputError, formatProblem } from '../errors.js';
+import { InvalidInputError, formatProblems } from '../errors.js';
 import { writeStateFile } from '../store/state-file.js';
 import type { GitSource } from '../store/git-source.js';
 import { loadDesired } from './load-desired.js';
@@ -95,7 +95,7 @@ export async function gitPass(git: GitSource, opts: Omit<PassOptions, 'manifests
       log(`commit ${fetched} of ${git.url} ${git.ref} is valid; applying it`);
     } catch (err) {
       if (!(err instanceof InvalidInputError)) throw err;
-      const error = err.problems.length > 0 ? err.problems.map(formatProblem).join('\n') : err.message;
+      const error = err.problems.length > 0 ? formatProblems(err.problems) : err.message;
       next.rejected = { commit: fetched, error, at: new Date().toISOString() };
       log(`commit ${fetched} rejected, staying on ${current?.commit ?? 'nothing'}:\n${error}`);
     }

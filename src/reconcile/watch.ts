@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { watch as chokidar, type FSWatcher } from 'chokidar';
-import { InvalidInputError, formatProblem } from '../errors.js';
+import { InvalidInputError, formatProblems } from '../errors.js';
 import type { GitSource } from '../store/git-source.js';
 import { readManifestFiles } from '../store/manifest-files.js';
 import { cachedDesiredLoader } from './load-desired.js';
@@ -53,7 +53,7 @@ async function fingerprint(dir: string): Promise<string> {
 }
 
 function describeError(err: Error): string {
-  return err instanceof InvalidInputError && err.problems.length > 0 ? err.problems.map(formatProblem).join('\n') : err.message;
+  return err instanceof InvalidInputError && err.problems.length > 0 ? formatProblems(err.problems) : err.message;
 }
 
 /** Runs passes until `signal` aborts. Resolves when the loop has ended. */
