@@ -1,31 +1,26 @@
 /**
  * Opens the live view the `status`/`start`/`stop`/`restart` commands share: a
- * systemd connection (from `--bus`/`--user`) and a controller over the apps.
- * The apps are the manifests' ids, or with `--unit-dir DIR` the `*.container`
- * units in DIR (for units written by hand, with no manifest). One-shot
- * commands fail at once when systemd cannot be reached; the daemon (`serve`)
- * opens a view that waits for it (`openWaitingLive`).
+ * systemd connection and a controller over the node's apps. The apps are the
+ * catalog's, or (`appsFrom: 'unit-dir'`, a live command given `--unit-dir`)
+ * the `*.container` units in the unit directory (units written by hand, with
+ * no manifest). One-shot commands fail at once when systemd cannot be reached;
+ * the daemon (`serve`) opens a view that waits for it (`openWaitingLive`).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiController, SystemdLinkSource } from '../api/types.js';
-import { createController, type LiveController } from '../controller/controller.js';
+import { createController, type ControllerDeps, type LiveController } from '../controller/controller.js';
 import type { AppRef, StateEvent } from '../controller/types.js';
 import { appService, parseUnitFileName } from '../naming.js';
 import { readUnitDir } from '../store/unit-dir.js';
-import { busAddressFor } from '../systemd/address.js';
 import { createSystemd } from '../systemd/client.js';
 import type { LinkStatus, SystemdPort } from '../systemd/types.js';
 import { describeLink } from '../systemd/link.js';
 import { formatProblem, InvalidInputError, SystemdError } from '../errors.js';
-import { DEFAULT_MANIFESTS_DIR, readCatalog } from './commands/validate.js';
-import { defaultUnitDir } from './node-paths.js';
-import type { GlobalOptions } from './program.js';
+import { readCatalog } from './catalog.js';
+import type { NodeContext } from './node-context.js';
 
-/** Options of the live commands. */
-export interface LiveOptions extends GlobalOptions {
-  /** Track the `*.container` units in this directory instead of the manifests' apps. */
-  unitDir?: string;
-}
+/** What the live view needs of the node. */
+export type LiveContext = Pick<NodeContext, 'manifestsDir' | 'stateDir' | 'unitDir' | 'appsFrom' | 'busAddress' | 'manager'>;
 
 /** Where the apps come from when the catalog cannot be read. */
 export interface AppsFallback {
@@ -75,39 +70,45 @@ export interface LiveSession {
   close(): Promise<void>;
 }
 
-/** What `openLive` and `openWaitingLive` take besides the options. */
+/** What `openLive` and `openWaitingLive` take besides the node. */
 export interface LiveExtra {
   relistIntervalMs?: number;
   log?: (m: string) => void;
-  fallback?: AppsFallback;
+  /** The catalog's directory, when not `manifestsDir` (`serve --git`: the applied commit's manifests). */
+  catalogDir?: string;
+  /**
+   * Keep the view up when the catalog cannot be used: the units of ours in the unit directory are the apps
+   * meanwhile, and this logs why. Absent: an invalid catalog fails the view.
+   */
+  fallbackLog?: (m: string) => void;
 }
 
-/** The apps of the live view: `--unit-dir`'s units, or the catalog's (with the fallback, when given). */
-function liveApps(opts: LiveOptions, extra: LiveExtra): Promise<AppRef[]> {
-  return opts.unitDir ? unitDirApps(opts.unitDir) : catalogApps(opts.manifests ?? DEFAULT_MANIFESTS_DIR, extra.fallback);
+/** The apps of the live view: the unit directory's units, or the catalog's (with the fallback, when asked for). */
+function liveApps(ctx: LiveContext, extra: LiveExtra): Promise<AppRef[]> {
+  if (ctx.appsFrom === 'unit-dir') return unitDirApps(ctx.unitDir);
+  return catalogApps(extra.catalogDir ?? ctx.manifestsDir, extra.fallbackLog ? { unitDir: ctx.unitDir, log: extra.fallbackLog } : undefined);
 }
 
-/**
- * Where a stop or start makes the boot follow the user (`ControllerDeps.unitDir`): `--unit-dir`, else the node's
- * unit directory the fallback names (`serve --watch` clears `unitDir` for app discovery and passes the
- * reconciler's directory there), else the default one.
- */
-const bootUnits = (opts: LiveOptions, fallback: AppsFallback | undefined): { unitDir: string; user?: boolean } => ({
-  unitDir: opts.unitDir ?? fallback?.unitDir ?? defaultUnitDir(opts.user),
-  user: opts.user,
+/** The controller's deps of the node; a stop or start makes the boot follow the user in the unit directory. */
+const controllerDeps = (ctx: LiveContext, systemd: SystemdPort, apps: AppRef[], extra: LiveExtra): ControllerDeps => ({
+  systemd,
+  stateDir: ctx.stateDir,
+  apps,
+  relistIntervalMs: extra.relistIntervalMs ?? 0,
+  ...(extra.log ? { log: extra.log } : {}),
+  unitDir: ctx.unitDir,
+  user: ctx.manager === 'user',
 });
-
-const busAddress = (opts: LiveOptions): string => busAddressFor({ bus: opts.bus, user: opts.user, uid: process.getuid?.() ?? 0 });
 
 /**
  * Connects to systemd and builds the controller. Throws InvalidInputError for
  * invalid manifests and SystemdError when systemd cannot be reached.
  */
-export async function openLive(opts: LiveOptions, extra: LiveExtra = {}): Promise<LiveSession> {
-  const apps = await liveApps(opts, extra);
-  const systemd = createSystemd({ address: busAddress(opts), log: extra.log });
+export async function openLive(ctx: LiveContext, extra: LiveExtra = {}): Promise<LiveSession> {
+  const apps = await liveApps(ctx, extra);
+  const systemd = createSystemd({ address: ctx.busAddress, log: extra.log });
   try {
-    const controller = await createController({ systemd, stateDir: opts.stateDir, apps, relistIntervalMs: extra.relistIntervalMs ?? 0, log: extra.log, ...bootUnits(opts, extra.fallback) });
+    const controller = await createController(controllerDeps(ctx, systemd, apps, extra));
     return {
       controller,
       systemd,
@@ -150,10 +151,10 @@ export interface WaitingLiveSession {
  * {@link DAEMON_BACKOFF}, then builds the controller; a bus lost while the first snapshot is taken is waited
  * out too. Throws InvalidInputError for invalid manifests (without a fallback).
  */
-export async function openWaitingLive(opts: LiveOptions, extra: LiveExtra = {}): Promise<WaitingLiveSession> {
+export async function openWaitingLive(ctx: LiveContext, extra: LiveExtra = {}): Promise<WaitingLiveSession> {
   const log = extra.log ?? (() => {});
-  const apps = await liveApps(opts, extra);
-  const systemd = createSystemd({ address: busAddress(opts), log, backoff: DAEMON_BACKOFF, waitForSystemd: true });
+  const apps = await liveApps(ctx, extra);
+  const systemd = createSystemd({ address: ctx.busAddress, log, backoff: DAEMON_BACKOFF, waitForSystemd: true });
   const view = deferredController(() => new SystemdError('org.freedesktop.DBus.Error.Disconnected', describeLink(shown)));
   const linkListeners = new Set<(link: LinkStatus) => void>();
   // Reached but not yet read: the states are not known until the controller has its snapshot.
@@ -216,7 +217,7 @@ export async function openWaitingLive(opts: LiveOptions, extra: LiveExtra = {}):
   const connected = (async (): Promise<LiveController> => {
     for (;;) {
       try {
-        const controller = await createController({ systemd, stateDir: opts.stateDir, apps, relistIntervalMs: extra.relistIntervalMs ?? 0, log, ...bootUnits(opts, extra.fallback) });
+        const controller = await createController(controllerDeps(ctx, systemd, apps, { ...extra, log }));
         if (closed) {
           await controller.close();
           throw closedError();

@@ -3,7 +3,7 @@
  * errors to exit codes (0 ok, 1 invalid input, 2 usage, 3 failure).
  */
 import { CommanderError } from 'commander';
-import { EXIT, exitCodeFor, InvalidInputError, formatProblem } from '../errors.js';
+import { EXIT, exitCodeFor, formatProblems, InvalidInputError, ReportedError } from '../errors.js';
 import { buildProgram } from './program.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -16,8 +16,10 @@ async function main(argv: string[]): Promise<number> {
       // --help and --version end through here with exit code 0.
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    if (err instanceof InvalidInputError) {
-      for (const p of err.problems) process.stderr.write(`${formatProblem(p)}\n`);
+    if (err instanceof ReportedError) {
+      // The command printed it already (a report, a --json answer).
+    } else if (err instanceof InvalidInputError && err.problems.length > 0) {
+      process.stderr.write(`${formatProblems(err.problems)}\n`);
     } else {
       process.stderr.write(`archy-quadlet: ${err instanceof Error ? err.message : String(err)}\n`);
     }

@@ -1,11 +1,14 @@
 /**
  * The `archy-quadlet` command tree. Each command is a plain async function in
  * `src/cli/commands/<name>.ts` that exports `register(program)`; add one entry
- * to COMMANDS below.
+ * to COMMANDS below. A command module never imports another one: what commands
+ * share lives beside them in `src/cli/` (the node context, the shared options,
+ * the pass report, the live view).
  */
 import { Command } from 'commander';
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { addGlobalOptions, GLOBAL_VALUE_OPTIONS } from './options.js';
+
 type Register = (program: Command) => void;
 
 /**
@@ -26,14 +29,11 @@ const COMMANDS: Array<{ names: string[]; load: () => Promise<{ register: Registe
   { names: ['token'], load: () => import('./commands/token.js') },
 ];
 
-/** Global options that take a value, so their value is not taken for the command name. */
-const VALUE_OPTIONS = new Set(['--bus', '--state-dir', '--manifests']);
-
 /** The command named on the command line (the first word that is no option or option value), if any. */
 export function commandName(args: string[]): string | undefined {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
-    if (VALUE_OPTIONS.has(arg)) i++;
+    if (GLOBAL_VALUE_OPTIONS.has(arg)) i++;
     else if (!arg.startsWith('-')) return arg;
   }
   return undefined;
@@ -42,44 +42,19 @@ export function commandName(args: string[]): string | undefined {
 const require = createRequire(import.meta.url);
 const { version } = require('../../package.json') as { version: string };
 
-/** Where an installed node keeps its catalog. */
-export const INSTALLED_MANIFESTS_DIR = '/etc/archy-quadlet/manifests';
-
-/** `--manifests` when not given: `./manifests` in a checkout of the catalog, else the installed node's directory. */
-export function defaultManifestsDir(exists: (path: string) => boolean = existsSync): string {
-  return exists('manifests') || !exists(INSTALLED_MANIFESTS_DIR) ? 'manifests' : INSTALLED_MANIFESTS_DIR;
-}
-
-/** Options every command accepts (see README "Global options"). */
-export interface GlobalOptions {
-  /** D-Bus address of the systemd manager; default the system manager (or the user manager with `user`). */
-  bus?: string;
-  /** Talk to the user manager and use the rootless unit directory. */
-  user?: boolean;
-  stateDir: string;
-  manifests: string;
-  json?: boolean;
-}
-
 /**
  * Builds the program for `argv` (as `process.argv`). Only the module of the named
  * command is loaded; help, no command, or an unknown one load them all (so help
  * lists every command and a typo gets a suggestion).
  */
 export async function buildProgram(argv: string[]): Promise<Command> {
-  const program = new Command('archy-quadlet')
-    .description('Compile app manifests into Podman Quadlet units, reconcile them onto this node, and control them live.')
-    .version(version, '-V, --version', 'print the version and exit')
-    .option('--bus <address>', 'D-Bus address of the systemd manager (default: the system manager)')
-    .option('--user', 'use the user manager and ~/.config/containers/systemd (rootless)')
-    .option('--state-dir <dir>', 'state directory (intents, secrets, token)', '/var/lib/archy-quadlet')
-    .option('--manifests <dir>', 'manifests directory (default: ./manifests, or /etc/archy-quadlet/manifests when installed)')
-    .option('--json', 'print machine-readable JSON')
+  const program = addGlobalOptions(
+    new Command('archy-quadlet')
+      .description('Compile app manifests into Podman Quadlet units, reconcile them onto this node, and control them live.')
+      .version(version, '-V, --version', 'print the version and exit'),
+  )
     .showHelpAfterError()
-    .exitOverride()
-    .hook('preAction', (root) => {
-      if (root.opts().manifests === undefined) root.setOptionValue('manifests', defaultManifestsDir());
-    });
+    .exitOverride();
   const named = commandName(argv.slice(2));
   const known = COMMANDS.filter((c) => named !== undefined && c.names.includes(named));
   for (const entry of known.length > 0 ? known : COMMANDS) (await entry.load()).register(program);

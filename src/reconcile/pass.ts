@@ -127,7 +127,6 @@ export async function runPass(opts: PassOptions): Promise<PassReport> {
   }
   const t2 = performance.now();
   const { steps, held } = await planChecked(observed, loaded.desired, opts.generator ?? [DEFAULT_GENERATOR], opts.user ?? false);
-  for (const h of held) log(`held ${h.app}: ${h.reason}`);
   const sink = safePhases(opts.controller, log);
   if (!opts.dryRun) {
     // The manifest's side of "the later one wins": when the node first saw each declared state.

@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { planRender, render } from '../../src/cli/commands/render.js';
+import { render } from '../../src/cli/commands/render.js';
+import { planRender } from '../../src/cli/render-plan.js';
 import { msSince, recordFigures } from '../support/chaos-figures.js';
 import { BIN, judge, readDir, runCli, type Verdict } from '../support/chaos-crash.js';
 

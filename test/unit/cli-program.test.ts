@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { commandName, defaultManifestsDir, INSTALLED_MANIFESTS_DIR } from '../../src/cli/program.js';
+import { defaultManifestsDir, INSTALLED_MANIFESTS_DIR } from '../../src/cli/node-context.js';
+import { commandName } from '../../src/cli/program.js';
 
 describe('the command line', () => {
   test.each([

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readCatalog } from '../../src/cli/commands/validate.js';
+import { readCatalog } from '../../src/cli/catalog.js';
 import { compileCatalog } from '../../src/compile/compile-catalog.js';
 import { renderUnits } from '../../src/render/render-units.js';
 import { loadUnitTemplates } from '../../src/store/unit-templates.js';

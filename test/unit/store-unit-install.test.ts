@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { readCatalog } from '../../src/cli/commands/validate.js';
+import { readCatalog } from '../../src/cli/catalog.js';
 import { compileCatalog } from '../../src/compile/compile-catalog.js';
 import { InvalidInputError } from '../../src/errors.js';
 import type { DesiredState, LoadedManifest } from '../../src/manifest/types.js';

@@ -8,14 +8,14 @@
  * apply = plan + execute).
  */
 import type { Command } from 'commander';
-import { DEFAULT_GENERATOR } from '../../reconcile/generator.js';
 import { unifiedDiff } from '../../render/line-diff.js';
-import { apply, type ReconcileCliOptions } from './apply.js';
-import { DEFAULT_OUT_DIR, DEFAULT_PODMAN_VERSION, planRender, type RenderOptions } from './render.js';
+import { resolveNodeContext, type NodeFlags } from '../node-context.js';
+import { passAndReport } from '../node-pass.js';
+import { RECONCILE_OPTIONS, withOptions } from '../options.js';
+import { planRender, type RenderOptions } from '../render-plan.js';
 
-interface DiffCliOptions extends RenderOptions, Omit<ReconcileCliOptions, keyof RenderOptions | 'ref'> {
+interface DiffFlags extends RenderOptions, NodeFlags {
   node?: boolean;
-  ref?: string;
 }
 
 /** The command's body; throws what `planRender` throws (invalid manifests: exit 1). */
@@ -32,19 +32,16 @@ export async function diff(opts: RenderOptions, stdout: NodeJS.WritableStream = 
 
 /** Adds `diff` to the program. */
 export function register(program: Command): void {
-  program
-    .command('diff')
-    .description('print a unified diff of what render would change in --out; with --node, the plan a reconcile pass would run on this node; writes nothing')
-    .option('--out <dir>', 'unit directory to compare with', DEFAULT_OUT_DIR)
-    .option('--podman-version <version>', 'podman the units are for', DEFAULT_PODMAN_VERSION)
-    .option('--node', "this node's plan (as apply --dry-run): units and configs to write or remove, reloads, starts, restarts")
-    .option('--unit-dir <dir>', 'with --node: the Quadlet unit directory (default /etc/containers/systemd, or ~/.config/containers/systemd with --user)')
-    .option('--git <url>', 'with --node: take the manifests from this git repository')
-    .option('--ref <ref>', 'with --node: branch or tag of --git', 'main')
-    .option('--generator <path>', "with --node: the node's Quadlet generator", DEFAULT_GENERATOR)
-    .action(async (_opts: unknown, cmd: Command) => {
-      const opts = cmd.optsWithGlobals<DiffCliOptions>();
-      if (opts.node || opts.unitDir !== undefined || opts.git !== undefined) await apply({ ...opts, ref: opts.ref ?? 'main', dryRun: true });
-      else await diff(opts);
-    });
+  withOptions(
+    program
+      .command('diff')
+      .description('print a unified diff of what render would change in --out; with --node (or --unit-dir, --git), the plan a reconcile pass would run on this node; writes nothing')
+      .option('--node', "this node's plan (as apply --dry-run): units and configs to write or remove, reloads, starts, restarts"),
+    ['out', ...RECONCILE_OPTIONS],
+  ).action(async (_opts: unknown, cmd: Command) => {
+    const flags = cmd.optsWithGlobals<DiffFlags>();
+    // The node's plan is a dry-run pass, printed as `apply --dry-run` prints it.
+    if (flags.node || flags.unitDir !== undefined || flags.git !== undefined) await passAndReport(resolveNodeContext({ ...flags, dryRun: true }));
+    else await diff(flags);
+  });
 }

@@ -5,33 +5,34 @@
  */
 import type { Command } from 'commander';
 import type { LifecycleResult } from '../../controller/types.js';
-import { openLive, type LiveOptions } from '../live.js';
-import { defaultUnitDir } from '../node-paths.js';
+import { openLive } from '../live.js';
+import { resolveNodeContext, type NodeContext, type NodeFlags } from '../node-context.js';
+import { withOptions } from '../options.js';
 
-export interface LifecycleOptions extends LiveOptions {
+export interface LifecycleOptions {
   wait?: boolean;
 }
 
 type Action = LifecycleResult['action'];
 
 /** The command's body. Throws NotFoundError (exit 1) for an unknown app, SystemdError (exit 3) when systemd refuses, Error (exit 3) when a waited-for job does not end `done` or leaves the app failed. */
-export async function lifecycle(action: Action, id: string, opts: LifecycleOptions, stdout: NodeJS.WritableStream = process.stdout): Promise<void> {
+export async function lifecycle(action: Action, id: string, ctx: NodeContext, opts: LifecycleOptions, stdout: NodeJS.WritableStream = process.stdout): Promise<void> {
   // Invalid manifests must not stop an emergency stop: the apps installed on the node are tracked instead.
-  const session = await openLive(opts, { fallback: { unitDir: defaultUnitDir(opts.user), log: (m) => void process.stderr.write(`warning: ${m}\n`) } });
+  const session = await openLive(ctx, { fallbackLog: (m) => void process.stderr.write(`warning: ${m}\n`) });
   try {
     const { controller } = session;
     const result = await controller[action](id);
     const queued = result.status;
-    if (opts.json && !opts.wait) {
+    if (ctx.json && !opts.wait) {
       stdout.write(`${JSON.stringify(result)}\n`);
       return;
     }
-    if (!opts.json) stdout.write(`${id}: ${queued.state} (${action} job ${result.job.split('/').pop()} queued)\n`);
+    if (!ctx.json) stdout.write(`${id}: ${queued.state} (${action} job ${result.job.split('/').pop()} queued)\n`);
     if (!opts.wait) return;
     // systemd sends the unit's final ActiveState before JobRemoved, so the state is settled once this resolves.
     const outcome = await controller.waitForJob(result.job);
     const final = controller.get(id) ?? queued;
-    if (opts.json) stdout.write(`${JSON.stringify({ ...result, result: outcome, status: final })}\n`);
+    if (ctx.json) stdout.write(`${JSON.stringify({ ...result, result: outcome, status: final })}\n`);
     else stdout.write(`${id}: ${final.state}${final.reason ? ` (${final.reason})` : ''} (job ${outcome})\n`);
     if (outcome !== 'done' || final.state === 'failed') {
       throw new Error(`${final.unit}: the ${action} job ended "${outcome}"${final.reason ? `, state ${final.state} (${final.reason})` : ''}; see journalctl -u ${final.unit}`);
@@ -49,13 +50,15 @@ export function register(program: Command): void {
     ['restart', 'restart APP; returns once systemd has queued the job'],
   ];
   for (const [action, description] of verbs) {
-    program
-      .command(`${action} <app>`)
-      .description(description)
-      .option('--wait', 'follow the job to its end; exit 3 if it failed')
-      .option('--unit-dir <dir>', 'track the *.container units in DIR instead of the manifests')
-      .action(async (app: string, _opts: unknown, cmd: Command) => {
-        await lifecycle(action, app, cmd.optsWithGlobals<LifecycleOptions>());
-      });
+    withOptions(
+      program
+        .command(`${action} <app>`)
+        .description(description)
+        .option('--wait', 'follow the job to its end; exit 3 if it failed'),
+      ['unitDir'],
+    ).action(async (app: string, _opts: unknown, cmd: Command) => {
+      const flags = cmd.optsWithGlobals<NodeFlags & LifecycleOptions>();
+      await lifecycle(action, app, resolveNodeContext(flags, { appsFromExplicitUnitDir: true }), flags);
+    });
   }
 }

@@ -7,31 +7,24 @@
  * restarting bus): the API reports the link, and the controller and the
  * reconciler start once systemd has been reached.
  */
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { journalctl } from '../../api/journalctl.js';
 import { DEFAULT_LISTEN, parseListen } from '../../api/listen.js';
 import { startServer } from '../../api/server.js';
 import type { ApiDeps, ApiLog } from '../../api/types.js';
-import type { LiveController } from '../../controller/controller.js';
-import type { SystemdPort } from '../../systemd/types.js';
 import { unitTextFrom } from '../../api/unit-text.js';
 import { loadOrCreateToken } from '../../store/token.js';
-import { watch } from '../../reconcile/watch.js';
-import { gitSource } from '../../store/git-source.js';
-import { manifestsIn } from '../../reconcile/source.js';
-import { join } from 'node:path';
-import { withPassLock } from '../../store/pass-lock.js';
 import { intentInstaller } from '../intent-installer.js';
-import { openWaitingLive, type LiveOptions } from '../live.js';
-import { DEFAULT_GENERATOR } from '../../reconcile/generator.js';
-import { reconcileOptions, type ReconcileCliOptions } from './apply.js';
-import { defaultUnitDir, signalled } from '../node-paths.js';
-import { DEFAULT_MANIFESTS_DIR } from './validate.js';
-import { parseInterval } from './watch.js';
+import { openWaitingLive } from '../live.js';
+import { resolveNodeContext, type NodeContext, type NodeFlags } from '../node-context.js';
+import { appliedCatalogDir, reconcileLoop } from '../node-pass.js';
+import { parseInterval, RECONCILE_OPTIONS, withOptions } from '../options.js';
+import { signalled } from '../signalled.js';
 
-export interface ServeOptions extends LiveOptions, Omit<ReconcileCliOptions, keyof LiveOptions | 'ref'> {
+/** `serve`'s own options, besides the node's. */
+export interface ServeOptions extends NodeFlags {
   listen: string;
-  ref?: string;
   /** Run the reconciler's watch loop in this process. */
   watch?: boolean;
   interval?: string;
@@ -56,31 +49,33 @@ export function stderrLog(): ApiLog {
  * invalid manifests (without --watch), and when the address cannot be bound.
  */
 export async function serve(opts: ServeOptions, stop: Promise<unknown> = signalled(), extra: Partial<Pick<ApiDeps, 'installer' | 'journal' | 'units'>> = {}): Promise<void> {
+  // With --watch, --unit-dir is where the reconciler writes; without, an explicit one names the apps to track.
+  const ctx = resolveNodeContext(opts, { appsFromExplicitUnitDir: !opts.watch });
   const address = parseListen(opts.listen);
   const intervalMs = opts.watch ? parseInterval(opts.interval ?? '1m') : 0;
   const log = stderrLog();
-  const token = await loadOrCreateToken(opts.stateDir);
-  // With --watch the unit directory is where the reconciler writes; the apps are the catalog's (the applied git
-  // commit's), and until it is valid, those installed in the unit directory: the daemon never goes down over a manifest.
-  const live = opts.watch
-    ? await openWaitingLive(
-        { ...opts, unitDir: undefined, manifests: await catalogDir(opts) },
-        { relistIntervalMs: RELIST_INTERVAL_MS, log: log.info, fallback: { unitDir: opts.unitDir ?? defaultUnitDir(opts.user), log: log.warn } },
-      )
-    : await openWaitingLive(opts, { relistIntervalMs: RELIST_INTERVAL_MS, log: log.info });
+  const token = await loadOrCreateToken(ctx.stateDir);
+  // The apps are the catalog's (the applied git commit's); with --watch, until it is valid, those installed in the
+  // unit directory: the daemon never goes down over a manifest.
+  const live = await openWaitingLive(ctx, {
+    relistIntervalMs: RELIST_INTERVAL_MS,
+    log: log.info,
+    catalogDir: await catalogDir(ctx),
+    ...(opts.watch ? { fallbackLog: log.warn } : {}),
+  });
   const ac = new AbortController();
   const aborted = new Promise<undefined>((resolve) => ac.signal.addEventListener('abort', () => resolve(undefined), { once: true }));
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
   try {
-    const installer = opts.watch ? intentInstaller(opts.stateDir, live.controller) : undefined;
+    const installer = opts.watch ? intentInstaller(ctx.stateDir, live.controller) : undefined;
     server = await startServer(
       {
         controller: live.controller,
         link: live.link,
         token,
         log,
-        units: unitTextFrom(opts.unitDir ?? defaultUnitDir(opts.user)),
-        journal: journalctl({ user: opts.user }),
+        units: unitTextFrom(ctx.unitDir),
+        journal: journalctl({ user: ctx.manager === 'user' }),
         ...(installer ? { installer } : {}),
         ...extra,
       },
@@ -91,7 +86,7 @@ export async function serve(opts: ServeOptions, stop: Promise<unknown> = signall
     const work = (async (): Promise<void> => {
       const controller = await Promise.race([live.connected, aborted]);
       if (!controller) return;
-      if (opts.watch) await reconcileLoop(opts, { systemd: live.systemd, controller }, ac.signal, log, intervalMs);
+      if (opts.watch) await reconcileLoop(ctx, { systemd: live.systemd, controller, intervalMs, signal: ac.signal, log, summary: 'steps' });
       else await aborted;
     })();
     await Promise.race([stop, work]);
@@ -107,49 +102,25 @@ export async function serve(opts: ServeOptions, stop: Promise<unknown> = signall
   }
 }
 
-/** The manifests directory the daemon starts from: `--manifests`, or the applied commit's with `--git` (if any yet). */
-async function catalogDir(opts: ServeOptions): Promise<string> {
-  if (!opts.git) return opts.manifests ?? DEFAULT_MANIFESTS_DIR;
-  const current = await gitSource({ url: opts.git, ref: opts.ref ?? 'main', stateDir: opts.stateDir }).current();
-  return current ? manifestsIn(current.root) : join(opts.stateDir, 'git', 'nothing-applied-yet');
+/**
+ * The catalog's directory the daemon starts from: `--manifests`, or with `--git` the applied commit's. While no
+ * commit is applied, a directory that does not exist yet: the catalog reads as unusable, and with --watch the
+ * apps installed in the unit directory are tracked until the first pass.
+ */
+async function catalogDir(ctx: NodeContext): Promise<string> {
+  return (await appliedCatalogDir(ctx)) ?? join(ctx.stateDir, 'git', 'nothing-applied-yet');
 }
-
-/** The reconciler's watch loop over the live session's systemd port, reporting phases to its controller. */
-async function reconcileLoop(opts: ServeOptions, live: { systemd: SystemdPort; controller: LiveController }, signal: AbortSignal, log: ApiLog, intervalMs: number): Promise<void> {
-  await watch({
-    unitDir: opts.unitDir ?? defaultUnitDir(opts.user),
-    stateDir: opts.stateDir,
-    systemd: live.systemd,
-    controller: live.controller,
-    generator: [opts.generator ?? DEFAULT_GENERATOR],
-    user: opts.user ?? false,
-    log: log.info,
-    ...(opts.podmanVersion ? { podmanVersion: opts.podmanVersion } : {}),
-    intervalMs,
-    signal,
-    ...(opts.git ? { git: gitSource({ url: opts.git, ref: opts.ref ?? 'main', stateDir: opts.stateDir }) } : { manifestsDir: opts.manifests ?? DEFAULT_MANIFESTS_DIR }),
-    exclusive: (fn) => withPassLock(opts.stateDir, fn, 15 * 60_000),
-    onPass: ({ report, error }) => {
-      if (error) log.error(`pass failed: ${error.message}`);
-      for (const f of report?.failures ?? []) log.error(`failed ${f.step}: ${f.error}`);
-      for (const h of report?.held ?? []) log.warn(`held ${h.app}: ${h.reason}`);
-      if (report && report.done.length > 0) log.info(`pass done: ${report.done.join('; ')}`);
-    },
-  });
-}
-
 
 /** Adds `serve` to the program. */
 export function register(program: Command): void {
-  reconcileOptions(
+  withOptions(
     program
       .command('serve')
       .description('run the controller, the HTTP API and the web UI (bearer token: `archy-quadlet token`); with --watch also the reconciler')
       .option('--listen <host:port>', 'address to listen on (loopback unless you say otherwise)', DEFAULT_LISTEN)
-      .option('--watch', "reconcile in this process, as `watch` does (the node's daemon); enables install/remove in the API")
-      .option('--interval <duration>', 'with --watch: periodic re-check (and git fetch) interval', '1m'),
-  )
-    .action(async (_opts: unknown, cmd: Command) => {
-      await serve(cmd.optsWithGlobals<ServeOptions>());
-    });
+      .option('--watch', "reconcile in this process, as `watch` does (the node's daemon); enables install/remove in the API"),
+    [...RECONCILE_OPTIONS, 'interval'],
+  ).action(async (_opts: unknown, cmd: Command) => {
+    await serve(cmd.optsWithGlobals<ServeOptions>());
+  });
 }

@@ -7,10 +7,12 @@ import type { Command } from 'commander';
 import type { AppStatus, StateEvent } from '../../controller/types.js';
 import { describeFailure } from '../../reconcile/backoff.js';
 import { readSourceState, type SourceState } from '../../reconcile/source.js';
-import { openLive, type LiveOptions } from '../live.js';
-import { defaultUnitDir, signalled } from '../node-paths.js';
+import { openLive } from '../live.js';
+import { resolveNodeContext, type NodeContext, type NodeFlags } from '../node-context.js';
+import { withOptions } from '../options.js';
+import { signalled } from '../signalled.js';
 
-export interface StatusOptions extends LiveOptions {
+export interface StatusOptions {
   watch?: boolean;
 }
 
@@ -56,19 +58,20 @@ export function formatSource(s: SourceState): string {
 }
 
 /** The command's body. With `watch`, runs until `stop` resolves (default: SIGINT/SIGTERM). */
-export async function status(opts: StatusOptions, stdout: NodeJS.WritableStream = process.stdout, stop?: Promise<unknown>): Promise<void> {
-  const fallback = { unitDir: defaultUnitDir(opts.user), log: (m: string) => void process.stderr.write(`warning: ${m}\n`) };
-  const session = await openLive(opts, opts.watch ? { relistIntervalMs: undefined, log: (m) => void process.stderr.write(`${m}\n`), fallback } : { fallback });
+export async function status(ctx: NodeContext, opts: StatusOptions, stdout: NodeJS.WritableStream = process.stdout, stop?: Promise<unknown>): Promise<void> {
+  // Invalid manifests must not hide the node: the apps installed on it are shown instead.
+  const fallbackLog = (m: string): void => void process.stderr.write(`warning: ${m}\n`);
+  const session = await openLive(ctx, opts.watch ? { log: (m) => void process.stderr.write(`${m}\n`), fallbackLog } : { fallbackLog });
   try {
     const list = session.controller.list();
     if (!opts.watch) {
-      const source = await readSourceState(opts.stateDir);
-      stdout.write(opts.json ? `${JSON.stringify({ apps: list, source }, null, 2)}\n` : formatTable(list) + formatSource(source));
+      const source = await readSourceState(ctx.stateDir);
+      stdout.write(ctx.json ? `${JSON.stringify({ apps: list, source }, null, 2)}\n` : formatTable(list) + formatSource(source));
       return;
     }
-    if (opts.json) for (const s of list) stdout.write(`${JSON.stringify({ status: s })}\n`);
+    if (ctx.json) for (const s of list) stdout.write(`${JSON.stringify({ status: s })}\n`);
     else stdout.write(formatTable(list));
-    session.controller.subscribe((e) => stdout.write(opts.json ? `${JSON.stringify(e)}\n` : formatEvent(e)));
+    session.controller.subscribe((e) => stdout.write(ctx.json ? `${JSON.stringify(e)}\n` : formatEvent(e)));
     await (stop ?? signalled());
   } finally {
     await session.close();
@@ -78,12 +81,14 @@ export async function status(opts: StatusOptions, stdout: NodeJS.WritableStream 
 
 /** Adds `status` to the program. */
 export function register(program: Command): void {
-  program
-    .command('status')
-    .description("every app's live state: APP STATE SINCE DEADLINE REASON")
-    .option('--watch', 'keep printing state changes until Ctrl-C (JSON lines with --json)')
-    .option('--unit-dir <dir>', 'track the *.container units in DIR instead of the manifests')
-    .action(async (_opts: unknown, cmd: Command) => {
-      await status(cmd.optsWithGlobals<StatusOptions>());
-    });
+  withOptions(
+    program
+      .command('status')
+      .description("every app's live state: APP STATE SINCE DEADLINE REASON")
+      .option('--watch', 'keep printing state changes until Ctrl-C (JSON lines with --json)'),
+    ['unitDir'],
+  ).action(async (_opts: unknown, cmd: Command) => {
+    const flags = cmd.optsWithGlobals<NodeFlags & StatusOptions>();
+    await status(resolveNodeContext(flags, { appsFromExplicitUnitDir: true }), flags);
+  });
 }

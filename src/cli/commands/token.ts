@@ -4,11 +4,11 @@
  */
 import type { Command } from 'commander';
 import { loadOrCreateToken } from '../../store/token.js';
-import type { GlobalOptions } from '../program.js';
+import { resolveNodeContext, type NodeContext, type NodeFlags } from '../node-context.js';
 
 /** Writes the token and a newline to `out`. Throws when the state directory cannot be read or written. */
-export async function printToken(opts: Pick<GlobalOptions, 'stateDir'>, out: NodeJS.WritableStream = process.stdout): Promise<void> {
-  out.write(`${await loadOrCreateToken(opts.stateDir)}\n`);
+export async function printToken(ctx: Pick<NodeContext, 'stateDir'>, out: NodeJS.WritableStream = process.stdout): Promise<void> {
+  out.write(`${await loadOrCreateToken(ctx.stateDir)}\n`);
 }
 
 /** Adds `token` to the program. */
@@ -17,6 +17,6 @@ export function register(program: Command): void {
     .command('token')
     .description('print the bearer token of the API and the web UI (made on first use, stored 0600 in the state directory)')
     .action(async (_opts: unknown, cmd: Command) => {
-      await printToken(cmd.optsWithGlobals<GlobalOptions>());
+      await printToken(resolveNodeContext(cmd.optsWithGlobals<NodeFlags>()));
     });
 }

@@ -1,0 +1,113 @@
+/**
+ * The node a command works on, resolved once from the command line: where
+ * things are (manifests, state, units), which systemd manager over which bus,
+ * where the manifests come from (a directory or git), and how a pass runs.
+ * Every command that touches the node takes one `NodeContext`; no other module
+ * decides these defaults.
+ */
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_PODMAN_VERSION } from '../compile/target-version.js';
+import { DEFAULT_GENERATOR } from '../reconcile/generator.js';
+import { gitSource, type GitSource } from '../store/git-source.js';
+import { busAddressFor } from '../systemd/address.js';
+
+/** The command line's flags that say which node and how (the global options and the shared command options), as parsed. */
+export interface NodeFlags {
+  /** D-Bus address of the systemd manager; default the system manager (or the user manager with `user`). */
+  bus?: string;
+  /** Talk to the user manager and use the rootless unit directory. */
+  user?: boolean;
+  stateDir: string;
+  manifests?: string;
+  json?: boolean;
+  unitDir?: string;
+  git?: string;
+  ref?: string;
+  generator?: string;
+  podmanVersion?: string;
+  dryRun?: boolean;
+}
+
+/** Where the live commands' apps come from: the catalog's manifests, or the `*.container` units in the unit directory. */
+export type AppsFrom = 'catalog' | 'unit-dir';
+
+/** How a pass runs on this node. */
+export interface PassSettings {
+  /** argv of the node's Quadlet generator, run in dry-run over the staged units. */
+  generator: readonly string[];
+  /** The podman the units are rendered for. */
+  podmanVersion: string;
+  /** Plan and check only; change nothing. */
+  dryRun: boolean;
+}
+
+/** One resolved node: what every node command works on. */
+export interface NodeContext {
+  /** The catalog's directory (`--manifests`); the manifests come from it unless `git` is set. */
+  manifestsDir: string;
+  /** Intents, secrets, records, the pass lock, the API token, the git cache. */
+  stateDir: string;
+  /** The Quadlet unit directory: where the reconciler writes units and the controller keeps a stop durable. */
+  unitDir: string;
+  /** Where the live view's apps come from (`unit-dir` only for a live command given `--unit-dir`). */
+  appsFrom: AppsFrom;
+  /** The D-Bus address of the systemd manager. */
+  busAddress: string;
+  manager: 'system' | 'user';
+  /** The git source of the manifests (`--git`, `--ref`); absent: `manifestsDir`. */
+  git?: GitSource;
+  /** Print machine-readable JSON. */
+  json: boolean;
+  pass: PassSettings;
+}
+
+/** How a command reads `--unit-dir`. */
+export interface ResolveOptions {
+  /**
+   * The live commands (status, start, stop, restart, serve without --watch): an explicit `--unit-dir` also says
+   * the apps are its `*.container` units (units written by hand, with no manifest), not the catalog's.
+   */
+  appsFromExplicitUnitDir?: boolean;
+}
+
+/** `--state-dir` when not given. */
+export const DEFAULT_STATE_DIR = '/var/lib/archy-quadlet';
+
+/** Where an installed node keeps its catalog. */
+export const INSTALLED_MANIFESTS_DIR = '/etc/archy-quadlet/manifests';
+
+/** `--manifests` when not given: `./manifests` in a checkout of the catalog, else the installed node's directory. */
+export function defaultManifestsDir(exists: (path: string) => boolean = existsSync): string {
+  return exists('manifests') || !exists(INSTALLED_MANIFESTS_DIR) ? 'manifests' : INSTALLED_MANIFESTS_DIR;
+}
+
+/** The catalog's directory the flags name: `--manifests`, or its default. */
+export function manifestsDirOf(flags: Pick<NodeFlags, 'manifests'>): string {
+  return flags.manifests ?? defaultManifestsDir();
+}
+
+/** The Quadlet unit directory of the system manager, or (with `user`) of this user's manager. */
+export function defaultUnitDir(user: boolean | undefined): string {
+  return user ? join(homedir(), '.config/containers/systemd') : '/etc/containers/systemd';
+}
+
+/** Resolves the flags into the node context. Touches nothing (the git source is not fetched). */
+export function resolveNodeContext(flags: NodeFlags, { appsFromExplicitUnitDir = false }: ResolveOptions = {}): NodeContext {
+  return {
+    manifestsDir: manifestsDirOf(flags),
+    stateDir: flags.stateDir,
+    unitDir: flags.unitDir ?? defaultUnitDir(flags.user),
+    appsFrom: appsFromExplicitUnitDir && flags.unitDir !== undefined ? 'unit-dir' : 'catalog',
+    busAddress: busAddressFor({ bus: flags.bus, user: flags.user, uid: process.getuid?.() ?? 0 }),
+    manager: flags.user ? 'user' : 'system',
+    ...(flags.git ? { git: gitSource({ url: flags.git, ref: flags.ref, stateDir: flags.stateDir }) } : {}),
+    json: flags.json ?? false,
+    pass: {
+      generator: [flags.generator ?? DEFAULT_GENERATOR],
+      podmanVersion: flags.podmanVersion ?? DEFAULT_PODMAN_VERSION,
+      dryRun: flags.dryRun ?? false,
+    },
+  };
+}

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { defaultUnitDir, resolveNodeContext } from '../../src/cli/node-context.js';
+import { SYSTEM_BUS_ADDRESS } from '../../src/systemd/address.js';
+
+const base = { stateDir: '/s', manifests: '/m' };
+
+describe('the node context', () => {
+  it('--unit-dir is the unit directory for every command; only a live command takes an explicit one as its apps', () => {
+    expect(resolveNodeContext({ ...base, unitDir: '/u' })).toMatchObject({ unitDir: '/u', appsFrom: 'catalog' });
+    expect(resolveNodeContext({ ...base, unitDir: '/u' }, { appsFromExplicitUnitDir: true })).toMatchObject({ unitDir: '/u', appsFrom: 'unit-dir' });
+    expect(resolveNodeContext(base, { appsFromExplicitUnitDir: true })).toMatchObject({ unitDir: defaultUnitDir(false), appsFrom: 'catalog' });
+    expect(resolveNodeContext({ ...base, user: true })).toMatchObject({ unitDir: defaultUnitDir(true), manager: 'user' });
+  });
+
+  it('resolves the bus, the source and the pass settings once', () => {
+    const ctx = resolveNodeContext({ ...base, dryRun: true });
+    expect(ctx).toMatchObject({ manifestsDir: '/m', stateDir: '/s', busAddress: SYSTEM_BUS_ADDRESS, manager: 'system', json: false });
+    expect(ctx.git).toBeUndefined();
+    expect(ctx.pass).toEqual({ generator: ['/usr/libexec/podman/quadlet'], podmanVersion: '5.4.2', dryRun: true });
+    const git = resolveNodeContext({ ...base, bus: 'unix:path=/x', git: 'file:///repo' });
+    expect(git.busAddress).toBe('unix:path=/x');
+    expect({ url: git.git?.url, ref: git.git?.ref }).toEqual({ url: 'file:///repo', ref: 'main' });
+  });
+});

@@ -1,0 +1,89 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { formatPassReport, logPass, reportPass } from '../../src/cli/report.js';
+import { EXIT, exitCodeFor, ReportedError } from '../../src/errors.js';
+import type { PassReport } from '../../src/reconcile/pass.js';
+import type { GitPassReport } from '../../src/reconcile/source.js';
+
+const ZERO = { writes: 0, removes: 0, reloads: 0, starts: 0, stops: 0, restarts: 0, rollbacks: 0 };
+const TIMINGS = { load: 0, observe: 0, plan: 0, execute: 0 };
+
+function report(over: Partial<GitPassReport>): GitPassReport {
+  return { dryRun: false, planned: [], held: [], done: [], failures: [], counters: { ...ZERO }, warnings: [], timings: TIMINGS, ...over };
+}
+
+const HELD = { app: 'lnd', reason: 'lnd.service is deactivating' };
+
+function capture(): { stream: PassThrough; text: () => string } {
+  const stream = new PassThrough();
+  const chunks: Buffer[] = [];
+  stream.on('data', (c: Buffer) => chunks.push(c));
+  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
+}
+
+/** A level log that records `level message` lines. */
+function recorder(): { lines: string[]; log: { info(m: string): void; warn(m: string): void; error(m: string): void } } {
+  const lines: string[] = [];
+  return { lines, log: { info: (m) => lines.push(`info ${m}`), warn: (m) => lines.push(`warn ${m}`), error: (m) => lines.push(`error ${m}`) } };
+}
+
+describe("a pass's report on the command line", () => {
+  it('a dry run prints the plan, or "nothing to do"', () => {
+    expect(formatPassReport(report({ dryRun: true, planned: ['write units/lnd.container', 'daemon-reload'] }))).toBe('would write units/lnd.container\nwould daemon-reload\n');
+    expect(formatPassReport(report({ dryRun: true }))).toBe('nothing to do\n');
+  });
+
+  it('prints each held app once, then the failures, the rejected and the applied commit, then the counters', () => {
+    const text = formatPassReport(
+      report({
+        held: [HELD],
+        failures: [{ step: 'start bitcoin.service', error: 'job failed' }],
+        rejected: { commit: 'c2', error: 'manifests/x.yaml:1:1 /image: bad', at: '2026-12-01T00:00:00Z' },
+        commit: 'c1',
+        counters: { ...ZERO, writes: 1 },
+      }),
+    );
+    expect(text).toBe(
+      [
+        'held lnd: lnd.service is deactivating',
+        'failed start bitcoin.service: job failed',
+        'rejected commit c2:\nmanifests/x.yaml:1:1 /image: bad',
+        'applied commit c1',
+        '1 written, 0 removed, 0 reload(s), 0 started, 0 stopped, 0 restarted, 0 rolled back',
+        '',
+      ].join('\n'),
+    );
+    expect(text.match(/held lnd/g)).toHaveLength(1);
+  });
+
+  it('says the exit code without printing anything more: 0 converged, 1 held or rejected, 3 a step failed', async () => {
+    const ctx = { json: false, stateDir: '/nonexistent' };
+    await expect(reportPass(report({}), ctx, capture().stream)).resolves.toBeUndefined();
+    const held = await reportPass(report({ held: [HELD] }), ctx, capture().stream).catch((e: unknown) => e);
+    expect(held).toBeInstanceOf(ReportedError);
+    expect(exitCodeFor(held)).toBe(EXIT.invalid);
+    const failed = await reportPass(report({ held: [HELD], failures: [{ step: 's', error: 'e' }] }), ctx, capture().stream).catch((e: unknown) => e);
+    expect(exitCodeFor(failed)).toBe(EXIT.failure);
+  });
+
+  it('--json prints the report as it is', async () => {
+    const out = capture();
+    const r: PassReport = report({ held: [HELD] });
+    await reportPass(r, { json: true, stateDir: '/nonexistent' }, out.stream).catch(() => undefined);
+    expect(JSON.parse(out.text())).toEqual(r);
+  });
+
+  it("a loop logs the outcome once and sums the pass up in its style: counts (watch) or steps (the daemon)", () => {
+    const r = report({ held: [HELD], done: ['write units/a.container', 'restart a.service'], counters: { ...ZERO, writes: 1, restarts: 1 }, commit: 'c1' });
+    const watch = recorder();
+    logPass(r, watch.log, 'counts');
+    expect(watch.lines).toEqual(['warn held lnd: lnd.service is deactivating', 'info pass done at c1: 2 step(s): 1 written, 0 removed, 0 reload(s), 0 started, 0 stopped, 1 restarted, 0 rolled back']);
+    const daemon = recorder();
+    logPass(r, daemon.log, 'steps');
+    expect(daemon.lines).toEqual(['warn held lnd: lnd.service is deactivating', 'info pass done: write units/a.container; restart a.service']);
+    const idle = recorder();
+    logPass(report({}), idle.log, 'counts');
+    logPass(report({}), idle.log, 'steps');
+    expect(idle.lines).toEqual(['info pass done: no change']);
+  });
+});
