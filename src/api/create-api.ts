@@ -15,6 +15,32 @@ import type { ApiDeps } from './types.js';
 
 export const DEFAULT_BODY_LIMIT = 16 * 1024;
 
+/**
+ * How long a request under `/api/apps` or `/rpc` waits while the daemon is still making its first connection to
+ * systemd (link `connecting`, usually milliseconds after `serve` started), ms. It then gets current states (or,
+ * once the link is `unreachable`, a 502 at once) instead of a 502 for a moment no one could see coming.
+ */
+export const CONNECTING_WAIT_MS = 10_000;
+
+/** Resolves once the link is no longer `connecting`, or after `timeoutMs`. */
+function linkSettled(deps: ApiDeps, timeoutMs: number): Promise<void> {
+  const link = deps.link;
+  if (!link || link.current().state !== 'connecting') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      off();
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    const off = link.subscribe((l) => {
+      if (l.state !== 'connecting') done();
+    });
+    // It may have changed between the check and the subscription.
+    if (link.current().state !== 'connecting') done();
+  });
+}
+
 /** Paths that need the token (everything but the UI's static files). */
 function isGuarded(url: string): boolean {
   return url.startsWith('/api/') || url === '/api' || url.startsWith('/rpc/') || url === '/rpc';
@@ -37,6 +63,7 @@ export function createApi(deps: ApiDeps): FastifyInstance {
     if (!isGuarded(req.url)) return;
     assertSameOrigin(req.headers);
     assertBearer(req.headers, deps.token);
+    if (req.url.startsWith('/api/apps') || req.url.startsWith('/rpc')) await linkSettled(deps, CONNECTING_WAIT_MS);
   });
 
   app.setErrorHandler((err, req, reply) => {

@@ -91,6 +91,9 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
   const jobResults = new Map<string, string>();
   const timers = new Set<NodeJS.Timeout>();
   let eventSeq = 0;
+  // A phase cleared while a newer one was set meanwhile must not clear the newer one.
+  let phaseMarks = 0;
+  const lastPhaseMark = new Map<string, number>();
   let relists = 0;
   let misses = 0;
   let closed = false;
@@ -367,10 +370,26 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
       for (const [id, t] of trackers) t.setIntent(intents.get(id)?.intent);
       await resync('apps changed');
     },
-    setPhase(id: string, phase: ReconcilePhase | undefined) {
+    async setPhase(id: string, phase: ReconcilePhase | undefined) {
       const t = trackerOf(id);
-      t.setPhase(phase);
-      emitIfChanged(t);
+      const mark = ++phaseMarks;
+      lastPhaseMark.set(id, mark);
+      if (phase !== undefined) {
+        t.setPhase(phase);
+        emitIfChanged(t);
+        return;
+      }
+      // The phase hid systemd's own state; it is read afresh before it is shown. Right after a daemon-reload the
+      // resync it triggers may not have run yet, and a removed app would show its old `stopped` for a moment.
+      const clear = (): void => {
+        if (lastPhaseMark.get(id) !== mark || closed) return;
+        t.setPhase(undefined);
+        emitIfChanged(t);
+      };
+      await refreshUnit(t).then(clear, (err: unknown) => {
+        log(`reading ${t.ref.unit} after its phase failed: ${(err as Error).message}`);
+        clear();
+      });
     },
     setRetry(id: string, retry: RetryStatus | undefined) {
       const t = trackerOf(id);

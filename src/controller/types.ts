@@ -120,8 +120,11 @@ export interface Controller {
   restart(id: string): Promise<LifecycleResult>;
   /** Replaces the set of tracked apps (the catalog changed); apps without a unit are `not-installed`. */
   setApps(apps: AppRef[]): Promise<void>;
-  /** Sets or clears (undefined) the reconciler's phase for an app. */
-  setPhase(id: string, phase: ReconcilePhase | undefined): void;
+  /**
+   * Sets or clears (undefined) the reconciler's phase for an app. A clear takes effect once the unit has been read
+   * afresh (asynchronously): the state shown next is systemd's current one, never one from before the phase.
+   */
+  setPhase(id: string, phase: ReconcilePhase | undefined): Promise<void>;
   /** Sets or clears (undefined) the reconciler's back-off for an app (shown as `retry`). Throws NotFoundError for an unknown app. */
   setRetry(id: string, retry: RetryStatus | undefined): void;
   /** Subscribes to state changes; returns the unsubscribe function. */

@@ -212,8 +212,10 @@ export async function executeSteps(steps: readonly Step[], desired: Desired, obs
   steps.forEach((s, i) => {
     if (s.app !== undefined) lastIndex.set(s.app, i);
   });
+  // A clear resolves once the controller shows systemd's own state again; the pass returns after all of them.
+  const clearing: Array<void | Promise<void>> = [];
   const clearPhase = (app: string): void => {
-    if (phased.delete(app)) deps.phases.setPhase(app, undefined);
+    if (phased.delete(app)) clearing.push(deps.phases.setPhase(app, undefined));
   };
   const gatedApps = (): Set<string> => new Set([...gated, ...removals].filter((s) => !failedApps.has(s.app!)).map((s) => s.app!));
 
@@ -248,6 +250,7 @@ export async function executeSteps(steps: readonly Step[], desired: Desired, obs
     ]);
   } finally {
     for (const app of [...phased]) clearPhase(app);
+    await Promise.allSettled(clearing);
   }
 
   async function runStep(step: Step): Promise<void> {

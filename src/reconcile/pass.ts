@@ -67,9 +67,9 @@ const ZERO: Counters = { writes: 0, removes: 0, reloads: 0, starts: 0, stops: 0,
 /** Phases are information for clients: a controller refusing one must not fail the pass. */
 function safePhases(controller: ControllerSink | undefined, log: Log): PhaseSink {
   return {
-    setPhase(id, phase) {
+    async setPhase(id, phase) {
       try {
-        controller?.setPhase(id, phase);
+        await controller?.setPhase(id, phase);
       } catch (err) {
         log(`phase ${phase ?? 'cleared'} of ${id} not shown: ${(err as Error).message}`);
       }

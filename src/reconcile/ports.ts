@@ -32,7 +32,8 @@ export interface UnitManager {
 
 /** Where phases and back-offs go (the controller's event stream); a no-op for a one-shot CLI pass. */
 export interface PhaseSink {
-  setPhase(id: string, phase: ReconcilePhase | undefined): void;
+  /** Shows (or clears, undefined) an app's phase; a clear may resolve later, once the app's own state is shown. */
+  setPhase(id: string, phase: ReconcilePhase | undefined): void | Promise<void>;
   /** Shows (or clears, undefined) an app's back-off after a failed revision. */
   setRetry?(id: string, retry: RetryStatus | undefined): void;
 }
