@@ -38,7 +38,7 @@ export function loadUiFiles(root = WEB_ROOT): Map<string, StaticFile> {
   const files = new Map<string, StaticFile>();
   for (const name of readdirSync(root)) {
     const type = TYPES[extname(name)];
-    if (!type || name.endsWith('.d.ts')) continue;
+    if (!type) continue;
     files.set(name === 'index.html' ? '/' : `/ui/${name}`, { type, body: readFileSync(join(root, name)) });
   }
   const require = createRequire(import.meta.url);

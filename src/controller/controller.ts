@@ -11,7 +11,7 @@ import { keepAcrossReboot } from '../store/unit-install.js';
 import type { JobRef, SystemdEvent, SystemdPort, UnitProps } from '../systemd/types.js';
 import { jobIdOfPath } from '../systemd/unit-path.js';
 import { AppTracker, type Effects, type Source } from './tracker.js';
-import type { AppRef, AppStatus, Controller, LifecycleResult, ReconcilePhase, RetryStatus, StateEvent } from './types.js';
+import type { AppRef, Controller, LifecycleResult, ReconcilePhase, RetryStatus, StateEvent } from './types.js';
 
 export interface ControllerDeps {
   systemd: SystemdPort;

@@ -7,7 +7,7 @@
  * restart → record what apps now run with → forget removed apps.
  */
 import { parseUnitFileName, serviceName } from '../naming.js';
-import { isOwned, type RenderedFile } from '../render/types.js';
+import { isOwned } from '../render/types.js';
 import { retryDecision } from './backoff.js';
 import * as S from './steps.js';
 import type { AppRecord, Desired, DesiredApp, Held, Observed, Step } from './types.js';
@@ -229,9 +229,4 @@ function planApp(observed: Observed, app: DesiredApp, writes: Step[], stops: Ste
 
 function sameRecord(a: AppRecord | undefined, b: AppRecord): boolean {
   return a !== undefined && a.hash === b.hash && a.units.join('\n') === b.units.join('\n') && a.configs.join('\n') === b.configs.join('\n');
-}
-
-/** Unit files of the desired set, by name (shared ones included); used to stage the would-be unit dir. */
-export function desiredUnits(desired: Desired): RenderedFile[] {
-  return [...desired.shared, ...desired.apps.flatMap((a) => a.units)];
 }

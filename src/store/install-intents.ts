@@ -4,7 +4,6 @@
  * `{"id":"lnd","intent":"absent","at":"…"}`. One file per app, each written
  * atomically, so a crash leaves the old or the new intent.
  */
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidInputError } from '../errors.js';
 import { DNS_LABEL } from '../naming.js';
@@ -41,9 +40,4 @@ export async function readInstallIntents(stateDir: string): Promise<Map<string, 
 /** Records `intent` for `id`; durable when it resolves. */
 export async function writeInstallIntent(stateDir: string, id: string, intent: InstallIntent, at: Date = new Date()): Promise<void> {
   await writeStateFile(pathOf(stateDir, id), `${JSON.stringify({ id, intent, at: at.toISOString() })}\n`);
-}
-
-/** Drops the intent of `id`: the manifest's own `state` applies again. */
-export async function clearInstallIntent(stateDir: string, id: string): Promise<void> {
-  await rm(pathOf(stateDir, id), { force: true });
 }

@@ -2,10 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/api/server.js';
 import { isTransitional } from '../../src/controller/types.js';
 import { jobIdOfPath } from '../../src/systemd/unit-path.js';
-import { apiOnHost, type HostApi, QUICK_UNIT } from '../e2e/api-fixture.js';
 import { useHost } from '../host/index.js';
+import { apiOnHost, type HostApi } from '../support/api.js';
+import { QUICK_UNIT } from '../support/apps.js';
 import { msSince, recordFigures } from '../support/chaos-figures.js';
 import { rawRequest } from '../support/chaos-http.js';
+import { eventually } from '../support/wait.js';
 
 // Load: 250 lifecycle calls over 5 apps, all in flight at once, through the API (createApi over the real controller
 // on the real host, real HTTP on loopback). Every request is answered, none with a 5xx, and each app ends in the
@@ -30,14 +32,13 @@ afterAll(async () => {
 });
 
 /** Resolves when no app is transitional and every app shows `want[id]`; rejects after `timeoutMs`. */
-async function settled(want: Record<string, string>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const all = IDS.map((id) => h.controller.get(id)!);
-    if (all.every((s) => !isTransitional(s.state) && s.state === want[s.id])) return;
-    if (Date.now() > deadline) throw new Error(`not settled within ${timeoutMs} ms: ${all.map((s) => `${s.id}=${s.state}${s.reason ? ` [${s.reason}]` : ''} (want ${want[s.id]})`).join(', ')}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+function settled(want: Record<string, string>, timeoutMs: number): Promise<void> {
+  const all = () => IDS.map((id) => h.controller.get(id)!);
+  return eventually(
+    () => `not settled: ${all().map((s) => `${s.id}=${s.state}${s.reason ? ` [${s.reason}]` : ''} (want ${want[s.id]})`).join(', ')}`,
+    () => all().every((s) => !isTransitional(s.state) && s.state === want[s.id]),
+    { timeoutMs },
+  );
 }
 
 describe('load through the API', () => {

@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/api/server.js';
 import { loadOrCreateToken, tokenPath } from '../../src/store/token.js';
-import { apiOnHost, type HostApi, QUICK_UNIT } from '../e2e/api-fixture.js';
 import { useHost } from '../host/index.js';
+import { apiOnHost, type HostApi } from '../support/api.js';
+import { QUICK_UNIT } from '../support/apps.js';
 import { recordFigures } from '../support/chaos-figures.js';
-import { startServe } from '../support/chaos-host.js';
 import { rawRequest } from '../support/chaos-http.js';
+import { hostArgs, startServeChild } from '../support/cli.js';
 
 // API security over real HTTP on loopback, against the real controller on the test host: no token → 401 on every
 // mutating route; traversal and non-DNS-label ids → 400; oversized bodies → 413; the token file is 0600 and the
@@ -154,7 +155,7 @@ describe('API security (real HTTP on loopback, the real controller)', () => {
     const state = mkdtempSync(join(tmpdir(), 'aq-chaos-sec-'));
     try {
       const stateDir = join(state, 'state');
-      const serve = await startServe(host, stateDir);
+      const serve = await startServeChild([...hostArgs(host, { stateDir }), 'serve', '--unit-dir', host.unitDir, '--listen', '127.0.0.1:0']);
       try {
         const url = serve.url;
         const token = readFileSync(tokenPath(stateDir), 'utf8').trim();

@@ -7,9 +7,10 @@ import { appService, parseUnitFileName } from '../../src/naming.js';
 import { createSystemd } from '../../src/systemd/client.js';
 import type { SystemdPort } from '../../src/systemd/types.js';
 import { useHost } from '../host/index.js';
-import { judge, readDir, runCli } from '../support/chaos-crash.js';
+import { appManifest } from '../support/apps.js';
+import { judge, readDir } from '../support/chaos-crash.js';
 import { msSince, recordFigures } from '../support/chaos-figures.js';
-import { appManifest, hostCli, QUICK_COMMAND } from '../support/chaos-host.js';
+import { hostArgs, hostCli, reconcileArgs, runCli } from '../support/cli.js';
 
 // Crash consistency of `apply` on the real host: the pass is SIGKILLed at a random point while it rewrites the
 // units of two running apps (write, daemon-reload, restart). After each kill the unit files are old or new in full,
@@ -25,7 +26,7 @@ const empty = join(work, 'empty');
 let systemd: SystemdPort;
 
 function writeGeneration(gen: number): void {
-  for (const id of IDS) writeFileSync(join(dirs.manifests, `${id}.yaml`), appManifest(id, { command: QUICK_COMMAND, env: String(gen), stopTimeout: '2s' }));
+  for (const id of IDS) writeFileSync(join(dirs.manifests, `${id}.yaml`), appManifest(id, { environment: { V: String(gen) }, stopTimeout: '2s' }));
 }
 
 async function desired(): Promise<Map<string, string>> {
@@ -65,14 +66,13 @@ describe('kill -9 of apply on the real host', () => {
     const spanMs = Math.round(msSince(c0) * 1.1);
     old = await desired();
 
-    const generator = join(host.rootDir, 'usr/libexec/podman/quadlet');
     const f = { trials: 0, killed: 0, torn: [] as string[], lost: [] as string[], stray: [] as string[], mixed: 0, notConverged: [] as string[], secondPass: [] as string[], staleLocks: 0 };
     for (let t = 2; t < TRIALS + 2; t++) {
       writeGeneration(t);
       const next = await desired();
       const foreign = [...readDir(host.unitDir).units.keys()].filter((n) => !old.has(n) && !next.has(n));
       const delay = Math.floor(Math.random() * spanMs);
-      const run = await runCli(['--bus', host.busAddress, '--state-dir', dirs.stateDir, '--manifests', dirs.manifests, 'apply', '--unit-dir', host.unitDir, '--generator', generator], delay);
+      const run = await runCli([...hostArgs(host, dirs), 'apply', ...reconcileArgs(host)], { killAfterMs: delay });
       f.trials++;
       if (run.killed) f.killed++;
       if (existsSync(join(dirs.stateDir, 'reconcile.lock'))) f.staleLocks++;

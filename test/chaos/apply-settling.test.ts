@@ -6,8 +6,9 @@ import { appService } from '../../src/naming.js';
 import { createSystemd } from '../../src/systemd/client.js';
 import type { SystemdPort } from '../../src/systemd/types.js';
 import { useHost } from '../host/index.js';
+import { appManifest, slowStopCommand } from '../support/apps.js';
 import { msSince, recordFigures } from '../support/chaos-figures.js';
-import { appManifest, hostCli, slowStopCommand } from '../support/chaos-host.js';
+import { hostCli } from '../support/cli.js';
 
 // What the apply crash trials ran into, made deterministic: a pass that finds an app in the stop half of a restart
 // someone else queued (deactivating: it takes 8 s to stop) while the app's unit changed. One pass should converge:
@@ -20,7 +21,7 @@ const dirs = { stateDir: join(work, 'state'), manifests: join(work, 'manifests')
 let systemd: SystemdPort;
 
 const write = (gen: number): void =>
-  writeFileSync(join(dirs.manifests, `${ID}.yaml`), appManifest(ID, { command: slowStopCommand(8), env: String(gen), stopTimeout: '30s' }));
+  writeFileSync(join(dirs.manifests, `${ID}.yaml`), appManifest(ID, { command: slowStopCommand(8), environment: { V: String(gen) }, stopTimeout: '30s' }));
 
 beforeAll(async () => {
   mkdirSync(dirs.manifests, { recursive: true });

@@ -1,6 +1,5 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,9 +10,12 @@ import { createSystemd } from '../../src/systemd/client.js';
 import type { SystemdPort } from '../../src/systemd/types.js';
 import { loadOrCreateToken } from '../../src/store/token.js';
 import { useHost } from '../host/index.js';
-import { BIN } from '../support/chaos-crash.js';
+import { appManifest } from '../support/apps.js';
 import { msSince, recordFigures } from '../support/chaos-figures.js';
-import { appManifest, hostCli, QUICK_COMMAND } from '../support/chaos-host.js';
+import { hostArgs, hostCli, reconcileArgs, startServeChild, type ServeChild } from '../support/cli.js';
+import { gitIn } from '../support/git.js';
+import { followEvents, type RecordedEvent } from '../support/sse.js';
+import { eventually } from '../support/wait.js';
 
 // Convergence without a human (issue "Convergence"), on the real host, with the node's daemon as it runs in
 // production: `serve --watch --git URL` fetching a real local repository every second.
@@ -29,14 +31,11 @@ const host = useHost();
 const work = mkdtempSync(join(tmpdir(), 'aq-chaos-convergence-'));
 const repo = join(work, 'repo');
 const stateDir = join(work, 'state');
-const generator = join(host.rootDir, 'usr/libexec/podman/quadlet');
 const BURST = 8;
 let systemd: SystemdPort;
 let daemon: Daemon | undefined;
 
-function git(...args: string[]): string {
-  return execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@example.org', ...args], { encoding: 'utf8' }).trim();
-}
+const git = gitIn(repo);
 
 function commit(id: string, yaml: string, message: string): string {
   mkdirSync(join(repo, 'manifests'), { recursive: true });
@@ -46,67 +45,30 @@ function commit(id: string, yaml: string, message: string): string {
   return git('rev-parse', 'HEAD');
 }
 
-interface Daemon {
-  child: ChildProcess;
-  url: string;
-  log(): string;
-  /** Every state event the daemon's SSE stream delivered, in order. */
-  events: AppStatus[];
-  stop(): Promise<void>;
+interface Daemon extends ServeChild {
+  /** Every app status the daemon's SSE stream delivered (snapshots' and state events'), in order. */
+  readonly events: AppStatus[];
+}
+
+/** The statuses in a stream's snapshots and state events, in order. */
+function statusesOf(messages: readonly RecordedEvent[]): AppStatus[] {
+  return messages.flatMap((m) => (m.event === 'state' && m.data.status ? [m.data.status as AppStatus] : m.event === 'snapshot' && m.data.apps ? (m.data.apps as AppStatus[]) : []));
 }
 
 /** `serve --watch --git` on the host's bus, with its SSE stream followed from the start. */
 async function startDaemon(token: string): Promise<Daemon> {
-  const args = ['--bus', host.busAddress, '--state-dir', stateDir, 'serve', '--listen', '127.0.0.1:0', '--watch', '--interval', '1s', '--git', `file://${repo}`, '--unit-dir', host.unitDir, '--generator', generator];
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-  const listening = /serving the API and the UI on (http:\/\/\S+) \(/;
-  await until(() => listening.test(log) || child.exitCode !== null, 60_000, () => `serve did not come up:\n${log}`);
-  if (child.exitCode !== null) throw new Error(`serve exited ${child.exitCode}:\n${log}`);
-  const url = listening.exec(log)![1]!;
-  const events: AppStatus[] = [];
-  const u = new URL('/api/events', url);
-  const sse = request({ host: u.hostname, port: u.port, path: u.pathname, headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } }, (res) => {
-    let buf = '';
-    res.on('data', (d: Buffer) => {
-      buf += d.toString();
-      let end: number;
-      while ((end = buf.indexOf('\n\n')) >= 0) {
-        const block = buf.slice(0, end);
-        buf = buf.slice(end + 2);
-        const type = /^event: (.*)$/m.exec(block)?.[1];
-        const data = block.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
-        if (!data) continue;
-        const value = JSON.parse(data) as { status?: AppStatus; apps?: AppStatus[] };
-        if (type === 'state' && value.status) events.push(value.status);
-        if (type === 'snapshot' && value.apps) events.push(...value.apps);
-      }
-    });
-  });
-  sse.on('error', () => undefined);
-  sse.end();
-  const gone = new Promise<void>((r) => child.once('exit', () => r()));
+  const child = await startServeChild([...hostArgs(host, { stateDir }), 'serve', '--listen', '127.0.0.1:0', '--watch', '--interval', '1s', '--git', `file://${repo}`, ...reconcileArgs(host)]);
+  const stream = followEvents(child.url, token, { headers: { accept: 'text/event-stream' } });
   return {
-    child,
-    url,
-    log: () => log,
-    events,
-    async stop() {
-      sse.destroy();
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await gone;
+    ...child,
+    get events() {
+      return statusesOf(stream.messages);
+    },
+    async stop(signal) {
+      stream.close();
+      return child.stop(signal);
     },
   };
-}
-
-async function until(ok: () => boolean | Promise<boolean>, timeoutMs: number, what: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(what());
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 async function unitState(id: string): Promise<{ activeState: string; result: string; job: boolean }> {
@@ -152,7 +114,7 @@ describe('the daemon converges without a human', () => {
   it("the reconciler's own starts never trip the start limit (StartLimitBurst=2 per hour), and it heals an app that did", async () => {
     // Deterministic, whatever the machine's load: 4 starts of the same app within the hour, 2 allowed.
     const limited = (v: number): string =>
-      `${appManifest('cv-limit', { command: QUICK_COMMAND, env: String(v), stopTimeout: '2s' })}quadlet:\n  Unit:\n    StartLimitIntervalSec: "1h"\n    StartLimitBurst: "2"\n`;
+      `${appManifest('cv-limit', { environment: { V: String(v) }, stopTimeout: '2s' })}quadlet:\n  Unit:\n    StartLimitIntervalSec: "1h"\n    StartLimitBurst: "2"\n`;
     commit('cv-limit', limited(0), 'cv-limit 0');
     daemon = await startDaemon(await loadOrCreateToken(stateDir));
     // Passes of the daemon that started or restarted cv-limit and ended (gate included).
@@ -166,7 +128,7 @@ describe('the daemon converges without a human', () => {
     for (let v = 0; v < 4; v++) {
       const before = passes();
       if (v > 0) commit('cv-limit', limited(v), `cv-limit ${v}`);
-      await until(() => applied(v, before), 120_000, () => `cv-limit never ran V=${v}:\n${daemon!.log()}`);
+      await eventually(() => `cv-limit never ran V=${v}:\n${daemon!.log()}`, () => applied(v, before), { timeoutMs: 120_000 });
     }
     expect((await unitState('cv-limit')).result).toBe('success');
     expect(daemon.log()).not.toMatch(/start-limit-hit/);
@@ -177,22 +139,22 @@ describe('the daemon converges without a human', () => {
     const healedAfter = passes();
     for (let i = 0; i < 3; i++) {
       await systemd.restartUnit(appService('cv-limit')).catch(() => undefined);
-      await until(async () => { const u = await unitState('cv-limit'); return !u.job && u.activeState !== 'activating'; }, 60_000, () => 'cv-limit did not settle');
+      await eventually(() => 'cv-limit did not settle', async () => { const u = await unitState('cv-limit'); return !u.job && u.activeState !== 'activating'; }, { timeoutMs: 60_000 });
     }
-    await until(() => daemon!.events.slice(refusedBefore).some((e) => e.id === 'cv-limit' && e.state === 'failed' && e.reason === 'start-limit-hit'), 60_000, () => `systemd never refused cv-limit:\n${JSON.stringify(daemon!.events.slice(refusedBefore))}`);
-    await until(() => applied(3, healedAfter), 120_000, () => `the daemon did not heal cv-limit:\n${daemon!.log()}`);
+    await eventually(() => `systemd never refused cv-limit:\n${JSON.stringify(daemon!.events.slice(refusedBefore))}`, () => daemon!.events.slice(refusedBefore).some((e) => e.id === 'cv-limit' && e.state === 'failed' && e.reason === 'start-limit-hit'), { timeoutMs: 60_000 });
+    await eventually(() => `the daemon did not heal cv-limit:\n${daemon!.log()}`, () => applied(3, healedAfter), { timeoutMs: 120_000 });
 
     git('rm', '-q', 'manifests/cv-limit.yaml');
     git('commit', '-q', '-m', 'drop cv-limit');
-    await until(() => unitText('cv-limit') === '', 120_000, () => `cv-limit was not removed:\n${daemon!.log()}`);
+    await eventually(() => `cv-limit was not removed:\n${daemon!.log()}`, () => unitText('cv-limit') === '', { timeoutMs: 120_000 });
   }, 400_000);
 
   it(`${BURST} commits 1 s apart to one app: it ends on the last revision, running; the start limit never trips`, async () => {
     const t0 = performance.now();
-    const burst = (v: number): string => appManifest('cv-burst', { command: QUICK_COMMAND, env: String(v), stopTimeout: '2s' });
+    const burst = (v: number): string => appManifest('cv-burst', { environment: { V: String(v) }, stopTimeout: '2s' });
     const from = daemon!.log().length;
     commit('cv-burst', burst(0), 'cv-burst 0');
-    await until(async () => unitText('cv-burst').includes('Environment=V=0') && (await unitState('cv-burst')).activeState === 'active', 120_000, () => `cv-burst never came up:\n${daemon!.log()}`);
+    await eventually(() => `cv-burst never came up:\n${daemon!.log()}`, async () => unitText('cv-burst').includes('Environment=V=0') && (await unitState('cv-burst')).activeState === 'active', { timeoutMs: 120_000 });
 
     for (let v = 1; v <= BURST; v++) {
       commit('cv-burst', burst(v), `cv-burst ${v}`);
@@ -200,13 +162,13 @@ describe('the daemon converges without a human', () => {
     }
     // Converged: the last revision on disk, the service active with no job, and a dry run plans nothing.
     const last = `Environment=V=${BURST}`;
-    await until(
+    await eventually(
+      () => `cv-burst did not converge on V=${BURST}: ${unitText('cv-burst').match(/Environment=V=\d+/)?.[0]}\n${daemon!.log()}`,
       async () => {
         const u = await unitState('cv-burst');
         return unitText('cv-burst').includes(last) && u.activeState === 'active' && !u.job && !/restart cv-burst\.service$/m.test(daemon!.log().split('\n').slice(-3).join('\n'));
       },
-      180_000,
-      () => `cv-burst did not converge on V=${BURST}: ${unitText('cv-burst').match(/Environment=V=\d+/)?.[0]}\n${daemon!.log()}`,
+      { timeoutMs: 180_000 },
     );
     const log = daemon!.log().slice(from);
     const restarts = (log.match(/info restart cv-burst\.service$/gm) ?? []).length;
@@ -220,15 +182,15 @@ describe('the daemon converges without a human', () => {
 
   it('a revision that exits 1: rolled back and running, back-off visible in status --json and SSE, bounded; a fixed revision is applied at once', async () => {
     const t0 = performance.now();
-    const good = appManifest('cv-broken', { command: QUICK_COMMAND, env: 'good', stopTimeout: '2s' });
+    const good = appManifest('cv-broken', { environment: { V: 'good' }, stopTimeout: '2s' });
     commit('cv-broken', good, 'cv-broken good');
-    await until(async () => unitText('cv-broken').includes('Environment=V=good') && (await unitState('cv-broken')).activeState === 'active', 120_000, () => `cv-broken never came up:\n${daemon!.log()}`);
+    await eventually(() => `cv-broken never came up:\n${daemon!.log()}`, async () => unitText('cv-broken').includes('Environment=V=good') && (await unitState('cv-broken')).activeState === 'active', { timeoutMs: 120_000 });
     const goodText = unitText('cv-broken');
 
-    commit('cv-broken', appManifest('cv-broken', { command: 'echo broken; exit 1', env: 'bad', stopTimeout: '2s' }), 'cv-broken: exits 1');
+    commit('cv-broken', appManifest('cv-broken', { command: 'echo broken; exit 1', environment: { V: 'bad' }, stopTimeout: '2s' }), 'cv-broken: exits 1');
     const retries = (): RetryStatus[] => daemon!.events.filter((s) => s.id === 'cv-broken' && s.retry).map((s) => s.retry!);
     // Attempt 1 fails, is rolled back, and backs off: the event stream says so, the app runs its last-good files.
-    await until(() => retries().some((r) => r.attempt === 1 && r.rolledBack === true), 180_000, () => `no back-off on the event stream:\n${daemon!.log()}`);
+    await eventually(() => `no back-off on the event stream:\n${daemon!.log()}`, () => retries().some((r) => r.attempt === 1 && r.rolledBack === true), { timeoutMs: 180_000 });
     const first = retries().find((r) => r.attempt === 1 && r.rolledBack)!;
     expect(first).toEqual({ attempt: 1, maxAttempts: MAX_UPDATE_ATTEMPTS, nextAt: expect.any(String), lastFailure: expect.stringMatching(/^cv-broken\.service /), rolledBack: true });
     expect(unitText('cv-broken')).toBe(goodText);
@@ -239,7 +201,7 @@ describe('the daemon converges without a human', () => {
     expect(seen?.retry).toMatchObject({ attempt: 1, maxAttempts: MAX_UPDATE_ATTEMPTS, rolledBack: true });
 
     // Retried after each back-off (10 s, 20 s, 40 s, 80 s), never sooner, until the attempts are used up.
-    await until(() => retries().some((r) => r.attempt === MAX_UPDATE_ATTEMPTS && r.rolledBack === true), 420_000, () => `attempts seen: ${retries().map((r) => r.attempt).join(',')}\n${daemon!.log()}`);
+    await eventually(() => `attempts seen: ${retries().map((r) => r.attempt).join(',')}\n${daemon!.log()}`, () => retries().some((r) => r.attempt === MAX_UPDATE_ATTEMPTS && r.rolledBack === true), { timeoutMs: 420_000 });
     const spent = retries().find((r) => r.attempt === MAX_UPDATE_ATTEMPTS && r.rolledBack)!;
     expect(spent.nextAt).toBeUndefined();
     const attempts = [...new Set(retries().map((r) => r.attempt))];
@@ -260,9 +222,9 @@ describe('the daemon converges without a human', () => {
     expect((await statusJson('cv-broken'))?.retry).toMatchObject({ attempt: MAX_UPDATE_ATTEMPTS });
 
     // A fixed revision: applied on the next fetch, the back-off gone everywhere.
-    commit('cv-broken', appManifest('cv-broken', { command: QUICK_COMMAND, env: 'fixed', stopTimeout: '2s' }), 'cv-broken: fixed');
-    await until(async () => unitText('cv-broken').includes('Environment=V=fixed') && (await unitState('cv-broken')).activeState === 'active', 120_000, () => `the fixed revision was not applied:\n${daemon!.log()}`);
-    await until(() => { const last = daemon!.events.filter((s) => s.id === 'cv-broken').at(-1); return last?.state === 'running' && last.retry === undefined; }, 60_000, () => `the back-off was not cleared on the event stream:\n${daemon!.log()}`);
+    commit('cv-broken', appManifest('cv-broken', { environment: { V: 'fixed' }, stopTimeout: '2s' }), 'cv-broken: fixed');
+    await eventually(() => `the fixed revision was not applied:\n${daemon!.log()}`, async () => unitText('cv-broken').includes('Environment=V=fixed') && (await unitState('cv-broken')).activeState === 'active', { timeoutMs: 120_000 });
+    await eventually(() => `the back-off was not cleared on the event stream:\n${daemon!.log()}`, () => { const last = daemon!.events.filter((s) => s.id === 'cv-broken').at(-1); return last?.state === 'running' && last.retry === undefined; }, { timeoutMs: 60_000 });
     expect((await statusJson('cv-broken'))?.retry).toBeUndefined();
     recordFigures('convergence-broken-revision', { attempts: attempts.length, 'restarts of the app': restarts, 'rollbacks': MAX_UPDATE_ATTEMPTS, 'max attempts': MAX_UPDATE_ATTEMPTS, durationMs: msSince(t0) });
   }, 900_000);

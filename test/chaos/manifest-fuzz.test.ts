@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,14 +12,13 @@ import { renderUnits } from '../../src/render/render-units.js';
 import { loadUnitTemplates } from '../../src/store/unit-templates.js';
 import { msSince, recordFigures } from '../support/chaos-figures.js';
 import { deepNesting, hostileId, hostileManifest, hugeInput, mutatedValid, randomText, wrongTypes } from '../support/chaos-manifests.js';
+import { DIST_MAIN, REPO as ROOT, runCli } from '../support/cli.js';
 import { stringify } from 'yaml';
 
 // Hostile input: the manifest loader (pure) and the real `render` (in-process and as a child process) fed with
 // random YAML, wrong types, huge strings, deep nesting, unicode, control characters and path-like ids. Nothing may
 // throw, nothing may be written for invalid input, and every problem says file, line and pointer.
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = join(ROOT, 'bin/archy-quadlet');
 const fixture = (name: string): Record<string, unknown> => parse(readFileSync(join(ROOT, 'test/fixtures/manifests', `${name}.yaml`), 'utf8')) as Record<string, unknown>;
 const PLAIN = fixture('plain');
 const KITCHEN = fixture('kitchen-sink');
@@ -225,20 +222,15 @@ describe('render into a unit directory under hostile input (the real command)', 
   });
 
   it('as a child process: exit 0 or 1 only, nothing written for invalid input, each stderr line is FILE:LINE:COL /pointer: message', async () => {
-    expect(existsSync(join(ROOT, 'dist/cli/main.js')), 'run `npm run build` first (bin/archy-quadlet runs dist/)').toBe(true);
+    expect(existsSync(DIST_MAIN), 'run `npm run build` first (bin/archy-quadlet runs dist/)').toBe(true);
     const t0 = performance.now();
     const samples = fc.sample(fc.array(hostileManifest(PLAIN), { minLength: 1, maxLength: 2 }), { numRuns: 24, seed: 11 });
-    const results: Array<{ code: number | null; signal: string | null; stderr: string; files: string[]; changed: boolean }> = [];
+    const results: Array<{ code: number; signal: string | null; stderr: string; files: string[]; changed: boolean }> = [];
     const runOne = async (i: number, texts: string[]): Promise<void> => {
       const { manifests, out, files } = stage(1000 + i, texts);
       const before = snapshot(out);
-      const r = await new Promise<{ code: number | null; signal: string | null; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, [BIN, '--manifests', manifests, 'render', '--out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
-        let stderr = '';
-        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-        child.on('close', (code, signal) => resolve({ code, signal, stderr }));
-      });
-      results.push({ ...r, files, changed: r.code !== 0 && JSON.stringify(snapshot(out)) !== JSON.stringify(before) });
+      const { code, signal, stderr } = await runCli(['--manifests', manifests, 'render', '--out', out]);
+      results.push({ code, signal, stderr, files, changed: code !== 0 && JSON.stringify(snapshot(out)) !== JSON.stringify(before) });
     };
     for (let i = 0; i < samples.length; i += 4) await Promise.all(samples.slice(i, i + 4).map((texts, j) => runOne(i + j, texts)));
 
@@ -259,7 +251,7 @@ describe('render into a unit directory under hostile input (the real command)', 
       'stderr lines without FILE:LINE:COL /pointer': unlocated.length,
       durationMs: msSince(t0),
     });
-    expect(crashes.map((r) => `${r.code ?? r.signal}: ${r.stderr.slice(0, 400)}`)).toEqual([]);
+    expect(crashes.map((r) => `${r.signal ?? r.code}: ${r.stderr.slice(0, 400)}`)).toEqual([]);
     expect(results.filter((r) => r.changed)).toEqual([]);
     expect(unlocated.slice(0, 5)).toEqual([]);
   });

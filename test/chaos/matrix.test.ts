@@ -3,31 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createController, type LiveController } from '../../src/controller/controller.js';
-import type { AppRef, AppState } from '../../src/controller/types.js';
+import type { AppState } from '../../src/controller/types.js';
 import { appService } from '../../src/naming.js';
 import { readIntent } from '../../src/store/intents.js';
 import { tokenPath } from '../../src/store/token.js';
 import { createSystemd } from '../../src/systemd/client.js';
 import type { SystemdPort } from '../../src/systemd/types.js';
-import { useHost } from '../host/index.js';
+import { BUSYBOX_IMAGE, useHost } from '../host/index.js';
+import { appManifest, healthyAfterCommand, slowStopCommand } from '../support/apps.js';
+import { fileDiff, ownedFiles, streamViolations } from '../support/chaos-checks.js';
 import { msSince, recordFigures } from '../support/chaos-figures.js';
-import {
-  appManifest,
-  fileDiff,
-  healthyAfterCommand,
-  hostCli,
-  IMAGE,
-  ownedFiles,
-  QUICK_COMMAND,
-  record,
-  type Recorder,
-  slowStopCommand,
-  startServe,
-  statesOf,
-  streamViolations,
-  waitForState,
-} from '../support/chaos-host.js';
 import { rawRequest } from '../support/chaos-http.js';
+import { hostArgs, hostCli, startServeChild } from '../support/cli.js';
+import { appRefs, foldStates, record, type Recorder, waitForState } from '../support/controller.js';
+import { sleep } from '../support/wait.js';
 
 // The chaos matrix on the real host (systemd 257, podman 5.4.2): apps installed through the real pipeline
 // (manifests → `apply`), then faults from outside. Every scenario ends with the same checks: the app is in its
@@ -52,9 +41,8 @@ let owned0: Map<string, string>;
 let rmImageReason = '';
 const rows: Array<{ scenario: string; ms: number; violations: number; fileIssues: number; final: string }> = [];
 
-const refs = (): AppRef[] => IDS.map((id) => ({ id, name: id, unit: appService(id) }));
-const sh = (cmd: string): Promise<string> => host.execOk(['sh', '-c', cmd]);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** `serve` on the host's bus, tracking the units in the host's Quadlet directory. */
+const startServe = () => startServeChild([...hostArgs(host, { stateDir: dirs.stateDir }), 'serve', '--unit-dir', host.unitDir, '--listen', '127.0.0.1:0']);
 
 /** The end-of-scenario checks; records the scenario's row. */
 async function endOf(scenario: string, t0: number, id: string, from: number, want: AppState, intent: 'running' | 'stopped' | undefined): Promise<void> {
@@ -87,11 +75,11 @@ async function containerPid(id: string): Promise<number> {
 
 beforeAll(async () => {
   mkdirSync(dirs.manifests, { recursive: true });
-  await host.execOk(['podman', 'tag', IMAGE, SPARE_IMAGE]);
+  await host.execOk(['podman', 'tag', BUSYBOX_IMAGE, SPARE_IMAGE]);
   writeFileSync(join(dirs.manifests, `${SLOW}.yaml`), appManifest(SLOW, { command: slowStopCommand(SLOW_STOP_S), stopTimeout: '40s' }));
   writeFileSync(join(dirs.manifests, `${HEALTH}.yaml`), appManifest(HEALTH, { command: healthyAfterCommand(3), health: true }));
-  writeFileSync(join(dirs.manifests, `${NET}.yaml`), appManifest(NET, { command: QUICK_COMMAND, network: 'archy' }));
-  writeFileSync(join(dirs.manifests, `${IMG}.yaml`), appManifest(IMG, { command: QUICK_COMMAND, image: SPARE_IMAGE }));
+  writeFileSync(join(dirs.manifests, `${NET}.yaml`), appManifest(NET, { network: 'archy' }));
+  writeFileSync(join(dirs.manifests, `${IMG}.yaml`), appManifest(IMG, { image: SPARE_IMAGE }));
   systemd = createSystemd({ address: host.busAddress });
   await systemd.ready();
 });
@@ -120,9 +108,9 @@ describe('chaos matrix on the real host', () => {
     const t0 = performance.now();
     const r = await hostCli(host, dirs, ['apply']);
     expect(r.code, r.stderr + r.stdout).toBe(0);
-    controller = await createController({ systemd, stateDir: dirs.stateDir, apps: refs() });
+    controller = await createController({ systemd, stateDir: dirs.stateDir, apps: appRefs(IDS) });
     rec = record(controller);
-    for (const id of IDS) await waitForState(controller, id, 'running', 60_000);
+    for (const id of IDS) await waitForState(controller, id, 'running', { timeoutMs: 60_000 });
     owned0 = ownedFiles(host.unitDir);
     rememberPass();
     expect([...owned0.keys()].sort()).toEqual(['archy.network', ...IDS.map((id) => `${id}.container`)].sort());
@@ -138,9 +126,9 @@ describe('chaos matrix on the real host', () => {
     const res = await controller.stop(SLOW);
     expect(res.status.state).toBe('stopping');
     expect(res.status.deadline).toBeDefined();
-    const stopped = await waitForState(controller, SLOW, 'stopped', 90_000);
+    const stopped = await waitForState(controller, SLOW, 'stopped', { timeoutMs: 90_000 });
     expect(Date.parse(stopped.since) - (Date.now() - (performance.now() - t0))).toBeGreaterThanOrEqual((SLOW_STOP_S - 2) * 1000);
-    expect(statesOf(rec.seen(SLOW), from)).toEqual(['running', 'stopping', 'stopped']);
+    expect(foldStates(rec.seen(SLOW), from)).toEqual(['running', 'stopping', 'stopped']);
     // The next pass keeps the user's stop: it does not start the app, and drops its [Install] so a reboot does not either.
     const pass = await hostCli(host, dirs, ['apply']);
     expect(pass.code, pass.stderr + pass.stdout).toBe(0);
@@ -155,22 +143,22 @@ describe('chaos matrix on the real host', () => {
     const from = rec.mark(HEALTH);
     const pid = await containerPid(HEALTH);
     await host.execOk(['kill', '-9', String(pid)]);
-    await waitForState(controller, HEALTH, 'starting', 30_000).catch(() => undefined);
-    await waitForState(controller, HEALTH, 'running', 60_000);
+    await waitForState(controller, HEALTH, 'starting', { timeoutMs: 30_000 }).catch(() => undefined);
+    await waitForState(controller, HEALTH, 'running', { timeoutMs: 60_000 });
     expect(await containerPid(HEALTH)).not.toBe(pid);
-    expect(statesOf(rec.seen(HEALTH), from)).toContain('starting');
+    expect(foldStates(rec.seen(HEALTH), from)).toContain('starting');
     await endOf('sigkill', t0, HEALTH, from, 'running', undefined);
   });
 
   it('oom-kill (simulated: SIGKILL from outside, exit status 137; this host has no memory controller) → restarted to running', async () => {
     const t0 = performance.now();
     await controller.start(SLOW);
-    await waitForState(controller, SLOW, 'running', 60_000);
+    await waitForState(controller, SLOW, 'running', { timeoutMs: 60_000 });
     const from = rec.mark(SLOW);
     const pid = await containerPid(SLOW);
     await host.execOk(['kill', '-KILL', String(pid)]);
-    await waitForState(controller, SLOW, 'starting', 30_000).catch(() => undefined);
-    await waitForState(controller, SLOW, 'running', 60_000);
+    await waitForState(controller, SLOW, 'starting', { timeoutMs: 30_000 }).catch(() => undefined);
+    await waitForState(controller, SLOW, 'running', { timeoutMs: 60_000 });
     expect(await host.journal(appService(SLOW), 60)).toMatch(/status=137/);
     await endOf('oom-kill', t0, SLOW, from, 'running', 'running');
   });
@@ -191,7 +179,7 @@ describe('chaos matrix on the real host', () => {
       await sleep(300);
     }
     expect(after).not.toBe('');
-    await waitForState(controller, NET, 'running', 30_000);
+    await waitForState(controller, NET, 'running', { timeoutMs: 30_000 });
     await endOf('rm-container', t0, NET, from, 'running', undefined);
   });
 
@@ -213,16 +201,16 @@ describe('chaos matrix on the real host', () => {
     const t0 = performance.now();
     const from = rec.mark(IMG);
     await controller.stop(IMG);
-    await waitForState(controller, IMG, 'stopped', 30_000);
+    await waitForState(controller, IMG, 'stopped', { timeoutMs: 30_000 });
     await host.execOk(['podman', 'rmi', SPARE_IMAGE]);
     await controller.start(IMG);
-    const failed = await waitForState(controller, IMG, 'failed', 120_000);
+    const failed = await waitForState(controller, IMG, 'failed', { timeoutMs: 120_000 });
     expect(failed.reason).toBeTruthy();
     expect((await readIntent(dirs.stateDir, IMG))?.intent).toBe('running');
     const failedReason = failed.reason;
-    await host.execOk(['podman', 'tag', IMAGE, SPARE_IMAGE]);
+    await host.execOk(['podman', 'tag', BUSYBOX_IMAGE, SPARE_IMAGE]);
     await controller.start(IMG);
-    await waitForState(controller, IMG, 'running', 60_000);
+    await waitForState(controller, IMG, 'running', { timeoutMs: 60_000 });
     rmImageReason = failedReason ?? '';
     await endOf('rm-image', t0, IMG, from, 'running', 'running');
   });
@@ -230,14 +218,14 @@ describe('chaos matrix on the real host', () => {
   it('restart of archy-quadlet mid-stop: serve killed while the slow app stops; a new serve shows stopping, then stopped; intent kept', async () => {
     const t0 = performance.now();
     const from = rec.mark(SLOW);
-    const first = await startServe(host, dirs.stateDir);
+    const first = await startServe();
     const auth = { authorization: `Bearer ${readFileSync(tokenPath(dirs.stateDir), 'utf8').trim()}` };
     const stop = await rawRequest(first.url, { method: 'POST', path: `/api/apps/${SLOW}/stop`, headers: auth });
     expect(stop.status, first.log()).toBe(202);
     expect(JSON.parse(stop.body).status.state).toBe('stopping');
     await first.stop('SIGKILL');
 
-    const second = await startServe(host, dirs.stateDir);
+    const second = await startServe();
     const seen: string[] = [];
     try {
       const deadline = Date.now() + 90_000;
@@ -253,7 +241,7 @@ describe('chaos matrix on the real host', () => {
       // The new process carries on: start through it.
       const start = await rawRequest(second.url, { method: 'POST', path: `/api/apps/${SLOW}/start`, headers: auth });
       expect(start.status).toBe(202);
-      await waitForState(controller, SLOW, 'running', 60_000);
+      await waitForState(controller, SLOW, 'running', { timeoutMs: 60_000 });
     } finally {
       await second.stop();
     }

@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { render } from '../../src/cli/commands/render.js';
 import { planRender } from '../../src/cli/render-plan.js';
 import { msSince, recordFigures } from '../support/chaos-figures.js';
-import { BIN, judge, readDir, runCli, type Verdict } from '../support/chaos-crash.js';
+import { judge, readDir, type Verdict } from '../support/chaos-crash.js';
+import { BIN, DIST_MAIN, runCli } from '../support/cli.js';
 
 // Crash consistency of `render` (the multi-file atomic write under every unit write): the real command line is
 // SIGKILLed after a random delay while it replaces a unit directory with the render of a changed catalog. After
@@ -101,7 +102,7 @@ async function lane(index: number, trials: number, spans: number[]): Promise<Lan
     const next = await desired(manifests, empty);
     const spanMs = Math.max(...recent) * 1.1;
     spans.push(spanMs);
-    const run = await runCli(cli, Math.floor(rand() * spanMs));
+    const run = await runCli(cli, { killAfterMs: Math.floor(rand() * spanMs) });
     r.trials++;
     if (run.killed) r.killed++;
     else if (run.code !== 0) throw new Error(`lane ${index} trial ${t}: render exited ${run.code}: ${run.stderr}`);
@@ -135,7 +136,7 @@ async function lane(index: number, trials: number, spans: number[]): Promise<Lan
 
 describe('kill -9 of render at random points', () => {
   it(`${TRIALS} trials: 0 torn or lost files, no temp file named like a unit, the next render converges`, async () => {
-    expect(existsSync(BIN) && existsSync(new URL('../../dist/cli/main.js', import.meta.url)), 'run `npm run build` first (bin/archy-quadlet runs dist/)').toBe(true);
+    expect(existsSync(BIN) && existsSync(DIST_MAIN), 'run `npm run build` first (bin/archy-quadlet runs dist/)').toBe(true);
     const t0 = performance.now();
     const spans: number[] = [];
     const per = Math.ceil(TRIALS / LANES);

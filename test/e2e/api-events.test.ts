@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StateEvent } from '../../src/controller/types.js';
 import type { RunningServer } from '../../src/api/server.js';
-import { createSseParser, type SseMessage } from '../../src/web/public/sse.js';
+import type { StateEvent } from '../../src/controller/types.js';
 import { useHost } from '../host/index.js';
-import { apiOnHost, QUICK_UNIT, slowStopUnit, type HostApi } from './api-fixture.js';
+import { apiOnHost, type HostApi } from '../support/api.js';
+import { QUICK_UNIT, slowStopUnit } from '../support/apps.js';
+import { followEvents, type EventStream, type RecordedEvent } from '../support/sse.js';
 
 // GET /api/events over a real socket: snapshot, live state events with id = seq,
 // Last-Event-ID resume from the ring, a snapshot when the ring no longer has the
@@ -13,47 +14,16 @@ const host = useHost();
 let h: HostApi;
 let server: RunningServer;
 
-interface Stream {
-  messages: SseMessage[];
-  comments: number;
-  /** Resolves with the first message (at index ≥ from) that matches. */
-  next(pred: (m: SseMessage) => boolean, timeoutMs?: number): Promise<SseMessage>;
-  close(): void;
-}
-
-async function open(url: string, headers: Record<string, string> = {}): Promise<Stream> {
-  const ac = new AbortController();
-  const res = await fetch(url, { headers: { authorization: `Bearer ${h.token}`, ...headers }, signal: ac.signal });
+/** Opens the stream at `path` (with `headers`): 200, text/event-stream. */
+async function open(path: string, headers: Record<string, string> = {}): Promise<EventStream> {
+  const s = followEvents(server.url, h.token, { path, headers });
+  const res = await s.response;
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
-  const s: Stream = {
-    messages: [],
-    comments: 0,
-    next: (pred, timeoutMs = 60_000) =>
-      new Promise((resolve, reject) => {
-        const deadline = Date.now() + timeoutMs;
-        const look = (): void => {
-          const hit = s.messages.find(pred);
-          if (hit) return resolve(hit);
-          if (Date.now() > deadline) return reject(new Error(`no matching event within ${timeoutMs} ms; got ${s.messages.map((m) => `${m.event}#${m.id}`).join(' ')}`));
-          setTimeout(look, 20);
-        };
-        look();
-      }),
-    close: () => ac.abort(),
-  };
-  const parser = createSseParser((m) => s.messages.push(m), () => s.comments++);
-  void (async () => {
-    try {
-      for await (const chunk of res.body!.pipeThrough(new TextDecoderStream())) parser.push(chunk);
-    } catch {
-      // aborted
-    }
-  })();
   return s;
 }
 
-const stateOf = (m: SseMessage): StateEvent => JSON.parse(m.data) as StateEvent;
+const stateOf = (m: RecordedEvent): StateEvent => m.data as StateEvent;
 
 beforeAll(async () => {
   h = await apiOnHost(host, [
@@ -73,9 +43,9 @@ afterAll(async () => {
 
 describe('GET /api/events', () => {
   it('starts with a snapshot, then streams every state change with id = seq: running → stopping → stopped, never running between', async () => {
-    const s = await open(`${server.url}/api/events`);
+    const s = await open('/api/events');
     const snap = await s.next((m) => m.event === 'snapshot');
-    const snapshot = JSON.parse(snap.data);
+    const snapshot = snap.data;
     expect(snap.id).toBe(String(snapshot.seq));
     expect(snapshot.apps.find((a: { id: string }) => a.id === 'ev-slow').state).toBe('running');
 
@@ -101,13 +71,13 @@ describe('GET /api/events', () => {
   });
 
   it('resumes with Last-Event-ID: exactly the missed events, then live ones', async () => {
-    const first = await open(`${server.url}/api/events`);
+    const first = await open('/api/events');
     const snap = await first.next((m) => m.event === 'snapshot');
     first.close();
     // While disconnected: a stop and a start of the quick app.
     await fetch(`${server.url}/api/apps/ev-quick/stop`, { method: 'POST', headers: { authorization: `Bearer ${h.token}` } });
     await h.waitFor('ev-quick', 'stopped');
-    const resumed = await open(`${server.url}/api/events`, { 'last-event-id': snap.id! });
+    const resumed = await open('/api/events', { 'last-event-id': snap.id! });
     const stopped = await resumed.next((m) => m.event === 'state' && stateOf(m).status.state === 'stopped');
     expect(resumed.messages.some((m) => m.event === 'snapshot')).toBe(false);
     const replayed = resumed.messages.map((m) => stateOf(m));
@@ -120,22 +90,22 @@ describe('GET /api/events', () => {
   });
 
   it('sends a snapshot when the ring no longer holds the missed events, or the id is from another server process', async () => {
-    const gone = await open(`${server.url}/api/events`, { 'last-event-id': '0' });
+    const gone = await open('/api/events', { 'last-event-id': '0' });
     // The ring holds 8 events and more than 8 have happened by now.
     const snap = await gone.next((m) => m.event === 'snapshot');
-    expect(JSON.parse(snap.data).apps.map((a: { id: string }) => a.id).sort()).toEqual(['ev-quick', 'ev-slow']);
+    expect(snap.data.apps.map((a: { id: string }) => a.id).sort()).toEqual(['ev-quick', 'ev-slow']);
     gone.close();
-    const future = await open(`${server.url}/api/events?epoch=another`, { 'last-event-id': '3' });
+    const future = await open('/api/events?epoch=another', { 'last-event-id': '3' });
     await future.next((m) => m.event === 'snapshot');
     future.close();
   });
 
   it('delivers to many clients at once and lets each go', async () => {
-    const clients = await Promise.all(Array.from({ length: 20 }, () => open(`${server.url}/api/events`)));
+    const clients = await Promise.all(Array.from({ length: 20 }, () => open('/api/events')));
     await Promise.all(clients.map((c) => c.next((m) => m.event === 'snapshot')));
     const r = await fetch(`${server.url}/api/apps/ev-quick/restart`, { method: 'POST', headers: { authorization: `Bearer ${h.token}` } });
     const accepted = await r.json();
-    const done = (m: SseMessage): boolean => m.event === 'state' && stateOf(m).seq > accepted.seq && stateOf(m).status.state === 'running';
+    const done = (m: RecordedEvent): boolean => m.event === 'state' && stateOf(m).seq > accepted.seq && stateOf(m).status.state === 'running';
     const last = await Promise.all(clients.map((c) => c.next(done)));
     const upTo = Math.max(...last.map((m) => Number(m.id)));
     await Promise.all(clients.map((c) => c.next((m) => Number(m.id) >= upTo)));

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { APP_STATES } from '../../src/controller/types.js';
 import { useHost } from '../host/index.js';
-import { apiOnHost, QUICK_UNIT, slowStopUnit, type HostApi } from './api-fixture.js';
+import { apiOnHost, type HostApi } from '../support/api.js';
+import { QUICK_UNIT, slowStopUnit } from '../support/apps.js';
 
 // Every route and every error of the API, in-process through fastify's inject,
 // over the real controller on the real test host.

@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotFoundError, SystemdError } from '../../src/errors.js';
 import { readIntent } from '../../src/store/intents.js';
 import { useHost } from '../host/index.js';
-import { controllerOnHost, exitsNonZero, healthGated, installUnits, QUICK, removeUnits, slowStop, type HostController } from './controller-fixture.js';
+import { failingUnit, healthGatedUnit, QUICK_UNIT, slowStopUnit } from '../support/apps.js';
+import { controllerOnHost, type HostController } from '../support/controller.js';
+import { installUnits, removeUnits } from '../support/host.js';
+import { eventually } from '../support/wait.js';
 
 // Lifecycle calls and the live state on the real test host (systemd 257,
 // podman 5.4.2): calls return as soon as systemd queued the job, and the
@@ -10,21 +13,13 @@ import { controllerOnHost, exitsNonZero, healthGated, installUnits, QUICK, remov
 
 const host = useHost();
 const UNITS = {
-  'ctl-slow': slowStop(12),
-  'ctl-quick': QUICK,
-  'ctl-health': healthGated(4),
-  'ctl-fails': exitsNonZero(1),
+  'ctl-slow': slowStopUnit(12),
+  'ctl-quick': QUICK_UNIT,
+  'ctl-health': healthGatedUnit(4),
+  'ctl-fails': failingUnit(1),
 };
 const IDS = Object.keys(UNITS);
 let h: HostController;
-
-async function waitUntil(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 beforeAll(async () => {
   await installUnits(host, UNITS);
@@ -116,7 +111,7 @@ describe('controller on the real host', () => {
     const start = await h.controller.start('ctl-health');
     expect(start.status.state).toBe('starting');
     // Stop while it waits for healthy: the container runs, the start job is still in flight.
-    await waitUntil(async () => (await host.exec(['podman', 'inspect', '--format', '{{.State.Running}}', 'systemd-ctl-health'])).stdout.trim() === 'true');
+    await eventually('the container of ctl-health running', async () => (await host.exec(['podman', 'inspect', '--format', '{{.State.Running}}', 'systemd-ctl-health'])).stdout.trim() === 'true', { timeoutMs: 30_000, intervalMs: 100 });
     expect(h.controller.get('ctl-health')).toMatchObject({ state: 'starting', activeState: 'activating' });
     const stop = await h.controller.stop('ctl-health');
     expect(stop.status.state).toBe('stopping');

@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SystemdEvent } from '../../src/systemd/types.js';
 import { useHost } from '../host/index.js';
-import { controllerOnHost, installUnits, QUICK, removeUnits, type HostController } from './controller-fixture.js';
+import { QUICK_UNIT } from '../support/apps.js';
+import { controllerOnHost, type HostController } from '../support/controller.js';
+import { installUnits, removeUnits } from '../support/host.js';
+import { eventually } from '../support/wait.js';
 
 // The port survives systemd re-executing and the bus daemon restarting: it
 // re-adds its matches, subscribes again, and the controller resyncs, so states
@@ -13,7 +16,7 @@ let h: HostController;
 const events: SystemdEvent[] = [];
 
 beforeAll(async () => {
-  await installUnits(host, { 'ctl-rc-a': QUICK });
+  await installUnits(host, { 'ctl-rc-a': QUICK_UNIT });
   h = await controllerOnHost(host, IDS);
   h.systemd.onEvent((e) => events.push(e));
 });
@@ -23,12 +26,10 @@ afterAll(async () => {
   await removeUnits(host, IDS);
 });
 
-async function until(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms; events: ${events.filter((e) => e.type !== 'properties' && !e.type.startsWith('unit-')).map((e) => JSON.stringify(e)).join(' ')}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** Waits until `check()` holds; the error names the connection events so far. */
+function waitForEvents(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const seen = (): string => events.filter((e) => e.type !== 'properties' && !e.type.startsWith('unit-')).map((e) => JSON.stringify(e)).join(' ');
+  return eventually(() => `${what}; events: ${seen()}`, check, { timeoutMs, intervalMs: 50 });
 }
 
 describe('reconnect', () => {
@@ -39,7 +40,7 @@ describe('reconnect', () => {
     await host.execOk(['systemctl', 'daemon-reexec']);
     // systemd 257 keeps its bus connection across the re-exec and announces the end with Reloading(false)
     // (a new bus name owner would lead to a fresh Subscribe() and `connected`): either way, a resync.
-    await until(
+    await waitForEvents(
       () => events.slice(from).some((e) => (e.type === 'reloading' && !e.active) || e.type === 'connected'),
       'Reloading(false) or connected after daemon-reexec',
     );
@@ -53,8 +54,8 @@ describe('reconnect', () => {
     await h.waitFor('ctl-rc-a', 'running');
     const from = events.length;
     await host.execOk(['systemctl', 'restart', 'dbus.service']);
-    await until(() => events.slice(from).some((e) => e.type === 'disconnected'), 'disconnected');
-    await until(() => events.slice(from).some((e) => e.type === 'connected') && h.systemd.connected(), 'reconnected', 60_000);
+    await waitForEvents(() => events.slice(from).some((e) => e.type === 'disconnected'), 'disconnected');
+    await waitForEvents(() => events.slice(from).some((e) => e.type === 'connected') && h.systemd.connected(), 'reconnected', 60_000);
     await host.execOk(['systemctl', 'stop', 'ctl-rc-a.service']);
     await h.waitFor('ctl-rc-a', 'stopped', 30_000);
     // And calls work again on the new connection.

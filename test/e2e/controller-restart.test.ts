@@ -1,30 +1,28 @@
-import { spawn, execFile, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppStatus, StateEvent } from '../../src/controller/types.js';
 import { runPass } from '../../src/reconcile/pass.js';
 import { readIntent } from '../../src/store/intents.js';
 import { createSystemd } from '../../src/systemd/client.js';
 import type { SystemdPort } from '../../src/systemd/types.js';
-import { BUSYBOX_IMAGE, useHost } from '../host/index.js';
-import { controllerOnHost, installUnits, MISSING_IMAGE, newStateDir, QUICK, removeUnits, slowStop } from './controller-fixture.js';
+import { useHost } from '../host/index.js';
+import { appManifest, MISSING_IMAGE_UNIT, QUICK_UNIT, slowStopUnit } from '../support/apps.js';
+import { assertBuilt, hostArgs, runCli, runCliOk, spawnCli } from '../support/cli.js';
+import { controllerOnHost, newStateDir } from '../support/controller.js';
+import { hostGenerator, installUnits, removeUnits } from '../support/host.js';
 
 // The controller across process deaths, through the real command line
 // (`bin/archy-quadlet`, built by `npm run build`) on the real test host.
 
 const host = useHost();
-const BIN = fileURLToPath(new URL('../../bin/archy-quadlet', import.meta.url));
-const DIST_MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-const run = promisify(execFile);
 const work = mkdtempSync(join(tmpdir(), 'aq-ctl-restart-'));
 let systemd: SystemdPort;
 
 function cli(stateDir: string, ...args: string[]): string[] {
-  return [BIN, '--bus', host.busAddress, '--state-dir', stateDir, ...args];
+  return [...hostArgs(host, { stateDir }), ...args];
 }
 
 /** Resolves with the child's stdout so far once it contains `text`. */
@@ -49,8 +47,8 @@ function exited(child: ChildProcessWithoutNullStreams): Promise<{ code: number |
 }
 
 beforeAll(async () => {
-  if (!existsSync(DIST_MAIN)) throw new Error(`${DIST_MAIN} is missing: run \`npm run build\` first (npm test does)`);
-  await installUnits(host, { 'ctl-kill': slowStop(12), 'ctl-wait': QUICK, 'ctl-bad': MISSING_IMAGE });
+  assertBuilt();
+  await installUnits(host, { 'ctl-kill': slowStopUnit(12), 'ctl-wait': QUICK_UNIT, 'ctl-bad': MISSING_IMAGE_UNIT });
   systemd = createSystemd({ address: host.busAddress });
   await systemd.ready();
 });
@@ -70,7 +68,7 @@ describe('controller restarts', () => {
     await first.waitFor('ctl-kill', 'running');
     await first.close();
 
-    const child = spawn(process.execPath, cli(stateDir, 'stop', 'ctl-kill', '--unit-dir', host.unitDir, '--wait'));
+    const child = spawnCli(cli(stateDir, 'stop', 'ctl-kill', '--unit-dir', host.unitDir, '--wait'));
     const out = await waitForOutput(child, 'ctl-kill: stopping');
     expect(out).toMatch(/^ctl-kill: stopping \(stop job \d+ queued\)$/m);
     const gone = exited(child);
@@ -79,7 +77,7 @@ describe('controller restarts', () => {
     expect((await readIntent(stateDir, 'ctl-kill'))?.intent).toBe('stopped');
 
     // A new controller process (the CLI) sees the stop still in flight.
-    const { stdout } = await run(process.execPath, cli(stateDir, '--json', 'status', '--unit-dir', host.unitDir));
+    const { stdout } = await runCliOk(cli(stateDir, '--json', 'status', '--unit-dir', host.unitDir));
     const status = (JSON.parse(stdout) as { apps: AppStatus[] }).apps.find((s) => s.id === 'ctl-kill');
     expect(status).toMatchObject({ id: 'ctl-kill', state: 'stopping', activeState: 'deactivating', intent: 'stopped', job: { type: 'stop' } });
     expect(status!.deadline).toBeDefined();
@@ -96,23 +94,20 @@ describe('controller restarts', () => {
   });
 
   it('start|stop --wait follow the job to its end; a failed job exits 3', async () => {
-    const started = await run(process.execPath, cli(stateDir, 'start', 'ctl-wait', '--wait', '--unit-dir', host.unitDir));
+    const started = await runCliOk(cli(stateDir, 'start', 'ctl-wait', '--wait', '--unit-dir', host.unitDir));
     expect(started.stdout).toMatch(/^ctl-wait: starting \(start job \d+ queued\)\nctl-wait: running \(job done\)\n$/);
-    const stopped = await run(process.execPath, cli(stateDir, 'stop', 'ctl-wait', '--wait', '--unit-dir', host.unitDir));
+    const stopped = await runCliOk(cli(stateDir, 'stop', 'ctl-wait', '--wait', '--unit-dir', host.unitDir));
     expect(stopped.stdout).toMatch(/^ctl-wait: stopping \(stop job \d+ queued\)\nctl-wait: stopped \(job done\)\n$/);
-    const bad = await run(process.execPath, cli(stateDir, 'start', 'ctl-bad', '--wait', '--unit-dir', host.unitDir)).then(
-      (ok) => ({ code: 0, stdout: ok.stdout, stderr: ok.stderr }),
-      (e: { code: number; stdout: string; stderr: string }) => e,
-    );
+    const bad = await runCli(cli(stateDir, 'start', 'ctl-bad', '--wait', '--unit-dir', host.unitDir));
     expect(bad.code, bad.stdout + bad.stderr).toBe(3);
     expect(bad.stdout).toMatch(/^ctl-bad: failed \(exit-code\) \(job failed\)$/m);
     expect(bad.stderr).toMatch(/ctl-bad\.service: the start job ended "failed", state failed \(exit-code\); see journalctl -u ctl-bad\.service/);
-    const unknown = await run(process.execPath, cli(stateDir, 'stop', 'nope', '--unit-dir', host.unitDir)).catch((e: { code: number; stderr: string }) => e);
+    const unknown = await runCli(cli(stateDir, 'stop', 'nope', '--unit-dir', host.unitDir));
     expect(unknown).toMatchObject({ code: 1, stderr: expect.stringMatching(/app "nope" not found/) });
   });
 
   it('status --watch --json streams state changes until SIGINT', async () => {
-    const child = spawn(process.execPath, cli(stateDir, '--json', 'status', '--watch', '--unit-dir', host.unitDir));
+    const child = spawnCli(cli(stateDir, '--json', 'status', '--watch', '--unit-dir', host.unitDir));
     await waitForOutput(child, '"id":"ctl-kill"');
     const lines: string[] = [];
     let buf = '';
@@ -143,11 +138,8 @@ describe('controller restarts', () => {
   it('a user-stopped app stays stopped after a controller restart, a daemon-reload and a reconcile pass', async () => {
     const manifests = join(work, 'manifests');
     mkdirSync(manifests, { recursive: true });
-    writeFileSync(
-      join(manifests, 'ctl-keep.yaml'),
-      [`id: ctl-keep`, `image: ${BUSYBOX_IMAGE}`, `command: [sh, -c, "trap 'exit 0' TERM; while true; do sleep 1; done"]`, ''].join('\n'),
-    );
-    const generator = [join(host.rootDir, 'usr/libexec/podman/quadlet')];
+    writeFileSync(join(manifests, 'ctl-keep.yaml'), appManifest('ctl-keep'));
+    const generator = [hostGenerator(host)];
     const pass = () => runPass({ manifestsDir: manifests, stateDir, unitDir: host.unitDir, systemd, generator, pollMs: 100 });
     const installed = await pass();
     expect(installed.done).toContain('start ctl-keep.service');

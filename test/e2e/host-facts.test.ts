@@ -9,6 +9,7 @@ import { loadManifests } from '../../src/manifest/load.js';
 import { renderUnits } from '../../src/render/render-units.js';
 import { loadUnitTemplates } from '../../src/store/unit-templates.js';
 import { useHost } from '../host/index.js';
+import { eventually, until } from '../support/wait.js';
 
 // Facts about systemd 257 + podman 5.4.2 that the product is built on, shown
 // on the real test host over its real system bus (raw D-Bus messages, on
@@ -47,14 +48,12 @@ async function activeState(path: string): Promise<string> {
 
 /** Polls the unit's ActiveState every 100 ms until it is `want`; returns when that was first seen. Throws after `timeoutMs` with the unit's journal. */
 async function waitForState(unit: string, path: string, want: string, timeoutMs: number): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    last = await activeState(path);
-    if (last === want) return Date.now();
-    await new Promise((r) => setTimeout(r, 100));
+  try {
+    await until(`${unit}: ActiveState ${want}`, () => activeState(path), (s) => s === want, { timeoutMs, intervalMs: 100 });
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n${await host.journal(unit, 40)}`);
   }
-  throw new Error(`${unit}: ActiveState still ${last} after ${timeoutMs} ms, wanted ${want}\n${await host.journal(unit, 40)}`);
+  return Date.now();
 }
 
 /**
@@ -117,10 +116,7 @@ describe('host facts: rendered Quadlet units through systemd 257 + podman 5.4.2'
     await call(MANAGER_PATH, MANAGER, 'StartUnit', 'ss', ['fact-slow-stop.service', 'replace']);
     await waitForState('fact-slow-stop.service', path, 'active', 60_000);
     // The SIGTERM trap must be in place before the stop, or the container dies at once.
-    for (let i = 0; (await host.exec(['podman', 'exec', 'fact-slow-stop', 'test', '-e', '/tmp/trapped'])).code !== 0; i++) {
-      if (i > 100) throw new Error('the slow-stop container never set its SIGTERM trap');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await eventually('the slow-stop container to set its SIGTERM trap', async () => (await host.exec(['podman', 'exec', 'fact-slow-stop', 'test', '-e', '/tmp/trapped'])).code === 0, { timeoutMs: 30_000, intervalMs: 100 });
 
     const asked = Date.now();
     const [job] = (await call(MANAGER_PATH, MANAGER, 'StopUnit', 'ss', ['fact-slow-stop.service', 'replace'])) as [string];

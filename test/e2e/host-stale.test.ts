@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { useHost } from '../host/index.js';
+import { BUSYBOX_IMAGE, useHost } from '../host/index.js';
 import { cachePaths, instancePaths } from '../host/paths.js';
 import { isAlive } from '../host/proc.js';
 import { startTestHost } from '../host/start.js';
@@ -30,7 +30,7 @@ describe('test host: stale instances', () => {
     const crashed = await startTestHost({ name });
     const oldNspawn = Number(readFileSync(paths.pidFile, 'utf8'));
     await crashed.host.execOk(['touch', '/etc/left-by-crashed-run']);
-    await crashed.host.execOk(['podman', 'run', '-d', '--name', 'left-running', 'localhost/busybox:latest', 'sleep', '100000']);
+    await crashed.host.execOk(['podman', 'run', '-d', '--name', 'left-running', BUSYBOX_IMAGE, 'sleep', '100000']);
     expect(isAlive(oldNspawn)).toBe(true);
 
     // No stop(): as if the test runner had died here.

@@ -1,15 +1,16 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateToken } from '../../src/store/token.js';
 import { createSystemd } from '../../src/systemd/client.js';
 import type { SystemdPort } from '../../src/systemd/types.js';
-import { BUSYBOX_IMAGE, useHost, type TestHost } from '../host/index.js';
+import { useHost, type TestHost } from '../host/index.js';
 import { startTestHost, type StartedHost } from '../host/start.js';
+import { appManifest, slowStopCommand } from '../support/apps.js';
+import { assertBuilt, hostArgs, reconcileArgs, runCli, runCliOk, startServeChild, type ServeChild } from '../support/cli.js';
+import { followEvents, type EventStream } from '../support/sse.js';
+import { until, type WaitOptions } from '../support/wait.js';
 
 // The node's production gate: two apps (one quick to stop, one that takes 5 s) through install → stop → start →
 // restart → reinstall → reboot of the host → daemon restart → uninstall, driven through the daemon
@@ -19,10 +20,9 @@ import { startTestHost, type StartedHost } from '../host/start.js';
 // own (the shared one is volatile), so the reboot keeps what was installed: a user-stopped app must come back
 // stopped and a running one running, before the daemon has run a pass.
 
-const BIN = fileURLToPath(new URL('../../bin/archy-quadlet', import.meta.url));
-const DIST_MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-const runFile = promisify(execFile);
 const STEP_MS = 300_000;
+/** How long a step waits for a state. */
+const SETTLE: WaitOptions = { timeoutMs: 120_000 };
 const APPS = ['pg-quick', 'pg-slow'] as const;
 type App = (typeof APPS)[number];
 
@@ -36,26 +36,13 @@ let systemd: SystemdPort | undefined;
 let daemon: Daemon | undefined;
 let token: string;
 /** The event streams of every daemon process so far. */
-const streams: Seen[][] = [];
+const streams: EventStream[] = [];
 
 const manifest = (id: App): string =>
-  id === 'pg-slow'
-    ? `id: ${id}\nstate: absent\nimage: ${BUSYBOX_IMAGE}\ncommand: [sh, -c, "trap 'sleep 5; exit 0' TERM; while true; do sleep 1; done"]\nstop:\n  timeout: 30s\n`
-    : `id: ${id}\nstate: absent\nimage: ${BUSYBOX_IMAGE}\ncommand: [sh, -c, "trap 'exit 0' TERM; while true; do sleep 1; done"]\n`;
+  id === 'pg-slow' ? appManifest(id, { state: 'absent', command: slowStopCommand(5), stopTimeout: '30s' }) : appManifest(id, { state: 'absent' });
 
 /** The daemon's path to the host's files: the persistent root is mounted here, the same across reboots. */
 const unitFile = (id: App): string => join(host.unitDir, `${id}.container`);
-const generator = (): string => join(host.rootDir, 'usr/libexec/podman/quadlet');
-
-async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** One state event of the daemon's stream. */
 interface Seen {
@@ -67,67 +54,35 @@ interface Seen {
 }
 
 /** `archy-quadlet serve --watch` as a child process, with its API's URL and every state event its stream sent. */
-interface Daemon {
-  child: ChildProcess;
-  url: string;
+interface Daemon extends ServeChild {
   events: Seen[];
-  stderr(): string;
-  /** SIGTERM, and resolves with the exit code once it is gone. */
-  stop(): Promise<number | null>;
 }
 
-/** Opens `GET /api/events` and records every `state` event; resolves once the first snapshot is in. */
-async function openStream(url: string, events: Seen[], signal: AbortSignal): Promise<void> {
-  const res = await fetch(`${url}/api/events`, { headers: { authorization: `Bearer ${token}` }, signal });
-  expect(res.status).toBe(200);
-  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  let snapshot: () => void = () => {};
-  const ready = new Promise<void>((resolve) => (snapshot = resolve));
-  void (async () => {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buffer += decoder.decode(value, { stream: true });
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const message = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const data = message.split('\n').find((l) => l.startsWith('data: '));
-        if (message.includes('event: snapshot')) snapshot();
-        if (!message.includes('event: state') || !data) continue;
-        const { seq, status } = JSON.parse(data.slice(6)) as { seq: number; status: { id: string; state: string; intent?: string; job?: { type: string } } };
-        events.push({ seq, id: status.id, state: status.state, ...(status.intent ? { intent: status.intent } : {}), ...(status.job ? { job: status.job.type } : {}) });
-      }
-    }
-  })().catch(() => {});
-  await ready;
+/** The state events of a stream so far. */
+function seenOf(stream: EventStream): Seen[] {
+  return stream.messages
+    .filter((m) => m.event === 'state')
+    .map((m) => {
+      const { seq, status } = m.data as { seq: number; status: { id: string; state: string; intent?: string; job?: { type: string } } };
+      return { seq, id: status.id, state: status.state, ...(status.intent ? { intent: status.intent } : {}), ...(status.job ? { job: status.job.type } : {}) };
+    });
 }
 
 async function startDaemon(): Promise<Daemon> {
-  const args = [BIN, '--bus', host.busAddress, '--state-dir', stateDir, '--manifests', manifests, 'serve', '--watch', '--interval', '1h', '--listen', '127.0.0.1:0', '--unit-dir', host.unitDir, '--generator', generator()];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = await Promise.race([
-    until('the daemon to serve', async () => /serving the API and the UI on (http:\/\/\S+)/.exec(err)?.[1], (u) => u !== undefined, 60_000),
-    exited.then((code) => Promise.reject(new Error(`the daemon exited ${code} before serving: ${err}`))),
-  ]);
-  const events: Seen[] = [];
-  streams.push(events);
-  const ac = new AbortController();
-  await openStream(url!, events, ac.signal);
+  const child = await startServeChild([...hostArgs(host, { stateDir, manifests }), 'serve', '--watch', '--interval', '1h', '--listen', '127.0.0.1:0', ...reconcileArgs(host)]);
+  // The stream, open from the start: the first snapshot is in.
+  const stream = followEvents(child.url, token);
+  streams.push(stream);
+  expect((await stream.response).status).toBe(200);
+  await stream.next((m) => m.event === 'snapshot');
   return {
-    child,
-    url: url!,
-    events,
-    stderr: () => err,
-    async stop() {
-      ac.abort();
-      child.kill('SIGTERM');
-      return exited;
+    ...child,
+    get events() {
+      return seenOf(stream);
+    },
+    async stop(signal) {
+      stream.close();
+      return child.stop(signal);
     },
   };
 }
@@ -149,7 +104,7 @@ const BUS_STATE: Record<string, string> = { running: 'active', stopped: 'inactiv
 
 /** Waits until the API says `state` for `id` and checks systemd agrees. */
 async function settles(id: App, state: 'running' | 'stopped' | 'not-installed'): Promise<void> {
-  await until(`${id} ${state} in the API`, () => apiState(id), (s) => s === state);
+  await until(`${id} ${state} in the API`, () => apiState(id), (s) => s === state, SETTLE);
   expect(await activeState(id)).toBe(BUS_STATE[state]);
 }
 
@@ -201,12 +156,9 @@ const hasInstall = (id: App): boolean => readFileSync(unitFile(id), 'utf8').incl
 
 /** What a pass would do now, as `apply --dry-run` plans it (it waits for the daemon's pass, under the same lock). */
 async function plannedSteps(): Promise<string[]> {
-  const args = [BIN, '--bus', host.busAddress, '--state-dir', stateDir, '--manifests', manifests, '--json', 'apply', '--dry-run', '--unit-dir', host.unitDir, '--generator', generator()];
-  const out = await runFile(process.execPath, args).then(
-    (r) => r.stdout,
-    (e: { stdout?: string; stderr?: string }) => e.stdout || Promise.reject(new Error(`apply --dry-run failed: ${e.stderr}`)),
-  );
-  return (JSON.parse(out) as { planned: string[] }).planned.filter((s) => APPS.some((id) => s.includes(id)));
+  const r = await runCli([...hostArgs(host, { stateDir, manifests }), '--json', 'apply', '--dry-run', ...reconcileArgs(host)]);
+  if (r.code !== 0 && !r.stdout) throw new Error(`apply --dry-run failed: ${r.stderr}`);
+  return (JSON.parse(r.stdout) as { planned: string[] }).planned.filter((s) => APPS.some((id) => s.includes(id)));
 }
 
 /**
@@ -237,7 +189,7 @@ async function invocation(id: App): Promise<string> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(DIST_MAIN)) throw new Error(`${DIST_MAIN} is missing: run \`npm run build\` first (npm test does)`);
+  assertBuilt();
   started = await startTestHost({ name, persistent: true, log: (l) => void process.stderr.write(`[testhost] ${l}\n`) });
   host = started.host;
   mkdirSync(manifests, { recursive: true });
@@ -250,7 +202,7 @@ beforeAll(async () => {
 
 // Whatever a step did, no client of any daemon was shown `running` while a stop was in flight.
 afterEach(() => {
-  expect(streams.flatMap(runningDuringStops)).toEqual([]);
+  expect(streams.map(seenOf).flatMap(runningDuringStops)).toEqual([]);
 });
 
 afterAll(async () => {
@@ -302,7 +254,7 @@ describe('production gate: two apps through every lifecycle step, a reboot and d
     expect(await daemon!.stop()).toBe(0);
     daemon = undefined;
     // Stopped with the command line, as a user would with the daemon down; it returns once the job is queued.
-    const stop = await runFile(process.execPath, [BIN, '--bus', host.busAddress, '--state-dir', stateDir, '--manifests', manifests, 'stop', 'pg-quick', '--unit-dir', host.unitDir]);
+    const stop = await runCliOk([...hostArgs(host, { stateDir, manifests }), 'stop', 'pg-quick', '--unit-dir', host.unitDir]);
     expect(stop.stdout).toMatch(/^pg-quick: stopping \(stop job \d+ queued\)$/m);
     expect(hasInstall('pg-quick')).toBe(false);
     expect(hasInstall('pg-slow')).toBe(true);
@@ -317,7 +269,7 @@ describe('production gate: two apps through every lifecycle step, a reboot and d
     await systemd.ready();
     // Booted means the boot's jobs are done: the running app was started by its [Install], the stopped one was not.
     expect(await activeState('pg-quick')).toBe('inactive');
-    await until('pg-slow active after the boot', () => activeState('pg-slow'), (s) => s === 'active');
+    await until('pg-slow active after the boot', () => activeState('pg-slow'), (s) => s === 'active', SETTLE);
     expect(await activeState('pg-quick')).toBe('inactive');
     expect(await host.execOk(['podman', 'ps', '--format', '{{.Names}}'])).toBe('pg-slow\n');
   });

@@ -1,41 +1,34 @@
-import { execFile, execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSystemd } from '../../src/systemd/client.js';
 import type { SystemdPort } from '../../src/systemd/types.js';
-import { BUSYBOX_IMAGE, useHost } from '../host/index.js';
+import { useHost } from '../host/index.js';
+import { appManifest } from '../support/apps.js';
+import { hostArgs, reconcileArgs, runCli, spawnCli, type CliRun } from '../support/cli.js';
+import { gitIn } from '../support/git.js';
+import { runUnitDir } from '../support/host.js';
+import { until } from '../support/wait.js';
 
 // `apply`, `watch`, `install` and `remove` through the real command line
 // (`bin/archy-quadlet`, built by `npm run build`) against the real test host.
 
 const host = useHost();
-// Quadlet's own search path under /run (seen through the host's PID 1): other suites share /etc/containers/systemd,
-// and a pass would rightly prune any unit of ours it finds there that its manifests do not name.
-const unitDir = join('/proc', String(host.pid), 'root/run/containers/systemd');
-const BIN = fileURLToPath(new URL('../../bin/archy-quadlet', import.meta.url));
+// A pass prunes units of ours its manifests do not name: it gets a directory no other suite writes to meanwhile.
+const unitDir = runUnitDir(host);
 const work = mkdtempSync(join(tmpdir(), 'archy-reconcile-cli-'));
 const manifests = join(work, 'manifests');
 const stateDir = join(work, 'state');
-const generator = join(host.rootDir, 'usr/libexec/podman/quadlet');
 let systemd: SystemdPort;
 
-function args(...rest: string[]): string[] {
-  return [BIN, '--bus', host.busAddress, '--state-dir', stateDir, '--manifests', manifests, ...rest, '--unit-dir', unitDir, '--generator', generator];
-}
-
-function cli(...rest: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, args(...rest), (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr });
-    });
-  });
+/** A reconciling command line on the host's bus, with this file's directories. */
+function cli(...args: string[]): Promise<CliRun> {
+  return runCli([...hostArgs(host, { stateDir, manifests }), ...args, ...reconcileArgs(host, unitDir)]);
 }
 
 function manifest(id: string, value: string): string {
-  return `id: ${id}\nimage: ${BUSYBOX_IMAGE}\ncommand: [sh, -c, "trap 'exit 0' TERM; while true; do sleep 1; done"]\nstop:\n  timeout: 2s\nenvironment:\n  V: "${value}"\n`;
+  return appManifest(id, { stopTimeout: '2s', environment: { V: value } });
 }
 
 async function state(service: string): Promise<{ activeState: string; invocationId: string }> {
@@ -43,18 +36,9 @@ async function state(service: string): Promise<{ activeState: string; invocation
   return { activeState: value.activeState ?? '', invocationId: value.invocationId ?? '' };
 }
 
-/** Resolves once the child's stderr so far matches `re` (counting from `from` characters in). */
-function waitForLog(log: { text: string }, re: RegExp, from: number, timeoutMs = 20_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const tick = (): void => {
-      const tail = log.text.slice(from);
-      if (re.test(tail)) return resolve(tail);
-      if (Date.now() > deadline) return reject(new Error(`no ${re} in watch's log within ${timeoutMs} ms:\n${tail}`));
-      setTimeout(tick, 100);
-    };
-    tick();
-  });
+/** Resolves with the child's stderr from `from` characters in, once it matches `re`. */
+function waitForLog(log: { text: string }, re: RegExp, from: number): Promise<string> {
+  return until(`${re} in watch's log`, () => log.text.slice(from), (tail) => re.test(tail), { timeoutMs: 20_000, intervalMs: 100 });
 }
 
 beforeAll(async () => {
@@ -86,10 +70,7 @@ describe('reconcile CLI on the real host', () => {
     mkdirSync(join(own, 'manifests'), { recursive: true });
     const conf = '/var/lib/archipelago/rc-dry/bitcoin.conf';
     writeFileSync(join(own, 'manifests', 'rc-dry.yaml'), `${manifest('rc-dry', '1')}configs:\n  - template: bitcoin.conf.hbs\n    path: ${conf}\n    target: /etc/bitcoin/bitcoin.conf\n`);
-    const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      const argv = [BIN, '--bus', host.busAddress, '--state-dir', join(own, 'state'), '--manifests', join(own, 'manifests'), 'apply', '--dry-run', '--unit-dir', unitDir, '--generator', generator];
-      execFile(process.execPath, argv, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }));
-    });
+    const r = await runCli([...hostArgs(host, { stateDir: join(own, 'state'), manifests: join(own, 'manifests') }), 'apply', '--dry-run', ...reconcileArgs(host, unitDir)]);
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain(`would write config ${conf}\n`);
     expect(r.code).toBe(0);
@@ -120,7 +101,7 @@ describe('reconcile CLI on the real host', () => {
   });
 
   it('watch: editor temp files do not trigger a pass; a saved change does, and only that app restarts', async () => {
-    const child = spawn(process.execPath, args('watch', '--interval', '1h')) as ChildProcessWithoutNullStreams;
+    const child = spawnCli([...hostArgs(host, { stateDir, manifests }), 'watch', '--interval', '1h', ...reconcileArgs(host, unitDir)]);
     const log = { text: '' };
     child.stderr.on('data', (d: Buffer) => (log.text += d.toString()));
     try {
@@ -157,15 +138,13 @@ describe('reconcile CLI on the real host', () => {
     const repo = join(work, 'repo');
     const gitState = join(work, 'git-state');
     mkdirSync(join(repo, 'manifests'), { recursive: true });
-    const git = (...a: string[]): string =>
-      execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@example.org', ...a], { encoding: 'utf8' }).trim();
+    const git = gitIn(repo);
     git('init', '-q', '-b', 'main');
     writeFileSync(join(repo, 'manifests', 'rc-g.yaml'), manifest('rc-g', '1'));
     git('add', '-A');
     git('commit', '-q', '-m', 'add rc-g');
     const c1 = git('rev-parse', 'HEAD');
-    const argv = [BIN, '--bus', host.busAddress, '--state-dir', gitState, 'watch', '--git', `file://${repo}`, '--interval', '1s', '--unit-dir', unitDir, '--generator', generator];
-    const child = spawn(process.execPath, argv) as ChildProcessWithoutNullStreams;
+    const child = spawnCli([...hostArgs(host, { stateDir: gitState }), 'watch', '--git', `file://${repo}`, '--interval', '1s', ...reconcileArgs(host, unitDir)]);
     const log = { text: '' };
     child.stderr.on('data', (d: Buffer) => (log.text += d.toString()));
     try {

@@ -8,16 +8,17 @@ import { basicAuth, rpcauth } from '../../src/reconcile/config-render.js';
 import { runPass, type PassReport } from '../../src/reconcile/pass.js';
 import { createSystemd } from '../../src/systemd/client.js';
 import type { SystemdPort } from '../../src/systemd/types.js';
-import { BUSYBOX_IMAGE, useHost } from '../host/index.js';
+import { useHost } from '../host/index.js';
+import { appManifest } from '../support/apps.js';
+import { hostGenerator, runUnitDir } from '../support/host.js';
 
 // Derived config files (the catalog's own templates + secrets kept in the state
 // dir) and the phases the controller shows, on the real test host. The pass
 // runs outside the host: the host's `/` is its root directory seen from here.
 
 const host = useHost();
-// Quadlet's own search path under /run (seen through the host's PID 1): other suites share /etc/containers/systemd,
-// and a pass would rightly prune any unit of ours it finds there that its manifests do not name.
-const unitDir = join('/proc', String(host.pid), 'root/run/containers/systemd');
+// A pass prunes units of ours its manifests do not name: it gets a directory no other suite writes to meanwhile.
+const unitDir = runUnitDir(host);
 const work = mkdtempSync(join(tmpdir(), 'archy-reconcile-cfg-'));
 const manifests = join(work, 'manifests');
 const stateDir = join(work, 'state');
@@ -26,19 +27,17 @@ let systemd: SystemdPort;
 let controller: LiveController;
 const seen: AppState[] = [];
 
-const MANIFEST = `id: rc-cfg
-image: ${BUSYBOX_IMAGE}
-command: [sh, -c, "trap 'exit 0' TERM; while true; do sleep 1; done"]
-stop:
-  timeout: 2s
-configs:
+const MANIFEST = appManifest('rc-cfg', {
+  stopTimeout: '2s',
+  extra: `configs:
   - template: bitcoin.conf.hbs
     path: ${DATA}/bitcoin.conf
     target: /etc/bitcoin/bitcoin.conf
   - template: bitcoin-ui.nginx.conf.hbs
     path: ${DATA}/nginx.conf
     target: /etc/nginx/conf.d/default.conf
-`;
+`,
+});
 
 function pass(): Promise<PassReport> {
   return runPass({
@@ -48,7 +47,7 @@ function pass(): Promise<PassReport> {
     systemd,
     controller,
     configRoot: host.rootDir,
-    generator: [join(host.rootDir, 'usr/libexec/podman/quadlet')],
+    generator: [hostGenerator(host)],
     pollMs: 100,
   });
 }
@@ -161,7 +160,7 @@ describe('derived config files and phases on the real host', () => {
     expect(existsSync(join(unitDir, 'rc-cfg.container'))).toBe(false);
     // Moved away as the reason says: the app is planned again (a dry run: this unit has just hit systemd's start limit).
     rmSync(onHost(`${DATA}/bitcoin.conf`));
-    const again = await runPass({ manifestsDir: manifests, unitDir, stateDir, systemd, configRoot: host.rootDir, generator: [join(host.rootDir, 'usr/libexec/podman/quadlet')], dryRun: true });
+    const again = await runPass({ manifestsDir: manifests, unitDir, stateDir, systemd, configRoot: host.rootDir, generator: [hostGenerator(host)], dryRun: true });
     expect(again.held).toEqual([]);
     expect(again.planned).toContain(`write config ${DATA}/bitcoin.conf`);
   });

@@ -7,8 +7,10 @@ import { loadDesired, type DesiredLoader } from '../../src/reconcile/load-desire
 import { runPass, type PassReport } from '../../src/reconcile/pass.js';
 import type { ControllerSink } from '../../src/reconcile/ports.js';
 import { readIntent } from '../../src/store/intents.js';
-import { BUSYBOX_IMAGE, useHost } from '../host/index.js';
-import { controllerOnHost, type HostController } from './controller-fixture.js';
+import { useHost } from '../host/index.js';
+import { appManifest, healthyAfterCommand } from '../support/apps.js';
+import { controllerOnHost, type HostController } from '../support/controller.js';
+import { hostGenerator, runUnitDir } from '../support/host.js';
 
 // The executor's ordering on the real host: each app's phase ends with its own
 // health gate, and a start/stop whose user intent changed after the pass read
@@ -17,9 +19,8 @@ import { controllerOnHost, type HostController } from './controller-fixture.js';
 // and execute), around the real loadDesired and the real controller.
 
 const host = useHost();
-// Quadlet's own search path under /run (seen through the host's PID 1): other suites share /etc/containers/systemd,
-// and a pass would rightly prune any unit of ours it finds there that its manifests do not name.
-const unitDir = join('/proc', String(host.pid), 'root/run/containers/systemd');
+// A pass prunes units of ours its manifests do not name: it gets a directory no other suite writes to meanwhile.
+const unitDir = runUnitDir(host);
 const work = mkdtempSync(join(tmpdir(), 'archy-reconcile-exec-'));
 const manifests = join(work, 'manifests');
 const stateDir = join(work, 'state');
@@ -27,20 +28,13 @@ const IDS = ['rx-gone', 'rx-quick', 'rx-slow', 'rx-user', 'rx-conf'];
 const CONF = '/var/lib/archipelago/rx-conf/bitcoin.conf';
 let h: HostController;
 
-const LOOP = `command: [sh, -c, "trap 'exit 0' TERM; while true; do sleep 1; done"]\nstop:\n  timeout: 2s\n`;
-const plain = (id: string): string => `id: ${id}\nimage: ${BUSYBOX_IMAGE}\n${LOOP}`;
+const plain = (id: string): string => appManifest(id, { stopTimeout: '2s' });
 /** Healthy only once /tmp/ready exists, 8 s after the start; gateStart keeps the unit activating until then. */
-const SLOW = `id: rx-slow
-image: ${BUSYBOX_IMAGE}
-command: [sh, -c, "trap 'exit 0' TERM; sleep 8; touch /tmp/ready; while true; do sleep 1; done"]
-stop:
-  timeout: 2s
-startTimeout: 60s
-health:
-  cmd: [test, -f, /tmp/ready]
-  interval: 1s
-  gateStart: true
-`;
+const SLOW = appManifest('rx-slow', {
+  command: healthyAfterCommand(8),
+  stopTimeout: '2s',
+  extra: 'startTimeout: 60s\nhealth:\n  cmd: [test, -f, /tmp/ready]\n  interval: 1s\n  gateStart: true\n',
+});
 
 function pass(opts: { loader?: DesiredLoader; controller?: ControllerSink; log?: (l: string) => void } = {}): Promise<PassReport> {
   return runPass({
@@ -50,7 +44,7 @@ function pass(opts: { loader?: DesiredLoader; controller?: ControllerSink; log?:
     systemd: h.systemd,
     controller: opts.controller ?? h.controller,
     configRoot: host.rootDir,
-    generator: [join(host.rootDir, 'usr/libexec/podman/quadlet')],
+    generator: [hostGenerator(host)],
     pollMs: 100,
     ...(opts.loader ? { loader: opts.loader } : {}),
     ...(opts.log ? { log: opts.log } : {}),

@@ -9,40 +9,30 @@ import { writeInstallIntent } from '../../src/store/install-intents.js';
 import { writeIntent } from '../../src/store/intents.js';
 import { createSystemd } from '../../src/systemd/client.js';
 import type { SystemdPort } from '../../src/systemd/types.js';
-import { BUSYBOX_IMAGE, useHost } from '../host/index.js';
+import { useHost } from '../host/index.js';
+import { appManifest } from '../support/apps.js';
+import { gitIn } from '../support/git.js';
+import { hostGenerator, runUnitDir } from '../support/host.js';
 
 // The reconciler on the real test host: a real local git repository with real
 // commits as the source, the host's own Quadlet generator as the judge, its
 // systemd over D-Bus. App ids start with `rc-` so they never meet other suites' units.
 
 const host = useHost();
-// Quadlet's own search path under /run (seen through the host's PID 1): other suites share /etc/containers/systemd,
-// and a pass would rightly prune any unit of ours it finds there that its manifests do not name.
-const unitDir = join('/proc', String(host.pid), 'root/run/containers/systemd');
+// A pass prunes units of ours its manifests do not name: it gets a directory no other suite writes to meanwhile.
+const unitDir = runUnitDir(host);
 const work = mkdtempSync(join(tmpdir(), 'archy-reconcile-e2e-'));
 const repo = join(work, 'repo');
 const stateDir = join(work, 'state');
 let systemd: SystemdPort;
 let source: GitSource;
-const generator = [join(host.rootDir, 'usr/libexec/podman/quadlet')];
+const generator = [hostGenerator(host)];
 
-function git(...args: string[]): string {
-  return execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@example.org', ...args], { encoding: 'utf8' }).trim();
-}
+const git = gitIn(repo);
 
 /** A long-running busybox app; `extra` is appended YAML. */
-function manifest(id: string, env: Record<string, string>, extra = ''): string {
-  const envLines = Object.entries(env).map(([k, v]) => `  ${k}: "${v}"`).join('\n');
-  return [
-    `id: ${id}`,
-    `image: ${BUSYBOX_IMAGE}`,
-    `command: [sh, -c, "trap 'exit 0' TERM; while true; do sleep 1; done"]`,
-    'stop:',
-    '  timeout: 2s',
-    'environment:',
-    envLines,
-    extra,
-  ].join('\n');
+function manifest(id: string, environment: Record<string, string>, extra = ''): string {
+  return appManifest(id, { stopTimeout: '2s', environment, extra });
 }
 
 /** Commits `files` (path under manifests/ → YAML, or null to delete) and returns the commit id. */

@@ -1,15 +1,18 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serve } from '../../src/cli/commands/serve.js';
 import { loadOrCreateToken } from '../../src/store/token.js';
 import type { LinkStatus } from '../../src/systemd/types.js';
-import { BUSYBOX_IMAGE, useHost } from '../host/index.js';
-import { recordEvents, statesOf, until } from './api-fixture.js';
+import { useHost } from '../host/index.js';
+import { appManifest } from '../support/apps.js';
+import { launchChromium, UI_ARTIFACTS as ARTIFACTS } from '../support/browser.js';
+import { runCli } from '../support/cli.js';
+import { hostGenerator, runUnitDir } from '../support/host.js';
+import { serveInProcess, type ServeInProcess } from '../support/serve.js';
+import { followEvents, statesOf } from '../support/sse.js';
+import { until, type WaitOptions } from '../support/wait.js';
 
 // `serve` started before systemd's bus can be reached (boot order, a restarting dbus): it listens at once, says
 // `systemd unreachable` (why, and when it tries next) on every API channel and in the web UI, with every app's
@@ -19,79 +22,53 @@ import { recordEvents, statesOf, until } from './api-fixture.js';
 // One-shot commands still fail at once (exit 3). Needs `npm run build` (the one-shot commands run bin/).
 
 const host = useHost();
-const BIN = fileURLToPath(new URL('../../bin/archy-quadlet', import.meta.url));
-const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'ui');
-const unitDir = join('/proc', String(host.pid), 'root/run/containers/systemd');
-const generator = join(host.rootDir, 'usr/libexec/podman/quadlet');
+const unitDir = runUnitDir(host);
 const work = mkdtempSync(join(tmpdir(), 'archy-serve-unreachable-'));
 const manifests = join(work, 'manifests');
 const stateDir = join(work, 'state');
 const busPath = join(work, 'bus');
-const PORT = 20_000 + (process.pid % 1000);
-const base = `http://127.0.0.1:${PORT}`;
 const APP = 'su-app';
+/** A read that fails (a request while the bus comes and goes) is one more try. */
+const POLL: WaitOptions = { retryErrors: true };
 let token: string;
-let stopServe: () => void;
-let served: Promise<void>;
-let ended: string | undefined;
+let server: ServeInProcess | undefined;
 let browser: Browser;
 let page: Page;
 
+/** The base URL of `serve`. */
+const base = (): string => server!.url;
+
 async function api(method: string, path: string, body?: string): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body });
+  const res = await fetch(`${base()}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body });
   return { status: res.status, body: res.status === 204 ? undefined : await res.json() };
 }
 
 /** The stream's `systemd` link events and the app's states so far, in order. */
 function recordStream(): { links: () => LinkStatus[]; states: () => string[]; close: () => void } {
-  const rec = recordEvents(base, token);
+  const stream = followEvents(base(), token);
   return {
-    links: () => rec.messages.filter((m) => m.event === 'systemd').map((m) => m.data.systemd as LinkStatus),
-    states: () => statesOf(rec.messages, APP),
-    close: rec.close,
+    links: () => stream.messages.filter((m) => m.event === 'systemd').map((m) => m.data.systemd as LinkStatus),
+    states: () => statesOf(stream.messages, APP),
+    close: stream.close,
   };
-}
-
-/** Runs bin/archy-quadlet; resolves with its exit code and output (never rejects for a non-zero exit). */
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
 }
 
 beforeAll(async () => {
   mkdirSync(manifests, { recursive: true });
   mkdirSync(unitDir, { recursive: true });
   mkdirSync(ARTIFACTS, { recursive: true });
-  writeFileSync(
-    join(manifests, `${APP}.yaml`),
-    `id: ${APP}\nimage: ${BUSYBOX_IMAGE}\ncommand: [sh, -c, "trap 'exit 0' TERM; while true; do sleep 1; done"]\nstop:\n  timeout: 5s\n`,
-  );
+  writeFileSync(join(manifests, `${APP}.yaml`), appManifest(APP, { stopTimeout: '5s' }));
   token = await loadOrCreateToken(stateDir);
-  served = serve(
-    { listen: `127.0.0.1:${PORT}`, bus: `unix:path=${busPath}`, stateDir, manifests, unitDir, generator, watch: true, interval: '1h' },
-    new Promise<void>((resolve) => (stopServe = resolve)),
-  );
-  served.then(
-    () => (ended = 'resolved'),
-    (err: Error) => (ended = `rejected: ${err.message}`),
-  );
-  await until('serve to answer', () => fetch(`${base}/`).then((r) => r.status), (s) => s === 200 || ended !== undefined);
-  expect(ended).toBeUndefined();
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  server = await serveInProcess({ bus: `unix:path=${busPath}`, stateDir, manifests, unitDir, generator: hostGenerator(host), watch: true, interval: '1h' });
+  expect(server.ended()).toBeUndefined();
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 800, height: 600 } });
 });
 
 afterAll(async () => {
   await browser?.close();
-  stopServe?.();
-  await served?.catch(() => undefined);
+  await server?.stop().catch(() => undefined);
+  // With systemctl inside the host: it reaches systemd whether or not the bus is up.
   await host.exec(['systemctl', 'stop', `${APP}.service`]);
   rmSync(join(unitDir, `${APP}.container`), { force: true });
   await host.exec(['systemctl', 'daemon-reload']);
@@ -100,18 +77,18 @@ afterAll(async () => {
 
 describe('serve before systemd is reachable', () => {
   it('one-shot commands still fail at once, with exit 3 and the reason', async () => {
-    const status = await cli(['status', '--bus', `unix:path=${busPath}`, '--state-dir', stateDir, '--manifests', manifests]);
+    const status = await runCli(['status', '--bus', `unix:path=${busPath}`, '--state-dir', stateDir, '--manifests', manifests], { timeoutMs: 60_000 });
     expect(status.code).toBe(3);
     expect(status.stderr).toContain(`cannot connect to D-Bus at unix:path=${busPath}`);
-    const stop = await cli(['stop', APP, '--bus', `unix:path=${busPath}`, '--state-dir', stateDir, '--manifests', manifests]);
+    const stop = await runCli(['stop', APP, '--bus', `unix:path=${busPath}`, '--state-dir', stateDir, '--manifests', manifests], { timeoutMs: 60_000 });
     expect(stop.code).toBe(3);
     expect(stop.stderr).toContain('ENOENT');
   });
 
   it('listens, stays up, and reports systemd unreachable with the reason and the next attempt, retrying with back-off', async () => {
     // Two failed attempts at least: it keeps trying rather than giving up after the first.
-    const health = await until('a second failed attempt', () => api('GET', '/api/health'), (r) => (r.body?.systemd?.attempts ?? 0) >= 2);
-    expect(ended).toBeUndefined();
+    const health = await until('a second failed attempt', () => api('GET', '/api/health'), (r) => (r.body?.systemd?.attempts ?? 0) >= 2, POLL);
+    expect(server!.ended()).toBeUndefined();
     expect(health.status).toBe(503);
     expect(health.body).toMatchObject({ ok: false, error: 'systemd-unavailable', systemd: { state: 'unreachable', address: `unix:path=${busPath}` } });
     expect(health.body.systemd.reason).toContain('ENOENT');
@@ -139,7 +116,7 @@ describe('serve before systemd is reachable', () => {
   });
 
   it('the web UI shows a banner with the reason and the next attempt (screenshot)', async () => {
-    await page.goto(`${base}/#token=${token}`);
+    await page.goto(`${base()}/#token=${token}`);
     const banner = page.locator('[data-role="systemd"]');
     await expect.poll(() => banner.locator('.banner-title').textContent(), { timeout: 30_000 }).toBe('systemd unreachable');
     const detail = (await banner.locator('.banner-detail').textContent()) ?? '';
@@ -153,13 +130,13 @@ describe('serve before systemd is reachable', () => {
   it('once the bus is there: connected, the states arrive, the --watch loop installs the catalog, and a stop works', async () => {
     const stream = recordStream();
     try {
-      await until('the stream to report the link', async () => stream.links().length, (n) => n > 0, 10_000);
+      await until('the stream to report the link', async () => stream.links().length, (n) => n > 0, { ...POLL, timeoutMs: 10_000 });
       symlinkSync(host.busAddress.replace(/^unix:path=/, ''), busPath);
 
       // The next attempt may be up to 30 s away (the back-off's cap).
-      const health = await until('health 200', () => api('GET', '/api/health'), (r) => r.status === 200, 90_000);
+      const health = await until('health 200', () => api('GET', '/api/health'), (r) => r.status === 200, { ...POLL, timeoutMs: 90_000 });
       expect(health.body).toMatchObject({ ok: true, systemd: { state: 'connected' } });
-      await until(`${APP} running`, () => api('GET', `/api/apps/${APP}`), (r) => r.body?.state === 'running', 120_000);
+      await until(`${APP} running`, () => api('GET', `/api/apps/${APP}`), (r) => r.body?.state === 'running', { ...POLL, timeoutMs: 120_000 });
       expect(existsSync(join(unitDir, `${APP}.container`))).toBe(true);
 
       // The web UI: the banner is gone, the card shows the real state and its button.
@@ -170,7 +147,7 @@ describe('serve before systemd is reachable', () => {
       const stop = await api('POST', `/api/apps/${APP}/stop`);
       expect(stop.status).toBe(202);
       expect(stop.body.status.state).toBe('stopping');
-      await until(`${APP} stopped`, () => api('GET', `/api/apps/${APP}`), (r) => r.body?.state === 'stopped', 60_000);
+      await until(`${APP} stopped`, () => api('GET', `/api/apps/${APP}`), (r) => r.body?.state === 'stopped', { ...POLL, timeoutMs: 60_000 });
       await expect.poll(() => page.locator(`[data-app="${APP}"] [data-role="primary"]`).textContent(), { timeout: 30_000 }).toBe('Start');
 
       // The stream said unreachable, then connecting (reached, states being read), then connected: in that order.
@@ -186,10 +163,10 @@ describe('serve before systemd is reachable', () => {
     const stream = recordStream();
     const card = page.locator(`[data-app="${APP}"]`);
     try {
-      await until('the stream to report the link', async () => stream.links().length, (n) => n > 0, 10_000);
+      await until('the stream to report the link', async () => stream.links().length, (n) => n > 0, { ...POLL, timeoutMs: 10_000 });
       // Both units: with dbus.socket left, the daemon's next attempt would start the bus again by socket activation.
       await host.execOk(['systemctl', 'stop', 'dbus.socket', 'dbus.service']);
-      const down = await until('unreachable after a failed attempt', async () => stream.links().at(-1), (l) => l?.state === 'unreachable' && (l.attempts ?? 0) >= 1, 60_000);
+      const down = await until('unreachable after a failed attempt', async () => stream.links().at(-1), (l) => l?.state === 'unreachable' && (l.attempts ?? 0) >= 1, { ...POLL, timeoutMs: 60_000 });
       expect(down!.nextAttemptAt).toBeDefined();
       expect((await api('GET', '/api/health')).status).toBe(503);
       expect((await api('POST', `/api/apps/${APP}/start`)).status).toBe(502);
@@ -203,7 +180,7 @@ describe('serve before systemd is reachable', () => {
       // A change nobody can tell the daemon about (systemctl reaches systemd over its private socket, not the bus).
       await host.execOk(['systemctl', 'start', `${APP}.service`]);
       await host.execOk(['systemctl', 'start', 'dbus.socket', 'dbus.service']);
-      await until('connected again', async () => stream.links().at(-1)?.state, (s) => s === 'connected', 120_000);
+      await until('connected again', async () => stream.links().at(-1)?.state, (s) => s === 'connected', { ...POLL, timeoutMs: 120_000 });
       // Connected is announced once the states have been read again: the app is running at once, not stopped.
       expect((await api('GET', `/api/apps/${APP}`)).body.state).toBe('running');
       await expect.poll(() => card.locator('[data-role="primary"]').textContent(), { timeout: 30_000 }).toBe('Stop');
@@ -211,8 +188,8 @@ describe('serve before systemd is reachable', () => {
 
       const stop = await api('POST', `/api/apps/${APP}/stop`);
       expect(stop.status).toBe(202);
-      await until(`${APP} stopped`, () => api('GET', `/api/apps/${APP}`), (r) => r.body?.state === 'stopped', 60_000);
-      expect(ended).toBeUndefined();
+      await until(`${APP} stopped`, () => api('GET', `/api/apps/${APP}`), (r) => r.body?.state === 'stopped', { ...POLL, timeoutMs: 60_000 });
+      expect(server!.ended()).toBeUndefined();
     } finally {
       stream.close();
       await host.exec(['systemctl', 'start', 'dbus.socket', 'dbus.service']);

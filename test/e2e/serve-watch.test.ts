@@ -2,10 +2,13 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serve } from '../../src/cli/commands/serve.js';
 import { loadOrCreateToken } from '../../src/store/token.js';
-import { BUSYBOX_IMAGE, useHost } from '../host/index.js';
-import { recordEvents, statesOf, until } from './api-fixture.js';
+import { useHost } from '../host/index.js';
+import { appManifest, slowStopCommand } from '../support/apps.js';
+import { hostGenerator, removeUnits, runUnitDir } from '../support/host.js';
+import { serveInProcess, type ServeInProcess } from '../support/serve.js';
+import { followEvents, statesOf } from '../support/sse.js';
+import { until } from '../support/wait.js';
 
 // `serve --watch`, the node's daemon: the reconciler runs in the same process
 // as the controller and the API, so the API's install/remove work and the
@@ -13,32 +16,26 @@ import { recordEvents, statesOf, until } from './api-fixture.js';
 // triggered by the intent the API wrote.
 
 const host = useHost();
-// Quadlet's /run search path: a pass prunes units of ours its manifests do not name, so it gets a directory
-// no other suite writes to while this file runs.
-const unitDir = join('/proc', String(host.pid), 'root/run/containers/systemd');
-const generator = join(host.rootDir, 'usr/libexec/podman/quadlet');
+// A pass prunes units of ours its manifests do not name: it gets a directory no other suite writes to meanwhile.
+const unitDir = runUnitDir(host);
 const work = mkdtempSync(join(tmpdir(), 'archy-serve-watch-'));
 const manifests = join(work, 'manifests');
 const stateDir = join(work, 'state');
-const PORT = 18_000 + (process.pid % 1000);
-const base = `http://127.0.0.1:${PORT}`;
 let token: string;
-let stopServe: () => void;
-let served: Promise<void>;
+let server: ServeInProcess | undefined;
 
 // It takes 3 s to stop, so a removal is seen while the container is still exiting.
-const app = (id: string, state: string): string =>
-  `id: ${id}\nstate: ${state}\nimage: ${BUSYBOX_IMAGE}\ncommand: [sh, -c, "trap 'sleep 3; exit 0' TERM; while true; do sleep 1; done"]\nstop:\n  timeout: 10s\n`;
+const app = (id: string, state: 'running' | 'absent'): string => appManifest(id, { state, command: slowStopCommand(3), stopTimeout: '10s' });
 
 async function api(method: string, path: string): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${token}` } });
+  const res = await fetch(`${server!.url}${path}`, { method, headers: { authorization: `Bearer ${token}` } });
   return { status: res.status, body: await res.json() };
 }
 
 /** Records the event stream until `close()`; `states()` are those of `id` so far, each repeat in a row dropped. */
 function recordStates(id: string): { states: () => string[]; close: () => void } {
-  const rec = recordEvents(base, token);
-  return { states: () => statesOf(rec.messages, id), close: rec.close };
+  const stream = followEvents(server!.url, token);
+  return { states: () => statesOf(stream.messages, id), close: stream.close };
 }
 
 beforeAll(async () => {
@@ -47,27 +44,18 @@ beforeAll(async () => {
   writeFileSync(join(manifests, 'sw-on.yaml'), app('sw-on', 'running'));
   writeFileSync(join(manifests, 'sw-opt.yaml'), app('sw-opt', 'absent'));
   token = await loadOrCreateToken(stateDir);
-  served = serve(
-    { listen: `127.0.0.1:${PORT}`, bus: host.busAddress, stateDir, manifests, unitDir, generator, watch: true, interval: '1h' },
-    new Promise<void>((resolve) => (stopServe = resolve)),
-  );
-  await until('serve to answer', () => fetch(`${base}/`).then((r) => r.status, () => 0), (s) => s === 200);
+  server = await serveInProcess({ bus: host.busAddress, stateDir, manifests, unitDir, generator: hostGenerator(host), watch: true, interval: '1h' });
 });
 
 afterAll(async () => {
-  stopServe?.();
-  await served;
-  for (const id of ['sw-on', 'sw-opt']) {
-    await host.exec(['systemctl', 'stop', `${id}.service`]);
-    rmSync(join(unitDir, `${id}.container`), { force: true });
-  }
-  await host.exec(['systemctl', 'daemon-reload']);
+  await server?.stop();
+  await removeUnits(host, ['sw-on', 'sw-opt'], unitDir);
   rmSync(work, { recursive: true, force: true });
 });
 
 describe('serve --watch', () => {
   it('installs the catalog at start: a running app is written and started, an absent one is not', async () => {
-    await until('sw-on running', () => api('GET', '/api/apps/sw-on'), (r) => r.body.state === 'running');
+    await until('sw-on running', () => api('GET', '/api/apps/sw-on'), (r) => r.body.state === 'running', { retryErrors: true });
     expect((await api('GET', '/api/apps/sw-opt')).body.state).toBe('not-installed');
     expect(existsSync(join(unitDir, 'sw-on.container'))).toBe(true);
     expect(existsSync(join(unitDir, 'sw-opt.container'))).toBe(false);
@@ -79,7 +67,7 @@ describe('serve --watch', () => {
     const res = await api('POST', '/api/apps/sw-opt/install');
     expect(res.status).toBe(202);
     expect(res.body.status.state).toBe('installing');
-    await until('sw-opt running', () => api('GET', '/api/apps/sw-opt'), (r) => r.body.state === 'running');
+    await until('sw-opt running', () => api('GET', '/api/apps/sw-opt'), (r) => r.body.state === 'running', { retryErrors: true });
     rec.close();
     expect(rec.states()).toEqual(['installing', 'running']);
     expect(existsSync(join(unitDir, 'sw-opt.container'))).toBe(true);
@@ -91,7 +79,7 @@ describe('serve --watch', () => {
     const res = await api('POST', '/api/apps/sw-opt/remove');
     expect(res.status).toBe(202);
     expect(res.body.status.state).toBe('removing');
-    await until('sw-opt not-installed', () => api('GET', '/api/apps/sw-opt'), (r) => r.body.state === 'not-installed');
+    await until('sw-opt not-installed', () => api('GET', '/api/apps/sw-opt'), (r) => r.body.state === 'not-installed', { retryErrors: true });
     rec.close();
     expect(rec.states()).toEqual(['removing', 'not-installed']);
     expect(existsSync(join(unitDir, 'sw-opt.container'))).toBe(false);

@@ -1,14 +1,16 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serve } from '../../src/cli/commands/serve.js';
 import { loadOrCreateToken } from '../../src/store/token.js';
 import { createSystemd } from '../../src/systemd/client.js';
 import { useHost } from '../host/index.js';
-import { apiOnHost, QUICK_UNIT, slowStopUnit } from './api-fixture.js';
+import { apiOnHost, hostJournal } from '../support/api.js';
+import { failingUnit, QUICK_UNIT, slowStopUnit } from '../support/apps.js';
+import { launchChromium, UI_ARTIFACTS as ARTIFACTS } from '../support/browser.js';
+import { installUnits, removeUnits } from '../support/host.js';
+import { serveInProcess, type ServeInProcess } from '../support/serve.js';
 
 // The web UI in real Chromium against `serve` (the command's own function,
 // with --bus and --unit-dir pointing at the real test host): the one primary
@@ -16,53 +18,22 @@ import { apiOnHost, QUICK_UNIT, slowStopUnit } from './api-fixture.js';
 // it, without a flicker, until systemd's final state arrives over SSE.
 
 const host = useHost();
-const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'ui');
-const FAIL_UNIT = `[Unit]
-Description=ui e2e: exits 3
-
-[Container]
-Image=localhost/busybox:latest
-Exec=sh -c 'echo about to fail; exit 3'
-
-[Service]
-Restart=no
-`;
-const APPS = { 'ui-slow': slowStopUnit(12), 'ui-quick': QUICK_UNIT, 'ui-fail': FAIL_UNIT };
+const APPS = { 'ui-slow': slowStopUnit(12), 'ui-quick': QUICK_UNIT, 'ui-fail': failingUnit(0) };
 
 let browser: Browser;
 let page: Page;
 let url: string;
-let stopServe: () => void;
-let served: Promise<void>;
+let server: ServeInProcess | undefined;
 let stateDir: string;
-let port: number;
 
-/** Runs `serve` (the command's function) on `port` until `stopServe()`; resolves once it answers. */
+/** Runs `serve` (the command's function) until `server.stop()` (on the address it had before, when it had one); resolves once it answers. */
 async function startServe(): Promise<void> {
-  served = serve(
-    { listen: `127.0.0.1:${port}`, bus: host.busAddress, unitDir: host.unitDir, stateDir, manifests: 'manifests' },
-    new Promise<void>((resolve) => (stopServe = resolve)),
+  server = await serveInProcess(
+    { bus: host.busAddress, unitDir: host.unitDir, stateDir, manifests: 'manifests', ...(server ? { listen: server.listen } : {}) },
     // The host's journal is inside the host: read it there.
-    { journal: async (unit, n) => (await host.journal(unit, n)).split('\n').filter((l) => l !== '' && !l.startsWith('-- ')) },
+    { journal: hostJournal(host) },
   );
-  // serve() rejects at once if it cannot start; otherwise wait until it answers.
-  for (let i = 0; ; i++) {
-    const ok = await Promise.race([served.then(() => 'ended'), fetch(`${url}/`).then((r) => (r.ok ? 'up' : 'no'), () => 'no')]);
-    if (ok === 'up') return;
-    if (ok === 'ended' || i > 100) throw new Error(`serve did not come up on ${url}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
+  url = server.url;
 }
 
 const button = (id: string, role = 'primary') => page.locator(`[data-app="${id}"] [data-role="${role}"]`);
@@ -108,22 +79,16 @@ async function sampleUntil(id: string, until: string, timeoutMs: number): Promis
 beforeAll(async () => {
   rmSync(ARTIFACTS, { recursive: true, force: true });
   mkdirSync(ARTIFACTS, { recursive: true });
-  for (const [id, text] of Object.entries(APPS)) writeFileSync(join(host.unitDir, `${id}.container`), text);
+  await installUnits(host, APPS);
   const systemd = createSystemd({ address: host.busAddress });
   await systemd.ready();
-  await systemd.reload();
   await systemd.startUnit('ui-slow.service');
   await systemd.startUnit('ui-quick.service');
   await systemd.close();
 
   stateDir = mkdtempSync(join(tmpdir(), 'aq-ui-state-'));
-  port = await freePort();
-  url = `http://127.0.0.1:${port}`;
   await startServe();
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
   const token = await loadOrCreateToken(stateDir);
   await page.goto(`${url}/#token=${token}`);
@@ -131,16 +96,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  stopServe?.();
-  await served?.catch(() => undefined);
-  const systemd = createSystemd({ address: host.busAddress });
-  await systemd.ready();
-  for (const id of Object.keys(APPS)) {
-    await systemd.stopUnit(`${id}.service`).catch(() => undefined);
-    rmSync(join(host.unitDir, `${id}.container`), { force: true });
-  }
-  await systemd.reload();
-  await systemd.close();
+  await server?.stop().catch(() => undefined);
+  await removeUnits(host, Object.keys(APPS));
   rmSync(stateDir, { recursive: true, force: true });
 });
 
@@ -228,8 +185,7 @@ describe('web UI on serve, real Chromium, real host', () => {
   });
 
   it('reconnects by itself when serve restarts, and follows changes made elsewhere', async () => {
-    stopServe();
-    await served;
+    await server!.stop();
     await expect.poll(() => page.locator('[data-role="connection"]').textContent(), { timeout: 10_000 }).toMatch(/^(Offline, reconnecting…|Connecting…)$/);
     await startServe();
     await expect.poll(() => page.locator('[data-role="connection"]').textContent(), { timeout: 20_000 }).toBe('Live');

@@ -1,10 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RetryStatus } from '../../src/controller/types.js';
 import { useHost } from '../host/index.js';
-import { apiOnHost, QUICK_UNIT, type HostApi } from './api-fixture.js';
+import { apiOnHost, type HostApi } from '../support/api.js';
+import { QUICK_UNIT } from '../support/apps.js';
+import { launchChromium, UI_ARTIFACTS as ARTIFACTS } from '../support/browser.js';
 
 // The reconciler's back-off in the web UI (real Chromium, the real controller on the host): the line under the
 // app says what failed, which attempt, when the next one is and what runs meanwhile; it follows the controller's
@@ -12,7 +14,6 @@ import { apiOnHost, QUICK_UNIT, type HostApi } from './api-fixture.js';
 // The back-off is set on the controller directly, as the reconciler does (`setRetry`).
 
 const host = useHost();
-const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'ui');
 const ID = 'ui-retry';
 const FAILURE = `${ID}.service did not stay up (failed/failed, result exit-code)`;
 let h: HostApi;
@@ -29,10 +30,7 @@ beforeAll(async () => {
   await h.controller.start(ID);
   await h.waitFor(ID, 'running');
   const server = await h.listen();
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 600, height: 500 } });
   await page.goto(`${server.url}/#token=${h.token}`);
 });

@@ -1,43 +1,11 @@
 /**
- * Crash-consistency helpers: run the real CLI as a child process and SIGKILL
- * it after a delay, and judge a unit directory left behind against the
- * renders before and after the change (every file old or new in full, none
- * lost, no temp file that looks like a unit).
+ * Crash consistency: judges a unit directory left behind by a killed run (`runCli` with `killAfterMs`, in cli.ts)
+ * against the renders before and after the change (every file old or new in full, none lost, no temp file that
+ * looks like a unit).
  */
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseUnitFileName } from '../../src/naming.js';
-
-/** The command line entry (runs dist/: `npm run build` first). */
-export const BIN = fileURLToPath(new URL('../../bin/archy-quadlet', import.meta.url));
-
-export interface KillRun {
-  /** True when SIGKILL ended the process (it had not exited by itself). */
-  killed: boolean;
-  code: number | null;
-  ms: number;
-  stderr: string;
-}
-
-/**
- * Runs `node bin/archy-quadlet ...args`; sends SIGKILL after `killAfterMs` (never when undefined).
- * Resolves when the process is gone.
- */
-export function runCli(args: readonly string[], killAfterMs?: number): Promise<KillRun> {
-  return new Promise((resolve) => {
-    const t0 = performance.now();
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ killed: signal === 'SIGKILL', code, ms: performance.now() - t0, stderr });
-    });
-  });
-}
 
 /** Unit files (by name → content) and the other entries of a unit directory. */
 export function readDir(dir: string): { units: Map<string, string>; others: string[] } {

@@ -1,8 +1,9 @@
+// @ts-check
 // The web UI: a list of apps with one primary button each, and a detail view.
 // Vue 3 with render functions (no template compiler, so the CSP can forbid eval).
 // Live state comes only from the event stream; a click shows its transitional
 // label at once (ui-logic.js decides when the server may replace it).
-import { createApp, h, reactive, shallowRef, computed, nextTick, onMounted } from '/vendor/vue.esm-browser.prod.js';
+import { createApp, defineComponent, h, reactive, shallowRef, computed, nextTick, onMounted } from '/vendor/vue.esm-browser.prod.js';
 import {
   STATE_LABELS,
   applyAccepted,
@@ -21,31 +22,65 @@ import {
 import { connectEvents } from '/ui/sse.js';
 import { createTokenStore } from '/ui/token.js';
 
+/** @import { ActionAccepted, AppDetail as Detail } from '../../api/types.js' */
+/** @import { LinkStatus } from '../../systemd/types.js' */
+/** @import { Entry, Model, UiAction } from './ui-logic.js' */
+/** @import { SseMessage } from './sse.js' */
+/** @import { ShallowRef } from '/vendor/vue.esm-browser.prod.js' */
+
+/** @typedef {{ view: 'list' } | { view: 'detail', id: string }} Route */
+
+/**
+ * What the page shows besides the apps.
+ * @typedef {object} UiState
+ * @property {string} token
+ * @property {string} tokenError
+ * @property {'connecting' | 'live' | 'offline'} connection
+ * @property {Route} route
+ * @property {Record<string, string>} errors The last failed click of each app, by id.
+ * @property {string} notice
+ * @property {LinkStatus | undefined} systemd The server's link to systemd; undefined until the server said (or when it does not say).
+ */
+
 const tokens = createTokenStore(window.sessionStorage, window.location, window.history);
 
-const ui = reactive({
+/** @type {UiState} */
+const initialUi = {
   token: tokens.get(),
   tokenError: '',
   connection: 'connecting',
   route: parseRoute(window.location.hash),
   errors: {},
   notice: '',
-  // The server's link to systemd (LinkStatus); undefined until the server said (or when it does not say).
   systemd: undefined,
-});
-const model = shallowRef({ epoch: undefined, entries: {} });
+};
+const ui = reactive(initialUi);
+/** @type {Model} */
+const noApps = { epoch: undefined, entries: {} };
+const model = shallowRef(noApps);
+/** @type {(() => void) | undefined} */
 let stopEvents;
+/** @type {Map<string, ReturnType<typeof setTimeout>>} */
 const resyncTimers = new Map();
 
+/**
+ * @param {string} hash
+ * @returns {Route}
+ */
 function parseRoute(hash) {
   const m = /^#\/apps\/([a-z0-9-]{1,63})$/.exec(hash);
-  return m ? { view: 'detail', id: m[1] } : { view: 'list' };
+  return m ? { view: 'detail', id: /** @type {string} */ (m[1]) } : { view: 'list' };
 }
 window.addEventListener('hashchange', () => {
   ui.route = parseRoute(window.location.hash);
 });
 
-/** fetch with the bearer token; a 401 sends the user back to the token form. */
+/**
+ * fetch with the bearer token; a 401 sends the user back to the token form. Resolves with the parsed answer.
+ * @param {string} path
+ * @param {{ method?: string, headers?: Record<string, string> }} [init]
+ * @returns {Promise<any>}
+ */
 async function api(path, init = {}) {
   const res = await fetch(path, { ...init, headers: { ...(init.headers ?? {}), authorization: `Bearer ${ui.token}` }, cache: 'no-store' });
   if (res.status === 401) {
@@ -57,6 +92,10 @@ async function api(path, init = {}) {
   return body;
 }
 
+/**
+ * @param {string} id
+ * @param {(e: Entry) => Entry} fn
+ */
 function updateEntry(id, fn) {
   const m = model.value;
   const e = m.entries[id];
@@ -65,7 +104,9 @@ function updateEntry(id, fn) {
   if (next !== e) model.value = { ...m, entries: { ...m.entries, [id]: next } };
 }
 
+/** @param {SseMessage} msg */
 function onMessage(msg) {
+  /** @type {any} */
   let data;
   try {
     data = JSON.parse(msg.data);
@@ -92,6 +133,7 @@ function startEvents() {
   });
 }
 
+/** @param {string} message */
 function signOut(message) {
   stopEvents?.();
   stopEvents = undefined;
@@ -105,6 +147,8 @@ function signOut(message) {
  * none has come by systemd's deadline (plus a margin), read the app once: with
  * no later event, the server's current status is the truth (e.g. the job had
  * nothing to do). One read per click, not polling.
+ * @param {string} id
+ * @param {ActionAccepted} accepted
  */
 function scheduleResync(id, accepted) {
   clearTimeout(resyncTimers.get(id));
@@ -117,6 +161,7 @@ function scheduleResync(id, accepted) {
       const e = model.value.entries[id];
       if (!e?.optimistic || e.optimistic.afterSeq !== accepted.seq || model.value.epoch !== accepted.epoch) return;
       try {
+        /** @type {Detail} */
         const detail = await api(`/api/apps/${id}`);
         if (detail.epoch === model.value.epoch) updateEntry(id, (x) => applyResync(x, detail, detail.seq));
       } catch {
@@ -126,26 +171,36 @@ function scheduleResync(id, accepted) {
   );
 }
 
+/**
+ * @param {string} id
+ * @param {UiAction} action
+ * @param {string} label
+ */
 async function act(id, action, label) {
   ui.errors = { ...ui.errors, [id]: '' };
   updateEntry(id, (e) => applyClick(e, action));
   try {
+    /** @type {ActionAccepted} */
     const accepted = await api(`/api/apps/${id}/${action}`, { method: 'POST' });
     updateEntry(id, (e) => applyAccepted(e, accepted));
     scheduleResync(id, accepted);
   } catch (err) {
     updateEntry(id, applyRejected);
-    ui.errors = { ...ui.errors, [id]: `${label} failed: ${err.message}` };
+    ui.errors = { ...ui.errors, [id]: `${label} failed: ${/** @type {Error} */ (err).message}` };
   }
 }
 
+/** @param {string | undefined} iso */
 function formatTime(iso) {
   if (!iso) return '';
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
 }
 
-/** The clock time of an ISO-8601 time, e.g. 14:02:10 (for the next attempt of a retry or a reconnect). */
+/**
+ * The clock time of an ISO-8601 time, e.g. 14:02:10 (for the next attempt of a retry or a reconnect).
+ * @param {string} iso
+ */
 function clockTime(iso) {
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
@@ -156,8 +211,10 @@ function clockTime(iso) {
 const TokenForm = {
   setup() {
     const value = shallowRef('');
+    /** @type {ShallowRef<HTMLInputElement | undefined>} */
     const input = shallowRef();
     onMounted(() => input.value?.focus());
+    /** @param {Event} ev */
     const submit = (ev) => {
       ev.preventDefault();
       const t = value.value.trim();
@@ -181,7 +238,7 @@ const TokenForm = {
           spellcheck: 'false',
           required: true,
           value: value.value,
-          onInput: (e) => (value.value = e.target.value),
+          onInput: (/** @type {Event} */ e) => (value.value = /** @type {HTMLInputElement} */ (e.target).value),
         }),
         h('button', { type: 'submit', class: 'primary' }, 'Continue'),
       ]);
@@ -192,8 +249,9 @@ function spinner() {
   return h('span', { class: 'spinner', 'aria-hidden': 'true' });
 }
 
-const AppCard = {
+const AppCard = defineComponent({
   props: ['id'],
+  /** @param {{ id: string }} props */
   setup(props) {
     return () => {
       const entry = model.value.entries[props.id];
@@ -234,11 +292,13 @@ const AppCard = {
       ]);
     };
   },
-};
+});
 
 const AppList = {
   setup() {
-    const ids = computed(() => Object.keys(model.value.entries).sort((a, b) => model.value.entries[a].status.name.localeCompare(model.value.entries[b].status.name)));
+    /** @param {string} id */
+    const nameOf = (id) => /** @type {Entry} */ (model.value.entries[id]).status.name;
+    const ids = computed(() => Object.keys(model.value.entries).sort((a, b) => nameOf(a).localeCompare(nameOf(b))));
     return () =>
       h('section', { 'aria-labelledby': 'apps-title' }, [
         h('h2', { id: 'apps-title', class: 'visually-hidden' }, 'Apps'),
@@ -251,12 +311,16 @@ const AppList = {
   },
 };
 
-const AppDetail = {
+const AppDetail = defineComponent({
   props: ['id'],
+  /** @param {{ id: string }} props */
   setup(props) {
+    /** @type {ShallowRef<Detail | undefined>} */
     const detail = shallowRef();
+    /** @type {ShallowRef<string[] | undefined>} */
     const logs = shallowRef();
     const failure = shallowRef('');
+    /** @type {ShallowRef<HTMLElement | undefined>} */
     const heading = shallowRef();
     let lastSeq = -1;
     const load = async () => {
@@ -264,14 +328,14 @@ const AppDetail = {
         detail.value = await api(`/api/apps/${props.id}`);
         failure.value = '';
       } catch (err) {
-        failure.value = err.message;
+        failure.value = /** @type {Error} */ (err).message;
       }
     };
     const loadLogs = async () => {
       try {
         logs.value = (await api(`/api/apps/${props.id}/logs?lines=200`)).lines;
       } catch (err) {
-        logs.value = [`(logs unavailable: ${err.message})`];
+        logs.value = [`(logs unavailable: ${/** @type {Error} */ (err).message})`];
       }
     };
     onMounted(async () => {
@@ -331,7 +395,7 @@ const AppDetail = {
       ]);
     };
   },
-};
+});
 
 /** While systemd cannot be reached: why, when the next attempt is, and that the states shown are not known. */
 const SystemdBanner = {
@@ -339,7 +403,7 @@ const SystemdBanner = {
     return () => {
       const banner = linkBanner(ui.systemd, clockTime);
       if (!banner) return null;
-      return h('div', { class: ['banner', `link-${ui.systemd.state}`], 'data-role': 'systemd' }, [
+      return h('div', { class: ['banner', `link-${/** @type {LinkStatus} */ (ui.systemd).state}`], 'data-role': 'systemd' }, [
         // Only the title is a live region: the detail changes with every attempt and would be read out each time.
         h('strong', { class: 'banner-title', role: 'status' }, banner.title),
         h('span', { class: 'banner-detail' }, banner.detail),

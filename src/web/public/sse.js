@@ -1,20 +1,53 @@
+// @ts-check
 // Server-Sent Events over fetch(): EventSource cannot send an Authorization
 // header, and a token in the URL would end up in logs and history. The parser
-// is pure (types: sse.d.ts); `connectEvents` adds the reconnect loop.
+// is pure; `connectEvents` adds the reconnect loop.
+
+/**
+ * One message of the stream.
+ * @typedef {object} SseMessage
+ * @property {string} event
+ * @property {string | undefined} id
+ * @property {string} data
+ */
+
+/**
+ * @typedef {object} SseParser
+ * @property {(chunk: string) => void} push
+ * @property {string | undefined} lastEventId The last `id:` seen (the Last-Event-ID to resume from).
+ * @property {number | undefined} retry
+ */
+
+/**
+ * What {@link connectEvents} asks of the page.
+ * @typedef {object} EventHandlers
+ * @property {() => string} token
+ * @property {() => string | undefined} epoch
+ * @property {(msg: SseMessage) => void} onMessage
+ * @property {(status: 'connecting' | 'live' | 'offline') => void} onStatus
+ * @property {() => void} onUnauthorized
+ */
 
 /**
  * An incremental text/event-stream parser (the WHATWG rules the server uses:
  * `event:`, `id:`, `data:`, `retry:`, comment lines). Feed it text chunks;
  * it calls `onMessage({ event, id, data })` for each complete message and
  * `onComment()` for comment lines (heartbeats).
+ * @param {(msg: SseMessage) => void} onMessage
+ * @param {(text: string) => void} [onComment]
+ * @returns {SseParser}
  */
 export function createSseParser(onMessage, onComment = () => {}) {
   let buffer = '';
   let event = '';
+  /** @type {string[]} */
   let data = [];
+  /** @type {string | undefined} */
   let id;
+  /** @type {number | undefined} */
   let retry;
   let skipLf = false;
+  /** @param {string} text */
   const line = (text) => {
     if (text === '') {
       if (data.length > 0) onMessage({ event: event || 'message', id, data: data.join('\n') });
@@ -61,30 +94,38 @@ export function createSseParser(onMessage, onComment = () => {}) {
  * Last-Event-ID (and `?epoch=` so a restarted server answers with a snapshot),
  * reconnects with backoff, and treats a stream silent for `staleMs` (no
  * heartbeat) as dead. Returns a function that stops it.
- * `handlers`: { token(), epoch(), onMessage(msg), onStatus('connecting'|'live'|'offline'), onUnauthorized() }.
+ * @param {string} url
+ * @param {EventHandlers} handlers
+ * @param {number} [staleMs]
+ * @returns {() => void}
  */
 export function connectEvents(url, handlers, staleMs = 45000) {
   let stopped = false;
+  /** @type {AbortController | undefined} */
   let controller;
+  /** @type {string | undefined} */
   let lastEventId;
   let delay = 500;
 
   const run = async () => {
     while (!stopped) {
-      controller = new AbortController();
+      const current = new AbortController();
+      controller = current;
+      /** @type {ReturnType<typeof setTimeout> | undefined} */
       let watchdog;
       const arm = () => {
         clearTimeout(watchdog);
-        watchdog = setTimeout(() => controller.abort(), staleMs);
+        watchdog = setTimeout(() => current.abort(), staleMs);
       };
       handlers.onStatus('connecting');
       try {
+        /** @type {Record<string, string>} */
         const headers = { authorization: `Bearer ${handlers.token()}`, accept: 'text/event-stream' };
         if (lastEventId !== undefined) headers['last-event-id'] = lastEventId;
         const epoch = handlers.epoch();
         const u = epoch ? `${url}?epoch=${encodeURIComponent(epoch)}` : url;
         arm();
-        const res = await fetch(u, { headers, signal: controller.signal, cache: 'no-store' });
+        const res = await fetch(u, { headers, signal: current.signal, cache: 'no-store' });
         if (res.status === 401) {
           clearTimeout(watchdog);
           handlers.onUnauthorized();

@@ -1,7 +1,77 @@
-// The UI's pure rules, shared by the browser and the unit tests (types: ui-logic.d.ts).
+// @ts-check
+// The UI's pure rules, shared by the browser and the unit tests (typed with JSDoc, checked by src/web/tsconfig.json).
 // No DOM, no fetch, no timers.
 
-/** The transitional state an action puts an app in, shown the moment it is clicked. */
+/** @import { AppState, AppStatus, RetryStatus, StateEvent } from '../../controller/types.js' */
+/** @import { LinkStatus } from '../../systemd/types.js' */
+
+/** @typedef {'start' | 'stop' | 'restart' | 'install' | 'remove'} UiAction */
+
+/**
+ * The states with a job in flight: every app state but these four. A new state is transitional here until it is
+ * added to them, and then needs its label below either way: the build breaks until it has one.
+ * @typedef {Exclude<AppState, 'running' | 'stopped' | 'failed' | 'not-installed'>} TransitionalState
+ */
+
+/**
+ * The one primary button of an app.
+ * @typedef {object} PrimaryButton
+ * @property {'install' | 'stop' | 'start' | null} action
+ * @property {string} label
+ * @property {boolean} spinner
+ * @property {boolean} disabled
+ * @property {boolean} showReason
+ */
+
+/**
+ * A click in flight.
+ * @typedef {object} Optimistic
+ * @property {UiAction} action
+ * @property {AppState} state
+ * @property {number | undefined} afterSeq The seq of the click's 202 answer; undefined until it arrives.
+ * @property {AppStatus | undefined} status The 202 answer's status (deadline etc.), once it arrived.
+ */
+
+/**
+ * One app as the UI holds it.
+ * @typedef {object} Entry
+ * @property {AppStatus} status
+ * @property {number} seq
+ * @property {Optimistic | undefined} optimistic
+ */
+
+/**
+ * Every app the UI holds, and the server process (epoch) their seqs come from.
+ * @typedef {object} Model
+ * @property {string | undefined} epoch
+ * @property {Record<string, Entry>} entries
+ */
+
+/**
+ * A `snapshot` event of the stream.
+ * @typedef {object} Snapshot
+ * @property {string} epoch
+ * @property {number} seq
+ * @property {AppStatus[]} apps
+ * @property {LinkStatus} [systemd] The server's link to systemd (absent from a server that does not report it).
+ */
+
+/**
+ * What a card shows: an app status, or while systemd is unreachable the app with state `unknown`.
+ * @typedef {AppStatus | (Pick<AppStatus, 'id' | 'name' | 'unit' | 'since'> & { state: 'unknown', deadline?: undefined, reason?: undefined, retry?: undefined })} ShownStatus
+ */
+
+/**
+ * The banner while the link to systemd is down.
+ * @typedef {object} LinkBanner
+ * @property {string} title
+ * @property {string} detail
+ */
+
+/**
+ * The transitional state an action puts an app in, shown the moment it is clicked.
+ * @type {Readonly<Record<UiAction, TransitionalState>>}
+ */
 export const TRANSITIONAL_FOR = Object.freeze({
   start: 'starting',
   stop: 'stopping',
@@ -10,6 +80,7 @@ export const TRANSITIONAL_FOR = Object.freeze({
   remove: 'removing',
 });
 
+/** @type {Readonly<Record<TransitionalState, string>>} */
 const TRANSITIONAL_LABELS = Object.freeze({
   starting: 'Starting…',
   stopping: 'Stopping…',
@@ -19,7 +90,10 @@ const TRANSITIONAL_LABELS = Object.freeze({
   removing: 'Removing…',
 });
 
-/** Transitional states that are steps of an action: while the server reports one, the clicked label stays. */
+/**
+ * Transitional states that are steps of an action: while the server reports one, the clicked label stays.
+ * @type {Readonly<Record<UiAction, readonly AppState[]>>}
+ */
 const STEPS = Object.freeze({
   start: ['starting'],
   stop: ['stopping'],
@@ -28,7 +102,11 @@ const STEPS = Object.freeze({
   remove: ['removing', 'stopping'],
 });
 
-/** Human names of the states, for the state column; `unknown` while systemd cannot be reached. */
+/**
+ * Human names of the states, for the state column; `unknown` while systemd cannot be reached. Every app state has
+ * one: a new state breaks the build until it is added here.
+ * @type {Readonly<Record<AppState | 'unknown', string>>}
+ */
 export const STATE_LABELS = Object.freeze({
   unknown: 'Unknown',
   running: 'Running',
@@ -43,6 +121,10 @@ export const STATE_LABELS = Object.freeze({
   removing: 'Removing',
 });
 
+/**
+ * @param {string} state
+ * @returns {state is TransitionalState}
+ */
 export function isTransitional(state) {
   return Object.hasOwn(TRANSITIONAL_LABELS, state);
 }
@@ -52,6 +134,8 @@ export function isTransitional(state) {
  * not-installed → Install; running → Stop; stopped → Start; failed → Start with
  * the failure reason shown; every transitional state → its label with "…",
  * spinner, disabled.
+ * @param {AppState | 'unknown'} state
+ * @returns {PrimaryButton}
  */
 export function primaryButton(state) {
   switch (state) {
@@ -73,7 +157,10 @@ export function primaryButton(state) {
   }
 }
 
-/** The separate Restart button is shown only while running (hidden while transitional). */
+/**
+ * The separate Restart button is shown only while running (hidden while transitional).
+ * @param {AppState | 'unknown'} state
+ */
 export function restartVisible(state) {
   return state === 'running';
 }
@@ -81,7 +168,9 @@ export function restartVisible(state) {
 /**
  * One app as the UI holds it: the server's latest status and the seq it is
  * current as of, plus the optimistic state of a click in flight.
- * @returns {import('./ui-logic.js').Entry}
+ * @param {AppStatus} status
+ * @param {number} seq
+ * @returns {Entry}
  */
 export function newEntry(status, seq) {
   return { status, seq, optimistic: undefined };
@@ -93,6 +182,10 @@ export function newEntry(status, seq) {
  * replaced only by a status of a LATER seq than its click's 202 answer (and not
  * by a step of the same action); before that answer arrives the status is only
  * recorded, so a `running` event that predates a stop can never show through.
+ * @param {Entry} entry
+ * @param {AppStatus} status
+ * @param {number} seq
+ * @returns {Entry}
  */
 export function applyServerStatus(entry, status, seq) {
   if (seq < entry.seq) return entry;
@@ -105,14 +198,22 @@ export function applyServerStatus(entry, status, seq) {
   return next;
 }
 
-/** A click on `action`: the transitional label shows at once. */
+/**
+ * A click on `action`: the transitional label shows at once.
+ * @param {Entry} entry
+ * @param {UiAction} action
+ * @returns {Entry}
+ */
 export function applyClick(entry, action) {
   const state = TRANSITIONAL_FOR[action];
   if (!state) throw new Error(`unknown action ${JSON.stringify(action)}`);
   return { ...entry, optimistic: { action, state, afterSeq: undefined, status: undefined } };
 }
 
-/** Settled states an action can end in at once (its job had nothing to do); any other settled answer is stale. */
+/**
+ * Settled states an action can end in at once (its job had nothing to do); any other settled answer is stale.
+ * @type {Readonly<Record<UiAction, readonly AppState[]>>}
+ */
 const OUTCOMES = Object.freeze({
   start: ['running', 'failed'],
   stop: ['stopped', 'failed'],
@@ -129,15 +230,21 @@ const OUTCOMES = Object.freeze({
  * not (`running` for a stop: read before the job was known) is ignored.
  * Statuses recorded while the answer was on its way count if they are later
  * than it.
+ * @param {Entry} entry
+ * @param {{ seq: number, status: AppStatus }} accepted
+ * @returns {Entry}
  */
 export function applyAccepted(entry, accepted) {
   if (!entry.optimistic) return entry;
   const o = entry.optimistic;
-  let next = { ...entry, optimistic: { ...o, afterSeq: accepted.seq } };
+  /** @type {Optimistic} */
+  const optimistic = { ...o, afterSeq: accepted.seq };
+  /** @type {Entry} */
+  let next = { ...entry, optimistic };
   const state = accepted.status.state;
   if (isTransitional(state)) {
-    next.optimistic.state = state;
-    next.optimistic.status = accepted.status;
+    optimistic.state = state;
+    optimistic.status = accepted.status;
   } else if (OUTCOMES[o.action]?.includes(state)) {
     next.optimistic = undefined;
     if (accepted.seq >= entry.seq) next = { ...next, status: accepted.status, seq: accepted.seq };
@@ -147,7 +254,11 @@ export function applyAccepted(entry, accepted) {
   return next;
 }
 
-/** The click failed (an error answer): back to what the server last said. */
+/**
+ * The click failed (an error answer): back to what the server last said.
+ * @param {Entry} entry
+ * @returns {Entry}
+ */
 export function applyRejected(entry) {
   return entry.optimistic ? { ...entry, optimistic: undefined } : entry;
 }
@@ -156,13 +267,21 @@ export function applyRejected(entry) {
  * A fresh read of the app (GET) long after the 202 with no later event: the
  * server's current status is the truth then (the stop never changed anything,
  * e.g. the app was already stopped). Ignored while the click is unanswered.
+ * @param {Entry} entry
+ * @param {AppStatus} status
+ * @param {number} seq
+ * @returns {Entry}
  */
 export function applyResync(entry, status, seq) {
   if (!entry.optimistic || entry.optimistic.afterSeq === undefined || seq < entry.optimistic.afterSeq) return applyServerStatus(entry, status, seq);
   return { ...entry, status, seq: Math.max(seq, entry.seq), optimistic: undefined };
 }
 
-/** The status the UI shows: the optimistic state over the server's (a click in flight hides the old reason and back-off). */
+/**
+ * The status the UI shows: the optimistic state over the server's (a click in flight hides the old reason and back-off).
+ * @param {Entry} entry
+ * @returns {AppStatus}
+ */
 export function displayed(entry) {
   const o = entry.optimistic;
   if (!o) return entry.status;
@@ -170,7 +289,11 @@ export function displayed(entry) {
   return { ...base, state: o.state, reason: undefined, retry: undefined };
 }
 
-/** Whether app states are current: the server's link to systemd is up (a server that sends no link: assumed up). */
+/**
+ * Whether app states are current: the server's link to systemd is up (a server that sends no link: assumed up).
+ * @param {LinkStatus | undefined} link
+ * @returns {link is undefined | (LinkStatus & { state: 'connected' })}
+ */
 export function linkUp(link) {
   return link === undefined || link.state === 'connected';
 }
@@ -178,6 +301,9 @@ export function linkUp(link) {
 /**
  * The status the UI shows while the link to systemd is as `link` says: {@link displayed}, or while systemd is
  * not reachable the app with state `unknown` (never the last state seen, which may no longer be true).
+ * @param {Entry} entry
+ * @param {LinkStatus | undefined} link
+ * @returns {ShownStatus}
  */
 export function shownStatus(entry, link) {
   if (linkUp(link)) return displayed(entry);
@@ -190,6 +316,9 @@ export function shownStatus(entry, link) {
  * for a person (the browser's clock time).
  * - unreachable: `{ title: 'systemd unreachable', detail: 'cannot connect to …. Next attempt at 14:02:10. App states are unknown until it is back.' }`
  * - connecting: `{ title: 'Connecting to systemd…', detail: 'App states are unknown until it answers.' }`
+ * @param {LinkStatus | undefined} link
+ * @param {(iso: string) => string} timeOf
+ * @returns {LinkBanner | undefined}
  */
 export function linkBanner(link, timeOf) {
   if (linkUp(link)) return undefined;
@@ -205,6 +334,9 @@ export function linkBanner(link, timeOf) {
  * 14:02:10; last failure: …); running its last-good version`. Nothing good running (a first install, or a
  * rollback that did not come up either): `Failed to come up — retrying (attempt 2, next at 14:02:10; last failure:
  * …)`. Attempts used up: `Gave up after 5 attempts — waiting for a new revision or a Start (last failure: …)`.
+ * @param {RetryStatus | undefined} retry
+ * @param {(iso: string) => string} timeOf
+ * @returns {string}
  */
 export function retryLine(retry, timeOf) {
   if (!retry) return '';
@@ -222,10 +354,13 @@ export function retryLine(retry, timeOf) {
  * A snapshot (first connect, resume gap, another server process). Apps not in
  * it are dropped. When the epoch changed, seqs restarted: every optimistic state
  * is dropped and the snapshot wins.
- * @returns {{ epoch: string, entries: Record<string, import('./ui-logic.js').Entry> }}
+ * @param {Model} model
+ * @param {Snapshot} snapshot
+ * @returns {Model}
  */
 export function applySnapshot(model, snapshot) {
   const sameEpoch = model.epoch === snapshot.epoch;
+  /** @type {Record<string, Entry>} */
   const entries = {};
   for (const status of snapshot.apps) {
     const old = sameEpoch ? model.entries[status.id] : undefined;
@@ -234,7 +369,12 @@ export function applySnapshot(model, snapshot) {
   return { epoch: snapshot.epoch, entries };
 }
 
-/** A state event from the stream. An app the UI has not seen yet is added. */
+/**
+ * A state event from the stream. An app the UI has not seen yet is added.
+ * @param {Model} model
+ * @param {StateEvent} event
+ * @returns {Model}
+ */
 export function applyEvent(model, event) {
   const id = event.status.id;
   const old = model.entries[id];

@@ -1,12 +1,8 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const BIN = path.join(ROOT, 'bin/archy-quadlet');
+import { assertBuilt, runCli } from '../support/cli.js';
 
 interface Run {
   code: number;
@@ -14,19 +10,16 @@ interface Run {
   stderr: string;
 }
 
-function run(args: string[], cwd = ROOT): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
-    });
-  });
+async function run(args: string[]): Promise<Run> {
+  const { code, stdout, stderr } = await runCli(args);
+  return { code, stdout, stderr };
 }
 
 let dir: string;
 
 beforeAll(async () => {
   // The CLI runs from dist/: `npm test` builds first (`npm run build`).
-  if (!existsSync(path.join(ROOT, 'dist/cli/main.js'))) throw new Error('dist/ is missing: run `npm run build` before this test');
+  assertBuilt();
   dir = await mkdtemp(path.join(tmpdir(), 'archy-validate-'));
   await writeFile(path.join(dir, 'lnd.yaml'), 'id: lnd\nimage: docker.io/lightninglabs/lnd:v0.18.5-beta\nstop:\n  timeout: 5 minutes\nhealth:\n  cmd: [lncli, state]\n  intervall: 30s\n');
   await writeFile(path.join(dir, 'web.yml'), 'id: web\nimage: nginx\n');

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadOrCreateToken, tokenPath } from '../../src/store/token.js';
-import { createTokenStore } from '../../src/web/public/token.js';
 
 describe('loadOrCreateToken', () => {
   let dir: string;
@@ -38,29 +37,5 @@ describe('loadOrCreateToken', () => {
   it('refuses a file that holds no token, naming it', async () => {
     await writeFile(tokenPath(dir), 'short\n');
     await expect(loadOrCreateToken(dir)).rejects.toThrow(`${tokenPath(dir)}: not a valid API token`);
-  });
-});
-
-describe('createTokenStore (UI)', () => {
-  const storage = () => {
-    const m = new Map<string, string>();
-    return { getItem: (k: string) => m.get(k) ?? null, setItem: (k: string, v: string) => void m.set(k, v), removeItem: (k: string) => void m.delete(k) };
-  };
-
-  it('takes #token= from the fragment and strips it from the address', () => {
-    const s = storage();
-    const replaced: string[] = [];
-    const store = createTokenStore(s, { hash: '#token=abcdefghijklmnop_-12', pathname: '/', search: '?x=1' }, { replaceState: (_a: unknown, _b: string, url?: string | URL | null) => void replaced.push(String(url)) });
-    expect(store.get()).toBe('abcdefghijklmnop_-12');
-    expect(replaced).toEqual(['/?x=1']);
-    store.clear();
-    expect(store.get()).toBe('');
-  });
-
-  it('leaves other fragments alone', () => {
-    const replaced: string[] = [];
-    const store = createTokenStore(storage(), { hash: '#/apps/lnd', pathname: '/', search: '' }, { replaceState: () => void replaced.push('x') });
-    expect(store.get()).toBe('');
-    expect(replaced).toEqual([]);
   });
 });

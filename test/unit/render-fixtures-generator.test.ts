@@ -1,21 +1,20 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { serviceName } from '../../src/naming.js';
+import { DIST_MAIN, runCliOk } from '../support/cli.js';
 import { runQuadletDryRun } from '../support/quadlet.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const out = mkdtempSync(path.join(tmpdir(), 'archy-fixture-units-'));
 
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe('the fixture manifests (every field) through render and podman 5.4.2\'s generator', () => {
-  test('render writes their units and the generator accepts every one without a complaint', () => {
+  test('render writes their units and the generator accepts every one without a complaint', async () => {
     // The CLI runs from dist/: `npm test` builds first.
-    expect(existsSync(path.join(ROOT, 'dist/cli/main.js'))).toBe(true);
-    execFileSync(process.execPath, [path.join(ROOT, 'bin/archy-quadlet'), '--manifests', 'test/fixtures/manifests', 'render', '--out', out], { cwd: ROOT, stdio: 'pipe' });
+    expect(existsSync(DIST_MAIN)).toBe(true);
+    await runCliOk(['--manifests', 'test/fixtures/manifests', 'render', '--out', out]);
     const files = readdirSync(out).sort();
     expect(files).toEqual([
       'archy-kitchen-sink-ui.container',

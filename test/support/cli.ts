@@ -1,0 +1,143 @@
+/**
+ * The real command line (`bin/archy-quadlet`, which runs `dist/`: `npm run build` first) as a child process: one
+ * run to its end (or killed after a delay), a long-running child, the daemon (`serve`), and the options that point
+ * it at the test host.
+ */
+import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { TestHost } from '../host/index.js';
+import { hostGenerator } from './host.js';
+
+/** The repository's root directory. */
+export const REPO = fileURLToPath(new URL('../../', import.meta.url));
+/** The command line entry. */
+export const BIN = fileURLToPath(new URL('../../bin/archy-quadlet', import.meta.url));
+/** What {@link BIN} runs. */
+export const DIST_MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+/** Why a test that runs {@link BIN} cannot: the build is missing. */
+export const NEEDS_BUILD = `${DIST_MAIN} is missing: run \`npm run build\` first (npm test does)`;
+
+/** Throws {@link NEEDS_BUILD} unless `dist/` is built. */
+export function assertBuilt(): void {
+  if (!existsSync(DIST_MAIN)) throw new Error(NEEDS_BUILD);
+}
+
+/** How a run of the command line ended. */
+export interface CliRun {
+  /** The exit code; -1 when a signal ended it. */
+  code: number;
+  signal: NodeJS.Signals | null;
+  /** True when SIGKILL (`killAfterMs`) ended it before it exited by itself. */
+  killed: boolean;
+  stdout: string;
+  stderr: string;
+  /** From the spawn to the end. */
+  ms: number;
+}
+
+export interface CliOptions {
+  /** SIGTERM after this long (counts as a signal, code -1). */
+  timeoutMs?: number;
+  /** SIGKILL after this long: a crash at a random point. */
+  killAfterMs?: number;
+  /** Working directory; default the repository's root. */
+  cwd?: string;
+}
+
+/** Runs `archy-quadlet ...args` to its end; never rejects for an exit code or a signal. */
+export function runCli(args: readonly string[], opts: CliOptions = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timers = [
+      opts.timeoutMs === undefined ? undefined : setTimeout(() => child.kill('SIGTERM'), opts.timeoutMs),
+      opts.killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs),
+    ];
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      for (const t of timers) clearTimeout(t);
+      resolve({ code: code ?? -1, signal, killed: signal === 'SIGKILL', stdout, stderr, ms: performance.now() - t0 });
+    });
+  });
+}
+
+/** Like {@link runCli}, but rejects (with the exit code and stderr) unless it exits 0. */
+export async function runCliOk(args: readonly string[], opts: CliOptions = {}): Promise<CliRun> {
+  const r = await runCli(args, opts);
+  if (r.code !== 0) throw Object.assign(new Error(`archy-quadlet ${args.join(' ')} exited ${r.signal ?? r.code}: ${r.stderr}`), r);
+  return r;
+}
+
+/** Starts `archy-quadlet ...args` with its output piped, for a command that runs until it is stopped. */
+export function spawnCli(args: readonly string[]): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, [BIN, ...args]);
+}
+
+/** Where the command line finds the node's files: its state directory, and its catalog. */
+export interface NodeDirs {
+  stateDir: string;
+  manifests?: string;
+}
+
+/** The global options that point the command line at the host's bus and at `dirs`. */
+export function hostArgs(host: TestHost, dirs: NodeDirs): string[] {
+  return ['--bus', host.busAddress, '--state-dir', dirs.stateDir, ...(dirs.manifests ? ['--manifests', dirs.manifests] : [])];
+}
+
+/** The options of a reconciling command on the host: the unit directory it writes, the host's own generator. */
+export function reconcileArgs(host: TestHost, unitDir = host.unitDir): string[] {
+  return ['--unit-dir', unitDir, '--generator', hostGenerator(host)];
+}
+
+/**
+ * The real command line against the host: {@link hostArgs}, then `args`, then for a reconciling command (apply,
+ * watch, install, remove) {@link reconcileArgs}. Times out after 3 minutes.
+ */
+export function hostCli(host: TestHost, dirs: NodeDirs & { unitDir?: string }, args: readonly string[], opts: CliOptions = {}): Promise<CliRun> {
+  const reconciling = ['apply', 'watch', 'install', 'remove'].includes(args[0] ?? '');
+  return runCli([...hostArgs(host, dirs), ...args, ...(reconciling ? reconcileArgs(host, dirs.unitDir) : [])], { timeoutMs: 180_000, ...opts });
+}
+
+/** `archy-quadlet serve` as a child process. */
+export interface ServeChild {
+  child: ChildProcess;
+  /** Its base URL, from its own log line. */
+  url: string;
+  /** Everything it printed so far (stdout and stderr). */
+  log(): string;
+  /** SIGTERM (a clean shutdown) or SIGKILL; resolves with the exit code once it is gone. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * Starts `archy-quadlet ...args` (a `serve` with `--listen 127.0.0.1:0`); resolves once it listens. Rejects with
+ * its log when it exits first or does not come up within a minute.
+ */
+export async function startServeChild(args: readonly string[]): Promise<ServeChild> {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stdout.on('data', (d: Buffer) => (log += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (log += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const listening = /serving the API and the UI on (http:\/\/\S+) \(/;
+  const deadline = Date.now() + 60_000;
+  while (!listening.test(log)) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`serve exited ${child.exitCode ?? child.signalCode} before serving:\n${log}`);
+    if (Date.now() > deadline) throw new Error(`serve did not come up:\n${log}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    child,
+    url: listening.exec(log)![1]!,
+    log: () => log,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
