@@ -43,8 +43,35 @@ export interface AppRef {
   id: string;
   /** Display name. */
   name: string;
-  /** Its main service, `appService(id)`. */
+  /**
+   * The app's unit, `appService(id)` = `<id>.service`: the one every lifecycle call acts on. For a one-container app
+   * it is the container; for an app of several containers it is the app's network (`<id>.network` with
+   * `ServiceName=<id>`), which every container is `PartOf=` and `WantedBy=` (docs/manifest.md, "Apps of several
+   * containers"): a stop of it stops them in reverse dependency order, a start starts them in order.
+   */
   unit: string;
+  /** For an app of several containers: each container's short name and service (`db` → `mempool-db.service`), in manifest order. Absent for a one-container app. */
+  containers?: ContainerRef[];
+}
+
+/** One container of an app of several containers. */
+export interface ContainerRef {
+  /** The container's short name in the manifest (`containers.<name>`); its DNS alias on the app's network. */
+  name: string;
+  /** Its service, `<app id>-<name>.service`. */
+  unit: string;
+}
+
+/** One container's own state, in an app of several containers (the API's detail view and the UI show them). */
+export interface ContainerStatus {
+  name: string;
+  unit: string;
+  /** The state `deriveState` (src/controller/state.ts) gives this container's unit alone. */
+  state: AppState;
+  reason?: string;
+  activeState?: string;
+  subState?: string;
+  job?: { id: number; type: string; path: string };
 }
 
 /** One app's live status. */
@@ -71,6 +98,8 @@ export interface AppStatus {
   intent?: Intent;
   /** Set while the reconciler backs off from a revision that failed its health gate (see {@link RetryStatus}). */
   retry?: RetryStatus;
+  /** For an app of several containers: each container's own state, in manifest order. */
+  containers?: ContainerStatus[];
 }
 
 /**
