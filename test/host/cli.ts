@@ -1,14 +1,25 @@
+import { APPS_IMAGE, ensureAppsImage } from './apps-image.js';
 import { startTestHost } from './start.js';
 
 /**
  * `npm run host`: boots a test host by hand, prints how to reach it and keeps
  * it up until Ctrl-C (SIGINT) or SIGTERM, then powers it off. The instance is
  * `ARCHY_TESTHOST_NAME` (default `archy-testhost`): use another name than a
- * concurrently running test suite.
+ * concurrently running test suite. `ARCHY_TESTHOST_IMAGES=debian-apps` also
+ * imports the image of real daemons (`apps-image.ts`).
  */
 async function main(): Promise<void> {
   const log = (line: string): void => void process.stderr.write(`[testhost] ${line}\n`);
   const { host, stop } = await startTestHost({ log });
+  const withApps = (process.env.ARCHY_TESTHOST_IMAGES ?? '').split(',').includes('debian-apps');
+  if (withApps) {
+    try {
+      await ensureAppsImage(host, log);
+    } catch (e) {
+      await stop();
+      throw e;
+    }
+  }
   let stopping: Promise<void> | undefined;
   const shutdown = (): void => {
     stopping ??= stop().then(
@@ -34,7 +45,7 @@ async function main(): Promise<void> {
       `  run a command:      nsenter -t ${host.pid} -m -u -i -n -p podman ps -a`,
       `  Quadlet unit dir:   ${host.unitDir}`,
       `  reload after edit:  nsenter -t ${host.pid} -m -u -i -n -p systemctl daemon-reload`,
-      `  local image:        localhost/busybox:latest (no registry: pulls fail)`,
+      `  local image:        localhost/busybox:latest${withApps ? `, ${APPS_IMAGE}` : ''} (no registry: pulls fail)`,
       'Ctrl-C powers it off.',
       '',
     ].join('\n'),

@@ -3,6 +3,7 @@ import { type TestHost, attachHost } from './test-host.js';
 
 export type { ExecOptions, ExecResult, HostDescription, TestHost } from './test-host.js';
 export { BUSYBOX_IMAGE } from './image.js';
+export { APPS_IMAGE, POSTGRES_BIN, ensureAppsImage } from './apps-image.js';
 
 /**
  * The test host booted for this run (by `test/host/global-setup.ts`, the

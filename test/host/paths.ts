@@ -96,3 +96,22 @@ export function instancePaths(cache: CachePaths, name: string): InstancePaths {
     logFile: join(cache.instances, `${name}.log`),
   };
 }
+
+/** Files of the cached apps image (see `apps-image.ts`), beside the rootfs in `cache`. */
+export interface AppsImagePaths {
+  /** The image's root tree as a tar archive; its name holds the recipe's hash, so a changed recipe is a new file. */
+  tarball: string;
+  /** Lock file taken while a tarball is built. */
+  lock: string;
+  /** Prefix of every tarball and build directory of the apps image, current or not (for sweeping old ones). */
+  prefix: string;
+}
+
+/** Paths of the apps image whose recipe hashes to `recipeHash`. */
+export function appsImagePaths(cache: CachePaths, recipeHash: string): AppsImagePaths {
+  return {
+    tarball: join(cache.root, `debian-apps-${recipeHash}.tar`),
+    lock: join(cache.root, 'debian-apps.lock'),
+    prefix: 'debian-apps-',
+  };
+}

@@ -1,7 +1,8 @@
-import { existsSync, linkSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CachePaths } from './paths.js';
-import { findNspawnFor, isAlive, sleep } from './proc.js';
+import { withLock } from './lock.js';
+import { findNspawnFor, isAlive } from './proc.js';
 import { removeTree } from './remove-tree.js';
 import { describeFailure, run } from './run.js';
 
@@ -28,9 +29,6 @@ export const CONTAINERS_CONF = '[containers]\nkeyring = false\npids_limit = 0\n'
 const RECIPE_FILE = 'etc/archy-testhost-recipe';
 const RECIPE = JSON.stringify({ suite: SUITE, variant: 'minbase', packages: PACKAGES, containersConf: CONTAINERS_CONF, expected: EXPECTED }) + '\n';
 
-/** How long a run waits for another run's build of the rootfs before giving up. */
-const BUILD_WAIT_MS = 15 * 60_000;
-
 /**
  * Makes sure the pristine rootfs exists at `cache.rootfs` and returns its path.
  * Reuses a complete cached one; otherwise builds it with debootstrap into a
@@ -43,7 +41,7 @@ const BUILD_WAIT_MS = 15 * 60_000;
 export async function ensureRootfs(cache: CachePaths, log: (line: string) => void = () => {}): Promise<string> {
   if (isCurrent(cache.rootfs)) return cache.rootfs;
   mkdirSync(cache.root, { recursive: true });
-  await withLock(cache.buildLock, log, async () => {
+  await withLock(cache.buildLock, 'the rootfs', log, async () => {
     // Another run may have finished the build while this one waited for the lock.
     if (isCurrent(cache.rootfs)) return;
     await removeLeftoverBuilds(cache);
@@ -113,47 +111,5 @@ async function removeLeftoverBuilds(cache: CachePaths): Promise<void> {
     if (!m || (entry.includes('.build-') && isAlive(Number(m[1])))) continue;
     if (entry.includes('.old-') && findNspawnFor(cache.rootfs).length > 0) continue;
     await removeTree(join(cache.root, entry));
-  }
-}
-
-/**
- * Runs `fn` holding the lock file `path` (created with O_EXCL, holding our
- * PID). A lock whose PID is dead is stale and taken over; a live one is waited
- * for, up to {@link BUILD_WAIT_MS}.
- */
-async function withLock(path: string, log: (line: string) => void, fn: () => Promise<void>): Promise<void> {
-  const deadline = Date.now() + BUILD_WAIT_MS;
-  let announced = false;
-  for (;;) {
-    // The lock appears with our PID already in it (link is atomic), so no reader ever sees it empty.
-    const mine = `${path}.${process.pid}`;
-    writeFileSync(mine, `${process.pid}\n`);
-    try {
-      linkSync(mine, path);
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    } finally {
-      rmSync(mine, { force: true });
-    }
-    let holder = NaN;
-    try {
-      holder = Number(readFileSync(path, 'utf8').trim());
-    } catch {
-      continue; // released meanwhile
-    }
-    if (!Number.isInteger(holder) || !isAlive(holder)) {
-      rmSync(path, { force: true });
-      continue;
-    }
-    if (Date.now() > deadline) throw new Error(`test host: ${path} is held by PID ${holder} for over ${BUILD_WAIT_MS / 60_000} min; if that process is stuck, end it`);
-    if (!announced) log(`waiting for PID ${holder}, which is building the rootfs (${path})`);
-    announced = true;
-    await sleep(1000);
-  }
-  try {
-    await fn();
-  } finally {
-    rmSync(path, { force: true });
   }
 }
