@@ -14,7 +14,7 @@ if (!existsSync(join(repo, 'dist/cli/main.js'))) execFileSync('npm', ['run', 'bu
 
 const { compileCatalog } = await import('../dist/compile/compile-catalog.js');
 const { renderUnits } = await import('../dist/render/render-units.js');
-const { loadUnitTemplates } = await import('../dist/store/unit-templates.js');
+const { loadUnitTemplates } = await import('../dist/store/shipped/templates.js');
 const { writeFilesAtomic } = await import('../dist/store/atomic-write.js');
 const { isOwned } = await import('../dist/render/types.js');
 

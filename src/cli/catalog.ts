@@ -4,7 +4,8 @@
  */
 import type { Problem } from '../errors.js';
 import { loadManifests, type LoadResult } from '../manifest/load.js';
-import { listConfigTemplates, readManifestFiles } from '../store/manifest-files.js';
+import { readManifestFiles } from '../store/node/manifest-files.js';
+import { listConfigTemplates } from '../store/shipped/templates.js';
 
 /**
  * Reads and loads the catalog in `dir`. An unreadable directory is reported as a problem, not thrown, so callers

@@ -7,7 +7,7 @@
 import type { Installer } from '../api/types.js';
 import type { AppState, AppStatus, Controller } from '../controller/types.js';
 import { NotFoundError } from '../errors.js';
-import { writeInstallIntent } from '../store/install-intents.js';
+import { writeInstallIntent } from '../store/state/install-intents.js';
 
 /** What the status will be once the pass picks the intent up (the reply must not wait for it). */
 function implied(status: AppStatus, next: AppState): AppStatus {

@@ -11,7 +11,7 @@ import type { ApiController, SystemdLinkSource } from '../api/types.js';
 import { createController, type ControllerDeps, type LiveController } from '../controller/controller.js';
 import type { AppRef, StateEvent } from '../controller/types.js';
 import { appService, parseUnitFileName } from '../naming.js';
-import { readUnitDir } from '../store/unit-dir.js';
+import { readUnitDir } from '../store/node/unit-dir.js';
 import { createSystemd } from '../systemd/client.js';
 import type { LinkStatus, SystemdPort } from '../systemd/types.js';
 import { describeLink } from '../systemd/link.js';

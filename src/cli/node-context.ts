@@ -10,7 +10,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_PODMAN_VERSION } from '../compile/target-version.js';
 import { DEFAULT_GENERATOR } from '../reconcile/generator.js';
-import { gitSource, type GitSource } from '../store/git-source.js';
+import { gitSource, type GitSource } from '../store/state/git-source.js';
 import { busAddressFor } from '../systemd/address.js';
 
 /** The command line's flags that say which node and how (the global options and the shared command options), as parsed. */

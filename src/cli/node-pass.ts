@@ -7,7 +7,7 @@ import type { LiveController } from '../controller/controller.js';
 import { runPass, type PassOptions } from '../reconcile/pass.js';
 import { gitPass, manifestsIn } from '../reconcile/source.js';
 import { watch } from '../reconcile/watch.js';
-import { withPassLock } from '../store/pass-lock.js';
+import { withPassLock } from '../store/state/pass-lock.js';
 import { createSystemd } from '../systemd/client.js';
 import type { SystemdPort } from '../systemd/types.js';
 import type { NodeContext } from './node-context.js';

@@ -7,7 +7,8 @@
 import { EXIT, ReportedError } from '../errors.js';
 import type { Counters } from '../reconcile/execute.js';
 import type { PassReport } from '../reconcile/pass.js';
-import { readSourceState, type GitPassReport } from '../reconcile/source.js';
+import type { GitPassReport } from '../reconcile/source.js';
+import { readSourceState } from '../store/state/source-state.js';
 import type { NodeContext } from './node-context.js';
 
 /** A pass's report, from a directory or a git source. */

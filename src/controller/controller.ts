@@ -5,9 +5,9 @@
  */
 import { NotFoundError } from '../errors.js';
 import { retryStatus } from '../reconcile/backoff.js';
-import { readRecords } from '../store/hashes.js';
-import { readIntents, writeIntent } from '../store/intents.js';
-import { keepAcrossReboot } from '../store/unit-install.js';
+import { readRecords } from '../store/state/records.js';
+import { readIntents, writeIntent } from '../store/state/intents.js';
+import { keepAcrossReboot } from '../store/node/unit-install.js';
 import type { JobRef, SystemdEvent, SystemdPort, UnitProps } from '../systemd/types.js';
 import { jobIdOfPath } from '../systemd/unit-path.js';
 import { AppTracker, type Effects, type Source } from './tracker.js';
@@ -28,7 +28,7 @@ export interface ControllerDeps {
   missGraceMs?: number;
   /**
    * The Quadlet unit directory: a stop takes `[Install]` out of the app's unit file there and a start or restart
-   * puts it back (src/store/unit-install.ts), so a reboot keeps the user's wish without a pass. Absent: only the
+   * puts it back (src/store/node/unit-install.ts), so a reboot keeps the user's wish without a pass. Absent: only the
    * intent is written, and the next pass renders the unit.
    */
   unitDir?: string;

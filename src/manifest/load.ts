@@ -10,7 +10,7 @@ import { checkCatalog, checkManifest, fileStem, type CheckInput } from './checks
 import { manifestValidator } from './schema.js';
 import { parseYaml, type Locator } from './yaml-source.js';
 
-/** One manifest file as read by the caller (`src/store/manifest-files.ts`). */
+/** One manifest file as read by the caller (`src/store/node/manifest-files.ts`). */
 export interface ManifestSource {
   /** Path as shown in problems, e.g. `manifests/lnd.yaml`. */
   file: string;

@@ -5,15 +5,16 @@
  * rolled back to its last-good files. Phases go to the controller while an
  * app is worked on and are cleared as soon as that app's own work ends.
  */
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NotOwnedError } from '../errors.js';
 import { parseUnitFileName, serviceName } from '../naming.js';
 import { isOwned } from '../render/types.js';
 import { writeFileAtomic } from '../store/atomic-write.js';
-import { onHost, readConfigFiles, removeConfigFile, writeConfigFile } from '../store/config-files.js';
-import { readLastGood, removeRecord, writeLastGood, writeRecord, type LastGood } from '../store/hashes.js';
-import { readIntent } from '../store/intents.js';
+import { readTextIfExists } from '../store/fs.js';
+import { onHost, readConfigFiles, removeConfigFile, writeConfigFile } from '../store/node/config-files.js';
+import { readLastGood, removeRecord, writeLastGood, writeRecord, type LastGood } from '../store/state/records.js';
+import { readIntent } from '../store/state/intents.js';
 import { awaitActive, awaitStopped } from './await-active.js';
 import { describeFailure, recordFailure, retryStatus } from './backoff.js';
 import { configIsOurs } from './plan.js';
@@ -75,13 +76,8 @@ interface Ctx {
 type Executor<A extends StepAction> = (step: Extract<Step, { action: A }>, ctx: Ctx) => Promise<void>;
 
 async function ensureOurs(path: string): Promise<void> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw err;
-  }
+  const text = await readTextIfExists(path);
+  if (text === undefined) return;
   // Re-checked at write time: a file can appear between observe and execute.
   if (!isOwned(text)) throw new NotOwnedError(path);
 }

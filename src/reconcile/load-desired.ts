@@ -4,20 +4,19 @@
  * the effective states as overrides, and hands everything to `buildDesired`.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { compileCatalog } from '../compile/compile-catalog.js';
 import { DEFAULT_PODMAN_VERSION } from '../compile/target-version.js';
 import type { ContainerUnit } from '../compile/model.js';
 import { InvalidInputError } from '../errors.js';
 import type { DesiredState, LoadedManifest } from '../manifest/types.js';
 import { renderUnits } from '../render/render-units.js';
-import { readInstallIntents } from '../store/install-intents.js';
-import { readDeclaredStates } from '../store/declared-states.js';
-import { readIntents } from '../store/intents.js';
-import { CONFIG_TEMPLATES_DIR, listConfigTemplates, readManifestFiles } from '../store/manifest-files.js';
 import { loadManifests, type ManifestSource } from '../manifest/load.js';
-import { PASSWORD, SALT, secretStore } from '../store/secrets.js';
-import { loadUnitTemplates } from '../store/unit-templates.js';
+import { readManifestFiles } from '../store/node/manifest-files.js';
+import { listConfigTemplates, loadUnitTemplates, readConfigTemplates } from '../store/shipped/templates.js';
+import { readDeclaredStates } from '../store/state/declared-states.js';
+import { readInstallIntents } from '../store/state/install-intents.js';
+import { readIntents } from '../store/state/intents.js';
+import { PASSWORD, SALT, secretStore } from '../store/state/secrets.js';
 import { buildDesired, configsOf, configSecrets, declaredChanges, effectiveStates, type DeclaredState, type InstallIntent, type TimedIntent } from './desired.js';
 import type { Desired } from './types.js';
 
@@ -99,16 +98,8 @@ async function computeDesired(opts: LoadDesiredOptions, { sources, installs, int
     }
   }
 
-  const templates: Record<string, string> = {};
-  const names = new Set(manifests.filter((m) => states[m.manifest.id] !== 'absent').flatMap((m) => configsOf(m.manifest).map((c) => c.template)));
-  for (const name of names) {
-    try {
-      templates[name] = await readFile(new URL(name, CONFIG_TEMPLATES_DIR), 'utf8');
-    } catch (err) {
-      // A missing template is reported, with the manifest naming it, by configSecrets.
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
-  }
+  // A missing template is left out; configSecrets reports it, with the manifest naming it.
+  const templates = await readConfigTemplates(new Set(manifests.filter((m) => states[m.manifest.id] !== 'absent').flatMap((m) => configsOf(m.manifest).map((c) => c.template))));
   const store = secretStore(opts.stateDir);
   const secrets: Record<string, string> = {};
   for (const need of configSecrets(manifests, states, templates)) {

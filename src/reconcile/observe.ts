@@ -4,9 +4,9 @@
  * systemd's view of the services involved.
  */
 import { parseUnitFileName, serviceName } from '../naming.js';
-import { readConfigFiles } from '../store/config-files.js';
-import { readRecords } from '../store/hashes.js';
-import { readUnitDir } from '../store/unit-dir.js';
+import { readConfigFiles } from '../store/node/config-files.js';
+import { readRecords } from '../store/state/records.js';
+import { readUnitDir } from '../store/node/unit-dir.js';
 import type { UnitManager } from './ports.js';
 import type { Desired, Observed, UnitOnDisk } from './types.js';
 

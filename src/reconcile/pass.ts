@@ -5,8 +5,8 @@
  */
 import { InvalidInputError } from '../errors.js';
 import { appService } from '../naming.js';
-import { writeDeclaredStates } from '../store/declared-states.js';
-import { readRecords } from '../store/hashes.js';
+import { writeDeclaredStates } from '../store/state/declared-states.js';
+import { readRecords } from '../store/state/records.js';
 import { failureOf, retryDecision, retryStatus } from './backoff.js';
 import { executeSteps, type Counters, type Failure } from './execute.js';
 import { DEFAULT_GENERATOR, rejectedUnits } from './generator.js';

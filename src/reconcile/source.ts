@@ -5,45 +5,13 @@
  * fails validation is never applied — the last good commit stays current and
  * the rejection is remembered, so that commit is not retried until the ref moves.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidInputError, formatProblems } from '../errors.js';
-import { writeStateFile } from '../store/state-file.js';
-import type { GitSource } from '../store/git-source.js';
+import type { GitSource } from '../store/state/git-source.js';
+import { readSourceState, writeSourceState, type SourceState } from '../store/state/source-state.js';
 import { loadDesired } from './load-desired.js';
 import { runPass, type PassOptions, type PassReport } from './pass.js';
-
-/** The applied revision, kept in `<state-dir>/source.json`; `status` and `apply --json` show it. */
-export interface SourceState {
-  url?: string;
-  ref?: string;
-  /** The applied (last good) commit. */
-  commit?: string;
-  /** ISO-8601 time the last pass over it finished. */
-  appliedAt?: string;
-  /** The newest commit that failed validation, and why. */
-  rejected?: { commit: string; error: string; at: string };
-  /** The last fetch error, if the last fetch failed. */
-  fetchError?: string;
-}
-
-function statePath(stateDir: string): string {
-  return join(stateDir, 'source.json');
-}
-
-/** The recorded source state ({} before the first git pass). */
-export async function readSourceState(stateDir: string): Promise<SourceState> {
-  try {
-    return JSON.parse(await readFile(statePath(stateDir), 'utf8')) as SourceState;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw err;
-  }
-}
-
-async function writeSourceState(stateDir: string, s: SourceState): Promise<void> {
-  await writeStateFile(statePath(stateDir), `${JSON.stringify(s, null, 2)}\n`);
-}
 
 /** The manifests directory of a checked-out tree: its `manifests/` when there is one, else the tree's root. */
 export async function manifestsIn(root: string): Promise<string> {

@@ -13,11 +13,12 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { watch as chokidar, type FSWatcher } from 'chokidar';
 import { InvalidInputError, formatProblems } from '../errors.js';
-import type { GitSource } from '../store/git-source.js';
-import { readManifestFiles } from '../store/manifest-files.js';
+import type { GitSource } from '../store/state/git-source.js';
+import { readManifestFiles } from '../store/node/manifest-files.js';
+import { stateLayout } from '../store/state/layout.js';
 import { cachedDesiredLoader } from './load-desired.js';
 import { runPass, type PassOptions, type PassReport } from './pass.js';
 import { gitPass } from './source.js';
@@ -74,7 +75,8 @@ export async function watch(opts: WatchOptions): Promise<void> {
     debounce = setTimeout(trigger, opts.debounceMs ?? 500);
   };
 
-  const intentDirs = [join(opts.stateDir, 'intents'), join(opts.stateDir, 'installs')];
+  const { intents, installs } = stateLayout(opts.stateDir);
+  const intentDirs = [intents, installs];
   // chokidar sees a missing directory appear, but nothing written inside it afterwards: create them first.
   for (const dir of intentDirs) await mkdir(dir, { recursive: true });
   const watched = [...intentDirs, ...(opts.manifestsDir ? [opts.manifestsDir] : [])];

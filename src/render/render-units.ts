@@ -1,6 +1,6 @@
 /**
  * Unit models → the exact text of each unit file. Pure: the template text is
- * read by the caller (src/store/unit-templates.ts) and passed in.
+ * read by the caller (src/store/shipped/templates.ts) and passed in.
  */
 import Handlebars from 'handlebars';
 import type { UnitSpec } from '../compile/model.js';

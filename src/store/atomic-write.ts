@@ -14,6 +14,7 @@ import { readlinkSync } from 'node:fs';
 import * as nodeFs from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { NotOwnedError } from '../errors.js';
+import { isMissing, syncDir } from './fs.js';
 
 /** The file operations used here; tests pass a wrapper to make one of them fail. */
 export interface AtomicWriteIo {
@@ -102,15 +103,6 @@ async function stage(io: AtomicWriteIo, path: string, content: string, mode: num
   if ((mode & process.umask()) !== 0) await io.chmod(path, mode);
 }
 
-async function syncDir(io: AtomicWriteIo, dir: string): Promise<void> {
-  const handle = await io.open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
 async function unlinkQuietly(io: AtomicWriteIo, path: string): Promise<void> {
   await io.unlink(path).catch(() => undefined);
 }
@@ -130,7 +122,7 @@ export async function writeFileAtomic(path: string, content: string, opts: { mod
     await unlinkQuietly(io, temp);
     throw err;
   }
-  await syncDir(io, dirname(path));
+  await syncDir(dirname(path), io);
 }
 
 /** How many files are staged (written + fsynced) at once. */
@@ -175,7 +167,7 @@ async function listDirs(io: AtomicWriteIo, paths: readonly string[]): Promise<Ma
     try {
       out.set(dir, new Set(await io.readdir(dir)));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      if (!isMissing(err)) throw err;
       out.set(dir, new Set());
     }
   }
@@ -245,5 +237,5 @@ export async function writeFilesAtomic(files: readonly FileToWrite[], opts: Writ
   }
   await cleanup();
   for (const path of opts.remove ?? []) if (existed.get(path)) await unlinkQuietly(io, path);
-  for (const dir of new Set([...files.map((f) => f.path), ...(opts.remove ?? [])].map((p) => dirname(p)))) await syncDir(io, dir);
+  for (const dir of new Set([...files.map((f) => f.path), ...(opts.remove ?? [])].map((p) => dirname(p)))) await syncDir(dir, io);
 }

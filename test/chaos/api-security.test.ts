@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/api/server.js';
-import { loadOrCreateToken, tokenPath } from '../../src/store/token.js';
+import { loadOrCreateToken, tokenPath } from '../../src/store/state/token.js';
 import { useHost } from '../host/index.js';
 import { apiOnHost, type HostApi } from '../support/api.js';
 import { QUICK_UNIT } from '../support/apps.js';

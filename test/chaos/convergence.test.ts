@@ -8,7 +8,7 @@ import { MAX_UPDATE_ATTEMPTS } from '../../src/reconcile/backoff.js';
 import { appService } from '../../src/naming.js';
 import { createSystemd } from '../../src/systemd/client.js';
 import type { SystemdPort } from '../../src/systemd/types.js';
-import { loadOrCreateToken } from '../../src/store/token.js';
+import { loadOrCreateToken } from '../../src/store/state/token.js';
 import { useHost } from '../host/index.js';
 import { appManifest } from '../support/apps.js';
 import { msSince, recordFigures } from '../support/chaos-figures.js';

@@ -9,7 +9,7 @@ import { compileCatalog } from '../../src/compile/compile-catalog.js';
 import { exitCodeFor, formatProblem, InvalidInputError, type Problem } from '../../src/errors.js';
 import { loadManifests, type ManifestSource } from '../../src/manifest/load.js';
 import { renderUnits } from '../../src/render/render-units.js';
-import { loadUnitTemplates } from '../../src/store/unit-templates.js';
+import { loadUnitTemplates } from '../../src/store/shipped/templates.js';
 import { msSince, recordFigures } from '../support/chaos-figures.js';
 import { deepNesting, hostileId, hostileManifest, hugeInput, mutatedValid, randomText, wrongTypes } from '../support/chaos-manifests.js';
 import { DIST_MAIN, REPO as ROOT, runCli } from '../support/cli.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotFoundError, SystemdError } from '../../src/errors.js';
-import { readIntent } from '../../src/store/intents.js';
+import { readIntent } from '../../src/store/state/intents.js';
 import { useHost } from '../host/index.js';
 import { failingUnit, healthGatedUnit, QUICK_UNIT, slowStopUnit } from '../support/apps.js';
 import { controllerOnHost, type HostController } from '../support/controller.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppStatus, StateEvent } from '../../src/controller/types.js';
 import { runPass } from '../../src/reconcile/pass.js';
-import { readIntent } from '../../src/store/intents.js';
+import { readIntent } from '../../src/store/state/intents.js';
 import { createSystemd } from '../../src/systemd/client.js';
 import type { SystemdPort } from '../../src/systemd/types.js';
 import { useHost } from '../host/index.js';

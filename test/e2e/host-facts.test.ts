@@ -7,7 +7,7 @@ import { compileCatalog } from '../../src/compile/compile-catalog.js';
 import { formatProblem } from '../../src/errors.js';
 import { loadManifests } from '../../src/manifest/load.js';
 import { renderUnits } from '../../src/render/render-units.js';
-import { loadUnitTemplates } from '../../src/store/unit-templates.js';
+import { loadUnitTemplates } from '../../src/store/shipped/templates.js';
 import { useHost } from '../host/index.js';
 import { eventually, until } from '../support/wait.js';
 

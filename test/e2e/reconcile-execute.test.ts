@@ -6,7 +6,7 @@ import type { AppRef, AppState } from '../../src/controller/types.js';
 import { loadDesired, type DesiredLoader } from '../../src/reconcile/load-desired.js';
 import { runPass, type PassReport } from '../../src/reconcile/pass.js';
 import type { ControllerSink } from '../../src/reconcile/ports.js';
-import { readIntent } from '../../src/store/intents.js';
+import { readIntent } from '../../src/store/state/intents.js';
 import { useHost } from '../host/index.js';
 import { appManifest, healthyAfterCommand } from '../support/apps.js';
 import { controllerOnHost, type HostController } from '../support/controller.js';

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { loadOrCreateToken } from '../../src/store/token.js';
+import { loadOrCreateToken } from '../../src/store/state/token.js';
 import { useHost } from '../host/index.js';
 import { appManifest } from '../support/apps.js';
 import { hostGenerator, removeUnits, runUnitDir } from '../support/host.js';

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadOrCreateToken } from '../../src/store/token.js';
+import { loadOrCreateToken } from '../../src/store/state/token.js';
 import { useHost } from '../host/index.js';
 import { appManifest, slowStopCommand } from '../support/apps.js';
 import { hostGenerator, removeUnits, runUnitDir } from '../support/host.js';

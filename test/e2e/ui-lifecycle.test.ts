@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadOrCreateToken } from '../../src/store/token.js';
+import { loadOrCreateToken } from '../../src/store/state/token.js';
 import { createSystemd } from '../../src/systemd/client.js';
 import { useHost } from '../host/index.js';
 import { apiOnHost, hostJournal } from '../support/api.js';

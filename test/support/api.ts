@@ -12,7 +12,7 @@ import { unitTextFrom } from '../../src/api/unit-text.js';
 import { createController, type LiveController } from '../../src/controller/controller.js';
 import type { AppRef, AppState, AppStatus } from '../../src/controller/types.js';
 import { appService } from '../../src/naming.js';
-import { generateToken } from '../../src/store/token.js';
+import { generateToken } from '../../src/store/state/token.js';
 import { createSystemd } from '../../src/systemd/client.js';
 import type { SystemdPort } from '../../src/systemd/types.js';
 import type { TestHost } from '../host/index.js';

@@ -10,7 +10,7 @@ import { compileCatalog, type CompileResult } from '../../src/compile/compile-ca
 import type { LoadedManifest, Manifest } from '../../src/manifest/types.js';
 import { renderUnits } from '../../src/render/render-units.js';
 import type { RenderedFile } from '../../src/render/types.js';
-import { loadUnitTemplates } from '../../src/store/unit-templates.js';
+import { loadUnitTemplates } from '../../src/store/shipped/templates.js';
 
 export const GOLDEN_DIR = 'test/fixtures/golden';
 export const DEFAULT_PODMAN = '5.4.2';

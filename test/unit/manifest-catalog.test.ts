@@ -7,7 +7,8 @@ import { manifestSchema } from '../../src/manifest/schema.js';
 import type { Manifest } from '../../src/manifest/types.js';
 import { DNS_LABEL } from '../../src/naming.js';
 import { basicAuth, renderConfig, rpcauth, rpcauthSaltName, secretsUsed } from '../../src/reconcile/config-render.js';
-import { listConfigTemplates, readManifestFiles } from '../../src/store/manifest-files.js';
+import { readManifestFiles } from '../../src/store/node/manifest-files.js';
+import { listConfigTemplates } from '../../src/store/shipped/templates.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 

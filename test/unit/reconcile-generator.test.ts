@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GeneratorError, rejectedUnits } from '../../src/reconcile/generator.js';
 import { planSteps } from '../../src/reconcile/plan.js';
-import { LockedError, withPassLock } from '../../src/store/pass-lock.js';
+import { LockedError, withPassLock } from '../../src/store/state/pass-lock.js';
 import type { Desired, Observed } from '../../src/reconcile/types.js';
 import { OWNERSHIP_MARKER } from '../../src/render/types.js';
 import { quadletBinary } from '../support/quadlet.js';

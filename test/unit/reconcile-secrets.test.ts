@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { basicAuth, renderConfig, rpcauth, rpcauthSaltName, secretsUsed } from '../../src/reconcile/config-render.js';
 import { InvalidInputError } from '../../src/errors.js';
 import { loadDesired, missingSecret } from '../../src/reconcile/load-desired.js';
-import { SALT, secretStore } from '../../src/store/secrets.js';
+import { SALT, secretStore } from '../../src/store/state/secrets.js';
 
 let dir: string;
 beforeEach(async () => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { readCatalog } from '../../src/cli/catalog.js';
 import { compileCatalog } from '../../src/compile/compile-catalog.js';
 import { renderUnits } from '../../src/render/render-units.js';
-import { loadUnitTemplates } from '../../src/store/unit-templates.js';
+import { loadUnitTemplates } from '../../src/store/shipped/templates.js';
 
 describe('units/ is exactly the render of manifests/', () => {
   it('has the same files with the same content (run `npm start` or `archy-quadlet render` when this fails)', async () => {

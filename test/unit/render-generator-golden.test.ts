@@ -6,7 +6,7 @@ import { serviceName } from '../../src/naming.js';
 import { compileCatalog } from '../../src/compile/compile-catalog.js';
 import type { Manifest } from '../../src/manifest/types.js';
 import { renderUnits } from '../../src/render/render-units.js';
-import { loadUnitTemplates } from '../../src/store/unit-templates.js';
+import { loadUnitTemplates } from '../../src/store/shipped/templates.js';
 import { DEFAULT_PODMAN, goldenCases } from '../support/golden.js';
 import { runQuadletDryRun } from '../support/quadlet.js';
 

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NotOwnedError } from '../../src/errors.js';
 import { isOwned, OWNERSHIP_MARKER } from '../../src/render/types.js';
 import { sweepDeadTemps, writeFileAtomic, writeFilesAtomic, type AtomicWriteIo } from '../../src/store/atomic-write.js';
-import { readUnitDir } from '../../src/store/unit-dir.js';
+import { readUnitDir } from '../../src/store/node/unit-dir.js';
 
 let dir: string;
 beforeEach(() => {

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, readdir, realpath, rm, writeFile, unlink } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GitError, gitSource } from '../../src/store/git-source.js';
+import { GitError, gitSource } from '../../src/store/state/git-source.js';
 
 // A real git repository with real commits; the source fetches it like a remote.
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/errors.js';
-import { clearIntent, readIntent, readIntents, writeIntent } from '../../src/store/intents.js';
+import { clearIntent, readIntent, readIntents, writeIntent } from '../../src/store/state/intents.js';
 
 let dir: string;
 beforeEach(async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/errors.js';
-import { SALT, secretStore } from '../../src/store/secrets.js';
+import { SALT, secretStore } from '../../src/store/state/secrets.js';
 
 let dir: string;
 beforeEach(async () => {

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, stat, writeFile, chmod } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadOrCreateToken, tokenPath } from '../../src/store/token.js';
+import { loadOrCreateToken, tokenPath } from '../../src/store/state/token.js';
 
 describe('loadOrCreateToken', () => {
   let dir: string;

@@ -8,8 +8,8 @@ import { InvalidInputError } from '../../src/errors.js';
 import type { DesiredState, LoadedManifest } from '../../src/manifest/types.js';
 import { renderUnits } from '../../src/render/render-units.js';
 import { OWNERSHIP_MARKER } from '../../src/render/types.js';
-import { bootInstall, installSection, keepAcrossReboot, withInstall } from '../../src/store/unit-install.js';
-import { loadUnitTemplates } from '../../src/store/unit-templates.js';
+import { bootInstall, installSection, keepAcrossReboot, withInstall } from '../../src/store/node/unit-install.js';
+import { loadUnitTemplates } from '../../src/store/shipped/templates.js';
 
 // A user's stop/start rewrites the app's unit so that a reboot follows it at once. The text must be exactly the
 // reconciler's render for the new state, or the next pass would write it again: these tests render the fixture

@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { InvalidInputError, NotFoundError } from '../../errors.js';
 import type { InstallIntent } from '../../reconcile/desired.js';
-import { writeInstallIntent } from '../../store/install-intents.js';
+import { writeInstallIntent } from '../../store/state/install-intents.js';
 import { readCatalog } from '../catalog.js';
 import { resolveNodeContext, type NodeContext, type NodeFlags } from '../node-context.js';
 import { appliedCatalogDir, passAndReport } from '../node-pass.js';

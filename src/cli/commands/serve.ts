@@ -14,7 +14,8 @@ import { DEFAULT_LISTEN, parseListen } from '../../api/listen.js';
 import { startServer } from '../../api/server.js';
 import type { ApiDeps, ApiLog } from '../../api/types.js';
 import { unitTextFrom } from '../../api/unit-text.js';
-import { loadOrCreateToken } from '../../store/token.js';
+import { stateLayout } from '../../store/state/layout.js';
+import { loadOrCreateToken } from '../../store/state/token.js';
 import { intentInstaller } from '../intent-installer.js';
 import { openWaitingLive } from '../live.js';
 import { resolveNodeContext, type NodeContext, type NodeFlags } from '../node-context.js';
@@ -108,7 +109,7 @@ export async function serve(opts: ServeOptions, stop: Promise<unknown> = signall
  * apps installed in the unit directory are tracked until the first pass.
  */
 async function catalogDir(ctx: NodeContext): Promise<string> {
-  return (await appliedCatalogDir(ctx)) ?? join(ctx.stateDir, 'git', 'nothing-applied-yet');
+  return (await appliedCatalogDir(ctx)) ?? join(stateLayout(ctx.stateDir).git, 'nothing-applied-yet');
 }
 
 /** Adds `serve` to the program. */

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import type { AppStatus, StateEvent } from '../../controller/types.js';
 import { describeFailure } from '../../reconcile/backoff.js';
-import { readSourceState, type SourceState } from '../../reconcile/source.js';
+import { readSourceState, type SourceState } from '../../store/state/source-state.js';
 import { openLive } from '../live.js';
 import { resolveNodeContext, type NodeContext, type NodeFlags } from '../node-context.js';
 import { withOptions } from '../options.js';

@@ -3,7 +3,7 @@
  * the state directory, when `serve` has not run yet).
  */
 import type { Command } from 'commander';
-import { loadOrCreateToken } from '../../store/token.js';
+import { loadOrCreateToken } from '../../store/state/token.js';
 import { resolveNodeContext, type NodeContext, type NodeFlags } from '../node-context.js';
 
 /** Writes the token and a newline to `out`. Throws when the state directory cannot be read or written. */

@@ -4,30 +4,17 @@
  * `{"id":"lnd","intent":"absent","at":"…"}`. One file per app, each written
  * atomically, so a crash leaves the old or the new intent.
  */
-import { join } from 'node:path';
-import { InvalidInputError } from '../errors.js';
-import { DNS_LABEL } from '../naming.js';
-import type { InstallIntent } from '../reconcile/desired.js';
+import { InvalidInputError } from '../../errors.js';
+import type { InstallIntent } from '../../reconcile/desired.js';
+import { appFile, stateLayout } from './layout.js';
 import { readAppFiles, writeStateFile } from './state-file.js';
 
 const HINT = 'delete the file to clear the intent';
 
-/** `<stateDir>/installs`. */
-export function installsDir(stateDir: string): string {
-  return join(stateDir, 'installs');
-}
-
-function pathOf(stateDir: string, id: string): string {
-  if (!DNS_LABEL.test(id)) {
-    throw new InvalidInputError([{ file: installsDir(stateDir), message: `invalid app id ${JSON.stringify(id)}`, hint: 'an app id is a DNS label' }]);
-  }
-  return join(installsDir(stateDir), `${id}.json`);
-}
-
 /** Every recorded install intent by app id (none when the directory is missing). Throws InvalidInputError for a corrupt file. */
 export async function readInstallIntents(stateDir: string): Promise<Map<string, InstallIntent>> {
   const out = new Map<string, InstallIntent>();
-  for (const { id, path, value } of await readAppFiles(installsDir(stateDir), HINT)) {
+  for (const { id, path, value } of await readAppFiles(stateLayout(stateDir).installs, HINT)) {
     const intent = (value as { intent?: unknown } | null)?.intent;
     if (intent !== 'present' && intent !== 'absent') {
       throw new InvalidInputError([{ file: path, pointer: '/intent', message: 'must be "present" or "absent"', hint: HINT }]);
@@ -37,7 +24,7 @@ export async function readInstallIntents(stateDir: string): Promise<Map<string, 
   return out;
 }
 
-/** Records `intent` for `id`; durable when it resolves. */
+/** Records `intent` for `id`; durable when it resolves. Throws InvalidInputError for an invalid id, the fs error of a failed write. */
 export async function writeInstallIntent(stateDir: string, id: string, intent: InstallIntent, at: Date = new Date()): Promise<void> {
-  await writeStateFile(pathOf(stateDir, id), `${JSON.stringify({ id, intent, at: at.toISOString() })}\n`);
+  await writeStateFile(appFile(stateLayout(stateDir).installs, id), `${JSON.stringify({ id, intent, at: at.toISOString() })}\n`);
 }

@@ -4,9 +4,10 @@
  * Paths are the host's absolute paths; `root` places that host's `/` elsewhere
  * (e.g. a booted machine's root directory seen from outside it).
  */
-import { readFile, rm } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
-import { writeStateFile } from './state-file.js';
+import { mkdir, rm } from 'node:fs/promises';
+import { dirname, isAbsolute, join } from 'node:path';
+import { writeFileAtomic } from '../atomic-write.js';
+import { readTextIfExists } from '../fs.js';
 
 /** Where the host path `path` is, seen from here. Throws for a relative path. */
 export function onHost(path: string, root = '/'): string {
@@ -19,22 +20,20 @@ export async function readConfigFiles(paths: Iterable<string>, root = '/'): Prom
   const out: Record<string, string | undefined> = {};
   await Promise.all(
     [...new Set(paths)].map(async (p) => {
-      try {
-        out[p] = await readFile(onHost(p, root), 'utf8');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-        out[p] = undefined;
-      }
+      out[p] = await readTextIfExists(onHost(p, root));
     }),
   );
   return out;
 }
 
-/** Writes a config file atomically (temp + fsync + rename), creating its directory. */
+/** Writes a config file atomically (temp + fsync + rename), creating its directory (0755). Throws the fs error. */
 export async function writeConfigFile(path: string, content: string, mode = 0o644, root = '/'): Promise<void> {
-  await writeStateFile(onHost(path, root), content, mode);
+  const target = onHost(path, root);
+  await mkdir(dirname(target), { recursive: true, mode: 0o755 });
+  await writeFileAtomic(target, content, { mode });
 }
 
+/** Removes a config file (no error when there is none). */
 export async function removeConfigFile(path: string, root = '/'): Promise<void> {
   await rm(onHost(path, root), { force: true });
 }

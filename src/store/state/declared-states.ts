@@ -5,24 +5,19 @@
  * (docs/reconcile.md, "Desired state per app"); this is the manifest's side of
  * that clock. Each file is written atomically.
  */
-import { join } from 'node:path';
-import { InvalidInputError } from '../errors.js';
-import type { DesiredState } from '../manifest/types.js';
-import { DNS_LABEL } from '../naming.js';
-import type { DeclaredState } from '../reconcile/desired.js';
+import { InvalidInputError } from '../../errors.js';
+import type { DesiredState } from '../../manifest/types.js';
+import type { DeclaredState } from '../../reconcile/desired.js';
+import { appFile, stateLayout } from './layout.js';
 import { readAppFiles, writeStateFile } from './state-file.js';
 
 const HINT = 'delete the file; the next pass records the manifest\'s state again (a user\'s intent then wins over it)';
 const STATES: readonly DesiredState[] = ['running', 'stopped', 'absent'];
 
-function dirOf(stateDir: string): string {
-  return join(stateDir, 'declared');
-}
-
 /** Every remembered declared state by app id (none when the directory is missing). Throws InvalidInputError for a corrupt file. */
 export async function readDeclaredStates(stateDir: string): Promise<Map<string, DeclaredState>> {
   const out = new Map<string, DeclaredState>();
-  for (const { id, path, value } of await readAppFiles(dirOf(stateDir), HINT)) {
+  for (const { id, path, value } of await readAppFiles(stateLayout(stateDir).declared, HINT)) {
     const v = value as { state?: unknown; since?: unknown } | null;
     if (!v || !STATES.includes(v.state as DesiredState)) throw new InvalidInputError([{ file: path, pointer: '/state', message: 'must be "running", "stopped" or "absent"', hint: HINT }]);
     out.set(id, { state: v.state as DesiredState, ...(typeof v.since === 'string' ? { since: v.since } : {}) });
@@ -30,10 +25,8 @@ export async function readDeclaredStates(stateDir: string): Promise<Map<string, 
   return out;
 }
 
-/** Remembers the declared states of `changes`; durable when it resolves. Throws on IO errors. */
+/** Remembers the declared states of `changes`; durable when it resolves. Throws InvalidInputError for an invalid id, and on IO errors. */
 export async function writeDeclaredStates(stateDir: string, changes: ReadonlyMap<string, DeclaredState>): Promise<void> {
-  for (const [id, d] of changes) {
-    if (!DNS_LABEL.test(id)) throw new InvalidInputError([{ file: dirOf(stateDir), message: `invalid app id ${JSON.stringify(id)}` }]);
-    await writeStateFile(join(dirOf(stateDir), `${id}.json`), `${JSON.stringify({ id, ...d })}\n`);
-  }
+  const dir = stateLayout(stateDir).declared;
+  for (const [id, d] of changes) await writeStateFile(appFile(dir, id), `${JSON.stringify({ id, ...d })}\n`);
 }

@@ -2,10 +2,11 @@
  * Reads a Quadlet unit directory: every unit file in it with its content and
  * whether archy-quadlet owns it (its first line is our ownership header).
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseUnitFileName } from '../naming.js';
-import { isOwned } from '../render/types.js';
+import { parseUnitFileName } from '../../naming.js';
+import { isOwned } from '../../render/types.js';
+import { readDirIfExists } from '../fs.js';
 
 export interface UnitDirEntry {
   /** File name, e.g. `lnd.container`. */
@@ -21,14 +22,8 @@ export interface UnitDirEntry {
  * @throws the fs error for anything but a missing directory.
  */
 export async function readUnitDir(dir: string): Promise<UnitDirEntry[]> {
-  let names: string[];
-  try {
-    const entries = await readdir(dir, { withFileTypes: true });
-    names = entries.filter((e) => e.isFile() && parseUnitFileName(e.name) !== undefined).map((e) => e.name);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
+  const entries = await readDirIfExists(dir, { withFileTypes: true });
+  const names = entries.filter((e) => e.isFile() && parseUnitFileName(e.name) !== undefined).map((e) => e.name);
   names.sort();
   return Promise.all(
     names.map(async (name) => {

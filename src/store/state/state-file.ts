@@ -1,12 +1,13 @@
 /**
- * A file in the state directory, written atomically with its directory
- * created first (a fresh node has none of them yet).
+ * The two shapes of file in the state directory (`layout.ts`): a file written atomically with its
+ * directory created first (a fresh node has none of them yet), and a per-app directory of `<id>.json` files.
  */
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { InvalidInputError } from '../errors.js';
-import { DNS_LABEL } from '../naming.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { InvalidInputError } from '../../errors.js';
+import { DNS_LABEL } from '../../naming.js';
+import { writeFileAtomic } from '../atomic-write.js';
+import { readDirIfExists, readTextIfExists } from '../fs.js';
 
 /** Creates the parent directory (0755) and writes `content` atomically. Throws the fs error. */
 export async function writeStateFile(path: string, content: string, mode = 0o644): Promise<void> {
@@ -16,29 +17,19 @@ export async function writeStateFile(path: string, content: string, mode = 0o644
 
 /**
  * The `<id>.json` files of a per-app directory, parsed, sorted by id (a missing
- * directory has none; files that vanish meanwhile are skipped). Throws
- * InvalidInputError naming a file that is not JSON, with `hint`.
+ * directory has none; files that vanish meanwhile are skipped; names that are
+ * not `<DNS label>.json`, temp files included, are ignored). Throws
+ * InvalidInputError naming a file that is not JSON, with `hint`; the fs error
+ * for anything but a missing directory or file.
  */
 export async function readAppFiles(dir: string, hint: string): Promise<Array<{ id: string; path: string; value: unknown }>> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
   const out: Array<{ id: string; path: string; value: unknown }> = [];
-  for (const name of names.sort()) {
+  for (const name of (await readDirIfExists(dir)).sort()) {
     const id = name.endsWith('.json') ? name.slice(0, -'.json'.length) : '';
     if (!DNS_LABEL.test(id)) continue;
     const path = join(dir, name);
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw err;
-    }
+    const text = await readTextIfExists(path);
+    if (text === undefined) continue;
     try {
       out.push({ id, path, value: JSON.parse(text) });
     } catch (err) {

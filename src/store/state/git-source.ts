@@ -4,16 +4,17 @@
  * its own directory (never in place), and activates it by swapping a symlink,
  * so a pass that resolved the tree before the swap never sees a half-updated one.
  *
- * Layout under `<stateDir>/git/<sha256(url) prefix>/`:
+ * Layout under `<stateDir>/git/<sha256(url) prefix>/` (`layout.ts`, `gitCache`):
  *   repo.git/            bare cache (fetched into `refs/archy/fetched`)
  *   checkouts/<commit>/  one complete tree per commit
  *   current -> checkouts/<commit>   the applied (last good) commit
  */
 import { execFile } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readlink, rename, rm, stat, symlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
+import { stateLayout } from './layout.js';
 
 const run = promisify(execFile);
 
@@ -79,7 +80,7 @@ const COMMIT = /^[0-9a-f]{40,64}$/;
 /** The git source for `url` in `stateDir` (nothing touched until a method runs). */
 export function gitSource(opts: GitSourceOptions): GitSource {
   const ref = opts.ref ?? 'main';
-  const dir = join(opts.stateDir, 'git', createHash('sha256').update(opts.url).digest('hex').slice(0, 16));
+  const dir = stateLayout(opts.stateDir).gitCache(opts.url);
   const bare = join(dir, 'repo.git');
   const checkouts = join(dir, 'checkouts');
   const currentLink = join(dir, 'current');

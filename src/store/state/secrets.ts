@@ -4,9 +4,11 @@
  * re-renders of the configs that use it are byte-identical.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, link, readFile, unlink } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvalidInputError } from '../errors.js';
+import { InvalidInputError } from '../../errors.js';
+import { createOnce, readTextIfExists } from '../fs.js';
+import { stateLayout } from './layout.js';
 
 /** What a secret name may be: it names a file, so no `/`, no leading dot. */
 export const SECRET_NAME = /^[a-z0-9][a-z0-9_.-]{0,126}$/;
@@ -38,13 +40,13 @@ export interface SecretStore {
 }
 
 /**
- * The secret store under `<stateDir>/secrets`. Creation writes a private temp
- * file (0600, fsync'd) and hard-links it into place: `link` fails when the name
- * exists, so two passes racing to create a secret agree on one value.
+ * The secret store under `<stateDir>/secrets` (0700). A new secret is created
+ * once ({@link createOnce}: a private 0600 temp file, fsynced, hard-linked into
+ * place): two passes racing to create a secret agree on one value.
  * Throws on IO errors (e.g. permission denied on the state directory).
  */
 export function secretStore(stateDir: string): SecretStore {
-  const dir = join(stateDir, 'secrets');
+  const dir = stateLayout(stateDir).secrets;
   return {
     dir,
     async peek(name) {
@@ -57,44 +59,14 @@ export function secretStore(stateDir: string): SecretStore {
       const existing = await readSecret(path);
       if (existing !== undefined) return existing;
       await mkdir(dir, { recursive: true, mode: 0o700 });
-      const tmp = join(dir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-      const fh = await open(tmp, 'wx', 0o600);
-      try {
-        await fh.writeFile(randomBytes(kind.bytes).toString('hex'));
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      try {
-        await link(tmp, path);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      } finally {
-        await unlink(tmp);
-      }
-      await syncDir(dir);
-      const value = await readSecret(path);
-      if (value === undefined) throw new Error(`${path}: secret vanished right after it was created`);
-      return value;
+      const { text } = await createOnce(path, randomBytes(kind.bytes).toString('hex'), { mode: 0o600 });
+      if (text === undefined) throw new Error(`${path}: secret vanished right after it was created`);
+      return text.trim();
     },
   };
 }
 
+/** A secret's value (trimmed), undefined when it does not exist. */
 async function readSecret(path: string): Promise<string | undefined> {
-  try {
-    return (await readFile(path, 'utf8')).trim();
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-}
-
-/** fsync a directory so a new name in it survives a crash. */
-async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+  return (await readTextIfExists(path))?.trim();
 }

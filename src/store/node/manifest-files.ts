@@ -1,14 +1,11 @@
 /**
- * The filesystem edge of manifest loading: reads a manifests directory (and
- * the names of the config templates shipped with the package) for the pure
- * loader in `src/manifest/load.ts`.
+ * The filesystem edge of manifest loading: reads a manifests directory (the
+ * node's catalog, `--manifests`, or a git checkout's) for the pure loader in
+ * `src/manifest/load.ts`.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ManifestSource } from '../manifest/load.js';
-
-/** The package's config templates: `templates/config/`, two levels above this file (from src/store as from dist/store). */
-export const CONFIG_TEMPLATES_DIR = new URL('../../templates/config/', import.meta.url);
+import type { ManifestSource } from '../../manifest/load.js';
 
 /** How a directory is shown in problems: relative to the working directory when inside it, else absolute. */
 function displayDir(dir: string, cwd: string): string {
@@ -34,16 +31,4 @@ export async function readManifestFiles(dir: string, cwd: string = process.cwd()
       text: await readFile(path.resolve(cwd, dir, name), 'utf8'),
     })),
   );
-}
-
-/**
- * The config template names shipped with the package (`bitcoin.conf.hbs`, …), sorted.
- * @throws the fs error when the templates directory cannot be read.
- */
-export async function listConfigTemplates(dir: URL = CONFIG_TEMPLATES_DIR): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile() && e.name.endsWith('.hbs'))
-    .map((e) => e.name)
-    .sort();
 }

@@ -11,16 +11,17 @@
  * states (the renderer emits it so), so it starts only when the app does.
  * A file without our ownership header is never touched.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BOOT_TARGET } from '../compile/defaults.js';
-import type { Intent } from '../controller/types.js';
-import { InvalidInputError } from '../errors.js';
-import { DNS_LABEL, unitFileName } from '../naming.js';
-import { withoutInstall } from '../reconcile/unit-text.js';
-import { isOwned } from '../render/types.js';
-import { writeFileAtomic } from './atomic-write.js';
-import { writeStateFile } from './state-file.js';
+import { BOOT_TARGET } from '../../compile/defaults.js';
+import type { Intent } from '../../controller/types.js';
+import { InvalidInputError } from '../../errors.js';
+import { DNS_LABEL, unitFileName } from '../../naming.js';
+import { withoutInstall } from '../../reconcile/unit-text.js';
+import { isOwned } from '../../render/types.js';
+import { writeFileAtomic } from '../atomic-write.js';
+import { readTextIfExists } from '../fs.js';
+import { appFile, stateLayout } from '../state/layout.js';
+import { writeStateFile } from '../state/state-file.js';
 
 /** Where a lifecycle call's unit file lives, and where the `[Install]` a stop took out is kept. */
 export interface UnitInstallTarget {
@@ -76,17 +77,12 @@ export function bootInstall(user: boolean): string {
 }
 
 function keptPath(stateDir: string, id: string): string {
-  return join(stateDir, 'install-sections', `${id}.json`);
-}
-
-/** The file's text, or undefined when it does not exist. Throws any other fs error. */
-async function readIfExists(path: string): Promise<string | undefined> {
-  return readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : Promise.reject(err)));
+  return appFile(stateLayout(stateDir).installSections, id);
 }
 
 async function readKept(stateDir: string, id: string): Promise<KeptSection | undefined> {
   const path = keptPath(stateDir, id);
-  const text = await readIfExists(path);
+  const text = await readTextIfExists(path);
   if (text === undefined) return undefined;
   let value: Partial<KeptSection> | undefined;
   try {
@@ -114,7 +110,7 @@ export async function keepAcrossReboot(target: UnitInstallTarget, id: string, in
   if (!DNS_LABEL.test(id)) throw new InvalidInputError([{ file: target.unitDir, message: `invalid app id ${JSON.stringify(id)}`, hint: 'an app id is a DNS label' }]);
   const file = unitFileName(id, 'container');
   const path = join(target.unitDir, file);
-  const content = await readIfExists(path);
+  const content = await readTextIfExists(path);
   if (content === undefined) return 'missing';
   if (!isOwned(content)) return 'not-owned';
   const section = installSection(content);
