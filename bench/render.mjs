@@ -21,7 +21,7 @@ const { isOwned } = await import('../dist/render/types.js');
 const APPS = 1000;
 const RUNS = 5;
 
-/** A varied catalog: every 10th app has a companion UI, every 5th a health check and memory limit, chains of dependencies. */
+/** A varied catalog: every 10th app is two containers (its daemon and a web UI), every 5th has a health check and memory limit, chains of dependencies. */
 function syntheticCatalog() {
   return Array.from({ length: APPS }, (_, i) => {
     const id = `app${String(i).padStart(4, '0')}`;
@@ -40,7 +40,11 @@ function syntheticCatalog() {
     };
     if (i % 5 === 0) Object.assign(m, { health: { cmd: ['true'], interval: '10s', startPeriod: '30s' }, memory: '256Mi' });
     if (i % 5 === 1) m.dependsOn = [{ app: `app${String(i - 1).padStart(4, '0')}`, condition: 'healthy' }];
-    if (i % 10 === 0) m.ui = { id: `${id}-ui`, image: 'docker.io/library/nginx:1.27.4-alpine', ports: [{ container: 80, host: 40000 + i }] };
+    if (i % 10 === 0) {
+      const { id: _, description, ...main } = m;
+      const ui = { image: 'docker.io/library/nginx:1.27.4-alpine', ports: [{ container: 80, host: 40000 + i }], dependsOn: [{ container: 'main' }] };
+      return { file: `manifests/${id}.yaml`, manifest: { id, description, containers: { main, ui } } };
+    }
     return { file: `manifests/${id}.yaml`, manifest: m };
   });
 }

@@ -36,7 +36,18 @@ export function serviceName(fileName: string): string {
   return kind === 'container' || kind === 'kube' ? `${name}.service` : `${name}-${kind}.service`;
 }
 
-/** The service of an app's main container: `appService('lnd')` → `lnd.service`. */
+/**
+ * The service a unit file makes, given its text: `<ServiceName>.service` when the file sets `ServiceName=`
+ * (podman-systemd.unit(5); an app of several containers names its network's service after the app), else
+ * {@link serviceName}.
+ * @throws Error for a file name that is no Quadlet unit.
+ */
+export function serviceOf(fileName: string, content: string): string {
+  const own = /^[ \t]*ServiceName[ \t]*=[ \t]*(\S+)[ \t]*$/m.exec(content);
+  return own ? `${own[1]}.service` : serviceName(fileName);
+}
+
+/** The unit of an app, `<id>.service`: its one container's, or its network's (`ServiceName=<id>`) in an app of several: `appService('lnd')` → `lnd.service`. */
 export function appService(appId: string): string {
   return serviceName(unitFileName(appId, 'container'));
 }

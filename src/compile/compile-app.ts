@@ -1,15 +1,21 @@
 /**
- * One app manifest → its units: `<id>.container`, `<id>-<vol>.volume` per named
- * volume, `<id>.build` for a local build, and `archy-<ui.id>.container` for a
- * companion UI. Networks are shared across apps and made by the catalog pass.
+ * One app manifest → its units (docs/manifest.md, "Apps of several containers"):
+ * - a one-container app: `<id>.container` (the app's unit, `<id>.service`), `<id>-<vol>.volume` per named volume,
+ *   `<id>.build` for a local build;
+ * - an app of several containers: its own network `<id>.network` with `ServiceName=<id>` (the app's unit
+ *   `<id>.service`, which starts at boot when the app should run), and per container `<id>-<name>.container`,
+ *   `PartOf=` and `WantedBy=` the app's unit, on the app's network under its short name (an alias on that network only); `<id>-<vol>.volume` per
+ *   named volume (containers of one app that name the same volume share it), `<id>-<name>.build` per build.
+ * Shared networks are made by the catalog pass.
  */
-import type { DesiredState, Manifest } from '../manifest/types.js';
+import { containersOf, containerUnitName, isMultiContainer, type ContainerEntry } from '../manifest/containers.js';
+import type { ContainerSpec, DesiredState, Manifest, TmpfsSpec, DeviceSpec } from '../manifest/types.js';
 import { parseMemory } from '../manifest/units.js';
-import { appService, unitFileName } from '../naming.js';
-import type { BuildUnit, ContainerSection, ContainerUnit, InstallSection, UnitSpec, VolumeUnit } from './model.js';
-import { ManifestContext } from './context.js';
+import { appService, serviceName, unitFileName } from '../naming.js';
+import type { BuildUnit, ContainerSection, ContainerUnit, InstallSection, NetworkUnit, UnitSpec, VolumeUnit } from './model.js';
+import { ManifestContext, pointerToken } from './context.js';
 import { addHosts, bindVolumes, durationMs, environment, healthKeys, publishPorts, serviceTimeouts } from './container-parts.js';
-import { BOOT_TARGET, COMPANION_PREFIX, DEFAULT_RESTART } from './defaults.js';
+import { BOOT_TARGET, DEFAULT_RESTART } from './defaults.js';
 
 export interface AppInputs {
   manifest: Manifest;
@@ -18,18 +24,50 @@ export interface AppInputs {
   /** Override > manifest > `running`; never `absent` here (absent apps have no units). */
   state: Exclude<DesiredState, 'absent'>;
   scope: 'system' | 'user';
-  /** Looks up another app of the catalog for a dependency: its effective state, and whether it gates on health. */
-  lookup: (id: string) => { state: DesiredState; notifiesHealthy: boolean } | undefined;
+  /** Looks up another app of the catalog for a dependency: its effective state and its containers' services. */
+  lookup: (id: string) => { state: DesiredState; containers: ContainerService[] } | undefined;
 }
 
-/** Whether a manifest's container will carry `Notify=healthy`. */
-export function notifiesHealthy(m: Manifest): boolean {
-  return m.health !== undefined && m.health.gateStart !== false;
+/** A container's service as a dependency sees it. */
+export interface ContainerService {
+  /** Short name; undefined for a one-container app. */
+  name: string | undefined;
+  /** `<stem>.service`. */
+  service: string;
+  /** Carries `Notify=healthy`: `After=` it means after it reported healthy. */
+  healthy: boolean;
+  oneshot: boolean;
 }
 
-/** The companion's unit name: `archy-<ui.id>`. */
-export function companionName(uiId: string): string {
-  return `${COMPANION_PREFIX}${uiId}`;
+/** Whether a container will carry `Notify=healthy`. */
+export function notifiesHealthy(c: ContainerSpec): boolean {
+  return c.health !== undefined && c.health.gateStart !== false && !c.oneshot;
+}
+
+/** The services of an app's containers (for `lookup`). */
+export function containerServices(m: Manifest): ContainerService[] {
+  return containersOf(m).map((c) => ({
+    name: c.name,
+    service: serviceName(unitFileName(unitStem(m.id, c), 'container')),
+    healthy: notifiesHealthy(c.spec),
+    oneshot: c.spec.oneshot === true,
+  }));
+}
+
+function unitStem(appId: string, c: ContainerEntry): string {
+  return c.name === undefined ? appId : containerUnitName(appId, c.name);
+}
+
+/** What a container's unit gets from its app. */
+interface Placement {
+  /** Unit and container name, e.g. `lnd` or `mempool-db`. */
+  stem: string;
+  /**
+   * For a container of an app of several: the app's network (`<id>.network`), its alias on it, the app's unit, and
+   * where the other apps it requires are collected (the app's unit requires them).
+   */
+  app?: { network: string; alias: string; service: string; requires: Set<string> };
+  install?: InstallSection;
 }
 
 /**
@@ -38,149 +76,219 @@ export function companionName(uiId: string): string {
  */
 export function compileApp(ctx: ManifestContext, input: AppInputs): UnitSpec[] {
   const m = input.manifest;
-  const idOk = ctx.isLabel('/id', m.id);
-  // Every unit name derives from the ids: with a bad one there is nothing sensible to compile.
-  if (!(m.ui ? ctx.isLabel('/ui/id', m.ui.id) : true) || !idOk) return [];
+  if (!ctx.isLabel('/id', m.id)) return [];
+  const boot: InstallSection | undefined = input.state === 'running' ? { WantedBy: [BOOT_TARGET[input.scope]] } : undefined;
+  const containers = containersOf(m);
+  if (!isMultiContainer(m)) return compileContainer(ctx, input, containers[0]!, { stem: m.id, ...(boot ? { install: boot } : {}) }, new Set());
+
+  const service = appService(m.id);
+  const network: NetworkUnit = {
+    kind: 'network',
+    file: unitFileName(m.id, 'network'),
+    app: m.id,
+    sources: [input.source],
+    Unit: { Description: ctx.text(m.description !== undefined ? '/description' : '/name', m.description ?? m.name ?? m.id, 'raw') },
+    Network: { NetworkName: m.id, ServiceName: m.id },
+    ...(boot ? { Install: boot } : {}),
+  };
+  const units: UnitSpec[] = [network];
+  const volumes = new Set<string>();
+  const appRequires = new Set<string>();
+  for (const c of containers) {
+    if (!ctx.isLabel(c.base, c.name!)) continue;
+    const stem = containerUnitName(m.id, c.name!);
+    units.push(...compileContainer(ctx, input, c, { stem, app: { network: network.file, alias: c.name!, service, requires: appRequires }, install: { WantedBy: [service] } }, volumes));
+  }
+  // Another app's unit is required by this app's unit: stopping that app stops all of this one (PartOf), not only
+  // the containers that wait for it.
+  if (appRequires.size > 0) network.Unit.Requires = [...appRequires];
+  return units;
+}
+
+/** One container's units: its `.container`, its volumes not yet made for the app (`made`), its `.build`. */
+function compileContainer(ctx: ManifestContext, input: AppInputs, entry: ContainerEntry, at: Placement, made: Set<string>): UnitSpec[] {
+  const m = input.manifest;
+  const c = entry.spec;
+  const base = entry.base;
   const sources = [input.source];
   const units: UnitSpec[] = [];
-  const deps = dependencies(ctx, input);
+  const deps = dependencies(ctx, input, entry);
+  if (at.app) for (const r of deps.appRequires) at.app.requires.add(r);
+  const requires = [...new Set([...deps.requires, ...(at.app ? [] : deps.appRequires)])];
 
   let image: string;
-  if (m.build) {
+  if (c.build) {
     const build: BuildUnit = {
       kind: 'build',
-      file: unitFileName(m.id, 'build'),
+      file: unitFileName(at.stem, 'build'),
       app: m.id,
       sources,
-      Unit: { Description: `Image build for ${m.id}` },
+      Unit: { Description: `Image build for ${at.stem}` },
       Build: {
-        ImageTag: ctx.text('/build/tag', m.build.tag, 'value'),
-        SetWorkingDirectory: ctx.text('/build/context', m.build.context, 'value'),
-        ...(m.build.file !== undefined ? { File: ctx.text('/build/file', m.build.file, 'value') } : {}),
+        ImageTag: ctx.text(`${base}/build/tag`, c.build.tag, 'value'),
+        SetWorkingDirectory: ctx.text(`${base}/build/context`, c.build.context, 'value'),
+        ...(c.build.file !== undefined ? { File: ctx.text(`${base}/build/file`, c.build.file, 'value') } : {}),
       },
     };
     units.push(build);
     image = build.file;
   } else {
-    image = ctx.text('/image', m.image ?? '', 'value');
-    if (m.image === undefined) ctx.problem('', 'needs either image or build');
+    image = ctx.text(`${base}/image`, c.image ?? '', 'value');
+    if (c.image === undefined) ctx.problem(base, 'needs either image or build');
   }
 
   const volumeMounts: string[] = [];
-  (m.volumes ?? []).forEach((v, i) => {
-    const name = `${m.id}-${ctx.label(`/volumes/${i}/name`, v.name)}`;
-    const unit: VolumeUnit = {
-      kind: 'volume',
-      file: unitFileName(name, 'volume'),
-      app: m.id,
-      sources,
-      Unit: { Description: `Volume ${v.name} of ${m.id}` },
-      Volume: { VolumeName: name },
-    };
-    units.push(unit);
-    volumeMounts.push(ctx.text(`/volumes/${i}/target`, `${unit.file}:${v.target}${v.readOnly ? ':ro' : ''}`, 'raw'));
+  (c.volumes ?? []).forEach((v, i) => {
+    const name = `${m.id}-${ctx.label(`${base}/volumes/${i}/name`, v.name)}`;
+    const file = unitFileName(name, 'volume');
+    if (!made.has(file)) {
+      made.add(file);
+      const unit: VolumeUnit = { kind: 'volume', file, app: m.id, sources, Unit: { Description: `Volume ${v.name} of ${m.id}` }, Volume: { VolumeName: name } };
+      units.push(unit);
+    }
+    volumeMounts.push(ctx.text(`${base}/volumes/${i}/target`, `${file}:${v.target}${v.readOnly ? ':ro' : ''}`, 'raw'));
   });
 
-  const stopTimeoutMs = durationMs(ctx, '/stop/timeout', m.stop?.timeout);
+  const stopTimeoutMs = durationMs(ctx, `${base}/stop/timeout`, c.stop?.timeout);
   const stopTimeoutS = stopTimeoutMs === undefined ? undefined : Math.ceil(stopTimeoutMs / 1000);
-  const networks = (m.networks ?? []).map((n, i) => unitFileName(ctx.label(`/networks/${i}`, n), 'network'));
+  const networks = c.hostNetwork
+    ? ['host']
+    : [...(at.app ? [`${at.app.network}:alias=${at.app.alias}`] : []), ...(c.networks ?? []).map((n, i) => unitFileName(ctx.label(`${base}/networks/${i}`, n), 'network'))];
+  if (c.hostNetwork) ctx.warn(`${base}/hostNetwork`, "shares the host's network stack: the container reaches every service on the host and binds host ports directly", 'prefer networks and ports unless the daemon needs the host network');
+  if (c.privileged) ctx.warn(`${base}/privileged`, 'runs privileged: every capability and host device, no confinement', 'prefer capAdd and devices for what the daemon needs');
   const container: ContainerSection = {
     Image: image,
-    ContainerName: m.id,
-    ...(m.entrypoint ? { Entrypoint: ctx.text('/entrypoint', JSON.stringify(m.entrypoint), 'value') } : {}),
-    ...(m.command ? { Exec: m.command.map((a, i) => ctx.text(`/command/${i}`, a, 'word')) } : {}),
-    ...(m.workingDir !== undefined ? { WorkingDir: ctx.text('/workingDir', m.workingDir, 'value') } : {}),
-    ...(m.user !== undefined ? { User: ctx.text('/user', m.user, 'value') } : {}),
-    ...nonEmpty('Environment', environment(ctx, '/environment', m.environment)),
-    ...nonEmpty('Secret', (m.secrets ?? []).map((s, i) => ctx.text(`/secrets/${i}`, secretValue(s), 'word'))),
-    ...nonEmpty('PublishPort', publishPorts(ctx, '/ports', m.ports)),
-    ...nonEmpty('Volume', [...volumeMounts, ...bindVolumes(ctx, '/binds', m.binds, m.configs, '/configs')]),
+    ContainerName: at.stem,
+    ...(c.entrypoint ? { Entrypoint: ctx.text(`${base}/entrypoint`, JSON.stringify(c.entrypoint), 'value') } : {}),
+    ...(c.command ? { Exec: c.command.map((a, i) => ctx.text(`${base}/command/${i}`, a, 'word')) } : {}),
+    ...(c.workingDir !== undefined ? { WorkingDir: ctx.text(`${base}/workingDir`, c.workingDir, 'value') } : {}),
+    ...(c.user !== undefined ? { User: ctx.text(`${base}/user`, c.user, 'value') } : {}),
+    ...nonEmpty('Environment', environment(ctx, `${base}/environment`, c.environment)),
+    ...nonEmpty('Secret', (c.secrets ?? []).map((s, i) => ctx.text(`${base}/secrets/${i}`, secretValue(s), 'word'))),
+    ...nonEmpty('PublishPort', publishPorts(ctx, `${base}/ports`, c.ports)),
+    ...nonEmpty('Volume', [...volumeMounts, ...bindVolumes(ctx, `${base}/binds`, c.binds, c.configs, `${base}/configs`)]),
     ...nonEmpty('Network', networks),
-    AddHost: addHosts(ctx, '/hosts', m.hosts),
-    ...(m.security?.readOnly ? { ReadOnly: true } : {}),
-    ...(m.security?.noNewPrivileges ? { NoNewPrivileges: true } : {}),
-    ...nonEmpty('AddCapability', (m.security?.capAdd ?? []).map((c, i) => ctx.text(`/security/capAdd/${i}`, c, 'word'))),
-    ...nonEmpty('DropCapability', (m.security?.capDrop ?? []).map((c, i) => ctx.text(`/security/capDrop/${i}`, c, 'word'))),
-    ...healthKeys(ctx, '/health', m.health),
-    ...(m.stop?.signal !== undefined ? { StopSignal: ctx.text('/stop/signal', m.stop.signal, 'value') } : {}),
+    ...(c.hostname !== undefined ? { HostName: ctx.text(`${base}/hostname`, c.hostname, 'value') } : {}),
+    ...(c.hostNetwork && !c.hosts ? {} : { AddHost: addHosts(ctx, `${base}/hosts`, c.hosts) }),
+    ...(c.init ? { RunInit: true } : {}),
+    ...(c.shmSize !== undefined ? shmSize(ctx, `${base}/shmSize`, c.shmSize) : {}),
+    ...nonEmpty('Ulimit', Object.entries(c.ulimits ?? {}).map(([name, v]) => ctx.text(`${base}/ulimits/${pointerToken(name)}`, `${name}=${typeof v === 'number' ? `${v}:${v}` : `${v.soft}:${v.hard}`}`, 'raw'))),
+    ...nonEmpty('AddDevice', (c.devices ?? []).map((d, i) => ctx.text(`${base}/devices/${i}`, deviceValue(d), 'word'))),
+    ...nonEmpty('Tmpfs', (c.tmpfs ?? []).map((t, i) => ctx.text(`${base}/tmpfs/${i}`, tmpfsValue(ctx, `${base}/tmpfs/${i}`, t), 'raw'))),
+    ...nonEmpty('Sysctl', Object.entries(c.sysctls ?? {}).map(([k, v]): [string, string] => (ctx.text(`${base}/sysctls/${pointerToken(k)}`, `${k}=${v}`, 'word'), [k, v]))),
+    ...(c.security?.readOnly ? { ReadOnly: true } : {}),
+    ...(c.security?.noNewPrivileges ? { NoNewPrivileges: true } : {}),
+    ...nonEmpty('AddCapability', (c.security?.capAdd ?? []).map((cap, i) => ctx.text(`${base}/security/capAdd/${i}`, cap, 'word'))),
+    ...nonEmpty('DropCapability', (c.security?.capDrop ?? []).map((cap, i) => ctx.text(`${base}/security/capDrop/${i}`, cap, 'word'))),
+    ...healthKeys(ctx, `${base}/health`, c.oneshot && c.health ? { ...c.health, gateStart: false } : c.health),
+    ...(c.stop?.signal !== undefined ? { StopSignal: ctx.text(`${base}/stop/signal`, c.stop.signal, 'value') } : {}),
     ...(stopTimeoutS !== undefined ? { StopTimeout: stopTimeoutS } : {}),
-    ...(m.memory !== undefined ? memoryKey(ctx, m.memory) : {}),
-    ...nonEmpty('Label', environment(ctx, '/labels', m.labels)),
-    ...(m.autoUpdate ? { AutoUpdate: ctx.text('/autoUpdate', m.autoUpdate, 'value') as ContainerSection['AutoUpdate'] } : {}),
+    ...(c.memory !== undefined ? memoryKey(ctx, `${base}/memory`, c.memory) : {}),
+    ...nonEmpty('Label', environment(ctx, `${base}/labels`, c.labels)),
+    ...(c.autoUpdate ? { AutoUpdate: ctx.text(`${base}/autoUpdate`, c.autoUpdate, 'value') as ContainerSection['AutoUpdate'] } : {}),
+    ...(c.privileged ? { PodmanArgs: ['--privileged'] } : {}),
   };
-  const app: ContainerUnit = {
+  const description = at.app
+    ? ctx.text(base, `${m.name ?? m.id}: ${entry.name}`, 'raw')
+    : ctx.text(m.description !== undefined ? '/description' : '/name', m.description ?? m.name ?? m.id, 'raw');
+  const unit: ContainerUnit = {
     kind: 'container',
-    file: unitFileName(m.id, 'container'),
+    file: unitFileName(at.stem, 'container'),
     app: m.id,
     sources,
     Unit: {
-      Description: ctx.text(m.description !== undefined ? '/description' : '/name', m.description ?? m.name ?? m.id, 'raw'),
-      ...nonEmpty('Requires', deps),
-      ...nonEmpty('After', deps),
+      Description: description,
+      ...nonEmpty('Requires', requires),
+      ...nonEmpty('After', [...(at.app && c.hostNetwork ? [at.app.service] : []), ...deps.after]),
+      ...(at.app ? { PartOf: [at.app.service] } : {}),
     },
     Container: container,
     Service: {
-      Restart: ctx.text('/restart', m.restart ?? DEFAULT_RESTART, 'raw'),
-      ...serviceTimeouts(ctx, { health: m.health, healthBase: '/health', startTimeout: m.startTimeout, stopTimeoutS }),
+      ...(c.oneshot ? { Type: 'oneshot' as const, RemainAfterExit: true } : {}),
+      Restart: ctx.text(`${base}/restart`, c.restart ?? (c.oneshot ? 'no' : DEFAULT_RESTART), 'raw'),
+      ...serviceTimeouts(ctx, { health: c.oneshot ? undefined : c.health, healthBase: `${base}/health`, startTimeout: c.startTimeout, startTimeoutPointer: `${base}/startTimeout`, stopTimeoutS }),
     },
-    ...(input.state === 'running' ? { Install: { WantedBy: [BOOT_TARGET[input.scope]] } } : {}),
-    raw: rawSections(ctx, m, input.state),
+    ...(at.install ? { Install: at.install } : {}),
+    raw: rawSections(ctx, base, c, input.state, at.app !== undefined),
   };
-  units.push(app);
-  if (m.ui) units.push(compileCompanion(ctx, m, sources, networks));
+  units.push(unit);
   return units;
 }
 
-function compileCompanion(ctx: ManifestContext, m: Manifest, sources: string[], networks: string[]): ContainerUnit {
-  const ui = m.ui!;
-  const name = companionName(ui.id);
-  const service = appService(m.id);
-  const install: InstallSection = { WantedBy: [service] };
-  return {
-    kind: 'container',
-    file: unitFileName(name, 'container'),
-    app: m.id,
-    sources,
-    Unit: { Description: ctx.text('/name', `${m.name ?? m.id} web UI`, 'raw'), PartOf: [service], After: [service] },
-    Container: {
-      Image: ctx.text('/ui/image', ui.image, 'value'),
-      ContainerName: name,
-      ...nonEmpty('Environment', environment(ctx, '/ui/environment', ui.environment)),
-      ...nonEmpty('PublishPort', publishPorts(ctx, '/ui/ports', ui.ports)),
-      ...nonEmpty('Volume', bindVolumes(ctx, '/ui/binds', ui.binds, ui.configs, '/ui/configs')),
-      ...nonEmpty('Network', networks),
-      AddHost: addHosts(ctx, '/ui/hosts', undefined),
-      ...healthKeys(ctx, '/ui/health', ui.health),
-    },
-    Service: { Restart: DEFAULT_RESTART, ...serviceTimeouts(ctx, { health: ui.health, healthBase: '/ui/health' }) },
-    // Wanted by the app's service: the companion starts whenever the app does, whatever the app's boot setting.
-    Install: install,
-    raw: { Unit: [], Container: [], Service: [], Install: [] },
-  };
-}
-
-/** `<dep>.service` for every dependency, checked against the catalog. */
-function dependencies(ctx: ManifestContext, input: AppInputs): string[] {
-  return (input.manifest.dependsOn ?? []).flatMap((d, i) => {
-    if (!ctx.isLabel(`/dependsOn/${i}/app`, d.app)) return [];
+/**
+ * `Requires=`/`After=` of one container. A container of the same app: its service. Another app: its unit is
+ * required (`appRequires`: by the container, or in an app of several by the app's unit), and `After=` each of its containers (with `healthy`, each health-gated one), or with `container` that one.
+ * Checked against the catalog here (an app that is absent in this render cannot be required).
+ */
+function dependencies(ctx: ManifestContext, input: AppInputs, entry: ContainerEntry): { requires: string[]; appRequires: string[]; after: string[] } {
+  const requires: string[] = [];
+  const appRequires: string[] = [];
+  const after: string[] = [];
+  (entry.spec.dependsOn ?? []).forEach((d, i) => {
+    const at = `${entry.base}/dependsOn/${i}`;
+    if (d.app === undefined) {
+      const service = serviceName(unitFileName(containerUnitName(input.manifest.id, d.container!), 'container'));
+      requires.push(service);
+      after.push(service);
+      return;
+    }
+    if (!ctx.isLabel(`${at}/app`, d.app)) return;
+    appRequires.push(appService(d.app));
     const other = input.lookup(d.app);
     if (!other) {
-      ctx.problem(`/dependsOn/${i}/app`, `depends on "${d.app}", which is not in the catalog`, 'add its manifest or remove the dependency');
-    } else if (other.state === 'absent') {
-      ctx.problem(`/dependsOn/${i}/app`, `depends on "${d.app}", whose desired state is absent`, `install "${d.app}" or remove the dependency`);
-    } else if (d.condition === 'healthy' && !other.notifiesHealthy) {
-      ctx.problem(`/dependsOn/${i}/condition`, `waits until "${d.app}" is healthy, but "${d.app}" has no health check gating its start`, `give "${d.app}" a health check (health.gateStart not false) or use condition: started`);
+      ctx.problem(`${at}/app`, `depends on "${d.app}", which is not in the catalog`, 'add its manifest or remove the dependency');
+      return;
     }
-    return [appService(d.app)];
+    if (other.state === 'absent') ctx.problem(`${at}/app`, `depends on "${d.app}", whose desired state is absent`, `install "${d.app}" or remove the dependency`);
+    const targets = d.container === undefined ? other.containers : other.containers.filter((c) => c.name === d.container);
+    if (targets.length === 0) {
+      ctx.problem(`${at}/container`, `"${d.app}" has no container "${d.container}"`, `its containers: ${other.containers.map((c) => c.name ?? d.app).join(', ')}`);
+    } else if (d.condition === 'healthy') {
+      const gated = targets.filter((c) => c.healthy);
+      if (gated.length === 0) ctx.problem(`${at}/condition`, `waits until "${d.app}" is healthy, but ${d.container === undefined ? `"${d.app}"` : `its container "${d.container}"`} has no health check gating its start`, `give it a health check (health.gateStart not false) or use condition: started`);
+      after.push(...gated.map((c) => c.service));
+    } else {
+      after.push(...targets.map((c) => c.service));
+    }
   });
+  return { requires: [...new Set(requires)], appRequires: [...new Set(appRequires)], after: [...new Set(after)] };
+}
+
+/** `ShmSize=` in podman's units: `64Mi` → `64m` (podman's k, m, g are 1024-based). */
+function shmSize(ctx: ManifestContext, pointer: string, text: string): Pick<ContainerSection, 'ShmSize'> {
+  try {
+    parseMemory(text);
+  } catch (err) {
+    ctx.problem(pointer, (err as Error).message);
+    return {};
+  }
+  const m = /^([0-9]+)(Ki|Mi|Gi|Ti)?$/.exec(text)!;
+  const unit = { Ki: 'k', Mi: 'm', Gi: 'g', Ti: 't' }[m[2] as 'Ki'] ?? '';
+  return { ShmSize: unit === 't' ? `${Number(m[1]) * 1024}g` : `${m[1]}${unit}` };
+}
+
+function deviceValue(d: DeviceSpec): string {
+  if (typeof d === 'string') return d;
+  return [d.host, ...(d.container !== undefined || d.permissions !== undefined ? [d.container ?? d.host] : []), ...(d.permissions !== undefined ? [d.permissions] : [])].join(':');
+}
+
+function tmpfsValue(ctx: ManifestContext, pointer: string, t: TmpfsSpec): string {
+  if (typeof t === 'string') return t;
+  const opts: string[] = [];
+  if (t.size !== undefined) {
+    const s = shmSize(ctx, `${pointer}/size`, t.size).ShmSize;
+    if (s !== undefined) opts.push(`size=${s}`);
+  }
+  if (t.mode !== undefined) opts.push(`mode=${t.mode}`);
+  return opts.length > 0 ? `${t.target}:${opts.join(',')}` : t.target;
 }
 
 /** `Memory=` is kept in the model; the version pass folds it into `PodmanArgs=` for targets before 5.5. */
-function memoryKey(ctx: ManifestContext, text: string): Pick<ContainerSection, 'Memory'> {
+function memoryKey(ctx: ManifestContext, pointer: string, text: string): Pick<ContainerSection, 'Memory'> {
   try {
     return { Memory: parseMemory(text) };
   } catch (err) {
-    ctx.problem('/memory', (err as Error).message);
+    ctx.problem(pointer, (err as Error).message);
     return {};
   }
 }
@@ -193,20 +301,23 @@ function secretValue(s: { name: string; env?: string; target?: string }): string
 
 const KEY_NAME = /^[A-Za-z][A-Za-z0-9-]*$/;
 
-/** The escape hatch's keys, as entries; names and values checked here, keys against the target by the version pass. */
-function rawSections(ctx: ManifestContext, m: Manifest, state: AppInputs['state']): ContainerUnit['raw'] {
+/**
+ * The escape hatch's keys, as entries; names and values checked here, keys against the target by the version pass.
+ * `[Install]` lines are dropped where the compiler decides boot: an app that should not start at boot, and every
+ * container of an app of several (they start with the app's unit).
+ */
+function rawSections(ctx: ManifestContext, base: string, c: ContainerSpec, state: AppInputs['state'], partOfApp: boolean): ContainerUnit['raw'] {
   const out: ContainerUnit['raw'] = { Unit: [], Container: [], Service: [], Install: [] };
   for (const section of ['Unit', 'Container', 'Service', 'Install'] as const) {
-    for (const [key, value] of Object.entries(m.quadlet?.[section] ?? {})) {
-      const pointer = `/quadlet/${section}/${key}`;
+    for (const [key, value] of Object.entries(c.quadlet?.[section] ?? {})) {
+      const pointer = `${base}/quadlet/${section}/${key}`;
       if (!KEY_NAME.test(key)) {
         ctx.problem(pointer, `"${key}" is not a unit-file key name`, 'keys are letters, digits and "-", starting with a letter');
         continue;
       }
       const values = Array.isArray(value) ? value : [value];
       values.forEach((v, i) => ctx.text(Array.isArray(value) ? `${pointer}/${i}` : pointer, v, 'raw'));
-      // An app that should not start at boot gets no [Install] lines, whatever the escape hatch says.
-      if (section === 'Install' && state !== 'running') continue;
+      if (section === 'Install' && (state !== 'running' || partOfApp)) continue;
       out[section].push(...values.map((v): [string, string] => [key, v]));
     }
   }

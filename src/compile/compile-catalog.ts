@@ -6,7 +6,8 @@
 import { UsageError, type Problem } from '../errors.js';
 import type { DesiredState, LoadedManifest } from '../manifest/types.js';
 import { serviceName, unitFileName } from '../naming.js';
-import { compileApp, companionName, notifiesHealthy } from './compile-app.js';
+import { compileApp, containerServices } from './compile-app.js';
+import { containersOf } from '../manifest/containers.js';
 import { ManifestContext } from './context.js';
 import type { NetworkUnit, UnitSpec } from './model.js';
 import { compareVersions, formatVersion, MIN_VERSION, parseVersion } from './podman-keys.js';
@@ -63,12 +64,12 @@ export function compileCatalog(manifests: LoadedManifest[], opts: CompileOptions
       scope: opts.scope,
       lookup: (id) => {
         const other = byId.get(id);
-        return other ? { state: stateOf(id), notifiesHealthy: notifiesHealthy(other.manifest) } : undefined;
+        return other ? { state: stateOf(id), containers: containerServices(other.manifest) } : undefined;
       },
     });
     for (const u of appUnits) contextOfUnit.set(u, ctx);
     units.push(...appUnits);
-    for (const n of m.networks ?? []) {
+    for (const n of containersOf(m).flatMap((c) => c.spec.networks ?? [])) {
       const set = networkSources.get(n) ?? new Set<string>();
       set.add(source);
       networkSources.set(n, set);
@@ -98,13 +99,13 @@ function networkUnit(name: string, sources: string[]): NetworkUnit {
 function checkUniqueNames(units: UnitSpec[], contextOfUnit: Map<UnitSpec, ManifestContext>): void {
   const seen = new Map<string, UnitSpec>();
   for (const u of units) {
-    for (const name of new Set([u.file, serviceName(u.file)])) {
+    const service = u.kind === 'network' && u.Network.ServiceName !== undefined ? `${u.Network.ServiceName}.service` : serviceName(u.file);
+    for (const name of new Set([u.file, service])) {
       const other = seen.get(name);
       if (other && other !== u) {
         // Shared units (networks) come last; the clash is reported at the app whose unit collides.
         const [mine, theirs] = contextOfUnit.has(u) ? [u, other] : [other, u];
-        const pointer = mine.kind === 'container' && mine.file !== unitFileName(mine.app ?? '', 'container') ? '/ui/id' : '/id';
-        contextOfUnit.get(mine)?.problem(pointer, `${mine.file} and ${theirs.file} (from ${theirs.sources.join(', ')}) both make ${name}`, `rename one of them (companions are named ${companionName('<ui.id>')})`);
+        contextOfUnit.get(mine)?.problem('/id', `${mine.file} and ${theirs.file} (from ${theirs.sources.join(', ')}) both make ${name}`, 'rename one of them (the containers of an app of several are named <id>-<name>)');
       } else {
         seen.set(name, u);
       }

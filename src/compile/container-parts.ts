@@ -1,6 +1,6 @@
 /**
- * The parts an app container and a companion container share: ports, mounts,
- * environment, host entries, health check and the timeouts derived from them.
+ * The parts of a container's unit: ports, mounts, environment, host entries,
+ * health check and the timeouts derived from them.
  */
 import type { BindMount, ConfigFileSpec, HealthSpec, HostEntry, PortSpec } from '../manifest/types.js';
 import { parseDuration } from '../manifest/units.js';
@@ -78,15 +78,16 @@ export function healthKeys(ctx: ManifestContext, base: string, health: HealthSpe
  */
 export function serviceTimeouts(
   ctx: ManifestContext,
-  opts: { health?: HealthSpec; healthBase: string; startTimeout?: string; stopTimeoutS?: number },
+  opts: { health?: HealthSpec; healthBase: string; startTimeout?: string; startTimeoutPointer?: string; stopTimeoutS?: number },
 ): Pick<ServiceSection, 'TimeoutStartSec' | 'TimeoutStopSec'> {
   const gated = opts.health !== undefined && opts.health.gateStart !== false;
   const startPeriodMs = durationMs(ctx, `${opts.healthBase}/startPeriod`, opts.health?.startPeriod) ?? 0;
   const intervalMs = durationMs(ctx, `${opts.healthBase}/interval`, opts.health?.interval) ?? PODMAN_HEALTH_INTERVAL_MS;
   const derivedMs = PULL_ALLOWANCE_S * 1000 + (gated ? startPeriodMs + intervalMs : 0);
-  const explicitMs = durationMs(ctx, '/startTimeout', opts.startTimeout);
+  const startTimeoutPointer = opts.startTimeoutPointer ?? '/startTimeout';
+  const explicitMs = durationMs(ctx, startTimeoutPointer, opts.startTimeout);
   if (explicitMs !== undefined && gated && explicitMs <= startPeriodMs) {
-    ctx.problem('/startTimeout', `must be longer than health.startPeriod (${opts.health?.startPeriod}): systemd would stop the unit before its first health check counts`);
+    ctx.problem(startTimeoutPointer, `must be longer than health.startPeriod (${opts.health?.startPeriod}): systemd would stop the unit before its first health check counts`);
   }
   return {
     TimeoutStartSec: Math.ceil((explicitMs ?? derivedMs) / 1000),

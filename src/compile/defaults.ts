@@ -20,8 +20,5 @@ export const DEFAULT_RESTART = 'on-failure';
 /** Every container reaches the host under this name, via podman's `host-gateway`. */
 export const HOST_GATEWAY_ENTRY = { host: 'host.containers.internal', ip: 'host-gateway' } as const;
 
-/** Companion UI units are named `archy-<ui.id>`. */
-export const COMPANION_PREFIX = 'archy-';
-
 /** The target a running unit is wanted by, per systemd instance. */
 export const BOOT_TARGET = { system: 'multi-user.target', user: 'default.target' } as const;

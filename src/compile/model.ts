@@ -13,7 +13,7 @@ export interface UnitSection {
   Requires?: string[];
   /** Converts to one `After=…` line each. */
   After?: string[];
-  /** Converts to one `PartOf=…` line each (a companion stops and restarts with its app). */
+  /** Converts to one `PartOf=…` line each (a container of an app of several stops and restarts with the app's unit). */
   PartOf?: string[];
 }
 
@@ -39,10 +39,27 @@ export interface ContainerSection {
   PublishPort?: string[];
   /** Converts to one `Volume=…` line each (`x.volume:/target[:ro]`, `/host:/target[:ro]`). */
   Volume?: string[];
-  /** Converts to one `Network=…` line each (`<name>.network`). */
+  /**
+   * Converts to one `Network=…` line each: `<name>.network`, `host`, or for the app's own network
+   * `<id>.network:alias=<name>` (the short name its app's other containers reach it by, on that network only).
+   */
   Network?: string[];
+  /** Converts to `HostName=…`. */
+  HostName?: string;
   /** Converts to one `AddHost=host:ip` line each. */
   AddHost?: string[];
+  /** Converts to `RunInit=true`: an init process as PID 1. */
+  RunInit?: boolean;
+  /** Converts to `ShmSize=…` (podman's units: `64m`, `1g`, or bytes). */
+  ShmSize?: string;
+  /** Converts to one `Ulimit=name=soft:hard` line each. */
+  Ulimit?: string[];
+  /** Converts to one `AddDevice=host[:container[:permissions]]` line each. */
+  AddDevice?: string[];
+  /** Converts to one `Tmpfs=path[:options]` line each. */
+  Tmpfs?: string[];
+  /** Converts to one `Sysctl=name=value` line each. */
+  Sysctl?: Array<[name: string, value: string]>;
   /** Converts to `ReadOnly=true`. */
   ReadOnly?: boolean;
   /** Converts to `NoNewPrivileges=true`. */
@@ -79,6 +96,10 @@ export interface ContainerSection {
 
 /** `[Service]` of a `.container` unit (systemd's own keys). */
 export interface ServiceSection {
+  /** Converts to `Type=oneshot` for a container that runs to completion (Quadlet then runs podman in the foreground). */
+  Type?: 'oneshot';
+  /** Converts to `RemainAfterExit=yes`: a completed one-shot container stays active, so what waits for it can start. */
+  RemainAfterExit?: boolean;
   /** Converts to `Restart=…`. */
   Restart: string;
   /** Converts to `TimeoutStartSec=…` (whole seconds): image pull plus, with `Notify=healthy`, the time to the first healthy check. */
@@ -97,6 +118,11 @@ export interface InstallSection {
 export interface NetworkSection {
   /** Converts to `NetworkName=…`: the podman network's name (without it Quadlet would use `systemd-<name>`). */
   NetworkName: string;
+  /**
+   * Converts to `ServiceName=…`: the service the generator makes (default `<name>-network.service`). An app of
+   * several containers names its own network's service `<id>`, so `<id>.service` is the app's unit either way.
+   */
+  ServiceName?: string;
 }
 
 /** `[Volume]` of a `.volume` unit. */
@@ -140,6 +166,8 @@ export interface ContainerUnit extends UnitBase {
 export interface NetworkUnit extends UnitBase {
   kind: 'network';
   Network: NetworkSection;
+  /** The app's own network, when the app should start at boot. */
+  Install?: InstallSection;
 }
 
 export interface VolumeUnit extends UnitBase {

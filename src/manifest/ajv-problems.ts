@@ -94,6 +94,8 @@ function toFinding(e: ErrorObject): Noted {
   switch (e.keyword) {
     case 'additionalProperties': {
       const field = String(params.additionalProperty);
+      const retired = at === '' && Object.hasOwn(RETIRED_FIELDS, field) ? RETIRED_FIELDS[field] : undefined;
+      if (retired) return { pointer: at + pointerSegment(field), target: 'key', message: `unknown field ${JSON.stringify(field)}: ${retired.why}`, hint: retired.instead };
       const allowed = Object.keys((parent?.properties as Schema | undefined) ?? {});
       const near = didYouMean(field, allowed);
       const hint = near === undefined && allowed.length > 0 ? { hint: `allowed fields: ${allowed.join(', ')}` } : {};
@@ -140,6 +142,14 @@ function toFinding(e: ErrorObject): Noted {
       return { pointer: at, message: e.message ?? `fails ${e.keyword}` };
   }
 }
+
+/** Top-level fields earlier manifests had, and what replaced them. */
+const RETIRED_FIELDS: Record<string, { why: string; instead: string }> = {
+  ui: {
+    why: 'a web UI is one of the app\'s containers now',
+    instead: 'list the app\'s containers under containers (e.g. containers.ui, with dependsOn: [{container: NAME}])',
+  },
+};
 
 /**
  * Turns ajv's error list into findings: collapses `image`-xor-`build` style `oneOf`s into one message, drops

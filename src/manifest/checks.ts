@@ -1,23 +1,19 @@
 /**
- * Checks the schema cannot express: within one manifest (whole-second stop
- * timeouts, memory in range, config files under the app's data directory,
- * one mount per container path) and across the catalog (id = file name, unique
- * ids and unit names, dependencies that exist, can be waited for and do not
- * form a cycle, no host port bound twice).
+ * Checks the schema cannot express: within one manifest (no container field beside
+ * `containers`, whole-second stop timeouts, memory in range, config files under the
+ * app's data directory, one mount per container path, dependencies between its
+ * containers) and across the catalog (id = file name, unique ids, dependencies on
+ * apps that exist, can be waited for and do not form a cycle, no host port bound twice).
  */
-import type { Manifest, PortSpec } from './types.js';
+import type { ContainerSpec, Manifest, PortSpec } from './types.js';
 import type { Finding } from './ajv-problems.js';
 import { DNS_LABEL } from '../naming.js';
+import { CONTAINER_FIELDS, containersOf, containerUnitName, isMultiContainer, type ContainerEntry } from './containers.js';
 import { suggestion } from './did-you-mean.js';
 import { parseDuration, parseMemory } from './units.js';
 
 /** Where app data lives on the node: `/var/lib/archipelago/<id>`. Config files must be written below it. */
 export const DATA_ROOT = '/var/lib/archipelago';
-
-/** The companion's unit name stem: `ui.id: bitcoin-ui` → `archy-bitcoin-ui.container`. */
-export function companionUnitName(uiId: string): string {
-  return `archy-${uiId}`;
-}
 
 /** One file as the cross checks see it: its parsed value (maybe invalid) and, when valid, the manifest. */
 export interface CheckInput {
@@ -46,34 +42,97 @@ function idOf(value: unknown): string | undefined {
 /** Checks inside one valid manifest. */
 export function checkManifest(m: Manifest, options: CheckOptions): Finding[] {
   const out: Finding[] = [];
-  if (m.stop?.timeout !== undefined && parseDuration(m.stop.timeout) % 1000 !== 0) {
-    out.push({ pointer: '/stop/timeout', message: 'must be a whole number of seconds', hint: 'podman StopTimeout= counts seconds, e.g. 600s or 10m' });
-  }
-  if (m.memory !== undefined) {
-    try {
-      parseMemory(m.memory);
-    } catch (err) {
-      out.push({ pointer: '/memory', message: (err as Error).message });
+  if (isMultiContainer(m)) {
+    for (const field of CONTAINER_FIELDS) {
+      if (m[field] !== undefined) out.push({ pointer: `/${field}`, target: 'key', message: `"${field}" is a container's field, and this app lists its containers`, hint: `move it under containers.<name>` });
+    }
+    for (const name of Object.keys(m.containers)) {
+      const unit = containerUnitName(m.id, name);
+      if (!DNS_LABEL.test(unit)) out.push({ pointer: `/containers/${name}`, target: 'key', message: `the unit name ${unit} is longer than a DNS label (63 characters)`, hint: 'shorten the container name or the app id' });
     }
   }
-  checkMounts(m, out);
-  checkHealthCmd(m.health?.cmd, '/health/cmd', out);
-  checkHealthCmd(m.ui?.health?.cmd, '/ui/health/cmd', out);
   const appDir = `${DATA_ROOT}/${m.id}/`;
-  const uiDir = m.ui ? `${DATA_ROOT}/${m.ui.id}/` : undefined;
-  const configs = [
-    ...(m.configs ?? []).map((c, i) => ({ c, pointer: `/configs/${i}`, dirs: [appDir] })),
-    ...(m.ui?.configs ?? []).map((c, i) => ({ c, pointer: `/ui/configs/${i}`, dirs: [appDir, uiDir!] })),
-  ];
-  for (const { c, pointer, dirs } of configs) {
-    if (!dirs.some((d) => c.path.startsWith(d))) {
-      out.push({ pointer: `${pointer}/path`, message: `must be under ${dirs.join(' or ')}`, hint: 'the node writes config files only inside the app\'s data directory' });
-    }
-    if (options.templates && !options.templates.includes(c.template)) {
-      out.push({ pointer: `${pointer}/template`, message: `unknown template ${JSON.stringify(c.template)}${suggestion(c.template, options.templates)}`, hint: `templates: ${options.templates.join(', ') || 'none'}` });
+  for (const c of containersOf(m)) {
+    checkContainer(c, out);
+    (c.spec.configs ?? []).forEach((config, i) => {
+      const pointer = `${c.base}/configs/${i}`;
+      if (!config.path.startsWith(appDir)) {
+        out.push({ pointer: `${pointer}/path`, message: `must be under ${appDir}`, hint: 'the node writes config files only inside the app\'s data directory' });
+      }
+      if (options.templates && !options.templates.includes(config.template)) {
+        out.push({ pointer: `${pointer}/template`, message: `unknown template ${JSON.stringify(config.template)}${suggestion(config.template, options.templates)}`, hint: `templates: ${options.templates.join(', ') || 'none'}` });
+      }
+    });
+  }
+  checkContainerDependencies(m, out);
+  return out;
+}
+
+/** The checks of one container: stop timeout, memory, mounts, health command, host networking. */
+function checkContainer({ spec, base }: ContainerEntry, out: Finding[]): void {
+  if (spec.stop?.timeout !== undefined && parseDuration(spec.stop.timeout) % 1000 !== 0) {
+    out.push({ pointer: `${base}/stop/timeout`, message: 'must be a whole number of seconds', hint: 'podman StopTimeout= counts seconds, e.g. 600s or 10m' });
+  }
+  for (const key of ['memory', 'shmSize'] as const) {
+    const text = spec[key];
+    if (text === undefined) continue;
+    try {
+      parseMemory(text);
+    } catch (err) {
+      out.push({ pointer: `${base}/${key}`, message: (err as Error).message });
     }
   }
-  return out;
+  checkMounts(spec, base, out);
+  checkHealthCmd(spec.health?.cmd, `${base}/health/cmd`, out);
+  if (spec.hostNetwork) {
+    for (const key of ['networks', 'ports'] as const) {
+      if (spec[key]?.length) out.push({ pointer: `${base}/${key}`, target: 'key', message: `a container on the host's network has no ${key === 'ports' ? 'ports to publish (it binds host ports itself)' : 'other networks'}`, hint: `remove ${key} or hostNetwork` });
+    }
+  }
+  if (spec.oneshot && spec.health?.gateStart !== false && spec.health !== undefined) {
+    out.push({ pointer: `${base}/health`, target: 'key', message: 'a one-shot container runs to completion: a health check cannot gate its start', hint: 'remove health, or set health.gateStart: false' });
+  }
+}
+
+/** `dependsOn: [{ container }]`: a sibling that exists, can be waited for as asked, and no cycle. */
+function checkContainerDependencies(m: Manifest, out: Finding[]): void {
+  const byName = new Map(containersOf(m).flatMap((c) => (c.name === undefined ? [] : [[c.name, c.spec] as const])));
+  for (const c of containersOf(m)) {
+    (c.spec.dependsOn ?? []).forEach((dep, i) => {
+      if (dep.container === undefined || dep.app !== undefined) return;
+      const at = `${c.base}/dependsOn/${i}`;
+      if (c.name === undefined) {
+        out.push({ pointer: `${at}/container`, message: 'a one-container app has no other container to wait for', hint: 'list the containers under containers, or depend on an app' });
+        return;
+      }
+      const other = byName.get(dep.container);
+      if (dep.container === c.name) {
+        out.push({ pointer: `${at}/container`, message: 'a container cannot depend on itself' });
+      } else if (!other) {
+        out.push({ pointer: `${at}/container`, message: `unknown container ${JSON.stringify(dep.container)}${suggestion(dep.container, byName.keys())}`, hint: `containers of ${m.id}: ${[...byName.keys()].join(', ')}` });
+      } else {
+        const why = conditionProblem(dep.condition, other);
+        if (why) out.push({ pointer: `${at}/condition`, message: `cannot wait for ${JSON.stringify(dep.container)} to be ${dep.condition}: ${why}`, hint: `${dep.condition === 'completed' ? 'make it oneshot' : 'give it a health check'} or use condition: started` });
+      }
+    });
+  }
+  reportCycles(
+    [...byName.keys()],
+    (name) => (byName.get(name)?.dependsOn ?? []).flatMap((d, i) => (d.container !== undefined && d.app === undefined ? [{ to: d.container, pointer: `/containers/${name}/dependsOn/${i}/container` }] : [])),
+    (pointer, message) => out.push({ pointer, message, hint: 'systemd cannot order a cycle; remove one of these dependencies' }),
+  );
+}
+
+/** Why `target` cannot be waited for with `condition`, or undefined when it can. */
+function conditionProblem(condition: 'started' | 'healthy' | 'completed' | undefined, target: ContainerSpec): string | undefined {
+  if (condition === 'healthy' && !gatesOnHealth(target)) return target.health ? 'its health.gateStart is false' : 'it has no health check';
+  if (condition === 'completed' && !target.oneshot) return 'it is no one-shot container (oneshot: true)';
+  return undefined;
+}
+
+/** Whether a container carries `Notify=healthy`: a health check whose `gateStart` is not false. */
+export function gatesOnHealth(c: ContainerSpec): boolean {
+  return c.health !== undefined && c.health.gateStart !== false && !c.oneshot;
 }
 
 /**
@@ -87,37 +146,24 @@ function checkHealthCmd(cmd: string[] | undefined, pointer: string, out: Finding
 }
 
 /** Two mounts at one container path make podman refuse the container ("duplicate mount destination"). */
-function checkMounts(m: Manifest, out: Finding[]): void {
-  const containers: Array<{ prefix: string; targets: Array<[string, string]> }> = [
-    {
-      prefix: '',
-      targets: [
-        ...(m.volumes ?? []).map((v, i): [string, string] => [`/volumes/${i}/target`, v.target]),
-        ...(m.binds ?? []).map((b, i): [string, string] => [`/binds/${i}/target`, b.target]),
-        ...(m.configs ?? []).map((c, i): [string, string] => [`/configs/${i}/target`, c.target]),
-        ...(m.secrets ?? []).flatMap((s, i): Array<[string, string]> => (s.target ? [[`/secrets/${i}/target`, s.target]] : [])),
-      ],
-    },
-    {
-      prefix: '/ui',
-      targets: [
-        ...(m.ui?.binds ?? []).map((b, i): [string, string] => [`/ui/binds/${i}/target`, b.target]),
-        ...(m.ui?.configs ?? []).map((c, i): [string, string] => [`/ui/configs/${i}/target`, c.target]),
-      ],
-    },
+function checkMounts(c: ContainerSpec, base: string, out: Finding[]): void {
+  const targets: Array<[string, string]> = [
+    ...(c.volumes ?? []).map((v, i): [string, string] => [`${base}/volumes/${i}/target`, v.target]),
+    ...(c.binds ?? []).map((b, i): [string, string] => [`${base}/binds/${i}/target`, b.target]),
+    ...(c.configs ?? []).map((f, i): [string, string] => [`${base}/configs/${i}/target`, f.target]),
+    ...(c.secrets ?? []).flatMap((s, i): Array<[string, string]> => (s.target ? [[`${base}/secrets/${i}/target`, s.target]] : [])),
+    ...(c.tmpfs ?? []).map((t, i): [string, string] => [`${base}/tmpfs/${i}`, typeof t === 'string' ? t : t.target]),
   ];
-  for (const { targets } of containers) {
-    const seen = new Map<string, string>();
-    for (const [pointer, target] of targets) {
-      const first = seen.get(target);
-      if (first !== undefined) out.push({ pointer, message: `container path ${JSON.stringify(target)} is already mounted by ${first}`, hint: 'mount each container path once' });
-      else seen.set(target, pointer);
-    }
+  const seen = new Map<string, string>();
+  for (const [pointer, target] of targets) {
+    const first = seen.get(target);
+    if (first !== undefined) out.push({ pointer, message: `container path ${JSON.stringify(target)} is already mounted by ${first}`, hint: 'mount each container path once' });
+    else seen.set(target, pointer);
   }
   const volumes = new Map<string, number>();
-  (m.volumes ?? []).forEach((v, i) => {
+  (c.volumes ?? []).forEach((v, i) => {
     const first = volumes.get(v.name);
-    if (first !== undefined) out.push({ pointer: `/volumes/${i}/name`, message: `duplicate volume name ${JSON.stringify(v.name)} (also /volumes/${first})` });
+    if (first !== undefined) out.push({ pointer: `${base}/volumes/${i}/name`, message: `duplicate volume name ${JSON.stringify(v.name)} (also ${base}/volumes/${first})` });
     else volumes.set(v.name, i);
   });
 }
@@ -147,84 +193,98 @@ export function checkCatalog(inputs: readonly CheckInput[]): FileFinding[] {
     else idFiles.set(id, file);
   }
   const valid = inputs.filter((i): i is CheckInput & { manifest: Manifest } => i.manifest !== undefined);
-  checkCompanionNames(valid, idFiles, out);
+  checkUnitNames(valid, idFiles, out);
   checkDependencies(valid, idFiles, out);
   checkHostPorts(valid, out);
   checkConfigPaths(valid, out);
   return out;
 }
 
-function checkCompanionNames(valid: ReadonlyArray<{ file: string; manifest: Manifest }>, idFiles: Map<string, string>, out: FileFinding[]): void {
-  const companions = new Map<string, string>();
+/**
+ * An app of several containers makes `<id>.network` and `<id>-<name>.container`: neither may be another app's unit
+ * (app `a-b` is `a-b.service`, as is container `b` of app `a`) or a shared network's (`networks: [a]` is `a.network`).
+ */
+function checkUnitNames(valid: ReadonlyArray<{ file: string; manifest: Manifest }>, idFiles: Map<string, string>, out: FileFinding[]): void {
+  const shared = new Map<string, string>();
+  for (const { file, manifest } of valid) for (const c of containersOf(manifest)) for (const n of c.spec.networks ?? []) if (!shared.has(n)) shared.set(n, file);
   for (const { file, manifest } of valid) {
-    const ui = manifest.ui;
-    if (!ui) continue;
-    const unit = companionUnitName(ui.id);
-    const clash = idFiles.get(ui.id) ?? companions.get(ui.id);
-    if (clash !== undefined) {
-      out.push({ file, pointer: '/ui/id', message: `companion id ${JSON.stringify(ui.id)} is already used by ${clash}`, hint: 'app and companion ids share one name space; pick another' });
-    } else if (idFiles.has(unit)) {
-      out.push({ file, pointer: '/ui/id', message: `companion unit ${unit}.container collides with app ${JSON.stringify(unit)} (${idFiles.get(unit)})`, hint: 'pick another companion id' });
-    } else if (ui.id === manifest.id) {
-      out.push({ file, pointer: '/ui/id', message: 'companion id must differ from the app id', hint: `e.g. ${manifest.id}-ui` });
+    if (!isMultiContainer(manifest)) continue;
+    const sharedBy = shared.get(manifest.id);
+    if (sharedBy !== undefined) {
+      out.push({ file, pointer: '/id', message: `the app's own network ${manifest.id}.network is also a shared network of ${sharedBy} (networks: [${manifest.id}])`, hint: 'rename the shared network or the app' });
     }
-    companions.set(ui.id, file);
+    for (const name of Object.keys(manifest.containers)) {
+      const stem = containerUnitName(manifest.id, name);
+      const other = idFiles.get(stem);
+      if (other !== undefined) out.push({ file, pointer: `/containers/${name}`, target: 'key', message: `container ${name} makes ${stem}.service, which is app "${stem}" (${other})`, hint: 'rename the container or that app' });
+    }
   }
+}
+
+/** Every `dependsOn: [{ app[, container] }]` of an app's containers, with its pointer. */
+function appDependencies(m: Manifest): Array<{ app: string; container: string | undefined; condition: 'started' | 'healthy' | 'completed' | undefined; at: string }> {
+  return containersOf(m).flatMap((c) => (c.spec.dependsOn ?? []).flatMap((d, i) => (d.app !== undefined ? [{ app: d.app, container: d.container, condition: d.condition, at: `${c.base}/dependsOn/${i}` }] : [])));
 }
 
 function checkDependencies(valid: ReadonlyArray<{ file: string; manifest: Manifest }>, idFiles: Map<string, string>, out: FileFinding[]): void {
   const byId = new Map(valid.map((v) => [v.manifest.id, v.manifest]));
-  const companionOf = new Map(valid.flatMap((v) => (v.manifest.ui ? [[v.manifest.ui.id, v.manifest.id] as const] : [])));
   for (const { file, manifest } of valid) {
-    (manifest.dependsOn ?? []).forEach((dep, i) => {
-      const at = `/dependsOn/${i}`;
+    for (const dep of appDependencies(manifest)) {
+      const at = dep.at;
       if (dep.app === manifest.id) {
-        out.push({ file, pointer: `${at}/app`, message: 'an app cannot depend on itself' });
-        return;
+        out.push({ file, pointer: `${at}/app`, message: 'an app cannot depend on itself', ...(isMultiContainer(manifest) ? { hint: 'depend on one of its containers: {container: NAME}' } : {}) });
+        continue;
       }
       if (!idFiles.has(dep.app)) {
-        const owner = companionOf.get(dep.app);
-        const hint = owner !== undefined ? `"${dep.app}" is the companion of "${owner}"; depend on "${owner}"` : `known apps: ${[...idFiles.keys()].sort().join(', ')}`;
-        const near = owner !== undefined ? '' : suggestion(dep.app, idFiles.keys());
-        out.push({ file, pointer: `${at}/app`, message: `unknown app ${JSON.stringify(dep.app)}${near}`, hint });
-        return;
+        const owner = valid.flatMap((v) => containersOf(v.manifest).flatMap((c) => (c.name !== undefined && containerUnitName(v.manifest.id, c.name) === dep.app ? [{ app: v.manifest.id, container: c.name }] : [])))[0];
+        if (owner) out.push({ file, pointer: `${at}/app`, message: `unknown app ${JSON.stringify(dep.app)}: it is container "${owner.container}" of app "${owner.app}"`, hint: `depend on the app (app: ${owner.app}) or on that container (app: ${owner.app}, container: ${owner.container})` });
+        else out.push({ file, pointer: `${at}/app`, message: `unknown app ${JSON.stringify(dep.app)}${suggestion(dep.app, idFiles.keys())}`, hint: `known apps: ${[...idFiles.keys()].sort().join(', ')}` });
+        continue;
       }
       const target = byId.get(dep.app);
-      if (!target) return; // That app's own file is invalid and reported there.
+      if (!target) continue; // That app's own file is invalid and reported there.
       if ((target.state ?? 'running') === 'absent' && (manifest.state ?? 'running') !== 'absent') {
         out.push({ file, pointer: `${at}/app`, message: `depends on ${JSON.stringify(dep.app)}, which is absent (not installed)`, hint: `install ${dep.app} (state: running) or make this app absent too` });
       }
-      if (dep.condition === 'healthy' && (!target.health || target.health.gateStart === false)) {
-        const why = target.health ? 'its health.gateStart is false' : 'it has no health check';
-        out.push({ file, pointer: `${at}/condition`, message: `cannot wait for ${JSON.stringify(dep.app)} to be healthy: ${why}`, hint: `add a health check to ${idFiles.get(dep.app)} or use condition: started` });
+      const targets = containersOf(target).filter((c) => dep.container === undefined || c.name === dep.container);
+      if (targets.length === 0) {
+        const names = containersOf(target).flatMap((c) => (c.name === undefined ? [] : [c.name]));
+        out.push({ file, pointer: `${at}/container`, message: `${JSON.stringify(dep.app)} has no container ${JSON.stringify(dep.container)}${suggestion(dep.container!, names)}`, hint: names.length > 0 ? `its containers: ${names.join(', ')}` : `${dep.app} is a one-container app: depend on the app` });
+      } else if (dep.condition === 'healthy' && !targets.some((c) => gatesOnHealth(c.spec))) {
+        const why = targets.some((c) => c.spec.health) ? 'its health.gateStart is false' : 'it has no health check';
+        out.push({ file, pointer: `${at}/condition`, message: `cannot wait for ${JSON.stringify(dep.container === undefined ? dep.app : `${dep.app}/${dep.container}`)} to be healthy: ${why}`, hint: `add a health check to ${idFiles.get(dep.app)} or use condition: started` });
+      } else if (dep.condition === 'completed') {
+        out.push({ file, pointer: `${at}/condition`, message: 'an app is never completed: only a one-shot container of the same app is', hint: 'use condition: started or healthy' });
       }
-    });
+    }
   }
-  reportCycles(valid, byId, out);
+  reportCycles(
+    valid.map((v) => v.manifest.id),
+    (id) => (byId.has(id) ? appDependencies(byId.get(id)!).filter((d) => d.app !== id && byId.has(d.app)).map((d) => ({ to: d.app, pointer: `${d.at}/app` })) : []),
+    (pointer, message, from) => out.push({ file: valid.find((v) => v.manifest.id === from)!.file, pointer, message, hint: 'systemd cannot order a cycle; remove one of these dependencies' }),
+  );
 }
 
-/** Every dependency cycle is reported once, at the dependency that closes it in the first file (in input order). */
-function reportCycles(valid: ReadonlyArray<{ file: string; manifest: Manifest }>, byId: Map<string, Manifest>, out: FileFinding[]): void {
-  const fileOf = new Map(valid.map((v) => [v.manifest.id, v.file]));
+/**
+ * Every cycle of the graph `nodes` → `edges(node)` is reported once, at the edge that closes it from the first node
+ * (in `nodes` order) that reaches it: `report(pointer of that edge, "dependency cycle: a → b → a", its node)`.
+ */
+function reportCycles(nodes: readonly string[], edges: (node: string) => Array<{ to: string; pointer: string }>, report: (pointer: string, message: string, from: string) => void): void {
   const state = new Map<string, 'visiting' | 'done'>();
   const stack: string[] = [];
-  const visit = (id: string): void => {
-    state.set(id, 'visiting');
-    stack.push(id);
-    (byId.get(id)?.dependsOn ?? []).forEach((dep, i) => {
-      if (dep.app === id || !byId.has(dep.app)) return;
-      const s = state.get(dep.app);
-      if (s === 'visiting') {
-        const cycle = [...stack.slice(stack.indexOf(dep.app)), dep.app];
-        out.push({ file: fileOf.get(id)!, pointer: `/dependsOn/${i}/app`, message: `dependency cycle: ${cycle.join(' → ')}`, hint: 'systemd cannot order a cycle; remove one of these dependencies' });
-      } else if (s === undefined) {
-        visit(dep.app);
-      }
-    });
+  const visit = (node: string): void => {
+    state.set(node, 'visiting');
+    stack.push(node);
+    for (const edge of edges(node)) {
+      if (edge.to === node) continue;
+      const s = state.get(edge.to);
+      if (s === 'visiting') report(edge.pointer, `dependency cycle: ${[...stack.slice(stack.indexOf(edge.to)), edge.to].join(' → ')}`, node);
+      else if (s === undefined && nodes.includes(edge.to)) visit(edge.to);
+    }
     stack.pop();
-    state.set(id, 'done');
+    state.set(node, 'done');
   };
-  for (const { manifest } of valid) if (!state.has(manifest.id)) visit(manifest.id);
+  for (const node of nodes) if (!state.has(node)) visit(node);
 }
 
 function checkHostPorts(valid: ReadonlyArray<{ file: string; manifest: Manifest }>, out: FileFinding[]): void {
@@ -245,15 +305,14 @@ function checkHostPorts(valid: ReadonlyArray<{ file: string; manifest: Manifest 
   };
   for (const { file, manifest } of valid) {
     if ((manifest.state ?? 'running') === 'absent') continue;
-    add(file, '/ports', manifest.ports);
-    add(file, '/ui/ports', manifest.ui?.ports);
+    for (const c of containersOf(manifest)) add(file, `${c.base}/ports`, c.spec.ports);
   }
 }
 
 function checkConfigPaths(valid: ReadonlyArray<{ file: string; manifest: Manifest }>, out: FileFinding[]): void {
   const written = new Map<string, string>();
   for (const { file, manifest } of valid) {
-    const all = [...(manifest.configs ?? []).map((c, i) => [`/configs/${i}/path`, c.path] as const), ...(manifest.ui?.configs ?? []).map((c, i) => [`/ui/configs/${i}/path`, c.path] as const)];
+    const all = containersOf(manifest).flatMap(({ spec, base }) => (spec.configs ?? []).map((c, i) => [`${base}/configs/${i}/path`, c.path] as const));
     for (const [pointer, path] of all) {
       const first = written.get(path);
       if (first !== undefined) out.push({ file, pointer, message: `config file ${path} is already written by ${first}`, hint: 'each config file has one source; mount the same file from both places instead' });

@@ -10,14 +10,27 @@
 /** What the manifest asks the node to do with the app. `absent` = in the catalog, not installed. */
 export type DesiredState = 'running' | 'stopped' | 'absent';
 
-export interface Manifest {
-  /** A DNS label; names the unit (`<id>.container` → `<id>.service`). */
+/**
+ * An app: one container (its fields at the top level, as `ContainerSpec`) or several (`containers`, each a
+ * `ContainerSpec`, and no container field at the top level). docs/manifest.md, "Apps of several containers".
+ */
+export interface Manifest extends ContainerSpec {
+  /** A DNS label; names the app's unit `<id>.service` (a one-container app's `<id>.container`, or `<id>.network`). */
   id: string;
   /** Display name, e.g. "Bitcoin Knots". Defaults to the id. */
   name?: string;
   description?: string;
   /** Desired state; default `running`. */
   state?: DesiredState;
+  /**
+   * The containers of an app of several, by short name (a DNS label: the container's alias on the app's network,
+   * and its unit `<id>-<name>.container`), in the order they are listed.
+   */
+  containers?: Record<string, ContainerSpec>;
+}
+
+/** One container: everything `podman run` is told about it, and how systemd runs it. */
+export interface ContainerSpec {
   /** `name:tag` or `name@sha256:digest`. Exactly one of `image` and `build`. */
   image?: string;
   /** A local build (Quadlet `.build` unit). */
@@ -42,14 +55,37 @@ export interface Manifest {
    * its state directory), writes atomically at `path` on the host, and bind-mounts read-only at `target`.
    */
   configs?: ConfigFileSpec[];
-  /** Networks by name; each becomes `<name>.network`. Default: none (podman's default network). */
+  /** Shared networks by name; each becomes `<name>.network`. An app of several containers also has its own. */
   networks?: string[];
+  /** Share the host's network stack (Quadlet `Network=host`); `validate` warns. Excludes `networks` and `ports`. */
+  hostNetwork?: boolean;
   /** Extra /etc/hosts entries; `ip: host-gateway` reaches the host (`host.containers.internal`). */
   hosts?: HostEntry[];
+  /** The container's host name (Quadlet `HostName=`). */
+  hostname?: string;
+  /** Run an init process as PID 1 that reaps zombies and forwards signals (Quadlet `RunInit=true`). */
+  init?: boolean;
+  /** Size of /dev/shm, IEC units (Quadlet `ShmSize=`). */
+  shmSize?: string;
+  /** Resource limits by name (`nofile`, `nproc`, …): one number for both, or soft and hard (Quadlet `Ulimit=`). */
+  ulimits?: Record<string, number | { soft: number; hard: number }>;
+  /** Host devices passed in (Quadlet `AddDevice=`). */
+  devices?: DeviceSpec[];
+  /** tmpfs mounts (Quadlet `Tmpfs=`), e.g. writable paths of a read-only container. */
+  tmpfs?: TmpfsSpec[];
+  /** Namespaced kernel parameters (Quadlet `Sysctl=`), e.g. `net.core.somaxconn: "1024"`. */
+  sysctls?: Record<string, string>;
+  /** All capabilities and host devices (`PodmanArgs=--privileged`); `validate` warns. */
+  privileged?: boolean;
   security?: SecuritySpec;
   health?: HealthSpec;
-  /** Other apps this one needs: started before it, stopped after it. */
+  /**
+   * What this container waits for: other apps (`app`), or in an app of several containers, its other containers
+   * (`container`). Started after them, stopped before them.
+   */
   dependsOn?: Dependency[];
+  /** Runs to completion, like a migration or an init job (systemd `Type=oneshot`, `RemainAfterExit=yes`). */
+  oneshot?: boolean;
   stop?: StopSpec;
   /** Time allowed for the first start, image pull included (systemd TimeoutStartSec). */
   startTimeout?: string;
@@ -58,13 +94,17 @@ export interface Manifest {
   labels?: Record<string, string>;
   /** Quadlet `AutoUpdate=`. */
   autoUpdate?: 'registry' | 'local';
-  /** systemd `Restart=`; default `on-failure`. */
+  /** systemd `Restart=`; default `on-failure` (`no` for a one-shot container). */
   restart?: 'no' | 'always' | 'on-failure' | 'on-abnormal' | 'on-abort' | 'on-watchdog' | 'on-success';
-  /** An optional companion UI container (unit `archy-<ui.id>`), started and stopped with the app. */
-  ui?: CompanionSpec;
   /** Raw Quadlet keys per section; still checked against the target podman's key list. */
   quadlet?: RawSections;
 }
+
+/** A host device: its path (the same inside), or both paths and the permissions (`r`, `w`, `m`). */
+export type DeviceSpec = string | { host: string; container?: string; permissions?: string };
+
+/** A tmpfs mount: its container path, or the path with a size (IEC) and mode (octal text, e.g. `"1777"`). */
+export type TmpfsSpec = string | { target: string; size?: string; mode?: string };
 
 export interface BuildSpec {
   /** Build context directory on the node. */
@@ -143,10 +183,17 @@ export interface HealthSpec {
   gateStart?: boolean;
 }
 
+/** `app`: another app; `container`: another container of this app; both: one container of another app. */
 export interface Dependency {
-  app: string;
-  /** `started` (default): ordered after it; `healthy`: after it reported healthy (needs its `health.gateStart`). */
-  condition?: 'started' | 'healthy';
+  /** Another app's id: after each of its containers (with `healthy`, each health-gated one), or with `container`, that one. */
+  app?: string;
+  /** A container by its short name: of this app, or with `app`, of that app. */
+  container?: string;
+  /**
+   * `started` (default): ordered after it; `healthy`: after it reported healthy (needs its `health.gateStart`);
+   * `completed`: after a one-shot container ran to completion (needs `oneshot`).
+   */
+  condition?: 'started' | 'healthy' | 'completed';
 }
 
 export interface StopSpec {
@@ -154,17 +201,6 @@ export interface StopSpec {
   signal?: string;
   /** Time the app gets to exit cleanly before SIGKILL (Quadlet `StopTimeout=`). */
   timeout?: string;
-}
-
-export interface CompanionSpec {
-  /** The companion's id; the unit is `archy-<id>.container`. */
-  id: string;
-  image: string;
-  ports?: PortSpec[];
-  binds?: BindMount[];
-  configs?: ConfigFileSpec[];
-  environment?: Record<string, string>;
-  health?: HealthSpec;
 }
 
 export interface RawSections {

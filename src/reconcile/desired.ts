@@ -4,6 +4,7 @@
  * fetches secrets (the list comes from `configSecrets`) and passes them in.
  */
 import { createHash } from 'node:crypto';
+import { containersOf } from '../manifest/containers.js';
 import type { Intent } from '../controller/types.js';
 import { InvalidInputError, type Problem } from '../errors.js';
 import type { ConfigFileSpec, DesiredState, LoadedManifest, Manifest } from '../manifest/types.js';
@@ -73,9 +74,9 @@ export function effectiveStates(
   return out;
 }
 
-/** Every config file of a manifest: its own and its companion's. */
+/** Every config file of a manifest: those of each of its containers. */
 export function configsOf(m: Manifest): ConfigFileSpec[] {
-  return [...(m.configs ?? []), ...(m.ui?.configs ?? [])];
+  return containersOf(m).flatMap((c) => c.spec.configs ?? []);
 }
 
 /** Where a config template is named in problems. */

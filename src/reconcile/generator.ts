@@ -8,8 +8,8 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parseUnitFileName, serviceName } from '../naming.js';
+import { basename, join } from 'node:path';
+import { parseUnitFileName } from '../naming.js';
 import type { Observed, Step } from './types.js';
 
 /** The generator of a standard podman install. */
@@ -36,9 +36,11 @@ export interface Rejection {
   reason: string;
 }
 
-/** The result of one dry run: the services it generated and its stderr. */
+/** The result of one dry run: the services it generated, the unit files it converted, and its stderr. */
 export interface DryRun {
   services: Set<string>;
+  /** Base names of the unit files a service was generated from (each service's `SourcePath=`). */
+  sources: Set<string>;
   stderr: string;
 }
 
@@ -60,7 +62,9 @@ export function dryRun(dir: string, opts: GeneratorOptions): Promise<DryRun> {
         }
         const services = new Set<string>();
         for (const m of stdout.matchAll(/^---(.+\.service)---$/gm)) services.add(m[1]!);
-        resolve({ services, stderr });
+        const sources = new Set<string>();
+        for (const m of stdout.matchAll(/^SourcePath=(.+)$/gm)) sources.add(basename(m[1]!.trim()));
+        resolve({ services, sources, stderr });
       },
     );
   });
@@ -98,9 +102,10 @@ export async function rejectedUnits(observed: Observed, steps: readonly Step[], 
   const dir = await mkdtemp(join(tmpdir(), 'archy-quadlet-stage-'));
   try {
     await Promise.all([...staged].map(([name, content]) => writeFile(join(dir, name), content)));
-    const { services, stderr } = await dryRun(dir, opts);
+    // A converted file is the SourcePath= of a generated service (its service may be named by ServiceName=).
+    const { sources, stderr } = await dryRun(dir, opts);
     return checked
-      .filter((n) => !services.has(serviceName(n)))
+      .filter((n) => !sources.has(n))
       .map((name) => {
         // The generator names the staged path; the node's unit dir is what a reader knows.
         const why = (reasonFor(stderr, name) ?? 'it generated no service for it').split(`${dir}/`).join('units/');

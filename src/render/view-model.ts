@@ -87,7 +87,14 @@ function containerSections(u: ContainerUnit): Section[] {
     .each('PublishPort', c.PublishPort, 'raw')
     .each('Volume', c.Volume, 'raw')
     .each('Network', c.Network, 'raw')
+    .add('HostName', c.HostName)
     .each('AddHost', c.AddHost, 'raw')
+    .add('RunInit', c.RunInit)
+    .add('ShmSize', c.ShmSize)
+    .each('Ulimit', c.Ulimit, 'raw')
+    .each('AddDevice', c.AddDevice, 'word')
+    .each('Tmpfs', c.Tmpfs, 'raw')
+    .each('Sysctl', c.Sysctl?.map(([k, v]) => `${k}=${v}`), 'word')
     .add('ReadOnly', c.ReadOnly)
     .add('NoNewPrivileges', c.NoNewPrivileges)
     .each('AddCapability', c.AddCapability, 'word')
@@ -106,6 +113,8 @@ function containerSections(u: ContainerUnit): Section[] {
     .each('PodmanArgs', c.PodmanArgs, 'word')
     .raw(u.raw.Container);
   const service = new Section('Service', false)
+    .add('Type', u.Service.Type, 'raw')
+    .add('RemainAfterExit', u.Service.RemainAfterExit === undefined ? undefined : u.Service.RemainAfterExit ? 'yes' : 'no', 'raw')
     .add('Restart', u.Service.Restart, 'raw')
     .add('TimeoutStartSec', u.Service.TimeoutStartSec)
     .add('TimeoutStopSec', u.Service.TimeoutStopSec)
@@ -119,7 +128,11 @@ function kindSections(u: UnitSpec): Section[] {
     case 'container':
       return containerSections(u);
     case 'network':
-      return [unitSection(u.Unit), new Section('Network', true).add('NetworkName', u.Network.NetworkName)];
+      return [
+        unitSection(u.Unit),
+        new Section('Network', true).add('NetworkName', u.Network.NetworkName).add('ServiceName', u.Network.ServiceName),
+        new Section('Install', false).each('WantedBy', u.Install?.WantedBy, 'raw'),
+      ];
     case 'volume':
       return [unitSection(u.Unit), new Section('Volume', true).add('VolumeName', u.Volume.VolumeName)];
     case 'build':

@@ -31,7 +31,7 @@ describe('render', () => {
     const o = capture();
     await render({ manifests, out }, o.stream);
     expect(readdirSync(out).sort()).toEqual(committed());
-    expect(o.text()).toContain(`create ${join(out, 'lnd.container')}`);
+    expect(o.text()).toContain(`create ${join(out, 'lnd-lnd.container')}`);
     await render({ manifests, out, check: true }, capture().stream);
     const again = capture();
     await render({ manifests, out, json: true }, again.stream);
@@ -40,16 +40,16 @@ describe('render', () => {
 
   it('--check: exit 1 naming each stale file, writing nothing', async () => {
     await render({ manifests, out }, capture().stream);
-    writeFileSync(join(out, 'lnd.container'), `${readFileSync(join(out, 'lnd.container'), 'utf8')}# edited\n`);
+    writeFileSync(join(out, 'lnd-lnd.container'), `${readFileSync(join(out, 'lnd-lnd.container'), 'utf8')}# edited\n`);
     rmSync(join(out, 'archy.network'));
     const err = await render({ manifests, out, check: true }, capture().stream).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidInputError);
     expect(exitCodeFor(err)).toBe(EXIT.invalid);
     expect((err as InvalidInputError).problems.map((p) => `${p.file}: ${p.message}`)).toEqual([
       `${join(out, 'archy.network')}: would be created by render`,
-      `${join(out, 'lnd.container')}: would be updated by render`,
+      `${join(out, 'lnd-lnd.container')}: would be updated by render`,
     ]);
-    expect(readFileSync(join(out, 'lnd.container'), 'utf8')).toMatch(/# edited\n$/);
+    expect(readFileSync(join(out, 'lnd-lnd.container'), 'utf8')).toMatch(/# edited\n$/);
   });
 
   it('prunes files of ours that are no longer rendered, keeps files that are not ours', async () => {
@@ -62,12 +62,12 @@ describe('render', () => {
 
   it('refuses to overwrite a file without our header, names it, writes nothing', async () => {
     cpSync('units', out, { recursive: true });
-    writeFileSync(join(out, 'lnd.container'), '[Container]\nImage=mine\n');
-    rmSync(join(out, 'bitcoin.container'));
+    writeFileSync(join(out, 'lnd-lnd.container'), '[Container]\nImage=mine\n');
+    rmSync(join(out, 'bitcoin-bitcoind.container'));
     const err = await render({ manifests, out }, capture().stream).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NotOwnedError);
-    expect((err as Error).message).toContain(join(out, 'lnd.container'));
-    expect(readdirSync(out)).not.toContain('bitcoin.container');
+    expect((err as Error).message).toContain(join(out, 'lnd-lnd.container'));
+    expect(readdirSync(out)).not.toContain('bitcoin-bitcoind.container');
   });
 
   it('writes nothing when any manifest is invalid, and reports every problem', async () => {
@@ -96,10 +96,10 @@ describe('diff', () => {
     writeFileSync(lnd, readFileSync(lnd, 'utf8').replace(/timeout: 330s/, 'timeout: 400s'));
     const o = capture();
     await diff({ manifests, out }, o.stream);
-    expect(o.text()).toContain(`--- ${out}/lnd.container\n+++ ${out}/lnd.container\n`);
+    expect(o.text()).toContain(`--- ${out}/lnd-lnd.container\n+++ ${out}/lnd-lnd.container\n`);
     expect(o.text()).toMatch(/^-StopTimeout=330$/m);
     expect(o.text()).toMatch(/^\+StopTimeout=400$/m);
     expect(o.text()).toMatch(/^\+TimeoutStopSec=430$/m);
-    expect(readFileSync(join(out, 'lnd.container'), 'utf8')).toContain('StopTimeout=330');
+    expect(readFileSync(join(out, 'lnd-lnd.container'), 'utf8')).toContain('StopTimeout=330');
   });
 });

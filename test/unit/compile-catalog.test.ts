@@ -6,7 +6,7 @@ import type { LoadedManifest, Manifest } from '../../src/manifest/types.js';
 
 const IMAGE = 'docker.io/library/busybox:1.36.1';
 const OPTS: CompileOptions = { podmanVersion: '5.4.2', scope: 'system' };
-const lm = (m: Partial<Manifest> & { id: string }): LoadedManifest => ({ file: `manifests/${m.id}.yaml`, manifest: { image: IMAGE, ...m } });
+const lm = (m: Partial<Manifest> & { id: string }): LoadedManifest => ({ file: `manifests/${m.id}.yaml`, manifest: m.containers ? m : { image: IMAGE, ...m } });
 const compile = (ms: LoadedManifest[], opts: Partial<CompileOptions> = {}) => compileCatalog(ms, { ...OPTS, ...opts });
 const unit = (units: UnitSpec[], file: string): UnitSpec => {
   const u = units.find((x) => x.file === file);
@@ -106,13 +106,85 @@ describe('compileCatalog: across the catalog', () => {
     expect(container(units, 'a.container').Container.Network).toEqual(['archy.network', 'back.network']);
   });
 
-  it('the companion: archy-<ui.id>.container, part of and after the app, wanted by the app, on its networks', () => {
-    const { units } = compile([lm({ id: 'lnd', name: 'LND', networks: ['archy'], ui: { id: 'lnd-ui', image: IMAGE, ports: [{ container: 80, host: 3002 }] } })]);
-    const ui = container(units, 'archy-lnd-ui.container');
-    expect(ui.Unit).toEqual({ Description: 'LND web UI', PartOf: ['lnd.service'], After: ['lnd.service'] });
+  it('an app of several containers: its network is the app\'s unit; each container part of it, wanted by it, on it by its short name', () => {
+    const { units, problems } = compile([
+      lm({ id: 'lnd', name: 'LND', containers: { lnd: { image: IMAGE, networks: ['archy'] }, ui: { image: IMAGE, ports: [{ container: 80, host: 3002 }], dependsOn: [{ container: 'lnd' }] } } }),
+    ]);
+    expect(problems).toEqual([]);
+    expect(units.map((u) => u.file)).toEqual(['archy.network', 'lnd-lnd.container', 'lnd-ui.container', 'lnd.network']);
+    expect(unit(units, 'lnd.network')).toEqual({
+      kind: 'network',
+      file: 'lnd.network',
+      app: 'lnd',
+      sources: ['manifests/lnd.yaml'],
+      Unit: { Description: 'LND' },
+      Network: { NetworkName: 'lnd', ServiceName: 'lnd' },
+      Install: { WantedBy: ['multi-user.target'] },
+    });
+    const ui = container(units, 'lnd-ui.container');
+    expect(ui.Unit).toEqual({ Description: 'LND: ui', Requires: ['lnd-lnd.service'], After: ['lnd-lnd.service'], PartOf: ['lnd.service'] });
     expect(ui.Install).toEqual({ WantedBy: ['lnd.service'] });
-    expect(ui.Container).toMatchObject({ ContainerName: 'archy-lnd-ui', Network: ['archy.network'], PublishPort: ['3002:80'] });
+    expect(ui.Container).toMatchObject({ ContainerName: 'lnd-ui', Network: ['lnd.network:alias=ui'], PublishPort: ['3002:80'] });
     expect(ui.app).toBe('lnd');
+    expect(container(units, 'lnd-lnd.container').Container.Network).toEqual(['lnd.network:alias=lnd', 'archy.network']);
+  });
+
+  it('a stopped app of several containers: no [Install] on its unit, its containers still wanted by it', () => {
+    const { units } = compile([lm({ id: 'pad', state: 'stopped', containers: { a: { image: IMAGE }, b: { image: IMAGE } } })]);
+    expect(unit(units, 'pad.network')).not.toHaveProperty('Install');
+    expect(container(units, 'pad-a.container').Install).toEqual({ WantedBy: ['pad.service'] });
+  });
+
+  it('another app\'s dependencies: its unit required by the app\'s unit; ordered after its containers (healthy: the gated ones; container: that one)', () => {
+    const { units, problems } = compile([
+      lm({ id: 'bitcoin', containers: { bitcoind: { image: IMAGE, health: { cmd: ['true'] } }, ui: { image: IMAGE } } }),
+      lm({ id: 'lnd', containers: { lnd: { image: IMAGE, dependsOn: [{ app: 'bitcoin', condition: 'healthy' }] }, ui: { image: IMAGE } } }),
+      lm({ id: 'electrumx', dependsOn: [{ app: 'bitcoin' }] }),
+      lm({ id: 'mempool', dependsOn: [{ app: 'bitcoin', container: 'ui' }] }),
+    ]);
+    expect(problems).toEqual([]);
+    expect(unit(units, 'lnd.network').Unit).toEqual({ Description: 'lnd', Requires: ['bitcoin.service'] });
+    expect(container(units, 'lnd-lnd.container').Unit).toEqual({ Description: 'lnd: lnd', After: ['bitcoin-bitcoind.service'], PartOf: ['lnd.service'] });
+    expect(container(units, 'electrumx.container').Unit).toMatchObject({ Requires: ['bitcoin.service'], After: ['bitcoin-bitcoind.service', 'bitcoin-ui.service'] });
+    expect(container(units, 'mempool.container').Unit).toMatchObject({ Requires: ['bitcoin.service'], After: ['bitcoin-ui.service'] });
+  });
+
+  it('container fields that real apps need: init, hostname, shm, ulimits, devices, tmpfs, sysctls; host network and privileged warn', () => {
+    const r = compile([
+      lm({
+        id: 'a',
+        init: true,
+        hostname: 'node',
+        shmSize: '64Mi',
+        ulimits: { nofile: { soft: 1024, hard: 4096 }, nproc: 100 },
+        devices: ['/dev/fuse', { host: '/dev/ttyUSB0', container: '/dev/ttyACM0', permissions: 'rw' }, { host: '/dev/sda', permissions: 'r' }],
+        tmpfs: ['/tmp', { target: '/run', size: '1Gi', mode: '1777' }],
+        sysctls: { 'net.ipv4.ping_group_range': '0 2147483647' },
+        hostNetwork: true,
+        privileged: true,
+      }),
+    ]);
+    expect(r.problems).toEqual([]);
+    expect(container(r.units, 'a.container').Container).toMatchObject({
+      RunInit: true,
+      HostName: 'node',
+      ShmSize: '64m',
+      Ulimit: ['nofile=1024:4096', 'nproc=100:100'],
+      AddDevice: ['/dev/fuse', '/dev/ttyUSB0:/dev/ttyACM0:rw', '/dev/sda:/dev/sda:r'],
+      Tmpfs: ['/tmp', '/run:size=1g,mode=1777'],
+      Sysctl: [['net.ipv4.ping_group_range', '0 2147483647']],
+      Network: ['host'],
+      PodmanArgs: ['--privileged'],
+    });
+    expect(container(r.units, 'a.container').Container.AddHost).toBeUndefined();
+    expect(r.warnings.map((w) => w.pointer)).toEqual(['/hostNetwork', '/privileged']);
+  });
+
+  it('a one-shot container: Type=oneshot, RemainAfterExit=yes, Restart=no, no health gate', () => {
+    const { units } = compile([lm({ id: 'job', oneshot: true, health: { cmd: ['true'], gateStart: false } })]);
+    const job = container(units, 'job.container');
+    expect(job.Service).toMatchObject({ Type: 'oneshot', RemainAfterExit: true, Restart: 'no' });
+    expect(job.Container.Notify).toBeUndefined();
   });
 
   it('dependencies as Requires=/After=<dep>.service (plain and healthy alike)', () => {
@@ -142,8 +214,8 @@ describe('compileCatalog: across the catalog', () => {
 
   it('duplicate ids and clashing unit names are problems', () => {
     expect(messages(compile([lm({ id: 'a' }), { file: 'manifests/a2.yaml', manifest: { id: 'a', image: IMAGE } }]))).toEqual(['/id: app id "a" is already used by manifests/a.yaml']);
-    const clash = compile([lm({ id: 'archy-x' }), lm({ id: 'y', ui: { id: 'x', image: IMAGE } })]);
-    expect(messages(clash)[0]).toMatch(/^\/ui\/id: archy-x\.container and archy-x\.container/);
+    const clash = compile([lm({ id: 'y-x' }), lm({ id: 'y', containers: { x: { image: IMAGE }, z: { image: IMAGE } } })]);
+    expect(messages(clash)[0]).toMatch(/^\/id: y-x\.container and y-x\.container/);
   });
 
   it('header sources are manifests/<file> whatever path the loader was given', () => {

@@ -35,33 +35,36 @@ describe('the node catalog (manifests/)', () => {
     }
   });
 
-  test('what the node needs: companions, one network, the host gateway, data dirs, stop times, health', async () => {
+  test('what the node needs: each app its daemon and a UI container, one shared network, the host gateway, data dirs, stop times, health', async () => {
     const apps = await load('manifests');
-    const ui = Object.fromEntries([...apps].map(([id, m]) => [id, m.ui?.id]));
-    expect(ui).toEqual({ bitcoin: 'bitcoin-ui', electrumx: 'electrs-ui', lnd: 'lnd-ui' });
+    const names = Object.fromEntries([...apps].map(([id, m]) => [id, Object.keys(m.containers ?? {})]));
+    expect(names).toEqual({ bitcoin: ['bitcoind', 'ui'], electrumx: ['electrumx', 'ui'], lnd: ['lnd', 'ui'] });
     for (const [id, m] of apps) {
-      expect(m.networks, id).toEqual(['archy']);
-      expect(m.hosts, id).toEqual([{ host: 'host.containers.internal', ip: 'host-gateway' }]);
-      expect(m.image, id).toMatch(/^docker\.io\/[a-z0-9]+\/[a-z0-9-]+:v?[0-9][0-9a-z.-]*$/);
-      expect(m.ui!.image, id).toBe('docker.io/library/nginx:1.27.4-alpine');
-      expect(m.health, id).toBeDefined();
-      expect(m.ui!.health, id).toBeDefined();
-      for (const b of m.binds ?? []) expect(b.source.startsWith(`/var/lib/archipelago/${id}/`), b.source).toBe(true);
-      for (const b of m.ui!.binds ?? []) expect(b.source.startsWith(`/var/lib/archipelago/${m.ui!.id}/`), b.source).toBe(true);
-      expect(m.security?.noNewPrivileges, id).toBe(true);
-      expect(m.security?.capDrop, id).toEqual(['ALL']);
+      const [main, ui] = Object.keys(m.containers!).map((name) => m.containers![name]!);
+      expect(main!.networks, id).toEqual(['archy']);
+      expect(main!.hosts, id).toEqual([{ host: 'host.containers.internal', ip: 'host-gateway' }]);
+      expect(main!.image, id).toMatch(/^docker\.io\/[a-z0-9]+\/[a-z0-9-]+:v?[0-9][0-9a-z.-]*$/);
+      expect(ui!.image, id).toBe('docker.io/library/nginx:1.27.4-alpine');
+      expect(main!.health, id).toBeDefined();
+      expect(ui!.health, id).toBeDefined();
+      for (const c of [main!, ui!]) for (const b of c.binds ?? []) expect(b.source.startsWith(`/var/lib/archipelago/${id}/`), b.source).toBe(true);
+      expect(main!.security?.noNewPrivileges, id).toBe(true);
+      expect(main!.security?.capDrop, id).toEqual(['ALL']);
+      // The UI starts after the daemon and is on the app's own network only.
+      expect(ui!.dependsOn, id).toEqual([{ container: Object.keys(m.containers!)[0] }]);
+      expect(ui!.networks, id).toBeUndefined();
     }
-    expect(apps.get('bitcoin')!.stop).toEqual({ signal: 'SIGTERM', timeout: '600s' });
-    expect(apps.get('lnd')!.stop).toEqual({ signal: 'SIGTERM', timeout: '330s' });
-    expect(apps.get('lnd')!.dependsOn).toEqual([{ app: 'bitcoin' }]);
-    expect(apps.get('electrumx')!.dependsOn).toEqual([{ app: 'bitcoin', condition: 'healthy' }]);
+    expect(apps.get('bitcoin')!.containers!.bitcoind!.stop).toEqual({ signal: 'SIGTERM', timeout: '600s' });
+    expect(apps.get('lnd')!.containers!.lnd!.stop).toEqual({ signal: 'SIGTERM', timeout: '330s' });
+    expect(apps.get('lnd')!.containers!.lnd!.dependsOn).toEqual([{ app: 'bitcoin', container: 'bitcoind' }]);
+    expect(apps.get('electrumx')!.containers!.electrumx!.dependsOn).toEqual([{ app: 'bitcoin', container: 'bitcoind', condition: 'healthy' }]);
   });
 
   test('bitcoind and its UI share one RPC credential: the UI header authenticates against the rpcauth line', async () => {
     const apps = await load('manifests');
     const template = async (name: string): Promise<string> => readFile(path.join(ROOT, 'templates/config', name), 'utf8');
-    const conf = apps.get('bitcoin')!.configs!.find((c) => c.template === 'bitcoin.conf.hbs')!;
-    const nginx = apps.get('bitcoin')!.ui!.configs!.find((c) => c.template === 'bitcoin-ui.nginx.conf.hbs')!;
+    const conf = apps.get('bitcoin')!.containers!.bitcoind!.configs!.find((c) => c.template === 'bitcoin.conf.hbs')!;
+    const nginx = apps.get('bitcoin')!.containers!.ui!.configs!.find((c) => c.template === 'bitcoin-ui.nginx.conf.hbs')!;
     expect(conf.path).toBe('/var/lib/archipelago/bitcoin/bitcoin.conf');
     const secrets = { 'bitcoin-rpc-password': 'c0ffee'.repeat(8), [rpcauthSaltName('bitcoin-rpc-password')]: 'ab'.repeat(16) };
     const bitcoinConf = renderConfig(await template(conf.template), conf.template, {}, secrets);
@@ -72,7 +75,8 @@ describe('the node catalog (manifests/)', () => {
     const salt = line.slice(line.indexOf(':') + 1, line.indexOf('$'));
     expect(rpcauth(user, password, salt)).toBe(line);
     expect(header).toBe(basicAuth('archy', secrets['bitcoin-rpc-password']));
-    expect(nginxConf).toContain('proxy_pass http://bitcoin:8332/;');
+    // bitcoind by its alias on the bitcoin app's own network.
+    expect(nginxConf).toContain('proxy_pass http://bitcoind:8332/;');
   });
 
   test('every config template parses and uses only the bitcoin RPC secret', async () => {
@@ -83,32 +87,55 @@ describe('the node catalog (manifests/)', () => {
   });
 });
 
-/** Every property path the schema defines (`/ui/health/gateStart`); map values and array items are not paths. */
-function schemaPaths(schema: Record<string, unknown>, defs: Record<string, Record<string, unknown>>, prefix = ''): string[] {
-  const resolved = typeof schema.$ref === 'string' ? { ...defs[schema.$ref.replace('#/$defs/', '')]!, ...schema } : schema;
+/** The schema a `$ref` such as `#/$defs/container/properties/image` points at (a JSON pointer into the schema). */
+function resolveRef(ref: string): Record<string, unknown> {
+  return ref
+    .replace(/^#\//, '')
+    .split('/')
+    .reduce<Record<string, unknown>>((node, key) => node[key] as Record<string, unknown>, manifestSchema);
+}
+
+/**
+ * Every property path the schema defines (such as `/containers/NAME/health/gateStart`, with NAME as `*`); array items and the alternatives of
+ * a `oneOf`/`anyOf` are walked; the values of a map of objects (`containers`) appear as `*`.
+ */
+function schemaPaths(schema: Record<string, unknown>, prefix = '', depth = 0): string[] {
+  if (depth > 12) return [];
+  const resolved = typeof schema.$ref === 'string' ? { ...resolveRef(schema.$ref), ...schema, $ref: undefined } : schema;
+  if (typeof resolved.$ref === 'string') return schemaPaths(resolved, prefix, depth + 1);
   const out: string[] = [];
   const items = resolved.items as Record<string, unknown> | undefined;
-  if (items) out.push(...schemaPaths(items, defs, prefix));
+  if (items) out.push(...schemaPaths(items, prefix, depth + 1));
+  for (const alt of [...((resolved.oneOf as Array<Record<string, unknown>>) ?? []), ...((resolved.anyOf as Array<Record<string, unknown>>) ?? [])]) out.push(...schemaPaths(alt, prefix, depth + 1));
+  const map = resolved.additionalProperties;
+  if (map && typeof map === 'object' && typeof (map as Record<string, unknown>).$ref === 'string' && (map as { $ref: string }).$ref === '#/$defs/container') {
+    out.push(...schemaPaths(map as Record<string, unknown>, `${prefix}/*`, depth + 1));
+  }
   for (const [key, sub] of Object.entries((resolved.properties as Record<string, Record<string, unknown>>) ?? {})) {
-    out.push(`${prefix}/${key}`, ...schemaPaths(sub, defs, `${prefix}/${key}`));
+    out.push(`${prefix}/${key}`, ...schemaPaths(sub, `${prefix}/${key}`, depth + 1));
   }
   return out;
 }
 
-/** The property paths a value uses, array indices dropped; the keys of free-form maps are not paths. */
+/** The property paths a value uses, array indices dropped, container names as `*`; the keys of free-form maps are not paths. */
 function valuePaths(value: unknown, prefix = ''): string[] {
   if (Array.isArray(value)) return value.flatMap((v) => valuePaths(v, prefix));
   if (value === null || typeof value !== 'object') return [];
-  if (/\/(environment|labels|quadlet\/[A-Za-z]+)$/.test(prefix)) return [];
+  if (/\/(environment|labels|sysctls|quadlet\/[A-Za-z]+)$/.test(prefix)) return [];
+  if (/\/ulimits$/.test(prefix)) return Object.values(value).flatMap((v) => valuePaths(v, prefix));
+  if (prefix === '/containers') return Object.values(value).flatMap((v) => valuePaths(v, '/containers/*'));
   return Object.entries(value).flatMap(([k, v]) => [`${prefix}/${k}`, ...valuePaths(v, `${prefix}/${k}`)]);
 }
 
 describe('schema and fixtures', () => {
   test('the fixtures (test/fixtures/manifests) load and use every field the schema defines', async () => {
     const fixtures = await load('test/fixtures/manifests');
-    const used = new Set([...fixtures.values()].flatMap((m) => valuePaths(m)));
-    const defs = manifestSchema.$defs as Record<string, Record<string, unknown>>;
-    const all = [...new Set(schemaPaths(manifestSchema, defs))];
+    // A container's fields are one schema ($defs/container) at the top level or under containers.NAME: a field
+    // counts as used in either place.
+    const asContainer = (p: string): string => p.replace(/^\/containers\/\*(?=\/)/, '');
+    const used = new Set([...fixtures.values()].flatMap((m) => valuePaths(m)).map(asContainer));
+    const all = [...new Set(schemaPaths(manifestSchema).map(asContainer))];
+    expect(used).toContain('/containers');
     expect(all.length).toBeGreaterThan(60);
     expect(all.filter((p) => !used.has(p))).toEqual([]);
   });

@@ -10,6 +10,11 @@ function app(id: string, extra = ''): string {
   return `id: ${id}\nimage: ${IMAGE}\n${extra}`;
 }
 
+/** `text`'s lines indented by four more spaces (a container's fields under containers.NAME). */
+function indent(text: string): string {
+  return text.replace(/^(?=.)/gm, '    ');
+}
+
 function problems(files: Record<string, string>, templates?: string[]): string[] {
   const sources = Object.entries(files).map(([name, text]) => ({ file: `manifests/${name}`, text }));
   return loadManifests(sources, templates ? { templates } : {}).problems.map(formatProblem);
@@ -29,22 +34,23 @@ describe('ids and file names', () => {
     ]);
   });
 
-  test('companion ids collide with neither apps, other companions, nor app unit names', () => {
-    const ui = (id: string): string => `ui:\n  id: ${id}\n  image: ${IMAGE}\n`;
+  test('the units of an app of several containers are no other app\'s, and its network is no shared network', () => {
+    const two = (id: string, extra = ''): string => `id: ${id}\ncontainers:\n  b:\n    image: ${IMAGE}\n  c:\n    image: ${IMAGE}\n${extra}`;
     expect(
       problems({
-        'a.yaml': app('a', ui('b')),
-        'b.yaml': app('b', ui('shared-ui')),
-        'c.yaml': app('c', ui('shared-ui')),
-        'archy-d-ui.yaml': app('archy-d-ui'),
-        'd.yaml': app('d', ui('d-ui')),
-        'e.yaml': app('e', ui('e')),
+        'a.yaml': two('a'),
+        'a-b.yaml': app('a-b', 'networks: [x]\n'),
+        'x.yaml': two('x'),
       }),
     ).toEqual([
-      'manifests/a.yaml:4:7 /ui/id: companion id "b" is already used by manifests/b.yaml (app and companion ids share one name space; pick another)',
-      'manifests/c.yaml:4:7 /ui/id: companion id "shared-ui" is already used by manifests/b.yaml (app and companion ids share one name space; pick another)',
-      'manifests/d.yaml:4:7 /ui/id: companion unit archy-d-ui.container collides with app "archy-d-ui" (manifests/archy-d-ui.yaml) (pick another companion id)',
-      'manifests/e.yaml:4:7 /ui/id: companion id "e" is already used by manifests/e.yaml (app and companion ids share one name space; pick another)',
+      'manifests/a.yaml:3:3 /containers/b: container b makes a-b.service, which is app "a-b" (manifests/a-b.yaml) (rename the container or that app)',
+      'manifests/x.yaml:1:5 /id: the app\'s own network x.network is also a shared network of manifests/a-b.yaml (networks: [x]) (rename the shared network or the app)',
+    ]);
+  });
+
+  test('the retired ui field says what replaced it', () => {
+    expect(problems({ 'a.yaml': app('a', `ui:\n  id: a-ui\n  image: ${IMAGE}\n`) })).toEqual([
+      "manifests/a.yaml:3:1 /ui: unknown field \"ui\": a web UI is one of the app's containers now (list the app's containers under containers (e.g. containers.ui, with dependsOn: [{container: NAME}]))",
     ]);
   });
 });
@@ -56,9 +62,54 @@ describe('dependencies', () => {
     ]);
   });
 
-  test('a companion is not an app to depend on', () => {
-    expect(problems({ 'bitcoin.yaml': app('bitcoin', `ui:\n  id: bitcoin-ui\n  image: ${IMAGE}\n`), 'lnd.yaml': app('lnd', 'dependsOn:\n  - app: bitcoin-ui\n') })).toEqual([
-      'manifests/lnd.yaml:4:10 /dependsOn/0/app: unknown app "bitcoin-ui" ("bitcoin-ui" is the companion of "bitcoin"; depend on "bitcoin")',
+  test('a container is not an app to depend on; a container of another app is named with its app', () => {
+    const bitcoin = `id: bitcoin\ncontainers:\n  bitcoind:\n    image: ${IMAGE}\n    ${HEALTH.replace('\n  ', '\n      ')}  ui:\n    image: ${IMAGE}\n`;
+    expect(problems({ 'bitcoin.yaml': bitcoin, 'lnd.yaml': app('lnd', 'dependsOn:\n  - app: bitcoin-bitcoind\n') })).toEqual([
+      'manifests/lnd.yaml:4:10 /dependsOn/0/app: unknown app "bitcoin-bitcoind": it is container "bitcoind" of app "bitcoin" (depend on the app (app: bitcoin) or on that container (app: bitcoin, container: bitcoind))',
+    ]);
+    expect(problems({ 'bitcoin.yaml': bitcoin, 'lnd.yaml': app('lnd', 'dependsOn:\n  - app: bitcoin\n    container: bitcoind\n    condition: healthy\n') })).toEqual([]);
+    expect(problems({ 'bitcoin.yaml': bitcoin, 'lnd.yaml': app('lnd', 'dependsOn:\n  - app: bitcoin\n    container: bitcoin\n  - app: bitcoin\n    container: ui\n    condition: healthy\n') })).toEqual([
+      'manifests/lnd.yaml:5:16 /dependsOn/0/container: "bitcoin" has no container "bitcoin" (did you mean "bitcoind"?) (its containers: bitcoind, ui)',
+      'manifests/lnd.yaml:8:16 /dependsOn/1/condition: cannot wait for "bitcoin/ui" to be healthy: it has no health check (add a health check to manifests/bitcoin.yaml or use condition: started)',
+    ]);
+  });
+
+  test('between the containers of one app: a known sibling, that can be waited for as asked, and no cycle', () => {
+    const text = [
+      'id: web',
+      'containers:',
+      '  db:',
+      `    image: ${IMAGE}`,
+      '    dependsOn:',
+      '      - container: api',
+      '  migrate:',
+      `    image: ${IMAGE}`,
+      '    oneshot: true',
+      '  api:',
+      `    image: ${IMAGE}`,
+      '    dependsOn:',
+      '      - container: db',
+      '        condition: healthy',
+      '      - container: migrate',
+      '        condition: completed',
+      '      - container: api',
+      '      - container: cache',
+      '  front:',
+      `    image: ${IMAGE}`,
+      '    dependsOn:',
+      '      - container: api',
+      '        condition: completed',
+      '',
+    ].join('\n');
+    expect(problems({ 'web.yaml': text })).toEqual([
+      'manifests/web.yaml:13:20 /containers/api/dependsOn/0/container: dependency cycle: db → api → db (systemd cannot order a cycle; remove one of these dependencies)',
+      'manifests/web.yaml:14:20 /containers/api/dependsOn/0/condition: cannot wait for "db" to be healthy: it has no health check (give it a health check or use condition: started)',
+      'manifests/web.yaml:17:20 /containers/api/dependsOn/2/container: a container cannot depend on itself',
+      'manifests/web.yaml:18:20 /containers/api/dependsOn/3/container: unknown container "cache" (containers of web: db, migrate, api, front)',
+      'manifests/web.yaml:23:20 /containers/front/dependsOn/0/condition: cannot wait for "api" to be completed: it is no one-shot container (oneshot: true) (make it oneshot or use condition: started)',
+    ]);
+    expect(problems({ 'one.yaml': app('one', 'dependsOn:\n  - container: db\n') })).toEqual([
+      'manifests/one.yaml:4:16 /dependsOn/0/container: a one-container app has no other container to wait for (list the containers under containers, or depend on an app)',
     ]);
   });
 
@@ -103,13 +154,13 @@ describe('resources shared across the catalog', () => {
   test('a host port is bound once per protocol and address', () => {
     expect(
       problems({
-        'a.yaml': app('a', `ports:\n  - container: 80\n    host: 8080\nui:\n  id: a-ui\n  image: ${IMAGE}\n  ports:\n    - container: 8080\n`),
+        'a.yaml': `id: a\ncontainers:\n  web:\n    image: ${IMAGE}\n    ports:\n      - container: 80\n        host: 8080\n  ui:\n    image: ${IMAGE}\n    ports:\n      - container: 8080\n`,
         'b.yaml': app('b', 'ports:\n  - container: 8080\n    protocol: udp\n  - container: 9000\n    hostIp: 127.0.0.1\n  - container: 9000\n    hostIp: 127.0.0.2\n'),
         'c.yaml': app('c', 'ports:\n  - container: 90\n    host: 9000\n'),
         'd.yaml': app('d', 'state: absent\nports:\n  - container: 8080\n'),
       }),
     ).toEqual([
-      'manifests/a.yaml:10:18 /ui/ports/0/container: host port 8080/tcp is already bound by manifests/a.yaml /ports/0 (pick another host port, or bind the two to different host addresses)',
+      'manifests/a.yaml:11:20 /containers/ui/ports/0/container: host port 8080/tcp is already bound by manifests/a.yaml /containers/web/ports/0 (pick another host port, or bind the two to different host addresses)',
       'manifests/c.yaml:5:11 /ports/0/host: host port 9000/tcp is already bound by manifests/b.yaml /ports/1 (pick another host port, or bind the two to different host addresses)',
     ]);
   });
@@ -120,7 +171,8 @@ describe('resources shared across the catalog', () => {
       problems(
         {
           'a.yaml': app('a', `configs:\n${cfg('/etc/passwd')}${cfg('/var/lib/archipelago/a/x.conf', 'y.conf.hbs')}`),
-          'b.yaml': app('b', `configs:\n${cfg('/var/lib/archipelago/a/x.conf')}ui:\n  id: b-ui\n  image: ${IMAGE}\n  configs:\n${cfg('/var/lib/archipelago/b-ui/ok.conf').replace(/^/gm, '  ')}`),
+          'b.yaml': app('b', `configs:\n${cfg('/var/lib/archipelago/a/x.conf')}`),
+          'c.yaml': `id: c\ncontainers:\n  ui:\n    image: ${IMAGE}\n    configs:\n${indent(cfg('/var/lib/archipelago/c/ui/ok.conf'))}  other:\n    image: ${IMAGE}\n    configs:\n${indent(cfg('/var/lib/archipelago/c-ui/no.conf'))}`,
         },
         ['x.conf.hbs', 'z.conf.hbs'],
       ),
@@ -130,6 +182,7 @@ describe('resources shared across the catalog', () => {
       'manifests/a.yaml:9:13 /configs/1/target: container path "/etc/x.conf" is already mounted by /configs/0/target (mount each container path once)',
       'manifests/b.yaml:5:11 /configs/0/path: must be under /var/lib/archipelago/b/ (the node writes config files only inside the app\'s data directory)',
       'manifests/b.yaml:5:11 /configs/0/path: config file /var/lib/archipelago/a/x.conf is already written by manifests/a.yaml /configs/1/path (each config file has one source; mount the same file from both places instead)',
+      "manifests/c.yaml:13:15 /containers/other/configs/0/path: must be under /var/lib/archipelago/c/ (the node writes config files only inside the app's data directory)",
     ]);
   });
 
@@ -142,9 +195,11 @@ describe('resources shared across the catalog', () => {
   });
 
   test('a health command does not start with Docker\'s CMD keyword (podman 5.4.2 would run "CMD" itself)', () => {
-    expect(problems({ 'a.yaml': app('a', 'health:\n  cmd: [CMD, wget, -q, "http://127.0.0.1/"]\nui:\n  id: a-ui\n  image: ' + IMAGE + '\n  health:\n    cmd: [CMD, "true"]\n') })).toEqual([
+    expect(problems({ 'a.yaml': app('a', 'health:\n  cmd: [CMD, wget, -q, "http://127.0.0.1/"]\n') })).toEqual([
       'manifests/a.yaml:4:9 /health/cmd/0: must not be "CMD": the list is the command itself (drop "CMD" and write ["wget", "-q", "http://127.0.0.1/"])',
-      'manifests/a.yaml:9:11 /ui/health/cmd/0: must not be "CMD": the list is the command itself (drop "CMD" and write ["true"])',
+    ]);
+    expect(problems({ 'b.yaml': `id: b\ncontainers:\n  ui:\n    image: ${IMAGE}\n    health:\n      cmd: [CMD, "true"]\n` })).toEqual([
+      'manifests/b.yaml:6:13 /containers/ui/health/cmd/0: must not be "CMD": the list is the command itself (drop "CMD" and write ["true"])',
     ]);
   });
 });

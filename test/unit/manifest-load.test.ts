@@ -26,9 +26,10 @@ describe('schema problems', () => {
     expect(problems({ 'app.yaml': 'id: app\nimagee: docker.io/x/y:1\n' })).toEqual(['manifests/app.yaml:2:1 /imagee: unknown field "imagee" (did you mean "image"?)']);
     expect(one('health:\n  cmdd: [x]\n')).toEqual(['manifests/app.yaml:4:3 /health/cmdd: unknown field "cmdd" (did you mean "cmd"?)']);
     expect(problems({ 'app.yaml': 'id: app\nimg: docker.io/x/y:1\n' })).toEqual(['manifests/app.yaml:2:1 /img: unknown field "img" (did you mean "image"?)']);
-    expect(problems({ 'app.yaml': 'id: app\ncontainer: docker.io/x/y:1\n' })).toEqual([
-      'manifests/app.yaml:1:1 /: missing "image" or "build" (exactly one is required)',
-      'manifests/app.yaml:2:1 /container: unknown field "container" (allowed fields: id, name, description, state, image, build, command, entrypoint, workingDir, user, environment, secrets, ports, volumes, binds, configs, networks, hosts, security, health, dependsOn, stop, startTimeout, memory, labels, autoUpdate, restart, ui, quadlet)',
+    expect(problems({ 'app.yaml': 'id: app\ncontainer: docker.io/x/y:1\n' })).toEqual(['manifests/app.yaml:2:1 /container: unknown field "container" (did you mean "containers"?)']);
+    expect(problems({ 'app.yaml': 'id: app\nwidget: docker.io/x/y:1\n' })).toEqual([
+      'manifests/app.yaml:1:1 /: missing "image" or "build" or "containers" (exactly one is required)',
+      'manifests/app.yaml:2:1 /widget: unknown field "widget" (allowed fields: id, name, description, state, containers, image, build, command, entrypoint, workingDir, user, environment, secrets, ports, volumes, binds, configs, networks, hostNetwork, hosts, hostname, init, shmSize, ulimits, devices, tmpfs, sysctls, privileged, security, health, dependsOn, oneshot, stop, startTimeout, memory, labels, autoUpdate, restart, quadlet)',
     ]);
   });
 
@@ -41,8 +42,14 @@ describe('schema problems', () => {
     expect(problems({ 'app.yaml': `image: ${IMAGE}\n` })).toEqual(['manifests/app.yaml:1:1 /: missing required field "id" (add "id: app" (the file\'s base name))']);
   });
 
-  test('image and build are exclusive, and one is required', () => {
-    expect(problems({ 'app.yaml': 'id: app\n' })).toEqual(['manifests/app.yaml:1:1 /: missing "image" or "build" (exactly one is required)']);
+  test('image, build and containers are exclusive, and one is required; so are a container\'s image and build', () => {
+    expect(problems({ 'app.yaml': 'id: app\n' })).toEqual(['manifests/app.yaml:1:1 /: missing "image" or "build" or "containers" (exactly one is required)']);
+    expect(one('containers:\n  db:\n    image: docker.io/x/y:1\n')).toEqual([
+      'manifests/app.yaml:3:1 /containers: "image" and "containers" are mutually exclusive (keep one of them)',
+    ]);
+    expect(problems({ 'app.yaml': 'id: app\ncontainers:\n  db:\n    command: [x]\n' })).toEqual([
+      'manifests/app.yaml:4:5 /containers/db: missing "image" or "build" (exactly one is required)',
+    ]);
     expect(one('build:\n  context: /srv/app\n  tag: localhost/app:1\n')).toEqual([
       'manifests/app.yaml:3:1 /build: "image" and "build" are mutually exclusive (keep one of them)',
     ]);
@@ -154,10 +161,19 @@ describe('schema problems', () => {
     ]);
   });
 
-  test('companion ids leave room for the archy- prefix', () => {
-    const long = 'u'.repeat(58);
-    expect(one(`ui:\n  id: ${long}\n  image: ${IMAGE}\n`)).toEqual([
-      `manifests/app.yaml:4:7 /ui/id: must be a companion id (e.g. bitcoin-ui) (A DNS label of at most 57 characters (archy-<id> stays a DNS label). Unit archy-<id>.container)`,
+  test('container names are DNS labels, and <app id>-<name> must stay one (it names the unit)', () => {
+    expect(problems({ 'app.yaml': `id: app\ncontainers:\n  Db:\n    image: ${IMAGE}\n` })).toEqual([
+      "manifests/app.yaml:3:3 /containers/Db: invalid name \"Db\": must be a DNS label (e.g. bitcoin, lnd, bitcoin-ui) (A DNS label: 1-63 lowercase letters, digits and '-', not starting or ending with '-')",
+    ]);
+    const long = 'c'.repeat(60);
+    expect(problems({ 'app.yaml': `id: app\ncontainers:\n  ${long}:\n    image: ${IMAGE}\n` })).toEqual([
+      `manifests/app.yaml:3:3 /containers/${long}: the unit name app-${long} is longer than a DNS label (63 characters) (shorten the container name or the app id)`,
+    ]);
+  });
+
+  test('with containers, a container field at the top level is a problem at its key', () => {
+    expect(problems({ 'app.yaml': `id: app\ncontainers:\n  db:\n    image: ${IMAGE}\nports:\n  - container: 80\n` })).toEqual([
+      'manifests/app.yaml:5:1 /ports: "ports" is a container\'s field, and this app lists its containers (move it under containers.<name>)',
     ]);
   });
 });
@@ -197,7 +213,7 @@ describe('YAML problems', () => {
   });
 
   test('aliases resolve; an unknown one is a problem', () => {
-    expect(problems({ 'app.yaml': `id: app\nimage: &img ${IMAGE}\nui:\n  id: app-ui\n  image: *img\n` })).toEqual([]);
+    expect(problems({ 'app.yaml': `id: app\ncontainers:\n  a:\n    image: &img ${IMAGE}\n  b:\n    image: *img\n` })).toEqual([]);
     expect(problems({ 'app.yaml': `id: app\nimage: *nope\n` })).toEqual([
       'manifests/app.yaml:1:1 /: YAML: Unresolved alias (the anchor must be set before the alias): nope',
     ]);

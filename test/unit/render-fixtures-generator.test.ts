@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { serviceName } from '../../src/naming.js';
+import { serviceOf } from '../../src/naming.js';
 import { DIST_MAIN, runCliOk } from '../support/cli.js';
 import { runQuadletDryRun } from '../support/quadlet.js';
 
@@ -17,7 +17,6 @@ describe('the fixture manifests (every field) through render and podman 5.4.2\'s
     await runCliOk(['--manifests', 'test/fixtures/manifests', 'render', '--out', out]);
     const files = readdirSync(out).sort();
     expect(files).toEqual([
-      'archy-kitchen-sink-ui.container',
       'archy.network',
       'built-data.volume',
       'built.build',
@@ -27,15 +26,33 @@ describe('the fixture manifests (every field) through render and podman 5.4.2\'s
       'kitchen-sink-shared.volume',
       'kitchen-sink.container',
       'plain.container',
+      'stack-api.container',
+      'stack-db.container',
+      'stack-db.volume',
+      'stack-migrate.container',
+      'stack-probe.container',
+      'stack-web-cache.volume',
+      'stack-web.container',
+      'stack.network',
     ]);
     const run = runQuadletDryRun(out);
     expect(run.complaints).toEqual([]);
     expect(run.code).toBe(0);
-    expect([...run.services.keys()].sort()).toEqual(files.map(serviceName).sort());
+    expect([...run.services.keys()].sort()).toEqual(files.map((f) => serviceOf(f, readFileSync(path.join(out, f), 'utf8'))).sort());
     // Values that need quoting reach podman as one argument each.
     const sink = run.services.get('kitchen-sink.service')!;
     expect(sink).toContain('-v "/var/lib/archipelago/kitchen-sink/private dir:/srv/private:Z"');
     expect(sink).toContain('--env "GREETING=say \\"hi\\" to %%h"');
     expect(sink).toContain(' serve --port 8080 --motd "hello world" 100%%\n');
+    // The fields real apps need, as podman's own flags.
+    for (const flag of ['--init', '--hostname kitchen', '--shm-size 128m', '--ulimit nofile=4096:8192', '--ulimit nproc=512:512', '--device /dev/fuse', '--device "/dev/serial/by-id/usb-My Modem:/dev/ttyACM0:rw"', '--tmpfs /var/tmp', '--tmpfs /run:size=64m,mode=1777', '--sysctl net.core.somaxconn=1024', '--sysctl "net.ipv4.ping_group_range=0 2147483647"', '--privileged']) {
+      expect(sink, flag).toContain(` ${flag} `);
+    }
+    const stack = (name: string): string => run.services.get(`stack-${name}.service`)!;
+    expect(stack('migrate')).toMatch(/^Type=oneshot$/m);
+    expect(stack('migrate')).not.toMatch(/ -d /);
+    expect(stack('api')).toMatch(/^After=stack-migrate\.service$/m);
+    expect(stack('probe')).toContain(' --network host ');
+    expect(run.services.get('stack.service')!).toMatch(/^RemainAfterExit=yes$/m);
   });
 });

@@ -1,8 +1,8 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { serviceName } from '../../src/naming.js';
+import { serviceOf } from '../../src/naming.js';
 import { compileCatalog } from '../../src/compile/compile-catalog.js';
 import type { Manifest } from '../../src/manifest/types.js';
 import { renderUnits } from '../../src/render/render-units.js';
@@ -27,8 +27,8 @@ describe('podman 5.4.2 Quadlet generator over every golden fixture', () => {
       const run = runQuadletDryRun(c.expectedDir);
       expect(run.complaints).toEqual([]);
       expect(run.code).toBe(0);
-      // The expected services follow from the unit file names, by the one naming function.
-      expect([...run.services.keys()].sort()).toEqual(readdirSync(c.expectedDir).map(serviceName).sort());
+      // The expected services follow from the unit files, by the one naming function.
+      expect([...run.services.keys()].sort()).toEqual(readdirSync(c.expectedDir).map((f) => serviceOf(f, readFileSync(join(c.expectedDir, f), 'utf8'))).sort());
     });
   }
 });

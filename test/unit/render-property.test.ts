@@ -51,15 +51,13 @@ const BASE: Manifest = {
   labels: { tier: 'web' },
   autoUpdate: 'registry',
   restart: 'always',
-  ui: {
-    id: 'app-ui',
-    image: 'docker.io/library/nginx:1.27.4',
-    ports: [{ container: 80 }],
-    binds: [{ source: '/srv/ui', target: '/ui' }],
-    configs: [{ template: 'ui.conf.hbs', path: '/var/lib/archipelago/app/ui.conf', target: '/etc/ui.conf' }],
-    environment: { API: 'http://app' },
-    health: { cmd: ['true'], interval: '10s' },
-  },
+  hostname: 'node',
+  init: true,
+  shmSize: '64Mi',
+  ulimits: { nofile: { soft: 1024, hard: 4096 } },
+  devices: ['/dev/fuse', { host: '/dev/ttyUSB0', container: '/dev/ttyACM0', permissions: 'rw' }],
+  tmpfs: ['/tmp', { target: '/run', size: '1Mi', mode: '1777' }],
+  sysctls: { 'net.core.somaxconn': '1024' },
   quadlet: { Unit: { Documentation: 'https://example.org' }, Container: { ShmSize: '64m', Tmpfs: ['/run'] }, Service: { LimitNOFILE: '4096' }, Install: { Alias: 'app2.service' } },
 };
 const DB: Manifest = { id: 'db', image: 'docker.io/library/busybox:1.36.1' };
@@ -67,7 +65,7 @@ const DB: Manifest = { id: 'db', image: 'docker.io/library/busybox:1.36.1' };
 type Leaf = { where: string; set: (target: Manifest, text: string) => void };
 
 /** Maps (free keys), as opposed to records with fixed field names. */
-const isMap = (path: Array<string | number>): boolean => ['environment', 'labels'].includes(String(path[path.length - 1])) || (path[0] === 'quadlet' && path.length === 2);
+const isMap = (path: Array<string | number>): boolean => ['environment', 'labels', 'sysctls', 'ulimits'].includes(String(path[path.length - 1])) || (path[0] === 'quadlet' && path.length === 2);
 
 /** Every string in BASE (values, and keys of maps), as a setter on a copy. */
 function stringLeaves(node: unknown, path: Array<string | number> = []): Leaf[] {

@@ -13,7 +13,7 @@ import { loadUnitTemplates } from '../../src/store/shipped/templates.js';
 
 // A user's stop/start rewrites the app's unit so that a reboot follows it at once. The text must be exactly the
 // reconciler's render for the new state, or the next pass would write it again: these tests render the fixture
-// catalog (a UI companion, escape-hatch [Install] keys, a plain app) both ways and compare whole files.
+// catalog (an app of several containers, escape-hatch [Install] keys, a plain app) both ways and compare whole files.
 
 let manifests: LoadedManifest[];
 beforeAll(async () => {
@@ -43,15 +43,15 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const unit = (name: string): string => readFileSync(join(unitDir, name), 'utf8');
 
-describe('a stopped and a running render differ only in the main unit\'s [Install]', () => {
-  it('companions and every other file are byte-identical; the main unit is the running one without [Install]', async () => {
+describe('a stopped and a running render differ only in the app unit\'s [Install]', () => {
+  it('containers of an app of several and every other file are byte-identical; the app unit is the running one without [Install]', async () => {
     const running = await renderAll('running');
     const stopped = await renderAll('stopped');
     expect([...stopped.keys()]).toEqual([...running.keys()]);
     const differing = [...running.keys()].filter((n) => running.get(n) !== stopped.get(n));
-    expect(differing.sort()).toEqual(['built.container', 'kitchen-sink.container', 'plain.container']);
-    // The companion is wanted by its app's service in both states: a stop leaves it alone.
-    expect(installSection(running.get('archy-kitchen-sink-ui.container')!)).toBe('[Install]\nWantedBy=kitchen-sink.service\n');
+    expect(differing.sort()).toEqual(['built.container', 'kitchen-sink.container', 'plain.container', 'stack.network']);
+    // A container of an app of several is wanted by the app's unit in both states: a stop leaves it alone.
+    expect(installSection(running.get('stack-web.container')!)).toBe('[Install]\nWantedBy=stack.service\n');
     for (const name of differing) {
       expect(installSection(stopped.get(name)!)).toBeUndefined();
       expect(withInstall(stopped.get(name)!, installSection(running.get(name)!)!)).toBe(running.get(name));
@@ -70,23 +70,26 @@ describe('a stopped and a running render differ only in the main unit\'s [Instal
 });
 
 describe('keepAcrossReboot', () => {
-  it('stop → the stopped render; start → the running render again, escape-hatch keys included; the companion untouched', async () => {
+  it('stop → the stopped render; start → the running render again, escape-hatch keys included; the containers of an app of several untouched', async () => {
     const running = await renderAll('running');
     const stopped = await renderAll('stopped');
     for (const [name, content] of running) writeFileSync(join(unitDir, name), content);
     const target = { unitDir, stateDir };
 
-    for (const id of ['kitchen-sink', 'plain', 'built']) {
+    const appUnit = (id: string): string => (id === 'stack' ? 'stack.network' : `${id}.container`);
+    for (const id of ['kitchen-sink', 'plain', 'built', 'stack']) {
       expect(await keepAcrossReboot(target, id, 'stopped')).toBe('written');
-      expect(unit(`${id}.container`)).toBe(stopped.get(`${id}.container`));
+      expect(unit(appUnit(id))).toBe(stopped.get(appUnit(id)));
       expect(await keepAcrossReboot(target, id, 'stopped')).toBe('unchanged');
     }
-    expect(unit('archy-kitchen-sink-ui.container')).toBe(running.get('archy-kitchen-sink-ui.container'));
-    for (const id of ['kitchen-sink', 'plain', 'built']) {
+    for (const name of ['stack-db.container', 'stack-web.container', 'archy.network']) expect(unit(name)).toBe(running.get(name));
+    for (const id of ['kitchen-sink', 'plain', 'built', 'stack']) {
       expect(await keepAcrossReboot(target, id, 'running')).toBe('written');
-      expect(unit(`${id}.container`)).toBe(running.get(`${id}.container`));
+      expect(unit(appUnit(id))).toBe(running.get(appUnit(id)));
       expect(await keepAcrossReboot(target, id, 'running')).toBe('unchanged');
     }
+    // A shared network is no app's unit, even when an app of that id exists.
+    expect(await keepAcrossReboot(target, 'archy', 'stopped')).toBe('missing');
     // Only the units; no temp file left beside them.
     expect(readdirSync(unitDir).sort()).toEqual([...running.keys()].sort());
   });

@@ -6,16 +6,17 @@
  * state, so the next pass has nothing to write. The generator reads the files
  * at boot: no daemon-reload is needed.
  *
- * Only the app's main unit `<id>.container` changes. Its web UI companion
- * (`archy-<ui.id>.container`) keeps `[Install] WantedBy=<id>.service` in both
- * states (the renderer emits it so), so it starts only when the app does.
+ * Only the app's unit changes: `<id>.container`, or in an app of several
+ * containers its network `<id>.network` (`ServiceName=<id>`). Each of those
+ * containers keeps `[Install] WantedBy=<id>.service` in both states (the
+ * renderer emits it so), so it starts only when the app does.
  * A file without our ownership header is never touched.
  */
 import { join } from 'node:path';
 import { BOOT_TARGET } from '../../compile/defaults.js';
 import type { Intent } from '../../controller/types.js';
 import { InvalidInputError } from '../../errors.js';
-import { DNS_LABEL, unitFileName } from '../../naming.js';
+import { appService, DNS_LABEL, serviceOf, unitFileName } from '../../naming.js';
 import { withoutInstall } from '../../reconcile/unit-text.js';
 import { isOwned } from '../../render/types.js';
 import { writeFileAtomic } from '../atomic-write.js';
@@ -98,7 +99,19 @@ async function readKept(stateDir: string, id: string): Promise<KeptSection | und
 }
 
 /**
- * Makes the boot follow `intent` for app `id`: for `stopped`, rewrites `<unitDir>/<id>.container` atomically
+ * The file of the app's unit `<id>.service`: `<id>.container` for a one-container app, else `<id>.network` when it
+ * names its service `<id>` (an app of several containers). Undefined when neither is there.
+ */
+async function appUnitFile(unitDir: string, id: string): Promise<{ file: string; content: string } | undefined> {
+  for (const file of [unitFileName(id, 'container'), unitFileName(id, 'network')]) {
+    const content = await readTextIfExists(join(unitDir, file));
+    if (content !== undefined && serviceOf(file, content) === appService(id)) return { file, content };
+  }
+  return undefined;
+}
+
+/**
+ * Makes the boot follow `intent` for app `id`: for `stopped`, rewrites the app's unit file (see `appUnitFile`) atomically
  * without its `[Install]` section (kept first in `<stateDir>/install-sections/<id>.json`); for `running`, puts
  * the section back: the one the last stop kept, else {@link bootInstall}. The result is what the reconciler
  * renders for that state, unless the app's `quadlet.Install` keys changed since the stop, or it was never
@@ -108,10 +121,10 @@ async function readKept(stateDir: string, id: string): Promise<KeptSection | und
  */
 export async function keepAcrossReboot(target: UnitInstallTarget, id: string, intent: Intent): Promise<InstallChange> {
   if (!DNS_LABEL.test(id)) throw new InvalidInputError([{ file: target.unitDir, message: `invalid app id ${JSON.stringify(id)}`, hint: 'an app id is a DNS label' }]);
-  const file = unitFileName(id, 'container');
+  const found = await appUnitFile(target.unitDir, id);
+  if (found === undefined) return 'missing';
+  const { file, content } = found;
   const path = join(target.unitDir, file);
-  const content = await readTextIfExists(path);
-  if (content === undefined) return 'missing';
   if (!isOwned(content)) return 'not-owned';
   const section = installSection(content);
   if (intent === 'stopped') {
