@@ -127,6 +127,18 @@ function valuePaths(value: unknown, prefix = ''): string[] {
   return Object.entries(value).flatMap(([k, v]) => [`${prefix}/${k}`, ...valuePaths(v, `${prefix}/${k}`)]);
 }
 
+describe('the README', () => {
+  test('its complete example is valid beside the node catalog', async () => {
+    const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### A complete example'));
+    const text = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
+    const catalog = await readManifestFiles('manifests', ROOT);
+    const { problems, manifests } = loadManifests([...catalog, { file: 'manifests/explorer.yaml', text }], { templates: await listConfigTemplates() });
+    expect(problems.map(formatProblem)).toEqual([]);
+    expect(Object.keys(manifests.find((m) => m.manifest.id === 'explorer')!.manifest.containers!)).toEqual(['db', 'migrate', 'api', 'web']);
+  });
+});
+
 describe('schema and fixtures', () => {
   test('the fixtures (test/fixtures/manifests) load and use every field the schema defines', async () => {
     const fixtures = await load('test/fixtures/manifests');
