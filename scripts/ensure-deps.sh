@@ -4,6 +4,7 @@
 # update, no network). Must run as root to install; otherwise it fails with
 # the list of what is missing.
 #   debootstrap        builds the Debian 13 root filesystem of the test host
+#                      (and the image of real daemons, test/host/apps-image.ts)
 #   systemd-container  systemd-nspawn boots that host
 #   chromium           the browser tests drive it through playwright-core
 #   git                the tests and scripts read the working tree

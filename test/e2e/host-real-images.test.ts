@@ -71,10 +71,11 @@ const UNITS: Record<string, string[]> = {
     ...service(10),
   ],
   // postgres refuses to run as root: initdb and the server run as postgres (setpriv execs, so postgres is PID 1).
+  // The image has no locales but glibc's built-in C.UTF-8; without --locale initdb picks C and SQL_ASCII.
   'real-pg.container': [
     '[Unit]', 'Description=real daemon: PostgreSQL', '',
     '[Container]', `Image=${APPS_IMAGE}`, 'ContainerName=real-pg', 'Network=real.network', 'Volume=real-pg.volume:/var/lib/postgresql/data',
-    `Exec=sh -c 'install -d -o postgres -g postgres -m 2775 /run/postgresql && chown postgres:postgres /var/lib/postgresql/data && { test -s /var/lib/postgresql/data/PG_VERSION || setpriv --reuid=postgres --regid=postgres --init-groups ${POSTGRES_BIN}/initdb -D /var/lib/postgresql/data -U postgres --auth-local=peer --auth-host=scram-sha-256; } && exec setpriv --reuid=postgres --regid=postgres --init-groups ${POSTGRES_BIN}/postgres -D /var/lib/postgresql/data -c "listen_addresses=*"'`,
+    `Exec=sh -c 'install -d -o postgres -g postgres -m 2775 /run/postgresql && chown postgres:postgres /var/lib/postgresql/data && { test -s /var/lib/postgresql/data/PG_VERSION || setpriv --reuid=postgres --regid=postgres --init-groups ${POSTGRES_BIN}/initdb -D /var/lib/postgresql/data -U postgres --encoding=UTF8 --locale=C.UTF-8 --auth-local=peer --auth-host=scram-sha-256; } && exec setpriv --reuid=postgres --regid=postgres --init-groups ${POSTGRES_BIN}/postgres -D /var/lib/postgresql/data -c "listen_addresses=*"'`,
     // As postgres: the socket's peer authentication would log a failed login for root on every check.
     `HealthCmd=setpriv --reuid=postgres --regid=postgres --init-groups ${POSTGRES_BIN}/pg_isready -q -h /run/postgresql`,
     'HealthInterval=2s', 'HealthStartPeriod=0s', 'Notify=healthy',
@@ -83,11 +84,12 @@ const UNITS: Record<string, string[]> = {
     ...service(60),
   ],
   // tor resolves HiddenServicePort's target name once, when it reads its config: real-web must resolve by then.
+  // It refuses a DataDirectory another user owns ("… is not owned by this user") and fixes the mode itself: chown it.
   'real-tor.container': [
     '[Unit]', 'Description=real daemon: Tor onion service', 'Requires=real-web.service', 'After=real-web.service', '',
     '[Container]', `Image=${APPS_IMAGE}`, 'ContainerName=real-tor', 'Network=real.network', 'Volume=real-tor.volume:/var/lib/tor',
     `Volume=${CONFIG_DIR}/torrc:/etc/tor/torrc:ro`,
-    "Exec=sh -c 'chown debian-tor:debian-tor /var/lib/tor && chmod 700 /var/lib/tor && exec setpriv --reuid=debian-tor --regid=debian-tor --init-groups tor -f /etc/tor/torrc'",
+    "Exec=sh -c 'chown debian-tor:debian-tor /var/lib/tor && exec setpriv --reuid=debian-tor --regid=debian-tor --init-groups tor -f /etc/tor/torrc'",
     'StopTimeout=10',
     ...service(10),
   ],
@@ -124,7 +126,7 @@ describe('real daemons from Debian 13 packages under hand-written Quadlet units'
     const out = await host.execOk(['systemctl', 'show', unit, ...PROPS.map((p) => `--property=${p}`)]);
     return Object.fromEntries(out.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)])) as Props;
   };
-  /** Starts `unit` without waiting for its job; resolves once it is active, or throws with its journal once it failed. */
+  /** Starts `unit` without waiting for its job; resolves once it is active, or throws with the host's journal tail once it failed. */
   const start = async (unit: string): Promise<Props> => {
     await host.execOk(['systemctl', 'start', '--no-block', unit]);
     const p = await until(`${unit} to leave activating`, () => props(unit), (v) => v.ActiveState === 'active' || v.ActiveState === 'failed', { timeoutMs: 300_000, intervalMs: 500 });
@@ -197,7 +199,7 @@ describe('real daemons from Debian 13 packages under hand-written Quadlet units'
     expect(j).toMatch(/Success\. You can now start the database server/);
     const ready = await host.exec(['podman', 'exec', '--user', 'postgres', 'real-pg', `${POSTGRES_BIN}/pg_isready`, '-h', '/run/postgresql']);
     expect(ready).toMatchObject({ code: 0, stdout: '/run/postgresql:5432 - accepting connections\n' });
-    expect(await host.execOk(['podman', 'exec', '--user', 'postgres', 'real-pg', 'psql', '-h', '/run/postgresql', '-Atc', 'SELECT current_user'])).toBe('postgres\n');
+    expect(await host.execOk(['podman', 'exec', '--user', 'postgres', 'real-pg', 'psql', '-h', '/run/postgresql', '-Atc', "SELECT current_user || ' ' || pg_encoding_to_char(encoding) || ' ' || datcollate FROM pg_database WHERE datname = 'postgres'"])).toBe('postgres UTF8 C.UTF-8\n');
     expect(await host.execOk(['podman', 'exec', 'real-pg', 'stat', '-c', '%U %a', '/var/lib/postgresql/data'])).toBe('postgres 700\n');
     expect(await host.execOk(['podman', 'exec', 'real-pg', 'cat', '/var/lib/postgresql/data/PG_VERSION'])).toBe('17\n');
     expect(await host.execOk(['podman', 'inspect', '--format', '{{range .Mounts}}{{.Name}}:{{.Destination}} {{end}}', 'real-pg'])).toContain('archy-real-pg:/var/lib/postgresql/data');
@@ -224,7 +226,7 @@ describe('real daemons from Debian 13 packages under hand-written Quadlet units'
     expect(owner).toBe('debian-tor');
     expect(parseInt(mode ?? '', 8) & 0o077).toBe(0);
     // Offline: it never reaches a relay; the keys and hostname do not wait for one.
-    const j = await journalShows('real-tor.service', /Problem bootstrapping\. Stuck at \d+% \(conn\).*Network is unreachable/);
+    const j = await journalShows('real-tor.service', /Problem bootstrapping\. Stuck at \d+% .*Network is unreachable/);
     expect(j).not.toMatch(/Bootstrapped 100%/);
     log(`real-tor.service wrote ${hostname.trim()} offline; journal: ${j.split('\n').filter((l) => /Bootstrapped|Problem bootstrapping/.test(l)).slice(0, 3).join(' | ')}`);
   });
