@@ -8,19 +8,19 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NotOwnedError } from '../errors.js';
-import { parseUnitFileName, serviceName } from '../naming.js';
+import { parseUnitFileName, serviceName, serviceOf } from '../naming.js';
 import { isOwned } from '../render/types.js';
 import { writeFileAtomic } from '../store/atomic-write.js';
 import { readTextIfExists } from '../store/fs.js';
 import { onHost, readConfigFiles, removeConfigFile, writeConfigFile } from '../store/node/config-files.js';
 import { readLastGood, removeRecord, writeLastGood, writeRecord, type LastGood } from '../store/state/records.js';
 import { readIntent } from '../store/state/intents.js';
-import { awaitActive, awaitStopped } from './await-active.js';
+import { awaitActive, awaitStopped, type GateResult } from './await-active.js';
 import { describeFailure, recordFailure, retryStatus } from './backoff.js';
 import { configIsOurs } from './plan.js';
 import type { Log, PhaseSink, UnitManager } from './ports.js';
 import * as S from './steps.js';
-import type { AppRecord, Desired, DesiredApp, Observed, RestartStep, StartStep, Step, StepAction, StopStep } from './types.js';
+import type { AppRecord, Desired, DesiredApp, Gate, Observed, RestartStep, StartStep, Step, StepAction, StopStep } from './types.js';
 
 /** How long a pass keeps an app `removing` while its unit stops (bitcoind may take its whole 630 s TimeoutStopSec). */
 const REMOVAL_STOP_WAIT_MS = 15 * 60_000;
@@ -158,8 +158,10 @@ export const EXECUTORS: { [A in StepAction]: Executor<A> } = {
     }
     await deps.systemd.reload();
     counters.reloads++;
-    // Every container of the app (a companion too) goes back to what it last ran healthy with.
-    const services = [s.service, ...good.units.filter((u) => parseUnitFileName(u.name)?.kind === 'container').map((u) => serviceName(u.name))];
+    // Every container of the app goes back to what it last ran healthy with: through the app's unit when it is the
+    // network of an app of several (a restart of it restarts them all, in order), else container by container.
+    const viaApp = good.units.some((u) => parseUnitFileName(u.name)?.kind === 'network' && serviceOf(u.name, u.content) === s.service);
+    const services = viaApp ? [s.service] : [s.service, ...good.units.filter((u) => parseUnitFileName(u.name)?.kind === 'container').map((u) => serviceName(u.name))];
     for (const svc of new Set(services)) {
       await resetStartLimit(deps, svc);
       await deps.systemd.restartUnit(svc, 'replace');
@@ -295,6 +297,16 @@ async function overtaken(step: Step, stateDir: string): Promise<string | undefin
 }
 
 /**
+ * The gate's wait: `service` up (stable for `g.stableMs`), or for an app of several containers every one of
+ * `g.services`, side by side; the first that fails gives the reason.
+ */
+async function awaitGate(deps: ExecuteDeps, service: string, g: Gate): Promise<GateResult> {
+  const awaits = g.services ?? [{ service, stableMs: g.stableMs }];
+  const results = await Promise.all(awaits.map((a) => awaitActive(deps.systemd, a.service, g.timeoutMs, deps.pollMs ?? 250, a.stableMs)));
+  return results.find((r) => !r.ok) ?? { ok: true };
+}
+
+/**
  * Waits for one gated start/restart; records the app on success. Otherwise records the revision as failed with
  * its back-off (`backoff.ts`) and, for an update, rolls back to the last-good files.
  */
@@ -302,7 +314,7 @@ async function gate(step: StartStep | RestartStep, ctx: Ctx, done: string[], fai
   const { deps } = ctx;
   const app = appOf(ctx, step.app);
   const g = step.gate!;
-  const result = await awaitActive(deps.systemd, step.service, g.timeoutMs, deps.pollMs ?? 250, g.stableMs);
+  const result = await awaitGate(deps, step.service, g);
   if (result.ok) {
     if (step.record) await writeRecord(deps.stateDir, step.app, step.record);
     if (app) await writeLastGood(deps.stateDir, step.app, lastGoodOf(app));
@@ -341,7 +353,7 @@ async function gate(step: StartStep | RestartStep, ctx: Ctx, done: string[], fai
     await run(rb, ctx);
     done.push(rb.describe());
     deps.log(rb.describe());
-    const again = await awaitActive(deps.systemd, step.service, g.timeoutMs, deps.pollMs ?? 250, g.stableMs);
+    const again = await awaitGate(deps, step.service, g);
     if (again.ok) await remember(true);
     const after = again.ok ? 'rolled back to its last-good files, running again' : `rolled back, but the last-good files do not come up either: ${again.reason}`;
     failures.push({ app: step.app, step: step.describe(), error: `update of ${step.app} failed: ${result.reason}; ${after}` });

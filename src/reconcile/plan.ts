@@ -6,8 +6,8 @@
  * and configs → one daemon-reload (only when a unit file changed) → start /
  * restart → record what apps now run with → forget removed apps.
  */
-import { parseUnitFileName, serviceName } from '../naming.js';
-import { isOwned } from '../render/types.js';
+import { appService, parseUnitFileName, serviceName, serviceOf } from '../naming.js';
+import { isOwned, type RenderedFile } from '../render/types.js';
 import { retryDecision } from './backoff.js';
 import * as S from './steps.js';
 import type { AppRecord, Desired, DesiredApp, Held, Observed, Step } from './types.js';
@@ -171,8 +171,26 @@ function planRemovals(
   }
 }
 
+/**
+ * The unit file of an app of several containers' own unit: its network, whose `ServiceName=` makes it
+ * `<id>.service`. Undefined for a one-container app (its container is its unit).
+ */
+function appNetwork(app: DesiredApp): RenderedFile | undefined {
+  return app.units.find((u) => parseUnitFileName(u.name)?.kind === 'network' && serviceOf(u.name, u.content) === appService(app.id));
+}
+
+/** The stable window a container's gate waits for: none when a health check or a one-shot completion says it is up. */
+function stableMsOf(unit: RenderedFile | undefined): number {
+  return unit !== undefined && /^(Notify=healthy|Type=oneshot)$/m.test(unit.content) ? 0 : STABLE_MS;
+}
+
 /** Writes, start/stop/restart and records for one installed app. */
 function planApp(observed: Observed, app: DesiredApp, writes: Step[], stops: Step[], runs: Step[], records: Step[]): void {
+  const network = appNetwork(app);
+  if (network) {
+    planAppOfContainers(observed, app, network, writes, stops, runs, records);
+    return;
+  }
   const rec = observed.records[app.id];
   const main = app.units.find((u) => parseUnitFileName(u.name)?.kind === 'container');
   const isNew = !main || !observed.units[main.name]?.owned;
@@ -224,6 +242,66 @@ function planApp(observed: Observed, app: DesiredApp, writes: Step[], stops: Ste
     return;
   }
   // Running, files as desired: adopted as is (no restart), or already known.
+  if (recordChanged || !sameRecord(rec, record)) records.push(S.adopt(app.id, record, true));
+}
+
+/**
+ * An app of several containers, driven through its unit `<id>.service` as a user's start and stop are: one start
+ * pulls in every container in order, one stop stops them in reverse order. A change restarts what it touches: the
+ * app's unit when its network changed (all containers), else each container whose unit or mounted config changed
+ * (systemd also restarts the containers that require it). The gate waits for every container.
+ */
+function planAppOfContainers(observed: Observed, app: DesiredApp, network: RenderedFile, writes: Step[], stops: Step[], runs: Step[], records: Step[]): void {
+  const rec = observed.records[app.id];
+  const isNew = !observed.units[network.name]?.owned;
+  const phase = isNew ? ('installing' as const) : undefined;
+  const changedUnits = new Set<string>();
+  const changedConfigs: string[] = [];
+  for (const u of app.units) {
+    const disk = observed.units[u.name];
+    if (disk && disk.content === u.content) continue;
+    if (!disk || withoutInstall(disk.content) !== withoutInstall(u.content)) changedUnits.add(u.name);
+    writes.push(S.writeUnit(u, { app: app.id, ...(phase ? { phase } : {}) }));
+  }
+  for (const c of app.configs) {
+    if (observed.configs[c.path] === c.content) continue;
+    changedConfigs.push(c.path);
+    writes.push(S.writeConfig(app.id, c.path, c.content, c.mode, phase));
+  }
+
+  const service = appService(app.id);
+  const containers = app.units.filter((u) => parseUnitFileName(u.name)?.kind === 'container');
+  const services = containers.map((u) => serviceName(u.name));
+  const stateOf = (svc: string): string => observed.services[svc] ?? '';
+  const record: AppRecord = { hash: app.hash, units: app.units.map((u) => u.name), configs: app.configs.map((c) => c.path) };
+  const recordChanged = rec === undefined || rec.hash !== app.hash;
+  const intentAt = app.userIntent?.at ?? '';
+
+  if (!app.run) {
+    if ([service, ...services].some((svc) => RUNNING.has(stateOf(svc)))) stops.push(S.stop(service, { app: app.id, intended: 'stopped', intentAt }));
+    if (recordChanged || !sameRecord(rec, record)) records.push(S.adopt(app.id, record, false));
+    return;
+  }
+  if (services.some((svc) => SETTLING.has(stateOf(svc)))) return;
+  const retry = retryDecision(rec, app, observed.now);
+  const attempt = retry.kind === 'retry' ? retry.attempt : 1;
+  const awaits = containers.map((u) => ({ service: serviceName(u.name), stableMs: stableMsOf(u) }));
+  if (!services.every((svc) => RUNNING.has(stateOf(svc)))) {
+    // A start of the app's unit starts the containers that are not up (its Wants), in order, and leaves the rest.
+    const gate = { timeoutMs: app.startTimeoutMs, rollback: false, attempt, stableMs: 0, services: awaits };
+    runs.push(S.start(app.id, service, { ...(phase ? { phase } : {}), gate, record, intended: 'running', intentAt }));
+    return;
+  }
+  const runtimeChanged = changedUnits.size > 0 || changedConfigs.length > 0;
+  if ((rec !== undefined && recordChanged) || runtimeChanged) {
+    const gate = { timeoutMs: app.startTimeoutMs, rollback: rec !== undefined, attempt, stableMs: 0, services: awaits };
+    // A config is a container's when its unit names the path (a Volume= or EnvironmentFile= line).
+    const touched = containers.filter((u) => changedUnits.has(u.name) || changedConfigs.some((path) => u.content.includes(path)));
+    const whole = changedUnits.has(network.name) || touched.length === 0;
+    const targets = whole ? [service] : touched.map((u) => serviceName(u.name));
+    targets.forEach((svc, i) => runs.push(S.restart(app.id, svc, { ...(i === 0 ? { gate, record } : {}), intended: 'running', intentAt })));
+    return;
+  }
   if (recordChanged || !sameRecord(rec, record)) records.push(S.adopt(app.id, record, true));
 }
 

@@ -165,6 +165,11 @@ export interface Gate {
    * health check gates the start (`Notify=healthy`: active means a check passed), else `STABLE_MS` of plan.ts.
    */
   stableMs: number;
+  /**
+   * An app of several containers: every container service to wait for, each with its own stable window (0 for
+   * one gated on health or a one-shot). Absent: the step's own service with `stableMs`.
+   */
+  services?: Array<{ service: string; stableMs: number }>;
 }
 
 /**

@@ -404,3 +404,72 @@ describe('withoutInstall', () => {
     expect(withoutInstall('[Container]\nImage=x\n\n[Install]\nWantedBy=multi-user.target\n')).toBe(withoutInstall('[Container]\nImage=x\n'));
   });
 });
+
+describe('an app of several containers: driven through its unit <id>.service', () => {
+  const CONF = '/var/lib/archipelago/pad/web/default.conf';
+  const net = (run: boolean): string => `${OWNERSHIP_MARKER} source: manifests/pad.yaml\n[Network]\nNetworkName=pad\nServiceName=pad\n${run ? INSTALL : ''}`;
+  const ctr = (name: string, body: string): string => `${OWNERSHIP_MARKER} source: manifests/pad.yaml\n[Unit]\nPartOf=pad.service\n[Container]\n${body}\nNetwork=pad.network:alias=${name}\n\n[Install]\nWantedBy=pad.service\n`;
+  function pad(o: { run?: boolean; db?: string; web?: string; conf?: string; hash?: string } = {}): DesiredApp {
+    const run = o.run ?? true;
+    return {
+      id: 'pad',
+      run,
+      units: [
+        file('pad-db.container', ctr('db', o.db ?? 'Image=db:1\nNotify=healthy'), 'pad'),
+        file('pad-migrate.container', ctr('migrate', 'Image=app:1\n[Service]\nType=oneshot'), 'pad'),
+        file('pad-web.container', ctr('web', `Image=web:1\nVolume=${CONF}:/etc/nginx/conf.d/default.conf:ro${o.web ?? ''}`), 'pad'),
+        file('pad.network', net(run), 'pad'),
+      ],
+      configs: [{ path: CONF, content: o.conf ?? 'server {}\n', mode: 0o644 }],
+      hash: o.hash ?? 'h-pad-1',
+      startTimeoutMs: 90_000,
+    };
+  }
+  const UP = { 'pad.service': 'active', 'pad-db.service': 'active', 'pad-migrate.service': 'active', 'pad-web.service': 'active' };
+  const steps = (o: Observed, d: DesiredApp): Step[] => planSteps(o, desired(d));
+
+  it('install: the files, one reload, one start of pad.service gated on every container (stable window only where nothing else says up)', () => {
+    const s = steps(installed([]), pad());
+    expect(describeAll(s)).toEqual([
+      'write units/pad-db.container',
+      'write units/pad-migrate.container',
+      'write units/pad-web.container',
+      'write units/pad.network',
+      `write config ${CONF}`,
+      'daemon-reload',
+      'start pad.service',
+    ]);
+    const start = s.at(-1) as Extract<Step, { action: 'start' }>;
+    expect(start.gate?.services).toEqual([
+      { service: 'pad-db.service', stableMs: 0 },
+      { service: 'pad-migrate.service', stableMs: 0 },
+      { service: 'pad-web.service', stableMs: 5_000 },
+    ]);
+    expect(start.phase).toBe('installing');
+  });
+
+  it('a container down (the others up): one start of pad.service, which starts what is missing', () => {
+    expect(plan(installed([pad()], { ...UP, 'pad-web.service': 'failed' }), desired(pad()))).toEqual(['start pad.service']);
+    expect(plan(installed([pad()], UP), desired(pad()))).toEqual([]);
+  });
+
+  it('stopped by the user: one stop of pad.service (systemd stops the containers in reverse order); nothing when all are down', () => {
+    const o = installed([pad()], UP);
+    expect(plan(o, desired(pad({ run: false })))).toEqual(['stop pad.service', 'write units/pad.network', 'daemon-reload']);
+    const down = installed([pad({ run: false })], { 'pad.service': 'inactive', 'pad-db.service': 'inactive', 'pad-migrate.service': 'inactive', 'pad-web.service': 'inactive' });
+    expect(plan(down, desired(pad({ run: false })))).toEqual([]);
+  });
+
+  it('restarts what a change touches: a container\'s unit or config restarts that container; the network restarts the app', () => {
+    const o = installed([pad()], UP);
+    expect(plan(o, desired(pad({ db: 'Image=db:2\nNotify=healthy', hash: 'h2' })))).toEqual(['write units/pad-db.container', 'daemon-reload', 'restart pad-db.service']);
+    expect(plan(o, desired(pad({ conf: 'server { listen 81; }\n', hash: 'h3' })))).toEqual([`write config ${CONF}`, 'restart pad-web.service']);
+    const changedNet = pad({ hash: 'h4' });
+    changedNet.units[3] = file('pad.network', net(true).replace('NetworkName=pad\n', 'NetworkName=pad\nInternal=true\n'), 'pad');
+    expect(plan(o, desired(changedNet))).toEqual(['write units/pad.network', 'daemon-reload', 'restart pad.service']);
+  });
+
+  it('a container stopping (a job in flight): nothing is started or restarted over it', () => {
+    expect(plan(installed([pad()], { ...UP, 'pad-web.service': 'deactivating' }), desired(pad({ hash: 'h5', web: '\nLabel=x=y' })))).toEqual(['write units/pad-web.container', 'daemon-reload']);
+  });
+});
