@@ -10,7 +10,7 @@ import type { Journal } from './types.js';
 export function journalctl(opts: { user?: boolean; timeoutMs?: number } = {}): Journal {
   return (unit, lines) =>
     new Promise((resolve, reject) => {
-      const args = ['--no-pager', '-o', 'short-iso', '-n', String(lines), opts.user ? '--user-unit' : '-u', unit];
+      const args = ['--no-pager', '-o', 'short-iso-precise', '-n', String(lines), opts.user ? '--user-unit' : '-u', unit];
       execFile('journalctl', args, { timeout: opts.timeoutMs ?? 5000, maxBuffer: 4 << 20, env: { ...process.env, SYSTEMD_COLORS: '0' } }, (err, stdout, stderr) => {
         if (err) return reject(new Error(`journalctl ${args.join(' ')}: ${String(stderr).trim() || err.message}`));
         resolve(stdout.split('\n').filter((l) => l !== '' && !l.startsWith('-- ')));

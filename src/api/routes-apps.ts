@@ -67,11 +67,14 @@ export async function runAction(deps: ApiDeps, hub: EventHub, action: Action, id
  * The status the queued job implies. When a signal announced our job before the
  * call's reply was handled, the controller may not know the job's type yet and
  * derives the pre-call state (`running` for a stop); the job is ours, so its
- * type is the action, and the state is derived as the controller would.
+ * type is the action, and the state is derived as the controller would. An app
+ * of several containers is returned as it is: the controller gives every job of
+ * the call's transaction the call's type, and its state needs all of its units.
  */
 export function impliedStatus(result: LifecycleResult): AppStatus {
   const s = result.status;
-  if (s.job?.path !== result.job || s.job.type !== 'unknown') return s;
+  // An app of several containers is derived from all of its units, not from the app unit's ActiveState.
+  if (s.job?.path !== result.job || s.job.type !== 'unknown' || s.containers) return s;
   const { state } = deriveState({ loadState: 'loaded', activeState: s.activeState, subState: s.subState, jobType: result.action });
   return state === s.state ? s : { ...s, state, job: { ...s.job, type: result.action } };
 }
@@ -90,6 +93,21 @@ function parseLines(raw: unknown): number {
   return n;
 }
 
+const TIME_PREFIX = /^(?:\d{4}-\d\d-\d\dT\S+|[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?)/;
+
+/**
+ * The last `n` lines of several units' journals in time order: each journal's lines (every line starts with its
+ * time, as journalctl's `short-iso-precise` or `short-precise` print it) merged by that time, lines of one time (or
+ * without one) in the order given.
+ */
+export function mergeJournals(journals: readonly string[][], n: number): string[] {
+  // `short-iso-precise` (`2026-11-27T02:05:31.181234+00:00 …`) or `short-precise` (`Nov 27 02:05:31.181234 …`).
+  const timeOf = (line: string): string => TIME_PREFIX.exec(line)?.[0] ?? '';
+  const all = journals.flatMap((lines, j) => lines.map((line, i) => ({ line, time: timeOf(line), j, i })));
+  all.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.j - b.j || a.i - b.i));
+  return all.slice(-n).map((x) => x.line);
+}
+
 export function registerAppRoutes(app: FastifyInstance, deps: ApiDeps, hub: EventHub): void {
   app.get('/api/apps', async (): Promise<AppList> => appList(deps, hub));
 
@@ -103,16 +121,20 @@ export function registerAppRoutes(app: FastifyInstance, deps: ApiDeps, hub: Even
   app.get<{ Params: { id: string } }>('/api/apps/:id', async (req): Promise<AppDetail> => {
     const status = requireApp(deps, req.params.id);
     const seq = hub.lastSeq();
-    const unitText = deps.units ? await deps.units(status.id) : undefined;
+    const unitText = deps.units ? await deps.units(status.id, status.containers?.map((c) => c.unit)) : undefined;
     const systemd = deps.link?.current();
     return { ...status, epoch: hub.epoch, seq, unitText, history: hub.history(status.id), ...(systemd ? { systemd } : {}) };
   });
 
+  // An app of several containers: its unit's and every container's lines, merged in time order.
   app.get<{ Params: { id: string }; Querystring: { lines?: string } }>('/api/apps/:id/logs', async (req) => {
     const status = requireApp(deps, req.params.id);
     const n = parseLines(req.query.lines);
-    if (!deps.journal) throw new HttpError(501, 'not-implemented', 'logs are not available: this server runs without a journal reader');
-    return { id: status.id, unit: status.unit, lines: await deps.journal(status.unit, n) };
+    const journal = deps.journal;
+    if (!journal) throw new HttpError(501, 'not-implemented', 'logs are not available: this server runs without a journal reader');
+    if (!status.containers) return { id: status.id, unit: status.unit, lines: await journal(status.unit, n) };
+    const units = [status.unit, ...status.containers.map((c) => c.unit)];
+    return { id: status.id, unit: status.unit, lines: mergeJournals(await Promise.all(units.map((u) => journal(u, n))), n) };
   });
 
   app.post<{ Params: { id: string; action: string } }>('/api/apps/:id/:action', async (req, reply) => {

@@ -33,8 +33,12 @@ export interface Installer {
 /** Recent journal lines of a unit, oldest first (e.g. `journalctl -u UNIT -n N`). */
 export type Journal = (unit: string, lines: number) => Promise<string[]>;
 
-/** The rendered unit text of an app (its `<id>.container` file), or undefined when it is not installed. */
-export type UnitText = (id: string) => Promise<string | undefined>;
+/**
+ * The rendered unit text of an app (its `<id>.container` file; for an app of several containers, given the
+ * containers' services, its `<id>.network` and each container's file, each under a `# <file>` line), or undefined
+ * when it is not installed.
+ */
+export type UnitText = (id: string, containerUnits?: readonly string[]) => Promise<string | undefined>;
 
 /** Where the API reports what it does. Never given the token. */
 export interface ApiLog {

@@ -2,15 +2,16 @@
  * Opens the live view the `status`/`start`/`stop`/`restart` commands share: a
  * systemd connection and a controller over the node's apps. The apps are the
  * catalog's, or (`appsFrom: 'unit-dir'`, a live command given `--unit-dir`)
- * the `*.container` units in the unit directory (units written by hand, with
- * no manifest). One-shot commands fail at once when systemd cannot be reached;
+ * the apps of the units in the unit directory (units written by hand, with
+ * no manifest: every `*.container`, those of an app of several grouped under
+ * its `<id>.network`). One-shot commands fail at once when systemd cannot be reached;
  * the daemon (`serve`) opens a view that waits for it (`openWaitingLive`).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiController, SystemdLinkSource } from '../api/types.js';
 import { createController, type ControllerDeps, type LiveController } from '../controller/controller.js';
 import type { AppRef, StateEvent } from '../controller/types.js';
-import { appService, parseUnitFileName } from '../naming.js';
+import { appRef, unitDirAppRefs } from '../controller/app-refs.js';
 import { readUnitDir } from '../store/node/unit-dir.js';
 import { createSystemd } from '../systemd/client.js';
 import type { LinkStatus, SystemdPort } from '../systemd/types.js';
@@ -29,21 +30,21 @@ export interface AppsFallback {
   log: (line: string) => void;
 }
 
-/** The apps in a Quadlet unit directory: one per `<id>.container` (only those archy-quadlet wrote, with `ownedOnly`). */
+/**
+ * The apps in a Quadlet unit directory (only the files archy-quadlet wrote, with `ownedOnly`): one per
+ * `<id>.container`, except the containers of an app of several, which are grouped under its `<id>.network`
+ * (`unitDirAppRefs`).
+ */
 export async function unitDirApps(dir: string, { ownedOnly = false } = {}): Promise<AppRef[]> {
   const entries = await readUnitDir(dir);
-  return entries
-    .filter((e) => !ownedOnly || e.owned)
-    .map((e) => parseUnitFileName(e.name))
-    .filter((p): p is { name: string; kind: 'container' } => p?.kind === 'container')
-    .map(({ name }) => ({ id: name, name, unit: appService(name) }));
+  return unitDirAppRefs(entries.filter((e) => !ownedOnly || e.owned));
 }
 
 /** The apps of the catalog in `dir`; throws InvalidInputError with every problem when a manifest is invalid. */
 export async function manifestApps(dir: string): Promise<AppRef[]> {
   const { manifests, problems } = await readCatalog(dir);
   if (problems.length > 0) throw new InvalidInputError(problems);
-  return manifests.map(({ manifest: m }) => ({ id: m.id, name: m.name ?? m.id, unit: appService(m.id) }));
+  return manifests.map(({ manifest }) => appRef(manifest));
 }
 
 /**
@@ -177,7 +178,7 @@ export async function openWaitingLive(ctx: LiveContext, extra: LiveExtra = {}): 
   // (overlapping resyncs coalesce), so the link shows `connected` only once the states are current again.
   const confirmLink = (c: LiveController): void => {
     const gen = generation;
-    c.setApps(c.list().map(({ id, name, unit }) => ({ id, name, unit }))).then(
+    c.setApps(c.apps()).then(
       () => {
         const l = systemd.link();
         if (gen === generation && !closed && l.state === 'connected') publish(l);

@@ -10,7 +10,7 @@ import { readIntents, writeIntent } from '../store/state/intents.js';
 import { keepAcrossReboot } from '../store/node/unit-install.js';
 import type { JobRef, SystemdEvent, SystemdPort, UnitProps } from '../systemd/types.js';
 import { jobIdOfPath } from '../systemd/unit-path.js';
-import { AppTracker, type Effects, type Source } from './tracker.js';
+import { AppTracker, type Effects, type Source, type UnitTracker } from './tracker.js';
 import type { AppRef, Controller, LifecycleResult, ReconcilePhase, RetryStatus, StateEvent } from './types.js';
 
 export interface ControllerDeps {
@@ -55,6 +55,8 @@ export interface LiveController extends Controller {
   waitForJob(jobPath: string): Promise<string>;
   /** Re-lists so far and states they found that signals had not delivered. */
   stats(): { relists: number; misses: number };
+  /** The tracked apps, as last given (`deps.apps`, `setApps`), in id order. */
+  apps(): AppRef[];
 }
 
 type Action = LifecycleResult['action'];
@@ -84,6 +86,7 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
   const { systemd, stateDir } = deps;
   const missGraceMs = deps.missGraceMs ?? 1000;
   const trackers = new Map<string, AppTracker>();
+  // Every unit of every app (its own and, for several containers, each container's) → the app.
   const byUnit = new Map<string, AppTracker>();
   const listeners = new Set<(event: StateEvent) => void>();
   const queues = new Map<string, Promise<unknown>>();
@@ -111,32 +114,32 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
     }
   };
 
-  const handleEffects = (t: AppTracker, effects: Effects): void => {
-    if (effects.needJobType) void resolveJobType(t, effects.needJobType);
-    if (effects.verifyJob) void verifyJob(t, effects.verifyJob);
+  const handleEffects = (t: AppTracker, u: UnitTracker, effects: Effects): void => {
+    if (effects.needJobType) void resolveJobType(t, u, effects.needJobType);
+    if (effects.verifyJob) void verifyJob(t, u, effects.verifyJob);
   };
 
-  const resolveJobType = async (t: AppTracker, job: JobRef): Promise<void> => {
+  const resolveJobType = async (t: AppTracker, u: UnitTracker, job: JobRef): Promise<void> => {
     try {
       const { seq, value } = await systemd.getJobType(job.path);
-      if (value === undefined) t.jobGone(seq, job.id);
-      else t.setJobType(job.id, value);
+      if (value === undefined) u.jobGone(seq, job.id);
+      else u.setJobType(job.id, value);
       emitIfChanged(t);
     } catch (err) {
-      log(`reading the type of ${job.path} for ${t.ref.unit} failed: ${(err as Error).message}`);
+      log(`reading the type of ${job.path} for ${u.name} failed: ${(err as Error).message}`);
     }
   };
 
   // A snapshot without the job we track: only systemd saying the job is gone clears it.
-  const verifyJob = async (t: AppTracker, job: JobRef): Promise<void> => {
+  const verifyJob = async (t: AppTracker, u: UnitTracker, job: JobRef): Promise<void> => {
     try {
       const { seq, value } = await systemd.getJobType(job.path);
       if (value !== undefined) return;
-      t.jobGone(seq, job.id);
+      u.jobGone(seq, job.id);
       settleJob(job.path, 'gone');
       emitIfChanged(t);
     } catch (err) {
-      log(`checking ${job.path} for ${t.ref.unit} failed: ${(err as Error).message}`);
+      log(`checking ${job.path} for ${u.name} failed: ${(err as Error).message}`);
     }
   };
 
@@ -148,15 +151,29 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
     for (const w of waiters ?? []) w(result);
   };
 
-  const apply = (t: AppTracker, seq: number, props: UnitProps, source: Source): Effects => {
-    const effects = t.applyProps(seq, props, source);
-    handleEffects(t, effects);
+  const apply = (t: AppTracker, u: UnitTracker, seq: number, props: UnitProps, source: Source): Effects => {
+    const effects = u.applyProps(seq, props, source);
+    handleEffects(t, u, effects);
     return effects;
   };
 
-  const refreshUnit = async (t: AppTracker): Promise<void> => {
-    const { seq, value } = await systemd.getUnitProperties(t.ref.unit);
-    apply(t, seq, value, 'snapshot');
+  const refreshUnit = async (t: AppTracker, u: UnitTracker): Promise<void> => {
+    const { seq, value } = await systemd.getUnitProperties(u.name);
+    apply(t, u, seq, value, 'snapshot');
+  };
+
+  /** Reads every unit of the app afresh; rejects with the first failure once all reads have ended. */
+  const refreshApp = async (t: AppTracker): Promise<void> => {
+    const results = await Promise.allSettled(t.units().map((u) => refreshUnit(t, u)));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  };
+
+  /** The tracked units named `name` (a list row, a signal), with its app. */
+  const unitOf = (name: string): { t: AppTracker; u: UnitTracker } | undefined => {
+    const t = byUnit.get(name);
+    const u = t?.unit(name);
+    return t && u ? { t, u } : undefined;
   };
 
   let resyncing: Promise<void> | undefined;
@@ -172,15 +189,15 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
         resyncAgain = false;
         const all = [...trackers.values()];
         if (all.length === 0) break;
-        const { seq, value } = await systemd.listUnitsByNames(all.map((t) => t.ref.unit));
+        const { seq, value } = await systemd.listUnitsByNames([...byUnit.keys()]);
         for (const row of value) {
-          const t = byUnit.get(row.name);
-          if (t) apply(t, seq, { loadState: row.loadState, activeState: row.activeState, subState: row.subState, job: row.job }, 'snapshot');
+          const found = unitOf(row.name);
+          if (found) apply(found.t, found.u, seq, { loadState: row.loadState, activeState: row.activeState, subState: row.subState, job: row.job }, 'snapshot');
         }
-        const loaded = value.filter((r) => r.loadState !== 'not-found' && byUnit.has(r.name)).map((r) => byUnit.get(r.name)!);
-        const results = await Promise.allSettled(loaded.map(refreshUnit));
+        const loaded = value.filter((r) => r.loadState !== 'not-found').flatMap((r) => unitOf(r.name) ?? []);
+        const results = await Promise.allSettled(loaded.map(({ t, u }) => refreshUnit(t, u)));
         results.forEach((r, i) => {
-          if (r.status === 'rejected') log(`reading ${loaded[i]!.ref.unit} failed: ${(r.reason as Error).message}`);
+          if (r.status === 'rejected') log(`reading ${loaded[i]!.u.name} failed: ${(r.reason as Error).message}`);
         });
         for (const t of all) emitIfChanged(t);
       } while (resyncAgain && !closed);
@@ -192,24 +209,24 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
   };
 
   const relist = async (): Promise<RelistReport> => {
-    const all = [...trackers.values()];
     relists++;
-    if (all.length === 0) return { units: 0, differing: [] };
-    const { seq, value } = await systemd.listUnitsByNames(all.map((t) => t.ref.unit));
+    if (byUnit.size === 0) return { units: 0, differing: [] };
+    const { seq, value } = await systemd.listUnitsByNames([...byUnit.keys()]);
     const differing: string[] = [];
     for (const row of value) {
-      const t = byUnit.get(row.name);
-      if (!t) continue;
-      const effects = apply(t, seq, { loadState: row.loadState, activeState: row.activeState, subState: row.subState, job: row.job }, 'relist');
+      const found = unitOf(row.name);
+      if (!found) continue;
+      const { t, u } = found;
+      const effects = apply(t, u, seq, { loadState: row.loadState, activeState: row.activeState, subState: row.subState, job: row.job }, 'relist');
       emitIfChanged(t);
       if (!effects.differs) continue;
-      differing.push(t.ref.id);
+      if (!differing.includes(t.ref.id)) differing.push(t.ref.id);
       const timer = setTimeout(() => {
         timers.delete(timer);
-        if (!t.confirmMisses(seq)) return;
+        if (!u.confirmMisses(seq)) return;
         misses++;
-        log(`re-list found state that no signal had delivered for ${t.ref.unit}: ${effects.differs!.join(', ')}`);
-        refreshUnit(t).then(() => emitIfChanged(t), (err: unknown) => log(`refreshing ${t.ref.unit} failed: ${(err as Error).message}`));
+        log(`re-list found state that no signal had delivered for ${u.name}: ${effects.differs!.join(', ')}`);
+        refreshUnit(t, u).then(() => emitIfChanged(t), (err: unknown) => log(`refreshing ${u.name} failed: ${(err as Error).message}`));
       }, missGraceMs);
       timer.unref();
       timers.add(timer);
@@ -221,29 +238,30 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
     if (closed) return;
     switch (event.type) {
       case 'properties': {
-        const t = byUnit.get(event.unit);
-        if (!t) return;
-        apply(t, event.seq, event.props, 'signal');
+        const found = unitOf(event.unit);
+        if (!found) return;
+        const { t, u } = found;
+        apply(t, u, event.seq, event.props, 'signal');
         emitIfChanged(t);
         const followed = ['ActiveState', 'SubState', 'Result', 'Job', 'StateChangeTimestamp', 'LoadState'];
         if (event.invalidated.some((p) => followed.includes(p))) {
-          refreshUnit(t).then(() => emitIfChanged(t), (err: unknown) => log(`refreshing ${t.ref.unit} failed: ${(err as Error).message}`));
+          refreshUnit(t, u).then(() => emitIfChanged(t), (err: unknown) => log(`refreshing ${u.name} failed: ${(err as Error).message}`));
         }
         return;
       }
       case 'job-new': {
-        const t = byUnit.get(event.unit);
-        if (!t) return;
-        handleEffects(t, t.jobQueued(event.seq, event.job));
-        emitIfChanged(t);
+        const found = unitOf(event.unit);
+        if (!found) return;
+        handleEffects(found.t, found.u, found.u.jobQueued(event.seq, event.job));
+        emitIfChanged(found.t);
         return;
       }
       case 'job-removed': {
         settleJob(event.job.path, event.result);
-        const t = byUnit.get(event.unit);
-        if (!t) return;
-        t.jobRemoved(event.seq, event.job.id);
-        emitIfChanged(t);
+        const found = unitOf(event.unit);
+        if (!found) return;
+        found.u.jobRemoved(event.seq, event.job.id);
+        emitIfChanged(found.t);
         return;
       }
       case 'reloading':
@@ -261,20 +279,24 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
     }
   };
 
+  const untrack = (t: AppTracker): void => {
+    for (const u of t.units()) if (byUnit.get(u.name) === t) byUnit.delete(u.name);
+  };
+  const sameRef = (a: AppRef, b: AppRef): boolean => JSON.stringify([a.id, a.name, a.unit, a.containers ?? []]) === JSON.stringify([b.id, b.name, b.unit, b.containers ?? []]);
   const track = (apps: AppRef[]): void => {
     const keep = new Set(apps.map((a) => a.id));
     for (const [id, t] of trackers) {
       if (keep.has(id)) continue;
       trackers.delete(id);
-      byUnit.delete(t.ref.unit);
+      untrack(t);
     }
     for (const app of apps) {
       const existing = trackers.get(app.id);
-      if (existing && existing.ref.unit === app.unit && existing.ref.name === app.name) continue;
-      if (existing) byUnit.delete(existing.ref.unit);
+      if (existing && sameRef(existing.ref, app)) continue;
+      if (existing) untrack(existing);
       const t = new AppTracker(app, clock);
       trackers.set(app.id, t);
-      byUnit.set(app.unit, t);
+      for (const u of t.units()) byUnit.set(u.name, t);
     }
   };
 
@@ -314,7 +336,8 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
         // A start the user asks for is not a crash loop: systemd's start rate limit (5 starts in 10 s by default,
         // restarts included) must not turn a few clicks into `failed (start-limit-hit)`. Reset it first, as
         // `systemctl reset-failed` would; a unit that does not exist fails in the start call below, with its name.
-        await systemd.resetFailedUnit(t.ref.unit).catch(() => {});
+        // Every container too: a container that failed stays `failed` (and rate-limited) until reset.
+        await Promise.all(t.units().map((u) => systemd.resetFailedUnit(u.name).catch(() => {})));
       }
       const call = action === 'start' ? systemd.startUnit : action === 'stop' ? systemd.stopUnit : systemd.restartUnit;
       // systemd collapses a restart of a unit that is not up into a start job.
@@ -325,12 +348,14 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
       let reply: Awaited<ReturnType<typeof call>>;
       try {
         reply = await call(t.ref.unit, 'replace');
-      } finally {
+      } catch (err) {
         t.expectJob(undefined);
+        throw err;
       }
       const { seq, value: path } = reply;
       const jobId = jobIdOfPath(path);
-      if (jobId !== undefined) handleEffects(t, t.jobQueued(seq, { id: jobId, path, type }));
+      if (jobId !== undefined) handleEffects(t, t.unit(t.ref.unit)!, t.jobQueued(seq, { id: jobId, path, type }));
+      t.callAnswered(jobId);
       emitIfChanged(t);
       return { id, action, job: path, status: t.status() };
     });
@@ -386,7 +411,7 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
         t.setPhase(undefined);
         emitIfChanged(t);
       };
-      await refreshUnit(t).then(clear, (err: unknown) => {
+      await refreshApp(t).then(clear, (err: unknown) => {
         log(`reading ${t.ref.unit} after its phase failed: ${(err as Error).message}`);
         clear();
       });
@@ -418,6 +443,7 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
     },
     relist,
     stats: () => ({ relists, misses }),
+    apps: () => [...trackers.values()].map((t) => t.ref).sort((a, b) => a.id.localeCompare(b.id)),
     async close() {
       closed = true;
       unlisten();

@@ -28,6 +28,11 @@ export interface Derived {
 /** Job types that run a stop and then a start of the same unit. */
 const RESTART_JOBS = new Set(['restart', 'try-restart', 'reload-or-restart', 'try-reload-or-restart']);
 
+/** Whether a JobType runs a stop and then a start of its unit (`restart`, `try-restart`, `reload-or-restart`, …). */
+export function isRestartJob(jobType: string): boolean {
+  return RESTART_JOBS.has(jobType);
+}
+
 /**
  * The app state for a unit's facts.
  *
@@ -47,7 +52,7 @@ export function deriveState(facts: UnitFacts | undefined, phase?: ReconcilePhase
   const failed = (): Derived => ({ state: 'failed', reason: facts.result && facts.result !== 'success' ? facts.result : 'failed' });
   const job = facts.jobType;
   if (job !== undefined) {
-    if (RESTART_JOBS.has(job)) return { state: 'restarting' };
+    if (isRestartJob(job)) return { state: 'restarting' };
     if (job === 'stop') {
       if (active === 'inactive') return { state: 'stopped' };
       if (active === 'failed') return failed();

@@ -1,143 +1,106 @@
 /**
- * Per-app bookkeeping of what systemd said and when. Pure (no IO): the
- * controller feeds it stamped messages and acts on the effects it returns.
+ * Per-app bookkeeping: one {@link UnitTracker} per unit of the app (the app's unit, and for an app of several
+ * containers each container's unit), each with its own ordering rules (src/controller/unit-tracker.ts), plus what
+ * is the app's own: the reconciler's phase, the user's intent, the back-off, and the status last shown. Pure (no
+ * IO): the controller feeds the unit trackers stamped messages and asks the app tracker to recompute.
  *
- * Ordering rules:
- * - every field remembers the stamp (`seq`) of the message that set it; a
- *   message older than the field's stamp does not overwrite it, so a snapshot
- *   whose reply was in flight while a signal arrived never undoes the signal;
- * - a job in flight is cleared only by JobRemoved, by a PropertiesChanged
- *   `Job=(0,"/")` signal, or by asking systemd for the job and hearing it is
- *   gone (`jobGone`). A snapshot (re-list, resync) that shows no job never
- *   clears it: it asks for a check instead. So a stale read can never turn
- *   `stopping` back into `running`;
- * - a job's type is the first one learned (our own call, a list row, a
- *   JobType read): a restart job stays `restart` through its start half,
- *   although systemd turns its type into `start` then.
+ * The methods that take systemd's messages directly (`applyProps`, `jobQueued`, …) act on the app's unit; the
+ * controller reaches a container's tracker through `unit(name)`.
  */
 import type { JobRef, UnitProps } from '../systemd/types.js';
-import { deadlineFor, deriveState, type UnitFacts } from './state.js';
-import type { AppRef, AppState, AppStatus, Intent, ReconcilePhase, RetryStatus } from './types.js';
+import { appDeadline, deriveAppState, type AppFacts } from './app-state.js';
+import type { UnitFacts } from './state.js';
+import type { AppRef, AppState, AppStatus, ContainerStatus, Intent, ReconcilePhase, RetryStatus } from './types.js';
+import { UnitTracker, type Effects, type Source } from './unit-tracker.js';
 
-type ScalarKey = Exclude<keyof UnitProps, 'job'>;
-const SCALAR_KEYS: ScalarKey[] = [
-  'loadState', 'activeState', 'subState', 'result', 'invocationId', 'stateChangeUsec', 'timeoutStartUsec', 'timeoutStopUsec',
-];
-/** Fields a re-list compares to find state it had missed. */
-const COMPARED: ScalarKey[] = ['loadState', 'activeState', 'subState'];
-
-/** Where a batch of properties came from. */
-export type Source = 'signal' | 'snapshot' | 'relist';
-
-/** What the controller must do after feeding the tracker. */
-export interface Effects {
-  /** Ask systemd for this job's JobType (then `setJobType`). */
-  needJobType?: JobRef;
-  /** A snapshot showed no job although one is tracked: ask whether it still exists (then `jobGone` if not). */
-  verifyJob?: JobRef;
-  /** Fields a re-list found different from what signals had said (check again later with `confirmMisses`). */
-  differs?: string[];
-}
-
-const REMEMBERED_REMOVED_JOBS = 64;
+export { UnitTracker, type Effects, type Source } from './unit-tracker.js';
 
 export class AppTracker {
-  private readonly fields = new Map<ScalarKey, { value: unknown; seq: number }>();
-  private job: { ref: JobRef | null; seq: number } = { ref: null, seq: 0 };
-  private readonly jobTypes = new Map<number, string>();
-  private readonly removedJobs: number[] = [];
+  /** The app's unit: every lifecycle call acts on it. */
+  private readonly main: UnitTracker;
+  /** For an app of several containers: one tracker per container, in manifest order. */
+  private readonly parts: ReadonlyArray<{ name: string; tracker: UnitTracker }>;
   private phase: ReconcilePhase | undefined;
   private intent: Intent | undefined;
   private retry: RetryStatus | undefined;
-  /** The type of the job our own call is queueing right now (see `expectJob`). */
-  private expected: string | undefined;
   private current: AppStatus | undefined;
-  private freshStamp = false;
-  private observed = false;
+  /** The app unit's job of our last call, while the containers may still be learning of the jobs of its transaction. */
+  private callJob: number | undefined;
 
   constructor(
     readonly ref: AppRef,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.main = new UnitTracker(ref.unit);
+    this.parts = (ref.containers ?? []).map((c) => ({ name: c.name, tracker: new UnitTracker(c.unit) }));
+  }
 
-  /** Applies properties stamped `seq`. */
+  /** Every unit of the app: its own unit first, then its containers' in manifest order. */
+  units(): UnitTracker[] {
+    return [this.main, ...this.parts.map((p) => p.tracker)];
+  }
+
+  /** The tracker of unit `name` of this app (its own or a container's), or undefined. */
+  unit(name: string): UnitTracker | undefined {
+    return this.units().find((u) => u.name === name);
+  }
+
+  /** Applies properties of the app's unit stamped `seq`. */
   applyProps(seq: number, props: UnitProps, source: Source): Effects {
-    this.observed = true;
-    const effects: Effects = {};
-    const differs: string[] = [];
-    for (const key of SCALAR_KEYS) {
-      const value = props[key];
-      if (value === undefined) continue;
-      const prev = this.fields.get(key);
-      if (prev && prev.seq > seq) continue;
-      if (source === 'relist' && prev && COMPARED.includes(key) && prev.value !== value) differs.push(`${key} ${String(prev.value)} → ${String(value)}`);
-      if (key === 'stateChangeUsec' && prev?.value !== value) this.freshStamp = true;
-      this.fields.set(key, { value, seq });
-    }
-    if (props.job !== undefined) Object.assign(effects, this.applyJob(seq, props.job, source));
-    if (differs.length > 0) effects.differs = differs;
-    return effects;
+    return this.main.applyProps(seq, props, source);
   }
 
-  private applyJob(seq: number, job: JobRef | null, source: Source): Effects {
-    // A job's type is worth knowing whatever the order: the signal announcing the
-    // job may have been stamped after the reply that names its type.
-    if (job?.type && !this.jobTypes.has(job.id) && !this.removedJobs.includes(job.id)) this.jobTypes.set(job.id, job.type);
-    // A new job seen while our own call is queueing one is that job (systemd announces it before it answers).
-    if (job && this.expected && !this.jobTypes.has(job.id) && !this.removedJobs.includes(job.id) && this.job.ref?.id !== job.id) this.jobTypes.set(job.id, this.expected);
-    if (this.job.seq > seq) return {};
-    if (job === null) {
-      const tracked = this.job.ref;
-      if (!tracked) {
-        this.job = { ref: null, seq };
-        return {};
-      }
-      if (source === 'signal') {
-        this.forgetJob(tracked.id);
-        this.job = { ref: null, seq };
-        return {};
-      }
-      return { verifyJob: tracked };
-    }
-    if (this.removedJobs.includes(job.id)) return {};
-    this.job = { ref: { id: job.id, path: job.path }, seq };
-    return this.jobTypes.has(job.id) ? {} : { needJobType: { id: job.id, path: job.path } };
-  }
-
-  /** A job systemd announced (JobNew) or returned to one of our calls (with the type we asked for). */
+  /** A job on the app's unit that systemd announced (JobNew) or returned to one of our calls. */
   jobQueued(seq: number, job: JobRef): Effects {
-    this.observed = true;
-    return this.applyJob(seq, job, 'signal');
+    return this.main.jobQueued(seq, job);
   }
 
-  /** JobRemoved for `jobId`, stamped `seq`. */
+  /** JobRemoved for a job of the app's unit. */
   jobRemoved(seq: number, jobId: number): void {
-    this.rememberRemoved(jobId);
-    if (this.job.ref?.id === jobId && this.job.seq <= seq) this.job = { ref: null, seq };
-    this.jobTypes.delete(jobId);
+    this.main.jobRemoved(seq, jobId);
   }
 
-  /** systemd answered that the job no longer exists (after `verifyJob`). */
+  /** systemd answered that the app unit's job no longer exists. */
   jobGone(seq: number, jobId: number): void {
-    this.jobRemoved(seq, jobId);
+    this.main.jobGone(seq, jobId);
   }
 
-  /** The JobType systemd reported for a job; the first type learned for a job id stays. */
+  /** The JobType systemd reported for a job of the app's unit. */
   setJobType(jobId: number, type: string): void {
-    if (!this.jobTypes.has(jobId) && !this.removedJobs.includes(jobId)) this.jobTypes.set(jobId, type);
+    this.main.setJobType(jobId, type);
   }
 
-  /** After a grace period: which of the re-list's differing fields no signal has touched since (real misses). */
-  confirmMisses(relistSeq: number, keys: ScalarKey[] = COMPARED): boolean {
-    return keys.some((k) => this.fields.get(k)?.seq === relistSeq);
+  /** After a grace period: whether the app unit's re-listed fields were untouched by any signal since (a real miss). */
+  confirmMisses(relistSeq: number): boolean {
+    return this.main.confirmMisses(relistSeq);
   }
 
   /**
-   * While our own start/stop/restart call is in flight (`type`, or undefined once it answered): a job that
-   * appears for the unit meanwhile takes that type, since systemd announces a job before it answers the call.
+   * While our own start/stop/restart call on the app is in flight (`type`, or undefined to forget it): a job that
+   * appears meanwhile on any unit of the app takes that type. systemd announces the app unit's job before it
+   * answers the call; see `callAnswered` for the containers'.
    */
   expectJob(type: string | undefined): void {
-    this.expected = type;
+    for (const u of this.units()) u.expectJob(type);
+    this.callJob = undefined;
+  }
+
+  /**
+   * Our call answered with the app unit's job `jobId` (undefined: none). The app unit expects no other job. systemd
+   * announces the other jobs of the call's transaction (the containers it pulls in by PartOf= or WantedBy=) only after
+   * its answer, though before that job ends: the containers keep expecting the call's type until the app unit's job
+   * is gone, so a start of an app whose unit is already up never reads as a settled mix on its way.
+   */
+  callAnswered(jobId: number | undefined): void {
+    this.main.expectJob(undefined);
+    if (jobId === undefined || this.parts.length === 0) this.expectJob(undefined);
+    else this.callJob = jobId;
+  }
+
+  /** Ends the containers' expectation once the app unit's job of our call is no longer in flight. */
+  private settleCall(): void {
+    if (this.callJob === undefined || this.main.jobInFlight()?.id === this.callJob) return;
+    this.expectJob(undefined);
   }
 
   setPhase(phase: ReconcilePhase | undefined): void {
@@ -153,28 +116,21 @@ export class AppTracker {
     this.retry = retry;
   }
 
-  /** The tracked job, if any. */
+  /** The job in flight on the app's unit, if any. */
   jobInFlight(): JobRef | undefined {
-    const ref = this.job.ref;
-    if (!ref) return undefined;
-    const type = this.jobTypes.get(ref.id);
-    return type ? { ...ref, type } : { ...ref };
+    return this.main.jobInFlight();
   }
 
-  /** The current facts, for derivation. */
+  /** The app unit's current facts. */
   facts(): UnitFacts | undefined {
-    if (!this.observed) return undefined;
-    const get = <T>(k: ScalarKey): T | undefined => this.fields.get(k)?.value as T | undefined;
-    return {
-      loadState: get<string>('loadState'),
-      activeState: get<string>('activeState'),
-      subState: get<string>('subState'),
-      result: get<string>('result'),
-      stateChangeUsec: get<number>('stateChangeUsec'),
-      timeoutStartUsec: get<number>('timeoutStartUsec'),
-      timeoutStopUsec: get<number>('timeoutStopUsec'),
-      jobType: this.jobInFlight()?.type,
-    };
+    return this.main.facts();
+  }
+
+  /** Everything the app's state is derived from. */
+  private appFacts(stripJobs = false): AppFacts {
+    const strip = (f: UnitFacts | undefined): UnitFacts | undefined => (f && stripJobs ? { ...f, jobType: undefined } : f);
+    const containers = this.parts.map((p) => ({ name: p.name, unit: p.tracker.name, facts: strip(p.tracker.facts()) }));
+    return { unit: this.ref.unit, facts: strip(this.main.facts()), ...(containers.length > 0 ? { containers } : {}), ...(this.phase ? { phase: this.phase } : {}) };
   }
 
   /**
@@ -182,21 +138,27 @@ export class AppTracker {
    * client sees changed, undefined otherwise.
    */
   recompute(): { status: AppStatus; previous: AppState | undefined } | undefined {
-    const facts = this.facts();
-    const { state, reason } = deriveState(facts, this.phase);
+    this.settleCall();
+    const input = this.appFacts();
+    const derived = deriveAppState(input);
+    const { state, reason } = derived;
     const prev = this.current;
+    // The units whose StateChangeTimestamp stands for the app's: its containers, or its own unit when it is one.
+    const stamped = this.parts.length > 0 ? this.parts.map((p) => p.tracker) : [this.main];
+    const freshStamp = this.units().map((u) => u.takeFreshStamp() && stamped.includes(u)).some(Boolean);
     let sinceMs: number;
     if (prev && prev.state === state) {
       sinceMs = Date.parse(prev.since);
     } else {
-      // systemd's own timestamp when the state is ActiveState's plain meaning and
-      // that timestamp just arrived (or this is the first look); else now.
-      const natural = facts ? deriveState({ ...facts, jobType: undefined }, this.phase).state : undefined;
-      const stamp = facts?.stateChangeUsec;
-      sinceMs = natural === state && stamp && (this.freshStamp || !prev) ? Math.floor(stamp / 1000) : this.now();
+      // systemd's own timestamp when the state is ActiveState's plain meaning and that timestamp just arrived (or
+      // this is the first look); else now. For several containers: the latest change among them.
+      const natural = input.facts || input.containers ? deriveAppState(this.appFacts(true)).state : undefined;
+      const stamps = stamped.map((u) => u.facts()?.stateChangeUsec ?? 0);
+      const stamp = Math.max(0, ...stamps);
+      sinceMs = natural === state && stamp && (freshStamp || !prev) ? Math.floor(stamp / 1000) : this.now();
     }
-    this.freshStamp = false;
-    const deadline = deadlineFor(state, facts, sinceMs);
+    const deadline = appDeadline(state, input, sinceMs);
+    const facts = input.facts;
     const job = this.jobInFlight();
     const status: AppStatus = {
       id: this.ref.id,
@@ -208,9 +170,10 @@ export class AppTracker {
       ...(reason !== undefined ? { reason } : {}),
       ...(facts?.activeState !== undefined ? { activeState: facts.activeState } : {}),
       ...(facts?.subState !== undefined ? { subState: facts.subState } : {}),
-      ...(job ? { job: { id: job.id, type: job.type ?? 'unknown', path: job.path } } : {}),
+      ...(job ? { job: jobView(job) } : {}),
       ...(this.intent !== undefined ? { intent: this.intent } : {}),
       ...(this.retry !== undefined ? { retry: this.retry } : {}),
+      ...(derived.containers ? { containers: derived.containers.map((c, i) => containerStatus(c, this.parts[i]!.tracker)) } : {}),
     };
     this.current = status;
     if (prev && JSON.stringify(prev) === JSON.stringify(status)) return undefined;
@@ -222,15 +185,18 @@ export class AppTracker {
     if (!this.current) this.recompute();
     return this.current!;
   }
+}
 
-  private forgetJob(jobId: number): void {
-    this.rememberRemoved(jobId);
-    this.jobTypes.delete(jobId);
-  }
+const jobView = (job: JobRef): { id: number; type: string; path: string } => ({ id: job.id, type: job.type ?? 'unknown', path: job.path });
 
-  private rememberRemoved(jobId: number): void {
-    if (this.removedJobs.includes(jobId)) return;
-    this.removedJobs.push(jobId);
-    if (this.removedJobs.length > REMEMBERED_REMOVED_JOBS) this.removedJobs.shift();
-  }
+/** A container's status: its own derived state and systemd's raw view of its unit. */
+function containerStatus(derived: Pick<ContainerStatus, 'name' | 'unit' | 'state' | 'reason'>, unit: UnitTracker): ContainerStatus {
+  const facts = unit.facts();
+  const job = unit.jobInFlight();
+  return {
+    ...derived,
+    ...(facts?.activeState !== undefined ? { activeState: facts.activeState } : {}),
+    ...(facts?.subState !== undefined ? { subState: facts.subState } : {}),
+    ...(job ? { job: jobView(job) } : {}),
+  };
 }

@@ -13,6 +13,7 @@ import { DEFAULT_GENERATOR, rejectedUnits } from './generator.js';
 import { loadDesired, type DesiredLoader, type LoadDesiredOptions } from './load-desired.js';
 import { observe } from './observe.js';
 import { findHolds, planSteps, withHolds } from './plan.js';
+import { appRef } from '../controller/app-refs.js';
 import type { AppRef } from '../controller/types.js';
 import type { ControllerSink, Log, PhaseSink, UnitManager } from './ports.js';
 import type { Desired, Held, Observed, Step } from './types.js';
@@ -119,7 +120,7 @@ export async function runPass(opts: PassOptions): Promise<PassReport> {
   const loaded = await (opts.loader ?? loadDesired)({ ...opts, createSecrets: !opts.dryRun });
   const t1 = performance.now();
   const observed = await observe({ unitDir: opts.unitDir, stateDir: opts.stateDir, systemd: opts.systemd, desired: loaded.desired, ...(opts.configRoot ? { configRoot: opts.configRoot } : {}) });
-  const catalog: AppRef[] = loaded.manifests.map(({ manifest: m }) => ({ id: m.id, name: m.name ?? m.id, unit: appService(m.id) }));
+  const catalog: AppRef[] = loaded.manifests.map(({ manifest }) => appRef(manifest));
   // Apps on their way out stay tracked for this pass, so their `removing` phase reaches the clients.
   const leaving = Object.keys(observed.records).filter((id) => !catalog.some((a) => a.id === id));
   if (opts.controller?.setApps && !opts.dryRun) {

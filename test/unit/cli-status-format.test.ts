@@ -34,6 +34,26 @@ describe('status output', () => {
     ).toBe('2026-11-27 02:06:14  lnd  running → stopping  (deactivating/stop-sigterm, job 208 stop)\n');
   });
 
+  test('an app of several containers has one indented row per container, and its watch line names their states', () => {
+    const shop = {
+      id: 'shop', name: 'shop', unit: 'shop.service', state: 'stopping' as const, since: '2026-11-27T02:06:14.000Z', deadline: '2026-11-27T02:07:14.000Z',
+      containers: [
+        { name: 'db', unit: 'shop-db.service', state: 'stopping' as const, job: { id: 12, type: 'stop', path: '/org/freedesktop/systemd1/job/12' } },
+        { name: 'web', unit: 'shop-web.service', state: 'failed' as const, reason: 'exit-code' },
+      ],
+    };
+    expect(formatTable([shop])).toBe(
+      [
+        'APP    STATE     SINCE                DEADLINE             REASON',
+        'shop   stopping  2026-11-27 02:06:14  2026-11-27 02:07:14',
+        '  db   stopping                                            stop job 12',
+        '  web  failed                                              exit-code',
+        '',
+      ].join('\n'),
+    );
+    expect(formatEvent({ seq: 3, previous: 'running', status: shop })).toBe('2026-11-27 02:06:14  shop  running → stopping  (deadline 2026-11-27 02:07:14, db stopping, web failed)\n');
+  });
+
   test('the source footer names the applied commit, a rejected one, and a failed fetch; nothing for a directory', () => {
     expect(formatSource({})).toBe('');
     expect(

@@ -9,6 +9,7 @@ import {
   applyResync,
   applyServerStatus,
   applySnapshot,
+  containerRows,
   displayed,
   linkBanner,
   linkUp,
@@ -122,6 +123,21 @@ describe('optimistic state', () => {
       expect(seen).not.toContain('running');
       expect(seen[seen.length - 1]).toBe('stopped');
     }
+  });
+
+  it('a step of the action that arrives before the 202 answer keeps the clicked label, and the back-off hidden', () => {
+    const retry: RetryStatus = { attempt: 2, lastFailure: 'lnd.service did not stay up', nextAt: '2025-01-01T00:10:00.000Z' };
+    let e: Entry = applyClick(newEntry(status('running', { retry }), 9), 'stop');
+    e = applyServerStatus(e, status('stopping', { retry, activeState: 'deactivating' }), 12); // the stream is faster than the answer
+    e = applyAccepted(e, { seq: 11, status: status('stopping', { retry }) });
+    expect(displayed(e)).toMatchObject({ state: 'stopping', retry: undefined, activeState: 'deactivating' });
+    e = applyServerStatus(e, status('stopped', { retry }), 13);
+    expect(displayed(e)).toMatchObject({ state: 'stopped', retry });
+    // A settled state that came first is the server's word.
+    let f: Entry = applyClick(newEntry(status('running'), 9), 'stop');
+    f = applyServerStatus(f, status('stopped'), 12);
+    f = applyAccepted(f, { seq: 11, status: status('stopping') });
+    expect(displayed(f).state).toBe('stopped');
   });
 
   it('restart: Restarting… until a later running event', () => {
@@ -290,5 +306,31 @@ describe('systemd unreachable: states unknown, never the last guess', () => {
     });
     expect(linkBanner({ ...down, nextAttemptAt: undefined, reason: undefined }, utc)?.detail).toBe('Not retrying. App states are unknown until it is back.');
     expect(linkBanner(connecting, utc)).toEqual({ title: 'Connecting to systemd…', detail: 'App states are unknown until it answers.' });
+  });
+});
+
+describe('containerRows: the detail view of an app of several containers', () => {
+  it('one row per container in the app\'s order, its own state, why and what systemd is doing', () => {
+    const shop = status('stopping', {
+      id: 'shop',
+      unit: 'shop.service',
+      containers: [
+        { name: 'db', unit: 'shop-db.service', state: 'stopping', activeState: 'active', subState: 'running', job: { id: 12, type: 'stop', path: '/org/freedesktop/systemd1/job/12' } },
+        { name: 'api', unit: 'shop-api.service', state: 'failed', reason: 'exit-code', activeState: 'failed', subState: 'failed' },
+        { name: 'web', unit: 'shop-web.service', state: 'stopped', activeState: 'inactive', subState: 'dead' },
+      ],
+    });
+    expect(containerRows(shop)).toEqual([
+      { name: 'db', unit: 'shop-db.service', state: 'stopping', label: 'Stopping', detail: 'stop job 12 · active/running' },
+      { name: 'api', unit: 'shop-api.service', state: 'failed', label: 'Failed', detail: 'exit-code · failed/failed' },
+      { name: 'web', unit: 'shop-web.service', state: 'stopped', label: 'Stopped', detail: 'inactive/dead' },
+    ]);
+  });
+
+  it('none for a one-container app, nor while systemd is unreachable', () => {
+    expect(containerRows(status('running'))).toEqual([]);
+    const entry = newEntry(status('running', { containers: [{ name: 'db', unit: 'x-db.service', state: 'running' }] }), 1);
+    expect(containerRows(shownStatus(entry, { state: 'unreachable', address: 'unix:path=/x', since: '2025-01-01T00:00:00.000Z' } as LinkStatus))).toEqual([]);
+    expect(containerRows(shownStatus(entry, undefined))).toHaveLength(1);
   });
 });

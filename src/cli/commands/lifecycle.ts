@@ -4,7 +4,7 @@
  * end and fails (exit 3) unless systemd reports it `done`.
  */
 import type { Command } from 'commander';
-import type { LifecycleResult } from '../../controller/types.js';
+import { isTransitional, type AppStatus, type Controller, type LifecycleResult } from '../../controller/types.js';
 import { openLive } from '../live.js';
 import { resolveNodeContext, type NodeContext, type NodeFlags } from '../node-context.js';
 import { withOptions } from '../options.js';
@@ -14,6 +14,22 @@ export interface LifecycleOptions {
 }
 
 type Action = LifecycleResult['action'];
+
+/** Resolves with the app's status once it is not transitional (at once if it is not). */
+function settled(controller: Controller, id: string): Promise<AppStatus | undefined> {
+  return new Promise((resolve) => {
+    const off = controller.subscribe((e) => {
+      if (e.status.id !== id || isTransitional(e.status.state)) return;
+      off();
+      resolve(e.status);
+    });
+    const now = controller.get(id);
+    if (!now || !isTransitional(now.state)) {
+      off();
+      resolve(now);
+    }
+  });
+}
 
 /** The command's body. Throws NotFoundError (exit 1) for an unknown app, SystemdError (exit 3) when systemd refuses, Error (exit 3) when a waited-for job does not end `done` or leaves the app failed. */
 export async function lifecycle(action: Action, id: string, ctx: NodeContext, opts: LifecycleOptions, stdout: NodeJS.WritableStream = process.stdout): Promise<void> {
@@ -31,7 +47,9 @@ export async function lifecycle(action: Action, id: string, ctx: NodeContext, op
     if (!opts.wait) return;
     // systemd sends the unit's final ActiveState before JobRemoved, so the state is settled once this resolves.
     const outcome = await controller.waitForJob(result.job);
-    const final = controller.get(id) ?? queued;
+    // An app of several containers: the app unit's job ends before its containers' (a oneshot network); the app is
+    // settled once every container is.
+    const final = (queued.containers ? await settled(controller, id) : controller.get(id)) ?? queued;
     if (ctx.json) stdout.write(`${JSON.stringify({ ...result, result: outcome, status: final })}\n`);
     else stdout.write(`${id}: ${final.state}${final.reason ? ` (${final.reason})` : ''} (job ${outcome})\n`);
     if (outcome !== 'done' || final.state === 'failed') {

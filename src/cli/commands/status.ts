@@ -28,21 +28,30 @@ function reasonOf(s: AppStatus): string {
   return parts.join('; ');
 }
 
-/** The status table, columns padded to their widest cell. */
+/** The rows of an app of several containers' containers, indented under it: NAME STATE, and the job or reason. */
+function containerRows(s: AppStatus): string[][] {
+  return (s.containers ?? []).map((c) => [`  ${c.name}`, c.state, '', '', [c.job && `${c.job.type} job ${c.job.id}`, c.reason].filter(Boolean).join('; ')]);
+}
+
+/** The status table, columns padded to their widest cell; an app of several containers has one indented row per container. */
 export function formatTable(statuses: readonly AppStatus[]): string {
   const rows = [
     ['APP', 'STATE', 'SINCE', 'DEADLINE', 'REASON'],
-    ...statuses.map((s) => [s.id, s.state, shortTime(s.since), shortTime(s.deadline), reasonOf(s)]),
+    ...statuses.flatMap((s) => [[s.id, s.state, shortTime(s.since), shortTime(s.deadline), reasonOf(s)], ...containerRows(s)]),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n') + '\n';
 }
 
-/** One `--watch` line: `2026-11-27 02:05:31  lnd  running → stopping  (deadline 2026-11-27 02:06:01)`. */
+/**
+ * One `--watch` line: `2026-11-27 02:05:31  lnd  running → stopping  (deadline 2026-11-27 02:06:01)`; an app of
+ * several containers ends with each container's state (`db running, api stopping, web stopped`).
+ */
 export function formatEvent(e: StateEvent): string {
   const s = e.status;
   const change = e.previous && e.previous !== s.state ? `${e.previous} → ${s.state}` : s.state;
-  const detail = [s.activeState && `${s.activeState}/${s.subState ?? ''}`, s.job && `job ${s.job.id} ${s.job.type}`, s.reason, s.deadline && `deadline ${shortTime(s.deadline)}`, s.retry && describeFailure(s.id, s.retry)]
+  const containers = s.containers && s.containers.map((c) => `${c.name} ${c.state}`).join(', ');
+  const detail = [s.activeState && `${s.activeState}/${s.subState ?? ''}`, s.job && `job ${s.job.id} ${s.job.type}`, s.reason, s.deadline && `deadline ${shortTime(s.deadline)}`, s.retry && describeFailure(s.id, s.retry), containers]
     .filter(Boolean)
     .join(', ');
   return `${shortTime(s.since)}  ${s.id}  ${change}${detail ? `  (${detail})` : ''}\n`;

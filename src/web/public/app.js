@@ -12,6 +12,7 @@ import {
   applyRejected,
   applyResync,
   applySnapshot,
+  containerRows,
   linkBanner,
   linkUp,
   primaryButton,
@@ -370,6 +371,25 @@ const AppDetail = defineComponent({
             ])
           : null,
         entry ? h('ul', { class: 'apps single' }, [h(AppCard, { id: props.id })]) : null,
+        s && containerRows(s).length > 0
+          ? [
+              h('h3', null, 'Containers'),
+              h('table', { class: 'history containers' }, [
+                h('thead', null, h('tr', null, [h('th', { scope: 'col' }, 'Container'), h('th', { scope: 'col' }, 'State'), h('th', { scope: 'col' }, 'systemd')])),
+                h(
+                  'tbody',
+                  null,
+                  containerRows(s).map((c) =>
+                    h('tr', { key: c.unit, 'data-container': c.name }, [
+                      h('th', { scope: 'row' }, [c.name, ' ', h('code', { class: 'muted' }, c.unit)]),
+                      h('td', { 'data-role': 'container-state', 'data-state': c.state }, c.label),
+                      h('td', null, c.detail),
+                    ]),
+                  ),
+                ),
+              ]),
+            ]
+          : null,
         h('h3', null, 'History'),
         d && d.history.length > 0
           ? h('table', { class: 'history' }, [

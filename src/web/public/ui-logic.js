@@ -58,7 +58,7 @@
 
 /**
  * What a card shows: an app status, or while systemd is unreachable the app with state `unknown`.
- * @typedef {AppStatus | (Pick<AppStatus, 'id' | 'name' | 'unit' | 'since'> & { state: 'unknown', deadline?: undefined, reason?: undefined, retry?: undefined })} ShownStatus
+ * @typedef {AppStatus | (Pick<AppStatus, 'id' | 'name' | 'unit' | 'since'> & { state: 'unknown', deadline?: undefined, reason?: undefined, retry?: undefined, containers?: undefined })} ShownStatus
  */
 
 /**
@@ -250,7 +250,9 @@ export function applyAccepted(entry, accepted) {
     if (accepted.seq >= entry.seq) next = { ...next, status: accepted.status, seq: accepted.seq };
     return next;
   }
-  if (next.seq > accepted.seq) next.optimistic = undefined;
+  // A later status came over the stream before this answer: it decides as it would have after it (a step of the
+  // action keeps the clicked label, hiding the old reason and back-off; anything else is the server's word).
+  if (next.seq > accepted.seq) next.optimistic = STEPS[o.action]?.includes(next.status.state) ? { ...optimistic, status: next.status } : undefined;
   return next;
 }
 
@@ -348,6 +350,32 @@ export function retryLine(retry, timeOf) {
   const head = retry.rolledBack ? 'Update failed — waiting to retry' : 'Failed to come up — retrying';
   const of = retry.maxAttempts !== undefined ? ` of ${retry.maxAttempts}` : '';
   return `${head} (attempt ${retry.attempt}${of}, next at ${timeOf(retry.nextAt)}; ${last})${running}`;
+}
+
+/**
+ * One row of the detail view's container table.
+ * @typedef {object} ContainerRow
+ * @property {string} name The container's short name (`db`).
+ * @property {string} unit Its service (`shop-db.service`).
+ * @property {AppState} state Its own state.
+ * @property {string} label The state's human name.
+ * @property {string} detail Why, and what systemd is doing: `exit-code · failed/failed`, `stop job 12 · deactivating/stop-sigterm`.
+ */
+
+/**
+ * The container table of an app of several containers, in the app's order; empty for a one-container app and while
+ * systemd cannot be reached (the status shown then has no containers).
+ * @param {{ containers?: AppStatus['containers'] }} status
+ * @returns {ContainerRow[]}
+ */
+export function containerRows(status) {
+  return (status.containers ?? []).map((c) => ({
+    name: c.name,
+    unit: c.unit,
+    state: c.state,
+    label: STATE_LABELS[c.state],
+    detail: [c.reason, c.job && `${c.job.type} job ${c.job.id}`, c.activeState && `${c.activeState}/${c.subState ?? ''}`].filter(Boolean).join(' · '),
+  }));
 }
 
 /**
