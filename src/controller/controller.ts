@@ -294,7 +294,7 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
       const existing = trackers.get(app.id);
       if (existing && sameRef(existing.ref, app)) continue;
       if (existing) untrack(existing);
-      const t = new AppTracker(app, clock);
+      const t = new AppTracker(app, clock, existing);
       trackers.set(app.id, t);
       for (const u of t.units()) byUnit.set(u.name, t);
     }

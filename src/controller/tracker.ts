@@ -27,12 +27,24 @@ export class AppTracker {
   /** The app unit's job of our last call, while the containers may still be learning of the jobs of its transaction. */
   private callJob: number | undefined;
 
+  /**
+   * `previous`: the app's tracker before its ref changed (the catalog gave it other containers): what it knows of the
+   * units that stay, its phase, intent, back-off and last status carry over, so the change is no new first look.
+   */
   constructor(
     readonly ref: AppRef,
     private readonly now: () => number,
+    previous?: AppTracker,
   ) {
-    this.main = new UnitTracker(ref.unit);
-    this.parts = (ref.containers ?? []).map((c) => ({ name: c.name, tracker: new UnitTracker(c.unit) }));
+    const unitOf = (name: string): UnitTracker => previous?.unit(name) ?? new UnitTracker(name);
+    this.main = unitOf(ref.unit);
+    this.parts = (ref.containers ?? []).map((c) => ({ name: c.name, tracker: unitOf(c.unit) }));
+    if (previous) {
+      this.phase = previous.phase;
+      this.intent = previous.intent;
+      this.retry = previous.retry;
+      this.current = previous.current;
+    }
   }
 
   /** Every unit of the app: its own unit first, then its containers' in manifest order. */

@@ -131,3 +131,21 @@ describe('AppTracker of an app of several containers', () => {
     expect(t.recompute()?.status).toMatchObject({ state: 'failed', reason: 'db: exit-code' });
   });
 });
+
+describe('AppTracker when the catalog changes an app\'s containers', () => {
+  it('keeps what it knows of the units that stay, and the app\'s phase, intent and last status', () => {
+    const before = running();
+    before.setIntent('running');
+    before.setPhase('updating');
+    before.recompute();
+    const ref = { ...REF, containers: [...REF.containers.slice(0, 2), { name: 'cache', unit: 'shop-cache.service' }] };
+    const after = new AppTracker(ref, () => T0 + 5000, before);
+    expect(after.unit('shop-db.service')).toBe(before.unit('shop-db.service'));
+    expect(after.unit('shop-web.service')).toBeUndefined();
+    expect(after.status()).toMatchObject({ state: 'updating', intent: 'running' });
+    after.unit('shop-cache.service')!.applyProps(3, { loadState: 'loaded', activeState: 'active', subState: 'running', job: null }, 'snapshot');
+    after.setPhase(undefined);
+    expect(after.recompute()).toMatchObject({ previous: 'updating', status: { state: 'running' } });
+    expect(after.status().containers?.map((c) => c.name)).toEqual(['db', 'api', 'cache']);
+  });
+});
