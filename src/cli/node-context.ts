@@ -10,6 +10,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_PODMAN_VERSION } from '../compile/target-version.js';
 import { DEFAULT_GENERATOR } from '../reconcile/generator.js';
+import type { NodeFacts } from '../compile/compile-app.js';
+import { nodeFacts } from '../store/node/facts.js';
 import { gitSource, type GitSource } from '../store/state/git-source.js';
 import { busAddressFor } from '../systemd/address.js';
 
@@ -27,6 +29,8 @@ export interface NodeFlags {
   ref?: string;
   generator?: string;
   podmanVersion?: string;
+  podman?: string;
+  nodeDomain?: string;
   dryRun?: boolean;
 }
 
@@ -39,6 +43,10 @@ export interface PassSettings {
   generator: readonly string[];
   /** The podman the units are rendered for. */
   podmanVersion: string;
+  /** argv of podman on this node (podman secrets of generated secrets apps take as environment values). */
+  podman: readonly string[];
+  /** The node's facts (`{ node }` values, `{{node}}` in templates). */
+  node: NodeFacts;
   /** Plan and check only; change nothing. */
   dryRun: boolean;
 }
@@ -93,7 +101,7 @@ export function defaultUnitDir(user: boolean | undefined): string {
   return user ? join(homedir(), '.config/containers/systemd') : '/etc/containers/systemd';
 }
 
-/** Resolves the flags into the node context. Touches nothing (the git source is not fetched). */
+/** Resolves the flags into the node context. Touches nothing but reads the node's facts (the git source is not fetched). */
 export function resolveNodeContext(flags: NodeFlags, { appsFromExplicitUnitDir = false }: ResolveOptions = {}): NodeContext {
   return {
     manifestsDir: manifestsDirOf(flags),
@@ -107,6 +115,8 @@ export function resolveNodeContext(flags: NodeFlags, { appsFromExplicitUnitDir =
     pass: {
       generator: [flags.generator ?? DEFAULT_GENERATOR],
       podmanVersion: flags.podmanVersion ?? DEFAULT_PODMAN_VERSION,
+      podman: [flags.podman ?? 'podman'],
+      node: nodeFacts(flags.nodeDomain ? { domain: flags.nodeDomain } : {}),
       dryRun: flags.dryRun ?? false,
     },
   };

@@ -26,6 +26,8 @@ function passOptions(ctx: NodeContext, systemd: SystemdPort, log: (line: string)
     user: ctx.manager === 'user',
     dryRun: ctx.pass.dryRun,
     podmanVersion: ctx.pass.podmanVersion,
+    podman: ctx.pass.podman,
+    node: ctx.pass.node,
     log,
   };
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { compileCatalog } from '../compile/compile-catalog.js';
 import { DEFAULT_PODMAN_VERSION } from '../compile/target-version.js';
 import { InvalidInputError, NotOwnedError, type Problem } from '../errors.js';
+import { nodeFacts } from '../store/node/facts.js';
 import { renderUnits } from '../render/render-units.js';
 import type { RenderedFile } from '../render/types.js';
 import { loadUnitTemplates } from '../store/shipped/templates.js';
@@ -15,7 +16,7 @@ import { manifestsDirOf, type NodeFlags } from './node-context.js';
 import { DEFAULT_OUT_DIR } from './options.js';
 
 /** The options of the commands that render (`render`, `diff`). */
-export interface RenderOptions extends Pick<NodeFlags, 'manifests' | 'json' | 'user' | 'podmanVersion'> {
+export interface RenderOptions extends Pick<NodeFlags, 'manifests' | 'json' | 'user' | 'podmanVersion' | 'nodeDomain'> {
   out?: string;
 }
 
@@ -47,7 +48,7 @@ export async function planRender(opts: RenderOptions): Promise<RenderPlan> {
   const out = opts.out ?? DEFAULT_OUT_DIR;
   const loaded = await readCatalog(manifestsDirOf(opts));
   if (loaded.problems.length > 0) throw new InvalidInputError(loaded.problems);
-  const compiled = compileCatalog(loaded.manifests, { podmanVersion: opts.podmanVersion ?? DEFAULT_PODMAN_VERSION, scope: opts.user ? 'user' : 'system' });
+  const compiled = compileCatalog(loaded.manifests, { podmanVersion: opts.podmanVersion ?? DEFAULT_PODMAN_VERSION, scope: opts.user ? 'user' : 'system', node: nodeFacts(opts.nodeDomain ? { domain: opts.nodeDomain } : {}) });
   if (compiled.problems.length > 0) throw new InvalidInputError(compiled.problems);
   const files = renderUnits(compiled.units, await loadUnitTemplates());
 

@@ -9,13 +9,13 @@
  * Shared networks are made by the catalog pass.
  */
 import { containersOf, containerUnitName, isMultiContainer, type ContainerEntry } from '../manifest/containers.js';
-import type { ContainerSpec, DesiredState, Manifest, TmpfsSpec, DeviceSpec } from '../manifest/types.js';
+import type { ContainerSpec, Dependency, DesiredState, DeviceSpec, EnvValue, ExportValue, Manifest, NodeFact, TmpfsSpec } from '../manifest/types.js';
 import { parseMemory } from '../manifest/units.js';
 import { appService, serviceName, unitFileName } from '../naming.js';
 import type { BuildUnit, ContainerSection, ContainerUnit, InstallSection, NetworkUnit, UnitSpec, VolumeUnit } from './model.js';
 import { ManifestContext, pointerToken } from './context.js';
 import { addHosts, bindVolumes, durationMs, environment, healthKeys, publishPorts, serviceTimeouts } from './container-parts.js';
-import { BOOT_TARGET, DEFAULT_RESTART } from './defaults.js';
+import { BOOT_TARGET, DEFAULT_RESTART, PODMAN_SECRET_PREFIX } from './defaults.js';
 
 export interface AppInputs {
   manifest: Manifest;
@@ -24,9 +24,14 @@ export interface AppInputs {
   /** Override > manifest > `running`; never `absent` here (absent apps have no units). */
   state: Exclude<DesiredState, 'absent'>;
   scope: 'system' | 'user';
-  /** Looks up another app of the catalog for a dependency: its effective state and its containers' services. */
-  lookup: (id: string) => { state: DesiredState; containers: ContainerService[] } | undefined;
+  /** Looks up another app of the catalog for a dependency: its effective state, its containers' services, its exports. */
+  lookup: (id: string) => { state: DesiredState; containers: ContainerService[]; exports: Record<string, ExportValue> } | undefined;
+  /** What the node knows of itself, for `{ node }` environment values (a fact not given is a problem where used). */
+  node: NodeFacts;
 }
+
+/** The node's facts (docs/manifest: `{ node: FACT }`); each one absent when the node does not know it. */
+export type NodeFacts = Partial<Record<NodeFact, string>>;
 
 /** A container's service as a dependency sees it. */
 export interface ContainerService {
@@ -112,7 +117,8 @@ function compileContainer(ctx: ManifestContext, input: AppInputs, entry: Contain
   const base = entry.base;
   const sources = [input.source];
   const units: UnitSpec[] = [];
-  const deps = dependencies(ctx, input, entry);
+  const env = environmentValues(ctx, input, entry);
+  const deps = dependencies(ctx, input, entry, env.apps);
   if (at.app) for (const r of deps.appRequires) at.app.requires.add(r);
   const requires = [...new Set([...deps.requires, ...(at.app ? [] : deps.appRequires)])];
 
@@ -163,8 +169,8 @@ function compileContainer(ctx: ManifestContext, input: AppInputs, entry: Contain
     ...(c.command ? { Exec: c.command.map((a, i) => ctx.text(`${base}/command/${i}`, a, 'word')) } : {}),
     ...(c.workingDir !== undefined ? { WorkingDir: ctx.text(`${base}/workingDir`, c.workingDir, 'value') } : {}),
     ...(c.user !== undefined ? { User: ctx.text(`${base}/user`, c.user, 'value') } : {}),
-    ...nonEmpty('Environment', environment(ctx, `${base}/environment`, c.environment)),
-    ...nonEmpty('Secret', (c.secrets ?? []).map((s, i) => ctx.text(`${base}/secrets/${i}`, secretValue(s), 'word'))),
+    ...nonEmpty('Environment', env.literal),
+    ...nonEmpty('Secret', [...(c.secrets ?? []).map((s, i) => ctx.text(`${base}/secrets/${i}`, secretValue(s), 'word')), ...env.secrets]),
     ...nonEmpty('PublishPort', publishPorts(ctx, `${base}/ports`, c.ports)),
     ...nonEmpty('Volume', [...volumeMounts, ...bindVolumes(ctx, `${base}/binds`, c.binds, c.configs, `${base}/configs`)]),
     ...nonEmpty('Network', networks),
@@ -220,12 +226,14 @@ function compileContainer(ctx: ManifestContext, input: AppInputs, entry: Contain
  * required (`appRequires`: by the container, or in an app of several by the app's unit), and `After=` each of its containers (with `healthy`, each health-gated one), or with `container` that one.
  * Checked against the catalog here (an app that is absent in this render cannot be required).
  */
-function dependencies(ctx: ManifestContext, input: AppInputs, entry: ContainerEntry): { requires: string[]; appRequires: string[]; after: string[] } {
+function dependencies(ctx: ManifestContext, input: AppInputs, entry: ContainerEntry, envApps: ReadonlyMap<string, string>): { requires: string[]; appRequires: string[]; after: string[] } {
   const requires: string[] = [];
   const appRequires: string[] = [];
   const after: string[] = [];
-  (entry.spec.dependsOn ?? []).forEach((d, i) => {
-    const at = `${entry.base}/dependsOn/${i}`;
+  const declared = entry.spec.dependsOn ?? [];
+  // An app whose export the environment takes is a dependency (started) unless one on it is declared.
+  const implied = [...envApps].filter(([app]) => !declared.some((d) => d.app === app)).map(([app, at]) => ({ d: { app } as Dependency, at }));
+  [...declared.map((d, i) => ({ d, at: `${entry.base}/dependsOn/${i}` })), ...implied].forEach(({ d, at }) => {
     if (d.app === undefined) {
       const service = serviceName(unitFileName(containerUnitName(input.manifest.id, d.container!), 'container'));
       requires.push(service);
@@ -252,6 +260,44 @@ function dependencies(ctx: ManifestContext, input: AppInputs, entry: ContainerEn
     }
   });
   return { requires: [...new Set(requires)], appRequires: [...new Set(appRequires)], after: [...new Set(after)] };
+}
+
+/**
+ * A container's environment: literal `Environment=` pairs (text, node facts, literal exports), `Secret=` values for
+ * secrets (`{ secret }` and secret exports: the podman secret `archy.<name>` the reconciler creates from the node's
+ * generated secret, given as type env), and the apps whose exports it takes (id → pointer of the first use).
+ */
+function environmentValues(ctx: ManifestContext, input: AppInputs, entry: ContainerEntry): { literal: Array<[string, string]>; secrets: string[]; apps: Map<string, string> } {
+  const literal: Array<[string, string]> = [];
+  const secrets: string[] = [];
+  const apps = new Map<string, string>();
+  const secret = (pointer: string, variable: string, name: string): void => {
+    secrets.push(ctx.text(pointer, `${PODMAN_SECRET_PREFIX}${name},type=env,target=${variable}`, 'word'));
+  };
+  const plain = (pointer: string, variable: string, text: string): void => {
+    ctx.text(pointer, `${variable}=${text}`, 'word');
+    literal.push([variable, text]);
+  };
+  for (const [key, value] of Object.entries(entry.spec.environment ?? {}) as Array<[string, EnvValue]>) {
+    const pointer = `${entry.base}/environment/${pointerToken(key)}`;
+    if (typeof value === 'string') {
+      plain(pointer, key, value);
+    } else if ('secret' in value) {
+      secret(pointer, key, value.secret);
+    } else if ('node' in value) {
+      const fact = input.node[value.node];
+      if (fact === undefined) ctx.problem(`${pointer}/node`, `this node does not know its ${value.node}`, value.node === 'domain' ? 'configure the node domain, or use a literal value' : 'use a literal value');
+      else plain(pointer, key, fact);
+    } else {
+      // Its own app's export is a value, not a dependency.
+      if (value.app !== input.manifest.id && !apps.has(value.app)) apps.set(value.app, `${pointer}/app`);
+      const exported = value.app === input.manifest.id ? input.manifest.exports?.[value.export] : input.lookup(value.app)?.exports[value.export];
+      if (exported === undefined) continue; // an unknown app or export: reported by the catalog checks and by dependencies()
+      if (typeof exported === 'string') plain(pointer, key, exported);
+      else secret(pointer, key, exported.secret);
+    }
+  }
+  return { literal, secrets, apps };
 }
 
 /** `ShmSize=` in podman's units: `64Mi` → `64m` (podman's k, m, g are 1024-based). */

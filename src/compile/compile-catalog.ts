@@ -6,7 +6,7 @@
 import { UsageError, type Problem } from '../errors.js';
 import type { DesiredState, LoadedManifest } from '../manifest/types.js';
 import { serviceName, unitFileName } from '../naming.js';
-import { compileApp, containerServices } from './compile-app.js';
+import { compileApp, containerServices, type NodeFacts } from './compile-app.js';
 import { containersOf } from '../manifest/containers.js';
 import { ManifestContext } from './context.js';
 import type { NetworkUnit, UnitSpec } from './model.js';
@@ -20,6 +20,8 @@ export interface CompileOptions {
   scope: 'system' | 'user';
   /** Desired states that win over the manifests' own (the node's intents), by app id. */
   overrides?: Record<string, DesiredState>;
+  /** The node's facts for `{ node }` environment values; a fact not given is a problem where a manifest uses it. */
+  node?: NodeFacts;
 }
 
 export interface CompileResult {
@@ -62,9 +64,10 @@ export function compileCatalog(manifests: LoadedManifest[], opts: CompileOptions
       source,
       state,
       scope: opts.scope,
+      node: opts.node ?? {},
       lookup: (id) => {
         const other = byId.get(id);
-        return other ? { state: stateOf(id), containers: containerServices(other.manifest) } : undefined;
+        return other ? { state: stateOf(id), containers: containerServices(other.manifest), exports: other.manifest.exports ?? {} } : undefined;
       },
     });
     for (const u of appUnits) contextOfUnit.set(u, ctx);

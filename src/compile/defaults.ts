@@ -22,3 +22,9 @@ export const HOST_GATEWAY_ENTRY = { host: 'host.containers.internal', ip: 'host-
 
 /** The target a running unit is wanted by, per systemd instance. */
 export const BOOT_TARGET = { system: 'multi-user.target', user: 'default.target' } as const;
+
+/**
+ * Podman secrets the reconciler creates from the node's generated secrets are named `archy.<name>`: the dot keeps
+ * them apart from the operator's own (a manifest's `secrets:` names are DNS labels, without dots).
+ */
+export const PODMAN_SECRET_PREFIX = 'archy.';

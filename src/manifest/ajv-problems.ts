@@ -102,6 +102,8 @@ function toFinding(e: ErrorObject): Noted {
       const typoOf = near !== undefined ? { typoOf: { at, field: near } } : {};
       return { pointer: at + pointerSegment(field), target: 'key', message: `unknown field ${JSON.stringify(field)}${suggestion(field, allowed)}`, ...hint, ...typoOf };
     }
+    case 'dependentRequired':
+      return { pointer: at, message: `missing required field ${JSON.stringify(String(params.missingProperty))} (it goes with ${JSON.stringify(String(params.property))})`, missing: [String(params.missingProperty)] };
     case 'required':
       return { pointer: at, message: `missing required field ${JSON.stringify(String(params.missingProperty))}`, missing: [String(params.missingProperty)] };
     case 'type': {
@@ -175,6 +177,8 @@ export function findingsFromAjv(errors: readonly ErrorObject[]): Finding[] {
   for (const e of errors) {
     if (e.keyword === 'oneOf' && exclusiveFields(e.schema)) continue;
     if (e.keyword === 'propertyNames') continue;
+    // `if`/`then`/`else` (a value that is text or an object): the branch's own errors say what is wrong.
+    if (e.keyword === 'if') continue;
     if (swallowed.some((s) => e.schemaPath.startsWith(s.prefix) && e.instancePath === s.instancePath)) continue;
     findings.push(toFinding(e));
   }

@@ -221,9 +221,22 @@ function checkUnitNames(valid: ReadonlyArray<{ file: string; manifest: Manifest 
   }
 }
 
-/** Every `dependsOn: [{ app[, container] }]` of an app's containers, with its pointer. */
-function appDependencies(m: Manifest): Array<{ app: string; container: string | undefined; condition: 'started' | 'healthy' | 'completed' | undefined; at: string }> {
-  return containersOf(m).flatMap((c) => (c.spec.dependsOn ?? []).flatMap((d, i) => (d.app !== undefined ? [{ app: d.app, container: d.container, condition: d.condition, at: `${c.base}/dependsOn/${i}` }] : [])));
+/**
+ * Every dependency of an app's containers on another app, with its pointer: `dependsOn: [{ app[, container] }]`,
+ * and each `environment` value `{ app, export }` (the app it takes a value from is started first; `export` names it).
+ */
+function appDependencies(m: Manifest): Array<{ app: string; container: string | undefined; condition: 'started' | 'healthy' | 'completed' | undefined; at: string; export?: string }> {
+  return containersOf(m).flatMap((c) => [
+    ...(c.spec.dependsOn ?? []).flatMap((d, i) => (d.app !== undefined ? [{ app: d.app, container: d.container, condition: d.condition, at: `${c.base}/dependsOn/${i}` }] : [])),
+    ...Object.entries(c.spec.environment ?? {}).flatMap(([key, v]) =>
+      typeof v === 'object' && 'app' in v ? [{ app: v.app, container: undefined, condition: undefined, at: `${c.base}/environment/${pointerToken(key)}`, export: v.export }] : [],
+    ),
+  ]);
+}
+
+/** `~` → `~0`, `/` → `~1` (RFC 6901). */
+function pointerToken(key: string): string {
+  return key.replaceAll('~', '~0').replaceAll('/', '~1');
 }
 
 function checkDependencies(valid: ReadonlyArray<{ file: string; manifest: Manifest }>, idFiles: Map<string, string>, out: FileFinding[]): void {
@@ -231,7 +244,7 @@ function checkDependencies(valid: ReadonlyArray<{ file: string; manifest: Manife
   for (const { file, manifest } of valid) {
     for (const dep of appDependencies(manifest)) {
       const at = dep.at;
-      if (dep.app === manifest.id) {
+      if (dep.app === manifest.id && dep.export === undefined) {
         out.push({ file, pointer: `${at}/app`, message: 'an app cannot depend on itself', ...(isMultiContainer(manifest) ? { hint: 'depend on one of its containers: {container: NAME}' } : {}) });
         continue;
       }
@@ -241,10 +254,17 @@ function checkDependencies(valid: ReadonlyArray<{ file: string; manifest: Manife
         else out.push({ file, pointer: `${at}/app`, message: `unknown app ${JSON.stringify(dep.app)}${suggestion(dep.app, idFiles.keys())}`, hint: `known apps: ${[...idFiles.keys()].sort().join(', ')}` });
         continue;
       }
-      const target = byId.get(dep.app);
+      const target = dep.app === manifest.id ? manifest : byId.get(dep.app);
       if (!target) continue; // That app's own file is invalid and reported there.
       if ((target.state ?? 'running') === 'absent' && (manifest.state ?? 'running') !== 'absent') {
         out.push({ file, pointer: `${at}/app`, message: `depends on ${JSON.stringify(dep.app)}, which is absent (not installed)`, hint: `install ${dep.app} (state: running) or make this app absent too` });
+      }
+      if (dep.export !== undefined) {
+        const exports = Object.keys(target.exports ?? {});
+        if (!exports.includes(dep.export)) {
+          out.push({ file, pointer: `${at}/export`, message: `${JSON.stringify(dep.app)} exports no ${JSON.stringify(dep.export)}${suggestion(dep.export, exports)}`, hint: exports.length > 0 ? `its exports: ${exports.join(', ')}` : `add exports: { ${dep.export}: … } to ${idFiles.get(dep.app)}` });
+        }
+        continue;
       }
       const targets = containersOf(target).filter((c) => dep.container === undefined || c.name === dep.container);
       if (targets.length === 0) {
@@ -275,8 +295,10 @@ function reportCycles(nodes: readonly string[], edges: (node: string) => Array<{
   const visit = (node: string): void => {
     state.set(node, 'visiting');
     stack.push(node);
+    const seen = new Set<string>(); // several references to one app are one edge
     for (const edge of edges(node)) {
-      if (edge.to === node) continue;
+      if (edge.to === node || seen.has(edge.to)) continue;
+      seen.add(edge.to);
       const s = state.get(edge.to);
       if (s === 'visiting') report(edge.pointer, `dependency cycle: ${[...stack.slice(stack.indexOf(edge.to)), edge.to].join(' → ')}`, node);
       else if (s === undefined && nodes.includes(edge.to)) visit(edge.to);

@@ -27,7 +27,24 @@ export interface Manifest extends ContainerSpec {
    * and its unit `<id>-<name>.container`), in the order they are listed.
    */
   containers?: Record<string, ContainerSpec>;
+  /**
+   * Values this app offers other apps, by dot-separated name (`rpc.host`, `rpc.password`): a literal, or a secret
+   * the node generates. Consumers take them as `environment: { X: { app, export } }` or `{{export "app" "name"}}`.
+   */
+  exports?: Record<string, ExportValue>;
 }
+
+/** An exported value: literal text, or `{ secret }`, a secret the node generates once and keeps. */
+export type ExportValue = string | { secret: string };
+
+/** The node facts an environment value or a config template can name. */
+export type NodeFact = 'hostname' | 'lanAddress' | 'timeZone' | 'domain';
+
+/**
+ * An environment value: literal text; `{ secret }`, a secret the node generates (given as a podman secret of
+ * type env, so it is in no unit file); `{ app, export }`, a value another app exports; `{ node }`, a node fact.
+ */
+export type EnvValue = string | { secret: string } | { app: string; export: string } | { node: NodeFact };
 
 /** One container: everything `podman run` is told about it, and how systemd runs it. */
 export interface ContainerSpec {
@@ -42,7 +59,7 @@ export interface ContainerSpec {
   workingDir?: string;
   /** `uid`, `uid:gid`, or a user name (Quadlet `User=`/`Group=`). */
   user?: string;
-  environment?: Record<string, string>;
+  environment?: Record<string, EnvValue>;
   /** Secrets by reference: podman secret names, never literal values. */
   secrets?: SecretRef[];
   ports?: PortSpec[];

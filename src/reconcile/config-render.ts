@@ -12,10 +12,29 @@
  *   (`name.rpcauth-salt`), so the line is byte-identical on every render.
  * - `{{basicAuth "user" "name"}}` → base64 of `user:password` (an HTTP
  *   `Authorization: Basic` value, e.g. for nginx's `proxy_set_header`).
+ * - `{{export "app" "name"}}` → the value app `app` exports as `name` (its
+ *   manifest's `exports`): literal text, or for `{ secret }` the secret's value.
+ * - `{{node "fact"}}` → a fact of the node (`hostname`, `lanAddress`,
+ *   `timeZone`, `domain`).
  */
 import { createHash, createHmac } from 'node:crypto';
 import Handlebars from 'handlebars';
 import { InvalidInputError } from '../errors.js';
+import type { ExportValue, NodeFact } from '../manifest/types.js';
+
+/**
+ * Looks up what app `app` exports as `name`; undefined when the app is not in the catalog or exports no such value.
+ * (Built from the loaded manifests by the caller: the template renderer reads no manifest itself.)
+ */
+export type ExportLookup = (app: string, name: string) => ExportValue | undefined;
+
+/** The values the export and node helpers resolve against. */
+export interface TemplateFacts {
+  exports: ExportLookup;
+  node: Partial<Record<NodeFact, string>>;
+}
+
+const NO_FACTS: TemplateFacts = { exports: () => undefined, node: {} };
 
 /** A secret a template needs, and what kind of value it is. */
 export interface SecretNeed {
@@ -30,8 +49,16 @@ export function rpcauthSaltName(secret: string): string {
   return `${secret}.rpcauth-salt`;
 }
 
-const HELPERS: Record<string, { arity: number; needs: (args: string[]) => SecretNeed[] }> = {
+const HELPERS: Record<string, { arity: number; needs: (args: string[], facts: TemplateFacts) => SecretNeed[] }> = {
   secret: { arity: 1, needs: ([n]) => [{ name: n!, kind: 'password', exposed: true }] },
+  export: {
+    arity: 2,
+    needs: ([app, name], facts) => {
+      const v = facts.exports(app!, name!);
+      return v !== undefined && typeof v === 'object' ? [{ name: v.secret, kind: 'password', exposed: true }] : [];
+    },
+  },
+  node: { arity: 1, needs: () => [] },
   rpcauth: {
     arity: 2,
     needs: ([, n]) => [
@@ -49,7 +76,7 @@ type Node = { type: string; [k: string]: unknown };
  * Throws InvalidInputError (naming `file`) for a template that does not parse
  * or calls a secret helper with anything but string literals.
  */
-export function secretsUsed(template: string, file: string): SecretNeed[] {
+export function secretsUsed(template: string, file: string, facts: TemplateFacts = NO_FACTS): SecretNeed[] {
   let ast: Node;
   try {
     ast = Handlebars.parse(template) as unknown as Node;
@@ -76,7 +103,7 @@ export function secretsUsed(template: string, file: string): SecretNeed[] {
           },
         ]);
       }
-      for (const need of helper.needs(params.map((p) => String(p['value'])))) {
+      for (const need of helper.needs(params.map((p) => String(p['value'])), facts)) {
         const seen = found.get(need.name);
         found.set(need.name, seen ? { ...seen, exposed: seen.exposed || need.exposed } : need);
       }
@@ -100,11 +127,13 @@ export function basicAuth(user: string, password: string): string {
 
 /**
  * Renders a config template with handlebars (noEscape, strict) and the secret
- * helpers over `secrets` (values by name, as `secretsUsed` listed them).
+ * helpers over `secrets` (values by name, as `secretsUsed` listed them), the
+ * export helper over `facts.exports`, the node helper over `facts.node`.
  * Throws InvalidInputError naming `file` when the template refers to a missing
- * field or a secret that was not passed.
+ * field, a secret that was not passed, a value no app exports or a node fact
+ * the node does not know.
  */
-export function renderConfig(template: string, file: string, context: object, secrets: Readonly<Record<string, string>>): string {
+export function renderConfig(template: string, file: string, context: object, secrets: Readonly<Record<string, string>>, facts: TemplateFacts = NO_FACTS): string {
   const hb = Handlebars.create();
   const value = (name: string): string => {
     const v = secrets[name];
@@ -114,6 +143,16 @@ export function renderConfig(template: string, file: string, context: object, se
   hb.registerHelper('secret', (name: string) => value(name));
   hb.registerHelper('rpcauth', (user: string, name: string) => rpcauth(user, value(name), value(rpcauthSaltName(name))));
   hb.registerHelper('basicAuth', (user: string, name: string) => basicAuth(user, value(name)));
+  hb.registerHelper('export', (app: string, name: string) => {
+    const v = facts.exports(app, name);
+    if (v === undefined) throw new InvalidInputError([{ file, message: `{{export ${JSON.stringify(app)} ${JSON.stringify(name)}}}: "${app}" exports no "${name}"`, hint: `add exports: { ${name}: … } to ${app}'s manifest, or fix the name` }]);
+    return typeof v === 'string' ? v : value(v.secret);
+  });
+  hb.registerHelper('node', (fact: string) => {
+    const v = (facts.node as Record<string, string | undefined>)[fact];
+    if (v === undefined) throw new InvalidInputError([{ file, message: `{{node ${JSON.stringify(fact)}}}: this node does not know its ${fact}`, hint: 'facts: hostname, lanAddress, timeZone, domain (when configured)' }]);
+    return v;
+  });
   try {
     return hb.compile(template, { noEscape: true, strict: true })(context);
   } catch (err) {

@@ -10,7 +10,8 @@ import { InvalidInputError, type Problem } from '../errors.js';
 import type { ConfigFileSpec, DesiredState, LoadedManifest, Manifest } from '../manifest/types.js';
 import { parseUnitFileName } from '../naming.js';
 import type { RenderedFile } from '../render/types.js';
-import { renderConfig, secretDigest, secretsUsed, type SecretNeed } from './config-render.js';
+import type { NodeFacts } from '../compile/compile-app.js';
+import { renderConfig, secretDigest, secretsUsed, type ExportLookup, type SecretNeed, type TemplateFacts } from './config-render.js';
 import type { Desired, DesiredApp } from './types.js';
 import { withoutInstall } from './unit-text.js';
 
@@ -79,6 +80,31 @@ export function configsOf(m: Manifest): ConfigFileSpec[] {
   return containersOf(m).flatMap((c) => c.spec.configs ?? []);
 }
 
+/** What the export and node helpers of config templates resolve against: the catalog's `exports`, the node's facts. */
+export function templateFacts(manifests: readonly LoadedManifest[], node: NodeFacts): TemplateFacts {
+  const byId = new Map(manifests.map((lm) => [lm.manifest.id, lm.manifest]));
+  return { exports: (app, name) => byId.get(app)?.exports?.[name], node };
+}
+
+/**
+ * The node's generated secrets an app's containers take as environment values (`{ secret }`, and `{ app, export }`
+ * of a secret export), without duplicates: each becomes the podman secret `archy.<name>` (type env).
+ */
+export function envSecrets(m: Manifest, exports: ExportLookup): string[] {
+  const names = new Set<string>();
+  for (const c of containersOf(m)) {
+    for (const v of Object.values(c.spec.environment ?? {})) {
+      if (typeof v !== 'object') continue;
+      if ('secret' in v) names.add(v.secret);
+      else if ('app' in v) {
+        const e = exports(v.app, v.export);
+        if (e !== undefined && typeof e === 'object') names.add(e.secret);
+      }
+    }
+  }
+  return [...names];
+}
+
 /** Where a config template is named in problems. */
 export function templateFile(name: string): string {
   return `templates/config/${name}`;
@@ -92,11 +118,14 @@ export function configSecrets(
   manifests: readonly LoadedManifest[],
   states: Readonly<Record<string, DesiredState>>,
   templates: Readonly<Record<string, string>>,
+  node: NodeFacts = {},
 ): SecretNeed[] {
   const needs = new Map<string, SecretNeed>();
   const problems: Problem[] = [];
+  const facts = templateFacts(manifests, node);
   for (const lm of manifests) {
     if (states[lm.manifest.id] === 'absent') continue;
+    for (const name of envSecrets(lm.manifest, facts.exports)) if (!needs.has(name)) needs.set(name, { name, kind: 'password', exposed: true });
     for (const c of configsOf(lm.manifest)) {
       const text = templates[c.template];
       if (text === undefined) {
@@ -104,7 +133,7 @@ export function configSecrets(
         continue;
       }
       try {
-        for (const n of secretsUsed(text, templateFile(c.template))) needs.set(n.name, n);
+        for (const n of secretsUsed(text, templateFile(c.template), facts)) needs.set(n.name, n);
       } catch (err) {
         if (err instanceof InvalidInputError) problems.push(...err.problems);
         else throw err;
@@ -129,6 +158,8 @@ export interface DesiredInputs {
   secrets: Readonly<Record<string, string>>;
   /** The user's start/stop intents as read, by app id. */
   intents?: ReadonlyMap<string, TimedIntent>;
+  /** The node's facts for `{{node}}` in templates. */
+  node?: NodeFacts;
 }
 
 const PRIVATE_MODE = 0o600;
@@ -153,19 +184,21 @@ export function buildDesired(inputs: DesiredInputs): Desired {
   }
   const problems: Problem[] = [];
   const out: DesiredApp[] = [];
+  const facts = templateFacts(inputs.manifests, inputs.node ?? {});
   for (const lm of inputs.manifests) {
     const m = lm.manifest;
     const state = inputs.states[m.id] ?? 'running';
     if (state === 'absent') continue;
     const units = mainFirst(m.id, byApp.get(m.id) ?? []);
     const configs: DesiredApp['configs'] = [];
-    const used = new Set<string>();
+    const env = envSecrets(m, facts.exports);
+    const used = new Set<string>(env);
     for (const c of configsOf(m)) {
       const text = inputs.templates[c.template] ?? '';
       try {
-        const needs = secretsUsed(text, templateFile(c.template));
+        const needs = secretsUsed(text, templateFile(c.template), facts);
         for (const n of needs) used.add(n.name);
-        const content = renderConfig(text, templateFile(c.template), { app: m, apps }, inputs.secrets);
+        const content = renderConfig(text, templateFile(c.template), { app: m, apps }, inputs.secrets, facts);
         configs.push({ path: c.path, content, mode: needs.some((n) => n.exposed) ? PRIVATE_MODE : PUBLIC_MODE });
       } catch (err) {
         if (err instanceof InvalidInputError) problems.push(...err.problems);
@@ -179,6 +212,7 @@ export function buildDesired(inputs: DesiredInputs): Desired {
       configs,
       hash: appHash(units, configs, [...used].sort().map((n) => secretDigest(n, inputs.secrets[n] ?? ''))),
       startTimeoutMs: inputs.startTimeoutsMs[m.id] ?? SYSTEMD_DEFAULT_START_MS,
+      ...(env.length > 0 ? { podmanSecrets: env.sort().map((name) => ({ name, digest: secretDigest(name, inputs.secrets[name] ?? '') })) } : {}),
       ...(inputs.intents?.has(m.id) ? { userIntent: inputs.intents.get(m.id)! } : {}),
     });
   }

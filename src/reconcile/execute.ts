@@ -15,6 +15,9 @@ import { readTextIfExists } from '../store/fs.js';
 import { onHost, readConfigFiles, removeConfigFile, writeConfigFile } from '../store/node/config-files.js';
 import { readLastGood, removeRecord, writeLastGood, writeRecord, type LastGood } from '../store/state/records.js';
 import { readIntent } from '../store/state/intents.js';
+import { recordPodmanSecret } from '../store/state/podman-secrets.js';
+import { secretStore } from '../store/state/secrets.js';
+import type { PodmanSecrets } from '../store/node/podman-secrets.js';
 import { awaitActive, awaitStopped, type GateResult } from './await-active.js';
 import { describeFailure, recordFailure, retryStatus } from './backoff.js';
 import { configIsOurs } from './plan.js';
@@ -36,6 +39,8 @@ export interface ExecuteDeps {
   pollMs?: number;
   /** Where the host's `/` is for config files; default `/`. */
   configRoot?: string;
+  /** The node's podman secret store, for `write-secret` steps. */
+  podmanSecrets?: PodmanSecrets;
 }
 
 /** What a pass did, counted; the no-op pass is all zeros. */
@@ -115,6 +120,14 @@ export const EXECUTORS: { [A in StepAction]: Executor<A> } = {
   'remove-config': async (s, { deps, counters }) => {
     await removeConfigFile(s.path, deps.configRoot);
     counters.removes++;
+  },
+  'write-secret': async (s, { deps, counters }) => {
+    const value = await secretStore(deps.stateDir).peek(s.secret);
+    if (value === undefined) throw new Error(`secret ${s.secret} does not exist in the state directory (a pass creates it before it plans this step)`);
+    if (!deps.podmanSecrets) throw new Error(`no podman to create ${s.name} with`);
+    await deps.podmanSecrets.create(s.name, value);
+    await recordPodmanSecret(deps.stateDir, s.name, s.digest);
+    counters.writes++;
   },
   reload: async (_s, { deps, counters }) => {
     await deps.systemd.reload();

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { compileCatalog } from '../compile/compile-catalog.js';
+import type { NodeFacts } from '../compile/compile-app.js';
 import { DEFAULT_PODMAN_VERSION } from '../compile/target-version.js';
 import type { ContainerUnit } from '../compile/model.js';
 import { InvalidInputError } from '../errors.js';
@@ -34,13 +35,15 @@ export interface LoadDesiredOptions {
    * file on disk carries, so its configs count as changed and nothing is created.
    */
   createSecrets?: boolean;
+  /** The node's facts for `{ node }` values and `{{node}}` in templates (src/cli: `nodeFacts`). */
+  node?: NodeFacts;
 }
 
 export interface LoadedDesired {
   desired: Desired;
   manifests: LoadedManifest[];
   states: Record<string, DesiredState>;
-  /** Names of the secrets the configs use. */
+  /** Names of the secrets the configs and environments use. */
   secrets: string[];
   warnings: string[];
   /** Manifests whose `state` the node sees for the first time or changed: a pass that executes remembers them. */
@@ -87,14 +90,16 @@ async function computeDesired(opts: LoadDesiredOptions, { sources, installs, int
     podmanVersion: opts.podmanVersion ?? DEFAULT_PODMAN_VERSION,
     scope: opts.user ? 'user' : 'system',
     overrides: states,
+    ...(opts.node ? { node: opts.node } : {}),
   });
   if (compiled.problems.length > 0) throw new InvalidInputError(compiled.problems);
   const units = renderUnits(compiled.units, await loadUnitTemplates());
 
+  // The gate gives an app as long as its slowest container may take to start (each one's TimeoutStartSec).
   const startTimeoutsMs: Record<string, number> = {};
   for (const u of compiled.units) {
-    if (u.kind === 'container' && u.app !== undefined && u.file === `${u.app}.container`) {
-      startTimeoutsMs[u.app] = (u as ContainerUnit).Service.TimeoutStartSec * 1000;
+    if (u.kind === 'container' && u.app !== undefined) {
+      startTimeoutsMs[u.app] = Math.max(startTimeoutsMs[u.app] ?? 0, (u as ContainerUnit).Service.TimeoutStartSec * 1000);
     }
   }
 
@@ -102,11 +107,11 @@ async function computeDesired(opts: LoadDesiredOptions, { sources, installs, int
   const templates = await readConfigTemplates(new Set(manifests.filter((m) => states[m.manifest.id] !== 'absent').flatMap((m) => configsOf(m.manifest).map((c) => c.template))));
   const store = secretStore(opts.stateDir);
   const secrets: Record<string, string> = {};
-  for (const need of configSecrets(manifests, states, templates)) {
+  for (const need of configSecrets(manifests, states, templates, opts.node)) {
     secrets[need.name] = opts.createSecrets ? await store.get(need.name, need.kind === 'salt' ? SALT : PASSWORD) : ((await store.peek(need.name)) ?? missingSecret(need.name));
   }
 
-  const desired = buildDesired({ manifests, states, units, startTimeoutsMs, templates, secrets, intents });
+  const desired = buildDesired({ manifests, states, units, startTimeoutsMs, templates, secrets, intents, ...(opts.node ? { node: opts.node } : {}) });
   return { desired, manifests, states, secrets: Object.keys(secrets), warnings: compiled.warnings.map((w) => `${w.file}: ${w.message}`), declared: changes };
 }
 
@@ -130,7 +135,7 @@ export function cachedDesiredLoader(): DesiredLoader {
   return async (opts) => {
     const inputs = await readInputs(opts);
     const store = secretStore(opts.stateDir);
-    const h = createHash('sha256').update(JSON.stringify([opts.manifestsDir, opts.podmanVersion, opts.user, opts.createSecrets === true, inputs.sources, [...inputs.installs], [...inputs.intents], [...inputs.declared]]));
+    const h = createHash('sha256').update(JSON.stringify([opts.manifestsDir, opts.podmanVersion, opts.user, opts.createSecrets === true, opts.node ?? {}, inputs.sources, [...inputs.installs], [...inputs.intents], [...inputs.declared]]));
     const secretsKey = async (names: readonly string[]): Promise<string> => {
       const s = createHash('sha256');
       for (const n of names) s.update(`${n}\0${(await store.peek(n)) ?? ''}\0`);

@@ -7,6 +7,8 @@ import { parseUnitFileName, serviceName } from '../naming.js';
 import { readConfigFiles } from '../store/node/config-files.js';
 import { readRecords } from '../store/state/records.js';
 import { readUnitDir } from '../store/node/unit-dir.js';
+import type { PodmanSecrets } from '../store/node/podman-secrets.js';
+import { readPodmanSecretDigests } from '../store/state/podman-secrets.js';
 import type { UnitManager } from './ports.js';
 import type { Desired, Observed, UnitOnDisk } from './types.js';
 
@@ -23,7 +25,7 @@ export async function serviceStates(systemd: UnitManager, services: string[]): P
  * Observes the node for `desired`. Reads the services of every container unit
  * on disk or wanted, and every config path wanted or recorded.
  */
-export async function observe(opts: { unitDir: string; stateDir: string; systemd: UnitManager; desired: Desired; configRoot?: string }): Promise<Observed> {
+export async function observe(opts: { unitDir: string; stateDir: string; systemd: UnitManager; desired: Desired; configRoot?: string; podmanSecrets?: PodmanSecrets }): Promise<Observed> {
   const [entries, records] = await Promise.all([readUnitDir(opts.unitDir), readRecords(opts.stateDir)]);
   const units: Record<string, UnitOnDisk> = {};
   for (const e of entries) units[e.name] = e;
@@ -33,5 +35,22 @@ export async function observe(opts: { unitDir: string; stateDir: string; systemd
   const services = [...names].filter((n) => parseUnitFileName(n)?.kind === 'container').map(serviceName).sort();
   const paths = [...opts.desired.apps.flatMap((a) => a.configs.map((c) => c.path)), ...Object.values(records).flatMap((r) => r.configs)];
   const [states, configs] = await Promise.all([serviceStates(opts.systemd, services), readConfigFiles(paths, opts.configRoot)]);
-  return { units, configs, records, services: states, now: Date.now() };
+  const podman = await observePodmanSecrets(opts, states);
+  return { units, configs, records, services: states, now: Date.now(), ...(podman ? { podmanSecrets: podman } : {}) };
+}
+
+/**
+ * The podman secrets the desired apps take as environment values: the recorded digests always (a file read), and
+ * which exist in podman only when such an app has a container that is not up (it is about to start, and a secret
+ * someone deleted would make it fail): a no-op pass does not run podman. A podman that cannot be listed leaves
+ * `present` unknown; a `write-secret` step then says why.
+ */
+async function observePodmanSecrets(opts: { stateDir: string; desired: Desired; podmanSecrets?: PodmanSecrets }, states: Record<string, string>): Promise<Observed['podmanSecrets']> {
+  const needing = opts.desired.apps.filter((a) => a.run && (a.podmanSecrets?.length ?? 0) > 0);
+  if (needing.length === 0) return undefined;
+  const recorded = await readPodmanSecretDigests(opts.stateDir);
+  const up = (svc: string): boolean => states[svc] === 'active';
+  const starting = needing.some((a) => a.units.some((u) => parseUnitFileName(u.name)?.kind === 'container' && !up(serviceName(u.name))));
+  const present = starting && opts.podmanSecrets ? await opts.podmanSecrets.list().catch(() => undefined) : undefined;
+  return { recorded, ...(present ? { present } : {}) };
 }

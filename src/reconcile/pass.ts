@@ -16,6 +16,7 @@ import { findHolds, planSteps, withHolds } from './plan.js';
 import { appRef } from '../controller/app-refs.js';
 import type { AppRef } from '../controller/types.js';
 import type { ControllerSink, Log, PhaseSink, UnitManager } from './ports.js';
+import { podmanSecrets } from '../store/node/podman-secrets.js';
 import type { Desired, Held, Observed, Step } from './types.js';
 
 export interface PassOptions extends LoadDesiredOptions {
@@ -34,6 +35,8 @@ export interface PassOptions extends LoadDesiredOptions {
   configRoot?: string;
   /** How desired state is loaded; a long-running loop passes `cachedDesiredLoader()`. Default `loadDesired`. */
   loader?: DesiredLoader;
+  /** argv of podman, for the podman secrets of generated secrets apps take as environment values; default `podman`. */
+  podman?: readonly string[];
 }
 
 /** What a pass planned and did; `apply --json` prints it. */
@@ -119,7 +122,8 @@ export async function runPass(opts: PassOptions): Promise<PassReport> {
   // Secrets are created only by a pass that executes; a dry run renders missing ones as placeholders.
   const loaded = await (opts.loader ?? loadDesired)({ ...opts, createSecrets: !opts.dryRun });
   const t1 = performance.now();
-  const observed = await observe({ unitDir: opts.unitDir, stateDir: opts.stateDir, systemd: opts.systemd, desired: loaded.desired, ...(opts.configRoot ? { configRoot: opts.configRoot } : {}) });
+  const secrets = podmanSecrets(opts.podman ?? ['podman']);
+  const observed = await observe({ unitDir: opts.unitDir, stateDir: opts.stateDir, systemd: opts.systemd, desired: loaded.desired, podmanSecrets: secrets, ...(opts.configRoot ? { configRoot: opts.configRoot } : {}) });
   const catalog: AppRef[] = loaded.manifests.map(({ manifest }) => appRef(manifest));
   // Apps on their way out stay tracked for this pass, so their `removing` phase reaches the clients.
   const leaving = Object.keys(observed.records).filter((id) => !catalog.some((a) => a.id === id));
@@ -148,6 +152,7 @@ export async function runPass(opts: PassOptions): Promise<PassReport> {
     systemd: opts.systemd,
     phases: sink,
     log,
+    podmanSecrets: secrets,
     ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}),
     ...(opts.configRoot ? { configRoot: opts.configRoot } : {}),
   });

@@ -133,7 +133,25 @@ export function planSteps(observed: Observed, desired: Desired): Step[] {
   }
 
   const unitsChanged = [...writes, ...removals].some((s) => s.action === 'write-unit' || s.action === 'remove-unit');
-  return [...stops, ...removals, ...writes, ...(unitsChanged ? [S.reload()] : []), ...runs, ...records];
+  return [...stops, ...removals, ...writes, ...(unitsChanged ? [S.reload()] : []), ...planSecrets(observed, desired), ...runs, ...records];
+}
+
+/**
+ * The podman secrets to (re)create before the apps that take them run: one whose recorded digest is not the
+ * desired value's, or that podman was seen to lack. Each once, however many apps take it.
+ */
+function planSecrets(observed: Observed, desired: Desired): Step[] {
+  const steps = new Map<string, Step>();
+  for (const app of desired.apps) {
+    if (app.hold || !app.run) continue;
+    for (const { name, digest } of app.podmanSecrets ?? []) {
+      const step = S.writeSecret(name, digest);
+      if (steps.has(step.name)) continue;
+      const known = observed.podmanSecrets;
+      if (known?.recorded[step.name] !== digest || (known.present !== undefined && !known.present.has(step.name))) steps.set(step.name, step);
+    }
+  }
+  return [...steps.values()];
 }
 
 /** Apps we installed that no manifest wants any more, and stray files of ours: stop, remove, forget. */

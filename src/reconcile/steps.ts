@@ -18,8 +18,10 @@ import type {
   Step,
   StopStep,
   WriteConfigStep,
+  WriteSecretStep,
   WriteUnitStep,
 } from './types.js';
+import { PODMAN_SECRET_PREFIX } from '../compile/defaults.js';
 
 /** Logical prefix of unit files in step texts, whatever the node's unit directory is. */
 export const UNITS_PREFIX = 'units/';
@@ -49,6 +51,11 @@ export function writeConfig(app: string, path: string, content: string, mode: nu
 
 export function removeConfig(app: string, path: string, phase?: ReconcilePhase): RemoveConfigStep {
   return { action: 'remove-config', path, ...opt({ phase }), app, describe: () => `remove config ${path}` };
+}
+
+export function writeSecret(secret: string, digest: string): WriteSecretStep {
+  const name = `${PODMAN_SECRET_PREFIX}${secret}`;
+  return { action: 'write-secret', secret, name, digest, describe: () => `write podman secret ${name}` };
 }
 
 export function reload(): ReloadStep {

@@ -62,6 +62,11 @@ export interface Observed {
   services: Record<string, ServiceState>;
   /** When the pass observed, ms since the epoch: the back-off's clock (the planner reads no clock of its own). */
   now: number;
+  /**
+   * The podman secrets of generated secrets: the digest each was last created with (state dir), and which exist in
+   * podman (read only when an app that needs one is about to start; undefined when not read).
+   */
+  podmanSecrets?: { recorded: Record<string, string>; present?: ReadonlySet<string> };
 }
 
 /** A derived config file an app mounts. */
@@ -83,8 +88,13 @@ export interface DesiredApp {
   configs: DesiredConfig[];
   /** Hash over the units without [Install], the configs and the secrets they use. */
   hash: string;
-  /** Time allowed for the start to reach active (ms), from the manifest's startTimeout. */
+  /** Time allowed for the start to reach active (ms): the longest `TimeoutStartSec` of its containers. */
   startTimeoutMs: number;
+  /**
+   * The node's generated secrets its containers take as environment values, each given to podman as the secret
+   * `archy.<name>` (type env): the name and a digest of the value (`secretDigest`), sorted by name.
+   */
+  podmanSecrets?: Array<{ name: string; digest: string }>;
   /**
    * The user's start/stop intent as this pass read it, with its ISO-8601 time: a start or restart after a
    * failed revision resets its back-off, and a click after the pass read this one overtakes the pass's step.
@@ -112,6 +122,7 @@ export type StepAction =
   | 'write-config'
   | 'remove-config'
   | 'reload'
+  | 'write-secret'
   | 'start'
   | 'stop'
   | 'restart'
@@ -227,8 +238,19 @@ export interface RollbackStep extends StepBase {
 }
 
 /** One thing a pass does. */
+/** Creates (or replaces) the podman secret `name` from the node's generated secret, before the apps that take it start. */
+export interface WriteSecretStep extends StepBase {
+  action: 'write-secret';
+  /** The generated secret's name; the podman secret is `archy.<name>`. */
+  secret: string;
+  /** The podman secret's name. */
+  name: string;
+  /** `secretDigest` of the value it gets (recorded once created). */
+  digest: string;
+}
 export type Step =
   | WriteUnitStep
+  | WriteSecretStep
   | RemoveUnitStep
   | WriteConfigStep
   | RemoveConfigStep

@@ -2,11 +2,11 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runPass, type PassReport } from '../../src/reconcile/pass.js';
+import type { PassReport } from '../../src/reconcile/pass.js';
 import { BUSYBOX_IMAGE } from '../host/image.js';
 import { useHost } from '../host/index.js';
 import { controllerOnHost, type HostController } from '../support/controller.js';
-import { hostGenerator, runUnitDir } from '../support/host.js';
+import { passOnHost, runUnitDir } from '../support/host.js';
 import { until } from '../support/wait.js';
 
 // An app of several containers from its manifest, on the real host: the pass installs it with one start of the
@@ -82,16 +82,7 @@ ${opts.state ? `state: ${opts.state}\n` : ''}containers:
 }
 
 function pass(): Promise<PassReport> {
-  return runPass({
-    manifestsDir: manifests,
-    unitDir,
-    stateDir,
-    systemd: h.systemd,
-    controller: h.controller,
-    configRoot: host.rootDir,
-    generator: [hostGenerator(host)],
-    pollMs: 100,
-  });
+  return passOnHost(host, h, { manifestsDir: manifests, stateDir, unitDir });
 }
 
 /** systemd's properties of `unit` (`systemctl show`), by name. */

@@ -5,8 +5,14 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { appService } from '../../src/naming.js';
+import { runPass, type PassOptions, type PassReport } from '../../src/reconcile/pass.js';
 import { createSystemd } from '../../src/systemd/client.js';
 import type { TestHost } from '../host/index.js';
+
+/** argv of the host's podman, run inside it (a pass's `podman` option: the podman secrets it creates live there). */
+export function hostPodman(host: TestHost): string[] {
+  return ['nsenter', '-t', String(host.pid), '-m', '-u', '-i', '-n', '-p', '--', 'podman'];
+}
 
 /** Host-side path of the host's own Quadlet generator (podman 5.4.2's), as a pass runs it. */
 export function hostGenerator(host: TestHost): string {
@@ -45,4 +51,26 @@ export async function removeUnits(host: TestHost, ids: readonly string[], unitDi
   } finally {
     await systemd.close();
   }
+}
+
+/**
+ * One reconcile pass on the host, as the node's daemon runs it: the host's generator and podman, its root for config
+ * files, the controller `controller` (its phases and catalog), the health gate polled every 100 ms.
+ */
+export function passOnHost(
+  host: TestHost,
+  controller: { systemd: PassOptions['systemd']; controller: NonNullable<PassOptions['controller']> },
+  dirs: { manifestsDir: string; stateDir: string; unitDir: string },
+  extra: Partial<PassOptions> = {},
+): Promise<PassReport> {
+  return runPass({
+    ...dirs,
+    systemd: controller.systemd,
+    controller: controller.controller,
+    configRoot: host.rootDir,
+    generator: [hostGenerator(host)],
+    podman: hostPodman(host),
+    pollMs: 100,
+    ...extra,
+  });
 }

@@ -1,3 +1,5 @@
+import { hostname } from 'node:os';
+import { nodeFacts } from '../../src/store/node/facts.js';
 import { describe, expect, it } from 'vitest';
 import { defaultUnitDir, resolveNodeContext } from '../../src/cli/node-context.js';
 import { SYSTEM_BUS_ADDRESS } from '../../src/systemd/address.js';
@@ -16,7 +18,11 @@ describe('the node context', () => {
     const ctx = resolveNodeContext({ ...base, dryRun: true });
     expect(ctx).toMatchObject({ manifestsDir: '/m', stateDir: '/s', busAddress: SYSTEM_BUS_ADDRESS, manager: 'system', json: false });
     expect(ctx.git).toBeUndefined();
-    expect(ctx.pass).toEqual({ generator: ['/usr/libexec/podman/quadlet'], podmanVersion: '5.4.2', dryRun: true });
+    expect(ctx.pass).toEqual({ generator: ['/usr/libexec/podman/quadlet'], podmanVersion: '5.4.2', podman: ['podman'], node: nodeFacts(), dryRun: true });
+    // The node's facts: read from the machine; the domain only when given.
+    expect(ctx.pass.node.hostname).toBe(hostname());
+    expect(ctx.pass.node.domain).toBeUndefined();
+    expect(resolveNodeContext({ ...base, nodeDomain: 'node.example', podman: '/opt/podman' }).pass).toMatchObject({ podman: ['/opt/podman'], node: { domain: 'node.example' } });
     const git = resolveNodeContext({ ...base, bus: 'unix:path=/x', git: 'file:///repo' });
     expect(git.busAddress).toBe('unix:path=/x');
     expect({ url: git.git?.url, ref: git.git?.ref }).toEqual({ url: 'file:///repo', ref: 'main' });

@@ -268,3 +268,46 @@ describe('compileCatalog: values that cannot be written are problems at their fi
     ]);
   });
 });
+
+describe('compileCatalog: environment values from secrets, exports and node facts', () => {
+  const exporter = lm({ id: 'bitcoin', exports: { 'rpc.host': 'bitcoin', 'rpc.password': { secret: 'bitcoin-rpc-password' } } });
+
+  it('a literal export is an Environment= line, a secret one a podman secret of type env: the value is in no unit', () => {
+    const { units, problems } = compile([
+      exporter,
+      lm({
+        id: 'lnd',
+        environment: {
+          MODE: 'mainnet',
+          RPC_HOST: { app: 'bitcoin', export: 'rpc.host' },
+          RPC_PASS: { app: 'bitcoin', export: 'rpc.password' },
+          SESSION: { secret: 'lnd-session' },
+          NODE: { node: 'hostname' },
+        },
+      }),
+    ], { node: { hostname: 'umbrel-7' } });
+    expect(problems).toEqual([]);
+    const lnd = container(units, 'lnd.container');
+    expect(lnd.Container.Environment).toEqual([['MODE', 'mainnet'], ['RPC_HOST', 'bitcoin'], ['NODE', 'umbrel-7']]);
+    expect(lnd.Container.Secret).toEqual(['archy.bitcoin-rpc-password,type=env,target=RPC_PASS', 'archy.lnd-session,type=env,target=SESSION']);
+    // Taking bitcoin's values makes bitcoin a dependency (started), as if declared.
+    expect(lnd.Unit).toMatchObject({ Requires: ['bitcoin.service'], After: ['bitcoin.service'] });
+  });
+
+  it('a declared dependency on the exporter wins over the implied one; an app\'s own export is no dependency', () => {
+    const { units } = compile([
+      lm({ ...exporter.manifest, health: { cmd: ['true'] } }),
+      lm({ id: 'lnd', environment: { P: { app: 'bitcoin', export: 'rpc.password' } }, dependsOn: [{ app: 'bitcoin', condition: 'healthy' }] }),
+      lm({ id: 'solo', exports: { 'x.y': 'z' }, environment: { V: { app: 'solo', export: 'x.y' } } }),
+    ]);
+    expect(container(units, 'lnd.container').Unit).toMatchObject({ Requires: ['bitcoin.service'], After: ['bitcoin.service'] });
+    expect(container(units, 'solo.container').Unit.Requires).toBeUndefined();
+    expect(container(units, 'solo.container').Container.Environment).toEqual([['V', 'z']]);
+  });
+
+  it('a node fact the node does not know is a problem where it is used', () => {
+    expect(messages(compile([lm({ id: 'a', environment: { D: { node: 'domain' } } })], { node: { hostname: 'h' } }))).toEqual([
+      '/environment/D/node: this node does not know its domain',
+    ]);
+  });
+});

@@ -88,6 +88,7 @@ describe('layers: the pure core does no IO', () => {
 
   it('the reconcile planner reaches its steps and the shared contracts, nothing else', () => {
     expect(closure([join('src', 'reconcile', 'plan.ts')])).toEqual([
+      join('src', 'compile', 'defaults.ts'),
       join('src', 'controller', 'types.ts'),
       join('src', 'naming.ts'),
       join('src', 'reconcile', 'backoff.ts'),

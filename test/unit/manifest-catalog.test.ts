@@ -7,6 +7,7 @@ import { manifestSchema } from '../../src/manifest/schema.js';
 import type { Manifest } from '../../src/manifest/types.js';
 import { DNS_LABEL } from '../../src/naming.js';
 import { basicAuth, renderConfig, rpcauth, rpcauthSaltName, secretsUsed } from '../../src/reconcile/config-render.js';
+import { templateFacts } from '../../src/reconcile/desired.js';
 import { readManifestFiles } from '../../src/store/node/manifest-files.js';
 import { listConfigTemplates } from '../../src/store/shipped/templates.js';
 
@@ -77,6 +78,20 @@ describe('the node catalog (manifests/)', () => {
     expect(header).toBe(basicAuth('archy', secrets['bitcoin-rpc-password']));
     // bitcoind by its alias on the bitcoin app's own network.
     expect(nginxConf).toContain('proxy_pass http://bitcoind:8332/;');
+  });
+
+  test('lnd and ElectrumX reach bitcoind with what the bitcoin app exports: its host, port, user and the RPC password', async () => {
+    const apps = await load('manifests');
+    const loaded = [...apps.values()].map((manifest) => ({ file: `manifests/${manifest.id}.yaml`, manifest }));
+    const facts = templateFacts(loaded, {});
+    const template = async (name: string): Promise<string> => readFile(path.join(ROOT, 'templates/config', name), 'utf8');
+    const secrets = { 'bitcoin-rpc-password': 'c0ffee'.repeat(8) };
+    for (const name of ['lnd.conf.hbs', 'electrumx.env.hbs']) expect(secretsUsed(await template(name), name, facts).map((n) => n.name), name).toEqual(['bitcoin-rpc-password']);
+    const lnd = renderConfig(await template('lnd.conf.hbs'), 'lnd.conf.hbs', {}, secrets, facts);
+    expect(lnd).toContain(`bitcoind.rpchost=bitcoin-bitcoind:8332\nbitcoind.rpcuser=archy\nbitcoind.rpcpass=${secrets['bitcoin-rpc-password']}\n`);
+    expect(lnd).toContain('bitcoind.zmqpubrawblock=tcp://bitcoin-bitcoind:28332\n');
+    const electrumx = renderConfig(await template('electrumx.env.hbs'), 'electrumx.env.hbs', {}, secrets, facts);
+    expect(electrumx).toContain(`DAEMON_URL=http://archy:${secrets['bitcoin-rpc-password']}@bitcoin-bitcoind:8332/\n`);
   });
 
   test('every config template parses and uses only the bitcoin RPC secret', async () => {

@@ -203,3 +203,28 @@ describe('resources shared across the catalog', () => {
     ]);
   });
 });
+
+describe('exports and environment references', () => {
+  const exporter = `id: bitcoin\nimage: ${IMAGE}\nexports:\n  rpc.host: bitcoin\n  rpc.password: { secret: bitcoin-rpc-password }\n`;
+
+  test('a reference names an app that exists and a value it exports; it orders like a dependency (cycles found)', () => {
+    expect(
+      problems({
+        'bitcoin.yaml': `${exporter}environment:\n  LND: { app: lnd, export: grpc.host }\n`,
+        'lnd.yaml': app('lnd', 'exports:\n  grpc.host: lnd\nenvironment:\n  A: { app: bitcoin, export: rpc.pass }\n  B: { app: bitcoind, export: rpc.host }\n  C: { app: bitcoin, export: rpc.host }\n'),
+      }),
+    ).toEqual([
+      'manifests/lnd.yaml:6:13 /environment/A/app: dependency cycle: bitcoin → lnd → bitcoin (systemd cannot order a cycle; remove one of these dependencies)',
+      'manifests/lnd.yaml:6:30 /environment/A/export: "bitcoin" exports no "rpc.pass" (its exports: rpc.host, rpc.password)',
+      'manifests/lnd.yaml:7:13 /environment/B/app: unknown app "bitcoind" (did you mean "bitcoin"?) (known apps: bitcoin, lnd)',
+    ]);
+  });
+
+  test('the value forms of an environment entry are exclusive, and app goes with export', () => {
+    expect(problems({ 'a.yaml': app('a', 'environment:\n  X: { secret: a-key, node: hostname }\n  Y: { app: b }\n  Z: 8080\n') })).toEqual([
+      'manifests/a.yaml:4:23 /environment/X/node: "secret" and "node" are mutually exclusive (keep one of them)',
+      'manifests/a.yaml:5:6 /environment/Y: missing required field "export" (it goes with "app")',
+      'manifests/a.yaml:6:6 /environment/Z: must be a string, not number 8080 (quote it: "8080")',
+    ]);
+  });
+});

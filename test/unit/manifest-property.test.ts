@@ -9,7 +9,7 @@ import { pointerSegment } from '../../src/manifest/yaml-source.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const FIXTURE = 'test/fixtures/manifests/kitchen-sink.yaml';
-const FIXTURES = ['kitchen-sink', 'built', 'plain', 'retired'].map((id) => ({
+const FIXTURES = ['kitchen-sink', 'built', 'plain', 'retired', 'stack'].map((id) => ({
   file: `test/fixtures/manifests/${id}.yaml`,
   text: readFileSync(path.join(ROOT, `test/fixtures/manifests/${id}.yaml`), 'utf8'),
 }));

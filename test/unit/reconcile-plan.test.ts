@@ -473,3 +473,35 @@ describe('an app of several containers: driven through its unit <id>.service', (
     expect(plan(installed([pad()], { ...UP, 'pad-web.service': 'deactivating' }), desired(pad({ hash: 'h5', web: '\nLabel=x=y' })))).toEqual(['write units/pad-web.container', 'daemon-reload']);
   });
 });
+
+describe('podman secrets of generated secrets (environment values): created before the apps that take them start', () => {
+  const withSecret = (id: string, digest: string, o: Partial<AppSpec> = {}): DesiredApp => ({ ...app({ id, ...o }), podmanSecrets: [{ name: 'bitcoin-rpc-password', digest }] });
+
+  it('install: the podman secret is written once (however many apps take it), after the reload and before the starts', () => {
+    const s = plan(installed([]), desired(withSecret('lnd', 'd1'), withSecret('electrumx', 'd1')));
+    expect(s).toEqual([
+      'write units/lnd.container',
+      'write units/electrumx.container',
+      'daemon-reload',
+      'write podman secret archy.bitcoin-rpc-password',
+      'start lnd.service',
+      'start electrumx.service',
+    ]);
+  });
+
+  it('nothing when the recorded digest is current and podman was not asked (a no-op pass runs no podman)', () => {
+    const o: Observed = { ...installed([withSecret('lnd', 'd1')]), podmanSecrets: { recorded: { 'archy.bitcoin-rpc-password': 'd1' } } };
+    expect(plan(o, desired(withSecret('lnd', 'd1')))).toEqual([]);
+  });
+
+  it('written again when the value changed (its digest), or when podman was seen to lack it (deleted by hand)', () => {
+    const o: Observed = { ...installed([withSecret('lnd', 'd1')]), podmanSecrets: { recorded: { 'archy.bitcoin-rpc-password': 'd1' } } };
+    expect(plan(o, desired(withSecret('lnd', 'd2', { hash: 'h2' })))).toEqual(['write podman secret archy.bitcoin-rpc-password', 'restart lnd.service']);
+    const gone: Observed = { ...installed([withSecret('lnd', 'd1')], { 'lnd.service': 'failed' }), podmanSecrets: { recorded: { 'archy.bitcoin-rpc-password': 'd1' }, present: new Set() } };
+    expect(plan(gone, desired(withSecret('lnd', 'd1')))).toEqual(['write podman secret archy.bitcoin-rpc-password', 'start lnd.service']);
+  });
+
+  it('not for an app that is stopped or held', () => {
+    expect(plan(installed([]), desired(withSecret('lnd', 'd1', { run: false }), withSecret('held', 'd1', { hold: 'no' })))).not.toContain('write podman secret archy.bitcoin-rpc-password');
+  });
+});

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { basicAuth, renderConfig, rpcauth, rpcauthSaltName, secretsUsed } from '../../src/reconcile/config-render.js';
 import { InvalidInputError } from '../../src/errors.js';
+import type { ExportValue } from '../../src/manifest/types.js';
 import { loadDesired, missingSecret } from '../../src/reconcile/load-desired.js';
 import { SALT, secretStore } from '../../src/store/state/secrets.js';
 
@@ -98,5 +99,28 @@ describe('loading the desired node (the catalog in manifests/, a fresh state dir
     expect((await readdir(store.dir)).sort()).toEqual(['bitcoin-rpc-password', 'bitcoin-rpc-password.rpcauth-salt']);
     const pw = (await store.peek('bitcoin-rpc-password'))!;
     expect(bitcoinConf(loaded)).toContain(`rpcauth=${rpcauth('archy', pw, (await store.peek(rpcauthSaltName('bitcoin-rpc-password')))!)}\n`);
+  });
+});
+
+describe('the export and node helpers of config templates', () => {
+  const facts = {
+    exports: (app: string, name: string): ExportValue | undefined => (({ 'bitcoin/rpc.host': 'bitcoin-bitcoind', 'bitcoin/rpc.password': { secret: 'bitcoin-rpc' } }) as Record<string, ExportValue>)[`${app}/${name}`],
+    node: { hostname: 'umbrel-7', timeZone: 'Europe/Zurich' },
+  };
+  const T = 'host={{export "bitcoin" "rpc.host"}}\npass={{export "bitcoin" "rpc.password"}}\nname={{node "hostname"}}\ntz={{node "timeZone"}}\n';
+
+  it('a secret export is a secret the template uses (the file then carries it: 0600); a literal one is not', () => {
+    expect(secretsUsed(T, 't', facts)).toEqual([{ name: 'bitcoin-rpc', kind: 'password', exposed: true }]);
+    expect(secretsUsed('{{export "bitcoin" "rpc.host"}}', 't', facts)).toEqual([]);
+  });
+
+  it('renders exports (literal, and the secret\'s value) and node facts', () => {
+    expect(renderConfig(T, 't', {}, { 'bitcoin-rpc': 'pw' }, facts)).toBe('host=bitcoin-bitcoind\npass=pw\nname=umbrel-7\ntz=Europe/Zurich\n');
+  });
+
+  it('an export no app has, or a fact the node does not know, is invalid input naming the template', () => {
+    expect(() => renderConfig('{{export "bitcoin" "rpc.port"}}', 'templates/config/x.hbs', {}, {}, facts)).toThrow(/templates\/config\/x.hbs: \{\{export "bitcoin" "rpc.port"\}\}: "bitcoin" exports no "rpc.port"/);
+    expect(() => renderConfig('{{node "domain"}}', 'templates/config/x.hbs', {}, {}, facts)).toThrow(/this node does not know its domain/);
+    expect(() => secretsUsed('{{export "bitcoin"}}', 'templates/config/x.hbs', facts)).toThrow(InvalidInputError);
   });
 });

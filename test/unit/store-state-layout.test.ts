@@ -19,6 +19,7 @@ describe('stateLayout', () => {
       declared: join(s, 'declared'),
       installSections: join(s, 'install-sections'),
       secrets: join(s, 'secrets'),
+      podmanSecrets: join(s, 'podman-secrets.json'),
       git: join(s, 'git'),
       source: join(s, 'source.json'),
       token: join(s, 'api-token'),

@@ -50,7 +50,7 @@ export function register(program: Command): void {
     program
       .command('render')
       .description('compile the manifests into Quadlet unit files in --out; writes nothing unless every manifest is valid'),
-    ['out', 'podmanVersion'],
+    ['out', 'podmanVersion', 'nodeDomain'],
   )
     .option('--check', 'write nothing; exit 1 and list the files when --out differs from the render')
     .action(async (_opts: unknown, cmd: Command) => {

@@ -12,8 +12,9 @@ import { EXIT, formatProblem, InvalidInputError, ReportedError } from '../../err
 import { readCatalog } from '../catalog.js';
 import { manifestsDirOf, type NodeFlags } from '../node-context.js';
 import { withOptions } from '../options.js';
+import { nodeFacts } from '../../store/node/facts.js';
 
-export type ValidateOptions = Pick<NodeFlags, 'manifests' | 'json' | 'user' | 'podmanVersion'>;
+export type ValidateOptions = Pick<NodeFlags, 'manifests' | 'json' | 'user' | 'podmanVersion' | 'nodeDomain'>;
 
 /**
  * The command's body: prints the report (warnings on stderr, or in the JSON).
@@ -25,7 +26,7 @@ export async function validate(opts: ValidateOptions, out: NodeJS.WritableStream
   const dir = manifestsDirOf(opts);
   const { manifests, problems: loadProblems } = await readCatalog(dir);
   // The compiler expects valid manifests: it runs only when the loader found nothing.
-  const compiled = loadProblems.length === 0 ? compileCatalog(manifests, { podmanVersion: opts.podmanVersion ?? DEFAULT_PODMAN_VERSION, scope: opts.user ? 'user' : 'system' }) : undefined;
+  const compiled = loadProblems.length === 0 ? compileCatalog(manifests, { podmanVersion: opts.podmanVersion ?? DEFAULT_PODMAN_VERSION, scope: opts.user ? 'user' : 'system', node: nodeFacts(opts.nodeDomain ? { domain: opts.nodeDomain } : {}) }) : undefined;
   const problems = [...loadProblems, ...(compiled?.problems ?? [])];
   const warnings = compiled?.warnings ?? [];
   const ok = problems.length === 0;
@@ -45,7 +46,7 @@ export function register(program: Command): void {
     program
       .command('validate')
       .description('check every manifest (schema, cross-manifest rules, keys of the target podman); print each problem as FILE:LINE:COL /pointer: message; exit 1 if any'),
-    ['podmanVersion'],
+    ['podmanVersion', 'nodeDomain'],
   ).action(async (_opts: unknown, cmd: Command) => {
     await validate(cmd.optsWithGlobals<ValidateOptions>());
   });

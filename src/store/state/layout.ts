@@ -11,6 +11,7 @@
  * | `declared/<id>.json` | the manifest's own `state` when the node last saw it change: `{"id","state","since"}` (`declared-states.ts`) | 0644 | a pass |
  * | `install-sections/<id>.json` | the `[Install]` section a stop took out of the app's unit: `{"file","install"}` (`src/store/node/unit-install.ts`) | 0644 | the controller's stop |
  * | `secrets/<name>` | a generated secret's value, made once and never changed (`secrets.ts`) | 0600 in a 0700 directory | a pass (first use) |
+ * | `podman-secrets.json` | the digest of the value each podman secret `archy.<name>` was created with (`podman-secrets.ts`) | 0644 | a pass |
  * | `git/<sha256(url), 16 hex>/` | a git source: `repo.git` (bare cache), `checkouts/<commit>/`, `current` → the applied commit (`git-source.ts`) | git's | a pass with `--git` |
  * | `source.json` | the applied revision of a git source, a rejected commit, the last fetch error (`source-state.ts`) | 0644 | a pass with `--git` |
  * | `api-token` | the API's bearer token (`token.ts`) | 0600; the directory is made 0700 | `serve` or `token`, on first use |
@@ -42,6 +43,8 @@ export interface StateLayout {
   readonly installSections: string;
   /** `secrets/`: one file per generated secret. */
   readonly secrets: string;
+  /** `podman-secrets.json`: the digests of the podman secrets a pass created. */
+  readonly podmanSecrets: string;
   /** `git/`: one cache directory per git source URL. */
   readonly git: string;
   /** `source.json`: the applied revision of the git source. */
@@ -66,6 +69,7 @@ export function stateLayout(stateDir: string): StateLayout {
     declared: join(stateDir, 'declared'),
     installSections: join(stateDir, 'install-sections'),
     secrets: join(stateDir, 'secrets'),
+    podmanSecrets: join(stateDir, 'podman-secrets.json'),
     git,
     source: join(stateDir, 'source.json'),
     token: join(stateDir, 'api-token'),
