@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { gitPass, type GitPassReport } from '../../src/reconcile/source.js';
 import { gitSource, type GitSource } from '../../src/store/state/git-source.js';
 import { writeInstallIntent } from '../../src/store/state/install-intents.js';
@@ -13,6 +13,7 @@ import { useHost } from '../host/index.js';
 import { appManifest } from '../support/apps.js';
 import { gitIn } from '../support/git.js';
 import { hostGenerator, runUnitDir } from '../support/host.js';
+import { until } from '../support/wait.js';
 
 // The reconciler on the real test host: a real local git repository with real
 // commits as the source, the host's own Quadlet generator as the judge, its
@@ -30,9 +31,12 @@ const generator = [hostGenerator(host)];
 
 const git = gitIn(repo);
 
-/** A long-running busybox app; `extra` is appended YAML. */
+/**
+ * A long-running busybox app; `extra` is appended YAML. It exits within a second of SIGTERM; the stop timeout is
+ * only a bound for a loaded machine, where podman's SIGKILL after a short one would leave the unit `failed`.
+ */
 function manifest(id: string, environment: Record<string, string>, extra = ''): string {
-  return appManifest(id, { stopTimeout: '2s', environment, extra });
+  return appManifest(id, { stopTimeout: '30s', environment, extra });
 }
 
 /** Commits `files` (path under manifests/ → YAML, or null to delete) and returns the commit id. */
@@ -47,13 +51,31 @@ function commit(files: Record<string, string | null>, message: string): string {
   return git('rev-parse', 'HEAD');
 }
 
-async function pass(extra: { podmanVersion?: string } = {}): Promise<GitPassReport> {
+async function pass(extra: { podmanVersion?: string; dryRun?: boolean } = {}): Promise<GitPassReport> {
   return gitPass(source, { unitDir, stateDir, systemd, generator, pollMs: 100, ...extra });
 }
 
 async function unit(service: string): Promise<{ activeState: string; invocationId: string }> {
   const { value } = await systemd.getUnitProperties(service);
   return { activeState: value.activeState ?? '', invocationId: value.invocationId ?? '' };
+}
+
+/**
+ * Waits until systemd has finished stopping `service`: a stop job returns at once, and a pass holds an app whose
+ * unit is still `deactivating` (however long that takes on a loaded machine).
+ */
+async function untilStopped(service: string): Promise<void> {
+  await until(`${service} inactive`, () => unit(service).then((u) => u.activeState), (s) => s !== 'active' && s !== 'deactivating' && s !== 'activating');
+}
+
+/** Runs `fn` with the clock every Date reads pinned at `ms` (the pass's back-off decisions read Date.now()). */
+async function at<T>(ms: number, fn: () => Promise<T>): Promise<T> {
+  vi.useFakeTimers({ toFake: ['Date'], now: ms });
+  try {
+    return await fn();
+  } finally {
+    vi.useRealTimers();
+  }
 }
 
 function unitText(name: string): string | undefined {
@@ -150,8 +172,53 @@ describe('reconcile from a git repository on the real host', () => {
     expect((await pass()).held).toEqual([]);
   });
 
+  it('install/remove intents over the manifest state: remove → stopped and gone; install → back', async () => {
+    await writeInstallIntent(stateDir, 'rc-a', 'absent');
+    const r = await pass();
+    expect(r.done).toEqual(['stop rc-a.service', 'remove units/rc-a.container', 'daemon-reload', 'forget rc-a']);
+    expect(unitText('rc-a.container')).toBeUndefined();
+    await writeInstallIntent(stateDir, 'rc-a', 'present');
+    const back = await pass();
+    expect(back.done).toEqual(['write units/rc-a.container', 'daemon-reload', 'start rc-a.service']);
+    expect((await unit('rc-a.service')).activeState).toBe('active');
+  });
+
+  it('a user-stopped app stays stopped: re-rendered without [Install], reloaded, not started', async () => {
+    await writeIntent(stateDir, 'rc-a', 'stopped');
+    await systemd.stopUnit('rc-a.service');
+    await untilStopped('rc-a.service');
+    const r = await pass();
+    expect(r.done).toEqual(['write units/rc-a.container', 'daemon-reload']);
+    expect(unitText('rc-a.container')).not.toContain('[Install]');
+    expect((await unit('rc-a.service')).activeState).toBe('inactive');
+    expect((await pass()).planned).toEqual([]);
+  });
+
+  it("between a user's start/stop and the manifest's state, the later one wins", async () => {
+    // rc-a is user-stopped (previous test). The user starts it: the intent is newer than any state the node saw.
+    await writeIntent(stateDir, 'rc-a', 'running');
+    expect((await pass()).done).toEqual(['write units/rc-a.container', 'daemon-reload', 'start rc-a.service']);
+    expect((await unit('rc-a.service')).activeState).toBe('active');
+    // A commit says `state: stopped` after that click: the manifest is later, it wins (the click is not a newer one).
+    commit({ 'rc-a.yaml': manifest('rc-a', { A: '2' }, 'state: stopped') }, 'rc-a: stopped');
+    expect((await pass()).done).toEqual(['stop rc-a.service', 'write units/rc-a.container', 'daemon-reload']);
+    expect(unitText('rc-a.container')).not.toContain('[Install]');
+    // The stop job returns at once; the user's next click comes once the app is down.
+    await untilStopped('rc-a.service');
+    expect((await unit('rc-a.service')).activeState).toBe('inactive');
+    // The user starts it again: now the click is later.
+    await writeIntent(stateDir, 'rc-a', 'running');
+    expect((await pass()).done).toEqual(['write units/rc-a.container', 'daemon-reload', 'start rc-a.service']);
+    expect((await unit('rc-a.service')).activeState).toBe('active');
+    expect((await pass()).planned).toEqual([]);
+  });
+
+  // rc-c's back-off runs out on the clock, and a pass after that retries it: this test is the last that keeps rc-c,
+  // so no other test's steps depend on how long the machine took. Its own passes read a pinned clock.
   it('an update that never gets healthy is rolled back to its last-good files and runs again; not retried before its back-off ends', async () => {
-    const health = (cmd: string) => `health:\n  cmd: [${cmd}]\n  interval: 1s\n  retries: 1\nstartTimeout: 8s`;
+    // The broken revision fails by systemd's start timeout; the same timeout bounds the healthy start and the
+    // rollback's gate, so it leaves a loaded machine room (a healthy start takes about 2 s on a quiet one).
+    const health = (cmd: string) => `health:\n  cmd: [${cmd}]\n  interval: 1s\n  retries: 1\nstartTimeout: 20s`;
     commit({ 'rc-c.yaml': manifest('rc-c', { C: '1' }, health('"true"')) }, 'add rc-c (healthy)');
     const first = await pass();
     expect(first.failures).toEqual([]);
@@ -168,52 +235,20 @@ describe('reconcile from a git repository on the real host', () => {
     expect((await unit('rc-c.service')).activeState).toBe('active');
     expect(r.requeueAt).toEqual(expect.any(String));
 
-    const again = await pass();
+    // The last instant before the back-off ends: held, nothing done.
+    const nextAt = Date.parse(r.requeueAt!);
+    const again = await at(nextAt - 1, () => pass());
     expect(again.held).toEqual([{ app: 'rc-c', reason: expect.stringMatching(/^waiting to retry rc-c \(attempt 1 of 5, next at \S+, last failure: rc-c\.service .*\); running its last-good files$/), retryAt: r.requeueAt }]);
     expect(again.requeueAt).toBe(r.requeueAt);
+    expect(again.planned).toEqual([]);
     expect(again.counters).toMatchObject({ writes: 0, reloads: 0, restarts: 0 });
+    expect(unitText('rc-c.container')).toBe(good);
+    // When it ends, the same revision is tried again (planned only: a dry run changes nothing).
+    const due = await at(nextAt, () => pass({ dryRun: true }));
+    expect(due.held).toEqual([]);
+    expect(due.planned).toEqual(['write units/rc-c.container', 'daemon-reload', 'restart rc-c.service']);
+    expect(unitText('rc-c.container')).toBe(good);
   }, 120_000);
-
-  it('install/remove intents over the manifest state: remove → stopped and gone; install → back', async () => {
-    await writeInstallIntent(stateDir, 'rc-a', 'absent');
-    const r = await pass();
-    expect(r.done).toEqual(['stop rc-a.service', 'remove units/rc-a.container', 'daemon-reload', 'forget rc-a']);
-    expect(unitText('rc-a.container')).toBeUndefined();
-    await writeInstallIntent(stateDir, 'rc-a', 'present');
-    const back = await pass();
-    expect(back.done).toEqual(['write units/rc-a.container', 'daemon-reload', 'start rc-a.service']);
-    expect((await unit('rc-a.service')).activeState).toBe('active');
-  });
-
-  it('a user-stopped app stays stopped: re-rendered without [Install], reloaded, not started', async () => {
-    await writeIntent(stateDir, 'rc-a', 'stopped');
-    await systemd.stopUnit('rc-a.service');
-    await new Promise((r) => setTimeout(r, 3000));
-    const r = await pass();
-    expect(r.done).toEqual(['write units/rc-a.container', 'daemon-reload']);
-    expect(unitText('rc-a.container')).not.toContain('[Install]');
-    expect((await unit('rc-a.service')).activeState).toBe('inactive');
-    expect((await pass()).planned).toEqual([]);
-  });
-
-  it("between a user's start/stop and the manifest's state, the later one wins", async () => {
-    // rc-c's broken revision backs off meanwhile and is retried by these passes too: look at rc-a's steps.
-    const ofA = (steps: string[]): string[] => steps.filter((t) => t.includes('rc-a') || t === 'daemon-reload');
-    // rc-a is user-stopped (previous test). The user starts it: the intent is newer than any state the node saw.
-    await writeIntent(stateDir, 'rc-a', 'running');
-    expect(ofA((await pass()).done)).toEqual(['write units/rc-a.container', 'daemon-reload', 'start rc-a.service']);
-    expect((await unit('rc-a.service')).activeState).toBe('active');
-    // A commit says `state: stopped` after that click: the manifest is later, it wins (the click is not a newer one).
-    commit({ 'rc-a.yaml': manifest('rc-a', { A: '2' }, 'state: stopped') }, 'rc-a: stopped');
-    expect(ofA((await pass()).done)).toEqual(['stop rc-a.service', 'write units/rc-a.container', 'daemon-reload']);
-    expect(unitText('rc-a.container')).not.toContain('[Install]');
-    expect((await unit('rc-a.service')).activeState).not.toBe('active');
-    // The user starts it again: now the click is later.
-    await writeIntent(stateDir, 'rc-a', 'running');
-    expect(ofA((await pass()).done)).toEqual(['write units/rc-a.container', 'daemon-reload', 'start rc-a.service']);
-    expect((await unit('rc-a.service')).activeState).toBe('active');
-    expect(ofA((await pass()).planned)).toEqual([]);
-  });
 
   it('a manifest deleted → its app stopped and its unit gone', async () => {
     commit({ 'rc-c.yaml': null }, 'drop rc-c');
