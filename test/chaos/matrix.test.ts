@@ -16,6 +16,7 @@ import { msSince, recordFigures } from '../support/chaos-figures.js';
 import { rawRequest } from '../support/chaos-http.js';
 import { hostArgs, hostCli, startServeChild } from '../support/cli.js';
 import { appRefs, foldStates, record, type Recorder, waitForState } from '../support/controller.js';
+import { jobTimes, journalCursor } from '../support/host.js';
 import { sleep } from '../support/wait.js';
 
 // The chaos matrix on the real host (systemd 257, podman 5.4.2): apps installed through the real pipeline
@@ -28,7 +29,10 @@ const SLOW = 'cx-slow';
 const HEALTH = 'cx-health';
 const NET = 'cx-net';
 const IMG = 'cx-img';
-const IDS = [SLOW, HEALTH, NET, IMG];
+/** An app of several containers: db (gated on health) → api (slow to stop) → web. */
+const STACK = 'cx-stack';
+const STACK_CONTAINERS = ['db', 'api', 'web'] as const;
+const IDS = [SLOW, HEALTH, NET, IMG, STACK];
 const SPARE_IMAGE = 'localhost/chaos-img:1';
 const SLOW_STOP_S = 12;
 
@@ -40,6 +44,50 @@ let rec: Recorder;
 let owned0: Map<string, string>;
 let rmImageReason = '';
 const rows: Array<{ scenario: string; ms: number; violations: number; fileIssues: number; final: string }> = [];
+
+const sh = (script: string): string => `[sh, -c, ${JSON.stringify(script)}]`;
+const STACK_MANIFEST = `id: ${STACK}
+containers:
+  db:
+    image: ${BUSYBOX_IMAGE}
+    command: ${sh(healthyAfterCommand(2))}
+    health:
+      cmd: [test, -f, /tmp/ready]
+      interval: 1s
+      retries: 2
+    stop:
+      timeout: 5s
+  api:
+    image: ${BUSYBOX_IMAGE}
+    command: ${sh(slowStopCommand(4))}
+    dependsOn:
+      - container: db
+        condition: healthy
+    stop:
+      timeout: 20s
+  web:
+    image: ${BUSYBOX_IMAGE}
+    command: ${sh('trap "exit 0" TERM; while true; do sleep 1; done')}
+    dependsOn:
+      - container: api
+    stop:
+      timeout: 5s
+`;
+
+/** The controller's apps: the one-container ones, and the stack with its containers. */
+const appsOfMatrix = () => [
+  ...appRefs(IDS.filter((id) => id !== STACK)),
+  { id: STACK, name: STACK, unit: appService(STACK), containers: STACK_CONTAINERS.map((name) => ({ name, unit: `${STACK}-${name}.service` })) },
+];
+
+/** Events of the stack that read `running` while one of its containers does not (each as a line); none is allowed. */
+function stackRunningEarly(from: number): string[] {
+  return rec
+    .seen(STACK)
+    .slice(Math.max(0, from - 1))
+    .filter((e) => e.state === 'running' && (e.containers ?? []).some((c) => c.state !== 'running'))
+    .map((e) => `running while ${(e.containers ?? []).map((c) => `${c.name} ${c.state}`).join(', ')}`);
+}
 
 /** `serve` on the host's bus, tracking the units in the host's Quadlet directory. */
 const startServe = () => startServeChild([...hostArgs(host, { stateDir: dirs.stateDir }), 'serve', '--unit-dir', host.unitDir, '--listen', '127.0.0.1:0']);
@@ -80,6 +128,7 @@ beforeAll(async () => {
   writeFileSync(join(dirs.manifests, `${HEALTH}.yaml`), appManifest(HEALTH, { command: healthyAfterCommand(3), health: true }));
   writeFileSync(join(dirs.manifests, `${NET}.yaml`), appManifest(NET, { network: 'archy' }));
   writeFileSync(join(dirs.manifests, `${IMG}.yaml`), appManifest(IMG, { image: SPARE_IMAGE }));
+  writeFileSync(join(dirs.manifests, `${STACK}.yaml`), STACK_MANIFEST);
   systemd = createSystemd({ address: host.busAddress });
   await systemd.ready();
 });
@@ -108,12 +157,15 @@ describe('chaos matrix on the real host', () => {
     const t0 = performance.now();
     const r = await hostCli(host, dirs, ['apply']);
     expect(r.code, r.stderr + r.stdout).toBe(0);
-    controller = await createController({ systemd, stateDir: dirs.stateDir, apps: appRefs(IDS) });
+    controller = await createController({ systemd, stateDir: dirs.stateDir, apps: appsOfMatrix() });
     rec = record(controller);
     for (const id of IDS) await waitForState(controller, id, 'running', { timeoutMs: 60_000 });
     owned0 = ownedFiles(host.unitDir);
     rememberPass();
-    expect([...owned0.keys()].sort()).toEqual(['archy.network', ...IDS.map((id) => `${id}.container`)].sort());
+    expect([...owned0.keys()].sort()).toEqual(
+      ['archy.network', ...IDS.filter((id) => id !== STACK).map((id) => `${id}.container`), `${STACK}.network`, ...STACK_CONTAINERS.map((c) => `${STACK}-${c}.container`)].sort(),
+    );
+    expect(controller.get(STACK)!.containers?.map((c) => c.state)).toEqual(['running', 'running', 'running']);
     const again = await hostCli(host, dirs, ['apply', '--dry-run']);
     expect(again.stdout.trim()).toBe('nothing to do');
     for (const id of IDS) expect(streamViolations(rec.seen(id))).toEqual([]);
@@ -247,6 +299,42 @@ describe('chaos matrix on the real host', () => {
     }
     expect(second.child.exitCode).toBe(0);
     await endOf('restart-of-archy-quadlet', t0, SLOW, from, 'running', 'running');
+  });
+
+  it('stack-stop-start: an app of several containers stops as one (stopping until every container is down, in reverse order), and starts as one', async () => {
+    const t0 = performance.now();
+    const from = rec.mark(STACK);
+    const cursor = await journalCursor(host);
+    const res = await controller.stop(STACK);
+    expect(res.status.state).toBe('stopping');
+    await waitForState(controller, STACK, 'stopped', { timeoutMs: 90_000 });
+    expect(foldStates(rec.seen(STACK), from)).toEqual(['running', 'stopping', 'stopped']);
+    // Reverse order, from systemd's job messages (a stopped unit may be unloaded at once, losing its timestamps).
+    const stops = await jobTimes(host, cursor, 'stop', STACK_CONTAINERS.map((c) => `${STACK}-${c}.service`));
+    const stop = (c: string): { began: number; ended: number; result: string } => stops[`${STACK}-${c}.service`]!;
+    for (const c of STACK_CONTAINERS) expect({ c, result: stop(c).result, ended: stop(c).ended > 0 }).toEqual({ c, result: 'done', ended: true });
+    expect(stop('api').began).toBeGreaterThanOrEqual(stop('web').ended);
+    expect(stop('db').began).toBeGreaterThanOrEqual(stop('api').ended);
+    const started = rec.mark(STACK);
+    await controller.start(STACK);
+    await waitForState(controller, STACK, 'running', { timeoutMs: 90_000 });
+    expect(foldStates(rec.seen(STACK), started)).toEqual(['stopped', 'starting', 'running']);
+    expect(stackRunningEarly(from)).toEqual([]);
+    await endOf('stack-stop-start', t0, STACK, from, 'running', 'running');
+  });
+
+  it('stack-sigkill: kill -9 of the db container\'s main process → systemd restarts it; the app never reads running before all are up', async () => {
+    const t0 = performance.now();
+    const from = rec.mark(STACK);
+    const pid = await containerPid(`${STACK}-db`);
+    await host.execOk(['kill', '-9', String(pid)]);
+    await waitForState(controller, STACK, 'starting', { timeoutMs: 30_000 }).catch(() => undefined);
+    await waitForState(controller, STACK, 'running', { timeoutMs: 90_000 });
+    await sleep(1000);
+    await waitForState(controller, STACK, 'running', { timeoutMs: 90_000 });
+    expect(await containerPid(`${STACK}-db`)).not.toBe(pid);
+    expect(stackRunningEarly(from)).toEqual([]);
+    await endOf('stack-sigkill', t0, STACK, from, 'running', 'running');
   });
 
   it('after the matrix: a pass keeps every app running, restores the installed files, and then has nothing to do', async () => {

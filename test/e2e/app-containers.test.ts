@@ -11,6 +11,7 @@ import { BUSYBOX_IMAGE, useHost } from '../host/index.js';
 import { memoryLog } from '../support/api.js';
 import { failingCommand, healthyAfterCommand, QUICK_COMMAND, slowStopCommand } from '../support/apps.js';
 import { foldStates, record, waitForState, type Recorder } from '../support/controller.js';
+import { jobTimes as unitJobTimes, journalCursor as hostJournalCursor, type JobTimes } from '../support/host.js';
 import { until } from '../support/wait.js';
 
 // One lifecycle and one state per app of several containers, on the real host (systemd 257, podman 5.4.2), with
@@ -57,45 +58,12 @@ let controller: LiveController;
 let rec: Recorder;
 let stateDir: string;
 
-/** The journal's cursor now: what {@link jobTimes} reads after. */
-async function journalCursor(): Promise<string> {
-  const out = await host.execOk(['journalctl', '-n', '0', '--show-cursor', '-q']);
-  return out.trim().replace(/^-- cursor: /, '');
-}
-
-/** When one job of a unit ran, from systemd's own journal messages ("Stopping …", "Stopped …"), monotonic µs. */
-interface JobTimes {
-  began: number;
-  ended: number;
-  result: string;
-  /** The unit logged "Deactivated successfully" (its processes exited by themselves, not killed). */
-  success: boolean;
-}
-
-/**
- * The `type` job of each of the app's containers after `cursor`, read from PID 1's journal messages (a stopped unit
- * may be unloaded at once, taking its timestamps with it; the journal keeps them).
- */
+/** The `type` job of each of the app's containers after `cursor` (see the kit's `jobTimes`), by short name. */
 async function jobTimes(cursor: string, type: 'start' | 'stop', names: readonly string[]): Promise<Record<string, JobTimes>> {
-  const units = names.map((n) => `ac-${n}.service`);
-  const out = await host.execOk(['journalctl', '-o', 'json', `--after-cursor=${cursor}`, '_PID=1', ...units.map((u) => `UNIT=${u}`)]);
-  const entries = out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, string>);
-  const result: Record<string, JobTimes> = {};
-  for (const [i, unit] of units.entries()) {
-    const mine = entries.filter((e) => e.UNIT === unit);
-    // "Stopping …"/"Starting …" when the job begins; "Stopped …"/"Started …" when it ends (a restart's stop half ends
-    // as a `restart` job).
-    const began = mine.find((e) => e.CODE_FUNC === 'job_emit_start_message' && e.JOB_TYPE === type);
-    const ended = mine.find((e) => e.CODE_FUNC === 'job_emit_done_message' && (e.JOB_TYPE === type || (type === 'stop' && e.JOB_TYPE === 'restart')));
-    result[names[i]!] = {
-      began: Number(began?.__MONOTONIC_TIMESTAMP ?? 0),
-      ended: Number(ended?.__MONOTONIC_TIMESTAMP ?? 0),
-      result: ended?.JOB_RESULT ?? 'none',
-      success: mine.some((e) => e.CODE_FUNC === 'unit_log_success'),
-    };
-  }
-  return result;
+  const byUnit = await unitJobTimes(host, cursor, type, names.map((n) => `ac-${n}.service`));
+  return Object.fromEntries(names.map((n) => [n, byUnit[`ac-${n}.service`]!]));
 }
+const journalCursor = (): Promise<string> => hostJournalCursor(host);
 
 const wait = (id: string, state: AppStatus['state'], timeoutMs = 120_000): Promise<AppStatus> =>
   waitForState(controller, id, state, { timeoutMs, journal: (unit, n) => host.journal(unit, n) });

@@ -74,3 +74,43 @@ export function passOnHost(
     ...extra,
   });
 }
+
+/** The host journal's cursor now: what {@link jobTimes} reads after. */
+export async function journalCursor(host: TestHost): Promise<string> {
+  const out = await host.execOk(['journalctl', '-n', '0', '--show-cursor', '-q']);
+  return out.trim().replace(/^-- cursor: /, '');
+}
+
+/** When one job of a unit ran, from systemd's own journal messages ("Stopping …", "Stopped …"), monotonic µs (0: not seen). */
+export interface JobTimes {
+  began: number;
+  ended: number;
+  /** systemd's JobResult (`done`, `canceled`, …), or `none` when the job did not end. */
+  result: string;
+  /** The unit logged "Deactivated successfully" (its processes exited by themselves, not killed). */
+  success: boolean;
+}
+
+/**
+ * The `type` job of each of `units` after `cursor`, read from PID 1's journal messages: a stopped unit may be
+ * unloaded at once, taking its timestamps with it (`systemctl show` then says 0); the journal keeps them.
+ */
+export async function jobTimes(host: TestHost, cursor: string, type: 'start' | 'stop', units: readonly string[]): Promise<Record<string, JobTimes>> {
+  const out = await host.execOk(['journalctl', '-o', 'json', `--after-cursor=${cursor}`, '_PID=1', ...units.map((u) => `UNIT=${u}`)]);
+  const entries = out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, string>);
+  const result: Record<string, JobTimes> = {};
+  for (const unit of units) {
+    const mine = entries.filter((e) => e.UNIT === unit);
+    // "Stopping …"/"Starting …" when the job begins; "Stopped …"/"Started …" when it ends (a restart's stop half ends
+    // as a `restart` job).
+    const began = mine.find((e) => e.CODE_FUNC === 'job_emit_start_message' && e.JOB_TYPE === type);
+    const ended = mine.find((e) => e.CODE_FUNC === 'job_emit_done_message' && (e.JOB_TYPE === type || (type === 'stop' && e.JOB_TYPE === 'restart')));
+    result[unit] = {
+      began: Number(began?.__MONOTONIC_TIMESTAMP ?? 0),
+      ended: Number(ended?.__MONOTONIC_TIMESTAMP ?? 0),
+      result: ended?.JOB_RESULT ?? 'none',
+      success: mine.some((e) => e.CODE_FUNC === 'unit_log_success'),
+    };
+  }
+  return result;
+}
