@@ -83,6 +83,11 @@ function checkContainer({ spec, base }: ContainerEntry, out: Finding[]): void {
     }
   }
   checkMounts(spec, base, out);
+  (spec.ports ?? []).forEach((p, i) => {
+    if (p.onion === undefined) return;
+    if (p.hostIp !== undefined && p.hostIp !== '127.0.0.1') out.push({ pointer: `${base}/ports/${i}/onion`, message: `the Tor app reaches an onion service's port on 127.0.0.1, and this one is bound to ${p.hostIp}`, hint: 'bind it to 127.0.0.1 (or leave hostIp out)' });
+    if (p.protocol === 'udp') out.push({ pointer: `${base}/ports/${i}/onion`, message: 'an onion service carries tcp only', hint: 'remove onion from this port' });
+  });
   checkHealthCmd(spec.health?.cmd, `${base}/health/cmd`, out);
   if (spec.hostNetwork) {
     for (const key of ['networks', 'ports'] as const) {

@@ -157,6 +157,11 @@ export interface PortSpec {
   /** Host address to bind; default all addresses. */
   hostIp?: string;
   protocol?: 'tcp' | 'udp';
+  /**
+   * Also reachable over Tor: the node's Tor app publishes it as the app's onion service on this virtual port. The
+   * Tor app reaches it on `127.0.0.1:<host>`: `hostIp` unset or 127.0.0.1, protocol tcp.
+   */
+  onion?: number;
 }
 
 export interface VolumeMount {

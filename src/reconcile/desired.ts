@@ -168,9 +168,30 @@ const PUBLIC_MODE = 0o644;
 /** Fallback when no timeout is known: systemd's own default start timeout. */
 const SYSTEMD_DEFAULT_START_MS = 90_000;
 
+/** An installed app's onion service, as config templates see it (`onions`: the Tor app's torrc lists them). */
+export interface OnionService {
+  /** The app's id: its hidden service directory's name. */
+  app: string;
+  /** `HiddenServicePort <virtual> 127.0.0.1:<target>` lines, in manifest order. */
+  ports: Array<{ virtual: number; target: number }>;
+}
+
+/** Every installed app's ports with `onion`, by app id order; apps without one are left out. */
+export function onionServices(manifests: readonly LoadedManifest[], states: Readonly<Record<string, DesiredState>>): OnionService[] {
+  return manifests
+    .filter((lm) => (states[lm.manifest.id] ?? 'running') !== 'absent')
+    .map((lm) => ({
+      app: lm.manifest.id,
+      ports: containersOf(lm.manifest).flatMap((c) => (c.spec.ports ?? []).flatMap((p) => (p.onion !== undefined ? [{ virtual: p.onion, target: p.host ?? p.container }] : []))),
+    }))
+    .filter((o) => o.ports.length > 0)
+    .sort((a, b) => a.app.localeCompare(b.app));
+}
+
 /**
- * Builds the desired node. Config templates see `{ app, apps }`: the app's
- * manifest and every manifest by id.
+ * Builds the desired node. Config templates see `{ app, apps, onions }`: the app's
+ * manifest, every manifest by id, and every installed app's onion service
+ * ({@link onionServices}).
  * Throws InvalidInputError naming the template when a config fails to render.
  */
 export function buildDesired(inputs: DesiredInputs): Desired {
@@ -185,6 +206,7 @@ export function buildDesired(inputs: DesiredInputs): Desired {
   const problems: Problem[] = [];
   const out: DesiredApp[] = [];
   const facts = templateFacts(inputs.manifests, inputs.node ?? {});
+  const onions = onionServices(inputs.manifests, inputs.states);
   for (const lm of inputs.manifests) {
     const m = lm.manifest;
     const state = inputs.states[m.id] ?? 'running';
@@ -198,7 +220,7 @@ export function buildDesired(inputs: DesiredInputs): Desired {
       try {
         const needs = secretsUsed(text, templateFile(c.template), facts);
         for (const n of needs) used.add(n.name);
-        const content = renderConfig(text, templateFile(c.template), { app: m, apps }, inputs.secrets, facts);
+        const content = renderConfig(text, templateFile(c.template), { app: m, apps, onions }, inputs.secrets, facts);
         configs.push({ path: c.path, content, mode: needs.some((n) => n.exposed) ? PRIVATE_MODE : PUBLIC_MODE });
       } catch (err) {
         if (err instanceof InvalidInputError) problems.push(...err.problems);

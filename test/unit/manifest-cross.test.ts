@@ -228,3 +228,12 @@ describe('exports and environment references', () => {
     ]);
   });
 });
+
+describe('onion services', () => {
+  test('a port published as an onion service is reached by the Tor app on 127.0.0.1, over tcp', () => {
+    expect(problems({ 'a.yaml': app('a', 'ports:\n  - container: 80\n    host: 3001\n    hostIp: 127.0.0.1\n    onion: 80\n  - container: 81\n    hostIp: 0.0.0.0\n    onion: 81\n  - container: 82\n    protocol: udp\n    onion: 82\n') })).toEqual([
+      'manifests/a.yaml:10:12 /ports/1/onion: the Tor app reaches an onion service\'s port on 127.0.0.1, and this one is bound to 0.0.0.0 (bind it to 127.0.0.1 (or leave hostIp out))',
+      'manifests/a.yaml:13:12 /ports/2/onion: an onion service carries tcp only (remove onion from this port)',
+    ]);
+  });
+});
