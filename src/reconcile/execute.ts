@@ -20,7 +20,7 @@ import { secretStore } from '../store/state/secrets.js';
 import type { PodmanSecrets } from '../store/node/podman-secrets.js';
 import { awaitActive, awaitStopped, type GateResult } from './await-active.js';
 import { describeFailure, recordFailure, retryStatus } from './backoff.js';
-import { configIsOurs } from './plan.js';
+import { configIsOurs, stableMsOf } from './plan.js';
 import type { Log, PhaseSink, UnitManager } from './ports.js';
 import * as S from './steps.js';
 import type { AppRecord, Desired, DesiredApp, Gate, Observed, RestartStep, StartStep, Step, StepAction, StopStep } from './types.js';
@@ -310,6 +310,20 @@ async function overtaken(step: Step, stateDir: string): Promise<string | undefin
 }
 
 /**
+ * The gate for the unit files `units` (a rollback's last-good files): the longest `TimeoutStartSec=` of their
+ * containers, and each container's stable window as they say (`Notify=healthy` or a one-shot: none). Falls back to
+ * `g` for what the files do not say. Pure.
+ */
+export function gateOfFiles(units: ReadonlyArray<{ name: string; content: string }>, service: string, g: Gate): Gate {
+  const containers = units.filter((u) => parseUnitFileName(u.name)?.kind === 'container');
+  const timeouts = containers.map((u) => Number(/^TimeoutStartSec=(\d+)$/m.exec(u.content)?.[1] ?? NaN)).filter((n) => Number.isFinite(n));
+  const timeoutMs = timeouts.length > 0 ? Math.max(...timeouts) * 1000 : g.timeoutMs;
+  if (g.services) return { ...g, timeoutMs, services: containers.map((u) => ({ service: serviceName(u.name), stableMs: stableMsOf(u) })) };
+  const main = containers.find((u) => serviceName(u.name) === service);
+  return { ...g, timeoutMs, stableMs: main ? stableMsOf(main) : g.stableMs };
+}
+
+/**
  * The gate's wait: `service` up (stable for `g.stableMs`), or for an app of several containers every one of
  * `g.services`, side by side; the first that fails gives the reason.
  */
@@ -366,7 +380,8 @@ async function gate(step: StartStep | RestartStep, ctx: Ctx, done: string[], fai
     await run(rb, ctx);
     done.push(rb.describe());
     deps.log(rb.describe());
-    const again = await awaitGate(deps, step.service, g);
+    // The last-good files come up under their own timeouts and checks, not the failed revision's.
+    const again = await awaitGate(deps, step.service, gateOfFiles((await readLastGood(deps.stateDir, step.app))?.units ?? [], step.service, g));
     if (again.ok) await remember(true);
     const after = again.ok ? 'rolled back to its last-good files, running again' : `rolled back, but the last-good files do not come up either: ${again.reason}`;
     failures.push({ app: step.app, step: step.describe(), error: `update of ${step.app} failed: ${result.reason}; ${after}` });

@@ -198,7 +198,7 @@ function appNetwork(app: DesiredApp): RenderedFile | undefined {
 }
 
 /** The stable window a container's gate waits for: none when a health check or a one-shot completion says it is up. */
-function stableMsOf(unit: RenderedFile | undefined): number {
+export function stableMsOf(unit: Pick<RenderedFile, 'content'> | undefined): number {
   return unit !== undefined && /^(Notify=healthy|Type=oneshot)$/m.test(unit.content) ? 0 : STABLE_MS;
 }
 
@@ -245,7 +245,7 @@ function planApp(observed: Observed, app: DesiredApp, writes: Step[], stops: Ste
   if (SETTLING.has(state)) return;
   const retry = retryDecision(rec, app, observed.now);
   const attempt = retry.kind === 'retry' ? retry.attempt : 1;
-  const stableMs = /^Notify=healthy$/m.test(app.units[0]?.content ?? '') ? 0 : STABLE_MS;
+  const stableMs = stableMsOf(app.units[0]);
   if (!RUNNING.has(state)) {
     const gate = { timeoutMs: app.startTimeoutMs, rollback: false, attempt, stableMs };
     services.forEach((svc, i) => {
