@@ -32,7 +32,9 @@ export async function observe(opts: { unitDir: string; stateDir: string; systemd
   const names = new Set(Object.keys(units));
   for (const a of opts.desired.apps) for (const u of a.units) names.add(u.name);
   for (const r of Object.values(records)) for (const n of r.units) names.add(n);
-  const services = [...names].filter((n) => parseUnitFileName(n)?.kind === 'container').map(serviceName).sort();
+  // Container services, and the unit of each app of several containers (its network, `ServiceName=<id>`).
+  const appUnits = [...names].filter((n) => parseUnitFileName(n)?.kind === 'network' && (records[parseUnitFileName(n)!.name]?.units.includes(n) || opts.desired.apps.some((a) => a.units.some((u) => u.name === n))));
+  const services = [...new Set([...[...names].filter((n) => parseUnitFileName(n)?.kind === 'container').map(serviceName), ...appUnits.map((n) => `${parseUnitFileName(n)!.name}.service`)])].sort();
   const paths = [...opts.desired.apps.flatMap((a) => a.configs.map((c) => c.path)), ...Object.values(records).flatMap((r) => r.configs)];
   const [states, configs] = await Promise.all([serviceStates(opts.systemd, services), readConfigFiles(paths, opts.configRoot)]);
   const podman = await observePodmanSecrets(opts, states);

@@ -169,6 +169,8 @@ function planRemovals(
     if (desiredApps.has(id)) continue;
     const units = rec.units.filter((n) => observed.units[n]?.owned && !kept.has(n));
     for (const n of rec.units) claimed.add(n);
+    // An app of several containers: its unit (its network's service) goes too, stopping its containers in order.
+    if (units.includes(`${id}.network`) && RUNNING.has(observed.services[appService(id)] ?? '')) stops.push(S.stop(appService(id), { app: id, phase: 'removing' }));
     for (const svc of containerServices(units)) {
       if (RUNNING.has(observed.services[svc] ?? '')) stops.push(S.stop(svc, { app: id, phase: 'removing' }));
     }

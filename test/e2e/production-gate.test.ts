@@ -5,9 +5,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateToken } from '../../src/store/state/token.js';
 import { createSystemd } from '../../src/systemd/client.js';
 import type { SystemdPort } from '../../src/systemd/types.js';
-import { useHost, type TestHost } from '../host/index.js';
+import { BUSYBOX_IMAGE, useHost, type TestHost } from '../host/index.js';
 import { startTestHost, type StartedHost } from '../host/start.js';
-import { appManifest, slowStopCommand } from '../support/apps.js';
+import { appManifest, QUICK_COMMAND, slowStopCommand } from '../support/apps.js';
 import { assertBuilt, hostArgs, reconcileArgs, runCli, runCliOk, startServeChild, type ServeChild } from '../support/cli.js';
 import { followEvents, type EventStream } from '../support/sse.js';
 import { until, type WaitOptions } from '../support/wait.js';
@@ -23,7 +23,8 @@ import { until, type WaitOptions } from '../support/wait.js';
 const STEP_MS = 300_000;
 /** How long a step waits for a state. */
 const SETTLE: WaitOptions = { timeoutMs: 120_000 };
-const APPS = ['pg-quick', 'pg-slow'] as const;
+/** Two one-container apps and an app of several containers (db, and web which takes 5 s to stop). */
+const APPS = ['pg-quick', 'pg-slow', 'pg-stack'] as const;
 type App = (typeof APPS)[number];
 
 const name = `${useHost().name}-gate`.slice(0, 63);
@@ -38,11 +39,29 @@ let token: string;
 /** The event streams of every daemon process so far. */
 const streams: EventStream[] = [];
 
-const manifest = (id: App): string =>
-  id === 'pg-slow' ? appManifest(id, { state: 'absent', command: slowStopCommand(5), stopTimeout: '30s' }) : appManifest(id, { state: 'absent' });
+const STACK = `id: pg-stack
+state: absent
+containers:
+  db:
+    image: ${BUSYBOX_IMAGE}
+    command: [sh, -c, ${JSON.stringify(QUICK_COMMAND)}]
+  web:
+    image: ${BUSYBOX_IMAGE}
+    command: [sh, -c, ${JSON.stringify(slowStopCommand(5))}]
+    stop:
+      timeout: 30s
+    dependsOn:
+      - container: db
+`;
 
-/** The daemon's path to the host's files: the persistent root is mounted here, the same across reboots. */
-const unitFile = (id: App): string => join(host.unitDir, `${id}.container`);
+const manifest = (id: App): string =>
+  id === 'pg-stack' ? STACK : id === 'pg-slow' ? appManifest(id, { state: 'absent', command: slowStopCommand(5), stopTimeout: '30s' }) : appManifest(id, { state: 'absent' });
+
+/**
+ * The daemon's path to the app's unit file (the persistent root is mounted here, the same across reboots): its
+ * container's, or for the app of several containers its network's (`ServiceName=pg-stack`).
+ */
+const unitFile = (id: App): string => join(host.unitDir, id === 'pg-stack' ? `${id}.network` : `${id}.container`);
 
 /** One state event of the daemon's stream. */
 interface Seen {
@@ -212,7 +231,7 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-describe('production gate: two apps through every lifecycle step, a reboot and daemon restarts', () => {
+describe('production gate: three apps (one of several containers) through every lifecycle step, a reboot and daemon restarts', () => {
   it('install: installing → running; systemd agrees', { timeout: STEP_MS }, async () => {
     for (const id of APPS) expect(await apiState(id)).toBe('not-installed');
     const clicks = new Map<App, Click>();
@@ -254,9 +273,11 @@ describe('production gate: two apps through every lifecycle step, a reboot and d
     expect(await daemon!.stop()).toBe(0);
     daemon = undefined;
     // Stopped with the command line, as a user would with the daemon down; it returns once the job is queued.
-    const stop = await runCliOk([...hostArgs(host, { stateDir, manifests }), 'stop', 'pg-quick', '--unit-dir', host.unitDir]);
-    expect(stop.stdout).toMatch(/^pg-quick: stopping \(stop job \d+ queued\)$/m);
-    expect(hasInstall('pg-quick')).toBe(false);
+    for (const id of ['pg-quick', 'pg-stack'] as const) {
+      const stop = await runCliOk([...hostArgs(host, { stateDir, manifests }), 'stop', id, '--unit-dir', host.unitDir]);
+      expect(stop.stdout).toMatch(new RegExp(`^${id}: stopping \\(stop job \\d+ queued\\)$`, 'm'));
+      expect(hasInstall(id)).toBe(false);
+    }
     expect(hasInstall('pg-slow')).toBe(true);
 
     await systemd!.close();
@@ -271,6 +292,8 @@ describe('production gate: two apps through every lifecycle step, a reboot and d
     expect(await activeState('pg-quick')).toBe('inactive');
     await until('pg-slow active after the boot', () => activeState('pg-slow'), (s) => s === 'active', SETTLE);
     expect(await activeState('pg-quick')).toBe('inactive');
+    // The app of several containers stays stopped as a whole: its unit and each of its containers.
+    expect(await activeState('pg-stack')).toBe('inactive');
     expect(await host.execOk(['podman', 'ps', '--format', '{{.Names}}'])).toBe('pg-slow\n');
   });
 
@@ -282,6 +305,7 @@ describe('production gate: two apps through every lifecycle step, a reboot and d
       if (daemon) expect(await daemon.stop(), `the daemon ${round}`).toBe(0);
       daemon = await startDaemon();
       await settles('pg-quick', 'stopped');
+      await settles('pg-stack', 'stopped');
       await settles('pg-slow', 'running');
       expect(await plannedSteps(), `the daemon ${round}`).toEqual([]);
       expect(await invocation('pg-slow'), `the daemon ${round}`).toBe(slow);
@@ -294,12 +318,14 @@ describe('production gate: two apps through every lifecycle step, a reboot and d
     for (const id of APPS) await act(id, 'remove', 'removing', clicks);
     for (const id of APPS) await settles(id, 'not-installed');
     expect(shown('pg-slow', clicks), eventsOf('pg-slow')).toEqual(['removing', 'not-installed']);
-    // The stopped app has no stop to wait for: its phase ends with its last step, and the stream may show `stopped`
+    // The stopped apps have no stop to wait for: a phase ends with its last step, and the stream may show `stopped`
     // for the moment until the controller has re-read systemd after the reload (seen: removing → stopped →
     // not-installed). Never `running`.
-    const quick = shown('pg-quick', clicks);
-    expect(quick, eventsOf('pg-quick')).not.toContain('running');
-    expect([quick[0], quick.at(-1)]).toEqual(['removing', 'not-installed']);
+    for (const id of ['pg-quick', 'pg-stack'] as const) {
+      const seen = shown(id, clicks);
+      expect(seen, eventsOf(id)).not.toContain('running');
+      expect([seen[0], seen.at(-1)]).toEqual(['removing', 'not-installed']);
+    }
     for (const id of APPS) expect(existsSync(unitFile(id))).toBe(false);
     expect(await host.execOk(['podman', 'ps', '-a', '--format', '{{.Names}}'])).toBe('');
   });

@@ -469,6 +469,13 @@ describe('an app of several containers: driven through its unit <id>.service', (
     expect(plan(o, desired(changedNet))).toEqual(['write units/pad.network', 'daemon-reload', 'restart pad.service']);
   });
 
+  it('removed from the catalog: the app unit is stopped (its containers with it), every file removed, the app forgotten', () => {
+    const steps = plan(installed([pad()], UP), desired());
+    expect(steps.slice(0, 4)).toEqual(['stop pad.service', 'stop pad-db.service', 'stop pad-migrate.service', 'stop pad-web.service']);
+    expect(steps).toContain('remove units/pad.network');
+    expect(steps.at(-1)).toBe('forget pad');
+  });
+
   it('a container stopping (a job in flight): nothing is started or restarted over it', () => {
     expect(plan(installed([pad()], { ...UP, 'pad-web.service': 'deactivating' }), desired(pad({ hash: 'h5', web: '\nLabel=x=y' })))).toEqual(['write units/pad-web.container', 'daemon-reload']);
   });
