@@ -56,7 +56,7 @@ describe('archy-quadlet validate', () => {
 
   test('the catalog is valid: exit 0, paths relative to the working directory', async () => {
     const r = await run(['validate']);
-    expect(r).toEqual({ code: 0, stdout: 'manifests: 3 manifest(s) valid: bitcoin, electrumx, lnd\n', stderr: '' });
+    expect(r).toEqual({ code: 0, stdout: 'manifests: 5 manifest(s) valid: bitcoin, btcpay, electrumx, lnd, mempool\n', stderr: '' });
   });
 
   test('quadlet: keys are checked against the target podman, as render would', async () => {

@@ -96,7 +96,7 @@ describe('loading the desired node (the catalog in manifests/, a fresh state dir
   it('creates them for a pass that executes', async () => {
     const loaded = await loadDesired({ manifestsDir: catalog, stateDir: dir, createSecrets: true });
     const store = secretStore(dir);
-    expect((await readdir(store.dir)).sort()).toEqual(['bitcoin-rpc-password', 'bitcoin-rpc-password.rpcauth-salt']);
+    expect((await readdir(store.dir)).sort()).toEqual(['bitcoin-rpc-password', 'bitcoin-rpc-password.rpcauth-salt', 'btcpay-db-password', 'mempool-db-password']);
     const pw = (await store.peek('bitcoin-rpc-password'))!;
     expect(bitcoinConf(loaded)).toContain(`rpcauth=${rpcauth('archy', pw, (await store.peek(rpcauthSaltName('bitcoin-rpc-password')))!)}\n`);
   });
