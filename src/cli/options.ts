@@ -32,6 +32,7 @@ export const DEFAULT_OUT_DIR = 'units';
 
 const SHARED = {
   out: () => new Option('--out <dir>', 'the unit directory render writes (and diff compares with)').default(DEFAULT_OUT_DIR),
+  importOut: () => new Option('--out <dir>', 'the directory import writes the manifests to (default: the manifests directory, --manifests)'),
   unitDir: () =>
     new Option(
       '--unit-dir <dir>',

@@ -27,6 +27,7 @@ const COMMANDS: Array<{ names: string[]; load: () => Promise<{ register: Registe
   { names: ['install', 'remove'], load: () => import('./commands/install.js') },
   { names: ['serve'], load: () => import('./commands/serve.js') },
   { names: ['token'], load: () => import('./commands/token.js') },
+  { names: ['import'], load: () => import('./commands/import.js') },
 ];
 
 /** The command named on the command line (the first word that is no option or option value), if any. */

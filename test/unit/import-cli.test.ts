@@ -1,0 +1,62 @@
+// `archy-quadlet import compose` as a user runs it (bin/archy-quadlet over dist/: `npm run build` first).
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DIST_MAIN, runCli } from '../support/cli.js';
+
+const out = mkdtempSync(join(tmpdir(), 'archy-import-cli-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+const fixture = (name: string): string => `test/fixtures/compose/${name}`;
+
+describe('archy-quadlet import compose', () => {
+  it('is built', () => expect(existsSync(DIST_MAIN)).toBe(true));
+
+  it('--dry-run prints the manifest and writes nothing', async () => {
+    const r = await runCli(['import', 'compose', fixture('env-forms'), '--out', out, '--dry-run']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^# .*env-forms\.yaml\n# Imported from test\/fixtures\/compose\/env-forms\/compose\.yaml by archy-quadlet import compose\.\nid: env-forms\n/);
+    expect(readdirSync(out)).toEqual([]);
+  });
+
+  it('writes the manifest, and never overwrites it without --force', async () => {
+    const first = await runCli(['import', 'compose', fixture('env-forms'), '--out', out]);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toBe(`wrote ${join(out, 'env-forms.yaml')} (from test/fixtures/compose/env-forms/compose.yaml)\n`);
+    expect(readdirSync(out)).toEqual(['env-forms.yaml']);
+    const again = await runCli(['import', 'compose', fixture('env-forms'), '--out', out]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`${join(out, 'env-forms.yaml')}: a manifest for env-forms exists already (pass --force to overwrite it, or --app ID for another id)`);
+    expect((await runCli(['import', 'compose', fixture('env-forms'), '--out', out, '--force'])).code).toBe(0);
+    // The written manifest is one validate accepts.
+    expect((await runCli(['--manifests', out, 'validate'])).code).toBe(0);
+  });
+
+  it('anything dropped: exit 1 and nothing written, unless --allow-drop', async () => {
+    const dropped = await runCli(['import', 'compose', fixture('mempool-db'), '--out', out]);
+    expect(dropped.code).toBe(1);
+    expect(dropped.stderr).toContain('test/fixtures/compose/mempool-db/compose.yaml:54:5 /services/api/restart: the retry limit 5 is not carried over: systemd restarts without a count (its own start limit applies)\n');
+    expect(dropped.stderr).toContain('1 part(s) not carried over; nothing written (pass --allow-drop to import without them)');
+    expect(existsSync(join(out, 'mempool-db.yaml'))).toBe(false);
+    const allowed = await runCli(['import', 'compose', fixture('mempool-db'), '--out', out, '--allow-drop', '--app', 'mempool']);
+    expect(allowed.code).toBe(0);
+    expect(readFileSync(join(out, 'mempool.yaml'), 'utf8')).toContain('    oneshot: true\n');
+  });
+
+  it('an unset variable: exit 1 naming FILE:LINE:COL and the variable', async () => {
+    const r = await runCli(['import', 'compose', fixture('hostile-unset-var'), '--out', out, '--dry-run']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('test/fixtures/compose/hostile-unset-var/compose.yaml:6:16 /services/app/environment/API_KEY: variable API_KEY is not set');
+    expect(r.stdout).toBe('');
+  });
+
+  it('--env files replace the project .env; a directory of projects imports each; --app needs one project', async () => {
+    const withEnv = await runCli(['import', 'compose', fixture('env-forms'), '--env', fixture('bitcoin-node/.env'), '--dry-run', '--out', out]);
+    expect(withEnv.code).toBe(1);
+    expect(withEnv.stderr).toContain('/services/worker/environment/1: variable APP_PORT is not set');
+    const all = await runCli(['import', 'compose', 'test/fixtures/compose', '--dry-run', '--allow-drop', '--json', '--out', join(out, 'none')]);
+    expect(JSON.parse(all.stdout).apps.map((a: { id: string }) => a.id)).toEqual(['anchors', 'bitcoin-node', 'env-forms', 'host-net', 'hostile-injection', 'mempool-db', 'ports-volumes']);
+    const usage = await runCli(['import', 'compose', 'test/fixtures/compose', '--app', 'x']);
+    expect(usage.code).toBe(2);
+  });
+});
