@@ -4,7 +4,8 @@
  * catalog's, or (`appsFrom: 'unit-dir'`, a live command given `--unit-dir`)
  * the apps of the units in the unit directory (units written by hand, with
  * no manifest: every `*.container`, those of an app of several grouped under
- * its `<id>.network`). One-shot commands fail at once when systemd cannot be reached;
+ * its `<id>.network`). The catalog's apps come with the onion addresses its Tor app has written, read once here (a
+ * pass in `serve --watch` reads them again). One-shot commands fail at once when systemd cannot be reached;
  * the daemon (`serve`) opens a view that waits for it (`openWaitingLive`).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,6 +14,8 @@ import { createController, type ControllerDeps, type LiveController } from '../c
 import type { AppRef, StateEvent } from '../controller/types.js';
 import { appRef, unitDirAppRefs } from '../controller/app-refs.js';
 import { readUnitDir } from '../store/node/unit-dir.js';
+import { readOnionAddresses } from '../store/node/onion-addresses.js';
+import { onionHostnames } from '../manifest/onion.js';
 import { createSystemd } from '../systemd/client.js';
 import type { LinkStatus, SystemdPort } from '../systemd/types.js';
 import { describeLink } from '../systemd/link.js';
@@ -40,11 +43,24 @@ export async function unitDirApps(dir: string, { ownedOnly = false } = {}): Prom
   return unitDirAppRefs(entries.filter((e) => !ownedOnly || e.owned));
 }
 
-/** The apps of the catalog in `dir`; throws InvalidInputError with every problem when a manifest is invalid. */
-export async function manifestApps(dir: string): Promise<AppRef[]> {
+/** The apps a live view tracks, and the onion addresses its Tor app has written for them (by app id). */
+export interface LiveApps {
+  apps: AppRef[];
+  onions: Record<string, string>;
+}
+
+/**
+ * The apps of the catalog in `dir`, with the onion addresses tor wrote on this host; throws InvalidInputError with
+ * every problem when a manifest is invalid. An address that cannot be read is left out (and logged).
+ */
+export async function manifestApps(dir: string, log: (m: string) => void = () => {}): Promise<LiveApps> {
   const { manifests, problems } = await readCatalog(dir);
   if (problems.length > 0) throw new InvalidInputError(problems);
-  return manifests.map(({ manifest }) => appRef(manifest));
+  const onions = await readOnionAddresses(onionHostnames(manifests, {})).catch((err: unknown) => {
+    log(`reading the onion addresses failed: ${(err as Error).message}`);
+    return {};
+  });
+  return { apps: manifests.map(({ manifest }) => appRef(manifest)), onions };
 }
 
 /**
@@ -52,15 +68,15 @@ export async function manifestApps(dir: string): Promise<AppRef[]> {
  * stop must keep working while someone fixes a manifest): the units of ours on the node are tracked instead,
  * and the reconciler's first pass replaces them with the catalog once it is valid.
  */
-export async function catalogApps(dir: string, fallback?: AppsFallback): Promise<AppRef[]> {
+export async function catalogApps(dir: string, fallback?: AppsFallback): Promise<LiveApps> {
   try {
-    return await manifestApps(dir);
+    return await manifestApps(dir, fallback?.log);
   } catch (err) {
     if (!fallback || !(err instanceof InvalidInputError)) throw err;
     const [first, ...more] = err.problems;
     const what = first ? `${formatProblem(first)}${more.length > 0 ? ` (and ${more.length} more; see archy-quadlet validate)` : ''}` : err.message;
     fallback.log(`the catalog cannot be used: ${what}; tracking the apps installed in ${fallback.unitDir} meanwhile`);
-    return unitDirApps(fallback.unitDir, { ownedOnly: true }).catch(() => []);
+    return { apps: await unitDirApps(fallback.unitDir, { ownedOnly: true }).catch(() => []), onions: {} };
   }
 }
 
@@ -85,16 +101,17 @@ export interface LiveExtra {
 }
 
 /** The apps of the live view: the unit directory's units, or the catalog's (with the fallback, when asked for). */
-function liveApps(ctx: LiveContext, extra: LiveExtra): Promise<AppRef[]> {
-  if (ctx.appsFrom === 'unit-dir') return unitDirApps(ctx.unitDir);
+async function liveApps(ctx: LiveContext, extra: LiveExtra): Promise<LiveApps> {
+  if (ctx.appsFrom === 'unit-dir') return { apps: await unitDirApps(ctx.unitDir), onions: {} };
   return catalogApps(extra.catalogDir ?? ctx.manifestsDir, extra.fallbackLog ? { unitDir: ctx.unitDir, log: extra.fallbackLog } : undefined);
 }
 
 /** The controller's deps of the node; a stop or start makes the boot follow the user in the unit directory. */
-const controllerDeps = (ctx: LiveContext, systemd: SystemdPort, apps: AppRef[], extra: LiveExtra): ControllerDeps => ({
+const controllerDeps = (ctx: LiveContext, systemd: SystemdPort, { apps, onions }: LiveApps, extra: LiveExtra): ControllerDeps => ({
   systemd,
   stateDir: ctx.stateDir,
   apps,
+  onions,
   relistIntervalMs: extra.relistIntervalMs ?? 0,
   ...(extra.log ? { log: extra.log } : {}),
   unitDir: ctx.unitDir,

@@ -34,6 +34,8 @@ export interface ControllerDeps {
   unitDir?: string;
   /** With `unitDir`: the units are the user manager's (`WantedBy=default.target`). */
   user?: boolean;
+  /** Onion addresses known at start, by app id (the live view reads them from tor's files); a pass updates them with `setOnion`. */
+  onions?: Readonly<Record<string, string>>;
 }
 
 /** What one re-list found. */
@@ -369,6 +371,7 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
     for (const [id, rec] of intents) trackers.get(id)?.setIntent(rec.intent);
     // A process without the reconciler (`status`) still shows a back-off: the app records hold it.
     for (const [id, retry] of await readRetries(stateDir, log)) trackers.get(id)?.setRetry(retry);
+    for (const [id, address] of Object.entries(deps.onions ?? {})) trackers.get(id)?.setOnion(address);
     await resync('start');
   } catch (err) {
     unlisten();
@@ -419,6 +422,11 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
     setRetry(id: string, retry: RetryStatus | undefined) {
       const t = trackerOf(id);
       t.setRetry(retry);
+      emitIfChanged(t);
+    },
+    setOnion(id: string, address: string | undefined) {
+      const t = trackerOf(id);
+      t.setOnion(address);
       emitIfChanged(t);
     },
     subscribe(listener) {

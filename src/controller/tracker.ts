@@ -1,7 +1,8 @@
 /**
  * Per-app bookkeeping: one {@link UnitTracker} per unit of the app (the app's unit, and for an app of several
  * containers each container's unit), each with its own ordering rules (src/controller/unit-tracker.ts), plus what
- * is the app's own: the reconciler's phase, the user's intent, the back-off, and the status last shown. Pure (no
+ * is the app's own: the reconciler's phase, the user's intent, the back-off, the onion address, and the status last
+ * shown. Pure (no
  * IO): the controller feeds the unit trackers stamped messages and asks the app tracker to recompute.
  *
  * The methods that take systemd's messages directly (`applyProps`, `jobQueued`, …) act on the app's unit; the
@@ -23,13 +24,14 @@ export class AppTracker {
   private phase: ReconcilePhase | undefined;
   private intent: Intent | undefined;
   private retry: RetryStatus | undefined;
+  private onion: string | undefined;
   private current: AppStatus | undefined;
   /** The app unit's job of our last call, while the containers may still be learning of the jobs of its transaction. */
   private callJob: number | undefined;
 
   /**
    * `previous`: the app's tracker before its ref changed (the catalog gave it other containers): what it knows of the
-   * units that stay, its phase, intent, back-off and last status carry over, so the change is no new first look.
+   * units that stay, its phase, intent, back-off, onion address and last status carry over, so the change is no new first look.
    */
   constructor(
     readonly ref: AppRef,
@@ -43,6 +45,7 @@ export class AppTracker {
       this.phase = previous.phase;
       this.intent = previous.intent;
       this.retry = previous.retry;
+      this.onion = previous.onion;
       this.current = previous.current;
     }
   }
@@ -128,6 +131,11 @@ export class AppTracker {
     this.retry = retry;
   }
 
+  /** The app's onion address, shown with its status (not part of the derived state). */
+  setOnion(address: string | undefined): void {
+    this.onion = address;
+  }
+
   /** The job in flight on the app's unit, if any. */
   jobInFlight(): JobRef | undefined {
     return this.main.jobInFlight();
@@ -186,6 +194,7 @@ export class AppTracker {
       ...(this.intent !== undefined ? { intent: this.intent } : {}),
       ...(this.retry !== undefined ? { retry: this.retry } : {}),
       ...(derived.containers ? { containers: derived.containers.map((c, i) => containerStatus(c, this.parts[i]!.tracker)) } : {}),
+      ...(this.onion !== undefined ? { onion: this.onion } : {}),
     };
     this.current = status;
     if (prev && JSON.stringify(prev) === JSON.stringify(status)) return undefined;

@@ -100,6 +100,11 @@ export interface AppStatus {
   retry?: RetryStatus;
   /** For an app of several containers: each container's own state, in manifest order. */
   containers?: ContainerStatus[];
+  /**
+   * The app's onion address (`<56 base32 characters>.onion`), once the node's Tor app has written it: the app
+   * publishes a port over Tor (`ports[].onion`). Read from tor's `hostname` file, not from systemd.
+   */
+  onion?: string;
 }
 
 /**
@@ -156,6 +161,8 @@ export interface Controller {
   setPhase(id: string, phase: ReconcilePhase | undefined): Promise<void>;
   /** Sets or clears (undefined) the reconciler's back-off for an app (shown as `retry`). Throws NotFoundError for an unknown app. */
   setRetry(id: string, retry: RetryStatus | undefined): void;
+  /** Sets or clears (undefined) an app's onion address (shown as `onion`). Throws NotFoundError for an unknown app. */
+  setOnion(id: string, address: string | undefined): void;
   /** Subscribes to state changes; returns the unsubscribe function. */
   subscribe(listener: (event: StateEvent) => void): () => void;
   close(): Promise<void>;

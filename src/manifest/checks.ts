@@ -10,6 +10,7 @@ import type { Finding } from './ajv-problems.js';
 import { DNS_LABEL } from '../naming.js';
 import { CONTAINER_FIELDS, containersOf, containerUnitName, isMultiContainer, type ContainerEntry } from './containers.js';
 import { suggestion } from './did-you-mean.js';
+import { ONION_EXPORT } from './onion.js';
 import { parseDuration, parseMemory } from './units.js';
 
 /** Where app data lives on the node: `/var/lib/archipelago/<id>`. Config files must be written below it. */
@@ -65,7 +66,22 @@ export function checkManifest(m: Manifest, options: CheckOptions): Finding[] {
     });
   }
   checkContainerDependencies(m, out);
+  checkOnionFields(m, appDir, out);
   return out;
+}
+
+/** `onionServiceDir` where the node can read what tor writes; `onion.address` is no export an app declares. */
+function checkOnionFields(m: Manifest, appDir: string, out: Finding[]): void {
+  if (m.exports?.[ONION_EXPORT] !== undefined) {
+    out.push({ pointer: `/exports/${ONION_EXPORT}`, target: 'key', message: `${ONION_EXPORT} is the app's onion address, which the node reads from its Tor app`, hint: 'remove it; publish a port over Tor with onion: <virtual port> instead' });
+  }
+  const dir = m.onionServiceDir;
+  if (dir === undefined) return;
+  if (!dir.startsWith(appDir)) out.push({ pointer: '/onionServiceDir', message: `must be under ${appDir}`, hint: "the app's data stays inside its data directory" });
+  const binds = containersOf(m).flatMap((c) => c.spec.binds ?? []);
+  if (!binds.some((b) => dir === b.source || dir.startsWith(`${b.source}/`))) {
+    out.push({ pointer: '/onionServiceDir', message: 'is inside none of this app\'s binds: the node could not read the onion addresses tor writes', hint: binds.length > 0 ? `binds: ${binds.map((b) => b.source).join(', ')}` : 'bind a host directory that contains it into the Tor container' });
+  }
 }
 
 /** The checks of one container: stop timeout, memory, mounts, health command, host networking. */
@@ -202,7 +218,16 @@ export function checkCatalog(inputs: readonly CheckInput[]): FileFinding[] {
   checkDependencies(valid, idFiles, out);
   checkHostPorts(valid, out);
   checkConfigPaths(valid, out);
+  checkOnionProvider(valid, out);
   return out;
+}
+
+/** One Tor per node: two apps with `onionServiceDir` would each publish every app's onion service. */
+function checkOnionProvider(valid: ReadonlyArray<{ file: string; manifest: Manifest }>, out: FileFinding[]): void {
+  const providers = valid.filter((v) => v.manifest.onionServiceDir !== undefined);
+  for (const { file } of providers.slice(1)) {
+    out.push({ file, pointer: '/onionServiceDir', message: `${providers[0]!.file} already publishes the node's onion services (onionServiceDir)`, hint: 'one app of the catalog publishes them; remove onionServiceDir from one' });
+  }
 }
 
 /**
@@ -263,6 +288,10 @@ function checkDependencies(valid: ReadonlyArray<{ file: string; manifest: Manife
       if (!target) continue; // That app's own file is invalid and reported there.
       if ((target.state ?? 'running') === 'absent' && (manifest.state ?? 'running') !== 'absent') {
         out.push({ file, pointer: `${at}/app`, message: `depends on ${JSON.stringify(dep.app)}, which is absent (not installed)`, hint: `install ${dep.app} (state: running) or make this app absent too` });
+      }
+      if (dep.export === ONION_EXPORT) {
+        out.push({ file, pointer: `${at}/export`, message: `the onion address is known only once tor has run, so it cannot be an environment value`, hint: `take it in a config template: {{export "${dep.app}" "${ONION_EXPORT}"}}` });
+        continue;
       }
       if (dep.export !== undefined) {
         const exports = Object.keys(target.exports ?? {});

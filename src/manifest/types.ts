@@ -32,6 +32,12 @@ export interface Manifest extends ContainerSpec {
    * the node generates. Consumers take them as `environment: { X: { app, export } }` or `{{export "app" "name"}}`.
    */
   exports?: Record<string, ExportValue>;
+  /**
+   * Makes this app the node's Tor: the host directory it writes every installed app's hidden service into, as
+   * `<dir>/<app id>/` (tor's `HiddenServiceDir`; its `hostname` file holds the app's onion address). Under
+   * `/var/lib/archipelago/<id>/` and inside one of the app's binds; one app of the catalog at most.
+   */
+  onionServiceDir?: string;
 }
 
 /** An exported value: literal text, or `{ secret }`, a secret the node generates once and keeps. */

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { containersOf } from '../manifest/containers.js';
 import type { Intent } from '../controller/types.js';
 import { InvalidInputError, type Problem } from '../errors.js';
+import { ONION_EXPORT, onionPorts } from '../manifest/onion.js';
 import type { ConfigFileSpec, DesiredState, LoadedManifest, Manifest } from '../manifest/types.js';
 import { parseUnitFileName } from '../naming.js';
 import type { RenderedFile } from '../render/types.js';
@@ -80,10 +81,21 @@ export function configsOf(m: Manifest): ConfigFileSpec[] {
   return containersOf(m).flatMap((c) => c.spec.configs ?? []);
 }
 
-/** What the export and node helpers of config templates resolve against: the catalog's `exports`, the node's facts. */
-export function templateFacts(manifests: readonly LoadedManifest[], node: NodeFacts): TemplateFacts {
+/**
+ * What the export and node helpers of config templates resolve against: the catalog's `exports`, the node's facts,
+ * and the implicit `onion.address` of every app with an onion port: the address tor wrote (`onions`, by app id),
+ * empty until it has (a pass renders the file again once it is there).
+ */
+export function templateFacts(manifests: readonly LoadedManifest[], node: NodeFacts, onions: Readonly<Record<string, string>> = {}): TemplateFacts {
   const byId = new Map(manifests.map((lm) => [lm.manifest.id, lm.manifest]));
-  return { exports: (app, name) => byId.get(app)?.exports?.[name], node };
+  return {
+    exports: (app, name) => {
+      const m = byId.get(app);
+      if (m && name === ONION_EXPORT && onionPorts(m).length > 0) return onions[app] ?? '';
+      return m?.exports?.[name];
+    },
+    node,
+  };
 }
 
 /**
@@ -160,6 +172,8 @@ export interface DesiredInputs {
   intents?: ReadonlyMap<string, TimedIntent>;
   /** The node's facts for `{{node}}` in templates. */
   node?: NodeFacts;
+  /** The onion address of each app whose address tor has written, by id (`{{export "app" "onion.address"}}`). */
+  onions?: Readonly<Record<string, string>>;
 }
 
 const PRIVATE_MODE = 0o600;
@@ -180,10 +194,7 @@ export interface OnionService {
 export function onionServices(manifests: readonly LoadedManifest[], states: Readonly<Record<string, DesiredState>>): OnionService[] {
   return manifests
     .filter((lm) => (states[lm.manifest.id] ?? 'running') !== 'absent')
-    .map((lm) => ({
-      app: lm.manifest.id,
-      ports: containersOf(lm.manifest).flatMap((c) => (c.spec.ports ?? []).flatMap((p) => (p.onion !== undefined ? [{ virtual: p.onion, target: p.host ?? p.container }] : []))),
-    }))
+    .map((lm) => ({ app: lm.manifest.id, ports: onionPorts(lm.manifest) }))
     .filter((o) => o.ports.length > 0)
     .sort((a, b) => a.app.localeCompare(b.app));
 }
@@ -205,7 +216,7 @@ export function buildDesired(inputs: DesiredInputs): Desired {
   }
   const problems: Problem[] = [];
   const out: DesiredApp[] = [];
-  const facts = templateFacts(inputs.manifests, inputs.node ?? {});
+  const facts = templateFacts(inputs.manifests, inputs.node ?? {}, inputs.onions);
   const onions = onionServices(inputs.manifests, inputs.states);
   for (const lm of inputs.manifests) {
     const m = lm.manifest;

@@ -13,6 +13,8 @@ import type { DesiredState, LoadedManifest } from '../manifest/types.js';
 import { renderUnits } from '../render/render-units.js';
 import { loadManifests, type ManifestSource } from '../manifest/load.js';
 import { readManifestFiles } from '../store/node/manifest-files.js';
+import { readOnionAddresses } from '../store/node/onion-addresses.js';
+import { onionHostnames } from '../manifest/onion.js';
 import { listConfigTemplates, loadUnitTemplates, readConfigTemplates } from '../store/shipped/templates.js';
 import { readDeclaredStates } from '../store/state/declared-states.js';
 import { readInstallIntents } from '../store/state/install-intents.js';
@@ -37,6 +39,10 @@ export interface LoadDesiredOptions {
   createSecrets?: boolean;
   /** The node's facts for `{ node }` values and `{{node}}` in templates (src/cli: `nodeFacts`). */
   node?: NodeFacts;
+  /** Where the host's `/` is for config files and the onion addresses tor wrote (a machine's root dir seen from outside it); default `/`. */
+  configRoot?: string;
+  /** The config templates' directory; default the package's `templates/config/`. */
+  configTemplatesDir?: URL;
 }
 
 export interface LoadedDesired {
@@ -48,6 +54,11 @@ export interface LoadedDesired {
   warnings: string[];
   /** Manifests whose `state` the node sees for the first time or changed: a pass that executes remembers them. */
   declared: Map<string, DeclaredState>;
+  /**
+   * The installed apps' onion services: where tor writes each one's address on the host (`hostnames`, by app id),
+   * and the addresses read there (`addresses`; an app is missing until tor has written its file).
+   */
+  onions: { hostnames: Record<string, string>; addresses: Record<string, string> };
 }
 
 /** The podman the nodes run. */
@@ -81,7 +92,7 @@ async function readInputs(opts: LoadDesiredOptions): Promise<Inputs> {
 }
 
 async function computeDesired(opts: LoadDesiredOptions, { sources, installs, intents, declared }: Inputs): Promise<LoadedDesired> {
-  const { manifests, problems } = loadManifests(sources, { templates: await listConfigTemplates() });
+  const { manifests, problems } = loadManifests(sources, { templates: await listConfigTemplates(opts.configTemplatesDir) });
   if (problems.length > 0) throw new InvalidInputError(problems);
   const changes = declaredChanges(manifests, declared, new Date().toISOString());
   const states = effectiveStates(manifests, installs, intents, new Map([...declared, ...changes]));
@@ -104,15 +115,17 @@ async function computeDesired(opts: LoadDesiredOptions, { sources, installs, int
   }
 
   // A missing template is left out; configSecrets reports it, with the manifest naming it.
-  const templates = await readConfigTemplates(new Set(manifests.filter((m) => states[m.manifest.id] !== 'absent').flatMap((m) => configsOf(m.manifest).map((c) => c.template))));
+  const templates = await readConfigTemplates(new Set(manifests.filter((m) => states[m.manifest.id] !== 'absent').flatMap((m) => configsOf(m.manifest).map((c) => c.template))), opts.configTemplatesDir);
   const store = secretStore(opts.stateDir);
   const secrets: Record<string, string> = {};
   for (const need of configSecrets(manifests, states, templates, opts.node)) {
     secrets[need.name] = opts.createSecrets ? await store.get(need.name, need.kind === 'salt' ? SALT : PASSWORD) : ((await store.peek(need.name)) ?? missingSecret(need.name));
   }
 
-  const desired = buildDesired({ manifests, states, units, startTimeoutsMs, templates, secrets, intents, ...(opts.node ? { node: opts.node } : {}) });
-  return { desired, manifests, states, secrets: Object.keys(secrets), warnings: compiled.warnings.map((w) => `${w.file}: ${w.message}`), declared: changes };
+  const hostnames = onionHostnames(manifests, states);
+  const addresses = await readOnionAddresses(hostnames, opts.configRoot);
+  const desired = buildDesired({ manifests, states, units, startTimeoutsMs, templates, secrets, intents, onions: addresses, ...(opts.node ? { node: opts.node } : {}) });
+  return { desired, manifests, states, secrets: Object.keys(secrets), warnings: compiled.warnings.map((w) => `${w.file}: ${w.message}`), declared: changes, onions: { hostnames, addresses } };
 }
 
 /** What a secret that does not exist yet renders as when it is not to be created (never written anywhere). */
@@ -125,8 +138,8 @@ export type DesiredLoader = (opts: LoadDesiredOptions) => Promise<LoadedDesired>
 
 /**
  * A `loadDesired` that remembers its last result: when the manifest files, the
- * intents, the options and the secrets used are byte-identical to the last
- * call's, parsing, validating, compiling and rendering are skipped (a no-op
+ * intents, the options, the secrets used and the onion addresses read are
+ * byte-identical to the last call's, parsing, validating, compiling and rendering are skipped (a no-op
  * pass in `watch` then costs reading files, not recomputing them). The package's
  * templates are taken as fixed for the life of the process.
  */
@@ -135,14 +148,16 @@ export function cachedDesiredLoader(): DesiredLoader {
   return async (opts) => {
     const inputs = await readInputs(opts);
     const store = secretStore(opts.stateDir);
-    const h = createHash('sha256').update(JSON.stringify([opts.manifestsDir, opts.podmanVersion, opts.user, opts.createSecrets === true, opts.node ?? {}, inputs.sources, [...inputs.installs], [...inputs.intents], [...inputs.declared]]));
+    const h = createHash('sha256').update(JSON.stringify([opts.manifestsDir, opts.podmanVersion, opts.user, opts.createSecrets === true, opts.node ?? {}, opts.configRoot, opts.configTemplatesDir?.href, inputs.sources, [...inputs.installs], [...inputs.intents], [...inputs.declared]]));
     const secretsKey = async (names: readonly string[]): Promise<string> => {
       const s = createHash('sha256');
       for (const n of names) s.update(`${n}\0${(await store.peek(n)) ?? ''}\0`);
       return s.digest('hex');
     };
     const key = h.digest('hex');
-    if (last && last.key === `${key}:${await secretsKey(last.value.secrets)}`) return last.value;
+    // The same inputs give the same hostname paths: an address tor wrote since is a new input.
+    const sameOnions = async (v: LoadedDesired): Promise<boolean> => JSON.stringify(await readOnionAddresses(v.onions.hostnames, opts.configRoot)) === JSON.stringify(v.onions.addresses);
+    if (last && last.key === `${key}:${await secretsKey(last.value.secrets)}` && (await sameOnions(last.value))) return last.value;
     const value = await computeDesired(opts, inputs);
     last = { key: `${key}:${await secretsKey(value.secrets)}`, value };
     return value;

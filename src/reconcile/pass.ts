@@ -10,7 +10,7 @@ import { readRecords } from '../store/state/records.js';
 import { failureOf, retryDecision, retryStatus } from './backoff.js';
 import { executeSteps, type Counters, type Failure } from './execute.js';
 import { DEFAULT_GENERATOR, rejectedUnits } from './generator.js';
-import { loadDesired, type DesiredLoader, type LoadDesiredOptions } from './load-desired.js';
+import { loadDesired, type DesiredLoader, type LoadDesiredOptions, type LoadedDesired } from './load-desired.js';
 import { observe } from './observe.js';
 import { findHolds, planSteps, withHolds } from './plan.js';
 import { appRef } from '../controller/app-refs.js';
@@ -31,8 +31,6 @@ export interface PassOptions extends LoadDesiredOptions {
   log?: Log;
   /** Poll interval of the health gate (ms). */
   pollMs?: number;
-  /** Where the host's `/` is for config files (a machine's root dir seen from outside it); default `/`. */
-  configRoot?: string;
   /** How desired state is loaded; a long-running loop passes `cachedDesiredLoader()`. Default `loadDesired`. */
   loader?: DesiredLoader;
   /** argv of podman, for the podman secrets of generated secrets apps take as environment values; default `podman`. */
@@ -60,6 +58,19 @@ export interface PassReport {
   requeueAt?: string;
 }
 
+/** How soon a pass looks again while the node's Tor runs and has not written an installed app's onion address yet. */
+export const ONION_RECHECK_MS = 5_000;
+
+/**
+ * When to look again for onion addresses tor has not written yet (they go into `status` and config templates):
+ * `now` + {@link ONION_RECHECK_MS} while one is missing and the app with `onionServiceDir` is to run; else undefined.
+ */
+export function onionRecheckAt(loaded: Pick<LoadedDesired, 'manifests' | 'states' | 'onions'>, now: number): string | undefined {
+  const tor = loaded.manifests.find((lm) => lm.manifest.onionServiceDir !== undefined && loaded.states[lm.manifest.id] === 'running');
+  const missing = Object.keys(loaded.onions.hostnames).some((id) => loaded.onions.addresses[id] === undefined);
+  return tor && missing ? new Date(now + ONION_RECHECK_MS).toISOString() : undefined;
+}
+
 /** The earliest back-off among `held` and the apps whose gate failed in this pass. */
 function earliestRetry(held: readonly Held[], failedNow: readonly (string | undefined)[]): string | undefined {
   const times = [...held.map((h) => h.retryAt), ...failedNow].filter((t): t is string => t !== undefined);
@@ -83,6 +94,13 @@ function safePhases(controller: ControllerSink | undefined, log: Log): PhaseSink
         controller?.setRetry?.(id, retry);
       } catch (err) {
         log(`back-off of ${id} not shown: ${(err as Error).message}`);
+      }
+    },
+    setOnion(id, address) {
+      try {
+        controller?.setOnion?.(id, address);
+      } catch (err) {
+        log(`onion address of ${id} not shown: ${(err as Error).message}`);
       }
     },
   };
@@ -140,11 +158,14 @@ export async function runPass(opts: PassOptions): Promise<PassReport> {
       const f = retryDecision(observed.records[app.id], app, observed.now).kind === 'fresh' ? undefined : failureOf(observed.records[app.id], app);
       if (opts.controller?.setRetry) sink.setRetry?.(app.id, f ? retryStatus(f) : undefined);
     }
+    // Every catalog app's onion address as this pass read it (undefined: none, or not written yet).
+    if (opts.controller?.setOnion) for (const { id } of catalog) sink.setOnion?.(id, loaded.onions.addresses[id]);
   }
   const planned = steps.map((s) => s.describe());
   const t3 = performance.now();
   const timings = (t4: number): PassReport['timings'] => ({ load: t1 - t0, observe: t2 - t1, plan: t3 - t2, execute: t4 - t3 });
-  const waitUntil = earliestRetry(held, []);
+  const onionAt = onionRecheckAt(loaded, observed.now);
+  const waitUntil = earliestRetry(held, [onionAt]);
   if (opts.dryRun) return { dryRun: true, planned, held, done: [], failures: [], counters: { ...ZERO }, warnings: loaded.warnings, timings: timings(t3), ...(waitUntil ? { requeueAt: waitUntil } : {}) };
   const report = await executeSteps(steps, withHolds(loaded.desired, held), observed, {
     unitDir: opts.unitDir,
@@ -159,6 +180,6 @@ export async function runPass(opts: PassOptions): Promise<PassReport> {
   if (opts.controller?.setApps && leaving.length > 0) await opts.controller.setApps(catalog);
   // A gate that failed in this pass recorded its back-off: the loop must wake for it too.
   const records = report.failures.length > 0 ? await readRecords(opts.stateDir) : {};
-  const requeueAt = earliestRetry(held, Object.values(records).map((r) => r.failure?.nextAt).filter((t) => t !== undefined && Date.parse(t) > observed.now));
+  const requeueAt = earliestRetry(held, [...Object.values(records).map((r) => r.failure?.nextAt).filter((t) => t !== undefined && Date.parse(t) > observed.now), onionAt]);
   return { dryRun: false, planned, held, ...report, warnings: loaded.warnings, timings: timings(performance.now()), ...(requeueAt ? { requeueAt } : {}) };
 }

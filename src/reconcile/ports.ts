@@ -36,6 +36,8 @@ export interface PhaseSink {
   setPhase(id: string, phase: ReconcilePhase | undefined): void | Promise<void>;
   /** Shows (or clears, undefined) an app's back-off after a failed revision. */
   setRetry?(id: string, retry: RetryStatus | undefined): void;
+  /** Shows (or clears, undefined) an app's onion address, as the pass read it from tor's `hostname` file. */
+  setOnion?(id: string, address: string | undefined): void;
 }
 
 /** The controller as a pass sees it: phases, and (in a long-running process) the catalog it tracks. */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { formatEvent, formatSource, formatTable } from '../../src/cli/commands/status.js';
+import { formatEvent, formatOnions, formatSource, formatTable } from '../../src/cli/commands/status.js';
 
 describe('status output', () => {
   test('the table pads columns and says who stopped an app', () => {
@@ -70,5 +70,19 @@ describe('status output', () => {
         'rejected: 9b8e7d6 (2026-11-27 02:10:00): manifests/lnd.yaml:4:12 /stop/timeout: must match\n' +
         'last fetch failed: could not read from remote repository\n',
     );
+  });
+});
+
+describe('status: onion addresses', () => {
+  test('a footer lists the apps reached over Tor, and a watch line carries the address; nothing without one', () => {
+    const base = { state: 'running' as const, since: '2026-11-27T02:05:31.181Z' };
+    const statuses = [
+      { id: 'bitcoin', name: 'bitcoin', unit: 'bitcoin.service', ...base, onion: 'pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion' },
+      { id: 'tor', name: 'tor', unit: 'tor.service', ...base },
+      { id: 'lnd', name: 'lnd', unit: 'lnd.service', ...base, onion: 'x'.repeat(56) + '.onion' },
+    ];
+    expect(formatOnions(statuses)).toBe(`\nonion services:\n  bitcoin  pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion\n  lnd      ${'x'.repeat(56)}.onion\n`);
+    expect(formatOnions(statuses.slice(1, 2))).toBe('');
+    expect(formatEvent({ seq: 3, status: statuses[0]! })).toBe('2026-11-27 02:05:31  bitcoin  running  (onion pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion)\n');
   });
 });

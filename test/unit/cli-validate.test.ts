@@ -54,9 +54,13 @@ describe('archy-quadlet validate', () => {
     expect(report.problems).toHaveLength(3);
   });
 
-  test('the catalog is valid: exit 0, paths relative to the working directory', async () => {
+  test('the catalog is valid: exit 0, paths relative to the working directory; the Tor app on the host\'s network is the one warning', async () => {
     const r = await run(['validate']);
-    expect(r).toEqual({ code: 0, stdout: 'manifests: 5 manifest(s) valid: bitcoin, btcpay, electrumx, lnd, mempool\n', stderr: '' });
+    expect(r).toEqual({
+      code: 0,
+      stdout: 'manifests: 6 manifest(s) valid: bitcoin, btcpay, electrumx, lnd, mempool, tor\n',
+      stderr: expect.stringMatching(/^warning: manifests\/tor\.yaml:\d+:\d+ \/hostNetwork: shares the host's network stack[^\n]*\n$/),
+    });
   });
 
   test('quadlet: keys are checked against the target podman, as render would', async () => {

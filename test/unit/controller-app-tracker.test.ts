@@ -149,3 +149,16 @@ describe('AppTracker when the catalog changes an app\'s containers', () => {
     expect(after.status().containers?.map((c) => c.name)).toEqual(['db', 'api', 'cache']);
   });
 });
+
+describe('AppTracker: the onion address', () => {
+  it('is shown with the status once set (a change clients hear of), cleared again, and kept when the catalog changes the app\'s containers', () => {
+    const t = running();
+    t.setOnion('pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion');
+    expect(t.recompute()).toMatchObject({ previous: 'running', status: { state: 'running', onion: 'pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion' } });
+    expect(t.recompute()).toBeUndefined();
+    const after = new AppTracker({ ...REF, containers: REF.containers.slice(0, 2) }, () => T0, t);
+    expect(after.status().onion).toBe('pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion');
+    t.setOnion(undefined);
+    expect(t.recompute()?.status).not.toHaveProperty('onion');
+  });
+});

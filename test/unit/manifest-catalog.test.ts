@@ -36,8 +36,8 @@ async function compileSources(sources: ManifestSource[]): Promise<RenderedFile[]
 }
 
 describe('the node catalog (manifests/)', () => {
-  test('loads with zero problems: bitcoin, btcpay, electrumx, lnd, mempool', async () => {
-    expect([...(await load('manifests')).keys()]).toEqual(['bitcoin', 'btcpay', 'electrumx', 'lnd', 'mempool']);
+  test('loads with zero problems: bitcoin, btcpay, electrumx, lnd, mempool, tor', async () => {
+    expect([...(await load('manifests')).keys()]).toEqual(['bitcoin', 'btcpay', 'electrumx', 'lnd', 'mempool', 'tor']);
   });
 
   test('every file opens with the editor schema line, and the line points at the schema', async () => {
@@ -139,7 +139,7 @@ function takersOf(apps: Map<string, Manifest>, secret: string): string[] {
 describe('the node catalog: apps of several containers (mempool, btcpay)', () => {
   test('public images on their canonical registries, pinned by a version tag; data under /var/lib/archipelago/<app>/', async () => {
     for (const [id, m] of await load('manifests')) {
-      for (const [name, c] of Object.entries(m.containers!)) {
+      for (const [name, c] of Object.entries(m.containers ?? { [id]: m })) {
         expect(c.image, `${id}/${name}`).toMatch(/^(docker\.io|ghcr\.io|quay\.io)\/[a-z0-9-]+\/[a-z0-9-]+:v?[0-9]+\.[0-9]+[0-9a-z.-]*$/);
         for (const b of c.binds ?? []) expect(b.source.startsWith(`/var/lib/archipelago/${id}/`), b.source).toBe(true);
         for (const f of c.configs ?? []) expect(f.path.startsWith(`/var/lib/archipelago/${id}/`), f.path).toBe(true);
@@ -204,7 +204,7 @@ describe('the node catalog: apps of several containers (mempool, btcpay)', () =>
     const apps = await load('manifests');
     // Every container name on the shared network, and every literal other apps could copy from the exports.
     const foreign = (id: string): string[] => [...apps].filter(([other]) => other !== id).flatMap(([other, m]) => [
-      ...Object.keys(m.containers!).map((c) => `${other}-${c}`),
+      ...Object.keys(m.containers ?? {}).map((c) => `${other}-${c}`),
       ...Object.values(m.exports ?? {}).filter((v): v is string => typeof v === 'string' && !/^[0-9]+$/.test(v)),
     ]);
     for (const [id, m] of apps) {

@@ -237,3 +237,34 @@ describe('onion services', () => {
     ]);
   });
 });
+
+describe('the Tor app (onionServiceDir) and the onion.address export', () => {
+  const TOR = 'onionServiceDir: /var/lib/archipelago/tor/data/hs\nhostNetwork: true\nbinds:\n  - source: /var/lib/archipelago/tor/data\n    target: /var/lib/tor\n';
+  const WEB = 'ports:\n  - container: 80\n    host: 3001\n    onion: 80\n';
+
+  test('a Tor app whose hidden service directory is inside its data bind is valid, and so is a template-only use of onion.address', () => {
+    expect(problems({ 'tor.yaml': app('tor', TOR), 'web.yaml': app('web', WEB) })).toEqual([]);
+  });
+
+  test('the directory is under the app\'s data directory and inside one of its binds; one Tor per catalog', () => {
+    expect(problems({ 'tor.yaml': app('tor', 'onionServiceDir: /srv/hs\n') })).toEqual([
+      'manifests/tor.yaml:3:18 /onionServiceDir: must be under /var/lib/archipelago/tor/ (the app\'s data stays inside its data directory)',
+      'manifests/tor.yaml:3:18 /onionServiceDir: is inside none of this app\'s binds: the node could not read the onion addresses tor writes (bind a host directory that contains it into the Tor container)',
+    ]);
+    expect(problems({ 'tor.yaml': app('tor', 'onionServiceDir: /var/lib/archipelago/tor/datahs\nbinds:\n  - source: /var/lib/archipelago/tor/data\n    target: /var/lib/tor\n') })).toEqual([
+      'manifests/tor.yaml:3:18 /onionServiceDir: is inside none of this app\'s binds: the node could not read the onion addresses tor writes (binds: /var/lib/archipelago/tor/data)',
+    ]);
+    expect(problems({ 'tor.yaml': app('tor', TOR), 'tor2.yaml': app('tor2', TOR.replaceAll('/tor/', '/tor2/')) })).toEqual([
+      'manifests/tor2.yaml:3:18 /onionServiceDir: manifests/tor.yaml already publishes the node\'s onion services (onionServiceDir) (one app of the catalog publishes them; remove onionServiceDir from one)',
+    ]);
+  });
+
+  test('onion.address is no export an app declares, and no environment value (it exists only once tor has run)', () => {
+    expect(problems({ 'web.yaml': app('web', `${WEB}exports:\n  onion.address: x.onion\n`) })).toEqual([
+      'manifests/web.yaml:8:3 /exports/onion.address: onion.address is the app\'s onion address, which the node reads from its Tor app (remove it; publish a port over Tor with onion: <virtual port> instead)',
+    ]);
+    expect(problems({ 'web.yaml': app('web', WEB), 'feed.yaml': app('feed', 'environment:\n  WEB_ONION: { app: web, export: onion.address }\n') })).toEqual([
+      'manifests/feed.yaml:4:34 /environment/WEB_ONION/export: the onion address is known only once tor has run, so it cannot be an environment value (take it in a config template: {{export "web" "onion.address"}})',
+    ]);
+  });
+});

@@ -14,6 +14,7 @@ import {
   linkBanner,
   linkUp,
   newEntry,
+  onionLink,
   primaryButton,
   restartVisible,
   retryLine,
@@ -332,5 +333,18 @@ describe('containerRows: the detail view of an app of several containers', () =>
     const entry = newEntry(status('running', { containers: [{ name: 'db', unit: 'x-db.service', state: 'running' }] }), 1);
     expect(containerRows(shownStatus(entry, { state: 'unreachable', address: 'unix:path=/x', since: '2025-01-01T00:00:00.000Z' } as LinkStatus))).toEqual([]);
     expect(containerRows(shownStatus(entry, undefined))).toHaveLength(1);
+  });
+});
+
+describe('the onion address in the detail view', () => {
+  const onion = 'pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion';
+  it('shows the address and a link that opens the UI over Tor; nothing for an app without one', () => {
+    expect(onionLink(status('running', { onion }))).toEqual({ address: onion, href: `http://${onion}/` });
+    expect(onionLink(status('running'))).toBeUndefined();
+  });
+
+  it('stays known while systemd is unreachable: it comes from tor\'s file, not from systemd', () => {
+    const link = { state: 'unreachable', address: 'unix:path=/x', since: '2025-01-01T00:00:00.000Z' } as LinkStatus;
+    expect(shownStatus(newEntry(status('running', { onion }), 1), link)).toMatchObject({ state: 'unknown', onion });
   });
 });

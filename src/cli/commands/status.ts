@@ -1,6 +1,6 @@
 /**
  * `archy-quadlet status [--watch]`: every app's live state as a table (APP
- * STATE SINCE DEADLINE REASON), or JSON with `--json`. `--watch` keeps
+ * STATE SINCE DEADLINE REASON, then the apps' onion addresses), or JSON with `--json`. `--watch` keeps
  * printing state changes until Ctrl-C (JSON lines with `--json`).
  */
 import type { Command } from 'commander';
@@ -51,10 +51,18 @@ export function formatEvent(e: StateEvent): string {
   const s = e.status;
   const change = e.previous && e.previous !== s.state ? `${e.previous} → ${s.state}` : s.state;
   const containers = s.containers && s.containers.map((c) => `${c.name} ${c.state}`).join(', ');
-  const detail = [s.activeState && `${s.activeState}/${s.subState ?? ''}`, s.job && `job ${s.job.id} ${s.job.type}`, s.reason, s.deadline && `deadline ${shortTime(s.deadline)}`, s.retry && describeFailure(s.id, s.retry), containers]
+  const detail = [s.activeState && `${s.activeState}/${s.subState ?? ''}`, s.job && `job ${s.job.id} ${s.job.type}`, s.reason, s.deadline && `deadline ${shortTime(s.deadline)}`, s.retry && describeFailure(s.id, s.retry), containers, s.onion && `onion ${s.onion}`]
     .filter(Boolean)
     .join(', ');
   return `${shortTime(s.since)}  ${s.id}  ${change}${detail ? `  (${detail})` : ''}\n`;
+}
+
+/** The footer of the apps reached over Tor: `onion services:` and one `  APP  ADDRESS` line each; empty when none has one. */
+export function formatOnions(statuses: readonly AppStatus[]): string {
+  const withOnion = statuses.filter((s): s is AppStatus & { onion: string } => s.onion !== undefined);
+  if (withOnion.length === 0) return '';
+  const width = Math.max(...withOnion.map((s) => s.id.length));
+  return `\nonion services:\n${withOnion.map((s) => `  ${s.id.padEnd(width)}  ${s.onion}\n`).join('')}`;
 }
 
 /** The footer naming the git commit the reconciler applied (and one it rejected), if manifests come from git. */
@@ -75,11 +83,11 @@ export async function status(ctx: NodeContext, opts: StatusOptions, stdout: Node
     const list = session.controller.list();
     if (!opts.watch) {
       const source = await readSourceState(ctx.stateDir);
-      stdout.write(ctx.json ? `${JSON.stringify({ apps: list, source }, null, 2)}\n` : formatTable(list) + formatSource(source));
+      stdout.write(ctx.json ? `${JSON.stringify({ apps: list, source }, null, 2)}\n` : formatTable(list) + formatOnions(list) + formatSource(source));
       return;
     }
     if (ctx.json) for (const s of list) stdout.write(`${JSON.stringify({ status: s })}\n`);
-    else stdout.write(formatTable(list));
+    else stdout.write(formatTable(list) + formatOnions(list));
     session.controller.subscribe((e) => stdout.write(ctx.json ? `${JSON.stringify(e)}\n` : formatEvent(e)));
     await (stop ?? signalled());
   } finally {

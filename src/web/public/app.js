@@ -15,6 +15,7 @@ import {
   containerRows,
   linkBanner,
   linkUp,
+  onionLink,
   primaryButton,
   restartVisible,
   retryLine,
@@ -312,6 +313,18 @@ const AppList = {
   },
 };
 
+/**
+ * The detail view's onion address and its link, when the app has one.
+ * @param {ReturnType<typeof onionLink>} onion
+ */
+function onionFacts(onion) {
+  if (!onion) return null;
+  return [
+    h('dt', null, 'Onion address'),
+    h('dd', { 'data-role': 'onion' }, [h('code', null, onion.address), ' ', h('a', { href: onion.href, rel: 'noreferrer', target: '_blank' }, 'Open over Tor')]),
+  ];
+}
+
 const AppDetail = defineComponent({
   props: ['id'],
   /** @param {{ id: string }} props */
@@ -368,6 +381,7 @@ const AppDetail = defineComponent({
               s.retry ? [h('dt', null, 'Retry'), h('dd', { 'data-role': 'retry' }, retryLine(s.retry, clockTime))] : null,
               h('dt', null, 'Unit'),
               h('dd', null, h('code', null, s.unit)),
+              onionFacts(onionLink(s)),
             ])
           : null,
         entry ? h('ul', { class: 'apps single' }, [h(AppCard, { id: props.id })]) : null,

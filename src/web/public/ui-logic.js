@@ -58,7 +58,7 @@
 
 /**
  * What a card shows: an app status, or while systemd is unreachable the app with state `unknown`.
- * @typedef {AppStatus | (Pick<AppStatus, 'id' | 'name' | 'unit' | 'since'> & { state: 'unknown', deadline?: undefined, reason?: undefined, retry?: undefined, containers?: undefined })} ShownStatus
+ * @typedef {AppStatus | (Pick<AppStatus, 'id' | 'name' | 'unit' | 'since' | 'onion'> & { state: 'unknown', deadline?: undefined, reason?: undefined, retry?: undefined, containers?: undefined })} ShownStatus
  */
 
 /**
@@ -309,8 +309,9 @@ export function linkUp(link) {
  */
 export function shownStatus(entry, link) {
   if (linkUp(link)) return displayed(entry);
-  const { id, name, unit } = entry.status;
-  return { id, name, unit, state: 'unknown', since: link.since };
+  // The onion address comes from tor's file, not from systemd: it stays known.
+  const { id, name, unit, onion } = entry.status;
+  return { id, name, unit, state: 'unknown', since: link.since, ...(onion !== undefined ? { onion } : {}) };
 }
 
 /**
@@ -350,6 +351,16 @@ export function retryLine(retry, timeOf) {
   const head = retry.rolledBack ? 'Update failed — waiting to retry' : 'Failed to come up — retrying';
   const of = retry.maxAttempts !== undefined ? ` of ${retry.maxAttempts}` : '';
   return `${head} (attempt ${retry.attempt}${of}, next at ${timeOf(retry.nextAt)}; ${last})${running}`;
+}
+
+/**
+ * The detail view's onion line: the address, and the link that opens the app's UI over Tor (its onion service on
+ * port 80, as the catalog publishes UIs), or undefined while the app has none.
+ * @param {{ onion?: string }} status
+ * @returns {{ address: string, href: string } | undefined}
+ */
+export function onionLink(status) {
+  return status.onion === undefined ? undefined : { address: status.onion, href: `http://${status.onion}/` };
 }
 
 /**
