@@ -19,6 +19,7 @@ import { recordPodmanSecret } from '../store/state/podman-secrets.js';
 import { secretStore } from '../store/state/secrets.js';
 import type { PodmanSecrets } from '../store/node/podman-secrets.js';
 import { awaitActive, awaitStopped, type GateResult } from './await-active.js';
+import { boundedReads } from './bounded-reads.js';
 import { describeFailure, recordFailure, retryStatus } from './backoff.js';
 import { configIsOurs, stableMsOf } from './plan.js';
 import type { Log, PhaseSink, UnitManager } from './ports.js';
@@ -207,6 +208,8 @@ function run(step: Step, ctx: Ctx): Promise<void> {
  */
 export async function executeSteps(steps: readonly Step[], desired: Desired, observed: Observed, deps: ExecuteDeps): Promise<ExecuteReport> {
   const counters: Counters = { writes: 0, removes: 0, reloads: 0, starts: 0, stops: 0, restarts: 0, rollbacks: 0 };
+  // The gates of many apps poll side by side: their reads share a bounded number of D-Bus calls in flight.
+  deps = { ...deps, systemd: boundedReads(deps.systemd) };
   const ctx: Ctx = { deps, desired, observed, counters };
   const done: string[] = [];
   const failures: Failure[] = [];
@@ -244,6 +247,9 @@ export async function executeSteps(steps: readonly Step[], desired: Desired, obs
         .map(async (s) => {
           try {
             await gate(s, ctx, done, failures);
+          } catch (err) {
+            // systemd could not be read: this app's revision is not judged, the others' gates go on.
+            failures.push({ app: s.app, step: s.describe(), error: `the health gate of ${s.app} could not read systemd: ${(err as Error).message}` });
           } finally {
             clearPhase(s.app);
           }
@@ -254,6 +260,8 @@ export async function executeSteps(steps: readonly Step[], desired: Desired, obs
           try {
             const stopped = await awaitStopped(deps.systemd, s.service, REMOVAL_STOP_WAIT_MS, deps.pollMs ?? 250);
             if (!stopped.ok) deps.log(`${s.describe()}: ${stopped.reason}`);
+          } catch (err) {
+            deps.log(`${s.describe()}: could not follow the stop: ${(err as Error).message}`);
           } finally {
             clearPhase(s.app!);
           }
