@@ -21,7 +21,9 @@ export interface SystemdLinkSource {
 /**
  * The reconciler's single-app operations, as the API exposes them. Each call
  * returns as soon as the operation has begun, with the transitional status it
- * implies (`installing`, `removing`); it never waits for the operation to end.
+ * implies (`installing`, `removing`), already the controller's own (an event at
+ * or below the answer's seq; src/cli/intent-installer.ts); it never waits for
+ * the operation to end.
  */
 export interface Installer {
   /** Renders and writes the app's units, reloads systemd and starts it. Throws NotFoundError for an app not in the catalog. */

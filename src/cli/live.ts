@@ -151,7 +151,7 @@ export interface WaitingLiveSession {
    * the first snapshot taken; then the controller's apps and events (its events renumbered from 1 in this
    * view, after one event per app for the first snapshot).
    */
-  controller: ApiController;
+  controller: LiveView;
   /** The link to systemd as clients should see it: `connected` only once the controller holds a snapshot taken since. */
   link: SystemdLinkSource;
   systemd: SystemdPort;
@@ -278,12 +278,15 @@ export async function openWaitingLive(ctx: LiveContext, extra: LiveExtra = {}): 
   };
 }
 
+/** What the daemon's API uses of its controller: the API's calls, and the phases its installer announces. */
+export type LiveView = ApiController & Pick<LiveController, 'setPhase'>;
+
 /**
  * A controller view that exists before the controller does: empty (every call refused with `unavailable()`)
  * until `attach`, then the controller's. Its events are renumbered in its own seq space, which starts with one
  * event per app for the attached controller's first snapshot (whose own events nobody could listen to).
  */
-function deferredController(unavailable: () => Error): { controller: ApiController; attach(c: LiveController): void } {
+function deferredController(unavailable: () => Error): { controller: LiveView; attach(c: LiveController): void } {
   let real: LiveController | undefined;
   let seq = 0;
   const listeners = new Set<(event: StateEvent) => void>();
@@ -302,6 +305,7 @@ function deferredController(unavailable: () => Error): { controller: ApiControll
       start: async (id) => need().start(id),
       stop: async (id) => need().stop(id),
       restart: async (id) => need().restart(id),
+      setPhase: async (id, phase) => need().setPhase(id, phase),
       subscribe(listener) {
         listeners.add(listener);
         return () => listeners.delete(listener);

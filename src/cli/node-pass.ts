@@ -78,10 +78,12 @@ export interface LoopOptions {
   /** Progress at `info`; each pass's outcome and summary (`logPass`). */
   log: LevelLog;
   summary: PassSummary;
+  /** Wraps each look of the loop (`WatchOptions.aroundPass`): the API's installer settles the phases it announced. */
+  aroundPass?: (fn: () => Promise<void>) => Promise<void>;
 }
 
 /** Runs the reconciler's watch loop over the node until `signal` aborts. */
-export async function reconcileLoop(ctx: NodeContext, { systemd, controller, intervalMs, signal, log, summary }: LoopOptions): Promise<void> {
+export async function reconcileLoop(ctx: NodeContext, { systemd, controller, intervalMs, signal, log, summary, aroundPass }: LoopOptions): Promise<void> {
   await watch({
     ...passOptions(ctx, systemd, log.info),
     ...(controller ? { controller } : {}),
@@ -89,6 +91,7 @@ export async function reconcileLoop(ctx: NodeContext, { systemd, controller, int
     signal,
     ...(ctx.git ? { git: ctx.git } : { manifestsDir: ctx.manifestsDir }),
     exclusive: exclusive(ctx),
+    ...(aroundPass ? { aroundPass } : {}),
     // A failed pass is logged by the loop itself, once per distinct error.
     onPass: ({ report }) => {
       if (report) logPass(report, log, summary);

@@ -38,6 +38,11 @@ export interface WatchOptions extends Omit<PassOptions, 'manifestsDir'> {
   onPass?: (result: { report?: PassReport; error?: Error }) => void;
   /** Runs one pass exclusively (e.g. under the state dir's lock); default: as is. */
   exclusive?: <T>(fn: () => Promise<T>) => Promise<T>;
+  /**
+   * Wraps each look the loop takes (a pass, or an unchanged invalid revision it skips): what the API's install and
+   * remove announced before it began is settled after it (`intentInstaller`'s `aroundPass`).
+   */
+  aroundPass?: (fn: () => Promise<void>) => Promise<void>;
 }
 
 /** Files no pass should wait for: editors' swap/backup files, vim's write test `4913`, dotfiles. */
@@ -61,6 +66,7 @@ function describeError(err: Error): string {
 export async function watch(opts: WatchOptions): Promise<void> {
   const log = opts.log ?? (() => {});
   const exclusive = opts.exclusive ?? (<T>(fn: () => Promise<T>) => fn());
+  const around = opts.aroundPass ?? ((fn: () => Promise<void>) => fn());
   // Passes that find the inputs unchanged skip parsing and rendering them again.
   const passOpts = { ...opts, loader: opts.loader ?? cachedDesiredLoader() };
   let dirty = true;
@@ -110,21 +116,23 @@ export async function watch(opts: WatchOptions): Promise<void> {
         continue;
       }
       dirty = false;
-      const key = opts.manifestsDir ? await fingerprint(opts.manifestsDir).catch(() => 'unreadable') : 'git';
-      if (lastError && lastError.key === key && opts.manifestsDir && lastError.message.startsWith('invalid:')) continue;
-      try {
-        const report = await exclusive(() => (opts.git ? gitPass(opts.git, passOpts) : runPass({ ...passOpts, manifestsDir: opts.manifestsDir! })));
-        lastError = undefined;
-        requeueAt(report.requeueAt);
-        opts.onPass?.({ report });
-      } catch (err) {
-        const e = err as Error;
-        const message = `${e instanceof InvalidInputError ? 'invalid:' : 'failed:'} ${describeError(e)}`;
-        // Logged once per distinct error: a pass that fails the same way again says nothing new.
-        if (lastError?.message !== message) log(`pass ${message}`);
-        lastError = { key, message };
-        opts.onPass?.({ error: e });
-      }
+      await around(async () => {
+        const key = opts.manifestsDir ? await fingerprint(opts.manifestsDir).catch(() => 'unreadable') : 'git';
+        if (lastError && lastError.key === key && opts.manifestsDir && lastError.message.startsWith('invalid:')) return;
+        try {
+          const report = await exclusive(() => (opts.git ? gitPass(opts.git, passOpts) : runPass({ ...passOpts, manifestsDir: opts.manifestsDir! })));
+          lastError = undefined;
+          requeueAt(report.requeueAt);
+          opts.onPass?.({ report });
+        } catch (err) {
+          const e = err as Error;
+          const message = `${e instanceof InvalidInputError ? 'invalid:' : 'failed:'} ${describeError(e)}`;
+          // Logged once per distinct error: a pass that fails the same way again says nothing new.
+          if (lastError?.message !== message) log(`pass ${message}`);
+          lastError = { key, message };
+          opts.onPass?.({ error: e });
+        }
+      });
     }
   } finally {
     clearInterval(timer);

@@ -87,7 +87,7 @@ export async function serve(opts: ServeOptions, stop: Promise<unknown> = signall
     const work = (async (): Promise<void> => {
       const controller = await Promise.race([live.connected, aborted]);
       if (!controller) return;
-      if (opts.watch) await reconcileLoop(ctx, { systemd: live.systemd, controller, intervalMs, signal: ac.signal, log, summary: 'steps' });
+      if (opts.watch) await reconcileLoop(ctx, { systemd: live.systemd, controller, intervalMs, signal: ac.signal, log, summary: 'steps', ...(installer ? { aroundPass: (fn) => installer.aroundPass(fn) } : {}) });
       else await aborted;
     })();
     await Promise.race([stop, work]);
