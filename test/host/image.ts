@@ -1,4 +1,7 @@
-import { type TestHost } from './test-host.js';
+import { type ExecOptions } from './test-host.js';
+
+/** Runs a command inside the host (as root, or as the rootless user) and returns its stdout; throws unless it exits 0. */
+type ExecOk = (argv: readonly string[], opts?: ExecOptions) => Promise<string>;
 
 /** The only image on the host: imported from busybox-static inside it, since no registry is reachable. */
 export const BUSYBOX_IMAGE = 'localhost/busybox:latest';
@@ -10,16 +13,15 @@ export const BUSYBOX_APPLETS = [
 ] as const;
 
 /**
- * Builds {@link BUSYBOX_IMAGE} inside `host`: a tree with /bin/busybox, its
+ * Builds {@link BUSYBOX_IMAGE} inside the host, in the podman store of whoever `execOk` runs as: a tree with /bin/busybox, its
  * applet links and a world-writable /tmp, imported with `podman import`
  * (default command `/bin/sh`). Quadlet's default `Pull=missing` then finds it
  * locally. Throws with podman's output when the import fails.
  */
-export async function importBusybox(host: TestHost): Promise<void> {
+export async function importBusybox(execOk: ExecOk): Promise<void> {
   const script = `
 set -eu
-R=/var/tmp/busybox-image
-rm -rf "$R"
+R=$(mktemp -d /var/tmp/busybox-image.XXXXXX)
 mkdir -p "$R/bin" "$R/tmp" "$R/etc" "$R/www"
 chmod 1777 "$R/tmp"
 cp /bin/busybox "$R/bin/busybox"
@@ -32,5 +34,5 @@ printf 'root:x:0:\\nnogroup:x:65534:\\n' > "$R/etc/group"
 tar -C "$R" -c . | podman import --change 'CMD ["/bin/sh"]' - ${BUSYBOX_IMAGE} >/dev/null
 rm -rf "$R"
 `;
-  await host.execOk(['sh', '-c', script], { timeoutMs: 120_000 });
+  await execOk(['sh', '-c', script], { timeoutMs: 120_000 });
 }

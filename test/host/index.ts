@@ -15,3 +15,6 @@ export function useHost(): TestHost {
   if (!d) throw new Error('useHost(): no test host was provided; run this file in the vitest `e2e` project (globalSetup test/host/global-setup.ts)');
   return attachHost(d);
 }
+export { ROOTLESS_USER } from './rootfs.js';
+export { REPO_IN_HOST } from './instance.js';
+export { USER_ENV, userManager, type UserManager } from './rootless.js';

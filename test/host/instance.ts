@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type CachePaths, type InstancePaths, instancePaths } from './paths.js';
+import { type CachePaths, type InstancePaths, instancePaths, repoRoot } from './paths.js';
 import { childrenOf, cmdline, findNspawnFor, isAlive, isNspawnFor, signalPid, sleep, waitExit } from './proc.js';
 import { removeTree } from './remove-tree.js';
+import { ROOTLESS_USER } from './rootfs.js';
 import { describeFailure, run } from './run.js';
 
 /**
@@ -11,6 +12,9 @@ import { describeFailure, run } from './run.js';
  * the device cgroup. Unified hierarchy: systemd 257 refuses cgroup v1.
  */
 const NSPAWN_ENV = { SYSTEMD_SECCOMP: '0', SYSTEMD_NSPAWN_UNIFIED_HIERARCHY: '1' } as const;
+
+/** Where this checkout is inside every host (read-only): `node REPO_IN_HOST/bin/archy-quadlet` runs the CLI there. */
+export const REPO_IN_HOST = '/opt/archy-quadlet';
 
 const BOOT_TIMEOUT_MS = 90_000;
 const POWEROFF_TIMEOUT_MS = 30_000;
@@ -61,6 +65,9 @@ export async function bootInstance(cache: CachePaths, rootfs: string, name: stri
   const paths = instancePaths(cache, name);
   await cleanStale(paths, log);
   mkdirSync(join(paths.dir, 'containers'), { recursive: true });
+  // The rootless user's podman store: like the system's, on this machine's filesystem, and the user's own.
+  mkdirSync(join(paths.dir, 'user-containers'), { recursive: true });
+  chownSync(join(paths.dir, 'user-containers'), ROOTLESS_USER.uid, ROOTLESS_USER.gid);
   writeFileSync(join(paths.dir, 'hostname'), `${name}\n`);
   const persistent = opts.persistent ?? false;
   if (persistent) await mountRoot(rootfs, paths);
@@ -106,6 +113,9 @@ async function launch(paths: InstancePaths, rootfs: string, persistent: boolean,
     '--register=no', '--keep-unit', '--private-network', '--capability=all',
     ...(persistent ? ['-D', paths.root] : ['-D', rootfs, '--volatile=overlay']),
     `--bind=${paths.dir}/containers:/var/lib/containers`,
+    `--bind=${paths.dir}/user-containers:${ROOTLESS_USER.home}/.local/share/containers`,
+    // This checkout, read-only: the CLI and the daemon run inside as on a node (Debian's nodejs), e.g. rootless.
+    `--bind-ro=${repoRoot()}:${REPO_IN_HOST}`,
     `--bind-ro=${paths.dir}/hostname:/etc/hostname`,
     '-b', '--console=pipe', `--machine=${paths.name}`,
   ];

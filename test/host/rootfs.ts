@@ -31,9 +31,34 @@ export const EXPECTED = { podman: '5.4.2', systemd: '257' } as const;
  */
 export const CONTAINERS_CONF = '[containers]\nkeyring = false\npids_limit = 0\n';
 
+/**
+ * The user whose systemd manager runs the rootless apps (as on a node: a normal user, UID 1000, lingering), and what
+ * makes rootless Quadlet work in the host (docs/testhost.md, "Rootless"). Created in the rootfs at build time, so every
+ * host has it; the harness's `userManager` (test/host/rootless.ts) starts using it.
+ */
+export const ROOTLESS_USER = { name: 'archy', uid: 1000, gid: 1000, home: '/home/archy' } as const;
+
+/**
+ * Run inside the new tree (no boot) after debootstrap:
+ * - the user, with `useradd` writing its subordinate ranges (`archy:100000:65536` in /etc/subuid and /etc/subgid), and
+ *   lingering (the file `loginctl enable-linger` writes), so `user@1000.service` starts at boot;
+ * - its podman store's directory, a mount point the instance binds a directory of this machine's filesystem onto: rootless
+ *   `overlay` over the host's own overlayfs root is refused ("'overlay' is not supported over overlayfs");
+ * - `/dev/net/tun` usable by the user (pasta, rootless networking, opens it; nspawn creates it 0600 root);
+ * - `network-online.target` reached at boot: every rootless Quadlet unit waits for it through
+ *   `podman-user-wait-network-online.service`, and nothing in the host pulls it in otherwise.
+ */
+const CONFIGURE = [
+  `useradd --create-home --uid ${ROOTLESS_USER.uid} --user-group --shell /bin/sh ${ROOTLESS_USER.name}`,
+  `mkdir -p /var/lib/systemd/linger && touch /var/lib/systemd/linger/${ROOTLESS_USER.name}`,
+  `install -d -o ${ROOTLESS_USER.uid} -g ${ROOTLESS_USER.gid} ${ROOTLESS_USER.home}/.local ${ROOTLESS_USER.home}/.local/share ${ROOTLESS_USER.home}/.local/share/containers ${ROOTLESS_USER.home}/.config ${ROOTLESS_USER.home}/.config/containers ${ROOTLESS_USER.home}/.config/containers/systemd`,
+  `printf 'z /dev/net/tun 0666 - - -\n' > /usr/lib/tmpfiles.d/archy-testhost-tun.conf`,
+  'systemctl add-wants multi-user.target network-online.target',
+].join(' && ');
+
 /** Written into the rootfs; a cached rootfs whose recipe differs from the current one is rebuilt. */
 const RECIPE_FILE = 'etc/archy-testhost-recipe';
-const RECIPE = JSON.stringify({ suite: SUITE, variant: 'minbase', packages: PACKAGES, containersConf: CONTAINERS_CONF, expected: EXPECTED }) + '\n';
+const RECIPE = JSON.stringify({ suite: SUITE, variant: 'minbase', packages: PACKAGES, containersConf: CONTAINERS_CONF, configure: CONFIGURE, expected: EXPECTED }) + '\n';
 
 /**
  * Makes sure the pristine rootfs exists at `cache.rootfs` and returns its path.
@@ -56,6 +81,7 @@ export async function ensureRootfs(cache: CachePaths, log: (line: string) => voi
     const started = Date.now();
     await debootstrap(tmp);
     writeFileSync(join(tmp, 'etc/containers/containers.conf'), CONTAINERS_CONF);
+    await inTree(tmp, CONFIGURE, 'configure the rootless user');
     await verifyVersions(tmp);
     writeFileSync(join(tmp, RECIPE_FILE), RECIPE);
     if (existsSync(cache.rootfs)) {
@@ -92,6 +118,13 @@ async function debootstrap(dir: string): Promise<void> {
   const argv = ['debootstrap', '--variant=minbase', `--include=${PACKAGES.join(',')}`, SUITE, dir];
   const r = await run(argv, { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
   if (r.code !== 0) throw new Error(`test host: building the rootfs failed (is the Debian archive reachable?): ${describeFailure(argv, r)}`);
+}
+
+/** Runs the shell command `script` inside the tree (no boot); throws with its output when it fails. */
+async function inTree(dir: string, script: string, what: string): Promise<void> {
+  const argv = ['systemd-nspawn', '--quiet', '--register=no', '--keep-unit', '--private-network', `--machine=archy-build-${process.pid}`, '-D', dir, '--pipe', 'sh', '-c', script];
+  const r = await run(argv, { env: { ...process.env, SYSTEMD_SECCOMP: '0', SYSTEMD_NSPAWN_UNIFIED_HIERARCHY: '1' } });
+  if (r.code !== 0) throw new Error(`test host: cannot ${what} in the new rootfs: ${describeFailure(argv, r)}`);
 }
 
 /** Runs `podman --version` and `systemctl --version` inside the tree (no boot) and checks them. */

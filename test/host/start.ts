@@ -85,7 +85,7 @@ export async function startTestHost(opts: StartOptions = {}): Promise<StartedHos
     const host = attachHost(description);
     await host.execOk(['mkdir', '-p', '/etc/containers/systemd']);
     const t2 = Date.now();
-    await importBusybox(host);
+    await importBusybox(host.execOk);
     log(`test host ${name} up (PID ${booted.pid}): rootfs ${secs(t1 - t0)}, boot ${secs(t2 - t1)}, image ${secs(Date.now() - t2)}`);
     return { host, stop, reboot };
   } catch (e) {
