@@ -259,10 +259,11 @@ export async function openWaitingLive(ctx: LiveContext, extra: LiveExtra = {}): 
   return {
     controller: view.controller,
     link: {
-      current: () => shown,
+      current: () => ({ ...shown, manager: ctx.manager }),
       subscribe(listener) {
-        linkListeners.add(listener);
-        return () => linkListeners.delete(listener);
+        const withManager = (l: LinkStatus): void => listener({ ...l, manager: ctx.manager });
+        linkListeners.add(withManager);
+        return () => linkListeners.delete(withManager);
       },
     },
     systemd,

@@ -19,9 +19,10 @@ import { busAddressFor } from '../systemd/address.js';
 export interface NodeFlags {
   /** D-Bus address of the systemd manager; default the system manager (or the user manager with `user`). */
   bus?: string;
-  /** Talk to the user manager and use the rootless unit directory. */
+  /** Talk to the user manager and use the rootless unit directory and state directory. */
   user?: boolean;
-  stateDir: string;
+  /** `--state-dir`; default {@link defaultStateDir}. */
+  stateDir?: string;
   manifests?: string;
   json?: boolean;
   unitDir?: string;
@@ -80,8 +81,20 @@ export interface ResolveOptions {
   appsFromExplicitUnitDir?: boolean;
 }
 
-/** `--state-dir` when not given. */
+/** `--state-dir` when not given, for the system manager. */
 export const DEFAULT_STATE_DIR = '/var/lib/archy-quadlet';
+
+/**
+ * `--state-dir` when not given: {@link DEFAULT_STATE_DIR} for the system manager; with `user` (rootless), the XDG
+ * base directory specification's state home, `$XDG_STATE_HOME/archy-quadlet` (default `~/.local/state/archy-quadlet`),
+ * the directory a user unit's `StateDirectory=archy-quadlet` names too (systemd.exec(5)).
+ */
+export function defaultStateDir(user: boolean | undefined, env: NodeJS.ProcessEnv = process.env, home: string = homedir()): string {
+  if (!user) return DEFAULT_STATE_DIR;
+  const xdg = env.XDG_STATE_HOME;
+  // The specification: a relative path in the variable is invalid and is ignored.
+  return join(xdg && xdg.startsWith('/') ? xdg : join(home, '.local/state'), 'archy-quadlet');
+}
 
 /** Where an installed node keeps its catalog. */
 export const INSTALLED_MANIFESTS_DIR = '/etc/archy-quadlet/manifests';
@@ -103,14 +116,15 @@ export function defaultUnitDir(user: boolean | undefined): string {
 
 /** Resolves the flags into the node context. Touches nothing but reads the node's facts (the git source is not fetched). */
 export function resolveNodeContext(flags: NodeFlags, { appsFromExplicitUnitDir = false }: ResolveOptions = {}): NodeContext {
+  const stateDir = flags.stateDir ?? defaultStateDir(flags.user);
   return {
     manifestsDir: manifestsDirOf(flags),
-    stateDir: flags.stateDir,
+    stateDir,
     unitDir: flags.unitDir ?? defaultUnitDir(flags.user),
     appsFrom: appsFromExplicitUnitDir && flags.unitDir !== undefined ? 'unit-dir' : 'catalog',
     busAddress: busAddressFor({ bus: flags.bus, user: flags.user, uid: process.getuid?.() ?? 0 }),
     manager: flags.user ? 'user' : 'system',
-    ...(flags.git ? { git: gitSource({ url: flags.git, ref: flags.ref, stateDir: flags.stateDir }) } : {}),
+    ...(flags.git ? { git: gitSource({ url: flags.git, ref: flags.ref, stateDir }) } : {}),
     json: flags.json ?? false,
     pass: {
       generator: [flags.generator ?? DEFAULT_GENERATOR],

@@ -12,8 +12,8 @@ import { DEFAULT_STATE_DIR } from './node-context.js';
 /** The global options (before or after the command; README "Global options"). */
 const GLOBAL: ReadonlyArray<() => Option> = [
   () => new Option('--bus <address>', 'D-Bus address of the systemd manager (default: the system manager)'),
-  () => new Option('--user', 'use the user manager and ~/.config/containers/systemd (rootless)'),
-  () => new Option('--state-dir <dir>', 'state directory (intents, secrets, token)').default(DEFAULT_STATE_DIR),
+  () => new Option('--user', "use this user's systemd manager, ~/.config/containers/systemd and ~/.local/state/archy-quadlet (rootless)"),
+  () => new Option('--state-dir <dir>', `state directory: intents, secrets, token (default: ${DEFAULT_STATE_DIR}, or $XDG_STATE_HOME/archy-quadlet with --user)`),
   () => new Option('--manifests <dir>', 'manifests directory (default: ./manifests, or /etc/archy-quadlet/manifests when installed)'),
   () => new Option('--json', 'print machine-readable JSON'),
 ];

@@ -110,6 +110,42 @@ export function compileApp(ctx: ManifestContext, input: AppInputs): UnitSpec[] {
   return units;
 }
 
+/** The lowest port an unprivileged process may bind on a default Linux (`net.ipv4.ip_unprivileged_port_start`). */
+const UNPRIVILEGED_PORT_START = 1024;
+
+/**
+ * What rootless (the user manager) asks of a container, and the `UserNS=` it gets (docs/rootless.md):
+ * - a numeric `user` (`uid[:gid]`) runs as that uid with the node's user mapped onto it (`keep-id:uid=U,gid=G`): the
+ *   files the daemon writes for the container (configs, private ones 0600) are the process's own inside, and what the
+ *   process writes under a bind is the node user's outside (lnd's macaroons, readable by the daemon);
+ * - a `user` given by name cannot be mapped (the name lives in the image): warned, the files are then readable by it only when public;
+ * - a host port below 1024 needs `net.ipv4.ip_unprivileged_port_start` lowered on the node: warned.
+ * Returns the `UserNS=` value, or undefined.
+ */
+function rootlessUserNS(ctx: ManifestContext, base: string, c: ContainerEntry['spec']): string | undefined {
+  (c.ports ?? []).forEach((p, i) => {
+    const host = p.host ?? p.container;
+    if (host < UNPRIVILEGED_PORT_START) {
+      ctx.warn(
+        `${base}/ports/${i}`,
+        `rootless: host port ${host} is below ${UNPRIVILEGED_PORT_START}, which a user's container may not bind unless the node lowers net.ipv4.ip_unprivileged_port_start`,
+        `use a host port of ${UNPRIVILEGED_PORT_START} or more (host: ${host + 8000 < 65536 ? host + 8000 : UNPRIVILEGED_PORT_START}), or set the sysctl on the node`,
+      );
+    }
+  });
+  if (c.user === undefined) return undefined;
+  const numeric = /^(\d+)(?::(\d+))?$/.exec(c.user);
+  if (!numeric) {
+    ctx.warn(`${base}/user`, `rootless: user "${c.user}" is a name, so the node's user cannot be mapped onto it: files the daemon writes for the container are readable by it only when public`, 'give the numeric uid[:gid] the image uses for that name');
+    return undefined;
+  }
+  const uid = numeric[1]!;
+  const gid = numeric[2] ?? uid;
+  // Root inside is the node's user already (podman's rootless default mapping).
+  if (uid === '0' && gid === '0') return undefined;
+  return `keep-id:uid=${uid},gid=${gid}`;
+}
+
 /** One container's units: its `.container`, its volumes not yet made for the app (`made`), its `.build`. */
 function compileContainer(ctx: ManifestContext, input: AppInputs, entry: ContainerEntry, at: Placement, made: Set<string>): UnitSpec[] {
   const m = input.manifest;
@@ -162,6 +198,7 @@ function compileContainer(ctx: ManifestContext, input: AppInputs, entry: Contain
     : [...(at.app ? [`${at.app.network}:alias=${at.app.alias}`] : []), ...(c.networks ?? []).map((n, i) => unitFileName(ctx.label(`${base}/networks/${i}`, n), 'network'))];
   if (c.hostNetwork) ctx.warn(`${base}/hostNetwork`, "shares the host's network stack: the container reaches every service on the host and binds host ports directly", 'prefer networks and ports unless the daemon needs the host network');
   if (c.privileged) ctx.warn(`${base}/privileged`, 'runs privileged: every capability and host device, no confinement', 'prefer capAdd and devices for what the daemon needs');
+  const userNS = input.scope === 'user' ? rootlessUserNS(ctx, base, c) : undefined;
   const container: ContainerSection = {
     Image: image,
     ContainerName: at.stem,
@@ -169,6 +206,7 @@ function compileContainer(ctx: ManifestContext, input: AppInputs, entry: Contain
     ...(c.command ? { Exec: c.command.map((a, i) => ctx.text(`${base}/command/${i}`, a, 'word')) } : {}),
     ...(c.workingDir !== undefined ? { WorkingDir: ctx.text(`${base}/workingDir`, c.workingDir, 'value') } : {}),
     ...(c.user !== undefined ? { User: ctx.text(`${base}/user`, c.user, 'value') } : {}),
+    ...(userNS !== undefined ? { UserNS: userNS } : {}),
     ...nonEmpty('Environment', env.literal),
     ...nonEmpty('Secret', [...(c.secrets ?? []).map((s, i) => ctx.text(`${base}/secrets/${i}`, secretValue(s), 'word')), ...env.secrets]),
     ...nonEmpty('PublishPort', publishPorts(ctx, `${base}/ports`, c.ports)),

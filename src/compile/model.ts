@@ -31,6 +31,8 @@ export interface ContainerSection {
   WorkingDir?: string;
   /** Converts to `User=…` (`uid`, `uid:gid` or a name). */
   User?: string;
+  /** Converts to `UserNS=…`; rootless only: `keep-id:uid=U,gid=G` for a numeric user (src/compile/compile-app.ts, rootlessUserNS). */
+  UserNS?: string;
   /** Converts to one `Environment=NAME=value` line each. */
   Environment?: Array<[name: string, value: string]>;
   /** Converts to one `Secret=…` line each (`name,type=env,target=VAR`). */

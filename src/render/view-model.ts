@@ -82,6 +82,7 @@ function containerSections(u: ContainerUnit): Section[] {
     .words('Exec', c.Exec)
     .add('WorkingDir', c.WorkingDir)
     .add('User', c.User)
+    .add('UserNS', c.UserNS)
     .each('Environment', c.Environment?.map(([k, v]) => `${k}=${v}`), 'word')
     .each('Secret', c.Secret, 'word')
     .each('PublishPort', c.PublishPort, 'raw')

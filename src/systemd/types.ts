@@ -79,6 +79,8 @@ export interface LinkStatus {
   state: 'connecting' | 'connected' | 'unreachable';
   /** The D-Bus address, e.g. `unix:path=/run/dbus/system_bus_socket`. */
   address: string;
+  /** Which systemd manager the address reaches, when the caller knows: `system`, or `user` (rootless apps of one user). */
+  manager?: 'system' | 'user';
   /** When the link entered `state` (for `unreachable`: when it was lost or the first attempt failed). */
   since: string;
   /** Why it is unreachable: the last error, e.g. `cannot connect to D-Bus at unix:path=…: connect ENOENT …`. */

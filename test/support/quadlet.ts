@@ -24,9 +24,12 @@ export interface DryRun {
   complaints: string[];
 }
 
-/** `QUADLET_UNIT_DIRS=<dir> quadlet -dryrun`; `dir` is made absolute (the generator refuses relative paths). */
-export function runQuadletDryRun(dir: string): DryRun {
-  const r = spawnSync(quadletBinary(), ['-dryrun'], {
+/**
+ * `QUADLET_UNIT_DIRS=<dir> quadlet -dryrun` (with `user`, `-user`: rootless units, as a user manager's generator
+ * runs); `dir` is made absolute (the generator refuses relative paths).
+ */
+export function runQuadletDryRun(dir: string, { user = false }: { user?: boolean } = {}): DryRun {
+  const r = spawnSync(quadletBinary(), ['-dryrun', ...(user ? ['-user'] : [])], {
     encoding: 'utf8',
     env: { ...process.env, QUADLET_UNIT_DIRS: resolve(dir) },
     maxBuffer: 512 * 1024 * 1024,

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { nodeFacts } from '../../src/store/node/facts.js';
 import { describe, expect, it } from 'vitest';
-import { defaultUnitDir, resolveNodeContext } from '../../src/cli/node-context.js';
+import { DEFAULT_STATE_DIR, defaultStateDir, defaultUnitDir, resolveNodeContext } from '../../src/cli/node-context.js';
 import { SYSTEM_BUS_ADDRESS } from '../../src/systemd/address.js';
 
 const base = { stateDir: '/s', manifests: '/m' };
@@ -26,5 +26,16 @@ describe('the node context', () => {
     const git = resolveNodeContext({ ...base, bus: 'unix:path=/x', git: 'file:///repo' });
     expect(git.busAddress).toBe('unix:path=/x');
     expect({ url: git.git?.url, ref: git.git?.ref }).toEqual({ url: 'file:///repo', ref: 'main' });
+  });
+
+  it('the state directory: --state-dir, else /var/lib/archy-quadlet, or rootless the XDG state home', () => {
+    const { stateDir: _, ...noState } = base;
+    expect(resolveNodeContext(noState).stateDir).toBe(DEFAULT_STATE_DIR);
+    expect(resolveNodeContext({ ...base, user: true }).stateDir).toBe('/s');
+    expect(defaultStateDir(false, { XDG_STATE_HOME: '/x' }, '/home/a')).toBe(DEFAULT_STATE_DIR);
+    expect(defaultStateDir(true, {}, '/home/a')).toBe('/home/a/.local/state/archy-quadlet');
+    expect(defaultStateDir(true, { XDG_STATE_HOME: '/home/a/st' }, '/home/a')).toBe('/home/a/st/archy-quadlet');
+    // A relative XDG_STATE_HOME is invalid by the specification and ignored.
+    expect(defaultStateDir(true, { XDG_STATE_HOME: 'st' }, '/home/a')).toBe('/home/a/.local/state/archy-quadlet');
   });
 });

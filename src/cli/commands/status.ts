@@ -83,7 +83,7 @@ export async function status(ctx: NodeContext, opts: StatusOptions, stdout: Node
     const list = session.controller.list();
     if (!opts.watch) {
       const source = await readSourceState(ctx.stateDir);
-      stdout.write(ctx.json ? `${JSON.stringify({ apps: list, source }, null, 2)}\n` : formatTable(list) + formatOnions(list) + formatSource(source));
+      stdout.write(ctx.json ? `${JSON.stringify({ manager: ctx.manager, apps: list, source }, null, 2)}\n` : formatTable(list) + formatOnions(list) + formatSource(source));
       return;
     }
     if (ctx.json) for (const s of list) stdout.write(`${JSON.stringify({ status: s })}\n`);
