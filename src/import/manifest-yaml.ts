@@ -14,14 +14,17 @@ function ordered(spec: ContainerSpec): Record<string, unknown> {
   return out;
 }
 
-/** The manifest as YAML, after a comment header (`source`: the compose file as shown, e.g. `apps/x/compose.yaml`). */
-export function manifestYaml(manifest: Manifest, source: string): string {
+/**
+ * The manifest as YAML, after a comment header: `source` is what it came from as shown (`apps/x/compose.yaml`, the
+ * unit files, `podman inspect lnd`), `command` the import that made it.
+ */
+export function manifestYaml(manifest: Manifest, source: string, command: 'compose' | 'quadlet' | 'container' = 'compose'): string {
   const doc: Record<string, unknown> = {};
   for (const key of APP_FIELDS) {
     if (key === 'containers' && manifest.containers) doc.containers = Object.fromEntries(Object.entries(manifest.containers).map(([n, c]) => [n, ordered(c)]));
     else if (manifest[key] !== undefined) doc[key] = manifest[key];
   }
   Object.assign(doc, ordered(manifest));
-  const header = `# Imported from ${source.replace(/[\r\n]/g, ' ')} by archy-quadlet import compose.\n`;
+  const header = `# Imported from ${source.replace(/[\r\n]/g, ' ')} by archy-quadlet import ${command}.\n`;
   return header + stringify(doc, { lineWidth: 0, defaultStringType: 'PLAIN', defaultKeyType: 'PLAIN' });
 }

@@ -1,0 +1,132 @@
+// import container's pure core over real `podman inspect` output (test/fixtures/inspect, made on the test host: its
+// README has the podman run of each): only the user's values are kept, each manifest validates, compiles and passes
+// podman 5.4.2's generator, and the generated podman run carries the container's image, command, environment,
+// mounts, ports and user.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { compileCatalog } from '../../src/compile/compile-catalog.js';
+import { formatProblem } from '../../src/errors.js';
+import { importContainer, type InspectContainer, type InspectImage } from '../../src/import/inspect.js';
+import { manifestYaml } from '../../src/import/manifest-yaml.js';
+import { splitUnitWords } from '../../src/import/unit-words.js';
+import { loadManifests } from '../../src/manifest/load.js';
+import { renderUnits } from '../../src/render/render-units.js';
+import { loadUnitTemplates } from '../../src/store/shipped/templates.js';
+import { runQuadletDryRun } from '../support/quadlet.js';
+
+const FIXTURES = 'test/fixtures/inspect';
+const read = <T>(file: string): T => (JSON.parse(readFileSync(join(FIXTURES, file), 'utf8')) as T[])[0]!;
+const image = read<InspectImage>('image-localhost-busybox-latest.json');
+const imported = (name: string): ReturnType<typeof importContainer> => importContainer(read<InspectContainer>(`${name}.json`), image);
+const shown = (r: ReturnType<typeof importContainer>, level: string): string[] => r.findings.filter((f) => f.level === level).map(formatProblem);
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+describe('import container: podman inspect → manifest', () => {
+  it('bitcoind: bind, ports, health, user, init, stop signal and timeout, labels; podman\'s own env left out', () => {
+    const r = imported('bitcoind');
+    expect(shown(r, 'error')).toEqual([]);
+    expect(shown(r, 'dropped')).toEqual([]);
+    expect(r.manifest).toEqual({
+      id: 'bitcoind',
+      image: 'localhost/busybox:latest',
+      command: ['sh', '-c', 'touch /tmp/ready; trap "exit 0" INT TERM; while true; do sleep 1; done'],
+      environment: { RPC_ALLOW: '127.0.0.1 10.0.0.0/8', BITCOIN_NETWORK: 'mainnet' },
+      user: '1000:1000',
+      binds: [{ source: '/srv/bitcoind', target: '/home/bitcoin/.bitcoin' }],
+      networks: ['archy-legacy'],
+      ports: [{ container: 8332, hostIp: '127.0.0.1' }, { container: 8333 }],
+      health: { cmd: ['/bin/sh', '-c', 'test -f /tmp/ready'], startPeriod: '1m', retries: 5 },
+      labels: { app: 'bitcoin', 'org.example.tier': 'core' },
+      init: true,
+      hostname: 'bitcoind',
+      stop: { signal: 'SIGINT', timeout: '600s' },
+      restart: 'always',
+    });
+    expect(shown(r, 'note')).toEqual([
+      "container bitcoind /Config/Env: PATH, container, HOSTNAME, HOME: the image's or podman's own, left out",
+      "container bitcoind /Config/Healthcheck: the unit's start waits until the check passes (health.gateStart)",
+    ]);
+  });
+
+  it('lnd: its named volume is the app\'s volume, secrets by reference (the env one\'s variable from CreateCommand), the retry limit dropped', () => {
+    const r = imported('lnd');
+    const m = r.manifest!;
+    expect(m.entrypoint).toEqual(['/bin/sh']);
+    expect(m.command).toEqual(['-c', 'trap "exit 0" TERM; while true; do sleep 1; done']);
+    expect(m.environment).toEqual({ LND_ALIAS: 'Archy node', BITCOIND_RPCHOST: 'bitcoind:8332' });
+    expect(m.secrets).toEqual([{ name: 'bitcoin-rpc-password', env: 'BITCOIND_RPCPASS' }, { name: 'lnd-wallet-password', target: '/run/secrets/wallet-password' }]);
+    expect(m.volumes).toEqual([{ name: 'data', target: '/root/.lnd' }]);
+    expect(m.binds).toEqual([{ source: '/srv/lnd-conf/lnd.conf', target: '/root/.lnd/lnd.conf', readOnly: true }]);
+    expect(m.tmpfs).toEqual([{ target: '/tmp', size: '64Mi', mode: '1777' }]);
+    expect(m.ulimits).toEqual({ nofile: { soft: 4096, hard: 8192 } });
+    expect([m.workingDir, m.shmSize, m.autoUpdate, m.restart]).toEqual(['/root/.lnd', '128Mi', 'registry', 'on-failure']);
+    expect(m.security).toEqual({ readOnly: true, capDrop: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT'], noNewPrivileges: true });
+    expect(m.hosts).toEqual([{ host: 'bitcoind.local', ip: '10.89.0.2' }]);
+    expect(shown(r, 'dropped')).toEqual(['container lnd /HostConfig/RestartPolicy/MaximumRetryCount: the retry limit 5 is not carried over: systemd restarts without a count (its own start limit applies)']);
+  });
+
+  it('electrs: host network, the anonymous volume kept by its name, a dotted host name and the log driver in the escape hatch', () => {
+    const m = imported('electrs').manifest!;
+    expect(m.hostNetwork).toBe(true);
+    expect(m.restart).toBe('always');
+    expect(m.quadlet).toEqual({
+      Container: {
+        Volume: '216536353f7ae8541f82c9bf4a371bf994c0d769f0699f8b3d4a210878319dad:/data',
+        DNS: '1.1.1.1',
+        HostName: 'electrs.local',
+        LogDriver: 'k8s-file',
+      },
+    });
+  });
+
+  it('my_tool: the id is a DNS label (the old container must go by hand), the random port pinned, the terminal dropped', () => {
+    const r = imported('my_tool');
+    expect(r.manifest!.id).toBe('my-tool');
+    expect(r.manifest!.ports).toEqual([{ container: 3000, host: 33209 }]);
+    expect(r.manifest!.environment).toEqual({ TERM: 'xterm-256color' });
+    expect(r.manifest!.devices).toEqual([{ host: '/dev/null', container: '/dev/mynull' }]);
+    expect(shown(r, 'dropped')).toEqual(['container my_tool /Config/Tty: the terminal is not carried over: a container run by systemd has no terminal or stdin']);
+    expect(shown(r, 'note')[0]).toBe('container my_tool /Name: the app is "my-tool" (ids are DNS labels): its unit\'s container replaces a container named my-tool, not my_tool (remove the old one before apply: podman rm -f my_tool)');
+  });
+
+  it('without the image every value counts as the user\'s (noted); a container without an image name is an error', () => {
+    const c = read<InspectContainer>('bitcoind.json');
+    const blind = importContainer(c, undefined);
+    expect(blind.manifest!.command).toEqual(c.Config.Cmd);
+    expect(shown(blind, 'note')).toContain('container bitcoind /Image: the image could not be inspected: every value of the container counts as chosen for it');
+    expect(shown(importContainer({ ...c, ImageName: '' }, image), 'error')).toEqual([
+      'container bitcoind /ImageName: an image is a name such as nginx:1.27 (the container was made from an image without a name; tag it and import again)',
+    ]);
+  });
+
+  it('every fixture validates, compiles, passes podman 5.4.2\'s generator, and runs the container as inspect shows it', async () => {
+    const apps = ['bitcoind', 'lnd', 'electrs', 'my_tool'].map((n) => ({ name: n, result: imported(n) }));
+    const loaded = loadManifests(apps.map(({ name, result }) => ({ file: `manifests/${result.manifest!.id}.yaml`, text: manifestYaml(result.manifest!, `podman inspect ${name}`, 'container') })));
+    expect(loaded.problems).toEqual([]);
+    const compiled = compileCatalog(loaded.manifests, { podmanVersion: '5.4.2', scope: 'system' });
+    expect(compiled.problems).toEqual([]);
+    const out = mkdtempSync(join(tmpdir(), 'archy-import-container-'));
+    dirs.push(out);
+    for (const f of renderUnits(compiled.units, await loadUnitTemplates())) writeFileSync(join(out, f.name), f.content);
+    const run = runQuadletDryRun(out);
+    expect(run.complaints).toEqual([]);
+    for (const { name, result } of apps) {
+      const c = read<InspectContainer>(`${name}.json`);
+      const line = /^ExecStart=(.*podman run .*)$/m.exec(run.services.get(`${result.manifest!.id}.service`)!)![1]!;
+      const argv = (splitUnitWords(line, 'args') as { words: string[] }).words.map((w) => w.replaceAll('$$', '$').replaceAll('%%', '%'));
+      const at = argv.indexOf(c.ImageName!);
+      expect(at, `${name}: image`).toBeGreaterThan(0);
+      expect(argv.slice(at + 1), `${name}: command`).toEqual(c.Config.Entrypoint ? c.Config.Cmd : c.Config.Cmd ?? []);
+      const flags = (flag: string): string[] => argv.slice(0, at).flatMap((w, i) => (w === flag ? [argv[i + 1]!] : []));
+      for (const m of c.Mounts ?? []) expect(flags('-v').some((v) => v.split(':')[1] === m.Destination && (m.Type !== 'bind' || v.startsWith(`${m.Source}:`))), `${name}: mount ${m.Destination}`).toBe(true);
+      const published = Object.entries(c.HostConfig.PortBindings ?? {}).flatMap(([k, bs]) => (bs ?? []).map((b) => `${b.HostIp && b.HostIp !== '0.0.0.0' ? `${b.HostIp}:` : ''}${b.HostPort}:${k.split('/')[0]}`));
+      expect(flags('--publish').sort(), `${name}: ports`).toEqual(published.sort());
+      for (const [k, v] of Object.entries(result.manifest!.environment ?? {})) expect(flags('--env'), `${name}: env ${k}`).toContain(`${k}=${v}`);
+      if (c.Config.User) expect(flags('--user'), `${name}: user`).toEqual([c.Config.User]);
+      expect(argv, `${name}: replaces the container of its name`).toEqual(expect.arrayContaining(['--name', result.manifest!.id, '--replace']));
+    }
+  });
+});
