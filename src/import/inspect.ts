@@ -96,16 +96,23 @@ const HEALTH_DEFAULTS = { Interval: 30e9, Timeout: 30e9, StartPeriod: 0 };
 const TMPFS_DEFAULT_OPTIONS = new Set(['rw', 'rprivate', 'nosuid', 'nodev', 'tmpcopyup', 'noexec']);
 const CREDENTIAL = /pass(word)?|secret|token|api_?key|private_?key/i;
 
-/** The values of `flags` in a `podman run` argv (`--flag value`, `--flag=value`), before the image. */
-function createFlags(argv: readonly string[] | null | undefined, ...flags: string[]): string[] {
+/**
+ * The values of `flags` (`--flag value`, `--flag=value`) among the options of the `podman run` that made the
+ * container: before its image, which is followed by the container's command when that was given there.
+ */
+function createFlags(c: InspectContainer, ...flags: string[]): string[] {
+  const argv = c.Config.CreateCommand ?? [];
+  const cmd = c.Config.Cmd ?? [];
+  const tail = cmd.length > 0 && cmd.every((w, i) => argv[argv.length - cmd.length + i] === w) ? cmd.length : 0;
+  const args = argv.slice(0, argv.length - tail - 1);
   const out: string[] = [];
-  const args = argv ?? [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    for (const f of flags) {
-      if (a === f && i + 1 < args.length) out.push(args[++i]!);
-      else if (a.startsWith(`${f}=`)) out.push(a.slice(f.length + 1));
-    }
+    const f = flags.find((x) => a === x || a.startsWith(`${x}=`));
+    if (f === undefined) continue;
+    if (a === f) {
+      if (i + 1 < args.length) out.push(args[++i]!);
+    } else out.push(a.slice(f.length + 1));
   }
   return out;
 }
@@ -145,7 +152,6 @@ export function importContainer(c: InspectContainer, image: InspectImage | undef
   if (!image) r.note('/Image', 'the image could not be inspected: every value of the container counts as chosen for it');
   const img = image?.Config ?? {};
   const spec: ContainerSpec = {};
-  const create = c.Config.CreateCommand;
 
   const q = qualifyImage(c.ImageName ?? '');
   if (!q.ok) {
@@ -172,7 +178,7 @@ export function importContainer(c: InspectContainer, image: InspectImage | undef
   labels(c, img, spec, r);
   security(c, spec, r);
   lifecycle(c, img, spec, r);
-  resources(c, create, spec, r);
+  resources(c, spec, r);
   return { manifest: { id, ...spec }, findings: r.list };
 }
 
@@ -191,9 +197,9 @@ function commandAndEntrypoint(c: InspectContainer, img: NonNullable<InspectImage
 
 function environment(c: InspectContainer, img: NonNullable<InspectImage['Config']>, spec: ContainerSpec, r: Report): void {
   const imageEnv = env(img.Env);
-  const given = new Set(createFlags(c.Config.CreateCommand, '-e', '--env').map((e) => e.split('=', 1)[0]!));
+  const given = new Set(createFlags(c, '-e', '--env').map((e) => e.split('=', 1)[0]!));
   // An env secret: inspect shows it as `<secret name>=*******`; its target is only in the podman run that made it.
-  const envSecrets = new Map(createFlags(c.Config.CreateCommand, '--secret').map((s) => s.split(',')).filter((p) => p.includes('type=env')).map((p) => [p[0]!, p.find((x) => x.startsWith('target='))?.slice(7) ?? p[0]!]));
+  const envSecrets = new Map(createFlags(c, '--secret').map((s) => s.split(',')).filter((p) => p.includes('type=env')).map((p) => [p[0]!, p.find((x) => x.startsWith('target='))?.slice(7) ?? p[0]!]));
   const left: string[] = [];
   (c.Config.Env ?? []).forEach((entry, i) => {
     const at = `/Config/Env/${i}`;
@@ -222,7 +228,7 @@ function environment(c: InspectContainer, img: NonNullable<InspectImage['Config'
     const at = `/Config/Secrets`;
     if (!fits('secretName', s.Name)) r.drop(at, `the secret ${s.Name}`, 'no secret name a manifest takes');
     else {
-      const given2 = createFlags(c.Config.CreateCommand, '--secret').map((x) => x.split(',')).find((p) => p[0] === s.Name);
+      const given2 = createFlags(c, '--secret').map((x) => x.split(',')).find((p) => p[0] === s.Name);
       const target = given2?.find((x) => x.startsWith('target='))?.slice(7);
       (spec.secrets ??= []).push({ name: s.Name, ...(target && fits('absPath', target) ? { target } : {}) });
       if (target && !fits('absPath', target)) r.note(at, `the secret ${s.Name} is mounted at /run/secrets/${s.Name} (its target ${target} is no absolute path)`);
@@ -312,7 +318,7 @@ function ports(c: InspectContainer, spec: ContainerSpec, r: Report): void {
         continue;
       }
       const host = Number(b.HostPort || port);
-      const given = createFlags(c.Config.CreateCommand, '-p', '--publish').map((p) => p.split('/')[0]!.split(':'));
+      const given = createFlags(c, '-p', '--publish').map((p) => p.split('/')[0]!.split(':'));
       if (given.some((parts) => parts.length === 1 && parts[0] === port)) r.note(at, `podman chose host port ${host} for ${key}: pinned to it`);
       const hostIp = b.HostIp && b.HostIp !== '0.0.0.0' && b.HostIp !== '::' ? b.HostIp : undefined;
       (spec.ports ??= []).push({ container: Number(port), ...(host !== Number(port) ? { host } : {}), ...(hostIp ? { hostIp } : {}), ...(proto === 'udp' ? { protocol: 'udp' as const } : {}) });
@@ -396,7 +402,7 @@ function security(c: InspectContainer, spec: ContainerSpec, r: Report): void {
 function lifecycle(c: InspectContainer, img: NonNullable<InspectImage['Config']>, spec: ContainerSpec, r: Report): void {
   if (c.HostConfig.Init) spec.init = true;
   const hostname = c.Config.Hostname ?? '';
-  const named = createFlags(c.Config.CreateCommand, '-h', '--hostname').length > 0 || (!c.Config.CreateCommand && hostname !== c.Id.slice(0, 12));
+  const named = createFlags(c, '-h', '--hostname').length > 0 || (!c.Config.CreateCommand && hostname !== c.Id.slice(0, 12));
   if (hostname && named) {
     if (fits('dnsLabel', hostname)) spec.hostname = hostname;
     else {
@@ -425,7 +431,8 @@ function lifecycle(c: InspectContainer, img: NonNullable<InspectImage['Config']>
   if ((policy.MaximumRetryCount ?? 0) > 0) r.drop('/HostConfig/RestartPolicy/MaximumRetryCount', `the retry limit ${policy.MaximumRetryCount}`, 'systemd restarts without a count (its own start limit applies)');
 }
 
-function resources(c: InspectContainer, create: readonly string[] | null | undefined, spec: ContainerSpec, r: Report): void {
+function resources(c: InspectContainer, spec: ContainerSpec, r: Report): void {
+  const create = c.Config.CreateCommand;
   const hc = c.HostConfig;
   if (hc.ShmSize !== undefined && hc.ShmSize !== PODMAN_SHM && hc.ShmSize > 0) {
     const s = byteSize(hc.ShmSize);
@@ -436,7 +443,7 @@ function resources(c: InspectContainer, create: readonly string[] | null | undef
     if (s.ok) spec.memory = s.value;
   }
   // podman gives every container the host's nofile and nproc limits: only those named in its podman run are the user's.
-  const given = new Set(createFlags(create, '--ulimit').map((u) => u.split('=', 1)[0]!));
+  const given = new Set(createFlags(c, '--ulimit').map((u) => u.split('=', 1)[0]!));
   for (const [i, u] of (hc.Ulimits ?? []).entries()) {
     const name = u.Name.replace(/^RLIMIT_/, '').toLowerCase();
     if (!given.has(name)) continue;
@@ -444,11 +451,11 @@ function resources(c: InspectContainer, create: readonly string[] | null | undef
     else r.drop(`/HostConfig/Ulimits/${i}`, `ulimit ${name}`, 'a manifest ulimit has a name it knows and a limit of 0 or more (no unlimited)');
   }
   if (!create && (hc.Ulimits ?? []).length > 0) r.note('/HostConfig/Ulimits', 'no podman run to tell podman\'s default limits from chosen ones: none carried over');
-  const logDriver = createFlags(create, '--log-driver')[0];
+  const logDriver = createFlags(c, '--log-driver')[0];
   if (logDriver) hatch(spec, 'Container', 'LogDriver', logDriver);
-  for (const opt of createFlags(create, '--log-opt')) hatch(spec, 'Container', 'LogOpt', opt);
-  const pids = createFlags(create, '--pids-limit')[0];
+  for (const opt of createFlags(c, '--log-opt')) hatch(spec, 'Container', 'LogOpt', opt);
+  const pids = createFlags(c, '--pids-limit')[0];
   if (pids) hatch(spec, 'Container', 'PidsLimit', pids);
-  for (const a of createFlags(create, '--annotation')) hatch(spec, 'Container', 'Annotation', joinUnitWords([a]));
+  for (const a of createFlags(c, '--annotation')) hatch(spec, 'Container', 'Annotation', joinUnitWords([a]));
   if (spec.quadlet?.Container) r.note('/HostConfig', `kept in quadlet: Container: ${Object.keys(spec.quadlet.Container).join(', ')} (no manifest field)`);
 }

@@ -60,3 +60,32 @@ describe('archy-quadlet import compose', () => {
     expect(usage.code).toBe(2);
   });
 });
+
+describe('archy-quadlet import quadlet and import container', () => {
+  it('import quadlet --dry-run prints the manifests, with where each came from; drops block the write', async () => {
+    const r = await runCli(['import', 'quadlet', 'test/fixtures/quadlet/bitcoin-node', '--out', out, '--dry-run']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("test/fixtures/quadlet/bitcoin-node/bitcoin.network:7:1 /Network/Subnet: Subnet= is not carried over: a manifest's network is made with its name only (bitcoin); an existing one keeps its options\n");
+    expect(r.stderr).toContain('3 part(s) not carried over; nothing written (pass --allow-drop to import without them)');
+    const allowed = await runCli(['import', 'quadlet', 'test/fixtures/quadlet/mempool-app', '--out', join(out, 'fresh'), '--dry-run']);
+    expect(allowed.code).toBe(0);
+    expect(allowed.stdout).toContain('# Imported from test/fixtures/quadlet/mempool-app/mempool.network, test/fixtures/quadlet/mempool-app/mempool-backend.container');
+    expect(allowed.stdout).toContain('by archy-quadlet import quadlet.\nid: mempool\n');
+  });
+
+  it('import quadlet writes what validate accepts; a directory without units is a usage error', async () => {
+    const dir = join(out, 'quadlet');
+    const r = await runCli(['import', 'quadlet', 'test/fixtures/quadlet/bitcoin-node', '--out', dir, '--allow-drop']);
+    expect(r.code).toBe(0);
+    expect(readdirSync(dir).sort()).toEqual(['bitcoind.yaml', 'electrs.yaml', 'lnd.yaml']);
+    expect((await runCli(['--manifests', dir, 'validate'])).code).toBe(0);
+    expect((await runCli(['import', 'quadlet', 'test/fixtures/compose/env-forms'])).code).toBe(2);
+  });
+
+  it('import container needs names or --all, and says what podman said about a name it cannot inspect', async () => {
+    expect((await runCli(['import', 'container'])).code).toBe(2);
+    const r = await runCli(['import', 'container', 'ghost', '--podman', '/bin/false', '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('container ghost: /bin/false container inspect ghost failed');
+  });
+});

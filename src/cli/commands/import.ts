@@ -14,7 +14,7 @@
  * a manifest exists (without `--force`) or anything was dropped (without `--allow-drop`); nothing is written then.
  */
 import { execFile } from 'node:child_process';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { compileCatalog } from '../../compile/compile-catalog.js';
@@ -87,7 +87,10 @@ async function finishImport(imported: Imported[], findings: ImportFinding[], opt
   const dropped = findings.filter((f) => f.level === 'dropped');
   const blocked = errors.length > 0 || (dropped.length > 0 && !opts.allowDrop);
   const write = !blocked && !opts.dryRun;
-  if (write) await writeFilesAtomic(imported.map((a) => ({ path: a.file, content: a.text })));
+  if (write) {
+    for (const dir of new Set(imported.map((a) => path.dirname(a.file)))) await mkdir(dir, { recursive: true });
+    await writeFilesAtomic(imported.map((a) => ({ path: a.file, content: a.text })));
+  }
 
   if (opts.json) {
     out.write(`${JSON.stringify({ ok: !blocked, written: write, apps: imported.map(({ id, source, file }) => ({ id, source, file })), findings }, null, 2)}\n`);
