@@ -8,9 +8,11 @@
 #   systemd-container  systemd-nspawn boots that host
 #   chromium           the browser tests drive it through playwright-core
 #   git                the tests and scripts read the working tree
+#   dpkg-dev           npm run package: dpkg-parsechangelog (dpkg-deb is dpkg's own)
+#   lintian            Debian's package checker, run on the package by its e2e test
 set -eu
 
-PACKAGES="debootstrap systemd-container chromium git"
+PACKAGES="debootstrap systemd-container chromium git dpkg-dev lintian"
 
 missing=""
 for pkg in $PACKAGES; do
