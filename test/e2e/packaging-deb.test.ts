@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,6 +36,12 @@ fetch('http://127.0.0.1:' + port + path, { method, headers: { authorization: 'Be
   .catch((e) => { process.stderr.write('api client: ' + method + ' ' + path + ': ' + String(e.cause ?? e) + '\\n'); process.exit(1); });
 `;
 
+/** The web UI's page and Vue's browser build, as a browser on the node gets them: status and content type. */
+const UI_CHECK = `
+Promise.all(['/', '/vendor/vue.esm-browser.prod.js'].map((p) => fetch('http://127.0.0.1:8080' + p).then((r) => [p, r.status, r.headers.get('content-type')])))
+  .then((rows) => process.stdout.write(JSON.stringify(rows)));
+`;
+
 interface Answer {
   status: number;
   body: Record<string, unknown>;
@@ -51,7 +57,8 @@ interface AppRun {
 }
 
 describe('Debian package: install, API, daemon restart, upgrade, reinstall of the previous version, failure, remove, purge', () => {
-  const out = mkdtempSync(join(repoRoot(), '.cache/package/e2e-'));
+  /** Inside the checkout, so the host sees the packages under REPO_IN_HOST. */
+  let out: string | undefined;
   const debs: { path: string; version: string }[] = [];
   let started: StartedHost | undefined;
   let host: TestHost;
@@ -86,6 +93,8 @@ describe('Debian package: install, API, daemon restart, upgrade, reinstall of th
 
   beforeAll(async () => {
     // Two builds of the same sources, the second with a bumped version (a changelog entry of its own).
+    mkdirSync(join(repoRoot(), '.cache/package'), { recursive: true });
+    out = mkdtempSync(join(repoRoot(), '.cache/package/e2e-'));
     const base = (await exec('dpkg-parsechangelog', ['-l', 'packaging/changelog', '-S', 'Version'], { cwd: repoRoot() })).stdout.trim();
     for (const version of [base, `${base}+rebuild1`]) {
       const t = Date.now();
@@ -100,7 +109,7 @@ describe('Debian package: install, API, daemon restart, upgrade, reinstall of th
 
   afterAll(async () => {
     await started?.stop();
-    rmSync(out, { recursive: true, force: true });
+    if (out) rmSync(out, { recursive: true, force: true });
   }, 120_000);
 
   it('lintian reports no error, and every warning left is one packaging/README.md lists with its reason', async () => {
@@ -133,10 +142,12 @@ describe('Debian package: install, API, daemon restart, upgrade, reinstall of th
     await until(`${UP} running`, apps, (a) => a[UP] === 'running', SETTLE);
     expect(await apps()).toEqual({ [UP]: 'running', [SLOW]: 'not-installed' });
     runs.set(UP, await appRun(UP));
-    // The unit the daemon wrote starts at boot by itself: nothing ties it to the daemon.
+    // The unit the daemon wrote starts at boot by itself: nothing ties it to the daemon, in the file or in systemd's view.
     const unit = await sh(`cat /etc/containers/systemd/${UP}.container`);
     expect(unit).toContain('WantedBy=multi-user.target');
     expect(unit).not.toMatch(/archy-quadlet\.service/);
+    const reverse = await host.execOk(['systemctl', 'show', '-p', 'RequiredBy', '-p', 'RequisiteOf', '-p', 'BoundBy', '-p', 'ConsistsOf', '-p', 'WantedBy', UNIT]);
+    expect(reverse.trim().split('\n').sort()).toEqual(['BoundBy=', 'ConsistsOf=', 'RequiredBy=', 'RequisiteOf=', 'WantedBy=multi-user.target']);
   }, STEP_MS);
 
   it('ships the units (systemd-analyze verify), the command on PATH, the catalog as conffiles, a man page and bash completion', async () => {
@@ -152,6 +163,13 @@ describe('Debian package: install, API, daemon restart, upgrade, reinstall of th
     expect(conffiles).toEqual(shipped.map((f) => `/etc/archy-quadlet/manifests/${f}`));
     expect((await sh('gzip -dc /usr/share/man/man1/archy-quadlet.1.gz | head -1')).trim()).toMatch(/^\.TH ARCHY\\-QUADLET 1 /);
     await sh('bash -n /usr/share/bash-completion/completions/archy-quadlet');
+    // The operator's second command: the token the web UI asks for, which the UI's files (and Vue's build) need none of.
+    expect((await host.execOk(['archy-quadlet', 'token'])).trim()).toBe((await sh(`cat ${STATE_DIR}/api-token`)).trim());
+    const ui = await host.execOk(['node', '-e', UI_CHECK]);
+    expect(JSON.parse(ui)).toEqual([
+      ['/', 200, 'text/html; charset=utf-8'],
+      ['/vendor/vue.esm-browser.prod.js', 200, 'text/javascript; charset=utf-8'],
+    ]);
     expect(await sh('grep -c "complete -F _archy_quadlet archy-quadlet" /usr/share/bash-completion/completions/archy-quadlet')).toBe('1\n');
   }, STEP_MS);
 
@@ -186,6 +204,8 @@ describe('Debian package: install, API, daemon restart, upgrade, reinstall of th
 
   it('upgrade to a newer build: only the daemon restarts; apps, state and token are kept', async () => {
     const token = await sh(`cat ${STATE_DIR}/api-token`);
+    // An operator's change to a shipped manifest (a conffile) that the new package did not change is kept without a question.
+    await sh('echo "# the operator was here" >> /etc/archy-quadlet/manifests/tor.yaml');
     const before = await daemonRun();
     const { ms } = await dpkg(['dpkg', '-i', inHost(debs[1]!.path)]);
     process.stderr.write(`[package] upgrade to ${debs[1]!.version}: ${(ms / 1000).toFixed(1)} s\n`);
@@ -196,6 +216,7 @@ describe('Debian package: install, API, daemon restart, upgrade, reinstall of th
     await expectAppsUntouched();
     expect(await sh(`cat ${STATE_DIR}/api-token`)).toBe(token);
     expect(await apps()).toEqual({ [UP]: 'running', [SLOW]: 'stopped' });
+    expect(await sh('tail -n 1 /etc/archy-quadlet/manifests/tor.yaml')).toBe('# the operator was here\n');
   }, STEP_MS);
 
   it("reinstall of the previous version (the operator's way back): the same, the other way", async () => {
