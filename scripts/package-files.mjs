@@ -1,11 +1,11 @@
-// Files of the Debian package that are made from the program itself, for
-// scripts/package.sh (run after `npm run build`):
-//   node scripts/package-files.mjs man VERSION DATE OUT         archy-quadlet(1), from commander's help
-//   node scripts/package-files.mjs completion OUT               bash completion, from the same command tree
-//   node scripts/package-files.mjs copyright APP_DIR OUT        debian/copyright (machine-readable): packaging/copyright
-//                                                                and a paragraph per module in APP_DIR/node_modules
-// The man page and the completion are generated from the command tree the program builds (dist/cli/program.js), so
-// a new command or option reaches them at the next package build.
+// Files of the Debian package that are made from the program itself, for scripts/package.sh. APP_DIR is the staged
+// program (what becomes /usr/share/archy-quadlet: compiled, with its production node modules).
+//   node scripts/package-files.mjs man APP_DIR VERSION DATE OUT  archy-quadlet(1), from commander's help
+//   node scripts/package-files.mjs completion APP_DIR OUT        bash completion, from the same command tree
+//   node scripts/package-files.mjs copyright APP_DIR OUT         the machine-readable copyright file: packaging/copyright
+//                                                                 and a paragraph per module in APP_DIR/node_modules
+// The man page and the completion are generated from the command tree the staged program builds
+// (APP_DIR/dist/cli/program.js), so a new command or option reaches them at the next package build.
 import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
@@ -13,8 +13,8 @@ const [what, ...args] = process.argv.slice(2);
 const repo = new URL('..', import.meta.url).pathname;
 
 /** The program's commands as commander's help sees them: [{ path: ['import','compose'], cmd }], the top program first. */
-async function commandTree() {
-  const { buildProgram } = await import(join(repo, 'dist/cli/program.js'));
+async function commandTree(appDir) {
+  const { buildProgram } = await import(join(appDir, 'dist/cli/program.js'));
   const program = await buildProgram(['node', 'archy-quadlet']);
   const help = program.createHelp();
   const out = [];
@@ -51,8 +51,8 @@ function optionTerm(flags) {
     .join('');
 }
 
-async function man(version, date, outFile) {
-  const { program, help, commands } = await commandTree();
+async function man(appDir, version, date, outFile) {
+  const { program, help, commands } = await commandTree(appDir);
   const lines = [
     `.TH ARCHY\\-QUADLET 1 "${date}" "archy\\-quadlet ${term(version)}" "User Commands"`,
     '.SH NAME',
@@ -142,8 +142,8 @@ function valueKind(option) {
   return 'word';
 }
 
-async function completion(outFile) {
-  const { program, help, commands } = await commandTree();
+async function completion(appDir, outFile) {
+  const { program, help, commands } = await commandTree(appDir);
   const longs = (cmd) => help.visibleOptions(cmd).flatMap((o) => [o.long, o.short].filter(Boolean));
   const globals = longs(program).filter((f) => f !== '--help' && f !== '-h');
   const valued = { dir: new Set(), file: new Set(), word: new Set() };
@@ -273,9 +273,9 @@ function copyright(appDir, outFile, installedAt = '/usr/share/archy-quadlet') {
 
 // ---- main ----------------------------------------------------------------------------------------------------
 
-const usage = 'usage: node scripts/package-files.mjs man VERSION DATE OUT | completion OUT | copyright APP_DIR OUT';
-if (what === 'man' && args.length === 3) await man(args[0], args[1], args[2]);
-else if (what === 'completion' && args.length === 1) await completion(args[0]);
+const usage = 'usage: node scripts/package-files.mjs man APP_DIR VERSION DATE OUT | completion APP_DIR OUT | copyright APP_DIR OUT';
+if (what === 'man' && args.length === 4) await man(args[0], args[1], args[2], args[3]);
+else if (what === 'completion' && args.length === 2) await completion(args[0], args[1]);
 else if (what === 'copyright' && args.length === 2) copyright(args[0], args[1]);
 else {
   process.stderr.write(`${usage}\n`);

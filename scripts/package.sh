@@ -4,13 +4,15 @@
 # What goes where on the node: docs/packaging.md; the packaging files and
 # lintian's remaining warnings: packaging/README.md.
 #
-#   npm run package [-- --out DIR] [-- --version VERSION] [-- --no-build]
+#   npm run package [-- --out DIR] [-- --version VERSION]
 #
 #   --out DIR          where the .deb goes (default dist/package)
 #   --version VERSION  the Debian version to build (default: the top entry of
 #                      packaging/changelog); another version gets a changelog
 #                      entry of its own ("rebuild of the same sources")
-#   --no-build         package dist/ as it is (default: npm run build first)
+#
+# It packages the working tree as it is: src/ is compiled afresh into the
+# package (dist/ is not used: it may hold the output of deleted sources).
 #
 # Prints the path of the .deb on stdout. Needs dpkg-deb and dpkg-parsechangelog
 # (dpkg-dev), which scripts/ensure-deps.sh installs.
@@ -20,13 +22,11 @@ repo=$(pwd)
 
 out=dist/package
 version=""
-build=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out=$2; shift 2 ;;
     --version) version=$2; shift 2 ;;
-    --no-build) build=0; shift ;;
-    *) echo "package: unknown argument $1; use --out DIR, --version VERSION, --no-build" >&2; exit 2 ;;
+    *) echo "package: unknown argument $1; use --out DIR or --version VERSION" >&2; exit 2 ;;
   esac
 done
 
@@ -51,11 +51,6 @@ if dpkg --compare-versions "$version" lt "$changelog_version"; then
   exit 2
 fi
 
-if [ "$build" = 1 ]; then
-  npm run --silent build >&2
-fi
-[ -f dist/cli/main.js ] || { echo "package: dist/ is not built; run npm run build" >&2; exit 1; }
-
 mkdir -p .cache/package "$out"
 stage=$(mktemp -d "$repo/.cache/package/stage.XXXXXX")
 trap 'rm -rf "$stage"' EXIT INT TERM
@@ -66,11 +61,13 @@ mkdir -p "$app/bin" "$app/src/web" "$app/packaging" "$root/usr/bin" "$doc" \
   "$root/usr/lib/systemd/system" "$root/usr/lib/systemd/user" "$root/etc/archy-quadlet/manifests" \
   "$root/usr/share/man/man1" "$root/usr/share/bash-completion/completions" "$root/DEBIAN"
 
-# The program: package.json (its version, "type": "module"), the compiled JS (no
-# source maps or declarations: their sources are not shipped), the launcher, the
-# templates, the manifest schema and the web UI's files.
+# The program: package.json (its version, "type": "module"), src/ compiled by
+# tsconfig.build.json (no source maps: the TypeScript is not shipped; the web
+# UI's JSDoc types checked as npm run build does), the launcher, the templates,
+# the manifest schema and the web UI's files.
 cp package.json package-lock.json "$app/"
-find dist -name '*.js' -type f -exec cp --parents -t "$app/" {} +
+npx tsc -p tsconfig.build.json --outDir "$app/dist" --sourceMap false
+npx tsc -p src/web/tsconfig.json
 sed '1s|^#!.*|#!/usr/bin/node|' bin/archy-quadlet >"$app/bin/archy-quadlet"
 cp -R templates schema "$app/"
 cp -R src/web/public "$app/src/web/"
@@ -85,9 +82,11 @@ cp -R node_modules "$app/"
 rm -rf "$app/node_modules/.bin" "$app/node_modules/.package-lock.json" "$app/package-lock.json"
 # What a module's runtime never reads: its repository's dotfiles (.gitattributes,
 # .eslintrc, .husky, …), tests, shell scripts, docs pages and READMEs (licence
-# files stay), and the scope directories the prune emptied.
+# files stay), source maps and type declarations, and the scope directories the
+# prune emptied.
 find "$app/node_modules" -depth -mindepth 1 \( -name '.*' -o -name test -o -name tests -o -name __tests__ -o -name '*.sh' \
-  -o -name '*.html' -o \( -name '*.md' ! -iname 'licen[cs]e*' \) -o -name '*.markdown' \) -exec rm -rf {} +
+  -o -name '*.html' -o \( -name '*.md' ! -iname 'licen[cs]e*' \) -o -name '*.markdown' \
+  -o -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \) -exec rm -rf {} +
 find "$app/node_modules" -depth -type d -empty -delete
 
 # Units, the shipped catalog (conffiles), docs, man page, completion.
@@ -104,9 +103,10 @@ date=$(dpkg-parsechangelog -l packaging/changelog -S Date)
   cat packaging/changelog
 } | gzip -9n >"$doc/changelog.Debian.gz"
 node scripts/package-files.mjs copyright "$app" "$doc/copyright"
-node scripts/package-files.mjs man "$upstream" "$(date -u -d "$date" +%Y-%m-%d)" "$stage/archy-quadlet.1"
+# Both from the staged program itself (which runs here as it will on the node).
+node scripts/package-files.mjs man "$app" "$upstream" "$(date -u -d "$date" +%Y-%m-%d)" "$stage/archy-quadlet.1"
 gzip -9n <"$stage/archy-quadlet.1" >"$root/usr/share/man/man1/archy-quadlet.1.gz"
-node scripts/package-files.mjs completion "$root/usr/share/bash-completion/completions/archy-quadlet"
+node scripts/package-files.mjs completion "$app" "$root/usr/share/bash-completion/completions/archy-quadlet"
 
 # Modes as Debian wants them, whatever the checkout's umask or the modules' own.
 find "$root" -type d -exec chmod 0755 {} +

@@ -98,7 +98,7 @@ describe('Debian package: install, API, daemon restart, upgrade, reinstall of th
     const base = (await exec('dpkg-parsechangelog', ['-l', 'packaging/changelog', '-S', 'Version'], { cwd: repoRoot() })).stdout.trim();
     for (const version of [base, `${base}+rebuild1`]) {
       const t = Date.now();
-      const { stdout } = await exec('sh', ['scripts/package.sh', '--no-build', '--out', out, '--version', version], { cwd: repoRoot(), maxBuffer: 1 << 24 });
+      const { stdout } = await exec('sh', ['scripts/package.sh', '--out', out, '--version', version], { cwd: repoRoot(), maxBuffer: 1 << 24 });
       const path = resolve(repoRoot(), stdout.trim().split('\n').at(-1)!);
       debs.push({ path, version });
       process.stderr.write(`[package] ${relative(repoRoot(), path)}: ${(statSync(path).size / 1e6).toFixed(2)} MB, built in ${((Date.now() - t) / 1000).toFixed(1)} s\n`);
