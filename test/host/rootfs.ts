@@ -46,7 +46,9 @@ export const ROOTLESS_USER = { name: 'archy', uid: 1000, gid: 1000, home: '/home
  *   `overlay` over the host's own overlayfs root is refused ("'overlay' is not supported over overlayfs");
  * - `/dev/net/tun` usable by the user (pasta, rootless networking, opens it; nspawn creates it 0600 root);
  * - `network-online.target` reached at boot: every rootless Quadlet unit waits for it through
- *   `podman-user-wait-network-online.service`, and nothing in the host pulls it in otherwise.
+ *   `podman-user-wait-network-online.service`, and nothing in the host pulls it in otherwise;
+ * - the user manager stopped within 10 s at shutdown: in this host it sometimes never exits ("Processes still around
+ *   after final SIGKILL"), and `user@.service`'s own 2 minutes made every reboot of a persistent host take 2 minutes.
  */
 const CONFIGURE = [
   `useradd --create-home --uid ${ROOTLESS_USER.uid} --user-group --shell /bin/sh ${ROOTLESS_USER.name}`,
@@ -54,6 +56,7 @@ const CONFIGURE = [
   `install -d -o ${ROOTLESS_USER.uid} -g ${ROOTLESS_USER.gid} ${ROOTLESS_USER.home}/.local ${ROOTLESS_USER.home}/.local/share ${ROOTLESS_USER.home}/.local/share/containers ${ROOTLESS_USER.home}/.config ${ROOTLESS_USER.home}/.config/containers ${ROOTLESS_USER.home}/.config/containers/systemd`,
   `printf 'z /dev/net/tun 0666 - - -\n' > /usr/lib/tmpfiles.d/archy-testhost-tun.conf`,
   'systemctl add-wants multi-user.target network-online.target',
+  `mkdir -p /etc/systemd/system/user@.service.d && printf '[Service]\\nTimeoutStopSec=10s\\n' > /etc/systemd/system/user@.service.d/archy-testhost.conf`,
 ].join(' && ');
 
 /** Written into the rootfs; a cached rootfs whose recipe differs from the current one is rebuilt. */

@@ -35,6 +35,8 @@ export interface UserManager {
   prefix(opts?: { network?: boolean }): string[];
   /** The last `lines` journal lines of the user's `unit` (`journalctl --user -u UNIT`). */
   journal(unit: string, lines?: number): Promise<string>;
+  /** Resolves once the user's manager runs (after a reboot of a persistent host, say); throws when it does not come up. */
+  ready(): Promise<void>;
   /** Closes the bridge and ends its connections. */
   close(): Promise<void>;
 }
@@ -111,6 +113,7 @@ export async function userManager(host: TestHost): Promise<UserManager> {
     execOk,
     prefix,
     journal: (unit, lines = 100) => execOk(['journalctl', '--user', '--no-pager', '-o', 'short-precise', '-u', unit, '-n', String(lines)]),
+    ready: () => waitReady(host, exec),
     async close() {
       for (const c of children) c.kill();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -36,7 +36,29 @@ export interface CliRun {
   ms: number;
 }
 
+/**
+ * How the command line runs: by default here (`node bin/archy-quadlet`, as root, outside the host); a node under
+ * test run rootless gives a prefix that runs it inside the host as the user (`nodeUnderTest`, test/support/node.ts).
+ */
+export interface CliVia {
+  /** The argv that runs `archy-quadlet`; the command line's own arguments follow. */
+  argv: readonly string[];
+  env?: NodeJS.ProcessEnv;
+  /** Sends `signal` to the program itself (behind a wrapper that does not pass signals on, e.g. nsenter). */
+  kill(child: ChildProcess, signal: NodeJS.Signals): void;
+}
+
+/** The command line here: this Node.js, `bin/archy-quadlet`, signals to the child itself. */
+const HERE: CliVia = { argv: [process.execPath, BIN], kill: (child, signal) => void child.kill(signal) };
+
+/** Spawns `args` the way `via` says, output piped. */
+function spawnVia(args: readonly string[], via: CliVia = HERE, cwd = REPO): ChildProcessWithoutNullStreams {
+  return spawn(via.argv[0]!, [...via.argv.slice(1), ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'], ...(via.env ? { env: via.env } : {}) });
+}
+
 export interface CliOptions {
+  /** How the command line runs; default here. */
+  via?: CliVia;
   /** SIGTERM after this long (counts as a signal, code -1). */
   timeoutMs?: number;
   /** SIGKILL after this long: a crash at a random point. */
@@ -49,14 +71,16 @@ export interface CliOptions {
 export function runCli(args: readonly string[], opts: CliOptions = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    const via = opts.via ?? HERE;
+    const child = spawnVia(args, via, opts.cwd);
+    child.stdin.end();
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timers = [
-      opts.timeoutMs === undefined ? undefined : setTimeout(() => child.kill('SIGTERM'), opts.timeoutMs),
-      opts.killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs),
+      opts.timeoutMs === undefined ? undefined : setTimeout(() => via.kill(child, 'SIGTERM'), opts.timeoutMs),
+      opts.killAfterMs === undefined ? undefined : setTimeout(() => via.kill(child, 'SIGKILL'), opts.killAfterMs),
     ];
     child.on('error', reject);
     child.on('close', (code, signal) => {
@@ -118,8 +142,9 @@ export interface ServeChild {
  * Starts `archy-quadlet ...args` (a `serve` with `--listen 127.0.0.1:0`); resolves once it listens. Rejects with
  * its log when it exits first or does not come up within a minute.
  */
-export async function startServeChild(args: readonly string[]): Promise<ServeChild> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startServeChild(args: readonly string[], via: CliVia = HERE): Promise<ServeChild> {
+  const child = spawnVia(args, via);
+  child.stdin.end();
   let log = '';
   child.stdout.on('data', (d: Buffer) => (log += d.toString()));
   child.stderr.on('data', (d: Buffer) => (log += d.toString()));
@@ -136,7 +161,7 @@ export async function startServeChild(args: readonly string[]): Promise<ServeChi
     url: listening.exec(log)![1]!,
     log: () => log,
     async stop(signal = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      if (child.exitCode === null && child.signalCode === null) via.kill(child, signal);
       return exited;
     },
   };
