@@ -82,7 +82,7 @@ describe('Debian package: install, API, daemon restart, upgrade, reinstall of th
   const expectAppsUntouched = async (): Promise<void> => {
     for (const [id, run] of runs) expect({ id, ...(await appRun(id)) }).toEqual({ id, ...run });
   };
-  const dpkg = async (args: string[]): Promise<{ ms: number; output: string }> => {
+  const packageCommand = async (args: string[]): Promise<{ ms: number; output: string }> => {
     const t = Date.now();
     const r = await host.exec(args, { timeoutMs: 300_000 });
     const ms = Date.now() - t;
@@ -121,15 +121,16 @@ describe('Debian package: install, API, daemon restart, upgrade, reinstall of th
     expect(warnings.filter((tag) => !readme.includes(`\`${tag}\``))).toEqual([]);
   }, STEP_MS);
 
-  it('dpkg -i: the daemon runs as an enabled system service, healthy, and renders the test catalog', async () => {
+  it('apt install ./….deb: the daemon runs as an enabled system service, healthy, and renders the test catalog', async () => {
     // The operator's override, in place before the install: the daemon's first start already reads the test catalog.
     await sh(`mkdir -p ${CATALOG} ${DROP_IN}`);
     await host.execOk(['sh', '-c', `cat > ${CATALOG}/${UP}.yaml`], { input: appManifest(UP) });
     await host.execOk(['sh', '-c', `cat > ${CATALOG}/${SLOW}.yaml`], { input: appManifest(SLOW, { state: 'absent', command: slowStopCommand(10), stopTimeout: '60s' }) });
     await host.execOk(['sh', '-c', `cat > ${DROP_IN}/catalog.conf`], { input: `[Service]\nEnvironment=ARCHY_QUADLET_MANIFESTS=${CATALOG}\n` });
 
-    const { ms, output } = await dpkg(['dpkg', '-i', inHost(debs[0]!.path)]);
-    process.stderr.write(`[package] dpkg -i ${debs[0]!.version}: ${(ms / 1000).toFixed(1)} s (returns once the daemon is healthy)\n`);
+    // The README's command (apt resolves the Depends from what is installed: no network here).
+    const { ms, output } = await packageCommand(['apt-get', 'install', '-y', inHost(debs[0]!.path)]);
+    process.stderr.write(`[package] apt-get install ${debs[0]!.version}: ${(ms / 1000).toFixed(1)} s (returns once the daemon is healthy)\n`);
     expect(output).toContain(`Setting up archy-quadlet (${debs[0]!.version})`);
     expect(await packageVersion()).toBe(`install ok installed ${debs[0]!.version}`);
     // postinst starts it and its ExecStartPost= health check has passed: active, not activating.
@@ -207,7 +208,7 @@ describe('Debian package: install, API, daemon restart, upgrade, reinstall of th
     // An operator's change to a shipped manifest (a conffile) that the new package did not change is kept without a question.
     await sh('echo "# the operator was here" >> /etc/archy-quadlet/manifests/tor.yaml');
     const before = await daemonRun();
-    const { ms } = await dpkg(['dpkg', '-i', inHost(debs[1]!.path)]);
+    const { ms } = await packageCommand(['dpkg', '-i', inHost(debs[1]!.path)]);
     process.stderr.write(`[package] upgrade to ${debs[1]!.version}: ${(ms / 1000).toFixed(1)} s\n`);
     expect(await packageVersion()).toBe(`install ok installed ${debs[1]!.version}`);
     const after = await daemonRun();
@@ -221,7 +222,7 @@ describe('Debian package: install, API, daemon restart, upgrade, reinstall of th
 
   it("reinstall of the previous version (the operator's way back): the same, the other way", async () => {
     const before = await daemonRun();
-    const { output } = await dpkg(['dpkg', '-i', inHost(debs[0]!.path)]);
+    const { output } = await packageCommand(['dpkg', '-i', inHost(debs[0]!.path)]);
     expect(output).toContain(`downgrading`);
     expect(await packageVersion()).toBe(`install ok installed ${debs[0]!.version}`);
     const after = await daemonRun();
@@ -271,7 +272,7 @@ describe('Debian package: install, API, daemon restart, upgrade, reinstall of th
   }, STEP_MS);
 
   it('apt-get remove: the daemon stops and is masked; apps keep running; state and catalog stay', async () => {
-    await dpkg(['apt-get', 'remove', '-y', 'archy-quadlet']);
+    await packageCommand(['apt-get', 'remove', '-y', 'archy-quadlet']);
     expect(await packageVersion()).toBe(`deinstall ok config-files ${debs[0]!.version}`);
     expect(await show(UNIT, 'LoadState')).toBe('masked');
     expect(await show(UNIT, 'ActiveState')).toBe('inactive');
@@ -281,7 +282,7 @@ describe('Debian package: install, API, daemon restart, upgrade, reinstall of th
   }, STEP_MS);
 
   it('apt-get purge: the state directory and the catalog are gone; the apps and their units stay', async () => {
-    await dpkg(['apt-get', 'purge', '-y', 'archy-quadlet']);
+    await packageCommand(['apt-get', 'purge', '-y', 'archy-quadlet']);
     expect((await host.exec(['dpkg-query', '-W', 'archy-quadlet'])).code).not.toBe(0);
     expect((await host.exec(['test', '-e', STATE_DIR])).code).not.toBe(0);
     expect((await host.exec(['test', '-e', '/etc/archy-quadlet'])).code).not.toBe(0);
