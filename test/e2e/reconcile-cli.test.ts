@@ -1,61 +1,70 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSystemd } from '../../src/systemd/client.js';
 import type { SystemdPort } from '../../src/systemd/types.js';
-import { useHost } from '../host/index.js';
+import { useHost, userManager, type UserManager } from '../host/index.js';
 import { appManifest } from '../support/apps.js';
-import { hostArgs, reconcileArgs, runCli, spawnCli, type CliRun } from '../support/cli.js';
-import { gitIn } from '../support/git.js';
-import { runUnitDir } from '../support/host.js';
+import { type CliChild, type CliRun } from '../support/cli.js';
+import { MANAGERS, systemNode, userNode, type NodeUnderTest } from '../support/node.js';
 import { until } from '../support/wait.js';
 
-// `apply`, `watch`, `install` and `remove` through the real command line
-// (`bin/archy-quadlet`, built by `npm run build`) against the real test host.
+// `apply`, `watch`, `install` and `remove` through the real command line (`bin/archy-quadlet`, built by
+// `npm run build`) against the real test host, rootful (here, on the host's system bus) and rootless (inside the host
+// as the user, with `--user`).
 
 const host = useHost();
-// A pass prunes units of ours its manifests do not name: it gets a directory no other suite writes to meanwhile.
-const unitDir = runUnitDir(host);
-const work = mkdtempSync(join(tmpdir(), 'archy-reconcile-cli-'));
-const manifests = join(work, 'manifests');
-const stateDir = join(work, 'state');
-let systemd: SystemdPort;
-
-/** A reconciling command line on the host's bus, with this file's directories. */
-function cli(...args: string[]): Promise<CliRun> {
-  return runCli([...hostArgs(host, { stateDir, manifests }), ...args, ...reconcileArgs(host, unitDir)]);
-}
 
 function manifest(id: string, value: string): string {
   return appManifest(id, { stopTimeout: '2s', environment: { V: value } });
 }
 
-async function state(service: string): Promise<{ activeState: string; invocationId: string }> {
-  const { value } = await systemd.getUnitProperties(service);
-  return { activeState: value.activeState ?? '', invocationId: value.invocationId ?? '' };
+/** Resolves with the child's log from `from` characters in, once it matches `re`. */
+function waitForLog(child: CliChild, re: RegExp, from: number): Promise<string> {
+  return until(`${re} in watch's log`, () => child.log().slice(from), (tail) => re.test(tail), { timeoutMs: 20_000, intervalMs: 100 });
 }
 
-/** Resolves with the child's stderr from `from` characters in, once it matches `re`. */
-function waitForLog(log: { text: string }, re: RegExp, from: number): Promise<string> {
-  return until(`${re} in watch's log`, () => log.text.slice(from), (tail) => re.test(tail), { timeoutMs: 20_000, intervalMs: 100 });
-}
+describe.each(MANAGERS)('reconcile CLI on the real host (%s manager)', (manager) => {
+  let user: UserManager | undefined;
+  let node: NodeUnderTest;
+  // A pass prunes units of ours its manifests do not name: it gets a directory no other suite writes to meanwhile.
+  let unitDir: string;
+  let work: string;
+  let manifests: string;
+  let stateDir: string;
+  let systemd: SystemdPort;
 
-beforeAll(async () => {
-  mkdirSync(manifests, { recursive: true });
-  systemd = createSystemd({ address: host.busAddress });
-  await systemd.ready();
-});
+  /** A reconciling command line on the node, with this suite's directories. */
+  function cli(...args: string[]): Promise<CliRun> {
+    return node.cli({ stateDir, manifests, unitDir }, args);
+  }
 
-afterAll(async () => {
-  await systemd.stopUnit('rc-w.service').catch(() => undefined);
-  rmSync(join(unitDir, 'rc-w.container'), { force: true });
-  await systemd.reload().catch(() => undefined);
-  await systemd.close();
-  rmSync(work, { recursive: true, force: true });
-});
+  async function state(service: string): Promise<{ activeState: string; invocationId: string }> {
+    const { value } = await systemd.getUnitProperties(service);
+    return { activeState: value.activeState ?? '', invocationId: value.invocationId ?? '' };
+  }
 
-describe('reconcile CLI on the real host', () => {
+  beforeAll(async () => {
+    user = manager === 'user' ? await userManager(host) : undefined;
+    node = user ? userNode(host, user) : systemNode(host);
+    unitDir = await node.runUnitDir();
+    work = node.tempDir('archy-reconcile-cli-');
+    manifests = join(work, 'manifests');
+    stateDir = join(work, 'state');
+    mkdirSync(manifests, { recursive: true });
+    systemd = createSystemd({ address: node.busAddress });
+    await systemd.ready();
+  });
+
+  afterAll(async () => {
+    await systemd.stopUnit('rc-w.service').catch(() => undefined);
+    rmSync(join(unitDir, 'rc-w.container'), { force: true });
+    await systemd.reload().catch(() => undefined);
+    await systemd.close();
+    await user?.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
   it('apply --dry-run prints the plan and changes nothing', async () => {
     writeFileSync(join(manifests, 'rc-w.yaml'), manifest('rc-w', '1'));
     const r = await cli('apply', '--dry-run');
@@ -66,16 +75,17 @@ describe('reconcile CLI on the real host', () => {
   });
 
   it('apply --dry-run over a manifest with configs creates no secret in a fresh state dir', async () => {
-    const own = join(work, 'dry');
+    const own = node.tempDir('archy-reconcile-dry-');
     mkdirSync(join(own, 'manifests'), { recursive: true });
     const conf = '/var/lib/archipelago/rc-dry/bitcoin.conf';
     writeFileSync(join(own, 'manifests', 'rc-dry.yaml'), `${manifest('rc-dry', '1')}configs:\n  - template: bitcoin.conf.hbs\n    path: ${conf}\n    target: /etc/bitcoin/bitcoin.conf\n`);
-    const r = await runCli([...hostArgs(host, { stateDir: join(own, 'state'), manifests: join(own, 'manifests') }), 'apply', '--dry-run', ...reconcileArgs(host, unitDir)]);
+    const r = await node.cli({ stateDir: join(own, 'state'), manifests: join(own, 'manifests'), unitDir }, ['apply', '--dry-run']);
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain(`would write config ${conf}\n`);
     expect(r.code).toBe(0);
     expect(existsSync(join(own, 'state', 'secrets'))).toBe(false);
-    expect(existsSync(conf)).toBe(false);
+    expect(existsSync(node.local(conf))).toBe(false);
+    rmSync(own, { recursive: true, force: true });
   });
 
   it('apply --json runs the pass and reports it; a second apply has nothing to do', async () => {
@@ -101,21 +111,20 @@ describe('reconcile CLI on the real host', () => {
   });
 
   it('watch: editor temp files do not trigger a pass; a saved change does, and only that app restarts', async () => {
-    const child = spawnCli([...hostArgs(host, { stateDir, manifests }), 'watch', '--interval', '1h', ...reconcileArgs(host, unitDir)]);
-    const log = { text: '' };
-    child.stderr.on('data', (d: Buffer) => (log.text += d.toString()));
+    const child = node.start({ stateDir, manifests, unitDir }, ['watch', '--interval', '1h']);
+    let code: number | null | undefined;
     try {
-      await waitForLog(log, /pass done: no change/, 0);
-      const mark = log.text.length;
+      await waitForLog(child, /pass done: no change/, 0);
+      const mark = child.log().length;
       const before = await state('rc-w.service');
       // What editors leave behind while a file is open: none of it is a manifest change.
       for (const junk of ['.rc-w.yaml.swp', 'rc-w.yaml~', '4913', '.#rc-w.yaml']) writeFileSync(join(manifests, junk), 'id: junk\n');
       await new Promise((r) => setTimeout(r, 2000));
-      expect(log.text.slice(mark)).not.toContain('pass');
+      expect(child.log().slice(mark)).not.toContain('pass');
       for (const junk of ['.rc-w.yaml.swp', 'rc-w.yaml~', '4913', '.#rc-w.yaml']) rmSync(join(manifests, junk));
 
       writeFileSync(join(manifests, 'rc-w.yaml'), manifest('rc-w', '2'));
-      const tail = await waitForLog(log, /pass done: .*1 restarted/, mark);
+      const tail = await waitForLog(child, /pass done: .*1 restarted/, mark);
       expect(tail).toContain('restart rc-w.service');
       expect(readFileSync(join(unitDir, 'rc-w.container'), 'utf8')).toContain('Environment=V=2');
       const after = await state('rc-w.service');
@@ -123,47 +132,47 @@ describe('reconcile CLI on the real host', () => {
       expect(after.invocationId).not.toBe(before.invocationId);
 
       // An intent written by `remove --no-apply` is a trigger too.
-      const mark2 = log.text.length;
+      const mark2 = child.log().length;
       expect((await cli('remove', 'rc-w', '--no-apply')).code).toBe(0);
-      await waitForLog(log, /pass done: .*1 stopped/, mark2);
+      await waitForLog(child, /pass done: .*1 stopped/, mark2);
       expect(existsSync(join(unitDir, 'rc-w.container'))).toBe(false);
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      code = await child.stop('SIGTERM');
     }
-    expect(child.exitCode).toBe(0);
+    expect(code).toBe(0);
   });
 
   it('watch --git: a new commit is fetched on the next tick, validated and applied', async () => {
     const repo = join(work, 'repo');
     const gitState = join(work, 'git-state');
     mkdirSync(join(repo, 'manifests'), { recursive: true });
-    const git = gitIn(repo);
-    git('init', '-q', '-b', 'main');
+    mkdirSync(gitState);
+    // Created by the node's user: git refuses a repository another user owns.
+    await node.handOver(work);
+    const git = node.git(repo);
+    await git('init', '-q', '-b', 'main');
     writeFileSync(join(repo, 'manifests', 'rc-g.yaml'), manifest('rc-g', '1'));
-    git('add', '-A');
-    git('commit', '-q', '-m', 'add rc-g');
-    const c1 = git('rev-parse', 'HEAD');
-    const child = spawnCli([...hostArgs(host, { stateDir: gitState }), 'watch', '--git', `file://${repo}`, '--interval', '1s', ...reconcileArgs(host, unitDir)]);
-    const log = { text: '' };
-    child.stderr.on('data', (d: Buffer) => (log.text += d.toString()));
+    await git('add', '-A');
+    await git('commit', '-q', '-m', 'add rc-g');
+    const c1 = await git('rev-parse', 'HEAD');
+    const child = node.start({ stateDir: gitState, unitDir }, ['watch', '--git', `file://${node.inside(repo)}`, '--interval', '1s']);
+    let code: number | null | undefined;
     try {
-      await waitForLog(log, new RegExp(`pass done at ${c1}: .*1 started`), 0);
+      await waitForLog(child, new RegExp(`pass done at ${c1}: .*1 started`), 0);
       expect((await state('rc-g.service')).activeState).toBe('active');
-      const mark = log.text.length;
+      const mark = child.log().length;
       writeFileSync(join(repo, 'manifests', 'rc-g.yaml'), manifest('rc-g', '2'));
-      git('commit', '-q', '-am', 'rc-g: V=2');
-      const c2 = git('rev-parse', 'HEAD');
-      await waitForLog(log, new RegExp(`pass done at ${c2}: .*1 restarted`), mark);
+      await git('commit', '-q', '-am', 'rc-g: V=2');
+      const c2 = await git('rev-parse', 'HEAD');
+      await waitForLog(child, new RegExp(`pass done at ${c2}: .*1 restarted`), mark);
       expect(JSON.parse(readFileSync(join(gitState, 'source.json'), 'utf8')).commit).toBe(c2);
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      code = await child.stop('SIGTERM');
       await systemd.stopUnit('rc-g.service').catch(() => undefined);
       rmSync(join(unitDir, 'rc-g.container'), { force: true });
       await systemd.reload();
     }
-    expect(child.exitCode).toBe(0);
+    expect(code).toBe(0);
   });
 
   it('install APP brings a removed app back and starts it; an unknown app is exit 1', async () => {

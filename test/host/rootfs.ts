@@ -12,13 +12,13 @@ export const SUITE = 'trixie';
 /**
  * Packages on top of debootstrap's minbase: the system manager, its bus, podman and its runtime/network stack,
  * busybox for the test image; `catatonit`, podman's init for `init: true` (Init=yes); `nodejs` (Debian's, as on a
- * node) to run our CLI and daemon inside the host; and what a user's own systemd manager needs for rootless apps
+ * node) and `git` (for `--git`) to run our CLI and daemon inside the host; and what a user's own systemd manager needs for rootless apps
  * (`uidmap`'s newuidmap/newgidmap, `dbus-user-session` for `/run/user/UID/bus`, `libpam-systemd`).
  */
 export const PACKAGES = [
   'systemd', 'systemd-sysv', 'dbus', 'podman', 'crun', 'netavark', 'aardvark-dns', 'passt',
   'busybox-static', 'iproute2', 'procps', 'nftables', 'iptables',
-  'catatonit', 'nodejs', 'uidmap', 'dbus-user-session', 'libpam-systemd',
+  'catatonit', 'nodejs', 'git', 'uidmap', 'dbus-user-session', 'libpam-systemd',
 ] as const;
 
 /** The versions the product targets; a rootfs with others is rejected. */

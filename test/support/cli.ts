@@ -128,14 +128,36 @@ export function hostCli(host: TestHost, dirs: NodeDirs & { unitDir?: string }, a
 }
 
 /** `archy-quadlet serve` as a child process. */
-export interface ServeChild {
-  child: ChildProcess;
+export interface ServeChild extends CliChild {
   /** Its base URL, from its own log line. */
   url: string;
+}
+
+/** A long-running `archy-quadlet` child (watch, serve). */
+export interface CliChild {
+  child: ChildProcess;
   /** Everything it printed so far (stdout and stderr). */
   log(): string;
   /** SIGTERM (a clean shutdown) or SIGKILL; resolves with the exit code once it is gone. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts `archy-quadlet ...args` the way `via` says, for a command that runs until it is stopped. */
+export function startCliChild(args: readonly string[], via: CliVia = HERE): CliChild {
+  const child = spawnVia(args, via);
+  child.stdin.end();
+  let log = '';
+  child.stdout.on('data', (d: Buffer) => (log += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (log += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    log: () => log,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) via.kill(child, signal);
+      return exited;
+    },
+  };
 }
 
 /**
@@ -143,26 +165,14 @@ export interface ServeChild {
  * its log when it exits first or does not come up within a minute.
  */
 export async function startServeChild(args: readonly string[], via: CliVia = HERE): Promise<ServeChild> {
-  const child = spawnVia(args, via);
-  child.stdin.end();
-  let log = '';
-  child.stdout.on('data', (d: Buffer) => (log += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (log += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const started = startCliChild(args, via);
+  const { child } = started;
   const listening = /serving the API and the UI on (http:\/\/\S+) \(/;
   const deadline = Date.now() + 60_000;
-  while (!listening.test(log)) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`serve exited ${child.exitCode ?? child.signalCode} before serving:\n${log}`);
-    if (Date.now() > deadline) throw new Error(`serve did not come up:\n${log}`);
+  while (!listening.test(started.log())) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`serve exited ${child.exitCode ?? child.signalCode} before serving:\n${started.log()}`);
+    if (Date.now() > deadline) throw new Error(`serve did not come up:\n${started.log()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  return {
-    child,
-    url: listening.exec(log)![1]!,
-    log: () => log,
-    async stop(signal = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) via.kill(child, signal);
-      return exited;
-    },
-  };
+  return { ...started, url: listening.exec(started.log())![1]! };
 }

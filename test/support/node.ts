@@ -12,12 +12,14 @@
  * Paths a test holds are this machine's (it writes manifests there); the kit turns them into the host's own for a
  * command line that runs inside.
  */
-import { chownSync, mkdtempSync } from 'node:fs';
+import { chownSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_IN_HOST, USER_ENV, type ExecOptions, type ExecResult, type TestHost, type UserManager } from '../host/index.js';
 import { childrenOf } from '../host/proc.js';
-import { hostArgs, reconcileArgs, runCli, startServeChild, type CliOptions, type CliRun, type CliVia, type NodeDirs, type ServeChild } from './cli.js';
+import { hostArgs, reconcileArgs, runCli, startCliChild, startServeChild, type CliChild, type CliOptions, type CliRun, type CliVia, type NodeDirs, type ServeChild } from './cli.js';
+import { gitIn } from './git.js';
+import { runUnitDir } from './host.js';
 
 /** Which manager the node's apps are units of. */
 export type Manager = 'system' | 'user';
@@ -34,8 +36,22 @@ export interface NodeUnderTest {
   unitDir: string;
   /** `systemctl` for the manager (`systemctl --user` rootless), to run with {@link exec}. */
   systemctl: readonly string[];
+  /**
+   * Quadlet's search path under /run of the manager (the system's /run/containers/systemd, the user's
+   * $XDG_RUNTIME_DIR/containers/systemd), made if missing: for a suite whose passes own a whole unit directory (a
+   * pass prunes the units of ours its manifests do not name, and other suites share {@link unitDir}).
+   */
+  runUnitDir(): Promise<string>;
   /** A fresh directory the product may own (state, manifests): this machine's path. */
   tempDir(prefix: string): string;
+  /** `git -C repo …` as a test committer on the node (rootless: inside the host, as the user); returns its output, trimmed. */
+  git(repo: string): (...args: string[]) => Promise<string>;
+  /** A path of this machine (made with {@link tempDir}) as the node's command line sees it. */
+  inside(path: string): string;
+  /** This machine's path of a path the node's command line names (a config it writes). */
+  local(path: string): string;
+  /** Gives `path` (recursively) to the manager's user, after the test wrote into it as root; nothing to do rootful. */
+  handOver(path: string): Promise<void>;
   /** Runs `argv` inside the host as the manager's user (root, or the rootless user). */
   exec(argv: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
   execOk(argv: readonly string[], opts?: ExecOptions): Promise<string>;
@@ -43,6 +59,8 @@ export interface NodeUnderTest {
   journal(unit: string, lines?: number): Promise<string>;
   /** The command line with the node's global options for `dirs`, then `args`, then for a reconciling command the node's reconcile options. */
   cli(dirs: NodeDirs & { unitDir?: string }, args: readonly string[], opts?: CliOptions): Promise<CliRun>;
+  /** A long-running command (`watch`) with the node's options, as {@link cli} builds them. */
+  start(dirs: NodeDirs & { unitDir?: string }, args: readonly string[]): CliChild;
   /** `archy-quadlet serve …` as the node runs it, listening on 127.0.0.1 of this machine. */
   serve(dirs: NodeDirs & { unitDir?: string }, args: readonly string[]): Promise<ServeChild>;
 }
@@ -54,6 +72,13 @@ const LIVE = ['status', 'start', 'stop', 'restart'];
 
 /** The command of an argv: its first word that is not an option (`--json apply` → `apply`). */
 const commandOf = (args: readonly string[]): string => args.find((a) => !a.startsWith('-')) ?? '';
+
+/** The rootful command line: the host's bus and `dirs`, `args`, then the options its command needs to act on the host. */
+function systemArgv(host: TestHost, dirs: NodeDirs & { unitDir?: string }, args: readonly string[]): string[] {
+  const command = commandOf(args);
+  const extra = RECONCILING.includes(command) ? reconcileArgs(host, dirs.unitDir) : LIVE.includes(command) ? ['--unit-dir', dirs.unitDir ?? host.unitDir] : [];
+  return [...hostArgs(host, dirs), ...args, ...extra];
+}
 
 /** The rootful node: the host's system manager, the command line here as root. */
 export function systemNode(host: TestHost): NodeUnderTest {
@@ -68,15 +93,23 @@ export function systemNode(host: TestHost): NodeUnderTest {
       return host.unitDir;
     },
     systemctl: ['systemctl'],
+    runUnitDir: async () => {
+      mkdirSync(runUnitDir(host), { recursive: true });
+      return runUnitDir(host);
+    },
     tempDir: (prefix) => mkdtempSync(join(tmpdir(), prefix)),
+    git: (repo) => {
+      const git = gitIn(repo);
+      return async (...args) => git(...args);
+    },
+    inside: (path) => path,
+    local: (path) => path,
+    handOver: async () => {},
     exec: (argv, opts) => host.exec(argv, opts),
     execOk: (argv, opts) => host.execOk(argv, opts),
     journal: (unit, lines) => host.journal(unit, lines),
-    cli(dirs, args, opts = {}) {
-      const command = commandOf(args);
-      const extra = RECONCILING.includes(command) ? reconcileArgs(host, dirs.unitDir) : LIVE.includes(command) ? ['--unit-dir', dirs.unitDir ?? host.unitDir] : [];
-      return runCli([...hostArgs(host, dirs), ...args, ...extra], { timeoutMs: 180_000, ...opts });
-    },
+    cli: (dirs, args, opts = {}) => runCli(systemArgv(host, dirs, args), { timeoutMs: 180_000, ...opts }),
+    start: (dirs, args) => startCliChild(systemArgv(host, dirs, args)),
     serve: (dirs, args) => startServeChild([...hostArgs(host, dirs), ...args, ...reconcileArgs(host, dirs.unitDir)]),
   };
 }
@@ -110,6 +143,18 @@ export function userNode(host: TestHost, user: UserManager): NodeUnderTest {
       return user.unitDir;
     },
     systemctl: ['systemctl', '--user'],
+    async runUnitDir() {
+      const dir = `${USER_ENV.XDG_RUNTIME_DIR}/containers/systemd`;
+      await user.execOk(['mkdir', '-p', dir]);
+      return `${host.rootDir}${dir}`;
+    },
+    // Inside: git cannot work in a tree under /proc/PID/root from here (no working directory it can name).
+    git: (repo) => async (...args) => (await user.execOk(['git', '-C', inside(repo), '-c', 'user.name=t', '-c', 'user.email=t@example.org', ...args])).trim(),
+    inside,
+    local: (path) => `${host.rootDir}${path}`,
+    async handOver(path) {
+      await host.execOk(['chown', '-R', `${user.user.uid}:${user.user.gid}`, inside(path)]);
+    },
     tempDir(prefix) {
       const dir = mkdtempSync(join(user.homeDir, prefix));
       chownSync(dir, user.user.uid, user.user.gid);
@@ -120,6 +165,7 @@ export function userNode(host: TestHost, user: UserManager): NodeUnderTest {
     journal: (unit, lines) => user.journal(unit, lines),
     cli: (dirs, args, opts = {}) =>
       runCli([...globals(dirs), ...args, ...(RECONCILING.includes(commandOf(args)) ? unitDirArg(dirs) : [])], { timeoutMs: 180_000, via: via(true), ...opts }),
+    start: (dirs, args) => startCliChild([...globals(dirs), ...args, ...(RECONCILING.includes(commandOf(args)) ? unitDirArg(dirs) : [])], via(true)),
     serve: (dirs, args) => startServeChild([...globals(dirs), ...args, ...unitDirArg(dirs)], via(false)),
   };
 }
