@@ -1,15 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotFoundError, SystemdError } from '../../src/errors.js';
 import { readIntent } from '../../src/store/state/intents.js';
-import { useHost } from '../host/index.js';
+import { useHost, userManager, type UserManager } from '../host/index.js';
 import { failingUnit, healthGatedUnit, QUICK_UNIT, slowStopUnit } from '../support/apps.js';
 import { controllerOnHost, type HostController } from '../support/controller.js';
 import { installUnits, removeUnits } from '../support/host.js';
+import { MANAGERS, systemNode, userNode, type NodeUnderTest } from '../support/node.js';
 import { eventually } from '../support/wait.js';
 
 // Lifecycle calls and the live state on the real test host (systemd 257,
-// podman 5.4.2): calls return as soon as systemd queued the job, and the
-// states the controller emits follow systemd without ever going back.
+// podman 5.4.2), on the system manager and rootless on the user's (through the
+// harness's bridge to the user bus): calls return as soon as systemd queued the
+// job, and the states the controller emits follow systemd without ever going back.
 
 const host = useHost();
 const UNITS = {
@@ -19,19 +21,25 @@ const UNITS = {
   'ctl-fails': failingUnit(1),
 };
 const IDS = Object.keys(UNITS);
-let h: HostController;
 
-beforeAll(async () => {
-  await installUnits(host, UNITS);
-  h = await controllerOnHost(host, IDS);
-});
+describe.each(MANAGERS)('controller on the real host (%s manager)', (manager) => {
+  let h: HostController;
+  let user: UserManager | undefined;
+  let node: NodeUnderTest;
 
-afterAll(async () => {
-  await h?.close();
-  await removeUnits(host, IDS);
-});
+  beforeAll(async () => {
+    user = manager === 'user' ? await userManager(host) : undefined;
+    node = user ? userNode(host, user) : systemNode(host);
+    await installUnits(node, UNITS);
+    h = await controllerOnHost(node, IDS);
+  });
 
-describe('controller on the real host', () => {
+  afterAll(async () => {
+    await h?.close();
+    if (node) await removeUnits(node, IDS);
+    await user?.close();
+  });
+
   it('reports every app from the first snapshot', () => {
     expect(h.controller.list().map((s) => [s.id, s.state])).toEqual([
       ['ctl-fails', 'stopped'],
@@ -90,10 +98,10 @@ describe('controller on the real host', () => {
     await new Promise((r) => setTimeout(r, 1500));
     expect(h.controller.get('ctl-health')?.state).toBe('starting');
     expect(h.controller.get('ctl-health')?.activeState).toBe('activating');
-    expect((await host.execOk(['podman', 'inspect', '--format', '{{.State.Running}}', 'systemd-ctl-health'])).trim()).toBe('true');
-    expect((await host.exec(['podman', 'exec', 'systemd-ctl-health', 'test', '-f', '/tmp/ready'])).code).not.toBe(0);
+    expect((await node.execOk(['podman', 'inspect', '--format', '{{.State.Running}}', 'systemd-ctl-health'])).trim()).toBe('true');
+    expect((await node.exec(['podman', 'exec', 'systemd-ctl-health', 'test', '-f', '/tmp/ready'])).code).not.toBe(0);
     await h.waitFor('ctl-health', 'running', 60_000);
-    expect((await host.execOk(['podman', 'inspect', '--format', '{{.State.Health.Status}}', 'systemd-ctl-health'])).trim()).toBe('healthy');
+    expect((await node.execOk(['podman', 'inspect', '--format', '{{.State.Health.Status}}', 'systemd-ctl-health'])).trim()).toBe('healthy');
     expect(h.states('ctl-health', from)).toEqual(['stopped', 'starting', 'running']);
   });
 
@@ -111,7 +119,7 @@ describe('controller on the real host', () => {
     const start = await h.controller.start('ctl-health');
     expect(start.status.state).toBe('starting');
     // Stop while it waits for healthy: the container runs, the start job is still in flight.
-    await eventually('the container of ctl-health running', async () => (await host.exec(['podman', 'inspect', '--format', '{{.State.Running}}', 'systemd-ctl-health'])).stdout.trim() === 'true', { timeoutMs: 30_000, intervalMs: 100 });
+    await eventually('the container of ctl-health running', async () => (await node.exec(['podman', 'inspect', '--format', '{{.State.Running}}', 'systemd-ctl-health'])).stdout.trim() === 'true', { timeoutMs: 30_000, intervalMs: 100 });
     expect(h.controller.get('ctl-health')).toMatchObject({ state: 'starting', activeState: 'activating' });
     const stop = await h.controller.stop('ctl-health');
     expect(stop.status.state).toBe('stopping');

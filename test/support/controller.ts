@@ -10,7 +10,7 @@ import type { AppRef, AppState, AppStatus, Controller } from '../../src/controll
 import { appService } from '../../src/naming.js';
 import { createSystemd } from '../../src/systemd/client.js';
 import type { SystemdPort } from '../../src/systemd/types.js';
-import type { TestHost } from '../host/index.js';
+import type { ManagerTarget } from './host.js';
 
 /** The controller's refs of apps `ids` (named after themselves). */
 export function appRefs(ids: readonly string[]): AppRef[] {
@@ -103,7 +103,7 @@ export interface HostController {
 
 /** A controller for `ids` on the host, recording what it emits. */
 export async function controllerOnHost(
-  host: TestHost,
+  host: ManagerTarget,
   ids: string[],
   opts: { stateDir?: string; relistIntervalMs?: number; log?: (m: string) => void } = {},
 ): Promise<HostController> {

@@ -28,8 +28,14 @@ export function runUnitDir(host: TestHost): string {
   return join('/proc', String(host.pid), 'root/run/containers/systemd');
 }
 
+/**
+ * The systemd manager a helper acts on: the host's system manager (a `TestHost`), or a node under test's (rootless:
+ * the user's, through its bridge; test/support/node.ts): its bus, its Quadlet directory (this machine's path), its journal.
+ */
+export type ManagerTarget = Pick<TestHost, 'busAddress' | 'unitDir' | 'journal'>;
+
 /** Writes units `<id>.container` into `unitDir` (default the host's Quadlet directory) and reloads systemd (Reload() returns after the generators ran). */
-export async function installUnits(host: TestHost, units: Record<string, string>, unitDir = host.unitDir): Promise<void> {
+export async function installUnits(host: ManagerTarget, units: Record<string, string>, unitDir = host.unitDir): Promise<void> {
   for (const [id, text] of Object.entries(units)) writeFileSync(join(unitDir, `${id}.container`), text);
   const systemd = createSystemd({ address: host.busAddress });
   try {
@@ -41,7 +47,7 @@ export async function installUnits(host: TestHost, units: Record<string, string>
 }
 
 /** Stops the apps `ids`, removes their `<id>.container` from `unitDir` (default the host's Quadlet directory) and reloads systemd. */
-export async function removeUnits(host: TestHost, ids: readonly string[], unitDir = host.unitDir): Promise<void> {
+export async function removeUnits(host: ManagerTarget, ids: readonly string[], unitDir = host.unitDir): Promise<void> {
   const systemd = createSystemd({ address: host.busAddress });
   try {
     await systemd.ready();
