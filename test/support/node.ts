@@ -50,7 +50,7 @@ export interface NodeUnderTest {
   inside(path: string): string;
   /** This machine's path of a path the node's command line names (a config it writes). */
   local(path: string): string;
-  /** Gives `path` (recursively) to the manager's user, after the test wrote into it as root; nothing to do rootful. */
+  /** Gives `path` (recursively; nothing while it does not exist) to the manager's user, after the test wrote into it as root; nothing to do rootful. */
   handOver(path: string): Promise<void>;
   /** Runs `argv` inside the host as the manager's user (root, or the rootless user). */
   exec(argv: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
@@ -153,7 +153,8 @@ export function userNode(host: TestHost, user: UserManager): NodeUnderTest {
     inside,
     local: (path) => `${host.rootDir}${path}`,
     async handOver(path) {
-      await host.execOk(['chown', '-R', `${user.user.uid}:${user.user.gid}`, inside(path)]);
+      // Nothing to hand over while it does not exist yet (the product makes it then, as the user).
+      await host.execOk(['sh', '-c', 'test ! -e "$2" || chown -R "$1" "$2"', 'handOver', `${user.user.uid}:${user.user.gid}`, inside(path)]);
     },
     tempDir(prefix) {
       const dir = mkdtempSync(join(user.homeDir, prefix));
