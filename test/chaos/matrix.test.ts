@@ -1,19 +1,17 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createController, type LiveController } from '../../src/controller/controller.js';
-import type { AppState } from '../../src/controller/types.js';
 import { appService } from '../../src/naming.js';
 import { readIntent } from '../../src/store/state/intents.js';
-import { tokenPath } from '../../src/store/state/token.js';
+import { loadOrCreateToken } from '../../src/store/state/token.js';
 import { createSystemd } from '../../src/systemd/client.js';
 import type { SystemdPort } from '../../src/systemd/types.js';
 import { BUSYBOX_IMAGE, useHost } from '../host/index.js';
 import { appManifest, healthyAfterCommand, slowStopCommand } from '../support/apps.js';
 import { fileDiff, ownedFiles, streamViolations } from '../support/chaos-checks.js';
-import { msSince, recordFigures } from '../support/chaos-figures.js';
-import { rawRequest } from '../support/chaos-http.js';
+import { daemonKilledMidStop, matrixChecks, removeContainerAndWait } from '../support/chaos-matrix.js';
 import { hostArgs, hostCli, startServeChild } from '../support/cli.js';
 import { appRefs, foldStates, record, type Recorder, waitForState } from '../support/controller.js';
 import { jobTimes, journalCursor } from '../support/host.js';
@@ -43,7 +41,8 @@ let controller: LiveController;
 let rec: Recorder;
 let owned0: Map<string, string>;
 let rmImageReason = '';
-const rows: Array<{ scenario: string; ms: number; violations: number; fileIssues: number; final: string }> = [];
+const checks = matrixChecks(host.unitDir, dirs.stateDir, () => ({ controller, rec }));
+const { endOf, rememberPass } = checks;
 
 const sh = (script: string): string => `[sh, -c, ${JSON.stringify(script)}]`;
 const STACK_MANIFEST = `id: ${STACK}
@@ -92,30 +91,6 @@ function stackRunningEarly(from: number): string[] {
 /** `serve` on the host's bus, tracking the units in the host's Quadlet directory. */
 const startServe = () => startServeChild([...hostArgs(host, { stateDir: dirs.stateDir }), 'serve', '--unit-dir', host.unitDir, '--listen', '127.0.0.1:0']);
 
-/** The end-of-scenario checks; records the scenario's row. */
-async function endOf(scenario: string, t0: number, id: string, from: number, want: AppState, intent: 'running' | 'stopped' | undefined): Promise<void> {
-  const violations = streamViolations(rec.seen(id), from);
-  const files = fileIssues();
-  const persisted = (await readIntent(dirs.stateDir, id))?.intent;
-  const final = controller.get(id)!.state;
-  rows.push({ scenario, ms: msSince(t0), violations: violations.length, fileIssues: files.length, final });
-  expect({ final, violations, files, persisted }).toEqual({ final: want, violations: [], files: [], persisted: intent });
-}
-
-/** Every content a completed pass has written, per file of ours: a file holding anything else is torn. */
-const known = new Map<string, Set<string>>();
-function rememberPass(): void {
-  for (const [name, content] of ownedFiles(host.unitDir)) known.set(name, (known.get(name) ?? new Set()).add(content));
-}
-
-/** Our files lost, added, or holding content no completed pass wrote. */
-function fileIssues(): string[] {
-  const now = ownedFiles(host.unitDir);
-  const out = fileDiff(owned0, now).filter((d) => !d.startsWith('changed '));
-  for (const [name, content] of now) if (!known.get(name)?.has(content)) out.push(`torn ${name}`);
-  return out;
-}
-
 /** Main PID of an app's container, as the host sees it. */
 async function containerPid(id: string): Promise<number> {
   return Number((await host.execOk(['podman', 'inspect', '-f', '{{.State.Pid}}', id])).trim());
@@ -141,14 +116,7 @@ afterAll(async () => {
   await systemd.reload().catch(() => undefined);
   await systemd.close();
   await host.exec(['podman', 'rmi', SPARE_IMAGE]);
-  recordFigures('chaos-matrix', {
-    scenarios: rows.length,
-    'scenarios in their desired state': rows.filter((r) => r.violations === 0 && r.fileIssues === 0).length,
-    'stream violations': rows.reduce((n, r) => n + r.violations, 0),
-    'files lost or torn': rows.reduce((n, r) => n + r.fileIssues, 0),
-    ...Object.fromEntries(rows.map((r) => [`${r.scenario} (ms → ${r.final})`, r.ms])),
-    'rm-image: reason of the failed start': rmImageReason,
-  });
+  checks.figures('chaos-matrix', { 'rm-image: reason of the failed start': rmImageReason });
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -160,8 +128,7 @@ describe('chaos matrix on the real host', () => {
     controller = await createController({ systemd, stateDir: dirs.stateDir, apps: appsOfMatrix() });
     rec = record(controller);
     for (const id of IDS) await waitForState(controller, id, 'running', { timeoutMs: 60_000 });
-    owned0 = ownedFiles(host.unitDir);
-    rememberPass();
+    owned0 = checks.installedNow();
     expect([...owned0.keys()].sort()).toEqual(
       ['archy.network', ...IDS.filter((id) => id !== STACK).map((id) => `${id}.container`), `${STACK}.network`, ...STACK_CONTAINERS.map((c) => `${STACK}-${c}.container`)].sort(),
     );
@@ -218,19 +185,7 @@ describe('chaos matrix on the real host', () => {
   it('rm-container: podman rm -f under the unit → systemd brings a new container up', async () => {
     const t0 = performance.now();
     const from = rec.mark(NET);
-    const before = (await host.execOk(['podman', 'inspect', '-f', '{{.Id}}', NET])).trim();
-    await host.execOk(['podman', 'rm', '-f', '-t', '0', NET]);
-    const deadline = Date.now() + 60_000;
-    let after = '';
-    while (Date.now() < deadline) {
-      const r = await host.exec(['podman', 'inspect', '-f', '{{.Id}} {{.State.Status}}', NET]);
-      if (r.code === 0 && !r.stdout.startsWith(before) && r.stdout.includes('running')) {
-        after = r.stdout.split(' ')[0]!;
-        break;
-      }
-      await sleep(300);
-    }
-    expect(after).not.toBe('');
+    expect(await removeContainerAndWait((argv) => host.exec(argv), NET)).not.toBe('');
     await waitForState(controller, NET, 'running', { timeoutMs: 30_000 });
     await endOf('rm-container', t0, NET, from, 'running', undefined);
   });
@@ -270,34 +225,8 @@ describe('chaos matrix on the real host', () => {
   it('restart of archy-quadlet mid-stop: serve killed while the slow app stops; a new serve shows stopping, then stopped; intent kept', async () => {
     const t0 = performance.now();
     const from = rec.mark(SLOW);
-    const first = await startServe();
-    const auth = { authorization: `Bearer ${readFileSync(tokenPath(dirs.stateDir), 'utf8').trim()}` };
-    const stop = await rawRequest(first.url, { method: 'POST', path: `/api/apps/${SLOW}/stop`, headers: auth });
-    expect(stop.status, first.log()).toBe(202);
-    expect(JSON.parse(stop.body).status.state).toBe('stopping');
-    await first.stop('SIGKILL');
-
-    const second = await startServe();
-    const seen: string[] = [];
-    try {
-      const deadline = Date.now() + 90_000;
-      for (;;) {
-        const res = await rawRequest(second.url, { path: `/api/apps/${SLOW}`, headers: auth });
-        const state = (JSON.parse(res.body) as { state: string }).state;
-        if (seen[seen.length - 1] !== state) seen.push(state);
-        if (state === 'stopped' || Date.now() > deadline) break;
-        await sleep(250);
-      }
-      expect(seen).toEqual(['stopping', 'stopped']);
-      expect((await readIntent(dirs.stateDir, SLOW))?.intent).toBe('stopped');
-      // The new process carries on: start through it.
-      const start = await rawRequest(second.url, { method: 'POST', path: `/api/apps/${SLOW}/start`, headers: auth });
-      expect(start.status).toBe(202);
-      await waitForState(controller, SLOW, 'running', { timeoutMs: 60_000 });
-    } finally {
-      await second.stop();
-    }
-    expect(second.child.exitCode).toBe(0);
+    const token = await loadOrCreateToken(dirs.stateDir);
+    expect(await daemonKilledMidStop({ serve: startServe, token, id: SLOW, stateDir: dirs.stateDir, controller })).toBe(0);
     await endOf('restart-of-archy-quadlet', t0, SLOW, from, 'running', 'running');
   });
 
