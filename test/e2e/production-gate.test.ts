@@ -240,6 +240,9 @@ describe.each(MANAGERS)('production gate (%s manager): three apps (one of severa
   });
 
     it('install: installing → running; systemd agrees', { timeout: STEP_MS }, async () => {
+      // The API says which manager it talks to.
+      expect((await api('GET', '/api/apps')).body.systemd).toMatchObject({ state: 'connected', manager });
+      expect((await api('GET', '/api/health')).body.systemd).toMatchObject({ manager });
       for (const id of APPS) expect(await apiState(id)).toBe('not-installed');
       const clicks = new Map<App, Click>();
       for (const id of APPS) await act(id, 'install', 'installing', clicks);

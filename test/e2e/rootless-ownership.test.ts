@@ -37,12 +37,15 @@ exports:
 `;
 
 // The process records who it is and what it read, then writes a macaroon the way lnd does (0640), and keeps running.
-const LND_COMMAND = 'id -u > /data/uid; cat /etc/lnd/lnd.conf > /data/conf-as-read; printf mac > /data/admin.macaroon; chmod 0640 /data/admin.macaroon; touch /data/done; ' + QUICK_COMMAND;
+const LND_COMMAND = 'id -u > /data/uid; cat /etc/lnd/lnd.conf > /data/conf-as-read; printf %s "$API_TOKEN" > /data/token-as-seen; printf mac > /data/admin.macaroon; chmod 0640 /data/admin.macaroon; touch /data/done; ' + QUICK_COMMAND;
 
 const LND = `id: lnd
 image: ${BUSYBOX_IMAGE}
 command: [sh, -c, ${JSON.stringify(LND_COMMAND)}]
 user: "101:101"
+environment:
+  # A generated secret as an environment value: a podman secret of the user's (type=env), in no unit file.
+  API_TOKEN: { secret: lnd-api-token }
 binds:
   - source: ${DATA}/data
     target: /data
@@ -78,6 +81,12 @@ afterAll(async () => {
 });
 
 describe('rootless: files between the daemon and a container running as another uid', () => {
+  it('status --json says the user manager', async () => {
+    const r = await node.cli({ stateDir: join(work, 'state'), manifests: work }, ['--json', 'status']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).manager).toBe('user');
+  });
+
   it('the unit maps the node user onto the numeric user; the app comes up', async () => {
     const r = await node.cli({ stateDir: join(work, 'state'), manifests: work, unitDir }, ['apply']);
     expect(r.code, r.stderr).toBe(0);
@@ -98,6 +107,15 @@ describe('rootless: files between the daemon and a container running as another 
     expect(text).toContain(`bitcoind.rpcpass=${password}`);
     expect((await user.execOk(['cat', `${DATA}/data/uid`])).trim()).toBe('101');
     expect(await user.execOk(['cat', `${DATA}/data/conf-as-read`])).toBe(text);
+  });
+
+  it("a secret given as an environment value reaches the process through the user's podman secret, and no unit file or inspect shows it", async () => {
+    const token = readFileSync(join(work, 'state', 'secrets', 'lnd-api-token'), 'utf8').trim();
+    expect(token.length).toBeGreaterThan(0);
+    expect(await user.execOk(['cat', `${DATA}/data/token-as-seen`])).toBe(token);
+    expect(readFileSync(join(unitDir, 'lnd.container'), 'utf8')).not.toContain(token);
+    expect(await user.execOk(['podman', 'inspect', 'lnd'])).not.toContain(token);
+    expect(await user.execOk(['podman', 'secret', 'ls', '--format', '{{.Name}}'])).toContain('lnd-api-token');
   });
 
   it('what the process wrote under its bind is the node user’s: the daemon reads the 0640 macaroon', async () => {
