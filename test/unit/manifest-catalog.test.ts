@@ -165,7 +165,7 @@ describe('the node catalog: apps of several containers (mempool, btcpay)', () =>
     expect(backend!.init).toBe(true);
     expect(frontend!.dependsOn).toEqual([{ container: 'backend' }]);
     expect(frontend!.stop).toEqual({ signal: 'SIGQUIT', timeout: '30s' });
-    expect(frontend!.ports).toEqual([{ container: 8080, host: 3005, hostIp: '127.0.0.1' }]);
+    expect(frontend!.ports).toEqual([{ container: 8080, host: 3005, hostIp: '127.0.0.1', onion: 80 }]);
     // Only the backend reaches other apps; the db and the frontend are on the app's own network alone.
     expect([db!.networks, backend!.networks, frontend!.networks]).toEqual([undefined, ['archy'], undefined]);
     // The frontend reaches the backend by its short name on the app's network.
@@ -178,7 +178,7 @@ describe('the node catalog: apps of several containers (mempool, btcpay)', () =>
     expect(nbxplorer!.dependsOn).toEqual([{ container: 'db', condition: 'healthy' }, { app: 'bitcoin', container: 'bitcoind', condition: 'healthy' }]);
     expect(server!.dependsOn).toEqual([{ container: 'db', condition: 'healthy' }, { container: 'nbxplorer' }]);
     for (const c of [nbxplorer!, server!]) expect(c.stop).toEqual({ signal: 'SIGTERM', timeout: '60s' });
-    expect(server!.ports).toEqual([{ container: 23000, host: 3004, hostIp: '127.0.0.1' }]);
+    expect(server!.ports).toEqual([{ container: 23000, host: 3004, hostIp: '127.0.0.1', onion: 80 }]);
     expect([db!.networks, nbxplorer!.networks, server!.networks]).toEqual([undefined, ['archy'], undefined]);
     // The server reads the cookie NBXplorer writes into its data directory: the same host directory, read-only.
     const nbxData = nbxplorer!.binds!.find((b) => b.target === '/datadir')!.source;
