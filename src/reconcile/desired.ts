@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { containersOf } from '../manifest/containers.js';
+import { DATA_ROOT } from '../manifest/checks.js';
 import type { Intent } from '../controller/types.js';
 import { InvalidInputError, type Problem } from '../errors.js';
 import { ONION_EXPORT, onionPorts } from '../manifest/onion.js';
@@ -238,11 +239,13 @@ export function buildDesired(inputs: DesiredInputs): Desired {
         else throw err;
       }
     }
+    const dirs = dataDirs(m);
     out.push({
       id: m.id,
       run: state === 'running',
       units,
       configs,
+      ...(dirs.length > 0 ? { dirs } : {}),
       hash: appHash(units, configs, [...used].sort().map((n) => secretDigest(n, inputs.secrets[n] ?? ''))),
       startTimeoutMs: inputs.startTimeoutsMs[m.id] ?? SYSTEMD_DEFAULT_START_MS,
       ...(env.length > 0 ? { podmanSecrets: env.sort().map((name) => ({ name, digest: secretDigest(name, inputs.secrets[name] ?? '') })) } : {}),
@@ -251,6 +254,22 @@ export function buildDesired(inputs: DesiredInputs): Desired {
   }
   if (problems.length > 0) throw new InvalidInputError(problems);
   return { apps: out.sort((a, b) => a.id.localeCompare(b.id)), shared };
+}
+
+/**
+ * The sources of the app's writable binds under its data directory (`/var/lib/archipelago/<id>`), sorted: the
+ * directories a pass makes when missing (DesiredApp.dirs).
+ */
+export function dataDirs(m: Manifest): string[] {
+  const root = `${DATA_ROOT}/${m.id}`;
+  const dirs = new Set<string>();
+  for (const { spec } of containersOf(m)) {
+    for (const b of spec.binds ?? []) {
+      const source = b.source.replace(/\/+$/, '');
+      if (!b.readOnly && (source === root || source.startsWith(`${root}/`))) dirs.add(source);
+    }
+  }
+  return [...dirs].sort();
 }
 
 /** The app's own container first (its service is the one a gate waits for), then the rest by name. */

@@ -12,7 +12,7 @@ import { parseUnitFileName, serviceName, serviceOf } from '../naming.js';
 import { isOwned } from '../render/types.js';
 import { writeFileAtomic } from '../store/atomic-write.js';
 import { readTextIfExists } from '../store/fs.js';
-import { onHost, readConfigFiles, removeConfigFile, writeConfigFile } from '../store/node/config-files.js';
+import { makeDataDir, onHost, readConfigFiles, removeConfigFile, writeConfigFile } from '../store/node/config-files.js';
 import { readLastGood, removeRecord, writeLastGood, writeRecord, type LastGood } from '../store/state/records.js';
 import { readIntent } from '../store/state/intents.js';
 import { recordPodmanSecret } from '../store/state/podman-secrets.js';
@@ -121,6 +121,10 @@ export const EXECUTORS: { [A in StepAction]: Executor<A> } = {
   'remove-config': async (s, { deps, counters }) => {
     await removeConfigFile(s.path, deps.configRoot);
     counters.removes++;
+  },
+  'make-dir': async (s, { deps, counters }) => {
+    await makeDataDir(s.path, deps.configRoot);
+    counters.writes++;
   },
   'write-secret': async (s, { deps, counters }) => {
     const value = await secretStore(deps.stateDir).peek(s.secret);

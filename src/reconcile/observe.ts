@@ -4,7 +4,7 @@
  * systemd's view of the services involved.
  */
 import { parseUnitFileName, serviceName } from '../naming.js';
-import { readConfigFiles } from '../store/node/config-files.js';
+import { directoriesExist, readConfigFiles } from '../store/node/config-files.js';
 import { readRecords } from '../store/state/records.js';
 import { readUnitDir } from '../store/node/unit-dir.js';
 import type { PodmanSecrets } from '../store/node/podman-secrets.js';
@@ -23,7 +23,8 @@ export async function serviceStates(systemd: UnitManager, services: string[]): P
 
 /**
  * Observes the node for `desired`. Reads the services of every container unit
- * on disk or wanted, and every config path wanted or recorded.
+ * on disk or wanted, every config path wanted or recorded, and whether each
+ * data directory wanted exists.
  */
 export async function observe(opts: { unitDir: string; stateDir: string; systemd: UnitManager; desired: Desired; configRoot?: string; podmanSecrets?: PodmanSecrets }): Promise<Observed> {
   const [entries, records] = await Promise.all([readUnitDir(opts.unitDir), readRecords(opts.stateDir)]);
@@ -36,9 +37,10 @@ export async function observe(opts: { unitDir: string; stateDir: string; systemd
   const appUnits = [...names].filter((n) => parseUnitFileName(n)?.kind === 'network' && (records[parseUnitFileName(n)!.name]?.units.includes(n) || opts.desired.apps.some((a) => a.units.some((u) => u.name === n))));
   const services = [...new Set([...[...names].filter((n) => parseUnitFileName(n)?.kind === 'container').map(serviceName), ...appUnits.map((n) => `${parseUnitFileName(n)!.name}.service`)])].sort();
   const paths = [...opts.desired.apps.flatMap((a) => a.configs.map((c) => c.path)), ...Object.values(records).flatMap((r) => r.configs)];
-  const [states, configs] = await Promise.all([serviceStates(opts.systemd, services), readConfigFiles(paths, opts.configRoot)]);
+  const dirPaths = opts.desired.apps.flatMap((a) => a.dirs ?? []);
+  const [states, configs, dirs] = await Promise.all([serviceStates(opts.systemd, services), readConfigFiles(paths, opts.configRoot), directoriesExist(dirPaths, opts.configRoot)]);
   const podman = await observePodmanSecrets(opts, states);
-  return { units, configs, records, services: states, now: Date.now(), ...(podman ? { podmanSecrets: podman } : {}) };
+  return { units, configs, records, services: states, now: Date.now(), ...(dirPaths.length > 0 ? { dirs } : {}), ...(podman ? { podmanSecrets: podman } : {}) };
 }
 
 /**

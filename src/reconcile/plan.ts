@@ -6,6 +6,7 @@
  * and configs → one daemon-reload (only when a unit file changed) → start /
  * restart → record what apps now run with → forget removed apps.
  */
+import type { ReconcilePhase } from '../controller/types.js';
 import { appService, parseUnitFileName, serviceName, serviceOf } from '../naming.js';
 import { isOwned, type RenderedFile } from '../render/types.js';
 import { retryDecision } from './backoff.js';
@@ -204,6 +205,15 @@ export function stableMsOf(unit: Pick<RenderedFile, 'content'> | undefined): num
   return unit !== undefined && /^(Notify=healthy|Type=oneshot)$/m.test(unit.content) ? 0 : STABLE_MS;
 }
 
+/**
+ * A `make-dir` for each of the app's data directories that is missing (a first install, or one deleted since): a
+ * container whose bind source is missing does not start. Nothing restarts for it (a running container keeps what it
+ * had mounted).
+ */
+function planDirs(observed: Observed, app: DesiredApp, writes: Step[], phase: ReconcilePhase | undefined): void {
+  for (const dir of app.dirs ?? []) if (observed.dirs?.[dir] !== true) writes.push(S.makeDir(app.id, dir, phase));
+}
+
 /** Writes, start/stop/restart and records for one installed app. */
 function planApp(observed: Observed, app: DesiredApp, writes: Step[], stops: Step[], runs: Step[], records: Step[]): void {
   const network = appNetwork(app);
@@ -228,6 +238,7 @@ function planApp(observed: Observed, app: DesiredApp, writes: Step[], stops: Ste
     runtimeChanged = true;
     writes.push(S.writeConfig(app.id, c.path, c.content, c.mode, phase));
   }
+  planDirs(observed, app, writes, phase);
 
   const services = containerServices(app.units.map((u) => u.name));
   const mainService = services[0];
@@ -288,6 +299,7 @@ function planAppOfContainers(observed: Observed, app: DesiredApp, network: Rende
     changedConfigs.push(c.path);
     writes.push(S.writeConfig(app.id, c.path, c.content, c.mode, phase));
   }
+  planDirs(observed, app, writes, phase);
 
   const service = appService(app.id);
   const containers = app.units.filter((u) => parseUnitFileName(u.name)?.kind === 'container');

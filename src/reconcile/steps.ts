@@ -9,6 +9,7 @@ import type {
   AppRecord,
   ForgetStep,
   Gate,
+  MakeDirStep,
   ReloadStep,
   RemoveConfigStep,
   RemoveUnitStep,
@@ -51,6 +52,10 @@ export function writeConfig(app: string, path: string, content: string, mode: nu
 
 export function removeConfig(app: string, path: string, phase?: ReconcilePhase): RemoveConfigStep {
   return { action: 'remove-config', path, ...opt({ phase }), app, describe: () => `remove config ${path}` };
+}
+
+export function makeDir(app: string, path: string, phase?: ReconcilePhase): MakeDirStep {
+  return { action: 'make-dir', path, ...opt({ phase }), app, describe: () => `make directory ${path}` };
 }
 
 export function writeSecret(secret: string, digest: string): WriteSecretStep {

@@ -56,6 +56,8 @@ export interface Observed {
   units: Record<string, UnitOnDisk>;
   /** Content of each config path we care about (desired or recorded); undefined when the file is missing. */
   configs: Record<string, string | undefined>;
+  /** Whether each desired data directory ({@link DesiredApp.dirs}) exists (as a directory). */
+  dirs?: Record<string, boolean>;
   /** Per app id, what we remember (state dir). */
   records: Record<string, AppRecord>;
   /** ActiveState per service name (e.g. `lnd.service`); a service systemd does not know is absent. */
@@ -86,6 +88,13 @@ export interface DesiredApp {
   /** Its unit files (RenderedFile.app === id), main container first. */
   units: RenderedFile[];
   configs: DesiredConfig[];
+  /**
+   * The directories its containers' writable binds mount from under its data directory
+   * (`/var/lib/archipelago/<id>/…`), sorted: a pass makes each one that is missing (0755), since podman does not and
+   * a container whose bind source is missing does not start. A read-only bind's source (another container's output)
+   * and a source elsewhere are the node's, never made. Never removed: they hold the app's data.
+   */
+  dirs?: string[];
   /** Hash over the units without [Install], the configs and the secrets they use. */
   hash: string;
   /** Time allowed for the start to reach active (ms): the longest `TimeoutStartSec` of its containers. */
@@ -121,6 +130,7 @@ export type StepAction =
   | 'remove-unit'
   | 'write-config'
   | 'remove-config'
+  | 'make-dir'
   | 'reload'
   | 'write-secret'
   | 'start'
@@ -158,6 +168,12 @@ export interface WriteConfigStep extends StepBase {
 export interface RemoveConfigStep extends StepBase {
   action: 'remove-config';
   app: string;
+  path: string;
+}
+export interface MakeDirStep extends StepBase {
+  action: 'make-dir';
+  app: string;
+  /** Absolute host path. */
   path: string;
 }
 export interface ReloadStep extends StepBase {
@@ -254,6 +270,7 @@ export type Step =
   | RemoveUnitStep
   | WriteConfigStep
   | RemoveConfigStep
+  | MakeDirStep
   | ReloadStep
   | StartStep
   | RestartStep

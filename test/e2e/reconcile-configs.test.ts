@@ -29,7 +29,10 @@ const seen: AppState[] = [];
 
 const MANIFEST = appManifest('rc-cfg', {
   stopTimeout: '2s',
-  extra: `configs:
+  extra: `binds:
+  - source: ${DATA}/data
+    target: /data
+configs:
   - template: bitcoin.conf.hbs
     path: ${DATA}/bitcoin.conf
     target: /etc/bitcoin/bitcoin.conf
@@ -88,9 +91,12 @@ describe('derived config files and phases on the real host', () => {
       'write units/rc-cfg.container',
       `write config ${DATA}/bitcoin.conf`,
       `write config ${DATA}/nginx.conf`,
+      // Its bind's source: podman does not make it, and a container whose bind source is missing does not start.
+      `make directory ${DATA}/data`,
       'daemon-reload',
       'start rc-cfg.service',
     ]);
+    expect(statSync(onHost(`${DATA}/data`)).isDirectory()).toBe(true);
     expect(seen).toContain('installing');
     expect(seen[seen.length - 1]).toBe('running');
     expect(seen.indexOf('installing')).toBeLessThan(seen.lastIndexOf('running'));

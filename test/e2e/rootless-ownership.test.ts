@@ -64,10 +64,9 @@ beforeAll(async () => {
   work = node.tempDir('aq-rootless-own-');
   writeFileSync(join(work, 'bitcoin.yaml'), BITCOIN);
   writeFileSync(join(work, 'lnd.yaml'), LND);
-  // A rootless node's set-up gives the app's data directory to its user; the bind's source exists before the
-  // container does (podman does not create it).
+  // A rootless node's set-up gives the apps' data directory to its user (here the app's own); the pass makes the
+  // bind's source in it, as the user.
   await host.execOk(['install', '-d', '-o', String(ROOTLESS_USER.uid), '-g', String(ROOTLESS_USER.gid), DATA]);
-  await user.execOk(['mkdir', '-p', `${DATA}/data`]);
   systemd = createSystemd({ address: node.busAddress });
   await systemd.ready();
 });
@@ -90,6 +89,9 @@ describe('rootless: files between the daemon and a container running as another 
   it('the unit maps the node user onto the numeric user; the app comes up', async () => {
     const r = await node.cli({ stateDir: join(work, 'state'), manifests: work, unitDir }, ['apply']);
     expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`make directory ${DATA}/data`);
+    const data = statSync(node.local(`${DATA}/data`));
+    expect([data.isDirectory(), data.uid]).toEqual([true, ROOTLESS_USER.uid]);
     expect(readFileSync(join(unitDir, 'lnd.container'), 'utf8')).toMatch(/^UserNS=keep-id:uid=101,gid=101$/m);
     await until('lnd active', async () => (await systemd.getUnitProperties('lnd.service')).value.activeState, (s) => s === 'active', { timeoutMs: 60_000 });
     await until('the process has written its files', () => user.exec(['test', '-e', `${DATA}/data/done`]), (x) => x.code === 0, { timeoutMs: 30_000 });

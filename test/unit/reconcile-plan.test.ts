@@ -34,6 +34,7 @@ interface AppSpec {
   configs?: Record<string, string>;
   extraUnits?: RenderedFile[];
   hold?: string;
+  dirs?: string[];
 }
 
 function app(s: AppSpec): DesiredApp {
@@ -46,6 +47,7 @@ function app(s: AppSpec): DesiredApp {
     startTimeoutMs: 90_000,
   };
   if (s.hold) a.hold = s.hold;
+  if (s.dirs) a.dirs = s.dirs;
   return a;
 }
 
@@ -57,6 +59,7 @@ function installed(apps: DesiredApp[], services: Record<string, string> = {}): O
     for (const c of a.configs) o.configs[c.path] = c.content;
     o.records[a.id] = { hash: a.hash, units: a.units.map((u) => u.name), configs: a.configs.map((c) => c.path) };
     o.services[`${a.id}.service`] = a.run ? 'active' : 'inactive';
+    for (const d of a.dirs ?? []) o.dirs = { ...o.dirs, [d]: true };
   }
   Object.assign(o.services, services);
   return o;
@@ -80,7 +83,34 @@ interface Case {
   steps: string[];
 }
 
+const DATA = '/var/lib/archipelago/lnd/data';
+const lndData = app({ id: 'lnd', dirs: [DATA] });
+
 const CASES: Case[] = [
+  {
+    name: 'new app with a writable bind under its data directory → the directory made before the start',
+    observed: installed([]),
+    desired: desired(lndData),
+    steps: ['write units/lnd.container', `make directory ${DATA}`, 'daemon-reload', 'start lnd.service'],
+  },
+  {
+    name: 'its data directory there → nothing to do',
+    observed: installed([lndData]),
+    desired: desired(lndData),
+    steps: [],
+  },
+  {
+    name: 'its data directory deleted while it runs → made again, nothing restarted (the container keeps its mount)',
+    observed: { ...installed([lndData]), dirs: { [DATA]: false } },
+    desired: desired(lndData),
+    steps: [`make directory ${DATA}`],
+  },
+  {
+    name: 'a stopped app: its data directory is made all the same (whoever starts it needs it), and it stays stopped',
+    observed: { ...installed([app({ id: 'lnd', run: false, dirs: [DATA] })]), dirs: {} },
+    desired: desired(app({ id: 'lnd', run: false, dirs: [DATA] })),
+    steps: [`make directory ${DATA}`],
+  },
   {
     name: 'new app, desired running → write, one reload, start',
     observed: installed([]),

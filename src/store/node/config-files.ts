@@ -4,7 +4,7 @@
  * Paths are the host's absolute paths; `root` places that host's `/` elsewhere
  * (e.g. a booted machine's root directory seen from outside it).
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import { writeFileAtomic } from '../atomic-write.js';
 import { readTextIfExists } from '../fs.js';
@@ -24,6 +24,25 @@ export async function readConfigFiles(paths: Iterable<string>, root = '/'): Prom
     }),
   );
   return out;
+}
+
+/** Whether each of `paths` (under `root`) is a directory; a missing one, or a file, is false. */
+export async function directoriesExist(paths: Iterable<string>, root = '/'): Promise<Record<string, boolean>> {
+  const out: Record<string, boolean> = {};
+  await Promise.all(
+    [...new Set(paths)].map(async (p) => {
+      out[p] = await stat(onHost(p, root)).then(
+        (st) => st.isDirectory(),
+        () => false,
+      );
+    }),
+  );
+  return out;
+}
+
+/** Makes an app's data directory `path` (under `root`) and its parents, 0755 (the umask may narrow it). Throws the fs error (EEXIST for a file there). */
+export async function makeDataDir(path: string, root = '/'): Promise<void> {
+  await mkdir(onHost(path, root), { recursive: true, mode: 0o755 });
 }
 
 /** Writes a config file atomically (temp + fsync + rename), creating its directory (0755). Throws the fs error. */
