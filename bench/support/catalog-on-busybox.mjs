@@ -6,7 +6,6 @@
 //   - a health command busybox does not have (bitcoin-cli, lncli, electrumx_rpc) → `wget` of that /healthz; one it
 //     has (the UIs' `wget … /healthz`) is kept as it is, with every interval, timeout and retry count;
 //   - `memory` dropped: the host's cgroup has no memory controller, and podman's --memory fails there;
-//   - `init` dropped: the host has no catatonit, the init podman runs for RunInit=true.
 // Everything else stays: ports, binds, configs and their templates and secrets, networks, hosts, security,
 // dependsOn and its conditions, stop signals and timeouts, start timeouts, restart, labels, raw Quadlet keys.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -57,7 +56,7 @@ export function catalogOnBusybox(dir, image, applets) {
         what.push(`health cmd (${c.health.cmd[0]})`);
         c.health.cmd = ['wget', '-q', '-O', '/dev/null', `http://127.0.0.1:${HEALTH_PORT}/healthz`];
       }
-      for (const key of ['memory', 'init']) {
+      for (const key of ['memory']) {
         if (c[key] === undefined) continue;
         delete c[key];
         what.push(key);

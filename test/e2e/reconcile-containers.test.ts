@@ -68,6 +68,8 @@ ${opts.state ? `state: ${opts.state}\n` : ''}containers:
   web:
     image: ${BUSYBOX_IMAGE}
     command: ${sh(`trap "exit 0" TERM; echo web ${opts.webTag ?? 'v1'}; while true; do sleep 1; done`)}
+    # podman's init (catatonit) as PID 1: reaps what the shell leaves and passes signals on.
+    init: true
     health:
       # The api container by its short name, on the app's own network.
       cmd: [wget, -q, -O, /dev/null, "http://api:8080/"]
@@ -146,6 +148,11 @@ describe('an app of several containers, reconciled on the real host', () => {
     expect(await began('web')).toBeGreaterThanOrEqual(await up('api'));
     // The one-shot ran to completion and wrote what api checked for.
     expect(await host.execOk(['podman', 'exec', `${APP}-api`, 'cat', '/tmp/www/index.html'])).toBe('api-ok\n');
+    // init: true is podman's init as the container's PID 1 (the node's catatonit, mounted as /run/podman-init), the
+    // shell its child; without it the command is PID 1 itself.
+    expect((await host.execOk(['podman', 'exec', `${APP}-web`, 'cat', '/proc/1/comm'])).trim()).toBe('podman-init');
+    expect((await host.execOk(['podman', 'exec', `${APP}-web`, 'cat', '/proc/1/cmdline'])).split('\0')[0]).toBe('/run/podman-init');
+    expect((await host.execOk(['podman', 'exec', `${APP}-api`, 'cat', '/proc/1/comm'])).trim()).toBe('sh');
     // A second pass has nothing to do.
     expect((await pass()).done).toEqual([]);
   });
