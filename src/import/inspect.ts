@@ -94,6 +94,8 @@ const PODMAN_STOP_TIMEOUT = 10;
 /** The default health check timings, ns (podman run's defaults): left out when equal. */
 const HEALTH_DEFAULTS = { Interval: 30e9, Timeout: 30e9, StartPeriod: 0 };
 const TMPFS_DEFAULT_OPTIONS = new Set(['rw', 'rprivate', 'nosuid', 'nodev', 'tmpcopyup', 'noexec']);
+/** User-mode networking (rootless podman's own): `pasta`, `slirp4netns`, each with options after a `:`. */
+const USER_MODE_NETWORK = /^(pasta|slirp4netns)(:|$)/;
 const CREDENTIAL = /pass(word)?|secret|token|api_?key|private_?key/i;
 
 /**
@@ -290,6 +292,16 @@ function network(c: InspectContainer, spec: ContainerSpec, r: Report): void {
   if (mode === 'none') {
     hatch(spec, 'Container', 'Network', 'none');
     r.note('/HostConfig/NetworkMode', 'no network: kept in quadlet: Container: Network=none');
+    return;
+  }
+  if (USER_MODE_NETWORK.test(mode)) {
+    // Rootless, podman's default is pasta (NetworkMode "pasta", no network): the unit's container gets it too. A mode
+    // named in the podman run (with its options), or slirp4netns, is kept as written.
+    const kept = createFlags(c, '--network', '--net').find((v) => USER_MODE_NETWORK.test(v)) ?? (mode === 'pasta' ? undefined : mode);
+    if (kept !== undefined) {
+      hatch(spec, 'Container', 'Network', kept);
+      r.note('/HostConfig/NetworkMode', `${kept}: kept in quadlet: Container: Network (a manifest container is on the host's network or on podman networks)`);
+    }
     return;
   }
   if (mode.startsWith('container:') || mode.startsWith('ns:')) {

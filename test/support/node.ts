@@ -15,7 +15,7 @@
 import { chownSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_IN_HOST, USER_ENV, type ExecOptions, type ExecResult, type TestHost, type UserManager } from '../host/index.js';
+import { REPO_IN_HOST, USER_ENV, userManager, type ExecOptions, type ExecResult, type TestHost, type UserManager } from '../host/index.js';
 import { childrenOf } from '../host/proc.js';
 import { hostArgs, reconcileArgs, runCli, startCliChild, startServeChild, type CliChild, type CliOptions, type CliRun, type CliVia, type NodeDirs, type ServeChild } from './cli.js';
 import { gitIn } from './git.js';
@@ -169,4 +169,11 @@ export function userNode(host: TestHost, user: UserManager): NodeUnderTest {
     start: (dirs, args) => startCliChild([...globals(dirs), ...args, ...(RECONCILING.includes(commandOf(args)) ? unitDirArg(dirs) : [])], via(true)),
     serve: (dirs, args) => startServeChild([...globals(dirs), ...args, ...unitDirArg(dirs)], via(false)),
   };
+}
+
+/** The node under test of `manager` on `host`; rootless, with the user's side (`userManager(host)`), which the suite closes after it. */
+export async function nodeOf(host: TestHost, manager: Manager): Promise<{ node: NodeUnderTest; user?: UserManager }> {
+  if (manager === 'system') return { node: systemNode(host) };
+  const user = await userManager(host);
+  return { node: userNode(host, user), user };
 }

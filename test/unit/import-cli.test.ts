@@ -1,5 +1,5 @@
 // `archy-quadlet import compose` as a user runs it (bin/archy-quadlet over dist/: `npm run build` first).
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -87,5 +87,16 @@ describe('archy-quadlet import quadlet and import container', () => {
     const r = await runCli(['import', 'container', 'ghost', '--podman', '/bin/false', '--out', out]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('container ghost: /bin/false container inspect ghost failed');
+  });
+
+  it('import container --all with only containers of systemd units: a usage error naming each one left alone', async () => {
+    const podman = join(out, 'podman-units-only');
+    writeFileSync(podman, `#!/bin/sh\necho '[{"Names":["lnd"],"Labels":{"PODMAN_SYSTEMD_UNIT":"lnd.service"}},{"Names":["lnd-infra"],"IsInfra":true}]'\n`, { mode: 0o755 });
+    const r = await runCli(['import', 'container', '--all', '--podman', podman, '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      "archy-quadlet: podman has no container to import (--all leaves out those of systemd units and pods' infra containers)\n" +
+        'container lnd: left alone: run by the systemd unit lnd.service (import a Quadlet unit with import quadlet)\n',
+    );
   });
 });

@@ -24,6 +24,26 @@ const shown = (r: ReturnType<typeof importContainer>, level: string): string[] =
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
+/** The imported manifests through the loader, the compiler and podman 5.4.2's generator (in `scope`'s mode): the services it wrote. */
+async function generated(results: ReadonlyArray<ReturnType<typeof importContainer>>, scope: 'system' | 'user'): Promise<Map<string, string>> {
+  const loaded = loadManifests(results.map((r) => ({ file: `manifests/${r.manifest!.id}.yaml`, text: manifestYaml(r.manifest!, `podman inspect ${r.manifest!.id}`, 'container') })));
+  expect(loaded.problems).toEqual([]);
+  const compiled = compileCatalog(loaded.manifests, { podmanVersion: '5.4.2', scope });
+  expect(compiled.problems).toEqual([]);
+  const out = mkdtempSync(join(tmpdir(), 'archy-import-container-'));
+  dirs.push(out);
+  for (const f of renderUnits(compiled.units, await loadUnitTemplates())) writeFileSync(join(out, f.name), f.content);
+  const run = runQuadletDryRun(out, { user: scope === 'user' });
+  expect(run.complaints).toEqual([]);
+  return run.services;
+}
+
+/** The `podman run` argv of an app's generated service, as systemd splits it. */
+function podmanRun(services: Map<string, string>, id: string): string[] {
+  const line = /^ExecStart=(.*podman run .*)$/m.exec(services.get(`${id}.service`)!)![1]!;
+  return (splitUnitWords(line, 'args') as { words: string[] }).words.map((w) => w.replaceAll('$$', '$').replaceAll('%%', '%'));
+}
+
 describe('import container: podman inspect → manifest', () => {
   it('bitcoind: bind, ports, health, user, init, stop signal and timeout, labels; podman\'s own env left out', () => {
     const r = imported('bitcoind');
@@ -92,6 +112,28 @@ describe('import container: podman inspect → manifest', () => {
     expect(shown(r, 'note')[0]).toBe('container my_tool /Name: the app is "my-tool" (ids are DNS labels): its unit\'s container replaces a container named my-tool, not my_tool (remove the old one before apply: podman rm -f my_tool)');
   });
 
+  it('rootless: podman\'s default pasta is no network of the manifest\'s; pasta with options or slirp4netns is kept as written', async () => {
+    const c = read<InspectContainer>('my_tool.json');
+    const rootless = (mode: string, flags: string[]): InspectContainer => ({
+      ...c,
+      HostConfig: { ...c.HostConfig, NetworkMode: mode },
+      NetworkSettings: { Networks: null },
+      Config: { ...c.Config, CreateCommand: ['podman', 'run', ...flags, 'busybox'] },
+    });
+    const network = (r: ReturnType<typeof importContainer>): [string[] | undefined, unknown, string[]] => [r.manifest!.networks, r.manifest!.quadlet?.Container?.Network, shown(r, 'note').filter((n) => n.includes('NetworkMode'))];
+    expect(network(importContainer(rootless('pasta', []), image))).toEqual([undefined, undefined, []]);
+    expect(network(importContainer(rootless('pasta', ['--network', 'pasta:-T,5432']), image))).toEqual([
+      undefined,
+      'pasta:-T,5432',
+      ["container my_tool /HostConfig/NetworkMode: pasta:-T,5432: kept in quadlet: Container: Network (a manifest container is on the host's network or on podman networks)"],
+    ]);
+    expect(network(importContainer(rootless('slirp4netns', ['--net=slirp4netns:port_handler=slirp4netns']), image))[1]).toBe('slirp4netns:port_handler=slirp4netns');
+    expect(network(importContainer(rootless('slirp4netns', []), image))[1]).toBe('slirp4netns');
+    // The user's generator passes it on: the unit's container is on the same user-mode network.
+    const argv = podmanRun(await generated([importContainer(rootless('pasta', ['--network=pasta:-T,5432']), image)], 'user'), 'my-tool');
+    expect(argv.slice(argv.indexOf('--network'), argv.indexOf('--network') + 2)).toEqual(['--network', 'pasta:-T,5432']);
+  });
+
   it('without the image every value counts as the user\'s (noted); a container without an image name is an error', () => {
     const c = read<InspectContainer>('bitcoind.json');
     const blind = importContainer(c, undefined);
@@ -104,19 +146,10 @@ describe('import container: podman inspect → manifest', () => {
 
   it('every fixture validates, compiles, passes podman 5.4.2\'s generator, and runs the container as inspect shows it', async () => {
     const apps = ['bitcoind', 'lnd', 'electrs', 'my_tool'].map((n) => ({ name: n, result: imported(n) }));
-    const loaded = loadManifests(apps.map(({ name, result }) => ({ file: `manifests/${result.manifest!.id}.yaml`, text: manifestYaml(result.manifest!, `podman inspect ${name}`, 'container') })));
-    expect(loaded.problems).toEqual([]);
-    const compiled = compileCatalog(loaded.manifests, { podmanVersion: '5.4.2', scope: 'system' });
-    expect(compiled.problems).toEqual([]);
-    const out = mkdtempSync(join(tmpdir(), 'archy-import-container-'));
-    dirs.push(out);
-    for (const f of renderUnits(compiled.units, await loadUnitTemplates())) writeFileSync(join(out, f.name), f.content);
-    const run = runQuadletDryRun(out);
-    expect(run.complaints).toEqual([]);
+    const services = await generated(apps.map((a) => a.result), 'system');
     for (const { name, result } of apps) {
       const c = read<InspectContainer>(`${name}.json`);
-      const line = /^ExecStart=(.*podman run .*)$/m.exec(run.services.get(`${result.manifest!.id}.service`)!)![1]!;
-      const argv = (splitUnitWords(line, 'args') as { words: string[] }).words.map((w) => w.replaceAll('$$', '$').replaceAll('%%', '%'));
+      const argv = podmanRun(services, result.manifest!.id);
       const at = argv.indexOf(c.ImageName!);
       expect(at, `${name}: image`).toBeGreaterThan(0);
       expect(argv.slice(at + 1), `${name}: command`).toEqual(c.Config.Entrypoint ? c.Config.Cmd : c.Config.Cmd ?? []);

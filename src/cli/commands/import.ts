@@ -217,7 +217,11 @@ export async function importContainerCommand(names: string[], opts: ImportContai
       if (unit) findings.push({ level: 'note', file: `container ${name}`, message: `left alone: run by the systemd unit ${unit}`, hint: 'import a Quadlet unit with import quadlet' });
       else selected.push(name);
     }
-    if (selected.length === 0) throw new UsageError('podman has no container to import (--all leaves out those of systemd units and pods\' infra containers)');
+    if (selected.length === 0) {
+      // Nothing else to say: the containers left alone are named in the message itself.
+      const alone = findings.map((f) => `\n${formatProblem(f)}`).join('');
+      throw new UsageError(`podman has no container to import (--all leaves out those of systemd units and pods' infra containers)${alone}`);
+    }
   }
   const inspected: InspectContainer[] = [];
   for (const name of selected) {
