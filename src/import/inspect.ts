@@ -142,7 +142,7 @@ class Report {
  * @param image its image's `podman image inspect`, to tell the user's values from the image's; without it every
  *   value counts as the user's (noted).
  */
-export function importContainer(c: InspectContainer, image: InspectImage | undefined): ContainerImport {
+export function importContainer(c: InspectContainer, image: InspectImage | undefined, scope: 'system' | 'user' = 'system'): ContainerImport {
   const r = new Report(`container ${c.Name}`);
   const id = dnsLabel(c.Name);
   if (id === undefined) {
@@ -181,7 +181,23 @@ export function importContainer(c: InspectContainer, image: InspectImage | undef
   security(c, spec, r);
   lifecycle(c, img, spec, r);
   resources(c, spec, r);
+  if (scope === 'user') rootlessOwnership(spec, r);
   return { manifest: { id, ...spec }, findings: r.list };
+}
+
+/**
+ * Rootless, a numeric `user` gets the node's user mapped onto it (`UserNS=keep-id:uid=U,gid=G`, docs/rootless.md),
+ * where the old container ran it as a subordinate uid: what that wrote under its binds is not U's in the unit's
+ * container until it is the node's user's.
+ */
+function rootlessOwnership(spec: ContainerSpec, r: Report): void {
+  const numeric = /^(\d+)(?::(\d+))?$/.exec(spec.user ?? '');
+  if (!numeric || (numeric[1] === '0' && (numeric[2] ?? '0') === '0') || !spec.binds?.length) return;
+  r.note(
+    '/Config/User',
+    `rootless, the unit maps the node's user onto ${spec.user} (UserNS=keep-id): what the old container wrote under its binds as ${spec.user} belongs to a subordinate uid and is not ${spec.user}'s in the unit's container`,
+    `give it to the node's user before apply: podman unshare chown -R 0:0 ${spec.binds.map((b) => b.source).join(' ')}`,
+  );
 }
 
 function commandAndEntrypoint(c: InspectContainer, img: NonNullable<InspectImage['Config']>, spec: ContainerSpec, r: Report): void {

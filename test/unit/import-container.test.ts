@@ -134,6 +134,17 @@ describe('import container: podman inspect → manifest', () => {
     expect(argv.slice(argv.indexOf('--network'), argv.indexOf('--network') + 2)).toEqual(['--network', 'pasta:-T,5432']);
   });
 
+  it('rootless, a numeric user with binds: a note to give the old container\'s files to the node\'s user, since the unit maps it onto that uid', () => {
+    const c = read<InspectContainer>('bitcoind.json');
+    const ownership = (r: ReturnType<typeof importContainer>): string[] => shown(r, 'note').filter((n) => n.includes('/Config/User'));
+    expect(ownership(importContainer(c, image))).toEqual([]);
+    expect(ownership(importContainer(c, image, 'user'))).toEqual([
+      "container bitcoind /Config/User: rootless, the unit maps the node's user onto 1000:1000 (UserNS=keep-id): what the old container wrote under its binds as 1000:1000 belongs to a subordinate uid and is not 1000:1000's in the unit's container (give it to the node's user before apply: podman unshare chown -R 0:0 /srv/bitcoind)",
+    ]);
+    expect(ownership(importContainer({ ...c, Config: { ...c.Config, User: '0' } }, image, 'user'))).toEqual([]);
+    expect(ownership(importContainer({ ...c, Mounts: [] }, image, 'user'))).toEqual([]);
+  });
+
   it('without the image every value counts as the user\'s (noted); a container without an image name is an error', () => {
     const c = read<InspectContainer>('bitcoind.json');
     const blind = importContainer(c, undefined);

@@ -239,7 +239,7 @@ export async function importContainerCommand(names: string[], opts: ImportContai
   }
   const apps: Array<{ manifest: Manifest; source: string }> = [];
   for (const c of inspected) {
-    const result = importContainer(c, images.get(c.Image ?? c.ImageName ?? ''));
+    const result = importContainer(c, images.get(c.Image ?? c.ImageName ?? ''), opts.user ? 'user' : 'system');
     findings.push(...result.findings);
     if (result.manifest) apps.push({ manifest: result.manifest, source: `podman inspect ${c.Name}` });
   }
