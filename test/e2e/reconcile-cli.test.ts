@@ -19,10 +19,16 @@ function manifest(id: string, value: string): string {
   return appManifest(id, { stopTimeout: '2s', environment: { V: value } });
 }
 
-/** Resolves with the child's log from `from` characters in, once it matches `re`. */
+/**
+ * Resolves with the child's log from `from` characters in, once it matches `re`. The bound only ends a hung run: a
+ * pass that starts a rootless container on a loaded machine took 30 s.
+ */
 function waitForLog(child: CliChild, re: RegExp, from: number): Promise<string> {
-  return until(`${re} in watch's log`, () => child.log().slice(from), (tail) => re.test(tail), { timeoutMs: 20_000, intervalMs: 100 });
+  return until(`${re} in watch's log`, () => child.log().slice(from), (tail) => re.test(tail), { timeoutMs: 150_000, intervalMs: 100 });
 }
+
+/** Each watch test waits for several passes, each bounded by {@link waitForLog}. */
+const WATCH_TEST = { timeout: 600_000 };
 
 describe.each(MANAGERS)('reconcile CLI on the real host (%s manager)', (manager) => {
   let user: UserManager | undefined;
@@ -110,7 +116,7 @@ describe.each(MANAGERS)('reconcile CLI on the real host (%s manager)', (manager)
     rmSync(join(manifests, 'rc-x.yaml'));
   });
 
-  it('watch: editor temp files do not trigger a pass; a saved change does, and only that app restarts', async () => {
+  it('watch: editor temp files do not trigger a pass; a saved change does, and only that app restarts', WATCH_TEST, async () => {
     const child = node.start({ stateDir, manifests, unitDir }, ['watch', '--interval', '1h']);
     let code: number | null | undefined;
     try {
@@ -142,7 +148,7 @@ describe.each(MANAGERS)('reconcile CLI on the real host (%s manager)', (manager)
     expect(code).toBe(0);
   });
 
-  it('watch --git: a new commit is fetched on the next tick, validated and applied', async () => {
+  it('watch --git: a new commit is fetched on the next tick, validated and applied', WATCH_TEST, async () => {
     const repo = join(work, 'repo');
     const gitState = join(work, 'git-state');
     mkdirSync(join(repo, 'manifests'), { recursive: true });
