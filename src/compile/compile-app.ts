@@ -117,7 +117,7 @@ const UNPRIVILEGED_PORT_START = 1024;
  * What rootless (the user manager) asks of a container, and the `UserNS=` it gets (docs/rootless.md):
  * - a numeric `user` (`uid[:gid]`) runs as that uid with the node's user mapped onto it (`keep-id:uid=U,gid=G`): the
  *   files the daemon writes for the container (configs, private ones 0600) are the process's own inside, and what the
- *   process writes under a bind is the node user's outside (lnd's macaroons, readable by the daemon);
+ *   process writes under a bind is the node user's outside (a daemon's macaroons, readable by the daemon);
  * - a `user` given by name cannot be mapped (the name lives in the image): warned, the files are then readable by it only when public;
  * - a host port below 1024 needs `net.ipv4.ip_unprivileged_port_start` lowered on the node: warned.
  * Returns the `UserNS=` value, or undefined.
