@@ -26,7 +26,9 @@ function loopbackFor(value) {
 }
 
 function report(signal) {
-  process.stderr.write(`await-health: ${url} did not answer 200 before ${signal} (last: ${last}); see journalctl -u archy-quadlet.service\n`);
+  // A user unit's manager is the user's own (systemd sets MANAGERPID; the user's runs as the user, not as root).
+  const journal = process.getuid?.() === 0 ? 'journalctl -u archy-quadlet.service' : 'journalctl --user -u archy-quadlet.service';
+  process.stderr.write(`await-health: ${url} did not answer 200 before ${signal} (last: ${last}); see ${journal}\n`);
   process.exit(1);
 }
 process.on('SIGTERM', () => report('SIGTERM (TimeoutStartSec= passed)'));
