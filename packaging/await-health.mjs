@@ -26,7 +26,7 @@ function loopbackFor(value) {
 }
 
 function report(signal) {
-  // A user unit's manager is the user's own (systemd sets MANAGERPID; the user's runs as the user, not as root).
+  // The system unit runs as root; the user unit as its user, whose units' logs are read with journalctl --user.
   const journal = process.getuid?.() === 0 ? 'journalctl -u archy-quadlet.service' : 'journalctl --user -u archy-quadlet.service';
   process.stderr.write(`await-health: ${url} did not answer 200 before ${signal} (last: ${last}); see ${journal}\n`);
   process.exit(1);
