@@ -3,7 +3,7 @@ import type { SystemdEvent } from '../../src/systemd/types.js';
 import { useHost } from '../host/index.js';
 import { QUICK_UNIT } from '../support/apps.js';
 import { controllerOnHost, type HostController } from '../support/controller.js';
-import { installUnits, removeUnits } from '../support/host.js';
+import { afterBusRestart, installUnits, removeUnits } from '../support/host.js';
 import { eventually } from '../support/wait.js';
 
 // The port survives systemd re-executing and the bus daemon restarting: it
@@ -56,6 +56,7 @@ describe('reconnect', () => {
     await host.execOk(['systemctl', 'restart', 'dbus.service']);
     await waitForEvents(() => events.slice(from).some((e) => e.type === 'disconnected'), 'disconnected');
     await waitForEvents(() => events.slice(from).some((e) => e.type === 'connected') && h.systemd.connected(), 'reconnected', 60_000);
+    await afterBusRestart(host);
     await host.execOk(['systemctl', 'stop', 'ctl-rc-a.service']);
     await h.waitFor('ctl-rc-a', 'stopped', 30_000);
     // And calls work again on the new connection.

@@ -9,7 +9,7 @@ import { useHost } from '../host/index.js';
 import { appManifest } from '../support/apps.js';
 import { launchChromium, UI_ARTIFACTS as ARTIFACTS } from '../support/browser.js';
 import { runCli } from '../support/cli.js';
-import { hostGenerator, runUnitDir } from '../support/host.js';
+import { afterBusRestart, hostGenerator, runUnitDir } from '../support/host.js';
 import { serveInProcess, type ServeInProcess } from '../support/serve.js';
 import { followEvents, statesOf } from '../support/sse.js';
 import { until, type WaitOptions } from '../support/wait.js';
@@ -193,6 +193,7 @@ describe('serve before systemd is reachable', () => {
     } finally {
       stream.close();
       await host.exec(['systemctl', 'start', 'dbus.socket', 'dbus.service']);
+      await afterBusRestart(host);
     }
   });
 });

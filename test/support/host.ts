@@ -81,6 +81,15 @@ export function passOnHost(
   });
 }
 
+/**
+ * After a suite restarted the host's bus daemon: systemd-logind keeps running but never takes its bus name again, so
+ * every later caller of logind (rootless podman, `loginctl`) waits 25 s for its activation to time out. Restarting
+ * logind leaves the host as booted for the suites after.
+ */
+export async function afterBusRestart(host: TestHost): Promise<void> {
+  await host.execOk(['systemctl', 'restart', 'systemd-logind.service']);
+}
+
 /** The host journal's cursor now: what {@link jobTimes} reads after. */
 export async function journalCursor(host: TestHost): Promise<string> {
   const out = await host.execOk(['journalctl', '-n', '0', '--show-cursor', '-q']);
