@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { appService } from '../../src/naming.js';
 import { runPass, type PassOptions, type PassReport } from '../../src/reconcile/pass.js';
 import { createSystemd } from '../../src/systemd/client.js';
-import type { TestHost } from '../host/index.js';
+import { ROOTLESS_USER, type TestHost } from '../host/index.js';
+import { until } from './wait.js';
 
 /** argv of the host's podman, run inside it (a pass's `podman` option: the podman secrets it creates live there). */
 export function hostPodman(host: TestHost): string[] {
@@ -82,12 +83,20 @@ export function passOnHost(
 }
 
 /**
- * After a suite restarted the host's bus daemon: systemd-logind keeps running but never takes its bus name again, so
- * every later caller of logind (rootless podman, `loginctl`) waits 25 s for its activation to time out. Restarting
- * logind leaves the host as booted for the suites after.
+ * After a suite restarted the host's bus daemon, what held a connection to it is restarted too, so the suites after
+ * find the host as booted: systemd-logind keeps running but never takes its bus name again (every later caller, rootless
+ * podman among them, waited 25 s for its activation to time out), and the rootless user's manager can no longer have
+ * PID 1 move a process into its scopes (rootless podman then fails: "open /sys/fs/cgroup.controllers"). Resolves
+ * once the user's manager runs again; throws when it does not within a minute.
  */
 export async function afterBusRestart(host: TestHost): Promise<void> {
-  await host.execOk(['systemctl', 'restart', 'systemd-logind.service']);
+  await host.execOk(['systemctl', 'restart', 'systemd-logind.service', `user@${ROOTLESS_USER.uid}.service`]);
+  await until(
+    "the rootless user's manager running",
+    async () => (await host.exec(['systemctl', '--user', '-M', `${ROOTLESS_USER.name}@`, 'is-system-running'])).stdout.trim(),
+    (state) => state === 'running' || state === 'degraded',
+    { timeoutMs: 60_000 },
+  );
 }
 
 /** The host journal's cursor now: what {@link jobTimes} reads after. */
