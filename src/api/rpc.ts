@@ -34,12 +34,40 @@ interface RpcError {
 
 export type RpcResponse = { jsonrpc: '2.0'; id: RpcId; result: unknown } | { jsonrpc: '2.0'; id: RpcId; error: RpcError };
 
-/** A `container-list` entry: the full state vocabulary in `status`, never "unknown". */
+/**
+ * The state words of the previous system's web client: its `container-list` entries' `state` is one of these
+ * (docs/api.md, "JSON-RPC 2.0").
+ */
+export const LEGACY_STATES = [
+  'created', 'running', 'stopped', 'exited', 'paused', 'unknown', 'stopping', 'starting', 'restarting',
+  'installing', 'updating', 'removing', 'installed',
+] as const;
+export type LegacyState = (typeof LEGACY_STATES)[number];
+
+/**
+ * Our state in the previous client's words: the same word where it has one; `failed` (the main process ended and
+ * systemd will not start it again) is its `exited`; `not-installed` (in the catalog, no unit on the node) has no word
+ * there, so `unknown`. The table in docs/api.md is this function.
+ */
+export function legacyState(state: AppStatus['state']): LegacyState {
+  switch (state) {
+    case 'failed':
+      return 'exited';
+    case 'not-installed':
+      return 'unknown';
+    default:
+      return state;
+  }
+}
+
+/** A `container-list` entry: the full state vocabulary in `status`, never "unknown"; the previous client's word in `state`. */
 export interface ContainerEntry {
   id: string;
   name: string;
   unit: string;
   status: AppStatus['state'];
+  /** `status` in the previous system's client's union ({@link legacyState}). */
+  state: LegacyState;
   since: string;
   deadline?: string;
   reason?: string;
@@ -48,7 +76,7 @@ export interface ContainerEntry {
 }
 
 function entry(s: AppStatus): ContainerEntry {
-  return { id: s.id, name: s.name, unit: s.unit, status: s.state, since: s.since, deadline: s.deadline, reason: s.reason, retry: s.retry };
+  return { id: s.id, name: s.name, unit: s.unit, status: s.state, state: legacyState(s.state), since: s.since, deadline: s.deadline, reason: s.reason, retry: s.retry };
 }
 
 /** The app id from `{"id": …}`, `{"name": …}` or `[…]` params. */

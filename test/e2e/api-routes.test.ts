@@ -203,6 +203,26 @@ describe('JSON-RPC 2.0 at /rpc/v1', () => {
     await h.waitFor('api-quick', 'running');
   });
 
+  it("the previous system's client: container-list → container-stop → container-list, read by `state`", async () => {
+    // That client reads each entry's `state` (its union) and sends `{"name": …}`; `status` stays beside it.
+    type Entry = { id: string; name: string; state: string; status: string };
+    const list = async (id: number): Promise<Map<string, Entry>> => {
+      const r = await rpc({ jsonrpc: '2.0', id, method: 'container-list' });
+      return new Map((r.body.result as Entry[]).map((e) => [e.id, e]));
+    };
+    const before = await list(10);
+    expect(before.get('api-slow')).toMatchObject({ name: 'Slow Stopper', state: 'running', status: 'running' });
+    expect(before.get('api-absent')).toMatchObject({ state: 'unknown', status: 'not-installed' });
+    const stop = await rpc({ jsonrpc: '2.0', id: 11, method: 'container-stop', params: { name: 'api-slow' } });
+    expect(stop.body.result).toEqual({ status: 'stopping' });
+    // The unit takes 12 s to stop: the next list, at once, reads it stopping in both words.
+    expect((await list(12)).get('api-slow')).toMatchObject({ state: 'stopping', status: 'stopping' });
+    await h.waitFor('api-slow', 'stopped', 60_000);
+    expect((await list(13)).get('api-slow')).toMatchObject({ state: 'stopped', status: 'stopped' });
+    await rpc({ jsonrpc: '2.0', id: 14, method: 'container-start', params: { name: 'api-slow' } });
+    await h.waitFor('api-slow', 'running');
+  });
+
   it('unknown method → -32601 naming it; invalid request → -32600; parse error → -32700', async () => {
     const unknown = await rpc({ jsonrpc: '2.0', id: 7, method: 'container-explode' });
     expect(unknown.body.error.code).toBe(-32601);
