@@ -1,16 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadOrCreateToken } from '../../src/store/state/token.js';
 import { createSystemd } from '../../src/systemd/client.js';
 import { useHost } from '../host/index.js';
-import { apiOnHost, hostJournal } from '../support/api.js';
+import { apiOnHost } from '../support/api.js';
 import { failingUnit, QUICK_UNIT, slowStopUnit } from '../support/apps.js';
-import { launchChromium, UI_ARTIFACTS as ARTIFACTS } from '../support/browser.js';
-import { installUnits, removeUnits } from '../support/host.js';
-import { serveInProcess, type ServeInProcess } from '../support/serve.js';
+import { uiOnHost, type UiBench } from '../support/ui-host.js';
 
 // The web UI in real Chromium against `serve` (the command's own function,
 // with --bus and --unit-dir pointing at the real test host): the one primary
@@ -20,21 +15,11 @@ import { serveInProcess, type ServeInProcess } from '../support/serve.js';
 const host = useHost();
 const APPS = { 'ui-slow': slowStopUnit(12), 'ui-quick': QUICK_UNIT, 'ui-fail': failingUnit(0) };
 
+let bench: UiBench;
 let browser: Browser;
 let page: Page;
 let url: string;
-let server: ServeInProcess | undefined;
-let stateDir: string;
-
-/** Runs `serve` (the command's function) until `server.stop()` (on the address it had before, when it had one); resolves once it answers. */
-async function startServe(): Promise<void> {
-  server = await serveInProcess(
-    { bus: host.busAddress, unitDir: host.unitDir, stateDir, manifests: 'manifests', ...(server ? { listen: server.listen } : {}) },
-    // The host's journal is inside the host: read it there.
-    { journal: hostJournal(host) },
-  );
-  url = server.url;
-}
+let ARTIFACTS: string;
 
 const button = (id: string, role = 'primary') => page.locator(`[data-app="${id}"] [data-role="${role}"]`);
 const label = async (id: string): Promise<string> => ((await button(id).textContent()) ?? '').trim();
@@ -60,6 +45,29 @@ async function recordLabels(id: string): Promise<void> {
   }, id);
 }
 
+/** Records every message of the page's live region (role=status, aria-live=polite) from now on. */
+async function recordAnnouncements(): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { __said: string[] };
+    w.__said = [];
+    const region = document.querySelector('[data-role="announcer"]')!;
+    if (region.getAttribute('aria-live') !== 'polite') throw new Error('the announcer is not a live region');
+    new MutationObserver(() => {
+      const text = region.textContent ?? '';
+      if (text !== '') w.__said.push(text);
+    }).observe(region, { subtree: true, childList: true, characterData: true });
+  });
+}
+
+const announced = (): Promise<string[]> => page.evaluate(() => (window as unknown as { __said: string[] }).__said);
+
+/** The seconds a countdown `Stopping… up to m:ss` reads. */
+function seconds(countdown: string): number {
+  const m = /(\d+):(\d\d)$/.exec(countdown);
+  if (!m) throw new Error(`not a countdown: ${countdown}`);
+  return Number(m[1]) * 60 + Number(m[2]);
+}
+
 const recorded = (): Promise<Array<{ t: number; label: string; state: string }>> =>
   page.evaluate(() => (window as unknown as { __labels: Array<{ t: number; label: string; state: string }> }).__labels);
 
@@ -77,28 +85,15 @@ async function sampleUntil(id: string, until: string, timeoutMs: number): Promis
 }
 
 beforeAll(async () => {
-  rmSync(ARTIFACTS, { recursive: true, force: true });
-  mkdirSync(ARTIFACTS, { recursive: true });
-  await installUnits(host, APPS);
-  const systemd = createSystemd({ address: host.busAddress });
-  await systemd.ready();
-  await systemd.startUnit('ui-slow.service');
-  await systemd.startUnit('ui-quick.service');
-  await systemd.close();
-
-  stateDir = mkdtempSync(join(tmpdir(), 'aq-ui-state-'));
-  await startServe();
-  browser = await launchChromium();
+  bench = await uiOnHost(host, 'lifecycle', APPS, ['ui-slow', 'ui-quick']);
+  ({ browser, artifacts: ARTIFACTS } = bench);
+  url = bench.server().url;
   page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
-  const token = await loadOrCreateToken(stateDir);
-  await page.goto(`${url}/#token=${token}`);
+  await page.goto(`${url}/#token=${bench.token}`);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.stop().catch(() => undefined);
-  await removeUnits(host, Object.keys(APPS));
-  rmSync(stateDir, { recursive: true, force: true });
+  await bench?.close();
 });
 
 describe('web UI on serve, real Chromium, real host', () => {
@@ -141,6 +136,7 @@ describe('web UI on serve, real Chromium, real host', () => {
   it('while stopping, the button is disabled, aria-busy, with a spinner, and Restart is hidden (screenshot)', async () => {
     await button('ui-slow').click(); // Start
     await sampleUntil('ui-slow', 'Stop', 30_000);
+    await recordAnnouncements();
     await button('ui-slow').click(); // Stop again, to look at the transitional state
     await expect.poll(() => label('ui-slow'), { timeout: 1000 }).toBe('Stopping…');
     expect(await button('ui-slow').isDisabled()).toBe(true);
@@ -148,7 +144,19 @@ describe('web UI on serve, real Chromium, real host', () => {
     expect(await page.locator('[data-app="ui-slow"] .spinner').count()).toBe(1);
     expect(await button('ui-slow', 'restart').count()).toBe(0);
     await shot('2-stopping');
+    // systemd's deadline for the stop (TimeoutStopSec=72) counts down: read it, wait for the page to change it, read again.
+    const countdown = page.locator('[data-app="ui-slow"] [data-role="countdown"]');
+    await expect.poll(() => countdown.textContent(), { timeout: 5_000 }).toMatch(/^Stopping… up to 1:\d\d$/);
+    const first = (await countdown.textContent())!;
+    await expect.poll(() => countdown.textContent(), { timeout: 10_000 }).not.toBe(first);
+    const second = (await countdown.textContent())!;
+    expect(seconds(second), `${first} then ${second}`).toBeLessThan(seconds(first));
+    // Whole seconds rounded up, from the job's start by systemd's clock: at most 72 s and the part of a second begun.
+    expect(seconds(first)).toBeLessThanOrEqual(73);
     await sampleUntil('ui-slow', 'Start', 60_000);
+    expect(await countdown.count()).toBe(0);
+    // Each change was said in the page's live region, once: the click's Stopping, then systemd's Stopped.
+    await expect.poll(announced, { timeout: 5_000 }).toEqual(['ui-slow: Stopping', 'ui-slow: Stopped']);
   });
 
   it('Restart shows "Restarting…" at once, then "Stop"', async () => {
@@ -185,9 +193,9 @@ describe('web UI on serve, real Chromium, real host', () => {
   });
 
   it('reconnects by itself when serve restarts, and follows changes made elsewhere', async () => {
-    await server!.stop();
+    await bench.server().stop();
     await expect.poll(() => page.locator('[data-role="connection"]').textContent(), { timeout: 10_000 }).toMatch(/^(Offline, reconnecting…|Connecting…)$/);
-    await startServe();
+    await bench.restartServe();
     await expect.poll(() => page.locator('[data-role="connection"]').textContent(), { timeout: 20_000 }).toBe('Live');
     // A stop that does not come from this page: systemd says so, the page follows.
     const systemd = createSystemd({ address: host.busAddress });

@@ -1,0 +1,59 @@
+// @ts-check
+// One app's card: its name, its state, the one primary button (the label table of ui-logic.js), and beside them
+// what the state means now: the countdown to systemd's deadline, the failure, the reconciler's back-off.
+import { defineComponent, h } from '/vendor/vue.esm-browser.prod.js';
+import { primaryButton, restartVisible, retryLine, shownStatus, STATE_LABELS } from '/ui/ui-logic.js';
+import { countdownLine } from '/ui/ui-words.js';
+import { act, clockTime, model, now, ui } from '/ui/store.js';
+
+function spinner() {
+  return h('span', { class: 'spinner', 'aria-hidden': 'true' });
+}
+
+export const AppCard = defineComponent({
+  props: ['id'],
+  /** @param {{ id: string }} props */
+  setup(props) {
+    return () => {
+      const entry = model.value.entries[props.id];
+      if (!entry) return null;
+      const s = shownStatus(entry, ui.systemd);
+      const b = primaryButton(s.state);
+      const labelId = `app-${s.id}-name`;
+      const error = ui.errors[s.id];
+      const retry = retryLine(s.retry, clockTime);
+      // Only a card with a deadline reads the clock, so only it re-renders each second.
+      const countdown = s.deadline ? countdownLine(s, now.value) : '';
+      return h('li', { class: ['app', `state-${s.state}`], 'data-app': s.id, 'aria-labelledby': labelId }, [
+        h('div', { class: 'app-head' }, [
+          h('a', { id: labelId, class: 'app-name', href: `#/apps/${s.id}` }, s.name),
+          h('span', { class: 'app-state', 'data-role': 'state' }, STATE_LABELS[s.state] ?? s.state),
+        ]),
+        countdown ? h('p', { class: 'countdown', 'data-role': 'countdown' }, countdown) : null,
+        b.showReason && s.reason ? h('p', { class: 'reason', 'data-role': 'reason' }, `Failed: ${s.reason}`) : null,
+        retry ? h('p', { class: 'retry', 'data-role': 'retry' }, retry) : null,
+        error ? h('p', { class: 'error', role: 'alert' }, error) : null,
+        h(
+          'button',
+          {
+            type: 'button',
+            class: ['primary', 'wide'],
+            'data-role': 'primary',
+            disabled: b.disabled,
+            'aria-busy': b.spinner ? 'true' : 'false',
+            'aria-label': `${b.label.replace('…', '')} ${s.name}`,
+            onClick: () => b.action && act(s.id, b.action, b.label),
+          },
+          [b.spinner ? spinner() : null, h('span', { class: 'label' }, b.label)],
+        ),
+        restartVisible(s.state)
+          ? h(
+              'button',
+              { type: 'button', class: ['secondary', 'wide'], 'data-role': 'restart', 'aria-label': `Restart ${s.name}`, onClick: () => act(s.id, 'restart', 'Restart') },
+              'Restart',
+            )
+          : null,
+      ]);
+    };
+  },
+});

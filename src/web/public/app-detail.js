@@ -1,0 +1,127 @@
+// @ts-check
+// The detail view of one app: its facts, its card, its containers, its history, its unit files and its log lines.
+import { defineComponent, h, nextTick, onMounted, shallowRef } from '/vendor/vue.esm-browser.prod.js';
+import { containerRows, onionLink, retryLine, shownStatus, STATE_LABELS } from '/ui/ui-logic.js';
+import { AppCard } from '/ui/app-card.js';
+import { api, clockTime, formatTime, model, ui } from '/ui/store.js';
+
+/** @import { AppDetail as Detail } from '../../api/types.js' */
+/** @import { ShallowRef } from '/vendor/vue.esm-browser.prod.js' */
+
+/**
+ * The detail view's onion address and its link, when the app has one.
+ * @param {ReturnType<typeof onionLink>} onion
+ */
+function onionFacts(onion) {
+  if (!onion) return null;
+  return [
+    h('dt', null, 'Onion address'),
+    h('dd', { 'data-role': 'onion' }, [h('code', null, onion.address), ' ', h('a', { href: onion.href, rel: 'noreferrer', target: '_blank' }, 'Open over Tor')]),
+  ];
+}
+
+export const AppDetail = defineComponent({
+  props: ['id'],
+  /** @param {{ id: string }} props */
+  setup(props) {
+    /** @type {ShallowRef<Detail | undefined>} */
+    const detail = shallowRef();
+    /** @type {ShallowRef<string[] | undefined>} */
+    const logs = shallowRef();
+    const failure = shallowRef('');
+    /** @type {ShallowRef<HTMLElement | undefined>} */
+    const heading = shallowRef();
+    let lastSeq = -1;
+    const load = async () => {
+      try {
+        detail.value = await api(`/api/apps/${props.id}`);
+        failure.value = '';
+      } catch (err) {
+        failure.value = /** @type {Error} */ (err).message;
+      }
+    };
+    const loadLogs = async () => {
+      try {
+        logs.value = (await api(`/api/apps/${props.id}/logs?lines=200`)).lines;
+      } catch (err) {
+        logs.value = [`(logs unavailable: ${/** @type {Error} */ (err).message})`];
+      }
+    };
+    onMounted(async () => {
+      await Promise.all([load(), loadLogs()]);
+      await nextTick();
+      heading.value?.focus();
+    });
+    return () => {
+      const entry = model.value.entries[props.id];
+      // The history grows with the stream: re-read the detail when this app's state changed after it was read.
+      if (entry && entry.seq !== lastSeq && detail.value && entry.seq > detail.value.seq) {
+        lastSeq = entry.seq;
+        queueMicrotask(load);
+      }
+      const d = detail.value;
+      const s = entry ? shownStatus(entry, ui.systemd) : d;
+      return h('section', { class: 'detail', 'aria-labelledby': 'detail-title' }, [
+        h('a', { href: '#/', class: 'back' }, '← All apps'),
+        h('h2', { id: 'detail-title', tabindex: '-1', ref: heading }, s ? s.name : props.id),
+        failure.value ? h('p', { class: 'error', role: 'alert' }, failure.value) : null,
+        s
+          ? h('dl', { class: 'facts' }, [
+              h('dt', null, 'State'),
+              h('dd', { 'data-role': 'state' }, STATE_LABELS[s.state] ?? s.state),
+              h('dt', null, 'Since'),
+              h('dd', null, formatTime(s.since)),
+              s.deadline ? [h('dt', null, 'Deadline'), h('dd', null, formatTime(s.deadline))] : null,
+              s.reason ? [h('dt', null, 'Reason'), h('dd', null, s.reason)] : null,
+              s.retry ? [h('dt', null, 'Retry'), h('dd', { 'data-role': 'retry' }, retryLine(s.retry, clockTime))] : null,
+              h('dt', null, 'Unit'),
+              h('dd', null, h('code', null, s.unit)),
+              onionFacts(onionLink(s)),
+            ])
+          : null,
+        entry ? h('ul', { class: 'apps single' }, [h(AppCard, { id: props.id })]) : null,
+        s && containerRows(s).length > 0
+          ? [
+              h('h3', null, 'Containers'),
+              h('table', { class: 'history containers' }, [
+                h('thead', null, h('tr', null, [h('th', { scope: 'col' }, 'Container'), h('th', { scope: 'col' }, 'State'), h('th', { scope: 'col' }, 'systemd')])),
+                h(
+                  'tbody',
+                  null,
+                  containerRows(s).map((c) =>
+                    h('tr', { key: c.unit, 'data-container': c.name }, [
+                      h('th', { scope: 'row' }, [c.name, ' ', h('code', { class: 'muted' }, c.unit)]),
+                      h('td', { 'data-role': 'container-state', 'data-state': c.state }, c.label),
+                      h('td', null, c.detail),
+                    ]),
+                  ),
+                ),
+              ]),
+            ]
+          : null,
+        h('h3', null, 'History'),
+        d && d.history.length > 0
+          ? h('table', { class: 'history' }, [
+              h('thead', null, h('tr', null, [h('th', { scope: 'col' }, 'State'), h('th', { scope: 'col' }, 'Since'), h('th', { scope: 'col' }, 'Reason')])),
+              h(
+                'tbody',
+                null,
+                [...d.history].reverse().map((x) => h('tr', { key: `${x.seq}-${x.since}` }, [h('td', null, STATE_LABELS[x.state] ?? x.state), h('td', null, formatTime(x.since)), h('td', null, x.reason ?? '')])),
+              ),
+            ])
+          : h('p', { class: 'muted' }, 'No history yet.'),
+        h('h3', null, 'Unit'),
+        d?.unitText ? h('pre', { class: 'unit', tabindex: '0', 'aria-label': 'Rendered unit file' }, d.unitText) : h('p', { class: 'muted' }, 'Not installed.'),
+        h('div', { class: 'logs-head' }, [
+          h('h3', null, 'Recent log lines'),
+          h('button', { type: 'button', class: 'secondary', onClick: loadLogs }, 'Reload logs'),
+        ]),
+        logs.value === undefined
+          ? h('p', { class: 'muted' }, 'Loading…')
+          : logs.value.length === 0
+            ? h('p', { class: 'muted' }, 'No log lines.')
+            : h('pre', { class: 'logs', tabindex: '0', 'aria-label': 'Recent log lines' }, logs.value.join('\n')),
+      ]);
+    };
+  },
+});
