@@ -13,7 +13,7 @@ import type { ContainerSpec, Dependency, DesiredState, DeviceSpec, EnvValue, Exp
 import { parseMemory } from '../manifest/units.js';
 import { appService, serviceName, unitFileName } from '../naming.js';
 import type { BuildUnit, ContainerSection, ContainerUnit, InstallSection, NetworkUnit, UnitSpec, VolumeUnit } from './model.js';
-import { ManifestContext, pointerToken } from './context.js';
+import { COMMAND_SEPARATOR, ManifestContext, pointerToken } from './context.js';
 import { addHosts, bindVolumes, durationMs, environment, healthKeys, publishPorts, serviceTimeouts } from './container-parts.js';
 import { BOOT_TARGET, DEFAULT_RESTART, PODMAN_SECRET_PREFIX } from './defaults.js';
 
@@ -92,7 +92,7 @@ export function compileApp(ctx: ManifestContext, input: AppInputs): UnitSpec[] {
     file: unitFileName(m.id, 'network'),
     app: m.id,
     sources: [input.source],
-    Unit: { Description: ctx.text(m.description !== undefined ? '/description' : '/name', m.description ?? m.name ?? m.id, 'raw') },
+    Unit: { Description: ctx.text(m.description !== undefined ? '/description' : '/name', m.description ?? m.name ?? m.id, 'raw', 'systemd') },
     Network: { NetworkName: m.id, ServiceName: m.id },
     ...(boot ? { Install: boot } : {}),
   };
@@ -217,13 +217,13 @@ function compileContainer(ctx: ManifestContext, input: AppInputs, entry: Contain
     ...(c.init ? { RunInit: true } : {}),
     ...(c.shmSize !== undefined ? shmSize(ctx, `${base}/shmSize`, c.shmSize) : {}),
     ...nonEmpty('Ulimit', Object.entries(c.ulimits ?? {}).map(([name, v]) => ctx.text(`${base}/ulimits/${pointerToken(name)}`, `${name}=${typeof v === 'number' ? `${v}:${v}` : `${v.soft}:${v.hard}`}`, 'raw'))),
-    ...nonEmpty('AddDevice', (c.devices ?? []).map((d, i) => ctx.text(`${base}/devices/${i}`, deviceValue(d), 'word'))),
+    ...nonEmpty('AddDevice', (c.devices ?? []).map((d, i) => ctx.text(`${base}/devices/${i}`, deviceValue(d), 'strv'))),
     ...nonEmpty('Tmpfs', (c.tmpfs ?? []).map((t, i) => ctx.text(`${base}/tmpfs/${i}`, tmpfsValue(ctx, `${base}/tmpfs/${i}`, t), 'raw'))),
-    ...nonEmpty('Sysctl', Object.entries(c.sysctls ?? {}).map(([k, v]): [string, string] => (ctx.text(`${base}/sysctls/${pointerToken(k)}`, `${k}=${v}`, 'word'), [k, v]))),
+    ...nonEmpty('Sysctl', Object.entries(c.sysctls ?? {}).map(([k, v]): [string, string] => (ctx.text(`${base}/sysctls/${pointerToken(k)}`, `${k}=${v}`, 'strv'), [k, v]))),
     ...(c.security?.readOnly ? { ReadOnly: true } : {}),
     ...(c.security?.noNewPrivileges ? { NoNewPrivileges: true } : {}),
-    ...nonEmpty('AddCapability', (c.security?.capAdd ?? []).map((cap, i) => ctx.text(`${base}/security/capAdd/${i}`, cap, 'word'))),
-    ...nonEmpty('DropCapability', (c.security?.capDrop ?? []).map((cap, i) => ctx.text(`${base}/security/capDrop/${i}`, cap, 'word'))),
+    ...nonEmpty('AddCapability', (c.security?.capAdd ?? []).map((cap, i) => ctx.text(`${base}/security/capAdd/${i}`, cap, 'strv'))),
+    ...nonEmpty('DropCapability', (c.security?.capDrop ?? []).map((cap, i) => ctx.text(`${base}/security/capDrop/${i}`, cap, 'strv'))),
     ...healthKeys(ctx, `${base}/health`, c.oneshot && c.health ? { ...c.health, gateStart: false } : c.health),
     ...(c.stop?.signal !== undefined ? { StopSignal: ctx.text(`${base}/stop/signal`, c.stop.signal, 'value') } : {}),
     ...(stopTimeoutS !== undefined ? { StopTimeout: stopTimeoutS } : {}),
@@ -233,8 +233,8 @@ function compileContainer(ctx: ManifestContext, input: AppInputs, entry: Contain
     ...(c.privileged ? { PodmanArgs: ['--privileged'] } : {}),
   };
   const description = at.app
-    ? ctx.text(base, `${m.name ?? m.id}: ${entry.name}`, 'raw')
-    : ctx.text(m.description !== undefined ? '/description' : '/name', m.description ?? m.name ?? m.id, 'raw');
+    ? ctx.text(base, `${m.name ?? m.id}: ${entry.name}`, 'raw', 'systemd')
+    : ctx.text(m.description !== undefined ? '/description' : '/name', m.description ?? m.name ?? m.id, 'raw', 'systemd');
   const unit: ContainerUnit = {
     kind: 'container',
     file: unitFileName(at.stem, 'container'),
@@ -249,7 +249,7 @@ function compileContainer(ctx: ManifestContext, input: AppInputs, entry: Contain
     Container: container,
     Service: {
       ...(c.oneshot ? { Type: 'oneshot' as const, RemainAfterExit: true } : {}),
-      Restart: ctx.text(`${base}/restart`, c.restart ?? (c.oneshot ? 'no' : DEFAULT_RESTART), 'raw'),
+      Restart: ctx.text(`${base}/restart`, c.restart ?? (c.oneshot ? 'no' : DEFAULT_RESTART), 'raw', 'systemd'),
       ...serviceTimeouts(ctx, { health: c.oneshot ? undefined : c.health, healthBase: `${base}/health`, startTimeout: c.startTimeout, startTimeoutPointer: `${base}/startTimeout`, stopTimeoutS }),
     },
     ...(at.install ? { Install: at.install } : {}),
@@ -400,7 +400,12 @@ function rawSections(ctx: ManifestContext, base: string, c: ContainerSpec, state
         continue;
       }
       const values = Array.isArray(value) ? value : [value];
-      values.forEach((v, i) => ctx.text(Array.isArray(value) ? `${pointer}/${i}` : pointer, v, 'raw'));
+      values.forEach((v, i) => {
+        const at = Array.isArray(value) ? `${pointer}/${i}` : pointer;
+        ctx.text(at, v, 'raw', 'systemd');
+        // Verbatim Quadlet syntax: the generator unquotes its words, so `;`, `";"` and `';'` all end ExecStart='s command.
+        if (section === 'Container' && v.split(/\s+/).some((w) => w.replace(/^(["'])(.*)\1$/, '$2') === ';')) ctx.problem(at, COMMAND_SEPARATOR.message, COMMAND_SEPARATOR.hint);
+      });
       if (section === 'Install' && (state !== 'running' || partOfApp)) continue;
       out[section].push(...values.map((v): [string, string] => [key, v]));
     }

@@ -17,15 +17,34 @@ export function publishPorts(ctx: ManifestContext, base: string, ports: PortSpec
   });
 }
 
+/**
+ * Characters a host path of a `Volume=` cannot hold: podman 5.4.2's generator also writes the path, verbatim, into
+ * the service's `RequiresMountsFor=`, which systemd splits on whitespace, unquotes and unescapes (`"`, `'`, `\`) and
+ * never `$`-expands (our `$$` would stay doubled there). Issue 17.
+ */
+const MOUNT_PATH_UNSAFE = /[\s"'\\$]/;
+
+/** Records a problem when a host path cannot reach `RequiresMountsFor=` intact (see {@link MOUNT_PATH_UNSAFE}). */
+function hostPath(ctx: ManifestContext, pointer: string, path: string): void {
+  const bad = MOUNT_PATH_UNSAFE.exec(path);
+  if (bad) {
+    ctx.problem(pointer, `${JSON.stringify(bad[0])} cannot be in a host path: podman's generator also writes it into the service's RequiresMountsFor=, where systemd would read ${/\s/.test(bad[0]) ? 'two paths' : 'another path'}`, 'rename the directory on the node (or bind a parent directory whose path has none)');
+  }
+}
+
 /** `Volume=/host:/target[:ro][,z]` for binds, then `Volume=/host:/target:ro` for config files (always read-only). */
 export function bindVolumes(ctx: ManifestContext, base: string, binds: BindMount[] | undefined, configs: ConfigFileSpec[] | undefined, configsBase: string): string[] {
   const out: string[] = [];
   (binds ?? []).forEach((b, i) => {
     const opts = [b.readOnly ? 'ro' : undefined, b.relabel].filter((o): o is string => o !== undefined);
     const value = `${b.source}:${b.target}${opts.length ? `:${opts.join(',')}` : ''}`;
+    hostPath(ctx, `${base}/${i}/source`, b.source);
     out.push(ctx.text(`${base}/${i}`, value, 'raw'));
   });
-  (configs ?? []).forEach((c, i) => out.push(ctx.text(`${configsBase}/${i}`, `${c.path}:${c.target}:ro`, 'raw')));
+  (configs ?? []).forEach((c, i) => {
+    hostPath(ctx, `${configsBase}/${i}/path`, c.path);
+    out.push(ctx.text(`${configsBase}/${i}`, `${c.path}:${c.target}:ro`, 'raw'));
+  });
   return out;
 }
 

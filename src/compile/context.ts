@@ -34,9 +34,10 @@ export class ManifestContext {
    * Returns `value` unchanged, recording a problem at `pointer` when it cannot be written
    * into a unit with `syntax` (see src/render/quote.ts): the renderer would refuse it.
    */
-  text(pointer: string, value: string, syntax: ValueSyntax): string {
+  text(pointer: string, value: string, syntax: ValueSyntax, line: UnitLine = 'podman'): string {
     const reason = valueProblem(value, syntax);
     if (reason) this.problem(pointer, `cannot be written into a unit file: ${reason}`, 'remove the character or change the value');
+    else if (line === 'podman' && value === ';') this.problem(pointer, COMMAND_SEPARATOR.message, pointer.includes('/command/') ? COMMAND_SEPARATOR.commandHint : COMMAND_SEPARATOR.hint);
     return value;
   }
 
@@ -53,6 +54,23 @@ export class ManifestContext {
     return name;
   }
 }
+
+/**
+ * Where a value ends up: `podman` for the keys of Quadlet's groups, which podman 5.4.2's generator turns into words of
+ * the service's `ExecStart=`; `systemd` for systemd's own keys (`Description=`, `Restart=`), read as they are.
+ */
+export type UnitLine = 'podman' | 'systemd';
+
+/**
+ * A lone `;`: in the `ExecStart=` the generator writes, systemd reads it as the end of the command, whatever its
+ * spelling in our unit (the generator unquotes `";"` and writes a bare `;`). What follows it becomes a second
+ * command, which systemd refuses for a service (a one-shot one would run it on the host). Issue 17.
+ */
+export const COMMAND_SEPARATOR = {
+  message: 'a lone ";" cannot reach the container: podman\'s generator writes it bare into ExecStart=, where systemd reads it as the end of the command',
+  commandHint: 'end find\'s -exec with "+" ([-exec, rm, -f, "{}", "+"]), or run a shell: [sh, -c, "find … -exec rm -f {} \\;"]',
+  hint: 'use another value; a shell (sh -c) can take a ";" inside its script',
+} as const;
 
 /** `~` → `~0`, `/` → `~1` (RFC 6901), for map keys inside a pointer. */
 export function pointerToken(key: string): string {

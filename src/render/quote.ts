@@ -7,6 +7,9 @@
  *   `Label=`, `Secret=`): quote a word only when it needs it (whitespace,
  *   quotes, backslash), escaping `\` and `"` inside the quotes. An empty word
  *   cannot be written: Quadlet drops `""`.
+ * - `strv`: split into words without escapes (`AddDevice=`, `Sysctl=`, `AddCapability=`, `DropCapability=`;
+ *   Quadlet's LookupAllStrv): a backslash is an ordinary character and a quote opens a group even inside a word, so a
+ *   value with whitespace or a quote is wrapped in the quote it does not contain; one with both cannot be written.
  * - `value`: one value, surrounding double quotes stripped (`Image=`,
  *   `WorkingDir=`, `HealthCmd=`): wrapped in quotes only when its ends would
  *   otherwise be lost (surrounding whitespace, a trailing `\`). A value that
@@ -22,7 +25,7 @@
  * break would let a value add a key or a section.
  */
 
-export type ValueSyntax = 'word' | 'value' | 'raw';
+export type ValueSyntax = 'word' | 'strv' | 'value' | 'raw';
 
 /** A value that cannot be written into a unit file; the message says why. */
 export class UnrepresentableValueError extends Error {
@@ -46,6 +49,11 @@ const NEEDS_WORD_QUOTES = /[\s"'\\]/;
 export function valueProblem(value: string, syntax: ValueSyntax): string | undefined {
   if (CONTROL.test(value)) return 'it contains a control character (newline, tab, …)';
   if (syntax === 'word') return value === '' ? 'it is empty, and Quadlet drops an empty word' : undefined;
+  if (syntax === 'strv') {
+    if (value === '') return 'it is empty, and Quadlet drops an empty word';
+    if (value.includes('"') && value.includes("'")) return 'it contains both quote characters, and Quadlet reads this key without escapes';
+    return undefined;
+  }
   if (syntax === 'value') {
     if (value.startsWith('"') || value.endsWith('"')) return 'it starts or ends with a double quote, which Quadlet strips';
     return undefined;
@@ -69,6 +77,10 @@ export function quote(value: string, syntax: ValueSyntax, inPodmanGroup: boolean
   if (syntax === 'word') {
     if (!NEEDS_WORD_QUOTES.test(text)) return text;
     return `"${text.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+  }
+  if (syntax === 'strv') {
+    if (!/[\s"']|\\$/.test(text)) return text;
+    return text.includes('"') ? `'${text}'` : `"${text}"`;
   }
   if (syntax === 'value' && (text === '' || text !== text.trim() || text.endsWith('\\'))) return `"${text}"`;
   return text;

@@ -41,7 +41,7 @@ describe('the fixture manifests (every field) through render and podman 5.4.2\'s
     expect([...run.services.keys()].sort()).toEqual(files.map((f) => serviceOf(f, readFileSync(path.join(out, f), 'utf8'))).sort());
     // Values that need quoting reach podman as one argument each.
     const sink = run.services.get('kitchen-sink.service')!;
-    expect(sink).toContain('-v "/var/lib/archipelago/kitchen-sink/private dir:/srv/private:Z"');
+    expect(sink).toContain('-v "/var/lib/archipelago/kitchen-sink/private:/srv/private dir:Z"');
     expect(sink).toContain('--env "GREETING=say \\"hi\\" to %%h"');
     expect(sink).toContain(' serve --port 8080 --motd "hello world" 100%%\n');
     // The fields real apps need, as podman's own flags.

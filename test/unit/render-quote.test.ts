@@ -70,3 +70,22 @@ describe('quote: control characters', () => {
     }
   });
 });
+
+describe('quote: strv syntax (AddDevice=, Sysctl=, AddCapability=, DropCapability=: no escapes)', () => {
+  it.each([
+    ['/dev/fuse', '/dev/fuse'],
+    ['a b', '"a b"'],
+    ['say "hi"', "'say \"hi\"'"],
+    ["it's", '"it\'s"'],
+    ['C:\\temp', 'C:\\temp'],
+    ['ends\\', '"ends\\"'],
+    ['50%', '50%%'],
+  ])('%j → %j', (value, expected) => {
+    expect(quote(value, 'strv', false)).toBe(expected);
+  });
+
+  it('refuses a value with both quote characters, and an empty one', () => {
+    expect(valueProblem(`a'b"c`, 'strv')).toMatch(/both quote/);
+    expect(valueProblem('', 'strv')).toMatch(/empty/);
+  });
+});
