@@ -63,6 +63,11 @@ export interface ApiDeps {
   units?: UnitText;
   /** Recent journal lines for `GET /api/apps/:id/logs`. */
   journal?: Journal;
+  /**
+   * The git source's state for `GET /api/source` (`serve --watch --git`; docs/fleet.md): a `SourceState`
+   * (src/store/state/source-state.ts, not imported here: the web UI's types read this file). Without it: `null`.
+   */
+  source?: () => Promise<object>;
   /** SSE heartbeat interval in ms (default 15 000). */
   heartbeatMs?: number;
   /** How many state events the API keeps for `Last-Event-ID` resume (default 1 000). */

@@ -6,13 +6,14 @@
  * decides these defaults.
  */
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_PODMAN_VERSION } from '../compile/target-version.js';
 import { DEFAULT_GENERATOR } from '../reconcile/generator.js';
 import type { NodeFacts } from '../compile/compile-app.js';
 import { nodeFacts } from '../store/node/facts.js';
-import { gitSource, type GitSource } from '../store/state/git-source.js';
+import { UsageError } from '../errors.js';
+import { gitSource, type FollowPolicy, type GitSource } from '../store/state/git-source.js';
 import { busAddressFor } from '../systemd/address.js';
 
 /** The command line's flags that say which node and how (the global options and the shared command options), as parsed. */
@@ -28,6 +29,14 @@ export interface NodeFlags {
   unitDir?: string;
   git?: string;
   ref?: string;
+  /** `--ring NAME`: `--ref ring/NAME`. */
+  ring?: string;
+  /** `--node-name`; default the host name. */
+  nodeName?: string;
+  verifyCommits?: boolean;
+  allowedSigners?: string;
+  gpgHome?: string;
+  allowRollbackTo?: string;
   generator?: string;
   podmanVersion?: string;
   podman?: string;
@@ -65,7 +74,7 @@ export interface NodeContext {
   /** The D-Bus address of the systemd manager. */
   busAddress: string;
   manager: 'system' | 'user';
-  /** The git source of the manifests (`--git`, `--ref`); absent: `manifestsDir`. */
+  /** The git source of the manifests (`--git`, `--ref`/`--ring`) and how the node follows it; absent: `manifestsDir`. */
   git?: GitSource;
   /** Print machine-readable JSON. */
   json: boolean;
@@ -114,9 +123,35 @@ export function defaultUnitDir(user: boolean | undefined): string {
   return user ? join(homedir(), '.config/containers/systemd') : '/etc/containers/systemd';
 }
 
+/** A node name: it names a file, `nodes/<name>.yaml`. */
+const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
+
+/** The ref the flags follow: `--ring NAME` is `ring/NAME`. Throws UsageError for both with another ref, or a bad ring. */
+export function refOf(flags: Pick<NodeFlags, 'ref' | 'ring'>): string | undefined {
+  if (flags.ring === undefined) return flags.ref;
+  if (!NODE_NAME.test(flags.ring)) throw new UsageError(`--ring ${JSON.stringify(flags.ring)}: a ring is a name such as canary or stable`);
+  if (flags.ref !== undefined && flags.ref !== 'main' && flags.ref !== `ring/${flags.ring}`) throw new UsageError(`--ring ${flags.ring} and --ref ${flags.ref}: give one of them`);
+  return `ring/${flags.ring}`;
+}
+
+/**
+ * How the node follows `--git` (docs/fleet.md): whom it trusts, the rollback it allows once, its name.
+ * Throws UsageError for `--verify-commits` without keys, keys without `--verify-commits`, or a bad name.
+ */
+export function followPolicyOf(flags: NodeFlags, hostname: string): FollowPolicy {
+  const node = flags.nodeName ?? hostname;
+  if (!NODE_NAME.test(node)) throw new UsageError(`--node-name ${JSON.stringify(node)}: a node name is letters, digits, '.', '_' and '-'`);
+  const keys = { ...(flags.allowedSigners ? { allowedSigners: flags.allowedSigners } : {}), ...(flags.gpgHome ? { gpgHome: flags.gpgHome } : {}) };
+  if (flags.verifyCommits && Object.keys(keys).length === 0) throw new UsageError('--verify-commits needs the keys it accepts: --allowed-signers FILE (SSH) or --gpg-home DIR (OpenPGP)');
+  if (!flags.verifyCommits && Object.keys(keys).length > 0) throw new UsageError('--allowed-signers and --gpg-home are the keys of --verify-commits: give it too');
+  if (flags.allowRollbackTo !== undefined && !/^[0-9a-f]{7,64}$/.test(flags.allowRollbackTo)) throw new UsageError(`--allow-rollback-to ${JSON.stringify(flags.allowRollbackTo)}: a commit id (at least 7 hex digits)`);
+  return { node, ...(flags.verifyCommits ? { verify: keys } : {}), ...(flags.allowRollbackTo ? { allowRollbackTo: flags.allowRollbackTo } : {}) };
+}
+
 /** Resolves the flags into the node context. Touches nothing but reads the node's facts (the git source is not fetched). */
 export function resolveNodeContext(flags: NodeFlags, { appsFromExplicitUnitDir = false }: ResolveOptions = {}): NodeContext {
   const stateDir = flags.stateDir ?? defaultStateDir(flags.user);
+  const node = nodeFacts(flags.nodeDomain ? { domain: flags.nodeDomain } : {});
   return {
     manifestsDir: manifestsDirOf(flags),
     stateDir,
@@ -124,13 +159,13 @@ export function resolveNodeContext(flags: NodeFlags, { appsFromExplicitUnitDir =
     appsFrom: appsFromExplicitUnitDir && flags.unitDir !== undefined ? 'unit-dir' : 'catalog',
     busAddress: busAddressFor({ bus: flags.bus, user: flags.user, uid: process.getuid?.() ?? 0 }),
     manager: flags.user ? 'user' : 'system',
-    ...(flags.git ? { git: gitSource({ url: flags.git, ref: flags.ref, stateDir }) } : {}),
+    ...(flags.git ? { git: gitSource({ url: flags.git, ref: refOf(flags), stateDir, policy: followPolicyOf(flags, node.hostname ?? hostname()) }) } : {}),
     json: flags.json ?? false,
     pass: {
       generator: [flags.generator ?? DEFAULT_GENERATOR],
       podmanVersion: flags.podmanVersion ?? DEFAULT_PODMAN_VERSION,
       podman: [flags.podman ?? 'podman'],
-      node: nodeFacts(flags.nodeDomain ? { domain: flags.nodeDomain } : {}),
+      node,
       dryRun: flags.dryRun ?? false,
     },
   };

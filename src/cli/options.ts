@@ -40,6 +40,12 @@ const SHARED = {
     ),
   git: () => new Option('--git <url>', 'take the manifests from this git repository (a path or any URL git can fetch) instead of --manifests'),
   ref: () => new Option('--ref <ref>', 'branch or tag of --git').default('main'),
+  ring: () => new Option('--ring <name>', 'follow the ring\'s ref of --git: --ring canary is --ref ring/canary (docs/fleet.md)'),
+  nodeName: () => new Option('--node-name <name>', "this node's name in --git: its nodes/<name>.yaml gives its values and apps (default: the host name)"),
+  verifyCommits: () => new Option('--verify-commits', 'apply only a --git tip signed by an allowed key (--allowed-signers, or --gpg-home); refuse any other'),
+  allowedSigners: () => new Option('--allowed-signers <file>', "the SSH keys whose signatures --verify-commits accepts (git's gpg.ssh.allowedSignersFile format)"),
+  gpgHome: () => new Option('--gpg-home <dir>', 'the OpenPGP keyring whose fully trusted keys --verify-commits accepts (GNUPGHOME)'),
+  allowRollbackTo: () => new Option('--allow-rollback-to <commit>', 'apply this --git commit once although it does not descend from the applied one'),
   generator: () => new Option('--generator <path>', "the node's Quadlet generator, run in dry-run over the staged units").default(DEFAULT_GENERATOR),
   podmanVersion: () => new Option('--podman-version <version>', 'podman version the units are for (decides which keys may be written)').default(DEFAULT_PODMAN_VERSION),
   interval: () => new Option('--interval <duration>', 'periodic re-check (and git fetch) interval of the reconciler').default('1m'),
@@ -51,7 +57,21 @@ const SHARED = {
 export type SharedOption = keyof typeof SHARED;
 
 /** The options of every command that reconciles (apply, watch, install, remove, serve, diff --node). */
-export const RECONCILE_OPTIONS: readonly SharedOption[] = ['unitDir', 'git', 'ref', 'generator', 'podmanVersion', 'podman', 'nodeDomain'];
+export const RECONCILE_OPTIONS: readonly SharedOption[] = [
+  'unitDir',
+  'git',
+  'ref',
+  'ring',
+  'nodeName',
+  'verifyCommits',
+  'allowedSigners',
+  'gpgHome',
+  'allowRollbackTo',
+  'generator',
+  'podmanVersion',
+  'podman',
+  'nodeDomain',
+];
 
 /** Adds the named shared options to `cmd`. */
 export function withOptions(cmd: Command, names: readonly SharedOption[]): Command {

@@ -21,6 +21,7 @@ import { readInstallIntents } from '../store/state/install-intents.js';
 import { readIntents } from '../store/state/intents.js';
 import { PASSWORD, SALT, secretStore } from '../store/state/secrets.js';
 import { buildDesired, configsOf, configSecrets, declaredChanges, effectiveStates, type DeclaredState, type InstallIntent, type TimedIntent } from './desired.js';
+import { parseNodeFile, selectApps, substituteNodeValues, type NodeFileSource } from './node-values.js';
 import type { Desired } from './types.js';
 
 export interface LoadDesiredOptions {
@@ -43,6 +44,11 @@ export interface LoadDesiredOptions {
   configRoot?: string;
   /** The config templates' directory; default the package's `templates/config/`. */
   configTemplatesDir?: URL;
+  /**
+   * The node file of a fleet's repository (`nodes/<name>.yaml`, docs/fleet.md): its values replace `{{node.PATH}}`
+   * in the manifests before they are validated, and its `apps` select the apps this node runs. Absent: neither.
+   */
+  nodeFile?: NodeFileSource;
 }
 
 export interface LoadedDesired {
@@ -91,9 +97,26 @@ async function readInputs(opts: LoadDesiredOptions): Promise<Inputs> {
   return { sources, installs, intents: new Map([...intentRecords].map(([id, r]) => [id, { intent: r.intent, at: r.at }])), declared };
 }
 
-async function computeDesired(opts: LoadDesiredOptions, { sources, installs, intents, declared }: Inputs): Promise<LoadedDesired> {
-  const { manifests, problems } = loadManifests(sources, { templates: await listConfigTemplates(opts.configTemplatesDir) });
+/** The manifests this node runs: loaded after the node's values are substituted, then selected by its node file. */
+function nodeManifests(sources: ManifestSource[], nodeFile: NodeFileSource | undefined, templates: readonly string[]): LoadedManifest[] {
+  if (!nodeFile) {
+    const { manifests, problems } = loadManifests(sources, { templates });
+    if (problems.length > 0) throw new InvalidInputError(problems);
+    return manifests;
+  }
+  const { node, problems } = parseNodeFile(nodeFile);
+  const substituted = sources.map((src) => substituteNodeValues(src, node));
+  problems.push(...substituted.flatMap((s) => s.problems));
   if (problems.length > 0) throw new InvalidInputError(problems);
+  const loaded = loadManifests(substituted.map((s) => s.source), { templates });
+  if (loaded.problems.length > 0) throw new InvalidInputError(loaded.problems);
+  const selected = selectApps(loaded.manifests, node);
+  if (selected.problems.length > 0) throw new InvalidInputError(selected.problems);
+  return selected.manifests;
+}
+
+async function computeDesired(opts: LoadDesiredOptions, { sources, installs, intents, declared }: Inputs): Promise<LoadedDesired> {
+  const manifests = nodeManifests(sources, opts.nodeFile, await listConfigTemplates(opts.configTemplatesDir));
   const changes = declaredChanges(manifests, declared, new Date().toISOString());
   const states = effectiveStates(manifests, installs, intents, new Map([...declared, ...changes]));
 
@@ -148,7 +171,7 @@ export function cachedDesiredLoader(): DesiredLoader {
   return async (opts) => {
     const inputs = await readInputs(opts);
     const store = secretStore(opts.stateDir);
-    const h = createHash('sha256').update(JSON.stringify([opts.manifestsDir, opts.podmanVersion, opts.user, opts.createSecrets === true, opts.node ?? {}, opts.configRoot, opts.configTemplatesDir?.href, inputs.sources, [...inputs.installs], [...inputs.intents], [...inputs.declared]]));
+    const h = createHash('sha256').update(JSON.stringify([opts.manifestsDir, opts.podmanVersion, opts.user, opts.createSecrets === true, opts.node ?? {}, opts.configRoot, opts.configTemplatesDir?.href, opts.nodeFile ?? null, inputs.sources, [...inputs.installs], [...inputs.intents], [...inputs.declared]]));
     const secretsKey = async (names: readonly string[]): Promise<string> => {
       const s = createHash('sha256');
       for (const n of names) s.update(`${n}\0${(await store.peek(n)) ?? ''}\0`);

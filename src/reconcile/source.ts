@@ -4,14 +4,19 @@
  * tree and validated before it becomes current (symlink swap). A commit that
  * fails validation is never applied — the last good commit stays current and
  * the rejection is remembered, so that commit is not retried until the ref moves.
+ * Before that a fleet's node checks whom it trusts (docs/fleet.md): a tip not signed by an allowed key
+ * (`--verify-commits`) or not descending from the applied commit is refused, and the last applied commit runs on.
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidInputError, formatProblems } from '../errors.js';
-import type { GitSource } from '../store/state/git-source.js';
+import { readTextIfExists } from '../store/fs.js';
+import { redactUrl, type GitSource } from '../store/state/git-source.js';
 import { readSourceState, writeSourceState, type SourceState } from '../store/state/source-state.js';
 import { loadDesired } from './load-desired.js';
+import type { NodeFileSource } from './node-values.js';
 import { runPass, type PassOptions, type PassReport } from './pass.js';
+import { judgeTip, refusalHint, type Refusal } from './tip-trust.js';
 
 /** The manifests directory of a checked-out tree: its `manifests/` when there is one, else the tree's root. */
 export async function manifestsIn(root: string): Promise<string> {
@@ -32,48 +37,100 @@ export interface GitPassReport extends PassReport {
   fetchError?: string;
 }
 
+/** The ring a ref names: `ring/canary` → `canary` (docs/fleet.md); undefined for any other ref. */
+export function ringOf(ref: string): string | undefined {
+  return /^(?:refs\/heads\/)?ring\/(.+)$/.exec(ref)?.[1];
+}
+
+/** `nodes/<name>.yaml` of a checked-out tree, as the pass reads it (undefined without a node name). */
+async function nodeFileIn(git: GitSource, root: string): Promise<NodeFileSource | undefined> {
+  const name = git.policy.node;
+  if (name === undefined) return undefined;
+  const file = join(root, 'nodes', `${name}.yaml`);
+  const text = await readTextIfExists(file);
+  return { file, ...(text !== undefined ? { text } : {}) };
+}
+
+/** Whether the fetched tip may be applied: its signature (with `--verify-commits`), then its ancestry. */
+async function refusalOf(git: GitSource, tip: string, applied: string | undefined): Promise<Refusal | undefined> {
+  const refusal = judgeTip({
+    tip,
+    ...(applied !== undefined ? { applied, descends: await git.descends(tip, applied) } : {}),
+    ...(git.policy.verify ? { signature: await git.signature(tip) } : {}),
+    ...(git.policy.allowRollbackTo ? { allowRollbackTo: git.policy.allowRollbackTo } : {}),
+  });
+  return refusal && { ...refusal, error: `${refusal.error} (${refusalHint(refusal, tip)})` };
+}
+
 /**
- * One git pass: fetch; check out and validate a new commit; activate it if
+ * One git pass: fetch; refuse a tip that is not signed by an allowed key (with `--verify-commits`) or does not
+ * descend from the applied commit; check out and validate a new commit with this node's values; activate it if
  * valid; then run a pass over the current (last good) commit.
  * Throws InvalidInputError only when no commit was ever good and this one is not.
  */
 export async function gitPass(git: GitSource, opts: Omit<PassOptions, 'manifestsDir'>): Promise<GitPassReport> {
   const log = opts.log ?? (() => {});
+  const url = redactUrl(git.url);
   const state = await readSourceState(opts.stateDir);
-  const next: SourceState = { url: git.url, ref: git.ref, ...(state.commit ? { commit: state.commit } : {}), ...(state.rejected ? { rejected: state.rejected } : {}) };
+  const ring = ringOf(git.ref);
+  const next: SourceState = {
+    url,
+    ref: git.ref,
+    ...(ring ? { ring } : {}),
+    ...(git.policy.node ? { node: git.policy.node } : {}),
+    verifyCommits: git.policy.verify !== undefined,
+    ...(state.commit ? { commit: state.commit } : {}),
+    ...(state.appliedAt ? { appliedAt: state.appliedAt } : {}),
+    ...(state.rejected ? { rejected: state.rejected } : {}),
+  };
 
   let fetched: string | undefined;
   try {
     fetched = await git.fetch();
   } catch (err) {
-    next.fetchError = (err as Error).message;
-    log(`fetch of ${git.url} ${git.ref} failed: ${next.fetchError}; staying on ${state.commit ?? 'nothing'}`);
+    next.fetchError = redactUrl((err as Error).message);
+    log(`fetch of ${url} ${git.ref} failed: ${next.fetchError}; staying on ${state.commit ?? 'nothing'}`);
   }
   const current = await git.current();
-  let tree = current;
-  if (fetched !== undefined && fetched !== current?.commit && fetched !== state.rejected?.commit) {
+  // The applied commit: the active tree's, or the one recorded if the cache was lost (then nothing descends from it).
+  const applied = current?.commit ?? state.commit;
+  let tree = current ? { ...current, nodeFile: await nodeFileIn(git, current.root) } : undefined;
+  if (fetched !== undefined && fetched === current?.commit) delete next.rejected;
+  const refusal = fetched !== undefined && fetched !== current?.commit ? await refusalOf(git, fetched, applied) : undefined;
+  if (refusal) {
+    const prev = state.rejected;
+    // The same refusal as the last pass's keeps its time and is not logged again (a watch loop looks every minute).
+    const again = prev !== undefined && prev.commit === fetched && prev.error === refusal.error;
+    next.rejected = prev !== undefined && again ? prev : { commit: fetched!, error: refusal.error, at: new Date().toISOString(), kind: refusal.kind };
+    if (!again) log(`${refusal.error}; staying on ${current?.commit ?? 'nothing'}`);
+  } else if (fetched !== undefined && fetched !== current?.commit && !(fetched === state.rejected?.commit && (state.rejected?.kind ?? 'invalid') === 'invalid')) {
     const root = await git.checkout(fetched);
     try {
+      const nodeFile = await nodeFileIn(git, root);
       // Validation creates nothing: a secret the commit needs is made when a pass executes.
-      await loadDesired({ ...opts, manifestsDir: await manifestsIn(root), createSecrets: false });
+      await loadDesired({ ...opts, manifestsDir: await manifestsIn(root), createSecrets: false, ...(nodeFile ? { nodeFile } : {}) });
       // A dry run plans over the new commit without making it current.
-      if (!opts.dryRun) await git.activate(fetched);
-      tree = { commit: fetched, root };
+      if (!opts.dryRun) {
+        await git.activate(fetched);
+        // Recorded at once (atomically): the rollback check holds from this commit on, whatever the pass does next.
+        await writeSourceState(opts.stateDir, { ...next, commit: fetched, rejected: undefined });
+      }
+      tree = { commit: fetched, root, nodeFile };
       delete next.rejected;
-      log(`commit ${fetched} of ${git.url} ${git.ref} is valid; applying it`);
+      log(`commit ${fetched} of ${url} ${git.ref} is valid; applying it`);
     } catch (err) {
       if (!(err instanceof InvalidInputError)) throw err;
       const error = err.problems.length > 0 ? formatProblems(err.problems) : err.message;
-      next.rejected = { commit: fetched, error, at: new Date().toISOString() };
+      next.rejected = { commit: fetched, error, at: new Date().toISOString(), kind: 'invalid' };
       log(`commit ${fetched} rejected, staying on ${current?.commit ?? 'nothing'}:\n${error}`);
     }
   }
   if (!tree) {
     if (!opts.dryRun) await writeSourceState(opts.stateDir, next);
-    throw new InvalidInputError([{ file: `${git.url}@${fetched ?? git.ref}`, message: next.rejected?.error ?? next.fetchError ?? 'no valid commit yet' }]);
+    throw new InvalidInputError([{ file: `${url}@${fetched ?? git.ref}`, message: next.rejected?.error ?? next.fetchError ?? 'no valid commit yet' }]);
   }
   // The pass reads the tree of one commit, whatever the symlink points to meanwhile.
-  const report = await runPass({ ...opts, manifestsDir: await manifestsIn(tree.root) });
+  const report = await runPass({ ...opts, manifestsDir: await manifestsIn(tree.root), ...(tree.nodeFile ? { nodeFile: tree.nodeFile } : {}) });
   if (!report.dryRun) {
     next.commit = tree.commit;
     next.appliedAt = new Date().toISOString();

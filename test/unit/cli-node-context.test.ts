@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import { nodeFacts } from '../../src/store/node/facts.js';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_STATE_DIR, defaultStateDir, defaultUnitDir, resolveNodeContext } from '../../src/cli/node-context.js';
+import { DEFAULT_STATE_DIR, defaultStateDir, defaultUnitDir, followPolicyOf, refOf, resolveNodeContext } from '../../src/cli/node-context.js';
+import { UsageError } from '../../src/errors.js';
 import { SYSTEM_BUS_ADDRESS } from '../../src/systemd/address.js';
 
 const base = { stateDir: '/s', manifests: '/m' };
@@ -37,5 +38,20 @@ describe('the node context', () => {
     expect(defaultStateDir(true, { XDG_STATE_HOME: '/home/a/st' }, '/home/a')).toBe('/home/a/st/archy-quadlet');
     // A relative XDG_STATE_HOME is invalid by the specification and ignored.
     expect(defaultStateDir(true, { XDG_STATE_HOME: 'st' }, '/home/a')).toBe('/home/a/.local/state/archy-quadlet');
+  });
+
+  it("a fleet's node: --ring is --ref ring/NAME; the node's name defaults to the host name; keys go with --verify-commits", () => {
+    expect(refOf({ ring: 'canary', ref: 'main' })).toBe('ring/canary');
+    expect(refOf({ ref: 'v2' })).toBe('v2');
+    expect(() => refOf({ ring: 'canary', ref: 'v2' })).toThrow(UsageError);
+    expect(() => refOf({ ring: '../x' })).toThrow(/a ring is a name/);
+    expect(followPolicyOf({}, 'host-1')).toEqual({ node: 'host-1' });
+    expect(followPolicyOf({ nodeName: 'n1', verifyCommits: true, allowedSigners: '/etc/a', allowRollbackTo: 'abcdef0' }, 'h')).toEqual({ node: 'n1', verify: { allowedSigners: '/etc/a' }, allowRollbackTo: 'abcdef0' });
+    expect(() => followPolicyOf({ verifyCommits: true }, 'h')).toThrow(/--verify-commits needs the keys/);
+    expect(() => followPolicyOf({ allowedSigners: '/etc/a' }, 'h')).toThrow(/give it too/);
+    expect(() => followPolicyOf({ nodeName: '../etc/passwd' }, 'h')).toThrow(UsageError);
+    expect(() => followPolicyOf({ allowRollbackTo: 'HEAD~1' }, 'h')).toThrow(/a commit id/);
+    const ctx = resolveNodeContext({ ...base, git: 'file:///repo', ring: 'stable', nodeName: 'n2' });
+    expect({ ref: ctx.git?.ref, policy: ctx.git?.policy }).toEqual({ ref: 'ring/stable', policy: { node: 'n2' } });
   });
 });

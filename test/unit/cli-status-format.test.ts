@@ -71,6 +71,24 @@ describe('status output', () => {
         'last fetch failed: could not read from remote repository\n',
     );
   });
+
+  test("a fleet's node: its ring, its name, signed commits only, and a tip it refused", () => {
+    expect(
+      formatSource({
+        url: 'https://git.example.org/fleet.git',
+        ref: 'ring/canary',
+        ring: 'canary',
+        node: 'n1',
+        verifyCommits: true,
+        commit: '3f2a9c1',
+        rejected: { commit: '9b8e7d6', error: 'commit 9b8e7d6 is not applied: it does not descend from the applied commit 3f2a9c1', at: '2026-11-27T02:10:00.000Z', kind: 'rollback' },
+      }),
+    ).toBe(
+      '\nsource: https://git.example.org/fleet.git ring/canary at 3f2a9c1\n' +
+        'follows: ring canary, node n1, signed commits only\n' +
+        'refused: 9b8e7d6 (2026-11-27 02:10:00): commit 9b8e7d6 is not applied: it does not descend from the applied commit 3f2a9c1\n',
+    );
+  });
 });
 
 describe('status: onion addresses', () => {

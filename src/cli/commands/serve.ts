@@ -15,6 +15,7 @@ import { startServer } from '../../api/server.js';
 import type { ApiDeps, ApiLog } from '../../api/types.js';
 import { unitTextFrom } from '../../api/unit-text.js';
 import { stateLayout } from '../../store/state/layout.js';
+import { readSourceState } from '../../store/state/source-state.js';
 import { loadOrCreateToken } from '../../store/state/token.js';
 import { intentInstaller } from '../intent-installer.js';
 import { openWaitingLive } from '../live.js';
@@ -77,6 +78,7 @@ export async function serve(opts: ServeOptions, stop: Promise<unknown> = signall
         log,
         units: unitTextFrom(ctx.unitDir),
         journal: journalctl({ user: ctx.manager === 'user' }),
+        ...(ctx.git ? { source: () => readSourceState(ctx.stateDir) } : {}),
         ...(installer ? { installer } : {}),
         ...extra,
       },

@@ -65,11 +65,16 @@ export function formatOnions(statuses: readonly AppStatus[]): string {
   return `\nonion services:\n${withOnion.map((s) => `  ${s.id.padEnd(width)}  ${s.onion}\n`).join('')}`;
 }
 
-/** The footer naming the git commit the reconciler applied (and one it rejected), if manifests come from git. */
+/**
+ * The footer naming the git source, the ring and node, and the commit the reconciler applied (and the newest one
+ * it did not apply, and why), if manifests come from git.
+ */
 export function formatSource(s: SourceState): string {
   if (!s.url) return '';
+  const follows = [s.ring ? `ring ${s.ring}` : undefined, s.node ? `node ${s.node}` : undefined, s.verifyCommits ? 'signed commits only' : undefined].filter(Boolean).join(', ');
   const lines = [`source: ${s.url} ${s.ref ?? ''} at ${s.commit ?? '(nothing applied yet)'}${s.appliedAt ? ` (applied ${shortTime(s.appliedAt)})` : ''}`];
-  if (s.rejected) lines.push(`rejected: ${s.rejected.commit} (${shortTime(s.rejected.at)}): ${s.rejected.error.split('\n')[0]}`);
+  if (follows) lines.push(`follows: ${follows}`);
+  if (s.rejected) lines.push(`${s.rejected.kind && s.rejected.kind !== 'invalid' ? 'refused' : 'rejected'}: ${s.rejected.commit} (${shortTime(s.rejected.at)}): ${s.rejected.error.split('\n')[0]}`);
   if (s.fetchError) lines.push(`last fetch failed: ${s.fetchError}`);
   return `\n${lines.join('\n')}\n`;
 }

@@ -8,6 +8,10 @@
  *   repo.git/            bare cache (fetched into `refs/archy/fetched`)
  *   checkouts/<commit>/  one complete tree per commit
  *   current -> checkouts/<commit>   the applied (last good) commit
+ * and `refs/archy/applied` in the cache keeps the applied commit's history there (rollback check, issue 19).
+ *
+ * Signatures are git's to judge (`git verify-commit` with `gpg.ssh.allowedSignersFile`, or gpg's keyring), and
+ * ancestry too (`git merge-base --is-ancestor`): no crypto of our own.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -18,15 +22,45 @@ import { stateLayout } from './layout.js';
 
 const run = promisify(execFile);
 
-/** A git command failed; carries git's own stderr. Maps to exit 3 (a system failure, not bad input). */
+/**
+ * `text` with the user information of every URL in it removed (`https://user:token@host/x` → `https://host/x`):
+ * what logs, `status` and `source.json` show of a source's URL.
+ */
+export function redactUrl(text: string): string {
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/\s@]*@/gi, '$1');
+}
+
+/** A git command failed; carries git's own stderr, with credentials in URLs removed. Maps to exit 3 (a system failure, not bad input). */
 export class GitError extends Error {
-  constructor(
-    readonly args: string[],
-    stderr: string,
-  ) {
-    super(`git ${args.join(' ')}: ${stderr.trim() || 'failed'}`);
+  readonly args: string[];
+  constructor(args: string[], stderr: string) {
+    super(redactUrl(`git ${args.join(' ')}: ${stderr.trim() || 'failed'}`));
+    this.args = args.map(redactUrl);
     this.name = 'GitError';
   }
+}
+
+/** How a node follows its source (docs/fleet.md). */
+export interface FollowPolicy {
+  /**
+   * Apply only a tip with a good signature by an allowed key (`--verify-commits`): SSH keys in `allowedSigners`
+   * (git's `gpg.ssh.allowedSignersFile`), OpenPGP keys in the keyring `gpgHome` (`GNUPGHOME`) trusted fully.
+   */
+  verify?: { allowedSigners?: string; gpgHome?: string };
+  /** The one commit that may replace the applied one though it does not descend from it (`--allow-rollback-to`). */
+  allowRollbackTo?: string;
+  /** The node's name, which selects `nodes/<name>.yaml` in the repository (`--node-name`). */
+  node?: string;
+}
+
+/** A commit's signature as git judged it: `good` is `git verify-commit`'s verdict; the rest says why. */
+export interface SignatureCheck {
+  good: boolean;
+  /** git's `%G?`: G good, B bad, U good but the key is not trusted (not an allowed signer), X/Y expired, R revoked, E cannot be checked, N none. */
+  code: string;
+  /** The key's fingerprint (`%GK`), the signer (`%GS`, the allowed signer's principal). */
+  key?: string;
+  signer?: string;
 }
 
 export interface GitSourceOptions {
@@ -35,6 +69,7 @@ export interface GitSourceOptions {
   /** Branch, tag or other ref name; default `main`. */
   ref?: string;
   stateDir: string;
+  policy?: FollowPolicy;
 }
 
 export interface GitSource {
@@ -42,12 +77,17 @@ export interface GitSource {
   readonly ref: string;
   /** The cache directory of this URL. */
   readonly dir: string;
+  readonly policy: FollowPolicy;
   /** Fetches `ref` and returns its commit id. Throws GitError (unreachable URL, unknown ref). */
   fetch(): Promise<string>;
   /** Ensures `checkouts/<commit>` holds the commit's complete tree and returns its path. */
   checkout(commit: string): Promise<string>;
-  /** Points `current` at `checkouts/<commit>` in one rename. */
+  /** Points `current` at `checkouts/<commit>` in one rename, and `refs/archy/applied` at the commit. */
   activate(commit: string): Promise<void>;
+  /** git's judgement of `commit`'s signature under `policy.verify`. Throws GitError when git cannot run. */
+  signature(commit: string): Promise<SignatureCheck>;
+  /** True when `commit` is `ancestor` or descends from it; false too when the cache does not hold `ancestor`. */
+  descends(commit: string, ancestor: string): Promise<boolean>;
   /** The active commit and its tree, or undefined before the first activation. */
   current(): Promise<{ commit: string; root: string } | undefined>;
   /** Removes checkouts other than the active one and `keep`. */
@@ -85,10 +125,16 @@ export function gitSource(opts: GitSourceOptions): GitSource {
   const checkouts = join(dir, 'checkouts');
   const currentLink = join(dir, 'current');
 
+  const policy = opts.policy ?? {};
+  // Signatures count only from keys the node trusts fully: for SSH, the keys of the allowed signers file.
+  const verifyConfig = ['-c', 'gpg.minTrustLevel=fully', ...(policy.verify?.allowedSigners ? ['-c', `gpg.ssh.allowedSignersFile=${policy.verify.allowedSigners}`] : [])];
+  const verifyEnv = policy.verify?.gpgHome ? { GNUPGHOME: policy.verify.gpgHome } : {};
+
   return {
     url: opts.url,
     ref,
     dir,
+    policy,
     async fetch() {
       if (!(await exists(join(bare, 'HEAD')))) {
         await mkdir(dir, { recursive: true });
@@ -125,6 +171,23 @@ export function gitSource(opts: GitSourceOptions): GitSource {
       const tmp = join(dir, `.current.${randomBytes(4).toString('hex')}`);
       await symlink(join('checkouts', commit), tmp);
       await rename(tmp, currentLink);
+      await git(['--git-dir', bare, 'update-ref', 'refs/archy/applied', commit]);
+    },
+    async signature(commit) {
+      if (!COMMIT.test(commit)) throw new GitError(['verify-commit'], `not a commit id: ${JSON.stringify(commit)}`);
+      const good = await git([...verifyConfig, '--git-dir', bare, 'verify-commit', commit], verifyEnv).then(
+        () => true,
+        () => false,
+      );
+      const [code = 'E', key, signer] = (await git([...verifyConfig, '--git-dir', bare, 'log', '-1', '--format=%G?%x00%GK%x00%GS', commit], verifyEnv)).trim().split('\0');
+      return { good, code, ...(key ? { key } : {}), ...(signer ? { signer } : {}) };
+    },
+    async descends(commit, ancestor) {
+      if (!COMMIT.test(commit) || !COMMIT.test(ancestor)) return false;
+      return git(['--git-dir', bare, 'merge-base', '--is-ancestor', ancestor, commit]).then(
+        () => true,
+        () => false,
+      );
     },
     async current() {
       let target: string;

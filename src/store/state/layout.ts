@@ -12,8 +12,8 @@
  * | `install-sections/<id>.json` | the `[Install]` section a stop took out of the app's unit: `{"file","install"}` (`src/store/node/unit-install.ts`) | 0644 | the controller's stop |
  * | `secrets/<name>` | a generated secret's value, made once and never changed (`secrets.ts`) | 0600 in a 0700 directory | a pass (first use) |
  * | `podman-secrets.json` | the digest of the value each podman secret `archy.<name>` was created with (`podman-secrets.ts`) | 0644 | a pass |
- * | `git/<sha256(url), 16 hex>/` | a git source: `repo.git` (bare cache), `checkouts/<commit>/`, `current` → the applied commit (`git-source.ts`) | git's | a pass with `--git` |
- * | `source.json` | the applied revision of a git source, a rejected commit, the last fetch error (`source-state.ts`) | 0644 | a pass with `--git` |
+ * | `git/<sha256(url), 16 hex>/` | a git source: `repo.git` (bare cache), `checkouts/<commit>/`, `current` → the applied commit, `refs/archy/applied` in the cache (`git-source.ts`) | git's | a pass with `--git` |
+ * | `source.json` | the applied revision of a git source (the rollback check's base, docs/fleet.md), a rejected or refused commit, the last fetch error (`source-state.ts`) | 0644 | a pass with `--git` |
  * | `api-token` | the API's bearer token (`token.ts`) | 0600; the directory is made 0700 | `serve` or `token`, on first use |
  * | `reconcile.lock` | the pid of the pass running now, one per state directory (`pass-lock.ts`) | 0644 | every pass, for its duration |
  *
