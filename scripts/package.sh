@@ -93,6 +93,7 @@ find "$app/node_modules" -depth -type d -empty -delete
 cp packaging/archy-quadlet.service "$root/usr/lib/systemd/system/archy-quadlet.service"
 cp packaging/archy-quadlet.user.service "$root/usr/lib/systemd/user/archy-quadlet.service"
 cp manifests/*.yaml "$root/etc/archy-quadlet/manifests/"
+cp -R manifests/icons "$root/etc/archy-quadlet/manifests/"
 
 date=$(dpkg-parsechangelog -l packaging/changelog -S Date)
 {

@@ -137,6 +137,21 @@ export function registerAppRoutes(app: FastifyInstance, deps: ApiDeps, hub: Even
     return { id: status.id, unit: status.unit, lines: mergeJournals(await Promise.all(units.map((u) => journal(u, n))), n) };
   });
 
+  // The manifest's icon, from the manifests directory. An SVG opened on its own runs no script (CSP sandbox).
+  app.get<{ Params: { id: string } }>('/api/apps/:id/icon', async (req, reply) => {
+    const status = requireApp(deps, req.params.id);
+    if (!status.icon) throw new NotFoundError('icon of app', status.id, 'its manifest has no icon');
+    if (!deps.icons) throw new HttpError(501, 'not-implemented', 'icons are not available: this server runs without the manifests directory');
+    const file = await deps.icons(status.icon);
+    if (!file) throw new NotFoundError('icon file', status.icon, 'the manifests directory has no such file (or it is not a regular file of at most 1 MiB inside it)');
+    return reply
+      .header('content-type', file.type)
+      .header('x-content-type-options', 'nosniff')
+      .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; sandbox")
+      .header('cache-control', 'private, max-age=300')
+      .send(file.body);
+  });
+
   app.post<{ Params: { id: string; action: string } }>('/api/apps/:id/:action', async (req, reply) => {
     const action = req.params.action;
     if (!(ACTIONS as readonly string[]).includes(action)) {

@@ -24,9 +24,10 @@ const TYPES: Record<string, string> = {
 
 /**
  * No inline scripts, nothing from other origins, no eval (the UI uses render
- * functions, so Vue's template compiler never runs), no framing.
+ * functions, so Vue's template compiler never runs), no framing. Images may be blob: URLs: the apps' icons are
+ * fetched with the bearer token (an <img> cannot send it) and shown from a blob.
  */
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data: blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 interface StaticFile {
   type: string;

@@ -42,6 +42,12 @@ export type Journal = (unit: string, lines: number) => Promise<string[]>;
  */
 export type UnitText = (id: string, containerUnits?: readonly string[]) => Promise<string | undefined>;
 
+/**
+ * An app's icon file (the manifest's `icon:`, a path in the manifests directory): its bytes and content type, or
+ * undefined when there is none to serve (missing, too big, outside the directory).
+ */
+export type IconReader = (path: string) => Promise<{ type: string; body: Uint8Array } | undefined>;
+
 /** Where the API reports what it does. Never given the token. */
 export interface ApiLog {
   info(message: string): void;
@@ -68,6 +74,8 @@ export interface ApiDeps {
    * (src/store/state/source-state.ts, not imported here: the web UI's types read this file). Without it: `null`.
    */
   source?: () => Promise<object>;
+  /** The apps' icons for `GET /api/apps/:id/icon`. */
+  icons?: IconReader;
   /** SSE heartbeat interval in ms (default 15 000). */
   heartbeatMs?: number;
   /** How many state events the API keeps for `Last-Event-ID` resume (default 1 000). */

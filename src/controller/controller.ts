@@ -284,7 +284,7 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
   const untrack = (t: AppTracker): void => {
     for (const u of t.units()) if (byUnit.get(u.name) === t) byUnit.delete(u.name);
   };
-  const sameRef = (a: AppRef, b: AppRef): boolean => JSON.stringify([a.id, a.name, a.unit, a.containers ?? []]) === JSON.stringify([b.id, b.name, b.unit, b.containers ?? []]);
+  const sameRef = (a: AppRef, b: AppRef): boolean => JSON.stringify([a.id, a.name, a.unit, a.containers ?? [], a.meta ?? {}]) === JSON.stringify([b.id, b.name, b.unit, b.containers ?? [], b.meta ?? {}]);
   const track = (apps: AppRef[]): void => {
     const keep = new Set(apps.map((a) => a.id));
     for (const [id, t] of trackers) {

@@ -195,6 +195,7 @@ export class AppTracker {
       ...(this.retry !== undefined ? { retry: this.retry } : {}),
       ...(derived.containers ? { containers: derived.containers.map((c, i) => containerStatus(c, this.parts[i]!.tracker)) } : {}),
       ...(this.onion !== undefined ? { onion: this.onion } : {}),
+      ...metaFields(this.ref, this.onion),
     };
     this.current = status;
     if (prev && JSON.stringify(prev) === JSON.stringify(status)) return undefined;
@@ -206,6 +207,16 @@ export class AppTracker {
     if (!this.current) this.recompute();
     return this.current!;
   }
+}
+
+/** The manifest's description, icon, version and web UI (with its onion URL once `onion` is known), as status fields. */
+function metaFields(ref: AppRef, onion: string | undefined): Pick<AppStatus, 'description' | 'icon' | 'version' | 'web'> {
+  const meta = ref.meta;
+  if (!meta) return {};
+  const { web, ...rest } = meta;
+  if (!web) return rest;
+  const onionUrl = onion !== undefined && web.onionPort !== undefined ? `http://${onion}${web.onionPort === 80 ? '' : `:${web.onionPort}`}${web.path}` : undefined;
+  return { ...rest, web: { ...web, ...(onionUrl ? { onionUrl } : {}) } };
 }
 
 const jobView = (job: JobRef): { id: number; type: string; path: string } => ({ id: job.id, type: job.type ?? 'unknown', path: job.path });

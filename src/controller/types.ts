@@ -52,6 +52,8 @@ export interface AppRef {
   unit: string;
   /** For an app of several containers: each container's short name and service (`db` → `mempool-db.service`), in manifest order. Absent for a one-container app. */
   containers?: ContainerRef[];
+  /** What the manifest tells a person about the app (description, icon, version, web UI); shown with its status. */
+  meta?: AppMeta;
 }
 
 /** One container of an app of several containers. */
@@ -105,6 +107,42 @@ export interface AppStatus {
    * publishes a port over Tor (`ports[].onion`). Read from tor's `hostname` file, not from systemd.
    */
   onion?: string;
+  /** The manifest's one-line description. */
+  description?: string;
+  /** The icon's path in the manifests directory; when set, `GET /api/apps/<id>/icon` serves it. */
+  icon?: string;
+  /** The version people know: the image tag of the app's first container (`28.1`). */
+  version?: string;
+  /** Where its web UI opens (the manifest's `web:`), with the onion URL once the app has an onion address. */
+  web?: AppWeb;
+}
+
+/** Where an app's web UI can be opened: the host side of the published port its manifest's `web:` names (src/manifest/app-meta.ts). */
+export interface WebLink {
+  /** The host port the UI's container port is published on. */
+  port: number;
+  /** The path to open, `/` by default. */
+  path: string;
+  /** Published on a loopback address only (127.0.0.1, ::1): no other machine reaches it but over Tor. */
+  loopbackOnly: boolean;
+  /** The onion service's virtual port, when the port is published over Tor (`ports[].onion`). */
+  onionPort?: number;
+}
+
+/** What the dashboard shows of an app besides its state, from its manifest (`appMeta` in src/manifest/app-meta.ts). */
+export interface AppMeta {
+  description?: string;
+  /** The icon's path in the manifests directory, as the manifest gives it. */
+  icon?: string;
+  /** The image tag of the app's first container (the version people know: `28.1`, `v0.18.5-beta`). */
+  version?: string;
+  web?: WebLink;
+}
+
+/** An app's web UI: the published port (`WebLink`) and, when it is published over Tor and the address is known, its URL there. */
+export interface AppWeb extends WebLink {
+  /** `http://<address>.onion[:<onion port>]<path>`. */
+  onionUrl?: string;
 }
 
 /**

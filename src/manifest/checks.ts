@@ -11,6 +11,7 @@ import { DNS_LABEL } from '../naming.js';
 import { CONTAINER_FIELDS, containersOf, containerUnitName, isMultiContainer, type ContainerEntry } from './containers.js';
 import { suggestion } from './did-you-mean.js';
 import { ONION_EXPORT } from './onion.js';
+import { checkWeb } from './app-meta.js';
 import { parseDuration, parseMemory } from './units.js';
 
 /** Where app data lives on the node: `/var/lib/archipelago/<id>`. Config files must be written below it. */
@@ -67,6 +68,7 @@ export function checkManifest(m: Manifest, options: CheckOptions): Finding[] {
   }
   checkContainerDependencies(m, out);
   checkOnionFields(m, appDir, out);
+  out.push(...checkWeb(m));
   return out;
 }
 

@@ -20,6 +20,13 @@ export interface Manifest extends ContainerSpec {
   /** Display name, e.g. "Bitcoin Knots". Defaults to the id. */
   name?: string;
   description?: string;
+  /**
+   * The app's icon: a file of the manifests directory, by its path relative to it (`icons/bitcoin.svg`; svg, png,
+   * webp or jpeg). Served by the API at `GET /api/apps/<id>/icon` (docs/api.md).
+   */
+  icon?: string;
+  /** Where the app's web UI is, for the dashboard's Open link (see {@link WebSpec}). */
+  web?: WebSpec;
   /** Desired state; default `running`. */
   state?: DesiredState;
   /**
@@ -38,6 +45,19 @@ export interface Manifest extends ContainerSpec {
    * `/var/lib/archipelago/<id>/` and inside one of the app's binds; one app of the catalog at most.
    */
   onionServiceDir?: string;
+}
+
+/**
+ * The app's web UI: a port the app publishes (`ports[].container` of its container, or of `containers.<container>`
+ * in an app of several). The dashboard opens the host port it is published on, or its onion port over Tor.
+ */
+export interface WebSpec {
+  /** In an app of several containers: the container serving the UI. */
+  container?: string;
+  /** The container port the UI listens on. */
+  port: number;
+  /** The path the link opens; default `/`. */
+  path?: string;
 }
 
 /** An exported value: literal text, or `{ secret }`, a secret the node generates once and keeps. */

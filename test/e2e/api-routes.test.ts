@@ -1,6 +1,10 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { APP_STATES } from '../../src/controller/types.js';
+import { readCatalogIcon } from '../../src/store/node/catalog-files.js';
 import { useHost } from '../host/index.js';
 import { apiOnHost, type HostApi } from '../support/api.js';
 import { QUICK_UNIT, slowStopUnit } from '../support/apps.js';
@@ -17,7 +21,7 @@ beforeAll(async () => {
   h = await apiOnHost(host, [
     { id: 'api-slow', name: 'Slow Stopper', unit: slowStopUnit(12) },
     { id: 'api-quick', name: 'Quick', unit: QUICK_UNIT },
-    { id: 'api-absent', name: 'Absent' },
+    { id: 'api-absent', name: 'Absent', meta: { description: 'In the catalog, not installed', icon: 'icons/absent.svg', version: '1.0', web: { port: 3009, path: '/', loopbackOnly: true } } },
   ]);
   await h.controller.start('api-slow');
   await h.controller.start('api-quick');
@@ -110,6 +114,32 @@ describe('REST', () => {
     const bad = await app.inject({ url: '/api/apps/api-quick/logs?lines=0', headers: auth() });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().message).toContain('lines must be an integer from 1 to 1000');
+  });
+
+  it('GET /api/apps/:id/icon serves the manifest\'s icon from the manifests directory, with its type; nothing outside it', async () => {
+    const catalog = mkdtempSync(join(tmpdir(), 'aq-icons-'));
+    try {
+      mkdirSync(join(catalog, 'icons'));
+      writeFileSync(join(catalog, 'icons/absent.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+      const icons = (path: string) => readCatalogIcon(catalog, path);
+      const withIcons = h.api({ icons });
+      const listed = (await withIcons.inject({ url: '/api/apps', headers: auth() })).json().apps.find((a: { id: string }) => a.id === 'api-absent');
+      expect(listed).toMatchObject({ state: 'not-installed', description: 'In the catalog, not installed', icon: 'icons/absent.svg', version: '1.0', web: { port: 3009, path: '/', loopbackOnly: true } });
+      const r = await withIcons.inject({ url: '/api/apps/api-absent/icon', headers: auth() });
+      expect(r.statusCode).toBe(200);
+      expect(r.headers).toMatchObject({ 'content-type': 'image/svg+xml', 'x-content-type-options': 'nosniff' });
+      expect(r.headers['content-security-policy']).toContain('sandbox');
+      expect(r.body).toBe('<svg xmlns="http://www.w3.org/2000/svg"/>');
+      expect((await withIcons.inject({ url: '/api/apps/api-absent/icon' })).statusCode).toBe(401);
+      const none = await withIcons.inject({ url: '/api/apps/api-quick/icon', headers: auth() });
+      expect(none.statusCode).toBe(404);
+      expect(none.json().message).toContain('its manifest has no icon');
+      rmSync(join(catalog, 'icons/absent.svg'));
+      expect((await withIcons.inject({ url: '/api/apps/api-absent/icon', headers: auth() })).statusCode).toBe(404);
+      await withIcons.close();
+    } finally {
+      rmSync(catalog, { recursive: true, force: true });
+    }
   });
 
   it('unknown app → 404 naming it; ids that are not DNS labels or traverse → 400; nothing reaches systemd', async () => {

@@ -161,7 +161,8 @@ describe('Debian package: install, API, daemon restart, upgrade, reinstall of th
     expect((await host.execOk(['archy-quadlet', '--version'])).trim()).toBe(version);
     const conffiles = (await sh('cat /var/lib/dpkg/info/archy-quadlet.conffiles')).trim().split('\n');
     const shipped = (await exec('ls', ['manifests'], { cwd: repoRoot() })).stdout.trim().split('\n').filter((f) => f.endsWith('.yaml'));
-    expect(conffiles).toEqual(shipped.map((f) => `/etc/archy-quadlet/manifests/${f}`));
+    const icons = (await exec('ls', ['manifests/icons'], { cwd: repoRoot() })).stdout.trim().split('\n').map((f) => `icons/${f}`);
+    expect([...conffiles].sort()).toEqual([...shipped, ...icons].map((f) => `/etc/archy-quadlet/manifests/${f}`).sort());
     expect((await sh('gzip -dc /usr/share/man/man1/archy-quadlet.1.gz | head -1')).trim()).toMatch(/^\.TH ARCHY\\-QUADLET 1 /);
     await sh('bash -n /usr/share/bash-completion/completions/archy-quadlet');
     // The operator's second command: the token the web UI asks for, which the UI's files (and Vue's build) need none of.

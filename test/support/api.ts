@@ -23,6 +23,8 @@ export interface AppSpec {
   name?: string;
   /** The .container text; absent for an app in the catalog that is not installed. */
   unit?: string;
+  /** What its manifest would tell a person (`appMeta`). */
+  meta?: AppRef['meta'];
 }
 
 export interface HostApi {
@@ -57,7 +59,7 @@ export async function apiOnHost(host: TestHost, apps: AppSpec[]): Promise<HostAp
   const systemd = createSystemd({ address: host.busAddress });
   await systemd.ready();
   await systemd.reload();
-  const refs: AppRef[] = apps.map((a) => ({ id: a.id, name: a.name ?? a.id, unit: appService(a.id) }));
+  const refs: AppRef[] = apps.map((a) => ({ id: a.id, name: a.name ?? a.id, unit: appService(a.id), ...(a.meta ? { meta: a.meta } : {}) }));
   const controller = await createController({ systemd, stateDir, apps: refs });
   const token = generateToken();
   const deps: ApiDeps = { controller, token, log: memoryLog(), units: unitTextFrom(host.unitDir), journal: hostJournal(host) };

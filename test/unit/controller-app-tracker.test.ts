@@ -162,3 +162,25 @@ describe('AppTracker: the onion address', () => {
     expect(t.recompute()?.status).not.toHaveProperty('onion');
   });
 });
+
+describe('AppTracker: what the manifest tells a person, in the status', () => {
+  const META_REF = {
+    id: 'ui',
+    name: 'UI',
+    unit: 'ui.service',
+    meta: { description: 'A web UI', icon: 'icons/ui.svg', version: '1.2', web: { port: 3001, path: '/admin/', loopbackOnly: true, onionPort: 80 } },
+  };
+  const ONION = `${'a'.repeat(56)}.onion`;
+
+  it('carries description, icon, version and web; the onion URL once the address is known', () => {
+    const t = new AppTracker(META_REF, () => T0);
+    t.applyProps(1, { loadState: 'loaded', activeState: 'active', subState: 'running', job: null }, 'snapshot');
+    expect(t.recompute()!.status).toMatchObject({ description: 'A web UI', icon: 'icons/ui.svg', version: '1.2', web: { port: 3001, path: '/admin/', loopbackOnly: true, onionPort: 80 } });
+    expect(t.status().web!.onionUrl).toBeUndefined();
+    t.setOnion(ONION);
+    expect(t.recompute()!.status.web).toEqual({ port: 3001, path: '/admin/', loopbackOnly: true, onionPort: 80, onionUrl: `http://${ONION}/admin/` });
+    const other = new AppTracker({ ...META_REF, meta: { web: { port: 8080, path: '/', loopbackOnly: false, onionPort: 8080 } } }, () => T0);
+    other.setOnion(ONION);
+    expect(other.status().web!.onionUrl).toBe(`http://${ONION}:8080/`);
+  });
+});

@@ -14,6 +14,7 @@ import { DEFAULT_LISTEN, parseListen } from '../../api/listen.js';
 import { startServer } from '../../api/server.js';
 import type { ApiDeps, ApiLog } from '../../api/types.js';
 import { unitTextFrom } from '../../api/unit-text.js';
+import { readCatalogIcon } from '../../store/node/catalog-files.js';
 import { stateLayout } from '../../store/state/layout.js';
 import { readSourceState } from '../../store/state/source-state.js';
 import { loadOrCreateToken } from '../../store/state/token.js';
@@ -50,7 +51,7 @@ export function stderrLog(): ApiLog {
  * another machine). Throws UsageError for a bad --listen, InvalidInputError for
  * invalid manifests (without --watch), and when the address cannot be bound.
  */
-export async function serve(opts: ServeOptions, stop: Promise<unknown> = signalled(), extra: Partial<Pick<ApiDeps, 'installer' | 'journal' | 'units'>> = {}): Promise<void> {
+export async function serve(opts: ServeOptions, stop: Promise<unknown> = signalled(), extra: Partial<Pick<ApiDeps, 'installer' | 'journal' | 'units' | 'icons'>> = {}): Promise<void> {
   // With --watch, --unit-dir is where the reconciler writes; without, an explicit one names the apps to track.
   const ctx = resolveNodeContext(opts, { appsFromExplicitUnitDir: !opts.watch });
   const address = parseListen(opts.listen);
@@ -79,6 +80,11 @@ export async function serve(opts: ServeOptions, stop: Promise<unknown> = signall
         units: unitTextFrom(ctx.unitDir),
         journal: journalctl({ user: ctx.manager === 'user' }),
         ...(ctx.git ? { source: () => readSourceState(ctx.stateDir) } : {}),
+        // The catalog's directory at the time of the request: with --git, the applied commit's.
+        icons: async (path) => {
+          const dir = await appliedCatalogDir(ctx);
+          return dir === undefined ? undefined : readCatalogIcon(dir, path);
+        },
         ...(installer ? { installer } : {}),
         ...extra,
       },
