@@ -3,18 +3,23 @@
 // process (the built CLI) tracking 100 apps; 10 of them run a container that traps
 // SIGTERM and takes 12 s to stop.
 //   1. POST /api/apps/:id/stop latency (HTTP round trip, 202) while the unit's stop
-//      takes ≥ 10 s: 10 units × 5 rounds = 50 samples;
+//      takes ≥ 10 s: 10 units × 5 rounds = 50 samples; beside it, in the same run on
+//      the same units, the bare StopUnit D-Bus call from this process (5 rounds more);
+//      target p50 ≤ 1.5× and p99 ≤ 2× the bare call's;
 //   2. state change → SSE delivery to 50 connected clients: systemd's
 //      StateChangeTimestamp (the event's `since` for starting→running and
-//      stopping→stopped) to the moment each client has parsed the event;
-//   3. the serve process's RSS with 100 apps and 20 SSE clients connected.
-// Prints a table with the targets (≤ 20 ms, ≤ 20 ms, ≤ 80 MB).
+//      stopping→stopped) to the moment each client has parsed the event; beside it,
+//      the same transitions seen by a controller of this process's own (the
+//      controller's signal latency, same run); target p99 ≤ 2× the controller's;
+//   3. the serve process's RSS with 100 apps and 20 SSE clients connected (≤ 80 MB).
+// Prints a table with the targets (bench/support/figures.mjs).
 // Usage: npm run bench:api   (as root; builds dist/ first)
 //   ARCHY_TESTHOST_NAME=NAME picks the host instance (default archy-bench-api).
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
+import { figure, percentile, printFigures } from './support/figures.mjs';
+import { freePort, rssMb } from './support/serve-process.mjs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,6 +29,9 @@ execFileSync('npx', ['tsc', '-p', 'test/host/tsconfig.json'], { cwd: repo, stdio
 
 const { startTestHost } = await import(join(repo, '.cache/testhost/js/start.js'));
 const { createSseParser } = await import('../src/web/public/sse.js');
+const { createSystemd } = await import('../dist/systemd/client.js');
+const { createController } = await import('../dist/controller/controller.js');
+const { appService } = await import('../dist/naming.js');
 
 const APPS = 100;
 const SLOW = 10;
@@ -35,20 +43,6 @@ const SSE_CLIENTS = 50;
 const name = process.env.ARCHY_TESTHOST_NAME ?? 'archy-bench-api';
 const log = (line) => process.stderr.write(`[bench] ${line}\n`);
 const nowMs = () => performance.timeOrigin + performance.now();
-const percentile = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
-};
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-const rssMb = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 
 const slowUnit = `[Container]
 Image=localhost/busybox:latest
@@ -69,6 +63,8 @@ const ids = Array.from({ length: APPS }, (_, i) => `ba${String(i).padStart(3, '0
 const slow = ids.slice(0, SLOW);
 let serveProc;
 const clients = [];
+const systemd = createSystemd({ address: host.busAddress });
+let controller;
 try {
   for (const [i, id] of ids.entries()) writeFileSync(join(host.unitDir, `${id}.container`), i < SLOW ? slowUnit : idleUnit);
   await host.execOk(['systemctl', 'daemon-reload']);
@@ -105,6 +101,7 @@ try {
     const parser = createSseParser((m) => {
       const at = nowMs();
       const data = JSON.parse(m.data);
+      if (m.event !== 'snapshot' && m.event !== 'state') return; // the `systemd` link event
       if (m.event === 'snapshot') {
         if (index === 0) for (const s of data.apps) states.set(s.id, s.state);
         ready();
@@ -153,16 +150,40 @@ try {
   await new Promise((r) => setTimeout(r, 1000));
   const rss20 = rssMb(serveProc.pid);
   log(`RSS with ${APPS} apps and ${RSS_CLIENTS} SSE clients: ${rss20.toFixed(1)} MB`);
+  // Node itself, idle, for scale: what any Node process holds before it loads anything.
+  const bare = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 500));
+  const rssNode = rssMb(bare.pid);
+  bare.kill();
   for (let i = RSS_CLIENTS; i < SSE_CLIENTS; i++) await openClient(i);
   delivery.length = 0;
 
+  // The controller's own signal latency, same transitions, same run: a controller of this process over the slow apps.
+  await systemd.ready();
+  const signal = [];
+  controller = await createController({ systemd, stateDir: join(work, 'bench-state'), apps: slow.map((id) => ({ id, name: id, unit: appService(id) })), relistIntervalMs: 0 });
+  controller.subscribe((e) => {
+    const at = nowMs();
+    const s = e.status;
+    if ((e.previous === 'starting' && s.state === 'running') || (e.previous === 'stopping' && s.state === 'stopped')) signal.push(at - Date.parse(s.since));
+  });
+
   const stopLatency = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const id of slow) stopLatency.push(await post(id, 'stop'));
+  const stopUnit = [];
+  // Rounds alternate: POST stop (even), the bare StopUnit call on the same units (odd).
+  for (let round = 0; round < 2 * ROUNDS; round++) {
+    for (const id of slow) {
+      if (round % 2 === 0) stopLatency.push(await post(id, 'stop'));
+      else {
+        const t0 = performance.now();
+        await systemd.stopUnit(appService(id), 'replace');
+        stopUnit.push(performance.now() - t0);
+      }
+    }
     await waitAll('stopped', (STOP_SECONDS + 30) * 1000);
     for (const id of slow) await post(id, 'start');
     await waitAll('running', 60_000);
-    log(`round ${round + 1}/${ROUNDS} done`);
+    log(`round ${round + 1}/${2 * ROUNDS} done`);
   }
   const rss50 = rssMb(serveProc.pid);
   const spread = receipts.map(([seq, at]) => at - firstAt.get(seq));
@@ -179,6 +200,8 @@ try {
     [`POST stop → 202 (stop takes ${STOP_SECONDS} s), ms`, stopLatency.length, f(percentile(stopLatency, 50)), f(percentile(stopLatency, 99)), f(Math.max(...stopLatency)), 'p99 ≤ 20', percentile(stopLatency, 99) <= 20 ? 'yes' : 'NO'],
     [`state change → SSE, ${SSE_CLIENTS} clients, ms`, delivery.length, f(percentile(delivery, 50)), f(percentile(delivery, 99)), f(Math.max(...delivery)), 'p99 ≤ 20', percentile(delivery, 99) <= 20 ? 'yes' : 'NO'],
     [`  of which SSE fan-out (receipt − first client's), ms`, spread.length, f(percentile(spread, 50)), f(percentile(spread, 99)), f(Math.max(...spread)), '(info)', ''],
+    [`StopUnit D-Bus call alone, same units, ms`, stopUnit.length, f(percentile(stopUnit, 50)), f(percentile(stopUnit, 99)), f(Math.max(...stopUnit)), '(reference)', ''],
+    [`StateChangeTimestamp → this process's controller event, ms`, signal.length, f(percentile(signal, 50)), f(percentile(signal, 99)), f(Math.max(...signal)), '(reference)', ''],
     [`GET /api/apps (${APPS} apps), ms`, getLatency.length, f(percentile(getLatency, 50)), f(percentile(getLatency, 99)), f(Math.max(...getLatency)), '(info)', ''],
     [`serve RSS, ${APPS} apps, ${RSS_CLIENTS} SSE clients, MB`, 1, f(rss20), '', '', '≤ 80', rss20 <= 80 ? 'yes' : 'NO'],
     [`serve RSS, ${APPS} apps, ${SSE_CLIENTS} SSE clients, after the runs, MB`, 1, f(rss50), '', '', '(info)', ''],
@@ -186,7 +209,14 @@ try {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
   console.log(rows.map((r) => r.map((c, i) => String(c).padEnd(widths[i])).join('  ').trimEnd()).join('\n'));
   console.log('(state change = systemd\'s StateChangeTimestamp of starting→running and stopping→stopped; includes the controller\'s D-Bus propagation)');
+  const n = `${stopLatency.length} vs ${stopUnit.length}`;
+  figure({ figure: `POST stop → 202 p50 (stop takes ${STOP_SECONDS} s)`, value: percentile(stopLatency, 50), unit: 'ms', ref: 'bare StopUnit p50', refValue: percentile(stopUnit, 50), limit: 1.5, by: 'ratio', note: n });
+  figure({ figure: `POST stop → 202 p99 (stop takes ${STOP_SECONDS} s)`, value: percentile(stopLatency, 99), unit: 'ms', ref: 'bare StopUnit p99', refValue: percentile(stopUnit, 99), limit: 2, by: 'ratio', note: n });
+  figure({ figure: `state change → SSE p99, ${SSE_CLIENTS} clients`, value: percentile(delivery, 99), unit: 'ms', ref: 'controller signal p99', refValue: percentile(signal, 99), limit: 2, by: 'ratio', note: `${delivery.length} vs ${signal.length}` });
+  figure({ figure: `serve RSS, ${APPS} apps, ${RSS_CLIENTS} SSE clients`, value: rss20, unit: 'MB', ref: 'idle node', refValue: rssNode, limit: 80, by: 'value' });
 } finally {
+  await controller?.close();
+  await systemd.close().catch(() => undefined);
   for (const ac of clients) ac.abort();
   if (serveProc && serveProc.exitCode === null) {
     serveProc.kill('SIGTERM');
@@ -196,3 +226,4 @@ try {
   await stop();
   rmSync(work, { recursive: true, force: true });
 }
+printFigures();

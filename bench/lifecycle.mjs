@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { figure, percentile, printFigures } from './support/figures.mjs';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -42,10 +43,6 @@ TimeoutStopSec=${STOP_SECONDS + 60}
 `;
 
 const nowMs = () => performance.timeOrigin + performance.now();
-const percentile = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
-};
 
 const callController = [];
 const callDbus = [];
@@ -127,3 +124,6 @@ console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const b of body) console.log(line(b));
 // Latencies here are the machine's as much as ours: say how busy it was.
 console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} CPUs`);
+figure({ figure: 'controller.stop() p50 (intent, unit file, StopUnit)', value: percentile(callController, 50), unit: 'ms', ref: 'bare StopUnit p50', refValue: percentile(callDbus, 50), by: 'report' });
+figure({ figure: 'controller.stop() p99', value: percentile(callController, 99), unit: 'ms', ref: 'bare StopUnit p99', refValue: percentile(callDbus, 99), by: 'report' });
+printFigures();

@@ -23,13 +23,19 @@
 //   ARCHY_BENCH_APPS=N        apps of the generated set (default 400)
 //   ARCHY_BENCH_RUNS=N        no-op passes per set as `watch` runs them (default 20)
 //   ARCHY_BENCH_INSTALL_BATCH=N  apps added per install pass (default 40; see below why not all at once)
-import { execFileSync } from 'node:child_process';
+//   ARCHY_BENCH_CPU_PROF=DIR  writes a CPU profile of each set's no-op passes (watch) to DIR/<set>.cpuprofile
+// After each set's passes, `serve` (the built CLI, its own process, without --watch) tracks the set's apps from the
+// same manifests; its resident memory is reported once it shows every app connected (issue 15: serve with 400 apps).
+import { execFileSync, spawn } from 'node:child_process';
+import { Session } from 'node:inspector/promises';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { catalogOnBusybox } from './support/catalog-on-busybox.mjs';
 import { generatedApps } from './support/generated-apps.mjs';
+import { figure, printFigures } from './support/figures.mjs';
+import { freePort, rssMb } from './support/serve-process.mjs';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -248,7 +254,24 @@ async function benchSet(set) {
       notes.push(`${set} ${label}: ms in order ${ms.map((x) => x.toFixed(0)).join(' ')}; stage medians: load ${stage('load')}, observe ${stage('observe')}, plan ${stage('plan')}, execute ${stage('execute')}`);
       return [set, `${spec.apps} / ${spec.containers}`, label, quantile(ms, 0.5), quantile(ms, 0.95), c];
     };
+    const profiling = process.env.ARCHY_BENCH_CPU_PROF ? new Session() : undefined;
+    if (profiling) {
+      profiling.connect();
+      await profiling.post('Profiler.enable');
+      await profiling.post('Profiler.start');
+    }
     const watchRow = await series(`no-op ×${RUNS} (watch)`, RUNS, { loader: watchLoader, pollMs: 50 });
+    if (profiling) {
+      const { profile } = await profiling.post('Profiler.stop');
+      mkdirSync(process.env.ARCHY_BENCH_CPU_PROF, { recursive: true });
+      writeFileSync(join(process.env.ARCHY_BENCH_CPU_PROF, `${set}.cpuprofile`), JSON.stringify(profile));
+      profiling.disconnect();
+    }
+    {
+      const c = watchRow[5];
+      figure({ figure: `no-op pass (watch), ${set}, ${spec.apps} apps, median`, value: watchRow[3], unit: 'ms', limit: TARGET_MS, by: 'value' });
+      figure({ figure: `no-op passes (watch), ${set}: writes+reloads+restarts`, value: c.writes + c.removes + c.reloads + c.restarts, unit: '', limit: 0, by: 'value' });
+    }
     const applyRow = await series(`no-op ×${Math.ceil(RUNS / 2)} (apply)`, Math.ceil(RUNS / 2), { pollMs: 50 });
 
     // What systemd and the disk say about the no-op passes, beside the pass's own counters.
@@ -266,6 +289,8 @@ async function benchSet(set) {
       rows.push([...row, `${(row[3] / TARGET_MS).toFixed(2)}× of ${TARGET_MS} ms`]);
     }
 
+    notes.push(`${set}: serve with the set's ${spec.apps} apps: ${(await serveRss(host, manifests, stateDir, spec.apps, set)).toFixed(1)} MB resident`);
+
     if (set === 'busybox-100') {
       writeFileSync(join(manifests, 'bench042.yaml'), busyboxApp(42, '2'));
       const one = await timed('change 1', { loader: watchLoader, pollMs: 50 });
@@ -277,6 +302,39 @@ async function benchSet(set) {
     rmSync(work, { recursive: true, force: true });
   }
   return { rows, notes };
+}
+
+/** `serve`'s resident memory (MB) once it lists all `apps` of `manifests` with systemd connected (and 2 s more). */
+async function serveRss(host, manifests, stateDir, apps, set) {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const proc = spawn(process.execPath, [join(repo, 'bin/archy-quadlet'), 'serve', '--bus', host.busAddress, '--manifests', manifests, '--unit-dir', host.unitDir, '--state-dir', stateDir, '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  proc.stderr.on('data', (d) => (err += d));
+  try {
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      if (proc.exitCode !== null) throw new Error(`serve exited ${proc.exitCode}: ${err}`);
+      if (Date.now() > deadline) throw new Error(`serve did not list ${apps} apps within 120 s: ${err}`);
+      const token = (() => {
+        try {
+          return readFileSync(join(stateDir, 'api-token'), 'utf8').trim();
+        } catch {
+          return '';
+        }
+      })();
+      const body = token ? await fetch(`${base}/api/apps`, { headers: { authorization: `Bearer ${token}` } }).then((r) => (r.ok ? r.json() : undefined), () => undefined) : undefined;
+      if (body?.apps?.length === apps && body.systemd?.state === 'connected') break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+    const rss = rssMb(proc.pid);
+    figure({ figure: `serve RSS, ${set}, ${apps} apps, no SSE client`, value: rss, unit: 'MB', by: 'report' });
+    return rss;
+  } finally {
+    proc.kill('SIGTERM');
+    await new Promise((r) => (proc.exitCode !== null ? r() : proc.once('exit', r)));
+  }
 }
 
 const rows = [];
@@ -311,3 +369,4 @@ if (wrong.length > 0) {
   console.log('\nWRONG: a no-op pass must change nothing, and these did:');
   for (const w of wrong) console.log(`  WRONG ${w}`);
 }
+printFigures();

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { figure, printFigures } from './support/figures.mjs';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 if (!existsSync(join(repo, 'dist/cli/main.js'))) execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
@@ -118,3 +119,6 @@ console.log('|----------------------------------------|-------------|');
 console.log(`| ours: compile + render + write         | ${ms(median(rows.oursCpu))} |`);
 console.log(`| podman 5.4.2 quadlet -dryrun           | ${ms(median(rows.generatorCpu))} |`);
 console.log(`| ratio ours / generator                 | ${(median(rows.oursCpu) / median(rows.generatorCpu)).toFixed(2).padStart(10)}× |`);
+figure({ figure: `render ${APPS} manifests durably (compile + render + write), median of ${RUNS}`, value: ours, unit: 'ms', ref: 'quadlet -dryrun, same dir', refValue: generator, limit: 1, by: 'ratio' });
+figure({ figure: `  the same, CPU time (user + system)`, value: median(rows.oursCpu), unit: 'ms', ref: 'quadlet -dryrun CPU', refValue: median(rows.generatorCpu), by: 'report' });
+printFigures();

@@ -3,7 +3,8 @@
  * same-origin and bearer-token guards, plus the web UI's static files.
  */
 import type { ServerResponse } from 'node:http';
-import Fastify, { type FastifyInstance } from 'fastify';
+import { createRequire } from 'node:module';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { createEventHub } from './event-hub.js';
 import { assertBearer, assertSameOrigin } from './guard.js';
 import { httpErrorFor, HttpError } from './http-errors.js';
@@ -42,6 +43,21 @@ function linkSettled(deps: ApiDeps, timeoutMs: number): Promise<void> {
   });
 }
 
+/** `require` as fastify itself resolves: its own schema compilers are its dependencies, not ours. */
+const fastifyRequire = createRequire(import.meta.resolve('fastify'));
+
+/**
+ * fastify's default schema compilers (ajv, fast-json-stringify), loaded only once a route declares a schema. No
+ * route does: without this, fastify loads ajv and its formats at start, a few MB of the daemon's memory (issue 15).
+ */
+type Compilers = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>;
+const LAZY_SCHEMA_COMPILERS: NonNullable<FastifyServerOptions['schemaController']> = {
+  compilersFactory: {
+    buildValidator: (...args) => (fastifyRequire('@fastify/ajv-compiler') as () => NonNullable<Compilers['buildValidator']>)()(...args),
+    buildSerializer: (...args) => (fastifyRequire('@fastify/fast-json-stringify-compiler') as () => NonNullable<Compilers['buildSerializer']>)()(...args),
+  },
+};
+
 /** Paths that need the token (everything but the UI's static files). */
 function isGuarded(url: string): boolean {
   return url.startsWith('/api/') || url === '/api' || url.startsWith('/rpc/') || url === '/rpc';
@@ -56,7 +72,7 @@ function isGuarded(url: string): boolean {
 export function createApi(deps: ApiDeps): FastifyInstance {
   if (deps.token.length < 16) throw new Error('createApi: the token must be at least 16 characters');
   const bodyLimit = deps.bodyLimit ?? DEFAULT_BODY_LIMIT;
-  const app = Fastify({ logger: false, bodyLimit, return503OnClosing: true, forceCloseConnections: true });
+  const app = Fastify({ logger: false, bodyLimit, return503OnClosing: true, forceCloseConnections: true, schemaController: LAZY_SCHEMA_COMPILERS });
   const hub = createEventHub(deps.controller, { ringSize: deps.ringSize ?? 1000, historySize: deps.historySize ?? 50 });
   const streams = new Set<ServerResponse>();
 

@@ -20,7 +20,6 @@ import { createSystemd } from '../systemd/client.js';
 import type { LinkStatus, SystemdPort } from '../systemd/types.js';
 import { describeLink } from '../systemd/link.js';
 import { formatProblem, InvalidInputError, SystemdError } from '../errors.js';
-import { readCatalog } from './catalog.js';
 import type { NodeContext } from './node-context.js';
 
 /** What the live view needs of the node. */
@@ -54,6 +53,8 @@ export interface LiveApps {
  * every problem when a manifest is invalid. An address that cannot be read is left out (and logged).
  */
 export async function manifestApps(dir: string, log: (m: string) => void = () => {}): Promise<LiveApps> {
+  // The loader (YAML, the schema's validator) only when the apps come from manifests: not for --unit-dir.
+  const { readCatalog } = await import('./catalog.js');
   const { manifests, problems } = await readCatalog(dir);
   if (problems.length > 0) throw new InvalidInputError(problems);
   const onions = await readOnionAddresses(onionHostnames(manifests, {})).catch((err: unknown) => {

@@ -2,11 +2,16 @@
  * Entry point of the `archy-quadlet` command line: the one place that maps
  * errors to exit codes (0 ok, 1 invalid input, 2 usage, 3 failure).
  */
-import { CommanderError } from 'commander';
 import { EXIT, exitCodeFor, formatProblems, InvalidInputError, ReportedError } from '../errors.js';
-import { buildProgram } from './program.js';
+import { VERSION } from './version.js';
 
 async function main(argv: string[]): Promise<number> {
+  // `--version` alone needs neither the parser nor a command: it answers before either loads (issue 15).
+  if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V')) {
+    process.stdout.write(`${VERSION}\n`);
+    return EXIT.ok;
+  }
+  const [{ CommanderError }, { buildProgram }] = await Promise.all([import('commander'), import('./program.js')]);
   const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);

@@ -1,14 +1,12 @@
 /**
  * The reconciler run for a command over its node context: one pass (`apply`,
  * `install`, `remove`, `diff --node`) or the watch loop (`watch`,
- * `serve --watch`), each pass under the state directory's pass lock.
+ * `serve --watch`), each pass under the state directory's pass lock. The reconciler, the watcher and the D-Bus
+ * client load on first use: `serve` without `--watch` and every command's `--help` do without them.
  */
 import type { LiveController } from '../controller/controller.js';
-import { runPass, type PassOptions } from '../reconcile/pass.js';
-import { gitPass, manifestsIn } from '../reconcile/source.js';
-import { watch } from '../reconcile/watch.js';
+import type { PassOptions } from '../reconcile/pass.js';
 import { withPassLock } from '../store/state/pass-lock.js';
-import { createSystemd } from '../systemd/client.js';
 import type { SystemdPort } from '../systemd/types.js';
 import type { NodeContext } from './node-context.js';
 import { logPass, reportPass, type AnyPassReport, type LevelLog, type PassSummary } from './report.js';
@@ -39,6 +37,7 @@ function exclusive(ctx: NodeContext): <T>(fn: () => Promise<T>) => Promise<T> {
 
 /** Runs `fn` with a port connected to the node's systemd; closes it after. Throws SystemdError when systemd cannot be reached. */
 export async function withSystemd<T>(ctx: NodeContext, fn: (systemd: SystemdPort) => Promise<T>): Promise<T> {
+  const { createSystemd } = await import('../systemd/client.js');
   const systemd = createSystemd({ address: ctx.busAddress });
   try {
     await systemd.ready();
@@ -52,7 +51,8 @@ export async function withSystemd<T>(ctx: NodeContext, fn: (systemd: SystemdPort
  * One pass over the node's manifest source (directory or git), under the pass lock.
  * Throws SystemdError when systemd cannot be reached, InvalidInputError when the manifests are invalid.
  */
-export function passOnce(ctx: NodeContext, log: (line: string) => void): Promise<AnyPassReport> {
+export async function passOnce(ctx: NodeContext, log: (line: string) => void): Promise<AnyPassReport> {
+  const [{ runPass }, { gitPass }] = await Promise.all([import('../reconcile/pass.js'), import('../reconcile/source.js')]);
   return withSystemd(ctx, (systemd) => {
     const pass = passOptions(ctx, systemd, log);
     return exclusive(ctx)(() => (ctx.git ? gitPass(ctx.git, pass) : runPass({ ...pass, manifestsDir: ctx.manifestsDir })));
@@ -84,6 +84,7 @@ export interface LoopOptions {
 
 /** Runs the reconciler's watch loop over the node until `signal` aborts. */
 export async function reconcileLoop(ctx: NodeContext, { systemd, controller, intervalMs, signal, log, summary, aroundPass }: LoopOptions): Promise<void> {
+  const { watch } = await import('../reconcile/watch.js');
   await watch({
     ...passOptions(ctx, systemd, log.info),
     ...(controller ? { controller } : {}),
@@ -103,5 +104,7 @@ export async function reconcileLoop(ctx: NodeContext, { systemd, controller, int
 export async function appliedCatalogDir(ctx: NodeContext): Promise<string | undefined> {
   if (!ctx.git) return ctx.manifestsDir;
   const current = await ctx.git.current();
-  return current ? manifestsIn(current.root) : undefined;
+  if (!current) return undefined;
+  const { manifestsIn } = await import('../reconcile/source.js');
+  return manifestsIn(current.root);
 }

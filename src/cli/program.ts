@@ -6,8 +6,8 @@
  * the pass report, the live view).
  */
 import { Command } from 'commander';
-import { createRequire } from 'node:module';
 import { addGlobalOptions, GLOBAL_VALUE_OPTIONS } from './options.js';
+import { VERSION } from './version.js';
 
 type Register = (program: Command) => void;
 
@@ -40,9 +40,6 @@ export function commandName(args: string[]): string | undefined {
   return undefined;
 }
 
-const require = createRequire(import.meta.url);
-const { version } = require('../../package.json') as { version: string };
-
 /**
  * Builds the program for `argv` (as `process.argv`). Only the module of the named
  * command is loaded; help, no command, or an unknown one load them all (so help
@@ -52,7 +49,7 @@ export async function buildProgram(argv: string[]): Promise<Command> {
   const program = addGlobalOptions(
     new Command('archy-quadlet')
       .description('Compile app manifests into Podman Quadlet units, reconcile them onto this node, and control them live.')
-      .version(version, '-V, --version', 'print the version and exit'),
+      .version(VERSION, '-V, --version', 'print the version and exit'),
   )
     .showHelpAfterError()
     .exitOverride();

@@ -325,14 +325,15 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
     return serialize(id, async () => {
       const intent = action === 'stop' ? 'stopped' : 'running';
       // The intent is durable before systemd hears of the call: a crash in between leaves the user's wish on disk.
-      await writeIntent(stateDir, id, intent, new Date(clock()));
+      const recorded = writeIntent(stateDir, id, intent, new Date(clock()));
+      // The boot follows the intent before systemd hears of the call; a failure here must not block a stop. The unit
+      // file is written beside the intent record and changes only once the record is durable (issue 15: the fsyncs
+      // of a click side by side, not one after another).
+      const boot = deps.unitDir === undefined ? undefined : keepAcrossReboot({ unitDir: deps.unitDir, stateDir, user: deps.user }, id, intent, { after: recorded });
+      const [record, booted] = await Promise.allSettled([recorded, boot]);
+      if (record.status === 'rejected') throw record.reason;
+      if (booted.status === 'rejected') log(`${t.ref.unit}: the unit file could not be made to say ${intent} at boot (the next pass will): ${(booted.reason as Error).message}`);
       t.setIntent(intent);
-      // The boot follows the intent before systemd hears of the call; a failure here must not block a stop.
-      if (deps.unitDir !== undefined) {
-        await keepAcrossReboot({ unitDir: deps.unitDir, stateDir, user: deps.user }, id, intent).catch((err: unknown) =>
-          log(`${t.ref.unit}: the unit file could not be made to say ${intent} at boot (the next pass will): ${(err as Error).message}`),
-        );
-      }
       const active = t.facts()?.activeState;
       if (action !== 'stop') {
         // A start the user asks for is not a crash loop: systemd's start rate limit (5 starts in 10 s by default,

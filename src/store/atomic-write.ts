@@ -107,22 +107,51 @@ async function unlinkQuietly(io: AtomicWriteIo, path: string): Promise<void> {
   await io.unlink(path).catch(() => undefined);
 }
 
+/** A file's new content staged beside it ({@link stageFileAtomic}), not yet in place. */
+export interface StagedFile {
+  /** Renames the staged content over the target and fsyncs its directory. Throws the fs error; the target then keeps its old content. */
+  commit(): Promise<void>;
+  /** Removes the staged content; the target is untouched. Never throws. */
+  abort(): Promise<void>;
+}
+
 /**
- * Writes one file atomically and durably; first sweeps the temp files of killed writes from its directory ({@link sweepDeadTemps}).
- * @throws the fs error (ENOENT for a missing directory, EACCES …); the target is then unchanged.
+ * The first half of {@link writeFileAtomic}: sweeps the temp files of killed writes from the directory
+ * ({@link sweepDeadTemps}) and stages `content` as a fsynced temp file beside `path`. Staging is independent of
+ * anything else, so a caller that must make another write durable first stages this one meanwhile: its fsync
+ * runs beside the other's instead of after it (a stop's unit file beside its kept `[Install]`, issue 15).
+ * @throws the fs error (ENOENT for a missing directory, EACCES …); nothing is left staged then.
  */
-export async function writeFileAtomic(path: string, content: string, opts: { mode?: number; io?: AtomicWriteIo } = {}): Promise<void> {
+export async function stageFileAtomic(path: string, content: string, opts: { mode?: number; io?: AtomicWriteIo } = {}): Promise<StagedFile> {
   const io = opts.io ?? defaultIo;
   await sweepDeadTemps(dirname(path), undefined, io);
   const temp = tempPath(path, 'tmp');
   try {
     await stage(io, temp, content, opts.mode ?? 0o644);
-    await io.rename(temp, path);
   } catch (err) {
     await unlinkQuietly(io, temp);
     throw err;
   }
-  await syncDir(dirname(path), io);
+  return {
+    async commit() {
+      try {
+        await io.rename(temp, path);
+      } catch (err) {
+        await unlinkQuietly(io, temp);
+        throw err;
+      }
+      await syncDir(dirname(path), io);
+    },
+    abort: () => unlinkQuietly(io, temp),
+  };
+}
+
+/**
+ * Writes one file atomically and durably; first sweeps the temp files of killed writes from its directory ({@link sweepDeadTemps}).
+ * @throws the fs error (ENOENT for a missing directory, EACCES …); the target is then unchanged.
+ */
+export async function writeFileAtomic(path: string, content: string, opts: { mode?: number; io?: AtomicWriteIo } = {}): Promise<void> {
+  await (await stageFileAtomic(path, content, opts)).commit();
 }
 
 /** How many files are staged (written + fsynced) at once. */
@@ -187,21 +216,24 @@ export async function writeFilesAtomic(files: readonly FileToWrite[], opts: Writ
   const owned = opts.owned ?? (() => true);
   const targets = [...files.map((f) => f.path), ...(opts.remove ?? [])];
   const listing = await listDirs(io, targets);
-  const existed = new Map<string, boolean>();
-  for (const path of targets) {
-    const exists = listing.get(dirname(path))!.has(basename(path));
-    if (exists && !owned(await io.readFile(path, 'utf8'))) throw new NotOwnedError(path);
-    existed.set(path, exists);
-  }
+  const existed = new Map(targets.map((path) => [path, listing.get(dirname(path))!.has(basename(path))]));
+  // Read side by side; the first target (in the given order) that is not ours is the one named.
+  const notOwned = new Set<string>();
+  await inParallel(
+    targets.filter((path) => existed.get(path)),
+    STAGE_CONCURRENCY,
+    async (path) => void (!owned(await io.readFile(path, 'utf8')) && notOwned.add(path)),
+  );
+  const foreign = targets.find((path) => notOwned.has(path));
+  if (foreign !== undefined) throw new NotOwnedError(foreign);
   for (const [dir, names] of listing) await sweepDeadTemps(dir, names, io);
 
   const staged = files.map((f) => ({ path: f.path, content: f.content, temp: tempPath(f.path, 'tmp'), backup: undefined as string | undefined, written: false }));
-  const cleanup = async (): Promise<void> => {
-    for (const s of staged) {
+  const cleanup = (): Promise<void> =>
+    inParallel(staged, STAGE_CONCURRENCY, async (s) => {
       if (!s.written) await unlinkQuietly(io, s.temp);
       if (s.backup) await unlinkQuietly(io, s.backup);
-    }
-  };
+    });
   try {
     // Staging is independent per file: fsyncs run side by side (the disk batches them) instead of one after another.
     await inParallel(staged, STAGE_CONCURRENCY, async (entry) => {
@@ -217,25 +249,30 @@ export async function writeFilesAtomic(files: readonly FileToWrite[], opts: Writ
     throw err;
   }
 
-  for (let i = 0; i < staged.length; i++) {
-    const s = staged[i]!;
-    try {
+  // Renames are independent too; once one fails (and every started one has settled), each file already replaced
+  // gets its old content back (or is removed when it is new).
+  try {
+    await inParallel(staged, STAGE_CONCURRENCY, async (s) => {
       await io.rename(s.temp, s.path);
       s.written = true;
-    } catch (err) {
-      for (const done of staged.slice(0, i)) {
+    });
+  } catch (err) {
+    await inParallel(
+      staged.filter((s) => s.written),
+      STAGE_CONCURRENCY,
+      async (done) => {
         if (done.backup) {
           await io.rename(done.backup, done.path).catch(() => undefined);
           done.backup = undefined;
         } else {
           await unlinkQuietly(io, done.path);
         }
-      }
-      await cleanup();
-      throw err;
-    }
+      },
+    );
+    await cleanup();
+    throw err;
   }
   await cleanup();
-  for (const path of opts.remove ?? []) if (existed.get(path)) await unlinkQuietly(io, path);
-  for (const dir of new Set([...files.map((f) => f.path), ...(opts.remove ?? [])].map((p) => dirname(p)))) await syncDir(dir, io);
+  await inParallel((opts.remove ?? []).filter((path) => existed.get(path)), STAGE_CONCURRENCY, (path) => unlinkQuietly(io, path));
+  await Promise.all([...new Set([...files.map((f) => f.path), ...(opts.remove ?? [])].map((p) => dirname(p)))].map((dir) => syncDir(dir, io)));
 }

@@ -12,7 +12,7 @@ import { unifiedDiff } from '../../render/line-diff.js';
 import { resolveNodeContext, type NodeFlags } from '../node-context.js';
 import { passAndReport } from '../node-pass.js';
 import { RECONCILE_OPTIONS, withOptions } from '../options.js';
-import { planRender, type RenderOptions } from '../render-plan.js';
+import type { RenderOptions } from '../render-plan.js';
 
 interface DiffFlags extends RenderOptions, NodeFlags {
   node?: boolean;
@@ -20,6 +20,7 @@ interface DiffFlags extends RenderOptions, NodeFlags {
 
 /** The command's body; throws what `planRender` throws (invalid manifests: exit 1). */
 export async function diff(opts: RenderOptions, stdout: NodeJS.WritableStream = process.stdout): Promise<void> {
+  const { planRender } = await import('../render-plan.js');
   const plan = await planRender(opts);
   const diffs = plan.changes.map((c) => ({ name: c.name, action: c.action, diff: unifiedDiff(`${plan.out}/${c.name}`, c.before, c.after) }));
   if (opts.json) {

@@ -8,7 +8,6 @@ import type { Command } from 'commander';
 import { InvalidInputError, NotFoundError } from '../../errors.js';
 import type { InstallIntent } from '../../reconcile/desired.js';
 import { writeInstallIntent } from '../../store/state/install-intents.js';
-import { readCatalog } from '../catalog.js';
 import { resolveNodeContext, type NodeContext, type NodeFlags } from '../node-context.js';
 import { appliedCatalogDir, passAndReport } from '../node-pass.js';
 import { RECONCILE_OPTIONS, withOptions } from '../options.js';
@@ -20,6 +19,7 @@ export interface InstallOptions {
 
 /** The catalog's app ids (the applied git commit's, with --git; none while no commit is applied). */
 async function catalogIds(ctx: NodeContext): Promise<string[]> {
+  const { readCatalog } = await import('../catalog.js');
   const dir = await appliedCatalogDir(ctx);
   if (dir === undefined) return []; // nothing applied yet: the pass validates the id against the fetched commit
   const { manifests, problems } = await readCatalog(dir);

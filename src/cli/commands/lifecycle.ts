@@ -5,7 +5,6 @@
  */
 import type { Command } from 'commander';
 import { isTransitional, type AppStatus, type Controller, type LifecycleResult } from '../../controller/types.js';
-import { openLive } from '../live.js';
 import { resolveNodeContext, type NodeContext, type NodeFlags } from '../node-context.js';
 import { withOptions } from '../options.js';
 
@@ -34,6 +33,7 @@ function settled(controller: Controller, id: string): Promise<AppStatus | undefi
 /** The command's body. Throws NotFoundError (exit 1) for an unknown app, SystemdError (exit 3) when systemd refuses, Error (exit 3) when a waited-for job does not end `done` or leaves the app failed. */
 export async function lifecycle(action: Action, id: string, ctx: NodeContext, opts: LifecycleOptions, stdout: NodeJS.WritableStream = process.stdout): Promise<void> {
   // Invalid manifests must not stop an emergency stop: the apps installed on the node are tracked instead.
+  const { openLive } = await import('../live.js');
   const session = await openLive(ctx, { fallbackLog: (m) => void process.stderr.write(`warning: ${m}\n`) });
   try {
     const { controller } = session;

@@ -11,13 +11,14 @@ import { EXIT, formatProblem, InvalidInputError, ReportedError, type Problem } f
 import { isOwned } from '../../render/types.js';
 import { writeFilesAtomic } from '../../store/atomic-write.js';
 import { withOptions } from '../options.js';
-import { planRender, type ChangeAction, type RenderOptions } from '../render-plan.js';
+import type { ChangeAction, RenderOptions } from '../render-plan.js';
 
 /**
  * The command's body. Throws InvalidInputError (exit 1) for invalid manifests and, with `check`, for a stale out
  * directory (ReportedError with `--json`, whose answer says it).
  */
 export async function render(opts: RenderOptions & { check?: boolean }, stdout: NodeJS.WritableStream = process.stdout): Promise<void> {
+  const { planRender } = await import('../render-plan.js');
   const plan = await planRender(opts);
   if (opts.check) {
     const stale = plan.changes.map((c): Problem => ({ file: join(plan.out, c.name), message: `would be ${c.action}d by render`, hint: 'run archy-quadlet render' }));

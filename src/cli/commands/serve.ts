@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { journalctl } from '../../api/journalctl.js';
 import { DEFAULT_LISTEN, parseListen } from '../../api/listen.js';
-import { startServer } from '../../api/server.js';
 import type { ApiDeps, ApiLog } from '../../api/types.js';
 import { unitTextFrom } from '../../api/unit-text.js';
 import { readCatalogIcon } from '../../store/node/catalog-files.js';
@@ -19,9 +18,8 @@ import { stateLayout } from '../../store/state/layout.js';
 import { readSourceState } from '../../store/state/source-state.js';
 import { loadOrCreateToken } from '../../store/state/token.js';
 import { intentInstaller } from '../intent-installer.js';
-import { openWaitingLive } from '../live.js';
-import { resolveNodeContext, type NodeContext, type NodeFlags } from '../node-context.js';
 import { appliedCatalogDir, reconcileLoop } from '../node-pass.js';
+import { resolveNodeContext, type NodeFlags } from '../node-context.js';
 import { parseInterval, RECONCILE_OPTIONS, withOptions } from '../options.js';
 import { signalled } from '../signalled.js';
 
@@ -57,13 +55,16 @@ export async function serve(opts: ServeOptions, stop: Promise<unknown> = signall
   const address = parseListen(opts.listen);
   const intervalMs = opts.watch ? parseInterval(opts.interval ?? '1m') : 0;
   const log = stderrLog();
+  // What the daemon runs, loaded now rather than for every command's --help.
+  const [{ startServer }, { openWaitingLive }] = await Promise.all([import('../../api/server.js'), import('../live.js')]);
   const token = await loadOrCreateToken(ctx.stateDir);
   // The apps are the catalog's (the applied git commit's); with --watch, until it is valid, those installed in the
-  // unit directory: the daemon never goes down over a manifest.
+  // unit directory: the daemon never goes down over a manifest. While no commit is applied, the catalog is a
+  // directory that does not exist yet: it reads as unusable, and with --watch the installed apps are tracked.
   const live = await openWaitingLive(ctx, {
     relistIntervalMs: RELIST_INTERVAL_MS,
     log: log.info,
-    catalogDir: await catalogDir(ctx),
+    catalogDir: (await appliedCatalogDir(ctx)) ?? join(stateLayout(ctx.stateDir).git, 'nothing-applied-yet'),
     ...(opts.watch ? { fallbackLog: log.warn } : {}),
   });
   const ac = new AbortController();
@@ -109,15 +110,6 @@ export async function serve(opts: ServeOptions, stop: Promise<unknown> = signall
     await server?.close();
     await live.close();
   }
-}
-
-/**
- * The catalog's directory the daemon starts from: `--manifests`, or with `--git` the applied commit's. While no
- * commit is applied, a directory that does not exist yet: the catalog reads as unusable, and with --watch the
- * apps installed in the unit directory are tracked until the first pass.
- */
-async function catalogDir(ctx: NodeContext): Promise<string> {
-  return (await appliedCatalogDir(ctx)) ?? join(stateLayout(ctx.stateDir).git, 'nothing-applied-yet');
 }
 
 /** Adds `serve` to the program. */

@@ -7,7 +7,6 @@ import type { Command } from 'commander';
 import type { AppStatus, StateEvent } from '../../controller/types.js';
 import { describeFailure } from '../../reconcile/backoff.js';
 import { readSourceState, type SourceState } from '../../store/state/source-state.js';
-import { openLive } from '../live.js';
 import { resolveNodeContext, type NodeContext, type NodeFlags } from '../node-context.js';
 import { withOptions } from '../options.js';
 import { signalled } from '../signalled.js';
@@ -83,6 +82,7 @@ export function formatSource(s: SourceState): string {
 export async function status(ctx: NodeContext, opts: StatusOptions, stdout: NodeJS.WritableStream = process.stdout, stop?: Promise<unknown>): Promise<void> {
   // Invalid manifests must not hide the node: the apps installed on it are shown instead.
   const fallbackLog = (m: string): void => void process.stderr.write(`warning: ${m}\n`);
+  const { openLive } = await import('../live.js');
   const session = await openLive(ctx, opts.watch ? { log: (m) => void process.stderr.write(`${m}\n`), fallbackLog } : { fallbackLog });
   try {
     const list = session.controller.list();

@@ -6,13 +6,10 @@
  * problems, warnings }` on stdout with `--json`. Writes nothing.
  */
 import type { Command } from 'commander';
-import { compileCatalog } from '../../compile/compile-catalog.js';
 import { DEFAULT_PODMAN_VERSION } from '../../compile/target-version.js';
 import { EXIT, formatProblem, InvalidInputError, ReportedError } from '../../errors.js';
-import { readCatalog } from '../catalog.js';
 import { manifestsDirOf, type NodeFlags } from '../node-context.js';
 import { withOptions } from '../options.js';
-import { nodeFacts } from '../../store/node/facts.js';
 
 export type ValidateOptions = Pick<NodeFlags, 'manifests' | 'json' | 'user' | 'podmanVersion' | 'nodeDomain'>;
 
@@ -24,6 +21,7 @@ export type ValidateOptions = Pick<NodeFlags, 'manifests' | 'json' | 'user' | 'p
  */
 export async function validate(opts: ValidateOptions, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<void> {
   const dir = manifestsDirOf(opts);
+  const [{ readCatalog }, { compileCatalog }, { nodeFacts }] = await Promise.all([import('../catalog.js'), import('../../compile/compile-catalog.js'), import('../../store/node/facts.js')]);
   const { manifests, problems: loadProblems } = await readCatalog(dir);
   // The compiler expects valid manifests: it runs only when the loader found nothing.
   const compiled = loadProblems.length === 0 ? compileCatalog(manifests, { podmanVersion: opts.podmanVersion ?? DEFAULT_PODMAN_VERSION, scope: opts.user ? 'user' : 'system', node: nodeFacts(opts.nodeDomain ? { domain: opts.nodeDomain } : {}) }) : undefined;

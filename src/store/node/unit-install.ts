@@ -19,7 +19,7 @@ import { InvalidInputError } from '../../errors.js';
 import { appService, DNS_LABEL, serviceOf, unitFileName } from '../../naming.js';
 import { withoutInstall } from '../../reconcile/unit-text.js';
 import { isOwned } from '../../render/types.js';
-import { writeFileAtomic } from '../atomic-write.js';
+import { stageFileAtomic } from '../atomic-write.js';
 import { readTextIfExists } from '../fs.js';
 import { appFile, stateLayout } from '../state/layout.js';
 import { writeStateFile } from '../state/state-file.js';
@@ -111,15 +111,34 @@ async function appUnitFile(unitDir: string, id: string): Promise<{ file: string;
 }
 
 /**
+ * Replaces `path` with `content` once every one of `first` has resolved: the new text is staged (written and fsynced
+ * beside the file) meanwhile, so only the rename and the directory's fsync wait for them (issue 15: a stop's
+ * fsyncs side by side, not one after another). When one of `first` rejects, the file is left as it was and that
+ * error is thrown. Throws the fs error of the write; the file then holds its old text.
+ */
+async function replaceAfter(path: string, content: string, first: ReadonlyArray<Promise<unknown>>): Promise<void> {
+  const [staged, ...before] = await Promise.allSettled([stageFileAtomic(path, content), ...first]);
+  const failed = before.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    if (staged.status === 'fulfilled') await staged.value.abort();
+    throw failed.reason;
+  }
+  if (staged.status === 'rejected') throw staged.reason;
+  await staged.value.commit();
+}
+
+/**
  * Makes the boot follow `intent` for app `id`: for `stopped`, rewrites the app's unit file (see `appUnitFile`) atomically
  * without its `[Install]` section (kept first in `<stateDir>/install-sections/<id>.json`); for `running`, puts
  * the section back: the one the last stop kept, else {@link bootInstall}. The result is what the reconciler
  * renders for that state, unless the app's `quadlet.Install` keys changed since the stop, or it was never
  * stopped here and has such keys: the next pass then writes them (a daemon-reload, no restart).
+ * `after`: what must be durable before the unit file changes (the controller's intent record, written meanwhile);
+ * when it rejects, the unit file is left as it was and its error is thrown.
  * @throws InvalidInputError for an invalid id or a corrupt kept section (naming the file); the fs error of a
  * failed read or write (the unit file then holds its old text).
  */
-export async function keepAcrossReboot(target: UnitInstallTarget, id: string, intent: Intent): Promise<InstallChange> {
+export async function keepAcrossReboot(target: UnitInstallTarget, id: string, intent: Intent, opts: { after?: Promise<unknown> } = {}): Promise<InstallChange> {
   if (!DNS_LABEL.test(id)) throw new InvalidInputError([{ file: target.unitDir, message: `invalid app id ${JSON.stringify(id)}`, hint: 'an app id is a DNS label' }]);
   const found = await appUnitFile(target.unitDir, id);
   if (found === undefined) return 'missing';
@@ -130,12 +149,12 @@ export async function keepAcrossReboot(target: UnitInstallTarget, id: string, in
   if (intent === 'stopped') {
     if (section === undefined) return 'unchanged';
     // Kept before the unit loses it: a crash in between leaves the section in both places, never in neither.
-    await writeStateFile(keptPath(target.stateDir, id), `${JSON.stringify({ file, install: section } satisfies KeptSection)}\n`);
-    await writeFileAtomic(path, withoutInstall(content));
+    const kept = writeStateFile(keptPath(target.stateDir, id), `${JSON.stringify({ file, install: section } satisfies KeptSection)}\n`);
+    await replaceAfter(path, withoutInstall(content), [kept, ...(opts.after ? [opts.after] : [])]);
     return 'written';
   }
   if (section !== undefined) return 'unchanged';
   const kept = await readKept(target.stateDir, id);
-  await writeFileAtomic(path, withInstall(content, kept?.file === file ? kept.install : bootInstall(target.user ?? false)));
+  await replaceAfter(path, withInstall(content, kept?.file === file ? kept.install : bootInstall(target.user ?? false)), opts.after ? [opts.after] : []);
   return 'written';
 }
