@@ -14,6 +14,8 @@ import { parseMemory } from '../manifest/units.js';
 import { appService, serviceName, unitFileName } from '../naming.js';
 import type { BuildUnit, ContainerSection, ContainerUnit, InstallSection, NetworkUnit, UnitSpec, VolumeUnit } from './model.js';
 import { COMMAND_SEPARATOR, ManifestContext, pointerToken } from './context.js';
+import type { Version } from './podman-keys.js';
+import { checkRawEnvironment, clearEntrypoint } from './podman-quirks.js';
 import { addHosts, bindVolumes, durationMs, environment, healthKeys, publishPorts, serviceTimeouts } from './container-parts.js';
 import { BOOT_TARGET, DEFAULT_RESTART, PODMAN_SECRET_PREFIX } from './defaults.js';
 
@@ -28,6 +30,8 @@ export interface AppInputs {
   lookup: (id: string) => { state: DesiredState; containers: ContainerService[]; exports: Record<string, ExportValue> } | undefined;
   /** What the node knows of itself, for `{ node }` environment values (a fact not given is a problem where used). */
   node: NodeFacts;
+  /** The podman the units are rendered for: its quirks are rendered around (src/compile/podman-quirks.ts). */
+  target: Version;
 }
 
 /** The node's facts (docs/manifest: `{ node: FACT }`); each one absent when the node does not know it. */
@@ -202,7 +206,7 @@ function compileContainer(ctx: ManifestContext, input: AppInputs, entry: Contain
   const container: ContainerSection = {
     Image: image,
     ContainerName: at.stem,
-    ...(c.entrypoint ? { Entrypoint: ctx.text(`${base}/entrypoint`, JSON.stringify(c.entrypoint), 'value') } : {}),
+    ...(c.entrypoint?.length ? { Entrypoint: ctx.text(`${base}/entrypoint`, JSON.stringify(c.entrypoint), 'value') } : c.entrypoint ? clearEntrypoint(input.target) : {}),
     ...(c.command ? { Exec: c.command.map((a, i) => ctx.text(`${base}/command/${i}`, a, 'word')) } : {}),
     ...(c.workingDir !== undefined ? { WorkingDir: ctx.text(`${base}/workingDir`, c.workingDir, 'value') } : {}),
     ...(c.user !== undefined ? { User: ctx.text(`${base}/user`, c.user, 'value') } : {}),
@@ -224,14 +228,14 @@ function compileContainer(ctx: ManifestContext, input: AppInputs, entry: Contain
     ...(c.security?.noNewPrivileges ? { NoNewPrivileges: true } : {}),
     ...nonEmpty('AddCapability', (c.security?.capAdd ?? []).map((cap, i) => ctx.text(`${base}/security/capAdd/${i}`, cap, 'strv'))),
     ...nonEmpty('DropCapability', (c.security?.capDrop ?? []).map((cap, i) => ctx.text(`${base}/security/capDrop/${i}`, cap, 'strv'))),
-    ...healthKeys(ctx, `${base}/health`, c.oneshot && c.health ? { ...c.health, gateStart: false } : c.health),
+    ...healthKeys(ctx, `${base}/health`, c.oneshot && c.health ? { ...c.health, gateStart: false } : c.health, input.target),
     ...(c.stop?.signal !== undefined ? { StopSignal: ctx.text(`${base}/stop/signal`, c.stop.signal, 'value') } : {}),
     ...(stopTimeoutS !== undefined ? { StopTimeout: stopTimeoutS } : {}),
     ...(c.memory !== undefined ? memoryKey(ctx, `${base}/memory`, c.memory) : {}),
     ...nonEmpty('Label', environment(ctx, `${base}/labels`, c.labels)),
     ...(c.autoUpdate ? { AutoUpdate: ctx.text(`${base}/autoUpdate`, c.autoUpdate, 'value') as ContainerSection['AutoUpdate'] } : {}),
-    ...(c.privileged ? { PodmanArgs: ['--privileged'] } : {}),
   };
+  if (c.privileged) container.PodmanArgs = [...(container.PodmanArgs ?? []), '--privileged'];
   const description = at.app
     ? ctx.text(base, `${m.name ?? m.id}: ${entry.name}`, 'raw', 'systemd')
     : ctx.text(m.description !== undefined ? '/description' : '/name', m.description ?? m.name ?? m.id, 'raw', 'systemd');
@@ -253,7 +257,7 @@ function compileContainer(ctx: ManifestContext, input: AppInputs, entry: Contain
       ...serviceTimeouts(ctx, { health: c.oneshot ? undefined : c.health, healthBase: `${base}/health`, startTimeout: c.startTimeout, startTimeoutPointer: `${base}/startTimeout`, stopTimeoutS }),
     },
     ...(at.install ? { Install: at.install } : {}),
-    raw: rawSections(ctx, base, c, input.state, at.app !== undefined),
+    raw: rawSections(ctx, base, c, input, at.app !== undefined),
   };
   units.push(unit);
   return units;
@@ -390,7 +394,7 @@ const KEY_NAME = /^[A-Za-z][A-Za-z0-9-]*$/;
  * `[Install]` lines are dropped where the compiler decides boot: an app that should not start at boot, and every
  * container of an app of several (they start with the app's unit).
  */
-function rawSections(ctx: ManifestContext, base: string, c: ContainerSpec, state: AppInputs['state'], partOfApp: boolean): ContainerUnit['raw'] {
+function rawSections(ctx: ManifestContext, base: string, c: ContainerSpec, { state, target }: AppInputs, partOfApp: boolean): ContainerUnit['raw'] {
   const out: ContainerUnit['raw'] = { Unit: [], Container: [], Service: [], Install: [] };
   for (const section of ['Unit', 'Container', 'Service', 'Install'] as const) {
     for (const [key, value] of Object.entries(c.quadlet?.[section] ?? {})) {
@@ -405,6 +409,7 @@ function rawSections(ctx: ManifestContext, base: string, c: ContainerSpec, state
         ctx.text(at, v, 'raw', 'systemd');
         // Verbatim Quadlet syntax: the generator unquotes its words, so `;`, `";"` and `';'` all end ExecStart='s command.
         if (section === 'Container' && v.split(/\s+/).some((w) => w.replace(/^(["'])(.*)\1$/, '$2') === ';')) ctx.problem(at, COMMAND_SEPARATOR.message, COMMAND_SEPARATOR.hint);
+        if (section === 'Container' && key === 'Environment') checkRawEnvironment(ctx, at, v, target);
       });
       if (section === 'Install' && (state !== 'running' || partOfApp)) continue;
       out[section].push(...values.map((v): [string, string] => [key, v]));

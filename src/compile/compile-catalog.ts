@@ -65,6 +65,7 @@ export function compileCatalog(manifests: LoadedManifest[], opts: CompileOptions
       state,
       scope: opts.scope,
       node: opts.node ?? {},
+      target,
       lookup: (id) => {
         const other = byId.get(id);
         return other ? { state: stateOf(id), containers: containerServices(other.manifest), exports: other.manifest.exports ?? {} } : undefined;

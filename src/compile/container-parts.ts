@@ -6,6 +6,8 @@ import type { BindMount, ConfigFileSpec, HealthSpec, HostEntry, PortSpec } from 
 import { parseDuration } from '../manifest/units.js';
 import type { ContainerSection, ServiceSection } from './model.js';
 import { ManifestContext, pointerToken } from './context.js';
+import type { Version } from './podman-keys.js';
+import { healthCmdValue } from './podman-quirks.js';
 import { HOST_GATEWAY_ENTRY, PODMAN_HEALTH_INTERVAL_MS, PODMAN_STOP_TIMEOUT_S, PULL_ALLOWANCE_S, STOP_MARGIN_S } from './defaults.js';
 
 /** `PublishPort=[ip:]host:container[/udp]`; an IPv6 host address is bracketed. */
@@ -75,12 +77,13 @@ export function durationMs(ctx: ManifestContext, pointer: string, text: string |
   }
 }
 
-/** The health keys of a container; `Notify=healthy` unless `gateStart: false`. */
-export function healthKeys(ctx: ManifestContext, base: string, health: HealthSpec | undefined): Partial<ContainerSection> {
+/** The health keys of a container for `target`'s podman (src/compile/podman-quirks.ts); `Notify=healthy` unless `gateStart: false`. */
+export function healthKeys(ctx: ManifestContext, base: string, health: HealthSpec | undefined, target: Version): Partial<ContainerSection> {
   if (!health) return {};
   for (const key of ['interval', 'timeout', 'startPeriod'] as const) durationMs(ctx, `${base}/${key}`, health[key]);
+  const cmd = healthCmdValue(ctx, `${base}/cmd`, health.cmd, target);
   return {
-    HealthCmd: ctx.text(`${base}/cmd`, JSON.stringify(health.cmd), 'value'),
+    ...(cmd !== undefined ? { HealthCmd: ctx.text(`${base}/cmd`, cmd, 'value') } : {}),
     ...(health.interval !== undefined ? { HealthInterval: health.interval } : {}),
     ...(health.timeout !== undefined ? { HealthTimeout: health.timeout } : {}),
     ...(health.startPeriod !== undefined ? { HealthStartPeriod: health.startPeriod } : {}),

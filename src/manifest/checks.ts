@@ -159,12 +159,18 @@ export function gatesOnHealth(c: ContainerSpec): boolean {
 }
 
 /**
- * Podman 5.4.2 keeps a `HealthCmd=` list that starts with Docker's `CMD` keyword as one word, so the check can
- * never pass and a `Notify=healthy` unit stays `activating` until its start timeout (shown on the test host).
+ * A health command's first word that podman reads as Docker's keyword, in any case (podman's makeHealthCheckFromCli):
+ * `CMD` makes it split the JSON text on blanks (the check can never pass: shown on the test host), `CMD-SHELL` runs
+ * a shell, `NONE` disables the check.
  */
 function checkHealthCmd(cmd: string[] | undefined, pointer: string, out: Finding[]): void {
-  if (cmd?.[0] === 'CMD') {
-    out.push({ pointer: `${pointer}/0`, message: 'must not be "CMD": the list is the command itself', hint: `drop "CMD" and write [${cmd.slice(1).map((w) => JSON.stringify(w)).join(', ')}]` });
+  const first = cmd?.[0];
+  if (first === undefined) return;
+  const keyword = first.toUpperCase();
+  if (keyword === 'CMD') {
+    out.push({ pointer: `${pointer}/0`, message: `must not be ${JSON.stringify(first)}: the list is the command itself`, hint: `drop "${first}" and write [${cmd!.slice(1).map((w) => JSON.stringify(w)).join(', ')}]` });
+  } else if (keyword === 'CMD-SHELL' || keyword === 'NONE') {
+    out.push({ pointer: `${pointer}/0`, message: `must not be ${JSON.stringify(first)}: podman reads it as a keyword (${keyword === 'NONE' ? 'no health check' : 'run a shell'}), and the list is the command itself`, hint: keyword === 'NONE' ? 'remove health to have no check' : `run the shell yourself: [sh, -c, ${JSON.stringify(cmd!.slice(1).join(' '))}]` });
   }
 }
 

@@ -43,3 +43,26 @@ export function runQuadletDryRun(dir: string, { user = false }: { user?: boolean
     .filter((l) => l.trim() !== '' && !/Loading source unit file/.test(l));
   return { services, stderr: r.stderr, code: r.status ?? -1, complaints };
 }
+
+/**
+ * podman 5.4.2's reading of `--health-cmd` (pkg/specgenutil/specgenutil.go, makeHealthCheckFromCli): a JSON list of
+ * two or more words is exec form (`CMD`), one word or a text is handed to `/bin/sh -c` (`CMD-SHELL`), and a list
+ * starting with `CMD` is split on blanks.
+ */
+export function podmanHealthTest(value: string): string[] {
+  let words: string[];
+  let isList = true;
+  try {
+    words = JSON.parse(value) as string[];
+    if (!Array.isArray(words)) throw new Error('not a list');
+  } catch {
+    const at = value.indexOf(' ');
+    words = at < 0 ? [value] : [value.slice(0, at), value.slice(at + 1)];
+    isList = false;
+  }
+  const first = words[0]!.toUpperCase();
+  if (first === 'CMD' || first === 'NONE') return value.split(/\s+/).filter((w) => w !== '');
+  if (first === 'CMD-SHELL') return words;
+  if (isList && words.length > 1) return ['CMD', ...words];
+  return ['CMD-SHELL', words.join(' ')];
+}

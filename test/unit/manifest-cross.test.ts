@@ -202,6 +202,13 @@ describe('resources shared across the catalog', () => {
       'manifests/b.yaml:6:13 /containers/ui/health/cmd/0: must not be "CMD": the list is the command itself (drop "CMD" and write ["true"])',
     ]);
   });
+
+  test('nor with another word podman reads as a keyword, in any case (a shell, or no check at all)', () => {
+    expect(problems({ 'a.yaml': app('a', 'health:\n  cmd: [cmd-shell, "curl -f localhost"]\n') })).toEqual([
+      'manifests/a.yaml:4:9 /health/cmd/0: must not be "cmd-shell": podman reads it as a keyword (run a shell), and the list is the command itself (run the shell yourself: [sh, -c, "curl -f localhost"])',
+    ]);
+    expect(problems({ 'b.yaml': app('b', 'health:\n  cmd: [none]\n') }).map((p) => p.split(': ')[0])).toEqual(['manifests/b.yaml:4:9 /health/cmd/0']);
+  });
 });
 
 describe('exports and environment references', () => {
