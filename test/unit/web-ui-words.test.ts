@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AppState, AppStatus } from '../../src/controller/types.js';
 import type { LinkStatus } from '../../src/systemd/types.js';
 import { applyClick, applySnapshot, type Model } from '../../src/web/public/ui-logic.js';
-import { announcements, clockDuration, countdownLine } from '../../src/web/public/ui-words.js';
+import { announcements, clockDuration, countdownLine, crashLoopLine, openLink, removeConfirmation } from '../../src/web/public/ui-words.js';
 
 const T0 = Date.parse('2026-12-01T14:00:00.000Z');
 const status = (id: string, state: AppState, extra: Partial<AppStatus> = {}): AppStatus => ({ id, name: id.toUpperCase(), unit: `${id}.service`, state, since: '2026-12-01T13:00:00.000Z', ...extra });
@@ -65,5 +65,48 @@ describe('announcements: every change of a shown state, once', () => {
     const gone = announcements({ a: 'Running' }, m, down);
     expect(gone).toEqual({ labels: { a: 'Unknown' }, messages: [] });
     expect(announcements(gone.labels, m, undefined).messages).toEqual(['A: Running']);
+  });
+});
+
+describe('openLink: where the Open link goes, from the manifest\'s web:', () => {
+  const node = { protocol: 'http:', hostname: 'node.local' };
+  const onionUrl = 'http://pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion/';
+  it('the published port on the host the page came from, with the path', () => {
+    expect(openLink({ port: 3006, path: '/admin/', loopbackOnly: false }, node)).toEqual({ href: 'http://node.local:3006/admin/', label: 'Open' });
+    expect(openLink({ port: 3006, path: '/', loopbackOnly: false, onionUrl }, { protocol: 'https:', hostname: '[fd00::1]' })).toEqual({ href: 'https://[fd00::1]:3006/', label: 'Open' });
+  });
+  it('a UI on loopback only: there when the page is on loopback too, else over Tor, else none', () => {
+    const web = { port: 8180, path: '/', loopbackOnly: true };
+    expect(openLink(web, { protocol: 'http:', hostname: '127.0.0.1' })).toEqual({ href: 'http://127.0.0.1:8180/', label: 'Open' });
+    expect(openLink(web, { protocol: 'http:', hostname: 'localhost' })).toEqual({ href: 'http://localhost:8180/', label: 'Open' });
+    expect(openLink({ ...web, onionUrl }, node)).toEqual({ href: onionUrl, label: 'Open over Tor' });
+    expect(openLink(web, node)).toBeUndefined();
+  });
+  it('none without a web UI', () => expect(openLink(undefined, node)).toBeUndefined());
+});
+
+describe('removeConfirmation: what goes and that the data stays', () => {
+  it('names the app, its units and configs going, its data directories and volumes kept', () => {
+    const c = removeConfirmation('Bitcoin Core');
+    expect(c.title).toBe('Remove Bitcoin Core?');
+    expect(c.confirm).toBe('Remove Bitcoin Core');
+    expect(c.body).toMatch(/^Bitcoin Core stops, and its units and the config files .* are removed\. Its data is kept: its data directories and volumes stay on the node/);
+  });
+});
+
+describe('crashLoopLine: a crash loop said as such', () => {
+  const loop = (lastExit: { result: string; code?: 'exited' | 'killed' | 'dumped'; status?: number }, restarts = 4, spanMs = 20_000) => ({
+    restarts,
+    since: new Date(T0).toISOString(),
+    lastAt: new Date(T0 + spanMs).toISOString(),
+    lastExit,
+  });
+  it('reads "Crash loop — exited 1, restarted 4× in 20 s"', () => {
+    expect(crashLoopLine(loop({ result: 'exit-code', code: 'exited', status: 1 }))).toBe('Crash loop — exited 1, restarted 4× in 20 s');
+  });
+  it('says a signal, a core dump, or systemd\'s result', () => {
+    expect(crashLoopLine(loop({ result: 'signal', code: 'killed', status: 9 }, 2, 3_000))).toBe('Crash loop — killed by signal 9, restarted 2× in 3 s');
+    expect(crashLoopLine(loop({ result: 'core-dump', code: 'dumped', status: 11 }, 30, 600_000))).toBe('Crash loop — dumped core (signal 11), restarted 30× in 10 min');
+    expect(crashLoopLine(loop({ result: 'timeout' }, 5, 4 * 3_600_000 + 5 * 60_000))).toBe('Crash loop — timeout, restarted 5× in 4 h 5 min');
   });
 });

@@ -1,9 +1,11 @@
 // @ts-check
-// One app's card: its name, its state, the one primary button (the label table of ui-logic.js), and beside them
-// what the state means now: the countdown to systemd's deadline, the failure, the reconciler's back-off.
+// One app's card: the app as a person knows it (icon, name, version, description, the Open link to its web UI), its
+// state, the one primary button (the label table of ui-logic.js), and beside them what the state means now: the
+// countdown to systemd's deadline, the failure, the reconciler's back-off.
 import { defineComponent, h } from '/vendor/vue.esm-browser.prod.js';
 import { primaryButton, restartVisible, retryLine, shownStatus, STATE_LABELS } from '/ui/ui-logic.js';
-import { countdownLine } from '/ui/ui-words.js';
+import { countdownLine, openLink } from '/ui/ui-words.js';
+import { iconUrl } from '/ui/icons.js';
 import { act, clockTime, model, now, ui } from '/ui/store.js';
 
 function spinner() {
@@ -24,15 +26,26 @@ export const AppCard = defineComponent({
       const retry = retryLine(s.retry, clockTime);
       // Only a card with a deadline reads the clock, so only it re-renders each second.
       const countdown = s.deadline ? countdownLine(s, now.value) : '';
+      const icon = iconUrl(s);
+      const open = s.state === 'running' ? openLink(s.web, window.location) : undefined;
       return h('li', { class: ['app', `state-${s.state}`], 'data-app': s.id, 'aria-labelledby': labelId }, [
         h('div', { class: 'app-head' }, [
-          h('a', { id: labelId, class: 'app-name', href: `#/apps/${s.id}` }, s.name),
+          // The name says what it is: the icon is decoration.
+          icon ? h('img', { class: 'app-icon', src: icon, alt: '', width: 40, height: 40, 'data-role': 'icon' }) : h('span', { class: 'app-icon', 'aria-hidden': 'true' }),
+          h('div', { class: 'app-title' }, [
+            h('a', { id: labelId, class: 'app-name', href: `#/apps/${s.id}` }, s.name),
+            s.version ? h('span', { class: 'app-version', 'data-role': 'version' }, s.version) : null,
+          ]),
           h('span', { class: 'app-state', 'data-role': 'state' }, STATE_LABELS[s.state] ?? s.state),
         ]),
+        s.description ? h('p', { class: 'app-description', 'data-role': 'description' }, s.description) : null,
         countdown ? h('p', { class: 'countdown', 'data-role': 'countdown' }, countdown) : null,
         b.showReason && s.reason ? h('p', { class: 'reason', 'data-role': 'reason' }, `Failed: ${s.reason}`) : null,
         retry ? h('p', { class: 'retry', 'data-role': 'retry' }, retry) : null,
         error ? h('p', { class: 'error', role: 'alert' }, error) : null,
+        open
+          ? h('a', { class: ['button-link', 'wide'], 'data-role': 'open', href: open.href, target: '_blank', rel: 'noreferrer', 'aria-label': `${open.label}: ${s.name}` }, open.label)
+          : null,
         h(
           'button',
           {

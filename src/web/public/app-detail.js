@@ -3,6 +3,7 @@
 import { defineComponent, h, nextTick, onMounted, shallowRef } from '/vendor/vue.esm-browser.prod.js';
 import { containerRows, onionLink, retryLine, shownStatus, STATE_LABELS } from '/ui/ui-logic.js';
 import { AppCard } from '/ui/app-card.js';
+import { RemoveApp } from '/ui/remove-app.js';
 import { api, clockTime, formatTime, model, ui } from '/ui/store.js';
 
 /** @import { AppDetail as Detail } from '../../api/types.js' */
@@ -80,6 +81,7 @@ export const AppDetail = defineComponent({
             ])
           : null,
         entry ? h('ul', { class: 'apps single' }, [h(AppCard, { id: props.id })]) : null,
+        s ? h(RemoveApp, { id: s.id, name: s.name, state: s.state }) : null,
         s && containerRows(s).length > 0
           ? [
               h('h3', null, 'Containers'),

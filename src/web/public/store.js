@@ -75,17 +75,28 @@ watch([model, () => ui.systemd], () => {
 });
 
 /**
- * fetch with the bearer token; a 401 sends the user back to the token form. Resolves with the parsed answer.
+ * fetch with the bearer token; a 401 sends the user back to the token form (and throws). Resolves with the response.
  * @param {string} path
  * @param {{ method?: string, headers?: Record<string, string>, body?: string }} [init]
- * @returns {Promise<any>}
+ * @returns {Promise<Response>}
  */
-export async function api(path, init = {}) {
+export async function request(path, init = {}) {
   const res = await fetch(path, { ...init, headers: { ...(init.headers ?? {}), authorization: `Bearer ${ui.token}` }, cache: 'no-store' });
   if (res.status === 401) {
     signOut('The token was not accepted. Paste the current one (archy-quadlet token).');
     throw new Error('unauthorized');
   }
+  return res;
+}
+
+/**
+ * {@link request}; a 401 sends the user back to the token form. Resolves with the parsed answer.
+ * @param {string} path
+ * @param {{ method?: string, headers?: Record<string, string>, body?: string }} [init]
+ * @returns {Promise<any>}
+ */
+export async function api(path, init = {}) {
+  const res = await request(path, init);
   const body = res.status === 204 ? undefined : await res.json().catch(() => undefined);
   if (!res.ok) throw new Error(body?.message ?? `HTTP ${res.status}`);
   return body;

@@ -58,7 +58,7 @@
 
 /**
  * What a card shows: an app status, or while systemd is unreachable the app with state `unknown`.
- * @typedef {AppStatus | (Pick<AppStatus, 'id' | 'name' | 'unit' | 'since' | 'onion'> & { state: 'unknown', deadline?: undefined, reason?: undefined, retry?: undefined, containers?: undefined })} ShownStatus
+ * @typedef {AppStatus | (Pick<AppStatus, 'id' | 'name' | 'unit' | 'since' | 'onion' | 'description' | 'icon' | 'version' | 'web'> & { state: 'unknown', deadline?: undefined, reason?: undefined, retry?: undefined, containers?: undefined })} ShownStatus
  */
 
 /**
@@ -309,9 +309,10 @@ export function linkUp(link) {
  */
 export function shownStatus(entry, link) {
   if (linkUp(link)) return displayed(entry);
-  // The onion address comes from tor's file, not from systemd: it stays known.
-  const { id, name, unit, onion } = entry.status;
-  return { id, name, unit, state: 'unknown', since: link.since, ...(onion !== undefined ? { onion } : {}) };
+  // The onion address comes from tor's file, and what a person knows the app by from its manifest, not from systemd:
+  // they stay known.
+  const { id, name, unit, onion, description, icon, version, web } = entry.status;
+  return { id, name, unit, state: 'unknown', since: link.since, onion, description, icon, version, web };
 }
 
 /**

@@ -4,7 +4,7 @@
 // Pure, like ui-logic.js (no DOM, no fetch, no timers): the page passes the clock in.
 import { isTransitional, primaryButton, shownStatus, STATE_LABELS } from './ui-logic.js';
 
-/** @import { AppState } from '../../controller/types.js' */
+/** @import { AppState, AppStatus } from '../../controller/types.js' */
 /** @import { LinkStatus } from '../../systemd/types.js' */
 /** @import { Model } from './ui-logic.js' */
 
@@ -63,4 +63,73 @@ export function announcements(spoken, model, link) {
     if (before !== undefined && before !== label && s.state !== 'unknown') messages.push(`${s.name}: ${label}`);
   }
   return { labels, messages };
+}
+
+/** Host names under which the page itself is on the node (its loopback): a UI published on loopback only opens there. */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * Where an app's **Open** link goes (the manifest's `web:`, docs/api.md): its published port on the host the page was
+ * loaded from (`http://node.local:3006/`); for a UI published on loopback only, there when the page is itself on
+ * loopback, else its onion URL over Tor (`Open over Tor`); undefined when it has no web UI or no way to reach it.
+ * @param {AppStatus['web']} web
+ * @param {{ protocol: string, hostname: string }} page The page's `location`.
+ * @returns {{ href: string, label: string } | undefined}
+ */
+export function openLink(web, page) {
+  if (!web) return undefined;
+  if (!web.loopbackOnly || LOOPBACK_HOSTS.has(page.hostname)) return { href: `${page.protocol}//${page.hostname}:${web.port}${web.path}`, label: 'Open' };
+  return web.onionUrl ? { href: web.onionUrl, label: 'Open over Tor' } : undefined;
+}
+
+/**
+ * What the confirmation of a removal says: what goes, and that the data stays (a removal stops the app and deletes its
+ * units and the config files the node wrote for it; its data directories and its volumes are kept, docs/reconcile.md).
+ * @param {string} name
+ * @returns {{ title: string, body: string, confirm: string }}
+ */
+export function removeConfirmation(name) {
+  return {
+    title: `Remove ${name}?`,
+    body: `${name} stops, and its units and the config files this node wrote for it are removed. Its data is kept: its data directories and volumes stay on the node, and installing it again uses them.`,
+    confirm: `Remove ${name}`,
+  };
+}
+
+/**
+ * A span of time in a person's words, rounded: `20 s`, `3 min`, `1 h 5 min`.
+ * @param {number} ms
+ * @returns {string}
+ */
+export function spanWords(ms) {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 120) return `${s} s`;
+  const min = Math.round(s / 60);
+  if (min < 120) return `${min} min`;
+  return `${Math.floor(min / 60)} h ${min % 60} min`;
+}
+
+/**
+ * How a main process last ended, from systemd's ExecMainCode/ExecMainStatus (or its Result when it has no code):
+ * `exited 1`, `killed by signal 9`, `dumped core (signal 11)`, `exit-code`.
+ * @param {{ result: string, code?: 'exited' | 'killed' | 'dumped', status?: number }} exit
+ * @returns {string}
+ */
+export function exitWords(exit) {
+  if (exit.code === 'exited') return `exited ${exit.status ?? '?'}`;
+  if (exit.code === 'killed') return `killed by signal ${exit.status ?? '?'}`;
+  if (exit.code === 'dumped') return `dumped core (signal ${exit.status ?? '?'})`;
+  return exit.result;
+}
+
+/**
+ * The line of an app systemd keeps restarting (`Restart=`): `Crash loop — exited 1, restarted 4× in 20 s` (the time
+ * from its first automatic restart to its latest).
+ * @param {{ restarts: number, since: string, lastAt: string, lastExit: { result: string, code?: 'exited' | 'killed' | 'dumped', status?: number } }} loop
+ * @returns {string}
+ */
+export function crashLoopLine(loop) {
+  const span = Date.parse(loop.lastAt) - Date.parse(loop.since);
+  const over = Number.isNaN(span) ? '' : ` in ${spanWords(span)}`;
+  return `Crash loop — ${exitWords(loop.lastExit)}, restarted ${loop.restarts}×${over}`;
 }
