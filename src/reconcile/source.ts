@@ -110,11 +110,8 @@ export async function gitPass(git: GitSource, opts: Omit<PassOptions, 'manifests
       // Validation creates nothing: a secret the commit needs is made when a pass executes.
       await loadDesired({ ...opts, manifestsDir: await manifestsIn(root), createSecrets: false, ...(nodeFile ? { nodeFile } : {}) });
       // A dry run plans over the new commit without making it current.
-      if (!opts.dryRun) {
-        await git.activate(fetched);
-        // Recorded at once (atomically): the rollback check holds from this commit on, whatever the pass does next.
-        await writeSourceState(opts.stateDir, { ...next, commit: fetched, rejected: undefined });
-      }
+      // The rollback check holds from this commit on, whatever the pass does next: `current` is the applied commit.
+      if (!opts.dryRun) await git.activate(fetched);
       tree = { commit: fetched, root, nodeFile };
       delete next.rejected;
       log(`commit ${fetched} of ${url} ${git.ref} is valid; applying it`);

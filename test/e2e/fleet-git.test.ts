@@ -7,9 +7,10 @@ import { createSystemd } from '../../src/systemd/client.js';
 import type { SystemdPort } from '../../src/systemd/types.js';
 import { useHost } from '../host/index.js';
 import { appManifest } from '../support/apps.js';
-import { assertBuilt, hostCli, type CliRun } from '../support/cli.js';
+import { assertBuilt, hostArgs, hostCli, reconcileArgs, startServeChild, type CliRun } from '../support/cli.js';
 import { gitIn } from '../support/git.js';
 import { hostGenerator, runUnitDir } from '../support/host.js';
+import { until } from '../support/wait.js';
 
 // A fleet that follows one repository (docs/fleet.md), on the real host, with a local repository (a file URL, no
 // network): two nodes, n1 on the canary ring and n2 on the stable ring, each with its own state and unit directory,
@@ -36,7 +37,7 @@ function commit(files: Record<string, string>, message: string, key?: 'good' | '
   for (const [name, text] of Object.entries(files)) writeFileSync(join(repo, name), text);
   git('add', '-A', '.');
   const sign = key ? ['-c', 'gpg.format=ssh', '-c', `user.signingkey=${join(keys, key)}`, 'commit', '-S'] : ['commit'];
-  git(...sign, '-q', '-m', message);
+  git(...sign, '-q', '--allow-empty', '-m', message);
   return git('rev-parse', 'HEAD');
 }
 
@@ -46,10 +47,12 @@ const nodeFile = (app: string, greeting: string): string => `apps: [${app}]\nval
 /** The manifest of `id`: its GREETING is the node's value, its RELEASE the catalog's. */
 const manifest = (id: string, release: string): string => appManifest(id, { stopTimeout: '30s', environment: { GREETING: '{{node.greeting}}', RELEASE: release } });
 
-/** `archy-quadlet apply --json` as node `name` runs it (its ring, its name, signed commits only), plus `extra`. */
+/** The options that make node `name` a fleet's node: the repository, its ring, its name, signed commits only. */
+const fleetArgs = (name: NodeName): string[] => ['--git', url, '--ring', nodes[name].ring, '--node-name', name, '--verify-commits', '--allowed-signers', allowedSigners];
+
+/** `archy-quadlet apply --json` as node `name` runs it, plus `extra`. */
 function apply(name: NodeName, extra: string[] = []): Promise<CliRun> {
-  const n = nodes[name];
-  return hostCli(host, n, ['apply', '--json', '--git', url, '--ring', n.ring, '--node-name', name, '--verify-commits', '--allowed-signers', allowedSigners, ...extra]);
+  return hostCli(host, nodes[name], ['apply', '--json', ...fleetArgs(name), ...extra]);
 }
 
 function sourceOf(name: NodeName): { commit?: string; ring?: string; node?: string; rejected?: { commit: string; kind: string; error: string } } {
@@ -209,4 +212,33 @@ describe('a fleet following a git repository on the real host', () => {
     git('update-ref', 'refs/heads/ring/canary', first);
     expect(JSON.parse((await apply('n1')).stdout)).toMatchObject({ commit: second, rejected: { commit: first, kind: 'rollback' } });
   });
+
+  it('serve --watch: refuses an unsigned tip (GET /api/source says why), then applies the next signed one', async () => {
+    const n = nodes.n1;
+    const serve = await startServeChild([...hostArgs(host, n), 'serve', '--listen', '127.0.0.1:0', '--watch', '--interval', '1s', ...fleetArgs('n1'), ...reconcileArgs(host, n.unitDir)]);
+    let code: number | null;
+    try {
+      const token = readFileSync(join(n.stateDir, 'api-token'), 'utf8').trim();
+      const source = async (): Promise<{ commit?: string; ring?: string; node?: string; rejected?: { commit: string; kind: string } }> =>
+        ((await (await fetch(`${serve.url}/api/source`, { headers: { authorization: `Bearer ${token}` } })).json()) as { source: never }).source;
+      const text = unitText('n1', 'fg-a');
+      const unsigned = commit(files('2', 'hallo-n1'), 'n1: hallo, unsigned');
+      git('update-ref', 'refs/heads/ring/canary', unsigned);
+      const refused = await until('the unsigned tip refused', source, (s) => s.rejected?.commit === unsigned, { timeoutMs: 120_000 });
+      expect(refused).toMatchObject({ commit: second, ring: 'canary', node: 'n1', rejected: { kind: 'signature' } });
+      expect(unitText('n1', 'fg-a')).toBe(text);
+      const a = await unit('fg-a.service');
+
+      const signed = commit(files('2', 'hallo-n1'), 'n1: hallo, signed', 'good');
+      git('update-ref', 'refs/heads/ring/canary', signed);
+      const applied = await until('the signed tip applied', source, (s) => s.commit === signed, { timeoutMs: 120_000 });
+      expect(applied.rejected).toBeUndefined();
+      expect(unitText('n1', 'fg-a')).toContain('Environment=GREETING=hallo-n1');
+      await until('fg-a restarted', () => unit('fg-a.service'), (u) => u.activeState === 'active' && u.invocationId !== a.invocationId, { timeoutMs: 120_000 });
+      expect(serve.log().match(new RegExp(`commit ${unsigned} is not applied`, 'g'))?.length).toBeGreaterThanOrEqual(1);
+    } finally {
+      code = await serve.stop('SIGTERM');
+    }
+    expect(code).toBe(0);
+  }, 300_000);
 });

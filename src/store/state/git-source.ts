@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readlink, rename, rm, stat, symlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
+import { syncDir } from '../fs.js';
 import { stateLayout } from './layout.js';
 
 const run = promisify(execFile);
@@ -171,6 +172,8 @@ export function gitSource(opts: GitSourceOptions): GitSource {
       const tmp = join(dir, `.current.${randomBytes(4).toString('hex')}`);
       await symlink(join('checkouts', commit), tmp);
       await rename(tmp, currentLink);
+      // Durable before any unit of the commit is written: the rollback check reads `current` after a crash too.
+      await syncDir(dir);
       await git(['--git-dir', bare, 'update-ref', 'refs/archy/applied', commit]);
     },
     async signature(commit) {
