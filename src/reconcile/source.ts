@@ -109,8 +109,8 @@ export async function gitPass(git: GitSource, opts: Omit<PassOptions, 'manifests
       const nodeFile = await nodeFileIn(git, root);
       // Validation creates nothing: a secret the commit needs is made when a pass executes.
       await loadDesired({ ...opts, manifestsDir: await manifestsIn(root), createSecrets: false, ...(nodeFile ? { nodeFile } : {}) });
-      // A dry run plans over the new commit without making it current.
-      // The rollback check holds from this commit on, whatever the pass does next: `current` is the applied commit.
+      // A dry run plans over the new commit without making it current. Once current, the rollback check holds from
+      // this commit on, whatever the pass does next.
       if (!opts.dryRun) await git.activate(fetched);
       tree = { commit: fetched, root, nodeFile };
       delete next.rejected;
