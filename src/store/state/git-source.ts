@@ -45,7 +45,8 @@ export class GitError extends Error {
 export interface FollowPolicy {
   /**
    * Apply only a tip with a good signature by an allowed key (`--verify-commits`): SSH keys in `allowedSigners`
-   * (git's `gpg.ssh.allowedSignersFile`), OpenPGP keys in the keyring `gpgHome` (`GNUPGHOME`) trusted fully.
+   * (git's `gpg.ssh.allowedSignersFile`), OpenPGP keys of the keyring `gpgHome` (`GNUPGHOME`) that are valid with full
+   * trust there (an ultimately trusted key: git's `gpg.minTrustLevel=fully`).
    */
   verify?: { allowedSigners?: string; gpgHome?: string };
   /** The one commit that may replace the applied one though it does not descend from it (`--allow-rollback-to`). */
