@@ -25,6 +25,7 @@ import { manifestYaml } from '../import/manifest-yaml.js';
 import { importCompose } from '../import/project.js';
 import { importQuadlet } from '../import/quadlet-project.js';
 import { loadManifests } from '../manifest/load.js';
+import { daemonReserved } from './catalog.js';
 import type { Manifest } from '../manifest/types.js';
 import { writeFilesAtomic } from '../store/atomic-write.js';
 import { findComposeProjects, readComposeProject } from '../store/node/compose-project.js';
@@ -111,7 +112,7 @@ async function finishImport(imported: Imported[], findings: ImportFinding[], opt
  */
 function checkedManifests(apps: ReadonlyArray<{ manifest: Manifest; source: string }>, outDir: string, command: 'quadlet' | 'container', podmanVersion: string, scope: 'system' | 'user', findings: ImportFinding[]): Imported[] {
   const all = apps.map((a) => ({ ...a, id: a.manifest.id, file: path.join(outDir, `${a.manifest.id}.yaml`), text: manifestYaml(a.manifest, a.source, command) }));
-  const loaded = loadManifests(all.map(({ file, text }) => ({ file, text })));
+  const loaded = loadManifests(all.map(({ file, text }) => ({ file, text })), { reserved: daemonReserved() });
   const problems = [...loaded.problems, ...(loaded.problems.length === 0 ? compileCatalog(loaded.manifests, { podmanVersion, scope }).problems : [])];
   findings.push(...problems.map((p): ImportFinding => ({ level: 'error', ...p, message: `the imported manifest is invalid: ${p.message}` })));
   const bad = new Set(problems.map((p) => p.file));

@@ -386,7 +386,10 @@ function labels(c: InspectContainer, img: NonNullable<InspectImage['Config']>, s
       continue;
     }
     if (key === 'io.containers.autoupdate' && (value === 'registry' || value === 'local')) {
-      spec.autoUpdate = value;
+      // A local image has no registry to update from (validate refuses registry there): local is what can work.
+      const local = value === 'registry' && (spec.image ?? '').startsWith('localhost/');
+      spec.autoUpdate = local ? 'local' : value;
+      if (local) r.note(at, `auto-update registry on the local image ${spec.image} looks in a registry that does not exist: the manifest says autoUpdate: local`);
       continue;
     }
     if (!fits('labelKey', key) || /[\u0000-\u001f\u007f]/.test(value)) r.drop(at, `the label ${key}`, 'a unit file cannot carry it');

@@ -24,6 +24,21 @@ export interface CheckInput {
   manifest?: Manifest;
 }
 
+/** A host address the node itself binds, so that no app may publish on it (the daemon's API and web UI). */
+export interface ReservedPort {
+  /** An IP address, or `*` for every address. */
+  ip: string;
+  port: number;
+  protocol: 'tcp' | 'udp';
+  /** Who binds it, for the message: `archy-quadlet serve (the node's API and web UI)`. */
+  what: string;
+}
+
+/** The daemon's listen address (`serve --listen`, parsed) as a reservation: `0.0.0.0` and `::` are every address. */
+export function daemonReservation(listen: { host: string; port: number }): ReservedPort {
+  return { ip: listen.host === '0.0.0.0' || listen.host === '::' ? '*' : listen.host, port: listen.port, protocol: 'tcp', what: "archy-quadlet serve (the node's API and web UI)" };
+}
+
 export interface CheckOptions {
   /** Template file names available under `templates/config/`; when given, each config's template must be one. */
   templates?: readonly string[];
@@ -112,8 +127,44 @@ function checkContainer({ spec, base }: ContainerEntry, out: Finding[]): void {
       if (spec[key]?.length) out.push({ pointer: `${base}/${key}`, target: 'key', message: `a container on the host's network has no ${key === 'ports' ? 'ports to publish (it binds host ports itself)' : 'other networks'}`, hint: `remove ${key} or hostNetwork` });
     }
   }
+  checkRuntimeRefusals(spec, base, out);
   if (spec.oneshot && spec.health?.gateStart !== false && spec.health !== undefined) {
     out.push({ pointer: `${base}/health`, target: 'key', message: 'a one-shot container runs to completion: a health check cannot gate its start', hint: 'remove health, or set health.gateStart: false' });
+  }
+}
+
+/**
+ * Combinations podman accepts in a unit but refuses (or ignores) when the container runs (issue 17, "Options that are
+ * accepted but cannot work"); each shown with podman 5.4.2 on the test host or read from podman's source:
+ * - `autoUpdate: registry` needs an image named by tag alone: podman's auto-update refuses a reference with a digest
+ *   (pkg/autoupdate ValidateImageReference: "auto updates require fully-qualified image references without digest"),
+ *   and a local build (`localhost/…`) has no registry to look in (`local` compares with the local image instead);
+ * - `Notify=healthy` and `HealthOnFailure=` (escape hatch) need a health check ("sdnotify policy \"healthy\" requires a
+ *   healthcheck to be set", "cannot set on-failure action to restart without a health check");
+ * - a `net.*` sysctl on the host's network ("can't be set since Network Namespace set to host").
+ */
+function checkRuntimeRefusals(spec: ContainerSpec, base: string, out: Finding[]): void {
+  if (spec.autoUpdate === 'registry') {
+    const image = spec.image ?? '';
+    const digest = image.includes('@sha256:');
+    const named = image.split('@')[0]!;
+    const tagged = named.slice(named.lastIndexOf('/')).includes(':');
+    if (spec.build !== undefined || image.startsWith('localhost/')) {
+      out.push({ pointer: `${base}/autoUpdate`, message: `${spec.build ? 'a local build' : `${image} is a local image`}: auto-update would look for it in a registry that does not exist`, hint: 'use autoUpdate: local (updates when the local image changes)' });
+    } else if (digest) {
+      out.push({ pointer: `${base}/autoUpdate`, message: tagged ? 'podman auto-update refuses an image reference with both a tag and a digest' : 'an image pinned by digest alone never changes: auto-update would never update it', hint: `name the image by its tag alone (${image.slice(0, image.indexOf('@'))}${tagged ? '' : ':TAG'}), or remove autoUpdate to keep the digest pin` });
+    }
+  }
+  const raw = spec.quadlet?.Container ?? {};
+  const values = (key: string): string[] => { const v = raw[key]; return v === undefined ? [] : Array.isArray(v) ? v : [v]; };
+  if (spec.health === undefined) {
+    if (values('Notify').includes('healthy')) out.push({ pointer: `${base}/quadlet/Container/Notify`, message: 'Notify=healthy needs a health check: podman refuses to start the container without one', hint: 'add health (whose gateStart, true by default, gives Notify=healthy) and remove this key' });
+    if (values('HealthOnFailure').some((v) => v !== 'none')) out.push({ pointer: `${base}/quadlet/Container/HealthOnFailure`, message: 'HealthOnFailure= needs a health check: podman refuses to start the container without one', hint: 'add health, or remove this key' });
+  }
+  if (spec.hostNetwork) {
+    for (const key of Object.keys(spec.sysctls ?? {})) {
+      if (key.startsWith('net.')) out.push({ pointer: `${base}/sysctls/${key}`, target: 'key', message: `${key} cannot be set on the host's network: podman refuses to start the container (the sysctl would change the host)`, hint: 'set it on the node, or remove hostNetwork' });
+    }
   }
 }
 
@@ -206,7 +257,7 @@ export interface FileFinding extends Finding {
  * Checks across all files. `inputs` holds every file that parsed, valid or not: ids from invalid files still count
  * as known apps, so that one typo does not cascade into "unknown app" errors elsewhere.
  */
-export function checkCatalog(inputs: readonly CheckInput[]): FileFinding[] {
+export function checkCatalog(inputs: readonly CheckInput[], reserved: readonly ReservedPort[] = []): FileFinding[] {
   const out: FileFinding[] = [];
   const idFiles = new Map<string, string>();
   for (const { file, value } of inputs) {
@@ -224,7 +275,7 @@ export function checkCatalog(inputs: readonly CheckInput[]): FileFinding[] {
   const valid = inputs.filter((i): i is CheckInput & { manifest: Manifest } => i.manifest !== undefined);
   checkUnitNames(valid, idFiles, out);
   checkDependencies(valid, idFiles, out);
-  checkHostPorts(valid, out);
+  checkHostPorts(valid, out, reserved);
   checkConfigPaths(valid, out);
   checkOnionProvider(valid, out);
   return out;
@@ -351,8 +402,8 @@ function reportCycles(nodes: readonly string[], edges: (node: string) => Array<{
   for (const node of nodes) if (!state.has(node)) visit(node);
 }
 
-function checkHostPorts(valid: ReadonlyArray<{ file: string; manifest: Manifest }>, out: FileFinding[]): void {
-  const bound: Array<{ ip: string; port: number; protocol: string; where: string }> = [];
+function checkHostPorts(valid: ReadonlyArray<{ file: string; manifest: Manifest }>, out: FileFinding[], reserved: readonly ReservedPort[]): void {
+  const bound: Array<{ ip: string; port: number; protocol: string; where: string }> = reserved.map((r) => ({ ip: r.ip, port: r.port, protocol: r.protocol, where: `${r.what} on ${r.ip === '*' ? '' : `${r.ip}:`}${r.port}` }));
   const add = (file: string, pointer: string, ports: readonly PortSpec[] | undefined): void => {
     (ports ?? []).forEach((p, i) => {
       const ip = p.hostIp ?? '*';

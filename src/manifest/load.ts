@@ -6,7 +6,7 @@
 import type { Problem } from '../errors.js';
 import type { LoadedManifest, Manifest } from './types.js';
 import { findingsFromAjv, type Finding } from './ajv-problems.js';
-import { checkCatalog, checkManifest, fileStem, type CheckInput } from './checks.js';
+import { checkCatalog, checkManifest, fileStem, type CheckInput, type ReservedPort } from './checks.js';
 import { manifestValidator } from './schema.js';
 import { parseYaml, type Locator } from './yaml-source.js';
 
@@ -20,6 +20,8 @@ export interface ManifestSource {
 export interface LoadOptions {
   /** Template file names under `templates/config/`; when given, every config must name one of them. */
   templates?: readonly string[];
+  /** Host addresses the node binds itself (its daemon's `--listen`): no app may publish a port on one. */
+  reserved?: readonly ReservedPort[];
 }
 
 export interface LoadResult {
@@ -78,7 +80,7 @@ export function loadManifests(sources: readonly ManifestSource[], options: LoadO
     if (schemaValid) loaded.push({ file, manifest: value as Manifest, locate: parsed.locate });
   }
 
-  for (const f of checkCatalog(inputs)) report(f.file, locators.get(f.file)!, f);
+  for (const f of checkCatalog(inputs, options.reserved)) report(f.file, locators.get(f.file)!, f);
 
   const order = new Map(sources.map((s, i) => [s.file, i]));
   problems.sort((a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0) || (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));

@@ -4,6 +4,7 @@
  * the effective states as overrides, and hands everything to `buildDesired`.
  */
 import { createHash } from 'node:crypto';
+import { DEFAULT_LISTEN, parseListen } from '../api/listen.js';
 import { compileCatalog } from '../compile/compile-catalog.js';
 import type { NodeFacts } from '../compile/compile-app.js';
 import { DEFAULT_PODMAN_VERSION } from '../compile/target-version.js';
@@ -11,6 +12,7 @@ import type { ContainerUnit } from '../compile/model.js';
 import { InvalidInputError } from '../errors.js';
 import type { DesiredState, LoadedManifest } from '../manifest/types.js';
 import { renderUnits } from '../render/render-units.js';
+import { daemonReservation } from '../manifest/checks.js';
 import { loadManifests, type ManifestSource } from '../manifest/load.js';
 import { readManifestFiles } from '../store/node/manifest-files.js';
 import { readOnionAddresses } from '../store/node/onion-addresses.js';
@@ -49,6 +51,8 @@ export interface LoadDesiredOptions {
    * in the manifests before they are validated, and its `apps` select the apps this node runs. Absent: neither.
    */
   nodeFile?: NodeFileSource;
+  /** The daemon's own `--listen` (no app may publish on it); default serve's, 127.0.0.1:8080. */
+  listen?: string;
 }
 
 export interface LoadedDesired {
@@ -98,9 +102,10 @@ async function readInputs(opts: LoadDesiredOptions): Promise<Inputs> {
 }
 
 /** The manifests this node runs: loaded after the node's values are substituted, then selected by its node file. */
-function nodeManifests(sources: ManifestSource[], nodeFile: NodeFileSource | undefined, templates: readonly string[]): LoadedManifest[] {
+function nodeManifests(sources: ManifestSource[], nodeFile: NodeFileSource | undefined, templates: readonly string[], listen: string): LoadedManifest[] {
+  const reserved = [daemonReservation(parseListen(listen))];
   if (!nodeFile) {
-    const { manifests, problems } = loadManifests(sources, { templates });
+    const { manifests, problems } = loadManifests(sources, { templates, reserved });
     if (problems.length > 0) throw new InvalidInputError(problems);
     return manifests;
   }
@@ -108,7 +113,7 @@ function nodeManifests(sources: ManifestSource[], nodeFile: NodeFileSource | und
   const substituted = sources.map((src) => substituteNodeValues(src, node));
   problems.push(...substituted.flatMap((s) => s.problems));
   if (problems.length > 0) throw new InvalidInputError(problems);
-  const loaded = loadManifests(substituted.map((s) => s.source), { templates });
+  const loaded = loadManifests(substituted.map((s) => s.source), { templates, reserved });
   if (loaded.problems.length > 0) throw new InvalidInputError(loaded.problems);
   const selected = selectApps(loaded.manifests, node);
   if (selected.problems.length > 0) throw new InvalidInputError(selected.problems);
@@ -116,7 +121,7 @@ function nodeManifests(sources: ManifestSource[], nodeFile: NodeFileSource | und
 }
 
 async function computeDesired(opts: LoadDesiredOptions, { sources, installs, intents, declared }: Inputs): Promise<LoadedDesired> {
-  const manifests = nodeManifests(sources, opts.nodeFile, await listConfigTemplates(opts.configTemplatesDir));
+  const manifests = nodeManifests(sources, opts.nodeFile, await listConfigTemplates(opts.configTemplatesDir), opts.listen ?? DEFAULT_LISTEN);
   const changes = declaredChanges(manifests, declared, new Date().toISOString());
   const states = effectiveStates(manifests, installs, intents, new Map([...declared, ...changes]));
 

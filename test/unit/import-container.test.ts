@@ -82,7 +82,8 @@ describe('import container: podman inspect → manifest', () => {
     expect(m.binds).toEqual([{ source: '/srv/lnd-conf/lnd.conf', target: '/root/.lnd/lnd.conf', readOnly: true }]);
     expect(m.tmpfs).toEqual([{ target: '/tmp', size: '64Mi', mode: '1777' }]);
     expect(m.ulimits).toEqual({ nofile: { soft: 4096, hard: 8192 } });
-    expect([m.workingDir, m.shmSize, m.autoUpdate, m.restart]).toEqual(['/root/.lnd', '128Mi', 'registry', 'on-failure']);
+    // The old container's auto-update registry on localhost/busybox could never update: the manifest says local.
+    expect([m.workingDir, m.shmSize, m.autoUpdate, m.restart]).toEqual(['/root/.lnd', '128Mi', 'local', 'on-failure']);
     expect(m.security).toEqual({ readOnly: true, capDrop: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT'], noNewPrivileges: true });
     expect(m.hosts).toEqual([{ host: 'bitcoind.local', ip: '10.89.0.2' }]);
     expect(shown(r, 'dropped')).toEqual(['container lnd /HostConfig/RestartPolicy/MaximumRetryCount: the retry limit 5 is not carried over: systemd restarts without a count (its own start limit applies)']);

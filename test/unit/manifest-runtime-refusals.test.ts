@@ -1,0 +1,73 @@
+// Combinations the target podman accepts in a unit but refuses when the container runs, refused at validate with the
+// pointer and a hint (issue 17, "Options that are accepted but cannot work"); and the node's own listen address
+// counted in the host-port check.
+import { describe, expect, it } from 'vitest';
+import { daemonReservation } from '../../src/manifest/checks.js';
+import { loadManifests } from '../../src/manifest/load.js';
+
+const TAGGED = 'docker.io/library/nginx:1.27.4-alpine';
+const DIGEST = 'sha256:4ff102c5d78d254a6f0da062b3cf39eaf07f01eec0927fd21e219d0af8bc0591';
+const SERVE = daemonReservation({ host: '127.0.0.1', port: 8080 });
+
+/** `FILE:LINE:COL /pointer: message (hint)` of every problem of one manifest `id` with `body`. */
+function problems(id: string, body: string, reserved = [SERVE]): string[] {
+  return loadManifests([{ file: `manifests/${id}.yaml`, text: `id: ${id}\n${body}` }], { reserved }).problems.map((p) => `${p.line}:${p.col} ${p.pointer}: ${p.message}${p.hint ? ` (${p.hint})` : ''}`);
+}
+
+describe('autoUpdate: registry', () => {
+  it('the field report: a tag and a digest (podman auto-update refuses the reference)', () => {
+    expect(problems('pinned', `image: ${TAGGED}@${DIGEST}\nautoUpdate: registry\n`)).toEqual([
+      `3:13 /autoUpdate: podman auto-update refuses an image reference with both a tag and a digest (name the image by its tag alone (${TAGGED}), or remove autoUpdate to keep the digest pin)`,
+    ]);
+  });
+
+  it('a digest alone never updates', () => {
+    expect(problems('pinned', `image: docker.io/library/nginx@${DIGEST}\nautoUpdate: registry\n`)).toEqual([
+      '3:13 /autoUpdate: an image pinned by digest alone never changes: auto-update would never update it (name the image by its tag alone (docker.io/library/nginx:TAG), or remove autoUpdate to keep the digest pin)',
+    ]);
+  });
+
+  it('a local build or localhost image has no registry: the hint is local', () => {
+    expect(problems('built', 'build: { context: /srv/src, tag: "localhost/built:1" }\nautoUpdate: registry\n')).toEqual([
+      '3:13 /autoUpdate: a local build: auto-update would look for it in a registry that does not exist (use autoUpdate: local (updates when the local image changes))',
+    ]);
+    expect(problems('local', 'image: localhost/mine:1\nautoUpdate: registry\n')).toHaveLength(1);
+  });
+
+  it('what works is accepted: a tag alone with registry, anything with local', () => {
+    expect(problems('ok', `image: ${TAGGED}\nautoUpdate: registry\n`)).toEqual([]);
+    expect(problems('ok', `image: ${TAGGED}@${DIGEST}\nautoUpdate: local\n`)).toEqual([]);
+    expect(problems('ok', 'build: { context: /srv/src, tag: "localhost/ok:1" }\nautoUpdate: local\n')).toEqual([]);
+  });
+});
+
+describe('what needs a health check, or another network namespace (refused by podman 5.4.2 on the test host)', () => {
+  it('Notify=healthy and HealthOnFailure= in the escape hatch without health', () => {
+    expect(problems('a', `image: ${TAGGED}\nquadlet:\n  Container:\n    Notify: healthy\n    HealthOnFailure: restart\n`).map((p) => p.split(': ')[0])).toEqual(['5:13 /quadlet/Container/Notify', '6:22 /quadlet/Container/HealthOnFailure']);
+    expect(problems('a', `image: ${TAGGED}\nhealth: { cmd: [check, now] }\nquadlet:\n  Container:\n    HealthOnFailure: restart\n`)).toEqual([]);
+  });
+
+  it('a net.* sysctl on the host\'s network, at its key; other sysctls pass', () => {
+    expect(problems('a', `image: ${TAGGED}\nhostNetwork: true\nsysctls:\n  net.core.somaxconn: "1024"\n  kernel.msgmax: "65536"\n`)).toEqual([
+      "5:3 /sysctls/net.core.somaxconn: net.core.somaxconn cannot be set on the host's network: podman refuses to start the container (the sysctl would change the host) (set it on the node, or remove hostNetwork)",
+    ]);
+  });
+
+  it('ports on the host\'s network stay refused', () => {
+    expect(problems('a', `image: ${TAGGED}\nhostNetwork: true\nports: [{ container: 80 }]\n`).map((p) => p.split(': ')[0])).toEqual(['4:1 /ports']);
+  });
+});
+
+describe('the daemon\'s own listen address is a bound host port', () => {
+  it('the catalog\'s lnd case: REST on 127.0.0.1:8080 clashes with serve\'s default', () => {
+    expect(problems('lnd', `image: ${TAGGED}\nports:\n  - { container: 8080, hostIp: 127.0.0.1 }\n`)).toEqual([
+      "4:18 /ports/0/container: host port 8080/tcp is already bound by archy-quadlet serve (the node's API and web UI) on 127.0.0.1:8080 (pick another host port, or bind the two to different host addresses)",
+    ]);
+  });
+
+  it('every address clashes with it; another address, another port or udp does not; a daemon on 0.0.0.0 takes every address', () => {
+    expect(problems('a', `image: ${TAGGED}\nports: [{ container: 80, host: 8080 }]\n`)).toHaveLength(1);
+    expect(problems('a', `image: ${TAGGED}\nports: [{ container: 80, host: 8080, hostIp: 10.0.0.2 }, { container: 81, host: 8180 }, { container: 82, host: 8080, protocol: udp }]\n`)).toEqual([]);
+    expect(problems('a', `image: ${TAGGED}\nports: [{ container: 80, host: 9000, hostIp: 10.0.0.2 }]\n`, [daemonReservation({ host: '0.0.0.0', port: 9000 })])).toHaveLength(1);
+  });
+});
