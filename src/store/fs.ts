@@ -5,7 +5,7 @@
  * written whole by whoever comes first and never replaced).
  */
 import { randomBytes } from 'node:crypto';
-import type { Dirent } from 'node:fs';
+import { readFileSync, type Dirent } from 'node:fs';
 import * as nodeFs from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -25,6 +25,32 @@ export async function readTextIfExists(path: string | URL): Promise<string | und
     if (isMissing(err)) return undefined;
     throw err;
   }
+}
+
+/**
+ * The UTF-8 texts of the files at `paths`, in order, read with synchronous reads one after another. For the bulk
+ * reads of a reconcile pass (manifests, unit directory, config files, app records): the promise API's read is four
+ * round trips through libuv's thread pool (open, fstat, read, close), about ten times a synchronous read of a file
+ * of a few KiB (880 unit files: 56 ms against 5.5 ms, issue 15); the event loop waits those few ms instead.
+ * @throws the fs error of the first file that cannot be read (ENOENT, EACCES, EISDIR …).
+ */
+export function readTexts(paths: readonly string[]): string[] {
+  return paths.map((path) => readFileSync(path, 'utf8'));
+}
+
+/**
+ * {@link readTexts}, undefined for each file that does not exist.
+ * @throws the fs error for anything but a missing file (EACCES, EISDIR …).
+ */
+export function readTextsIfExist(paths: readonly string[]): Array<string | undefined> {
+  return paths.map((path) => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
+  });
 }
 
 /**

@@ -7,7 +7,7 @@
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import { writeFileAtomic } from '../atomic-write.js';
-import { readTextIfExists } from '../fs.js';
+import { readTextsIfExist } from '../fs.js';
 
 /** Where the host path `path` is, seen from here. Throws for a relative path. */
 export function onHost(path: string, root = '/'): string {
@@ -17,13 +17,9 @@ export function onHost(path: string, root = '/'): string {
 
 /** The content at each host path, undefined where there is no file. Throws on IO errors other than ENOENT. */
 export async function readConfigFiles(paths: Iterable<string>, root = '/'): Promise<Record<string, string | undefined>> {
-  const out: Record<string, string | undefined> = {};
-  await Promise.all(
-    [...new Set(paths)].map(async (p) => {
-      out[p] = await readTextIfExists(onHost(p, root));
-    }),
-  );
-  return out;
+  const unique = [...new Set(paths)];
+  const texts = readTextsIfExist(unique.map((p) => onHost(p, root)));
+  return Object.fromEntries(unique.map((p, i) => [p, texts[i]]));
 }
 
 /** Whether each of `paths` (under `root`) is a directory; a missing one, or a file, is false. */

@@ -3,9 +3,10 @@
  * node's catalog, `--manifests`, or a git checkout's) for the pure loader in
  * `src/manifest/load.ts`.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ManifestSource } from '../../manifest/load.js';
+import { readTexts } from '../fs.js';
 
 /** How a directory is shown in problems: relative to the working directory when inside it, else absolute. */
 function displayDir(dir: string, cwd: string): string {
@@ -25,10 +26,6 @@ export async function readManifestFiles(dir: string, cwd: string = process.cwd()
     .filter((e) => (e.isFile() || e.isSymbolicLink()) && /\.ya?ml$/.test(e.name))
     .map((e) => e.name)
     .sort();
-  return Promise.all(
-    names.map(async (name) => ({
-      file: shown === '.' ? name : `${shown}/${name}`,
-      text: await readFile(path.resolve(cwd, dir, name), 'utf8'),
-    })),
-  );
+  const texts = readTexts(names.map((name) => path.resolve(cwd, dir, name)));
+  return names.map((name, i) => ({ file: shown === '.' ? name : `${shown}/${name}`, text: texts[i]! }));
 }

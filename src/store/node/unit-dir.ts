@@ -2,11 +2,10 @@
  * Reads a Quadlet unit directory: every unit file in it with its content and
  * whether archy-quadlet owns it (its first line is our ownership header).
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseUnitFileName } from '../../naming.js';
 import { isOwned } from '../../render/types.js';
-import { readDirIfExists } from '../fs.js';
+import { readDirIfExists, readTexts } from '../fs.js';
 
 export interface UnitDirEntry {
   /** File name, e.g. `lnd.container`. */
@@ -25,10 +24,6 @@ export async function readUnitDir(dir: string): Promise<UnitDirEntry[]> {
   const entries = await readDirIfExists(dir, { withFileTypes: true });
   const names = entries.filter((e) => e.isFile() && parseUnitFileName(e.name) !== undefined).map((e) => e.name);
   names.sort();
-  return Promise.all(
-    names.map(async (name) => {
-      const content = await readFile(join(dir, name), 'utf8');
-      return { name, content, owned: isOwned(content) };
-    }),
-  );
+  const texts = readTexts(names.map((name) => join(dir, name)));
+  return names.map((name, i) => ({ name, content: texts[i]!, owned: isOwned(texts[i]!) }));
 }

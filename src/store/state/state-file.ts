@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { InvalidInputError } from '../../errors.js';
 import { DNS_LABEL } from '../../naming.js';
 import { writeFileAtomic } from '../atomic-write.js';
-import { readDirIfExists, readTextIfExists } from '../fs.js';
+import { readDirIfExists, readTextsIfExist } from '../fs.js';
 
 /** Creates the parent directory (0755) and writes `content` atomically. Throws the fs error. */
 export async function writeStateFile(path: string, content: string, mode = 0o644): Promise<void> {
@@ -24,11 +24,13 @@ export async function writeStateFile(path: string, content: string, mode = 0o644
  */
 export async function readAppFiles(dir: string, hint: string): Promise<Array<{ id: string; path: string; value: unknown }>> {
   const out: Array<{ id: string; path: string; value: unknown }> = [];
-  for (const name of (await readDirIfExists(dir)).sort()) {
-    const id = name.endsWith('.json') ? name.slice(0, -'.json'.length) : '';
-    if (!DNS_LABEL.test(id)) continue;
-    const path = join(dir, name);
-    const text = await readTextIfExists(path);
+  const files = (await readDirIfExists(dir))
+    .sort()
+    .map((name) => ({ id: name.endsWith('.json') ? name.slice(0, -'.json'.length) : '', path: join(dir, name) }))
+    .filter(({ id }) => DNS_LABEL.test(id));
+  const texts = readTextsIfExist(files.map((f) => f.path));
+  for (const [i, { id, path }] of files.entries()) {
+    const text = texts[i];
     if (text === undefined) continue;
     try {
       out.push({ id, path, value: JSON.parse(text) });
