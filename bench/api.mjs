@@ -15,6 +15,7 @@
 // Prints a table with the targets (bench/support/figures.mjs).
 // Usage: npm run bench:api   (as root; builds dist/ first)
 //   ARCHY_TESTHOST_NAME=NAME picks the host instance (default archy-bench-api).
+//   ARCHY_BENCH_SERVE_NODE_FLAGS="--max-semi-space-size=1"  node flags for the serve process (memory experiments).
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -72,7 +73,8 @@ try {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const stateDir = join(work, 'state');
-  serveProc = spawn(process.execPath, [join(repo, 'bin/archy-quadlet'), 'serve', '--bus', host.busAddress, '--unit-dir', host.unitDir, '--state-dir', stateDir, '--listen', `127.0.0.1:${port}`], {
+  const nodeFlags = process.env.ARCHY_BENCH_SERVE_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  serveProc = spawn(process.execPath, [...nodeFlags, join(repo, 'bin/archy-quadlet'), 'serve', '--bus', host.busAddress, '--unit-dir', host.unitDir, '--state-dir', stateDir, '--listen', `127.0.0.1:${port}`], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let serveErr = '';
@@ -152,7 +154,7 @@ try {
   log(`RSS with ${APPS} apps and ${RSS_CLIENTS} SSE clients: ${rss20.toFixed(1)} MB`);
   // Node itself, idle, for scale: what any Node process holds before it loads anything.
   const bare = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
-  await new Promise((r) => setTimeout(r, 500));
+  await new Promise((r) => setTimeout(r, 1500));
   const rssNode = rssMb(bare.pid);
   bare.kill();
   for (let i = RSS_CLIENTS; i < SSE_CLIENTS; i++) await openClient(i);
@@ -213,7 +215,7 @@ try {
   figure({ figure: `POST stop → 202 p50 (stop takes ${STOP_SECONDS} s)`, value: percentile(stopLatency, 50), unit: 'ms', ref: 'bare StopUnit p50', refValue: percentile(stopUnit, 50), limit: 1.5, by: 'ratio', note: n });
   figure({ figure: `POST stop → 202 p99 (stop takes ${STOP_SECONDS} s)`, value: percentile(stopLatency, 99), unit: 'ms', ref: 'bare StopUnit p99', refValue: percentile(stopUnit, 99), limit: 2, by: 'ratio', note: n });
   figure({ figure: `state change → SSE p99, ${SSE_CLIENTS} clients`, value: percentile(delivery, 99), unit: 'ms', ref: 'controller signal p99', refValue: percentile(signal, 99), limit: 2, by: 'ratio', note: `${delivery.length} vs ${signal.length}` });
-  figure({ figure: `serve RSS, ${APPS} apps, ${RSS_CLIENTS} SSE clients`, value: rss20, unit: 'MB', ref: 'idle node', refValue: rssNode, limit: 80, by: 'value' });
+  figure({ figure: `serve RSS, ${APPS} apps, ${RSS_CLIENTS} SSE clients${nodeFlags.length ? ` (node ${nodeFlags.join(' ')})` : ''}`, value: rss20, unit: 'MB', ref: 'idle node', refValue: rssNode, limit: 80, by: 'value' });
 } finally {
   await controller?.close();
   await systemd.close().catch(() => undefined);
