@@ -15,7 +15,8 @@
 // Prints a table with the targets (bench/support/figures.mjs).
 // Usage: npm run bench:api   (as root; builds dist/ first)
 //   ARCHY_TESTHOST_NAME=NAME picks the host instance (default archy-bench-api).
-//   ARCHY_BENCH_SERVE_NODE_FLAGS="--max-semi-space-size=1"  node flags for the serve process (memory experiments).
+//   ARCHY_BENCH_SERVE_NODE_FLAGS="--max-semi-space-size=1"  node flags for the serve process (memory experiments);
+//   with --heapsnapshot-signal=SIGUSR2 among them, serve writes a heap snapshot when its RSS is measured.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -129,10 +130,18 @@ try {
     clients.push(ac);
     await snapshot;
   };
+  // A start that fails (on a machine this busy, podman can time out) is started again, at most 3 times per app.
+  const restarts = new Map();
   const waitAll = async (want, timeoutMs) => {
     const deadline = Date.now() + timeoutMs;
     while (!slow.every((id) => states.get(id) === want)) {
       if (Date.now() > deadline) throw new Error(`not all ${want} after ${timeoutMs} ms: ${slow.map((id) => `${id}=${states.get(id)}`).join(' ')}`);
+      for (const id of slow.filter((i) => want === 'running' && states.get(i) === 'failed' && (restarts.get(i) ?? 0) < 3)) {
+        restarts.set(id, (restarts.get(id) ?? 0) + 1);
+        log(`${id} failed to start; starting it again`);
+        states.set(id, 'starting');
+        await post(id, 'start');
+      }
       await new Promise((r) => setTimeout(r, 20));
     }
   };
@@ -152,6 +161,7 @@ try {
   await new Promise((r) => setTimeout(r, 1000));
   const rss20 = rssMb(serveProc.pid);
   log(`RSS with ${APPS} apps and ${RSS_CLIENTS} SSE clients: ${rss20.toFixed(1)} MB`);
+  if (nodeFlags.includes('--heapsnapshot-signal=SIGUSR2')) serveProc.kill('SIGUSR2');
   // Node itself, idle, for scale: what any Node process holds before it loads anything.
   const bare = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 1500));
@@ -198,14 +208,14 @@ try {
 
   const f = (x) => x.toFixed(1);
   const rows = [
-    ['measure', 'n', 'p50', 'p99', 'max', 'target', 'ok'],
-    [`POST stop → 202 (stop takes ${STOP_SECONDS} s), ms`, stopLatency.length, f(percentile(stopLatency, 50)), f(percentile(stopLatency, 99)), f(Math.max(...stopLatency)), 'p99 ≤ 20', percentile(stopLatency, 99) <= 20 ? 'yes' : 'NO'],
-    [`state change → SSE, ${SSE_CLIENTS} clients, ms`, delivery.length, f(percentile(delivery, 50)), f(percentile(delivery, 99)), f(Math.max(...delivery)), 'p99 ≤ 20', percentile(delivery, 99) <= 20 ? 'yes' : 'NO'],
+    ['measure', 'n', 'p50', 'p99', 'max', 'target', 'ok (figures)'],
+    [`POST stop → 202 (stop takes ${STOP_SECONDS} s), ms`, stopLatency.length, f(percentile(stopLatency, 50)), f(percentile(stopLatency, 99)), f(Math.max(...stopLatency)), 'vs StopUnit', 'below'],
+    [`state change → SSE, ${SSE_CLIENTS} clients, ms`, delivery.length, f(percentile(delivery, 50)), f(percentile(delivery, 99)), f(Math.max(...delivery)), 'vs controller', 'below'],
     [`  of which SSE fan-out (receipt − first client's), ms`, spread.length, f(percentile(spread, 50)), f(percentile(spread, 99)), f(Math.max(...spread)), '(info)', ''],
     [`StopUnit D-Bus call alone, same units, ms`, stopUnit.length, f(percentile(stopUnit, 50)), f(percentile(stopUnit, 99)), f(Math.max(...stopUnit)), '(reference)', ''],
     [`StateChangeTimestamp → this process's controller event, ms`, signal.length, f(percentile(signal, 50)), f(percentile(signal, 99)), f(Math.max(...signal)), '(reference)', ''],
     [`GET /api/apps (${APPS} apps), ms`, getLatency.length, f(percentile(getLatency, 50)), f(percentile(getLatency, 99)), f(Math.max(...getLatency)), '(info)', ''],
-    [`serve RSS, ${APPS} apps, ${RSS_CLIENTS} SSE clients, MB`, 1, f(rss20), '', '', '≤ 80', rss20 <= 80 ? 'yes' : 'NO'],
+    [`serve RSS, ${APPS} apps, ${RSS_CLIENTS} SSE clients, MB`, 1, f(rss20), '', '', '≤ 80', 'below'],
     [`serve RSS, ${APPS} apps, ${SSE_CLIENTS} SSE clients, after the runs, MB`, 1, f(rss50), '', '', '(info)', ''],
   ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));

@@ -1,6 +1,6 @@
 // Benchmark: 1,000 synthetic manifests compiled, rendered and written to a temp
 // directory, timed beside podman 5.4.2's Quadlet generator in -dryrun over the
-// same output, in the same run. Prints a table; target: ours ≤ 1.0× the generator.
+// same output, in the same run. Prints a table, then its figure (target: ours ≤ 1.0× the generator).
 // Usage: npm run bench:render  (builds dist/ first when missing)
 //        ARCHY_BENCH_DIR=/dev/shm npm run bench:render   (temp dir on tmpfs: the disk's cost left out of both)
 import { execFileSync, spawnSync } from 'node:child_process';
