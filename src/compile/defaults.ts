@@ -24,7 +24,7 @@ export const HOST_GATEWAY_ENTRY = { host: 'host.containers.internal', ip: 'host-
 export const BOOT_TARGET = { system: 'multi-user.target', user: 'default.target' } as const;
 
 /**
- * Podman secrets the reconciler creates from the node's generated secrets are named `archy.<name>`: the dot keeps
- * them apart from the operator's own (a manifest's `secrets:` names are DNS labels, without dots).
+ * Podman secrets the reconciler creates from the node's generated secrets are named `archy.<name>`; a manifest's
+ * `secrets:` may name any podman secret but these (src/manifest/checks.ts refuses the prefix there).
  */
 export const PODMAN_SECRET_PREFIX = 'archy.';

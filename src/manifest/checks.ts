@@ -14,6 +14,12 @@ import { ONION_EXPORT } from './onion.js';
 import { checkWeb } from './app-meta.js';
 import { parseDuration, parseMemory } from './units.js';
 
+/** The longest podman secret name, in bytes (podman 5.4.2 refuses 254, shown on the test host). */
+const PODMAN_SECRET_NAME_BYTES = 253;
+
+/** The podman secrets of the node's generated secrets (src/compile/defaults.ts, PODMAN_SECRET_PREFIX). */
+const GENERATED_SECRET_PREFIX = 'archy.';
+
 /** Where app data lives on the node: `/var/lib/archipelago/<id>`. Config files must be written below it. */
 export const DATA_ROOT = '/var/lib/archipelago';
 
@@ -128,6 +134,12 @@ function checkContainer({ spec, base }: ContainerEntry, out: Finding[]): void {
     }
   }
   checkRuntimeRefusals(spec, base, out);
+  (spec.secrets ?? []).forEach((secret, i) => {
+    const pointer = `${base}/secrets/${i}/name`;
+    // podman counts bytes (podman secret create: "be between 1 and 253 characters"); the schema counted characters.
+    if (new TextEncoder().encode(secret.name).length > PODMAN_SECRET_NAME_BYTES) out.push({ pointer, message: `is longer than podman's ${PODMAN_SECRET_NAME_BYTES} bytes`, hint: 'shorten the name' });
+    if (secret.name.startsWith(GENERATED_SECRET_PREFIX)) out.push({ pointer, message: `names starting with "${GENERATED_SECRET_PREFIX}" are the node's generated secrets`, hint: `take one as an environment value: { secret: ${secret.name.slice(GENERATED_SECRET_PREFIX.length) || 'NAME'} }` });
+  });
   if (spec.oneshot && spec.health?.gateStart !== false && spec.health !== undefined) {
     out.push({ pointer: `${base}/health`, target: 'key', message: 'a one-shot container runs to completion: a health check cannot gate its start', hint: 'remove health, or set health.gateStart: false' });
   }

@@ -159,7 +159,7 @@ export interface BuildSpec {
 }
 
 export interface SecretRef {
-  /** podman secret name (a DNS label). */
+  /** podman secret name: 1–253 characters without `,` `/` `=` or a control character (what podman 5.4.2 accepts). */
   name: string;
   /** Expose as this environment variable (Secret=name,type=env,target=VAR) … */
   env?: string;

@@ -71,3 +71,19 @@ describe('the daemon\'s own listen address is a bound host port', () => {
     expect(problems('a', `image: ${TAGGED}\nports: [{ container: 80, host: 9000, hostIp: 10.0.0.2 }]\n`, [daemonReservation({ host: '0.0.0.0', port: 9000 })])).toHaveLength(1);
   });
 });
+
+describe('secret names are what podman accepts (podman 5.4.2 on the test host: 1-253 bytes, no "," "/" "=" or NUL)', () => {
+  it.each(['books_db_pass', 'Books.DB:pass', 'a b', 'é', '-lead', "it's", '$x', '%h', 'x'.repeat(253)])('%j is accepted', (name) => {
+    expect(problems('a', `image: ${TAGGED}\nsecrets: [{ name: ${JSON.stringify(name)}, env: PW }]\n`)).toEqual([]);
+  });
+
+  it.each(['a,b', 'a/b', 'a=b', '', 'x'.repeat(254), 'é'.repeat(127)])('%j is refused', (name) => {
+    expect(problems('a', `image: ${TAGGED}\nsecrets: [{ name: ${JSON.stringify(name)} }]\n`).map((p) => p.split(': ')[0])).toEqual(['3:19 /secrets/0/name']);
+  });
+
+  it('the node\'s generated secrets are taken as environment values, not by their podman name', () => {
+    expect(problems('a', `image: ${TAGGED}\nsecrets: [{ name: archy.db-password }]\n`)).toEqual([
+      '3:19 /secrets/0/name: names starting with "archy." are the node\'s generated secrets (take one as an environment value: { secret: db-password })',
+    ]);
+  });
+});
