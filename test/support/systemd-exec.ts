@@ -9,6 +9,8 @@
  * - at exec time each word's `$$` becomes `$`, while `$NAME`/`${NAME}` would be replaced by the service's
  *   environment (reported, never expected in our lines);
  * - `RequiresMountsFor=`: words unquoted the same way (no C escapes), each one a path.
+ *
+ * The `ExecStart=` reading is checked against the test host's systemd in test/e2e/systemd-exec.test.ts.
  */
 
 /** The specifiers systemd.unit(5) lists. */
