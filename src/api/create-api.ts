@@ -11,6 +11,7 @@ import { httpErrorFor, HttpError } from './http-errors.js';
 import { registerAppRoutes } from './routes-apps.js';
 import { registerEventRoutes } from './routes-events.js';
 import { registerRpcRoutes } from './rpc.js';
+import { registerReconcilerRoutes } from './routes-reconciler.js';
 import { registerSourceRoutes } from './routes-source.js';
 import { loadUiFiles, registerStaticRoutes } from './static-ui.js';
 import type { ApiDeps } from './types.js';
@@ -99,6 +100,7 @@ export function createApi(deps: ApiDeps): FastifyInstance {
   registerAppRoutes(app, deps, hub);
   registerEventRoutes(app, deps, hub, streams);
   registerSourceRoutes(app, deps);
+  registerReconcilerRoutes(app, deps);
   registerRpcRoutes(app, deps, hub, bodyLimit);
 
   app.addHook('preClose', async () => {

@@ -12,7 +12,7 @@ import type { StateEvent } from '../controller/types.js';
 import type { EventHub } from './event-hub.js';
 import { appList } from './routes-apps.js';
 import { sseMessage } from './sse-message.js';
-import type { ApiDeps, LinkStatus } from './types.js';
+import type { ApiDeps, LinkStatus, ReconcilerStatus } from './types.js';
 
 export { sseMessage };
 
@@ -64,9 +64,13 @@ export function registerEventRoutes(app: FastifyInstance, deps: ApiDeps, hub: Ev
     const linkMessage = (systemd: LinkStatus): string => sseMessage('systemd', undefined, { systemd });
     const link = deps.link?.current();
     if (link) head += linkMessage(link);
+    // The reconciler (serve --watch), likewise: at the start of every stream and on every change (a pass begins or ends).
+    const reconcilerMessage = (reconciler: ReconcilerStatus): string => sseMessage('reconciler', undefined, { reconciler });
+    if (deps.reconciler) head += reconcilerMessage(deps.reconciler.current());
     send(head);
     const stop = hub.listen((_e: StateEvent, text: string) => send(text));
     const stopLink = deps.link?.subscribe((l) => send(linkMessage(l)));
+    const stopReconciler = deps.reconciler?.subscribe((r) => send(reconcilerMessage(r)));
     open.add(res);
 
     // A comment line every heartbeatMs keeps proxies from closing the stream and lets the client detect a dead one.
@@ -76,6 +80,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: ApiDeps, hub: Ev
       clearInterval(timer);
       stop();
       stopLink?.();
+      stopReconciler?.();
       open.delete(res);
     });
   });

@@ -48,6 +48,48 @@ export type UnitText = (id: string, containerUnits?: readonly string[]) => Promi
  */
 export type IconReader = (path: string) => Promise<{ type: string; body: Uint8Array } | undefined>;
 
+/** How the in-process reconciler stands (`GET /api/reconciler`, the `reconciler` event). */
+export interface ReconcilerStatus {
+  /** A pass (or a look at an unchanged invalid revision) is running now. */
+  passRunning: boolean;
+  /** Passes ended since `serve` started. */
+  passes: number;
+  /** Whether `POST /api/reconciler/reconcile` can start a pass (the loop runs: systemd was reached). */
+  canReconcileNow: boolean;
+  /**
+   * The last pass: when it ended, whether it went through (no failed step, no rejected commit), what it did
+   * (`describe()` of each step), the steps that failed, the apps it held (a back-off: `retryAt`, the next attempt),
+   * the next time it looks again by itself (`nextPassAt`), or the error that ended it (invalid manifests, a fetch).
+   */
+  lastPass?: {
+    at: string;
+    ok: boolean;
+    done: string[];
+    failures: Array<{ app?: string; step: string; error: string }>;
+    held: Array<{ app: string; reason: string; retryAt?: string }>;
+    nextPassAt?: string;
+    error?: string;
+  };
+  /**
+   * With `--git`: the source as the passes record it (`SourceState`, src/store/state/source-state.ts: `commit` and
+   * `appliedAt` of the applied commit, `rejected: {commit, error, at, kind?}`, `fetchError`, ring, node), as it is.
+   */
+  source?: object;
+}
+
+/** The in-process reconciler, for the API (`serve --watch`). */
+export interface ReconcilerPort {
+  /** The status with the git source read now. */
+  status(): Promise<ReconcilerStatus>;
+  /** The status without the source (for events). */
+  current(): ReconcilerStatus;
+  subscribe(listener: (status: ReconcilerStatus) => void): () => void;
+  /** Asks the loop for a pass now; false while the loop is not running yet. */
+  reconcileNow(): boolean;
+  /** What a pass would do now (a dry run: `diff --node`): the planned steps and the apps it would hold. */
+  pending(): Promise<{ steps: string[]; held: Array<{ app: string; reason: string; retryAt?: string }> }>;
+}
+
 /** Where the API reports what it does. Never given the token. */
 export interface ApiLog {
   info(message: string): void;
@@ -76,6 +118,8 @@ export interface ApiDeps {
   source?: () => Promise<object>;
   /** The apps' icons for `GET /api/apps/:id/icon`. */
   icons?: IconReader;
+  /** The in-process reconciler for `/api/reconciler` (`serve --watch`); without it those routes answer 501. */
+  reconciler?: ReconcilerPort;
   /** SSE heartbeat interval in ms (default 15 000). */
   heartbeatMs?: number;
   /** How many state events the API keeps for `Last-Event-ID` resume (default 1 000). */

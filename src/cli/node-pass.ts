@@ -80,10 +80,14 @@ export interface LoopOptions {
   summary: PassSummary;
   /** Wraps each look of the loop (`WatchOptions.aroundPass`): the API's installer settles the phases it announced. */
   aroundPass?: (fn: () => Promise<void>) => Promise<void>;
+  /** Each pass's outcome, besides the log (`serve`'s reconciler view). */
+  onPass?: (result: { report?: AnyPassReport; error?: Error }) => void;
+  /** Given the loop's trigger ("reconcile now"). */
+  onTrigger?: (trigger: () => void) => void;
 }
 
 /** Runs the reconciler's watch loop over the node until `signal` aborts. */
-export async function reconcileLoop(ctx: NodeContext, { systemd, controller, intervalMs, signal, log, summary, aroundPass }: LoopOptions): Promise<void> {
+export async function reconcileLoop(ctx: NodeContext, { systemd, controller, intervalMs, signal, log, summary, aroundPass, onPass, onTrigger }: LoopOptions): Promise<void> {
   const { watch } = await import('../reconcile/watch.js');
   await watch({
     ...passOptions(ctx, systemd, log.info),
@@ -93,9 +97,11 @@ export async function reconcileLoop(ctx: NodeContext, { systemd, controller, int
     ...(ctx.git ? { git: ctx.git } : { manifestsDir: ctx.manifestsDir }),
     exclusive: exclusive(ctx),
     ...(aroundPass ? { aroundPass } : {}),
+    ...(onTrigger ? { onTrigger } : {}),
     // A failed pass is logged by the loop itself, once per distinct error.
-    onPass: ({ report }) => {
-      if (report) logPass(report, log, summary);
+    onPass: (result) => {
+      if (result.report) logPass(result.report, log, summary);
+      onPass?.(result);
     },
   });
 }

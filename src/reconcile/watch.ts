@@ -43,6 +43,8 @@ export interface WatchOptions extends Omit<PassOptions, 'manifestsDir'> {
    * remove announced before it began is settled after it (`intentInstaller`'s `aroundPass`).
    */
   aroundPass?: (fn: () => Promise<void>) => Promise<void>;
+  /** Given the loop's trigger once it runs: calling it asks for a pass now (the API's "reconcile now"). */
+  onTrigger?: (trigger: () => void) => void;
 }
 
 /** Files no pass should wait for: editors' swap/backup files, vim's write test `4913`, dotfiles. */
@@ -106,6 +108,7 @@ export async function watch(opts: WatchOptions): Promise<void> {
     requeue = setTimeout(trigger, Math.max(0, Date.parse(at) - Date.now()));
   };
   opts.signal.addEventListener('abort', () => wake?.(), { once: true });
+  opts.onTrigger?.(trigger);
 
   let lastError: { key: string; message: string } | undefined;
   try {

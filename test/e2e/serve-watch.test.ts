@@ -92,4 +92,31 @@ describe('serve --watch', () => {
     expect(res.status).toBe(404);
     expect(existsSync(join(stateDir, 'installs', 'nope.json'))).toBe(false);
   });
+
+  it('the reconciler for the dashboard: the last pass, its pending changes (none now), and "reconcile now" runs one', async () => {
+    const stream = followEvents(server!.url, token);
+    await until('the stream open', () => stream.messages.length, (n) => n > 0);
+    const before = await api('GET', '/api/reconciler');
+    expect(before.status).toBe(200);
+    expect(before.body).toMatchObject({ passRunning: false, canReconcileNow: true, lastPass: { ok: true, failures: [], held: [] } });
+    expect(before.body.passes).toBeGreaterThanOrEqual(3);
+    expect(before.body.lastPass.done.some((d: string) => d.includes('sw-opt'))).toBe(true);
+    expect(before.body.source).toBeUndefined();
+    // What a pass would do now, as `diff --node` prints it: nothing, every app is as the catalog says.
+    const pending = await api('GET', '/api/reconciler/pending');
+    expect(pending.status).toBe(200);
+    expect(pending.body).toMatchObject({ steps: [], held: [] });
+    // The re-check interval is an hour: only the click starts this pass.
+    const now = await api('POST', '/api/reconciler/reconcile');
+    expect(now.status).toBe(202);
+    expect(now.body.queued).toBe(true);
+    const after = await until('a pass more', () => api('GET', '/api/reconciler'), (r) => r.body.passes === before.body.passes + 1 && !r.body.passRunning);
+    expect(after.body.lastPass.ok).toBe(true);
+    stream.close();
+    // The stream said so: the reconciler at its start, then running, then done with the pass counted.
+    const told = stream.messages.filter((m) => m.event === 'reconciler').map((m) => (m.data as { reconciler: { passRunning: boolean; passes: number } }).reconciler);
+    expect(told[0]!.passes).toBe(before.body.passes);
+    expect(told.some((r) => r.passRunning)).toBe(true);
+    expect(told.at(-1)).toMatchObject({ passRunning: false, passes: before.body.passes + 1 });
+  });
 });

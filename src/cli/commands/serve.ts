@@ -18,8 +18,9 @@ import { stateLayout } from '../../store/state/layout.js';
 import { readSourceState } from '../../store/state/source-state.js';
 import { loadOrCreateToken } from '../../store/state/token.js';
 import { intentInstaller } from '../intent-installer.js';
-import { appliedCatalogDir, reconcileLoop } from '../node-pass.js';
+import { appliedCatalogDir, passOnce, reconcileLoop } from '../node-pass.js';
 import { resolveNodeContext, type NodeFlags } from '../node-context.js';
+import { reconcilerView } from '../reconciler-view.js';
 import { parseInterval, RECONCILE_OPTIONS, withOptions } from '../options.js';
 import { signalled } from '../signalled.js';
 
@@ -72,6 +73,17 @@ export async function serve(opts: ServeOptions, stop: Promise<unknown> = signall
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
   try {
     const installer = opts.watch ? intentInstaller(ctx.stateDir, live.controller) : undefined;
+    const source = ctx.git ? () => readSourceState(ctx.stateDir) : undefined;
+    // The pending changes are a dry run of the node's pass, as `diff --node` prints them.
+    const reconciler = opts.watch
+      ? reconcilerView({
+          ...(source ? { source } : {}),
+          pending: async () => {
+            const report = await passOnce({ ...ctx, pass: { ...ctx.pass, dryRun: true } }, () => {});
+            return { steps: report.planned, held: report.held.map((h) => ({ app: h.app, reason: h.reason, ...(h.retryAt ? { retryAt: h.retryAt } : {}) })) };
+          },
+        })
+      : undefined;
     server = await startServer(
       {
         controller: live.controller,
@@ -80,7 +92,8 @@ export async function serve(opts: ServeOptions, stop: Promise<unknown> = signall
         log,
         units: unitTextFrom(ctx.unitDir),
         journal: journalctl({ user: ctx.manager === 'user' }),
-        ...(ctx.git ? { source: () => readSourceState(ctx.stateDir) } : {}),
+        ...(source ? { source } : {}),
+        ...(reconciler ? { reconciler } : {}),
         // The catalog's directory at the time of the request: with --git, the applied commit's.
         icons: async (path) => {
           const dir = await appliedCatalogDir(ctx);
@@ -96,7 +109,11 @@ export async function serve(opts: ServeOptions, stop: Promise<unknown> = signall
     const work = (async (): Promise<void> => {
       const controller = await Promise.race([live.connected, aborted]);
       if (!controller) return;
-      if (opts.watch) await reconcileLoop(ctx, { systemd: live.systemd, controller, intervalMs, signal: ac.signal, log, summary: 'steps', ...(installer ? { aroundPass: (fn) => installer.aroundPass(fn) } : {}) });
+      if (opts.watch) {
+        // Each look runs inside the installer's hook (it settles the phases it announced) inside the view's (passRunning).
+        const around = (fn: () => Promise<void>): Promise<void> => reconciler!.aroundPass(() => (installer ? installer.aroundPass(fn) : fn()));
+        await reconcileLoop(ctx, { systemd: live.systemd, controller, intervalMs, signal: ac.signal, log, summary: 'steps', aroundPass: around, onPass: (r) => reconciler!.onPass(r), onTrigger: (t) => reconciler!.setTrigger(t) });
+      }
       else await aborted;
     })();
     await Promise.race([stop, work]);
