@@ -9,10 +9,10 @@
  * Shared networks are made by the catalog pass.
  */
 import { containersOf, containerUnitName, isMultiContainer, type ContainerEntry } from '../manifest/containers.js';
-import type { ContainerSpec, Dependency, DesiredState, DeviceSpec, EnvValue, ExportValue, Manifest, NodeFact, TmpfsSpec } from '../manifest/types.js';
+import type { ContainerSpec, Dependency, DesiredState, DeviceSpec, EnvValue, ExportValue, Manifest, NodeFact, TmpfsSpec, VolumeMount } from '../manifest/types.js';
 import { parseMemory } from '../manifest/units.js';
 import { appService, serviceName, unitFileName } from '../naming.js';
-import type { BuildUnit, ContainerSection, ContainerUnit, InstallSection, NetworkUnit, UnitSpec, VolumeUnit } from './model.js';
+import type { BuildUnit, ContainerSection, ContainerUnit, InstallSection, NetworkUnit, UnitSpec, VolumeSection, VolumeUnit } from './model.js';
 import { COMMAND_SEPARATOR, ManifestContext, pointerToken } from './context.js';
 import type { Version } from './podman-keys.js';
 import { checkRawEnvironment, clearEntrypoint } from './podman-quirks.js';
@@ -88,7 +88,7 @@ export function compileApp(ctx: ManifestContext, input: AppInputs): UnitSpec[] {
   if (!ctx.isLabel('/id', m.id)) return [];
   const boot: InstallSection | undefined = input.state === 'running' ? { WantedBy: [BOOT_TARGET[input.scope]] } : undefined;
   const containers = containersOf(m);
-  if (!isMultiContainer(m)) return compileContainer(ctx, input, containers[0]!, { stem: m.id, ...(boot ? { install: boot } : {}) }, new Set());
+  if (!isMultiContainer(m)) return compileContainer(ctx, input, containers[0]!, { stem: m.id, ...(boot ? { install: boot } : {}) }, new Map());
 
   const service = appService(m.id);
   const network: NetworkUnit = {
@@ -101,7 +101,7 @@ export function compileApp(ctx: ManifestContext, input: AppInputs): UnitSpec[] {
     ...(boot ? { Install: boot } : {}),
   };
   const units: UnitSpec[] = [network];
-  const volumes = new Set<string>();
+  const volumes = new Map<string, VolumeSection>();
   const appRequires = new Set<string>();
   for (const c of containers) {
     if (!ctx.isLabel(c.base, c.name!)) continue;
@@ -151,7 +151,7 @@ function rootlessUserNS(ctx: ManifestContext, base: string, c: ContainerEntry['s
 }
 
 /** One container's units: its `.container`, its volumes not yet made for the app (`made`), its `.build`. */
-function compileContainer(ctx: ManifestContext, input: AppInputs, entry: ContainerEntry, at: Placement, made: Set<string>): UnitSpec[] {
+function compileContainer(ctx: ManifestContext, input: AppInputs, entry: ContainerEntry, at: Placement, made: Map<string, VolumeSection>): UnitSpec[] {
   const m = input.manifest;
   const c = entry.spec;
   const base = entry.base;
@@ -187,10 +187,14 @@ function compileContainer(ctx: ManifestContext, input: AppInputs, entry: Contain
   (c.volumes ?? []).forEach((v, i) => {
     const name = `${m.id}-${ctx.label(`${base}/volumes/${i}/name`, v.name)}`;
     const file = unitFileName(name, 'volume');
-    if (!made.has(file)) {
-      made.add(file);
-      const unit: VolumeUnit = { kind: 'volume', file, app: m.id, sources, Unit: { Description: `Volume ${v.name} of ${m.id}` }, Volume: { VolumeName: name } };
+    const section = volumeSection(ctx, `${base}/volumes/${i}`, name, v);
+    const first = made.get(file);
+    if (!first) {
+      made.set(file, section);
+      const unit: VolumeUnit = { kind: 'volume', file, app: m.id, sources, Unit: { Description: `Volume ${v.name} of ${m.id}` }, Volume: section };
       units.push(unit);
+    } else if (JSON.stringify(first) !== JSON.stringify(section)) {
+      ctx.problem(`${base}/volumes/${i}`, `volume ${v.name} is also made by another container of ${m.id}, with another driver, type, device or options`, 'give every container that names it the same ones');
     }
     volumeMounts.push(ctx.text(`${base}/volumes/${i}/target`, `${file}:${v.target}${v.readOnly ? ':ro' : ''}`, 'raw'));
   });
@@ -369,6 +373,17 @@ function tmpfsValue(ctx: ManifestContext, pointer: string, t: TmpfsSpec): string
   }
   if (t.mode !== undefined) opts.push(`mode=${t.mode}`);
   return opts.length > 0 ? `${t.target}:${opts.join(',')}` : t.target;
+}
+
+/** A named volume's `[Volume]`: its podman name, and the driver and the local driver's mount when given (issue 17: NFS). */
+function volumeSection(ctx: ManifestContext, pointer: string, name: string, v: VolumeMount): VolumeSection {
+  const section: VolumeSection = { VolumeName: name };
+  const keys = { driver: 'Driver', type: 'Type', device: 'Device', options: 'Options' } as const;
+  for (const [field, key] of Object.entries(keys) as Array<[keyof typeof keys, (typeof keys)[keyof typeof keys]]>) {
+    const value = v[field];
+    if (value !== undefined) section[key] = ctx.text(`${pointer}/${field}`, value, 'value');
+  }
+  return section;
 }
 
 /** `Memory=` is kept in the model; the version pass folds it into `PodmanArgs=` for targets before 5.5. */

@@ -131,6 +131,14 @@ export interface NetworkSection {
 export interface VolumeSection {
   /** Converts to `VolumeName=…`. */
   VolumeName: string;
+  /** Converts to `Driver=…` (`podman volume create --driver`). */
+  Driver?: string;
+  /** Converts to `Type=…` (`--opt type=`). */
+  Type?: string;
+  /** Converts to `Device=…` (`--opt device=`). */
+  Device?: string;
+  /** Converts to `Options=…` (`--opt o=`). */
+  Options?: string;
 }
 
 /** `[Build]` of a `.build` unit. */

@@ -195,6 +195,14 @@ export interface VolumeMount {
   name: string;
   target: string;
   readOnly?: boolean;
+  /** The volume driver (Quadlet `.volume` `Driver=`). */
+  driver?: string;
+  /** File system type of the local driver's mount, e.g. `nfs4` (`Type=`). */
+  type?: string;
+  /** What the local driver mounts, e.g. `:/export/media` (`Device=`). */
+  device?: string;
+  /** Mount options, e.g. `addr=192.168.1.10,nfsvers=4.2` (`Options=`). */
+  options?: string;
 }
 
 export interface BindMount {

@@ -135,7 +135,15 @@ function kindSections(u: UnitSpec): Section[] {
         new Section('Install', false).each('WantedBy', u.Install?.WantedBy, 'raw'),
       ];
     case 'volume':
-      return [unitSection(u.Unit), new Section('Volume', true).add('VolumeName', u.Volume.VolumeName)];
+      return [
+        unitSection(u.Unit),
+        new Section('Volume', true)
+          .add('VolumeName', u.Volume.VolumeName)
+          .add('Driver', u.Volume.Driver)
+          .add('Type', u.Volume.Type)
+          .add('Device', u.Volume.Device)
+          .add('Options', u.Volume.Options),
+      ];
     case 'build':
       return [
         unitSection(u.Unit),

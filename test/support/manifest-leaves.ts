@@ -30,7 +30,7 @@ export const EVERY_FIELD: Manifest = {
   environment: { MODE: 'prod', NOTE: 'two words' },
   secrets: [{ name: 'pw', env: 'PW' }, { name: 'key', target: '/run/key' }],
   ports: [{ container: 80, host: 8080, hostIp: '127.0.0.1', protocol: 'udp' }],
-  volumes: [{ name: 'data', target: '/data' }],
+  volumes: [{ name: 'data', target: '/data' }, { name: 'media', target: '/media', type: 'nfs4', device: ':/export/media', options: 'addr=192.168.1.10,nfsvers=4.2', driver: 'local' }],
   binds: [{ source: '/srv/a', target: '/a', relabel: 'z' }],
   configs: [{ template: 'a.conf.hbs', path: '/var/lib/archipelago/app/a.conf', target: '/etc/a.conf' }],
   networks: ['archy'],

@@ -119,6 +119,13 @@ describe('what reaches podman through its 5.4.2 generator and systemd is what th
             return paths.value;
           });
           for (const p of [...(m.binds ?? []).map((b) => b.source), ...(m.configs ?? []).map((c) => c.path)]) expect(mounts).toContain(p);
+          for (const v of m.volumes ?? []) {
+            const create = execCommands(keyValues(run.services.get(`${m.id}-${v.name}-volume.service`)!, 'ExecStart')[0]!);
+            if (!create.ok) throw new Error(create.message);
+            const opts = (create.value[0] ?? []).flatMap((w, i, all) => (all[i - 1] === '--opt' || all[i - 1] === '--driver' ? [`${all[i - 1]} ${w}`] : []));
+            const wanted = [...(v.driver ? [`--driver ${v.driver}`] : []), ...(v.device ? [`--opt device=${v.device}`] : []), ...(v.type ? [`--opt type=${v.type}`] : []), ...(v.options ? [`--opt o=${v.options}`] : [])];
+            expect(opts.sort(), `${m.id} volume ${v.name}`).toEqual(wanted.sort());
+          }
           const description = expandSpecifiers(keyValues(service!, 'Description')[0]!);
           expect(description).toEqual({ ok: true, value: m.description });
           checked++;
