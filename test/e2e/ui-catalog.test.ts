@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateToken } from '../../src/store/state/token.js';
 import { useHost } from '../host/index.js';
 import { appManifest } from '../support/apps.js';
-import { axeViolations, launchChromium, pageErrors, UI_ARTIFACTS } from '../support/browser.js';
+import { axeViolations, launchChromium, pageErrors, shotAtWidths, UI_ARTIFACTS } from '../support/browser.js';
 import { hostGenerator, removeUnits, runUnitDir } from '../support/host.js';
 import { serveInProcess, type ServeInProcess } from '../support/serve.js';
 
@@ -79,15 +79,11 @@ describe('the catalog in the web UI, on serve --watch', () => {
     expect(await card('uc-opt').locator('.app-name').textContent()).toBe('Optional Thing');
     expect(await card('uc-opt').locator('[data-role="open"]').count()).toBe(0);
     expect(await axeViolations(page)).toEqual([]);
-    await page.screenshot({ path: join(ARTIFACTS, 'list-1280.png'), fullPage: true });
+    expect(await shotAtWidths(page, ARTIFACTS, 'list'), 'widths that scroll sideways').toEqual([]);
     await page.emulateMedia({ colorScheme: 'dark' });
     expect(await axeViolations(page), 'dark').toEqual([]);
-    await page.screenshot({ path: join(ARTIFACTS, 'list-1280-dark.png'), fullPage: true });
+    expect(await shotAtWidths(page, ARTIFACTS, 'list-dark'), 'widths that scroll sideways').toEqual([]);
     await page.emulateMedia({ colorScheme: 'light' });
-    await page.setViewportSize({ width: 390, height: 844 });
-    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
-    await page.screenshot({ path: join(ARTIFACTS, 'list-390.png'), fullPage: true });
-    await page.setViewportSize({ width: 1280, height: 900 });
   });
 
   it('Install on a catalog app: Installing… at once, then it runs (the reconciler installed it)', async () => {
@@ -106,14 +102,11 @@ describe('the catalog in the web UI, on serve --watch', () => {
     expect(await dialog.locator('h3').textContent()).toBe('Remove Optional Thing?');
     expect(await dialog.locator('p').textContent()).toContain('Its data is kept');
     expect(await axeViolations(page)).toEqual([]);
-    await page.screenshot({ path: join(ARTIFACTS, 'remove-confirm-1280.png') });
+    expect(await shotAtWidths(page, ARTIFACTS, 'remove-confirm', true), 'widths that scroll sideways').toEqual([]);
     await page.emulateMedia({ colorScheme: 'dark' });
     expect(await axeViolations(page), 'dark').toEqual([]);
-    await page.screenshot({ path: join(ARTIFACTS, 'remove-confirm-1280-dark.png') });
+    expect(await shotAtWidths(page, ARTIFACTS, 'remove-confirm-dark', true), 'widths that scroll sideways').toEqual([]);
     await page.emulateMedia({ colorScheme: 'light' });
-    await page.setViewportSize({ width: 390, height: 844 });
-    await page.screenshot({ path: join(ARTIFACTS, 'remove-confirm-390.png') });
-    await page.setViewportSize({ width: 1280, height: 900 });
     await dialog.locator('[data-role="cancel"]').click();
     await expect.poll(() => dialog.isVisible()).toBe(false);
     expect(await primary('uc-opt').textContent()).toBe('Stop');
@@ -124,6 +117,25 @@ describe('the catalog in the web UI, on serve --watch', () => {
     await expect.poll(() => primary('uc-opt').textContent(), { timeout: 120_000 }).toBe('Install');
     expect(await card('uc-opt').locator('[data-role="state"]').textContent()).toBe('Not installed');
     expect(await remove.count()).toBe(0);
+  });
+
+  it('the reconciler panel: the last pass and what it did, no pending change, and Reconcile now runs one more pass', async () => {
+    await page.locator('a.back').click();
+    const panel = page.locator('[data-role="reconciler"]');
+    const pass = panel.locator('[data-role="pass"]');
+    await expect.poll(() => pass.textContent(), { timeout: 30_000 }).toMatch(/^Last pass at .+: done \(\d+ since start\)$/);
+    // The removal's pass was the last one: it stopped the app and removed its unit.
+    expect(await panel.locator('[data-role="done"]').textContent()).toContain('uc-opt');
+    await panel.locator('[data-role="show-pending"]').click();
+    await expect.poll(() => panel.locator('[data-role="pending"]').textContent(), { timeout: 30_000 }).toBe('None: the node is as the catalog says');
+    const passes = (): Promise<number> => pass.textContent().then((t) => Number(/\((\d+) since start\)/.exec(t ?? '')?.[1] ?? -1));
+    const before = await passes();
+    await panel.locator('[data-role="reconcile-now"]').click();
+    // The loop's interval is an hour: the one pass after the click is the click's.
+    await expect.poll(passes, { timeout: 60_000 }).toBe(before + 1);
+    expect(await panel.locator('[data-role="reconcile-now"]').isDisabled()).toBe(false);
+    expect(await axeViolations(page)).toEqual([]);
+    expect(await shotAtWidths(page, ARTIFACTS, 'reconciler'), 'widths that scroll sideways').toEqual([]);
   });
 
   it('logged no JavaScript error', () => {

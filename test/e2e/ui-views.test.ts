@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useHost } from '../host/index.js';
 import { failingUnit, QUICK_UNIT, slowStopUnit } from '../support/apps.js';
-import { axeViolations, pageErrors } from '../support/browser.js';
+import { axeViolations, pageErrors, UI_WIDTHS } from '../support/browser.js';
 import { uiOnHost, type UiBench } from '../support/ui-host.js';
 
 // Every view of the web UI (the app list, an app's detail, the token form, an app stopping) in real Chromium against
@@ -13,7 +13,6 @@ import { uiOnHost, type UiBench } from '../support/ui-host.js';
 
 const host = useHost();
 const APPS = { 'uv-quick': QUICK_UNIT, 'uv-idle': QUICK_UNIT, 'uv-fail': failingUnit(0), 'uv-slow': slowStopUnit(300) };
-const WIDTHS = [390, 1280] as const;
 const SCHEMES = ['light', 'dark'] as const;
 
 let bench: UiBench;
@@ -39,7 +38,7 @@ function luminance(css: string): number {
  * WCAG 2.1 A/AA violation, and a screenshot `<view>-<width>-<scheme>.png`. `ready` waits for what the view shows.
  */
 async function checkView(p: Page, view: string, ready: () => Promise<void>): Promise<void> {
-  for (const width of WIDTHS) {
+  for (const width of UI_WIDTHS) {
     for (const colorScheme of SCHEMES) {
       await p.setViewportSize({ width, height: 900 });
       await p.emulateMedia({ colorScheme });

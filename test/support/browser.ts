@@ -58,3 +58,22 @@ export function pageErrors(page: Page): string[] {
   });
   return errors;
 }
+
+/** The two widths every view is looked at: a phone's and a desktop's (px). */
+export const UI_WIDTHS = [390, 1280] as const;
+
+/**
+ * Screenshots the page at each of {@link UI_WIDTHS} as `<dir>/<name>-<width>.png` (full page unless `viewportOnly`),
+ * then gives the page back its viewport. Resolves with the widths at which the page scrolled sideways ([] when none).
+ */
+export async function shotAtWidths(page: Page, dir: string, name: string, viewportOnly = false): Promise<number[]> {
+  const before = page.viewportSize();
+  const sideways: number[] = [];
+  for (const width of UI_WIDTHS) {
+    await page.setViewportSize({ width, height: before?.height ?? 900 });
+    if (await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth)) sideways.push(width);
+    await page.screenshot({ path: join(dir, `${name}-${width}.png`), fullPage: !viewportOnly });
+  }
+  if (before) await page.setViewportSize(before);
+  return sideways;
+}

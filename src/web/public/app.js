@@ -7,6 +7,7 @@ import { computed, createApp, h, onMounted, shallowRef } from '/vendor/vue.esm-b
 import { linkBanner, linkUp } from '/ui/ui-logic.js';
 import { AppCard } from '/ui/app-card.js';
 import { AppDetail } from '/ui/app-detail.js';
+import { ReconcilerPanel } from '/ui/reconciler-panel.js';
 import { clockTime, model, signIn, startEvents, ui } from '/ui/store.js';
 
 /** @import { LinkStatus } from '../../systemd/types.js' */
@@ -53,6 +54,7 @@ const AppList = {
     const ids = computed(() => Object.keys(model.value.entries).sort((a, b) => nameOf(a).localeCompare(nameOf(b))));
     return () =>
       h('section', { 'aria-labelledby': 'apps-title' }, [
+        h(ReconcilerPanel),
         h('h2', { id: 'apps-title', class: 'visually-hidden' }, 'Apps'),
         model.value.epoch === undefined
           ? h('p', { class: 'muted' }, 'Connecting…')

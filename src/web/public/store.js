@@ -8,7 +8,7 @@ import { connectEvents } from '/ui/sse.js';
 import { announcements } from '/ui/ui-words.js';
 import { createTokenStore } from '/ui/token.js';
 
-/** @import { ActionAccepted, AppDetail as Detail } from '../../api/types.js' */
+/** @import { ActionAccepted, AppDetail as Detail, ReconcilerStatus } from '../../api/types.js' */
 /** @import { LinkStatus } from '../../systemd/types.js' */
 /** @import { Entry, Model, UiAction } from './ui-logic.js' */
 /** @import { SseMessage } from './sse.js' */
@@ -25,6 +25,7 @@ import { createTokenStore } from '/ui/token.js';
  * @property {Record<string, string>} errors The last failed click of each app, by id.
  * @property {LinkStatus | undefined} systemd The server's link to systemd; undefined until the server said (or when it does not say).
  * @property {{ n: number, text: string }} announcement The live region's last message (n tells two equal ones apart).
+ * @property {ReconcilerStatus | undefined} reconciler The in-process reconciler, from the stream's `reconciler` events (serve --watch only).
  */
 
 const tokens = createTokenStore(window.sessionStorage, window.location, window.history);
@@ -38,6 +39,7 @@ const initialUi = {
   errors: {},
   systemd: undefined,
   announcement: { n: 0, text: '' },
+  reconciler: undefined,
 };
 export const ui = reactive(initialUi);
 /** @type {Model} */
@@ -83,7 +85,7 @@ watch([model, () => ui.systemd], () => {
 export async function request(path, init = {}) {
   const res = await fetch(path, { ...init, headers: { ...(init.headers ?? {}), authorization: `Bearer ${ui.token}` }, cache: 'no-store' });
   if (res.status === 401) {
-    signOut('The token was not accepted. Paste the current one (archy-quadlet token).');
+    tokenRejected();
     throw new Error('unauthorized');
   }
   return res;
@@ -128,6 +130,7 @@ function onMessage(msg) {
     ui.systemd = data.systemd;
   } else if (msg.event === 'state') model.value = applyEvent(model.value, data);
   else if (msg.event === 'systemd') ui.systemd = data.systemd;
+  else if (msg.event === 'reconciler') ui.reconciler = data.reconciler;
 }
 
 /** Follows the event stream (again), with the token held. */
@@ -140,7 +143,7 @@ export function startEvents() {
     onStatus: (s) => {
       ui.connection = s;
     },
-    onUnauthorized: () => signOut('The token was not accepted. Paste the current one (archy-quadlet token).'),
+    onUnauthorized: tokenRejected,
   });
 }
 
@@ -153,6 +156,11 @@ export function signIn(token) {
   ui.token = token;
   ui.tokenError = '';
   startEvents();
+}
+
+/** The server refused the token (401): back to the token form, saying so. */
+export function tokenRejected() {
+  signOut('The token was not accepted. Paste the current one (archy-quadlet token).');
 }
 
 /** @param {string} message */
