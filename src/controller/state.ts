@@ -15,8 +15,6 @@ export interface UnitFacts {
   stateChangeUsec?: number;
   timeoutStartUsec?: number;
   timeoutStopUsec?: number;
-  /** NRestarts: restarts systemd made by itself (`Restart=`) since the unit was last started by a job (or reset). */
-  nRestarts?: number;
   /** systemd's JobType of the job in flight; undefined when there is none (or its type is not known yet). */
   jobType?: string;
 }
@@ -42,9 +40,7 @@ export function isRestartJob(jobType: string): boolean {
  * - no unit / `LoadState=not-found` → `not-installed`; `bad-setting`/`error` → `failed` (reason: the LoadState);
  * - a job in flight decides before ActiveState, because ActiveState lags the job:
  *   restart → `restarting` for both halves; stop → `stopping` (even while still `active`);
- * - systemd restarting an exiting main process by itself → `crash-loop` ({@link inCrashLoop}), also while its own
- *   start job is queued or running;
- * - a start job → `starting` (unless already active: the job is about to go);
+ *   start → `starting` (unless already active: the job is about to go);
  * - otherwise ActiveState: active/reloading/refreshing → `running`, activating → `starting`,
  *   deactivating → `stopping`, inactive → `stopped`, failed → `failed` (reason: Result).
  */
@@ -62,9 +58,6 @@ export function deriveState(facts: UnitFacts | undefined, phase?: ReconcilePhase
       if (active === 'failed') return failed();
       return { state: 'stopping' };
     }
-  }
-  if (inCrashLoop(facts)) return { state: 'crash-loop' };
-  if (job !== undefined) {
     if (job === 'start' && active !== 'active' && active !== 'reloading' && active !== 'refreshing') return { state: 'starting' };
   }
   switch (active) {
@@ -83,26 +76,6 @@ export function deriveState(facts: UnitFacts | undefined, phase?: ReconcilePhase
     default:
       return facts.loadState === 'masked' ? { state: 'stopped', reason: 'masked' } : { state: 'stopped' };
   }
-}
-
-/**
- * systemd's sub-states of a service that `Restart=` is about to start again: `dead-before-auto-restart` and
- * `failed-before-auto-restart` (ActiveState inactive/failed for a moment, systemd 254 and later), `auto-restart`
- * (RestartSec= running), `auto-restart-queued` (its start job queued). Seen on the test host in this order.
- */
-export const AUTO_RESTART: ReadonlySet<string> = new Set(['dead-before-auto-restart', 'failed-before-auto-restart', 'auto-restart', 'auto-restart-queued']);
-
-/**
- * Whether systemd is restarting a main process that exited (`Restart=`), by its own signals: the service is in an
- * auto-restart sub-state, or on its way down or up again (deactivating, activating) with no job but its own start
- * and NRestarts > 0. A start the user asks for resets NRestarts first (the controller's reset-failed), so it is not
- * one; a stop or restart job decides before this (`deriveState`).
- */
-export function inCrashLoop(facts: UnitFacts): boolean {
-  if (facts.subState !== undefined && AUTO_RESTART.has(facts.subState)) return true;
-  if (!(facts.nRestarts && facts.nRestarts > 0)) return false;
-  if (facts.jobType !== undefined && facts.jobType !== 'start') return false;
-  return facts.activeState === 'activating' || facts.activeState === 'deactivating';
 }
 
 /**

@@ -9,10 +9,10 @@
  * controller reaches a container's tracker through `unit(name)`.
  */
 import type { JobRef, UnitProps } from '../systemd/types.js';
-import { appDeadline, deriveAppState, waitingFor, type AppFacts } from './app-state.js';
+import { appDeadline, deriveAppState, type AppFacts } from './app-state.js';
 import type { UnitFacts } from './state.js';
-import type { AppRef, AppState, AppStatus, ContainerStatus, CrashLoop, DesiredState, Intent, ReconcilePhase, RetryStatus, WaitingFor } from './types.js';
-import { UnitTracker, type CrashMemo, type Effects, type Source } from './unit-tracker.js';
+import type { AppRef, AppState, AppStatus, ContainerStatus, Intent, ReconcilePhase, RetryStatus } from './types.js';
+import { UnitTracker, type Effects, type Source } from './unit-tracker.js';
 
 export { UnitTracker, type Effects, type Source } from './unit-tracker.js';
 
@@ -25,10 +25,6 @@ export class AppTracker {
   private intent: Intent | undefined;
   private retry: RetryStatus | undefined;
   private onion: string | undefined;
-  /** The desired state a start or stop of this process set, newer than the ref's (cleared by a new ref). */
-  private clicked: DesiredState | undefined;
-  /** Its dependencies' current states, in `ref.dependsOn` order. */
-  private deps: WaitingFor[] = [];
   private current: AppStatus | undefined;
   /** The app unit's job of our last call, while the containers may still be learning of the jobs of its transaction. */
   private callJob: number | undefined;
@@ -130,16 +126,6 @@ export class AppTracker {
     this.intent = intent;
   }
 
-  /** The user started or stopped the app here: that is what the node wants now, until the next pass says. */
-  setClicked(intent: Intent): void {
-    this.clicked = intent;
-  }
-
-  /** Its dependencies' current states (the controller passes them in before every recompute). */
-  setDependencies(deps: WaitingFor[]): void {
-    this.deps = deps;
-  }
-
   /** The reconciler's back-off for this app, shown with its status (not part of the derived state). */
   setRetry(retry: RetryStatus | undefined): void {
     this.retry = retry;
@@ -175,11 +161,7 @@ export class AppTracker {
     this.settleCall();
     const input = this.appFacts();
     const derived = deriveAppState(input);
-    const crash = this.crashOf();
-    // A crash loop the user stopped: systemd ends it `failed` when the stop catches a run starting (its main process
-    // killed), yet the user asked for stopped and got it; the loop's failure stays as the note.
-    const stoppedLoop = derived.state === 'failed' && crash !== undefined && this.intent === 'stopped';
-    const { state, reason } = stoppedLoop ? { state: 'stopped' as const, reason: undefined } : derived;
+    const { state, reason } = derived;
     const prev = this.current;
     // The units whose StateChangeTimestamp stands for the app's: its containers, or its own unit when it is one.
     const stamped = this.parts.length > 0 ? this.parts.map((p) => p.tracker) : [this.main];
@@ -196,8 +178,6 @@ export class AppTracker {
       sinceMs = natural === state && stamp && (freshStamp || !prev) ? Math.floor(stamp / 1000) : this.now();
     }
     const deadline = appDeadline(state, input, sinceMs);
-    const desired = this.clicked ?? this.ref.desired;
-    const waiting = waitingFor(state, desired, this.deps);
     const facts = input.facts;
     const job = this.jobInFlight();
     const status: AppStatus = {
@@ -207,7 +187,7 @@ export class AppTracker {
       state,
       since: new Date(sinceMs).toISOString(),
       ...(deadline !== undefined ? { deadline: new Date(deadline).toISOString() } : {}),
-      ...(state === 'crash-loop' && crash ? { reason: describeCrash(crash, reason) } : reason !== undefined ? { reason } : {}),
+      ...(reason !== undefined ? { reason } : {}),
       ...(facts?.activeState !== undefined ? { activeState: facts.activeState } : {}),
       ...(facts?.subState !== undefined ? { subState: facts.subState } : {}),
       ...(job ? { job: jobView(job) } : {}),
@@ -215,26 +195,11 @@ export class AppTracker {
       ...(this.retry !== undefined ? { retry: this.retry } : {}),
       ...(derived.containers ? { containers: derived.containers.map((c, i) => containerStatus(c, this.parts[i]!.tracker)) } : {}),
       ...(this.onion !== undefined ? { onion: this.onion } : {}),
-      ...(crash ? { crashLoop: crashLoopView(crash) } : {}),
-      ...(desired !== undefined ? { desired } : {}),
-      ...(waiting ? { waitingFor: waiting } : {}),
-      ...(crash && (state === 'stopped' || state === 'failed') ? { note: `last failure: ${describeCrash(crash, crash.unit)}` } : {}),
       ...metaFields(this.ref, this.onion),
     };
     this.current = status;
     if (prev && JSON.stringify(prev) === JSON.stringify(status)) return undefined;
     return { status, previous: prev?.state };
-  }
-
-  /** The crash loop of the app's unit, or of its first container that has one (with that container's name). */
-  private crashOf(): (CrashMemo & { unit?: string }) | undefined {
-    const own = this.main.crash();
-    if (own) return own;
-    for (const p of this.parts) {
-      const c = p.tracker.crash();
-      if (c) return { ...c, unit: p.name };
-    }
-    return undefined;
   }
 
   /** The last computed status (computing it the first time). */
@@ -252,30 +217,6 @@ function metaFields(ref: AppRef, onion: string | undefined): Pick<AppStatus, 'de
   if (!web) return rest;
   const onionUrl = onion !== undefined && web.onionPort !== undefined ? `http://${onion}${web.onionPort === 80 ? '' : `:${web.onionPort}`}${web.path}` : undefined;
   return { ...rest, web: { ...web, ...(onionUrl ? { onionUrl } : {}) } };
-}
-
-const CLD = ['exited', 'exited', 'killed', 'dumped'] as const;
-
-/** The main process's last exit as a person reads it: `exited 1`, `killed by signal 9`, or systemd's Result. */
-function describeExit(c: CrashMemo): string {
-  if (c.code === 1) return `exited ${c.status}`;
-  if (c.code === 2 || c.code === 3) return `killed by signal ${c.status}${c.code === 3 ? ' (core dumped)' : ''}`;
-  return c.result;
-}
-
-/** `exited 1, restarted 4×` (with `<container>: ` first in an app of several). */
-function describeCrash(c: CrashMemo, container: string | undefined): string {
-  return `${container ? `${container}: ` : ''}${describeExit(c)}, restarted ${c.restarts}×`;
-}
-
-function crashLoopView(c: CrashMemo): CrashLoop {
-  const code = CLD[c.code];
-  return {
-    restarts: c.restarts,
-    since: new Date(Math.floor(c.firstUsec / 1000)).toISOString(),
-    lastAt: new Date(Math.floor(c.lastUsec / 1000)).toISOString(),
-    lastExit: { result: c.result, ...(c.code > 0 && code ? { code, status: c.status } : {}) },
-  };
 }
 
 const jobView = (job: JobRef): { id: number; type: string; path: string } => ({ id: job.id, type: job.type ?? 'unknown', path: job.path });

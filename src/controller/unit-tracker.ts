@@ -17,27 +17,12 @@
  *   although systemd turns its type into `start` then.
  */
 import type { JobRef, UnitProps } from '../systemd/types.js';
-import { AUTO_RESTART, type UnitFacts } from './state.js';
+import type { UnitFacts } from './state.js';
 
 type ScalarKey = Exclude<keyof UnitProps, 'job'>;
 const SCALAR_KEYS: ScalarKey[] = [
-  'loadState', 'activeState', 'subState', 'result', 'invocationId', 'nRestarts', 'execMainCode', 'execMainStatus',
-  'stateChangeUsec', 'timeoutStartUsec', 'timeoutStopUsec',
+  'loadState', 'activeState', 'subState', 'result', 'invocationId', 'stateChangeUsec', 'timeoutStartUsec', 'timeoutStopUsec',
 ];
-
-
-/** What the tracker remembers of a crash loop (systemd's own values), until the unit is started afresh. */
-export interface CrashMemo {
-  /** NRestarts, the highest seen in this loop. */
-  restarts: number;
-  /** StateChangeTimestamp (CLOCK_REALTIME µs) of the loop's first and latest automatic restart. */
-  firstUsec: number;
-  lastUsec: number;
-  /** Result, ExecMainCode and ExecMainStatus as the service entered auto-restart (a restart resets the last two). */
-  result: string;
-  code: number;
-  status: number;
-}
 /** Fields a re-list compares to find state it had missed. */
 const COMPARED: ScalarKey[] = ['loadState', 'activeState', 'subState'];
 
@@ -66,7 +51,6 @@ export class UnitTracker {
   private expected: string | undefined;
   private freshStamp = false;
   private observed = false;
-  private crashMemo: CrashMemo | undefined;
 
   /** `name`: the unit, e.g. `lnd.service`. */
   constructor(readonly name: string) {}
@@ -87,43 +71,7 @@ export class UnitTracker {
     }
     if (props.job !== undefined) Object.assign(effects, this.applyJob(seq, props.job, source));
     if (differs.length > 0) effects.differs = differs;
-    this.noteCrash();
     return effects;
-  }
-
-  /**
-   * Remembers the last exit and the restart count while systemd restarts the service by itself; forgets them once
-   * NRestarts is 0 outside auto-restart (a start by a job, or reset-failed: the unit starts afresh). systemd sends the
-   * Service interface's changes (Result, ExecMain*, NRestarts) before the Unit interface's (SubState), so they are
-   * current when the sub-state says auto-restart.
-   */
-  private noteCrash(): void {
-    const get = <T>(k: ScalarKey): T | undefined => this.fields.get(k)?.value as T | undefined;
-    const sub = get<string>('subState');
-    const restarts = get<number>('nRestarts') ?? 0;
-    if (sub !== undefined && AUTO_RESTART.has(sub)) {
-      const stamp = get<number>('stateChangeUsec') ?? 0;
-      const prev = this.crashMemo;
-      const code = get<number>('execMainCode') ?? 0;
-      const queued = sub === 'auto-restart-queued';
-      this.crashMemo = {
-        restarts: Math.max(restarts, prev?.restarts ?? 0),
-        firstUsec: prev?.firstUsec || stamp,
-        lastUsec: stamp,
-        // The exit is read as the service enters the cycle; once its start job is queued the values may be the next run's.
-        result: queued && prev ? prev.result : get<string>('result') ?? 'failed',
-        code: queued && prev ? prev.code : code,
-        status: queued && prev ? prev.status : get<number>('execMainStatus') ?? 0,
-      };
-      return;
-    }
-    if (this.crashMemo && restarts > this.crashMemo.restarts) this.crashMemo = { ...this.crashMemo, restarts };
-    if (restarts === 0 && this.crashMemo && this.fields.get('nRestarts') !== undefined) this.crashMemo = undefined;
-  }
-
-  /** The crash loop systemd is in, or was in until stopped (kept until the unit starts afresh); undefined otherwise. */
-  crash(): CrashMemo | undefined {
-    return this.crashMemo;
   }
 
   private applyJob(seq: number, job: JobRef | null, source: Source): Effects {
@@ -208,7 +156,6 @@ export class UnitTracker {
       stateChangeUsec: get<number>('stateChangeUsec'),
       timeoutStartUsec: get<number>('timeoutStartUsec'),
       timeoutStopUsec: get<number>('timeoutStopUsec'),
-      nRestarts: get<number>('nRestarts'),
       jobType: this.jobInFlight()?.type,
     };
   }

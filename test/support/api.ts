@@ -25,9 +25,6 @@ export interface AppSpec {
   unit?: string;
   /** What its manifest would tell a person (`appMeta`). */
   meta?: AppRef['meta'];
-  /** The apps it waits for, and what the node wants of it, as the catalog and a pass would say. */
-  dependsOn?: AppRef['dependsOn'];
-  desired?: AppRef['desired'];
 }
 
 export interface HostApi {
@@ -62,14 +59,7 @@ export async function apiOnHost(host: TestHost, apps: AppSpec[]): Promise<HostAp
   const systemd = createSystemd({ address: host.busAddress });
   await systemd.ready();
   await systemd.reload();
-  const refs: AppRef[] = apps.map((a) => ({
-    id: a.id,
-    name: a.name ?? a.id,
-    unit: appService(a.id),
-    ...(a.meta ? { meta: a.meta } : {}),
-    ...(a.dependsOn ? { dependsOn: a.dependsOn } : {}),
-    ...(a.desired ? { desired: a.desired } : {}),
-  }));
+  const refs: AppRef[] = apps.map((a) => ({ id: a.id, name: a.name ?? a.id, unit: appService(a.id), ...(a.meta ? { meta: a.meta } : {}) }));
   const controller = await createController({ systemd, stateDir, apps: refs });
   const token = generateToken();
   const deps: ApiDeps = { controller, token, log: memoryLog(), units: unitTextFrom(host.unitDir), journal: hostJournal(host) };

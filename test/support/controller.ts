@@ -105,13 +105,11 @@ export interface HostController {
 export async function controllerOnHost(
   host: ManagerTarget,
   ids: string[],
-  opts: { stateDir?: string; relistIntervalMs?: number; log?: (m: string) => void; refs?: Record<string, Partial<AppRef>> } = {},
+  opts: { stateDir?: string; relistIntervalMs?: number; log?: (m: string) => void } = {},
 ): Promise<HostController> {
   const stateDir = opts.stateDir ?? newStateDir();
   const systemd = createSystemd({ address: host.busAddress });
-  // `refs`: more of an app's ref (its dependencies, what the node wants of it) by id.
-  const apps = appRefs(ids).map((r) => ({ ...r, ...opts.refs?.[r.id] }));
-  const controller = await createController({ systemd, stateDir, apps, relistIntervalMs: opts.relistIntervalMs ?? 0, log: opts.log });
+  const controller = await createController({ systemd, stateDir, apps: appRefs(ids), relistIntervalMs: opts.relistIntervalMs ?? 0, log: opts.log });
   const rec = record(controller);
   return {
     systemd,
