@@ -57,6 +57,13 @@ describe('helpers', () => {
     expect(redactUrl('ssh://git@host/x and git@host:x and /srv/fleet.git')).toBe('ssh://host/x and git@host:x and /srv/fleet.git');
   });
 
+  it('redactUrl removes every query value of a URL, keeping the names, the path and the text around it', () => {
+    expect(redactUrl("fatal: repository 'https://git.example.org/fleet.git?access_token=glpat-123&ref=x#frag' not found"))
+      .toBe("fatal: repository 'https://git.example.org/fleet.git?access_token=***&ref=***#frag' not found");
+    expect(redactUrl('https://u:p@host/x?sig=abc then https://host/y?flag')).toBe('https://host/x?sig=*** then https://host/y?flag');
+    expect(redactUrl('no url? a=b stays')).toBe('no url? a=b stays');
+  });
+
   it('ringOf reads ring/<name> refs', () => {
     expect(ringOf('ring/canary')).toBe('canary');
     expect(ringOf('refs/heads/ring/stable')).toBe('stable');

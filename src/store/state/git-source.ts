@@ -23,12 +23,23 @@ import { stateLayout } from './layout.js';
 
 const run = promisify(execFile);
 
+/** What a redacted query value reads as. */
+export const REDACTED = '***';
+
 /**
- * `text` with the user information of every URL in it removed (`https://user:token@host/x` → `https://host/x`):
- * what logs, `status` and `source.json` show of a source's URL.
+ * `text` with the credentials of every URL in it removed: the user information (`https://user:token@host/x` →
+ * `https://host/x`) and the value of every query parameter (`https://host/x.git?access_token=T` →
+ * `https://host/x.git?access_token=***`), since forges and signed URLs carry tokens there too. The parameter names
+ * stay, so an operator still sees which one was sent. What logs, `status` and `source.json` show of a source's URL.
  */
 export function redactUrl(text: string): string {
-  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/\s@]*@/gi, '$1');
+  return text
+    .replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/\s@]*@/gi, '$1')
+    .replace(/\b([a-z][a-z0-9+.-]*:\/\/[^\s?#]*\?)([^\s#]*)/gi, (_m, head: string, query: string) =>
+      head + query.split('&').map((pair) => {
+        const eq = pair.indexOf('=');
+        return eq < 0 ? pair : `${pair.slice(0, eq)}=${REDACTED}`;
+      }).join('&'));
 }
 
 /** A git command failed; carries git's own stderr, with credentials in URLs removed. Maps to exit 3 (a system failure, not bad input). */
