@@ -47,9 +47,10 @@ export function register(program: Command): void {
         .command('container')
         .description('existing containers (podman inspect) → one manifest each, keeping their data paths, volumes and ports')
         .argument('[names...]', 'container names or ids')
-        .option('--all', 'every container, but those of systemd units and pods\' infra containers'),
+        .option('--all', 'every container, but those of systemd units and pods\' infra containers')
+        .option('--podman <path>', 'the podman command whose containers are read (podman inspect, podman image inspect)', 'podman'),
     ),
-    ['podman', 'podmanVersion'],
+    ['podmanVersion'],
   ).action(async (names: string[], _opts: unknown, cmd: Command) => {
     const { importContainerCommand } = await import('../import-run.js');
     await importContainerCommand(names, cmd.optsWithGlobals<ImportContainerOptions>());
