@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_IN_HOST, useHost, userManager, type TestHost } from '../host/index.js';
+import { REPO_IN_HOST, ROOTLESS_USER, useHost, userManager, type TestHost } from '../host/index.js';
 import { repoRoot } from '../host/paths.js';
 import { startTestHost, type StartedHost } from '../host/start.js';
 import { appManifest, slowStopCommand } from '../support/apps.js';
@@ -78,6 +78,11 @@ describe('Debian package: install, API, daemon restart, upgrade, reinstall of th
     startedAt: (await host.execOk(['podman', 'inspect', '--format', '{{.State.StartedAt}}', id])).trim(),
   });
   const daemonRun = async (): Promise<{ active: string; invocation: string }> => ({ active: await show(UNIT, 'ActiveState'), invocation: await show(UNIT, 'InvocationID') });
+  /** The rootless daemon (the user unit) under the test user's manager, read as root through `--machine UID@`, as postinst reaches it. */
+  const userDaemonRun = async (): Promise<{ active: string; invocation: string }> => {
+    const prop = async (p: string) => (await host.execOk(['systemctl', '--user', '--machine', `${ROOTLESS_USER.uid}@`, 'show', '-P', p, UNIT])).trim();
+    return { active: await prop('ActiveState'), invocation: await prop('InvocationID') };
+  };
   /** Every app started so far has the same unit run and container start as when it was recorded. */
   const expectAppsUntouched = async (): Promise<void> => {
     for (const [id, run] of runs) expect({ id, ...(await appRun(id)) }).toEqual({ id, ...run });
@@ -256,7 +261,7 @@ describe('Debian package: install, API, daemon restart, upgrade, reinstall of th
     expect(await apps()).toEqual({ [UP]: 'running', [SLOW]: 'stopped' });
   }, STEP_MS);
 
-  it("the user unit runs the daemon rootless under a user's manager, on 127.0.0.1:8081", async () => {
+  it("the user unit runs the daemon rootless under a user's manager, on 127.0.0.1:8081, and a reinstall restarts it", async () => {
     const user = await userManager(host);
     try {
       await user.execOk(['sh', '-c', 'mkdir -p ~/catalog ~/.config/systemd/user/archy-quadlet.service.d && printf "[Service]\\nEnvironment=ARCHY_QUADLET_MANIFESTS=%%h/catalog\\n" > ~/.config/systemd/user/archy-quadlet.service.d/catalog.conf']);
@@ -265,18 +270,27 @@ describe('Debian package: install, API, daemon restart, upgrade, reinstall of th
       expect((await user.execOk(['systemctl', '--user', 'show', '-P', 'ActiveState', UNIT])).trim()).toBe('active');
       expect(await user.journal(UNIT, 50)).toContain('http://127.0.0.1:8081/api/health answered 200');
       expect((await user.execOk(['stat', '-c', '%a', '.local/state/archy-quadlet'])).trim()).toBe('700');
-      await user.execOk(['systemctl', '--user', 'stop', UNIT]);
+      // A reinstall (dpkg runs postinst as for an upgrade) restarts the running rootless daemon on the new files.
+      const before = await userDaemonRun();
+      await packageCommand(['dpkg', '-i', inHost(debs[0]!.path)]);
+      const after = await userDaemonRun();
+      expect(after.active).toBe('active');
+      expect(after.invocation).not.toBe(before.invocation);
+      await until('the restarted rootless daemon healthy', () => user.journal(UNIT, 100), (j) => j.split('8081/api/health answered 200').length === 3, SETTLE);
     } finally {
       await user.close();
     }
     await expectAppsUntouched();
   }, STEP_MS);
 
-  it('apt-get remove: the daemon stops and is masked; apps keep running; state and catalog stay', async () => {
+  it("apt-get remove: the daemon stops and is masked, a user's rootless daemon stops; apps keep running; state and catalog stay", async () => {
+    expect((await userDaemonRun()).active).toBe('active');
     await packageCommand(['apt-get', 'remove', '-y', 'archy-quadlet']);
     expect(await packageVersion()).toBe(`deinstall ok config-files ${debs[0]!.version}`);
     expect(await show(UNIT, 'LoadState')).toBe('masked');
     expect(await show(UNIT, 'ActiveState')).toBe('inactive');
+    // The rootless daemon, whose files are gone, is stopped too.
+    expect((await userDaemonRun()).active).toBe('inactive');
     await expectAppsUntouched();
     expect(await show(`${UP}.service`, 'ActiveState')).toBe('active');
     await sh(`test -f ${STATE_DIR}/api-token && test -f /etc/archy-quadlet/manifests/tor.yaml && test -f /etc/containers/systemd/${UP}.container`);
