@@ -10,6 +10,7 @@ import { assertBearer, assertSameOrigin } from './guard.js';
 import { httpErrorFor, HttpError } from './http-errors.js';
 import { registerAppRoutes } from './routes-apps.js';
 import { registerEventRoutes } from './routes-events.js';
+import { registerJournalRoutes } from './routes-journal.js';
 import { registerRpcRoutes } from './rpc.js';
 import { registerReconcilerRoutes } from './routes-reconciler.js';
 import { registerSourceRoutes } from './routes-source.js';
@@ -99,6 +100,7 @@ export function createApi(deps: ApiDeps): FastifyInstance {
   registerStaticRoutes(app, loadUiFiles());
   registerAppRoutes(app, deps, hub);
   registerEventRoutes(app, deps, hub, streams);
+  registerJournalRoutes(app, deps, streams);
   registerSourceRoutes(app, deps);
   registerReconcilerRoutes(app, deps);
   registerRpcRoutes(app, deps, hub, bodyLimit);

@@ -86,7 +86,7 @@ export function appList(deps: Pick<ApiDeps, 'controller' | 'link'>, hub: EventHu
 }
 
 /** Parses `?lines=N` (1…1000, default 100). Throws HttpError 400. */
-function parseLines(raw: unknown): number {
+export function parseLines(raw: unknown): number {
   if (raw === undefined) return DEFAULT_LOG_LINES;
   const n = typeof raw === 'string' && /^[0-9]{1,4}$/.test(raw) ? Number(raw) : NaN;
   if (!(n >= 1 && n <= MAX_LOG_LINES)) throw new HttpError(400, 'invalid-input', `lines must be an integer from 1 to ${MAX_LOG_LINES}, got ${JSON.stringify(raw)}`);
@@ -108,6 +108,20 @@ export function mergeJournals(journals: readonly string[][], n: number): string[
   return all.slice(-n).map((x) => x.line);
 }
 
+/**
+ * The units whose journal an app's logs are: `?container=NAME` names one container of an app of several; without
+ * it, the app's unit and every container's. Throws HttpError 400 for a container the app does not have.
+ */
+export function logUnits(status: AppStatus, container: unknown): string[] {
+  if (container === undefined) return [status.unit, ...(status.containers ?? []).map((c) => c.unit)];
+  const found = typeof container === 'string' ? status.containers?.find((c) => c.name === container) : undefined;
+  if (!found) {
+    const names = status.containers?.map((c) => c.name).join(', ');
+    throw new HttpError(400, 'invalid-input', `app ${status.id} has no container ${JSON.stringify(container)}${names ? `; its containers: ${names}` : ' (it is an app of one container: leave container out)'}`);
+  }
+  return [found.unit];
+}
+
 export function registerAppRoutes(app: FastifyInstance, deps: ApiDeps, hub: EventHub): void {
   app.get('/api/apps', async (): Promise<AppList> => appList(deps, hub));
 
@@ -126,14 +140,14 @@ export function registerAppRoutes(app: FastifyInstance, deps: ApiDeps, hub: Even
     return { ...status, epoch: hub.epoch, seq, unitText, history: hub.history(status.id), ...(systemd ? { systemd } : {}) };
   });
 
-  // An app of several containers: its unit's and every container's lines, merged in time order.
-  app.get<{ Params: { id: string }; Querystring: { lines?: string } }>('/api/apps/:id/logs', async (req) => {
+  // An app of several containers: its unit's and every container's lines, merged in time order; `?container=` one's.
+  app.get<{ Params: { id: string }; Querystring: { lines?: string; container?: string } }>('/api/apps/:id/logs', async (req) => {
     const status = requireApp(deps, req.params.id);
     const n = parseLines(req.query.lines);
+    const units = logUnits(status, req.query.container);
     const journal = deps.journal;
     if (!journal) throw new HttpError(501, 'not-implemented', 'logs are not available: this server runs without a journal reader');
-    if (!status.containers) return { id: status.id, unit: status.unit, lines: await journal(status.unit, n) };
-    const units = [status.unit, ...status.containers.map((c) => c.unit)];
+    if (units.length === 1) return { id: status.id, unit: units[0]!, lines: await journal(units[0]!, n) };
     return { id: status.id, unit: status.unit, lines: mergeJournals(await Promise.all(units.map((u) => journal(u, n))), n) };
   });
 

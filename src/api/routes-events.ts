@@ -11,7 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import type { StateEvent } from '../controller/types.js';
 import type { EventHub } from './event-hub.js';
 import { appList } from './routes-apps.js';
-import { sseMessage } from './sse-message.js';
+import { sseMessage, startSse } from './sse-message.js';
 import type { ApiDeps, LinkStatus, ReconcilerStatus } from './types.js';
 
 export { sseMessage };
@@ -31,13 +31,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: ApiDeps, hub: Ev
   app.get<{ Querystring: { lastEventId?: string; epoch?: string } }>('/api/events', (req, reply) => {
     const res = reply.raw;
     reply.hijack();
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      'x-accel-buffering': 'no',
-      'x-content-type-options': 'nosniff',
-    });
-    res.socket?.setNoDelay(true);
+    startSse(res);
 
     const send = (chunk: string): void => {
       if (res.writableEnded || res.destroyed) return;

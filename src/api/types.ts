@@ -4,6 +4,7 @@
  */
 import type { AppStatus, Controller, StateEvent } from '../controller/types.js';
 import type { LinkStatus } from '../systemd/types.js';
+import type { JournalEntry } from './journal-entry.js';
 
 /** What the API asks of the controller: reads, the lifecycle calls and the event stream. */
 export type ApiController = Pick<Controller, 'list' | 'get' | 'start' | 'stop' | 'restart' | 'subscribe'>;
@@ -34,6 +35,28 @@ export interface Installer {
 
 /** Recent journal lines of a unit, oldest first (e.g. `journalctl -u UNIT -n N`). */
 export type Journal = (unit: string, lines: number) => Promise<string[]>;
+
+/** What a journal follower starts from: the last `lines` entries of `units`, or every entry after `afterCursor`. */
+export interface FollowRequest {
+  units: readonly string[];
+  lines: number;
+  afterCursor?: string;
+}
+
+/** A running follower: `pause`/`resume` its reading (back-pressure), `stop` it (its process ends). */
+export interface FollowHandle {
+  /** The follower's process, while it runs (tests count them). */
+  pid?: number;
+  pause(): void;
+  resume(): void;
+  stop(): void;
+}
+
+/**
+ * Follows units' journals live (`journalctl -o json --follow`, src/api/journalctl.ts): `entry` for each entry in
+ * journal order, `end` once when it ends by itself (with what went wrong, if anything); never after `stop()`.
+ */
+export type JournalFollower = (req: FollowRequest, handlers: { entry(e: JournalEntry): void; end(error?: string): void }) => FollowHandle;
 
 /**
  * The rendered unit text of an app (its `<id>.container` file; for an app of several containers, given the
@@ -111,6 +134,10 @@ export interface ApiDeps {
   units?: UnitText;
   /** Recent journal lines for `GET /api/apps/:id/logs`. */
   journal?: Journal;
+  /** The live journal for `GET /api/apps/:id/journal`; without it that route answers 501. */
+  follow?: JournalFollower;
+  /** How many live journal streams may be open at once (default 32); one more is refused with 503 `too-many-followers`. */
+  maxFollowers?: number;
   /**
    * The git source's state for `GET /api/source` (`serve --watch --git`; docs/fleet.md): a `SourceState`
    * (src/store/state/source-state.ts, not imported here: the web UI's types read this file). Without it: `null`.
@@ -180,4 +207,4 @@ export interface ActionAccepted {
   status: AppStatus;
 }
 
-export type { LinkStatus, StateEvent };
+export type { JournalEntry, LinkStatus, StateEvent };

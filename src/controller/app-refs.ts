@@ -14,7 +14,8 @@ import type { AppRef, ContainerRef } from './types.js';
 export function appRef(m: Manifest): AppRef {
   const containers = appContainers(m);
   const meta = appMeta(m);
-  return { id: m.id, name: m.name ?? m.id, unit: appService(m.id), ...(containers ? { containers } : {}), ...(Object.keys(meta).length > 0 ? { meta } : {}) };
+  const health = !containers && m.health ? { health: true as const } : {};
+  return { id: m.id, name: m.name ?? m.id, unit: appService(m.id), ...(containers ? { containers } : {}), ...(Object.keys(meta).length > 0 ? { meta } : {}), ...health };
 }
 
 /** A unit file: its name (`lnd.container`) and text. */
@@ -56,12 +57,13 @@ export function unitDirAppRefs(files: readonly UnitFileText[]): AppRef[] {
     if (f.file!.kind !== 'container') continue;
     const stem = f.file!.name;
     const owner = values(f.content, 'Unit', 'PartOf').find((unit) => groups.has(unit) && unit !== appService(stem));
+    const health = values(f.content, 'Container', 'HealthCmd').length > 0 ? { health: true as const } : {};
     if (!owner) {
-      apps.push({ id: stem, name: stem, unit: appService(stem) });
+      apps.push({ id: stem, name: stem, unit: appService(stem), ...health });
       continue;
     }
     const id = owner.slice(0, -'.service'.length);
-    groups.get(owner)!.push({ name: stem.startsWith(`${id}-`) ? stem.slice(id.length + 1) : stem, unit: appService(stem) });
+    groups.get(owner)!.push({ name: stem.startsWith(`${id}-`) ? stem.slice(id.length + 1) : stem, unit: appService(stem), ...health });
   }
   for (const [unit, containers] of groups) {
     const id = unit.slice(0, -'.service'.length);

@@ -11,7 +11,7 @@ import { keepAcrossReboot } from '../store/node/unit-install.js';
 import type { JobRef, SystemdEvent, SystemdPort, UnitProps } from '../systemd/types.js';
 import { jobIdOfPath } from '../systemd/unit-path.js';
 import { AppTracker, type Effects, type Source, type UnitTracker } from './tracker.js';
-import type { AppRef, Controller, LifecycleResult, ReconcilePhase, RetryStatus, StateEvent } from './types.js';
+import type { AppRef, Controller, Health, LifecycleResult, ReconcilePhase, RetryStatus, StateEvent } from './types.js';
 
 export interface ControllerDeps {
   systemd: SystemdPort;
@@ -284,7 +284,7 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
   const untrack = (t: AppTracker): void => {
     for (const u of t.units()) if (byUnit.get(u.name) === t) byUnit.delete(u.name);
   };
-  const sameRef = (a: AppRef, b: AppRef): boolean => JSON.stringify([a.id, a.name, a.unit, a.containers ?? [], a.meta ?? {}]) === JSON.stringify([b.id, b.name, b.unit, b.containers ?? [], b.meta ?? {}]);
+  const sameRef = (a: AppRef, b: AppRef): boolean => JSON.stringify([a.id, a.name, a.unit, a.containers ?? [], a.meta ?? {}, a.health]) === JSON.stringify([b.id, b.name, b.unit, b.containers ?? [], b.meta ?? {}, b.health]);
   const track = (apps: AppRef[]): void => {
     const keep = new Set(apps.map((a) => a.id));
     for (const [id, t] of trackers) {
@@ -428,6 +428,12 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
     setOnion(id: string, address: string | undefined) {
       const t = trackerOf(id);
       t.setOnion(address);
+      emitIfChanged(t);
+    },
+    setHealth(unit: string, health: Health | undefined) {
+      const t = byUnit.get(unit);
+      if (!t || closed) return;
+      t.setHealth(unit, health);
       emitIfChanged(t);
     },
     subscribe(listener) {

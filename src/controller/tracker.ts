@@ -11,7 +11,7 @@
 import type { JobRef, UnitProps } from '../systemd/types.js';
 import { appDeadline, deriveAppState, type AppFacts } from './app-state.js';
 import type { UnitFacts } from './state.js';
-import type { AppRef, AppState, AppStatus, ContainerStatus, Intent, ReconcilePhase, RetryStatus } from './types.js';
+import type { AppRef, AppState, AppStatus, ContainerStatus, Health, Intent, ReconcilePhase, RetryStatus } from './types.js';
 import { UnitTracker, type Effects, type Source } from './unit-tracker.js';
 
 export { UnitTracker, type Effects, type Source } from './unit-tracker.js';
@@ -25,6 +25,8 @@ export class AppTracker {
   private intent: Intent | undefined;
   private retry: RetryStatus | undefined;
   private onion: string | undefined;
+  /** podman's health by unit, for the units whose manifest has a health check. */
+  private health = new Map<string, Health>();
   private current: AppStatus | undefined;
   /** The app unit's job of our last call, while the containers may still be learning of the jobs of its transaction. */
   private callJob: number | undefined;
@@ -46,6 +48,7 @@ export class AppTracker {
       this.intent = previous.intent;
       this.retry = previous.retry;
       this.onion = previous.onion;
+      this.health = previous.health;
       this.current = previous.current;
     }
   }
@@ -136,6 +139,25 @@ export class AppTracker {
     this.onion = address;
   }
 
+  /** podman's health of unit `unit`'s container (undefined: not running), kept only for a health-checked unit; not part of the derived state. */
+  setHealth(unit: string, health: Health | undefined): void {
+    const checked = this.parts.length > 0 ? this.ref.containers?.some((c) => c.unit === unit && c.health) : unit === this.ref.unit && this.ref.health;
+    if (health === undefined || !checked) this.health.delete(unit);
+    else this.health.set(unit, health);
+  }
+
+  /** podman's health of unit `unit`'s container while the unit runs (a missed `died` event never shows a stopped unit's). */
+  private healthOf(unit: UnitTracker): Health | undefined {
+    const active = unit.facts()?.activeState;
+    return active === 'active' || active === 'activating' || active === 'deactivating' || active === 'reloading' ? this.health.get(unit.name) : undefined;
+  }
+
+  /** The app's health: its container's, or for several containers the worst of theirs; undefined when none is known. */
+  private appHealth(): Health | undefined {
+    const known = this.units().flatMap((u) => this.healthOf(u) ?? []);
+    return (['unhealthy', 'starting', 'healthy'] as const).find((h) => known.includes(h));
+  }
+
   /** The job in flight on the app's unit, if any. */
   jobInFlight(): JobRef | undefined {
     return this.main.jobInFlight();
@@ -193,8 +215,9 @@ export class AppTracker {
       ...(job ? { job: jobView(job) } : {}),
       ...(this.intent !== undefined ? { intent: this.intent } : {}),
       ...(this.retry !== undefined ? { retry: this.retry } : {}),
-      ...(derived.containers ? { containers: derived.containers.map((c, i) => containerStatus(c, this.parts[i]!.tracker)) } : {}),
+      ...(derived.containers ? { containers: derived.containers.map((c, i) => containerStatus(c, this.parts[i]!.tracker, this.healthOf(this.parts[i]!.tracker))) } : {}),
       ...(this.onion !== undefined ? { onion: this.onion } : {}),
+      ...optional('health', this.appHealth()),
       ...metaFields(this.ref, this.onion),
     };
     this.current = status;
@@ -221,8 +244,11 @@ function metaFields(ref: AppRef, onion: string | undefined): Pick<AppStatus, 'de
 
 const jobView = (job: JobRef): { id: number; type: string; path: string } => ({ id: job.id, type: job.type ?? 'unknown', path: job.path });
 
-/** A container's status: its own derived state and systemd's raw view of its unit. */
-function containerStatus(derived: Pick<ContainerStatus, 'name' | 'unit' | 'state' | 'reason'>, unit: UnitTracker): ContainerStatus {
+/** `{ [key]: value }`, or nothing when the value is undefined. */
+const optional = <K extends string, V>(key: K, value: V | undefined): { [k in K]?: V } => (value === undefined ? {} : ({ [key]: value } as { [k in K]: V }));
+
+/** A container's status: its own derived state, systemd's raw view of its unit, and podman's health of its container. */
+function containerStatus(derived: Pick<ContainerStatus, 'name' | 'unit' | 'state' | 'reason'>, unit: UnitTracker, health: Health | undefined): ContainerStatus {
   const facts = unit.facts();
   const job = unit.jobInFlight();
   return {
@@ -230,5 +256,6 @@ function containerStatus(derived: Pick<ContainerStatus, 'name' | 'unit' | 'state
     ...(facts?.activeState !== undefined ? { activeState: facts.activeState } : {}),
     ...(facts?.subState !== undefined ? { subState: facts.subState } : {}),
     ...(job ? { job: jobView(job) } : {}),
+    ...optional('health', health),
   };
 }

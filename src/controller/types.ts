@@ -54,6 +54,8 @@ export interface AppRef {
   containers?: ContainerRef[];
   /** What the manifest tells a person about the app (description, icon, version, web UI); shown with its status. */
   meta?: AppMeta;
+  /** A one-container app whose manifest has `health:` (its unit `HealthCmd=`): its status carries `health`. */
+  health?: true;
 }
 
 /** One container of an app of several containers. */
@@ -62,7 +64,16 @@ export interface ContainerRef {
   name: string;
   /** Its service, `<app id>-<name>.service`. */
   unit: string;
+  /** Its manifest entry has `health:` (its unit `HealthCmd=`): its status carries `health`. */
+  health?: true;
 }
+
+/**
+ * podman's health of a running container with a health check (`podman inspect`'s `State.Health.Status`, the
+ * `health_status` event): `starting` until a check passes (or fails its retries), then `healthy` or `unhealthy`.
+ */
+export const HEALTH_STATES = ['starting', 'healthy', 'unhealthy'] as const;
+export type Health = (typeof HEALTH_STATES)[number];
 
 /** One container's own state, in an app of several containers (the API's detail view and the UI show them). */
 export interface ContainerStatus {
@@ -74,6 +85,8 @@ export interface ContainerStatus {
   activeState?: string;
   subState?: string;
   job?: { id: number; type: string; path: string };
+  /** podman's health of its running container, when it has a health check (absent while it does not run). */
+  health?: Health;
 }
 
 /** One app's live status. */
@@ -107,6 +120,12 @@ export interface AppStatus {
    * publishes a port over Tor (`ports[].onion`). Read from tor's `hostname` file, not from systemd.
    */
   onion?: string;
+  /**
+   * podman's health of the app's running container, when its manifest has `health:`; for an app of several
+   * containers the worst of its health-checked containers' (`unhealthy`, then `starting`, then `healthy`). Never
+   * part of `state`: a health change does not change the state, and a state change does not wait for it.
+   */
+  health?: Health;
   /** The manifest's one-line description. */
   description?: string;
   /** The icon's path in the manifests directory; when set, `GET /api/apps/<id>/icon` serves it. */
@@ -201,6 +220,11 @@ export interface Controller {
   setRetry(id: string, retry: RetryStatus | undefined): void;
   /** Sets or clears (undefined) an app's onion address (shown as `onion`). Throws NotFoundError for an unknown app. */
   setOnion(id: string, address: string | undefined): void;
+  /**
+   * Sets or clears (undefined: it does not run) podman's health of the container of unit `unit`; ignored for a unit
+   * no tracked app has, or whose manifest has no `health:`.
+   */
+  setHealth(unit: string, health: Health | undefined): void;
   /** Subscribes to state changes; returns the unsubscribe function. */
   subscribe(listener: (event: StateEvent) => void): () => void;
   close(): Promise<void>;

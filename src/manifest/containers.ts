@@ -45,7 +45,7 @@ export function containerUnitName(appId: string, name: string): string {
  * The services of an app's containers, for the controller (`AppRef.containers`): `[{ name: 'db', unit:
  * 'mempool-db.service' }, …]` in manifest order; undefined for a one-container app (its unit is the container).
  */
-export function appContainers(m: Manifest): Array<{ name: string; unit: string }> | undefined {
+export function appContainers(m: Manifest): Array<{ name: string; unit: string; health?: true }> | undefined {
   if (!isMultiContainer(m)) return undefined;
-  return Object.keys(m.containers).map((name) => ({ name, unit: `${containerUnitName(m.id, name)}.service` }));
+  return Object.entries(m.containers).map(([name, spec]) => ({ name, unit: `${containerUnitName(m.id, name)}.service`, ...(spec.health ? { health: true as const } : {}) }));
 }

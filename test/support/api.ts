@@ -25,6 +25,8 @@ export interface AppSpec {
   unit?: string;
   /** What its manifest would tell a person (`appMeta`). */
   meta?: AppRef['meta'];
+  /** Its manifest has `health:` (the unit `HealthCmd=`). */
+  health?: true;
 }
 
 export interface HostApi {
@@ -59,7 +61,7 @@ export async function apiOnHost(host: TestHost, apps: AppSpec[]): Promise<HostAp
   const systemd = createSystemd({ address: host.busAddress });
   await systemd.ready();
   await systemd.reload();
-  const refs: AppRef[] = apps.map((a) => ({ id: a.id, name: a.name ?? a.id, unit: appService(a.id), ...(a.meta ? { meta: a.meta } : {}) }));
+  const refs: AppRef[] = apps.map((a) => ({ id: a.id, name: a.name ?? a.id, unit: appService(a.id), ...(a.meta ? { meta: a.meta } : {}), ...(a.health ? { health: a.health } : {}) }));
   const controller = await createController({ systemd, stateDir, apps: refs });
   const token = generateToken();
   const deps: ApiDeps = { controller, token, log: memoryLog(), units: unitTextFrom(host.unitDir), journal: hostJournal(host) };

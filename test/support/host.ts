@@ -10,9 +10,14 @@ import { createSystemd } from '../../src/systemd/client.js';
 import { ROOTLESS_USER, type TestHost } from '../host/index.js';
 import { until } from './wait.js';
 
+/** The prefix that runs a command inside the host (serve's `via`: its journalctl and podman read the host's). */
+export function hostVia(host: Pick<TestHost, 'pid'>): string[] {
+  return ['nsenter', '-t', String(host.pid), '-m', '-u', '-i', '-n', '-p', '--'];
+}
+
 /** argv of the host's podman, run inside it (a pass's `podman` option: the podman secrets it creates live there). */
 export function hostPodman(host: TestHost): string[] {
-  return ['nsenter', '-t', String(host.pid), '-m', '-u', '-i', '-n', '-p', '--', 'podman'];
+  return [...hostVia(host), 'podman'];
 }
 
 /** Host-side path of the host's own Quadlet generator (podman 5.4.2's), as a pass runs it. */

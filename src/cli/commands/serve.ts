@@ -9,7 +9,8 @@
  */
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { journalctl } from '../../api/journalctl.js';
+import { journalctl, journalFollower } from '../../api/journalctl.js';
+import type { HealthWatch } from '../../podman/health-events.js';
 import { DEFAULT_LISTEN, parseListen } from '../../api/listen.js';
 import type { ApiDeps, ApiLog } from '../../api/types.js';
 import { unitTextFrom } from '../../api/unit-text.js';
@@ -23,6 +24,7 @@ import { resolveNodeContext, type NodeFlags } from '../node-context.js';
 import { reconcilerView } from '../reconciler-view.js';
 import { parseInterval, RECONCILE_OPTIONS, withOptions } from '../options.js';
 import { signalled } from '../signalled.js';
+import { followHealth } from '../health-feed.js';
 
 /** `serve`'s own options, besides the node's. */
 export interface ServeOptions extends NodeFlags {
@@ -31,6 +33,9 @@ export interface ServeOptions extends NodeFlags {
   watch?: boolean;
   interval?: string;
 }
+
+/** Ports that replace serve's own, and a command prefix (`via`) its journalctl and podman run under (tests: `nsenter` into the test host). */
+export type ServeExtra = Partial<Pick<ApiDeps, 'installer' | 'journal' | 'follow' | 'units' | 'icons'>> & { via?: readonly string[] };
 
 /** How often `serve` re-lists every unit as a safety net against a missed signal. */
 const RELIST_INTERVAL_MS = 180_000;
@@ -47,10 +52,11 @@ export function stderrLog(): ApiLog {
  * waits for systemd with back-off (`DAEMON_BACKOFF`), reporting the link in the
  * API; the controller and the `--watch` loop start once systemd is reached.
  * `extra` replaces ports (the reconciler's installer; a journal reader for
- * another machine). Throws UsageError for a bad --listen, InvalidInputError for
+ * another machine), or runs journalctl and podman under a prefix (`via`). Throws UsageError for a bad --listen, InvalidInputError for
  * invalid manifests (without --watch), and when the address cannot be bound.
  */
-export async function serve(opts: ServeOptions, stop: Promise<unknown> = signalled(), extra: Partial<Pick<ApiDeps, 'installer' | 'journal' | 'units' | 'icons'>> = {}): Promise<void> {
+export async function serve(opts: ServeOptions, stop: Promise<unknown> = signalled(), serveExtra: ServeExtra = {}): Promise<void> {
+  const { via, ...extra } = serveExtra;
   // With --watch, --unit-dir is where the reconciler writes; without, an explicit one names the apps to track.
   const ctx = resolveNodeContext(opts, { appsFromExplicitUnitDir: !opts.watch });
   const address = parseListen(opts.listen);
@@ -71,6 +77,7 @@ export async function serve(opts: ServeOptions, stop: Promise<unknown> = signall
   const ac = new AbortController();
   const aborted = new Promise<undefined>((resolve) => ac.signal.addEventListener('abort', () => resolve(undefined), { once: true }));
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
+  let health: HealthWatch | undefined;
   try {
     const installer = opts.watch ? intentInstaller(ctx.stateDir, live.controller) : undefined;
     const source = ctx.git ? () => readSourceState(ctx.stateDir) : undefined;
@@ -91,7 +98,8 @@ export async function serve(opts: ServeOptions, stop: Promise<unknown> = signall
         token,
         log,
         units: unitTextFrom(ctx.unitDir),
-        journal: journalctl({ user: ctx.manager === 'user' }),
+        journal: journalctl({ user: ctx.manager === 'user', ...(via ? { via } : {}) }),
+        follow: journalFollower({ user: ctx.manager === 'user', ...(via ? { via } : {}) }),
         ...(source ? { source } : {}),
         ...(reconciler ? { reconciler } : {}),
         // The catalog's directory at the time of the request: with --git, the applied commit's.
@@ -109,6 +117,7 @@ export async function serve(opts: ServeOptions, stop: Promise<unknown> = signall
     const work = (async (): Promise<void> => {
       const controller = await Promise.race([live.connected, aborted]);
       if (!controller) return;
+      health = followHealth(controller, { user: ctx.manager === 'user', log: log.warn, ...(via ? { via } : {}) });
       if (opts.watch) {
         // Each look runs inside the installer's hook (it settles the phases it announced) inside the view's (passRunning).
         const around = (fn: () => Promise<void>): Promise<void> => reconciler!.aroundPass(() => (installer ? installer.aroundPass(fn) : fn()));
@@ -124,6 +133,7 @@ export async function serve(opts: ServeOptions, stop: Promise<unknown> = signall
     await work;
   } finally {
     ac.abort();
+    health?.stop();
     await server?.close();
     await live.close();
   }
