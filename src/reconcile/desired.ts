@@ -14,7 +14,7 @@ import { parseUnitFileName } from '../naming.js';
 import type { RenderedFile } from '../render/types.js';
 import type { NodeFacts } from '../compile/compile-app.js';
 import { renderConfig, secretDigest, secretsUsed, type ExportLookup, type SecretNeed, type TemplateFacts } from './config-render.js';
-import type { Desired, DesiredApp } from './types.js';
+import type { Desired, DesiredApp, HostOwner } from './types.js';
 import { withoutInstall } from './unit-text.js';
 
 /** The node-local install intent (`archy-quadlet install|remove APP`), over the manifest's `state`. */
@@ -173,6 +173,8 @@ export interface DesiredInputs {
   intents?: ReadonlyMap<string, TimedIntent>;
   /** The node's facts for `{{node}}` in templates. */
   node?: NodeFacts;
+  /** The manager the apps run under: `system` (rootful, the default) gives files to containers' numeric users ({@link hostOwners}); `user` needs not. */
+  scope?: 'system' | 'user';
   /** The onion address of each app whose address tor has written, by id (`{{export "app" "onion.address"}}`). */
   onions?: Readonly<Record<string, string>>;
 }
@@ -225,6 +227,7 @@ export function buildDesired(inputs: DesiredInputs): Desired {
     if (state === 'absent') continue;
     const units = mainFirst(m.id, byApp.get(m.id) ?? []);
     const configs: DesiredApp['configs'] = [];
+    const owners = inputs.scope === 'user' ? { configs: {}, dirs: {} } : hostOwners(m);
     const env = envSecrets(m, facts.exports);
     const used = new Set<string>(env);
     for (const c of configsOf(m)) {
@@ -233,7 +236,8 @@ export function buildDesired(inputs: DesiredInputs): Desired {
         const needs = secretsUsed(text, templateFile(c.template), facts);
         for (const n of needs) used.add(n.name);
         const content = renderConfig(text, templateFile(c.template), { app: m, apps, onions }, inputs.secrets, facts);
-        configs.push({ path: c.path, content, mode: needs.some((n) => n.exposed) ? PRIVATE_MODE : PUBLIC_MODE });
+        const owner = owners.configs[c.path];
+        configs.push({ path: c.path, content, mode: needs.some((n) => n.exposed) ? PRIVATE_MODE : PUBLIC_MODE, ...(owner ? { owner } : {}) });
       } catch (err) {
         if (err instanceof InvalidInputError) problems.push(...err.problems);
         else throw err;
@@ -246,6 +250,7 @@ export function buildDesired(inputs: DesiredInputs): Desired {
       units,
       configs,
       ...(dirs.length > 0 ? { dirs } : {}),
+      ...(Object.keys(owners.dirs).length > 0 ? { dirOwners: owners.dirs } : {}),
       hash: appHash(units, configs, [...used].sort().map((n) => secretDigest(n, inputs.secrets[n] ?? ''))),
       startTimeoutMs: inputs.startTimeoutsMs[m.id] ?? SYSTEMD_DEFAULT_START_MS,
       ...(env.length > 0 ? { podmanSecrets: env.sort().map((name) => ({ name, digest: secretDigest(name, inputs.secrets[name] ?? '') })) } : {}),
@@ -254,6 +259,43 @@ export function buildDesired(inputs: DesiredInputs): Desired {
   }
   if (problems.length > 0) throw new InvalidInputError(problems);
   return { apps: out.sort((a, b) => a.id.localeCompare(b.id)), shared };
+}
+
+/**
+ * The numeric `user` of a container (`"101"`, `"101:102"`) as a host owner; none for a name (it is the image's, not
+ * the node's), for root, or without a user.
+ */
+export function containerOwner(user: string | undefined): HostOwner | undefined {
+  const m = /^(\d+)(?::(\d+))?$/.exec(user ?? '');
+  if (!m || Number(m[1]) === 0) return undefined;
+  return { uid: Number(m[1]), ...(m[2] !== undefined ? { gid: Number(m[2]) } : {}) };
+}
+
+/**
+ * Who must own what a rootful node writes for an app's containers: each config file the container with a numeric
+ * `user` mounts (so a 0600 one is readable by that user), and each data directory its writable binds mount (so it
+ * can write there), by host path. A directory bound by containers of different users, or by one without a numeric
+ * user, stays the daemon's (root's). A container that starts as root and switches user itself (an entrypoint's
+ * gosu) has no `user` here: its entrypoint owns its files. Rootless needs none of this (docs/rootless.md).
+ */
+export function hostOwners(m: Manifest): { configs: Record<string, HostOwner>; dirs: Record<string, HostOwner> } {
+  const configs: Record<string, HostOwner> = {};
+  const byDir = new Map<string, Array<HostOwner | undefined>>();
+  const root = `${DATA_ROOT}/${m.id}`;
+  for (const { spec } of containersOf(m)) {
+    const owner = containerOwner(spec.user);
+    for (const c of spec.configs ?? []) if (owner) configs[c.path] = owner;
+    for (const b of spec.binds ?? []) {
+      const source = b.source.replace(/\/+$/, '');
+      if (!b.readOnly && (source === root || source.startsWith(`${root}/`))) byDir.set(source, [...(byDir.get(source) ?? []), owner]);
+    }
+  }
+  const dirs: Record<string, HostOwner> = {};
+  for (const [dir, all] of byDir) {
+    const [first] = all;
+    if (first && all.every((o) => o?.uid === first.uid && o.gid === first.gid)) dirs[dir] = first;
+  }
+  return { configs, dirs };
 }
 
 /**

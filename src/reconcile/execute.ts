@@ -93,7 +93,7 @@ function appOf(ctx: Ctx, id: string): DesiredApp | undefined {
 }
 
 function lastGoodOf(app: DesiredApp): LastGood {
-  return { units: app.units.map((u) => ({ name: u.name, content: u.content })), configs: app.configs.map((c) => ({ path: c.path, content: c.content, mode: c.mode })) };
+  return { units: app.units.map((u) => ({ name: u.name, content: u.content })), configs: app.configs.map((c) => ({ path: c.path, content: c.content, mode: c.mode, ...(c.owner ? { owner: c.owner } : {}) })) };
 }
 
 /** The executors, one per action. Each throws on failure; the runner records it. */
@@ -115,7 +115,7 @@ export const EXECUTORS: { [A in StepAction]: Executor<A> } = {
     // Re-checked at write time, like units: an operator's file may appear after observe.
     const now = (await readConfigFiles([s.path], deps.configRoot))[s.path];
     if (!configIsOurs({ ...observed, configs: { [s.path]: now } }, s.path)) throw new NotOwnedError(onHost(s.path, deps.configRoot));
-    await writeConfigFile(s.path, s.content, s.mode, deps.configRoot);
+    await writeConfigFile(s.path, s.content, s.mode, deps.configRoot, s.owner);
     counters.writes++;
   },
   'remove-config': async (s, { deps, counters }) => {
@@ -123,7 +123,7 @@ export const EXECUTORS: { [A in StepAction]: Executor<A> } = {
     counters.removes++;
   },
   'make-dir': async (s, { deps, counters }) => {
-    await makeDataDir(s.path, deps.configRoot);
+    await makeDataDir(s.path, deps.configRoot, s.owner);
     counters.writes++;
   },
   'write-secret': async (s, { deps, counters }) => {
@@ -171,7 +171,7 @@ export const EXECUTORS: { [A in StepAction]: Executor<A> } = {
       counters.writes++;
     }
     for (const c of good.configs) {
-      await writeConfigFile(c.path, c.content, c.mode ?? SECRET_CONFIG_MODE, deps.configRoot);
+      await writeConfigFile(c.path, c.content, c.mode ?? SECRET_CONFIG_MODE, deps.configRoot, c.owner);
       counters.writes++;
     }
     await deps.systemd.reload();

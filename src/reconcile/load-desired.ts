@@ -152,7 +152,7 @@ async function computeDesired(opts: LoadDesiredOptions, { sources, installs, int
 
   const hostnames = onionHostnames(manifests, states);
   const addresses = await readOnionAddresses(hostnames, opts.configRoot);
-  const desired = buildDesired({ manifests, states, units, startTimeoutsMs, templates, secrets, intents, onions: addresses, ...(opts.node ? { node: opts.node } : {}) });
+  const desired = buildDesired({ manifests, states, units, startTimeoutsMs, templates, secrets, intents, onions: addresses, scope: opts.user ? 'user' : 'system', ...(opts.node ? { node: opts.node } : {}) });
   return { desired, manifests, states, secrets: Object.keys(secrets), warnings: compiled.warnings.map((w) => `${w.file}: ${w.message}`), declared: changes, onions: { hostnames, addresses } };
 }
 

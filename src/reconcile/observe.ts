@@ -4,7 +4,7 @@
  * systemd's view of the services involved.
  */
 import { parseUnitFileName, serviceName } from '../naming.js';
-import { directoriesExist, readConfigFiles } from '../store/node/config-files.js';
+import { directoriesExist, readConfigFiles, readConfigOwners } from '../store/node/config-files.js';
 import { readRecords } from '../store/state/records.js';
 import { readUnitDir } from '../store/node/unit-dir.js';
 import type { PodmanSecrets } from '../store/node/podman-secrets.js';
@@ -38,9 +38,16 @@ export async function observe(opts: { unitDir: string; stateDir: string; systemd
   const services = [...new Set([...[...names].filter((n) => parseUnitFileName(n)?.kind === 'container').map(serviceName), ...appUnits.map((n) => `${parseUnitFileName(n)!.name}.service`)])].sort();
   const paths = [...opts.desired.apps.flatMap((a) => a.configs.map((c) => c.path)), ...Object.values(records).flatMap((r) => r.configs)];
   const dirPaths = opts.desired.apps.flatMap((a) => a.dirs ?? []);
-  const [states, configs, dirs] = await Promise.all([serviceStates(opts.systemd, services), readConfigFiles(paths, opts.configRoot), directoriesExist(dirPaths, opts.configRoot)]);
+  // Owners only of the configs wanted with one (rootful, for a container's numeric user).
+  const ownedPaths = opts.desired.apps.flatMap((a) => a.configs.filter((c) => c.owner).map((c) => c.path));
+  const [states, configs, dirs, configOwners] = await Promise.all([
+    serviceStates(opts.systemd, services),
+    readConfigFiles(paths, opts.configRoot),
+    directoriesExist(dirPaths, opts.configRoot),
+    ownedPaths.length > 0 ? readConfigOwners(ownedPaths, opts.configRoot) : undefined,
+  ]);
   const podman = await observePodmanSecrets(opts, states);
-  return { units, configs, records, services: states, now: Date.now(), ...(dirPaths.length > 0 ? { dirs } : {}), ...(podman ? { podmanSecrets: podman } : {}) };
+  return { units, configs, records, services: states, now: Date.now(), ...(dirPaths.length > 0 ? { dirs } : {}), ...(configOwners ? { configOwners } : {}), ...(podman ? { podmanSecrets: podman } : {}) };
 }
 
 /**

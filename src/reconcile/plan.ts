@@ -11,7 +11,7 @@ import { appService, parseUnitFileName, serviceName, serviceOf } from '../naming
 import { isOwned, type RenderedFile } from '../render/types.js';
 import { retryDecision } from './backoff.js';
 import * as S from './steps.js';
-import type { AppRecord, Desired, DesiredApp, Held, Observed, Step } from './types.js';
+import type { AppRecord, Desired, DesiredApp, DesiredConfig, Held, Observed, Step } from './types.js';
 import { withoutInstall } from './unit-text.js';
 
 /** ActiveStates in which a service counts as running (a start would be a no-op). */
@@ -211,7 +211,15 @@ export function stableMsOf(unit: Pick<RenderedFile, 'content'> | undefined): num
  * had mounted).
  */
 function planDirs(observed: Observed, app: DesiredApp, writes: Step[], phase: ReconcilePhase | undefined): void {
-  for (const dir of app.dirs ?? []) if (observed.dirs?.[dir] !== true) writes.push(S.makeDir(app.id, dir, phase));
+  for (const dir of app.dirs ?? []) if (observed.dirs?.[dir] !== true) writes.push(S.makeDir(app.id, dir, phase, app.dirOwners?.[dir]));
+}
+
+/** Whether the config on disk is as wanted: its content, and its owner where one is wanted (a file left by a write killed before its chown, or by an older version, is written again). */
+function configUpToDate(observed: Observed, c: DesiredConfig): boolean {
+  if (observed.configs[c.path] !== c.content) return false;
+  if (!c.owner) return true;
+  const st = observed.configOwners?.[c.path];
+  return st !== undefined && st.uid === c.owner.uid && (c.owner.gid === undefined || st.gid === c.owner.gid);
 }
 
 /** Writes, start/stop/restart and records for one installed app. */
@@ -234,9 +242,9 @@ function planApp(observed: Observed, app: DesiredApp, writes: Step[], stops: Ste
     writes.push(S.writeUnit(u, { app: app.id, ...(phase ? { phase } : {}) }));
   }
   for (const c of app.configs) {
-    if (observed.configs[c.path] === c.content) continue;
+    if (configUpToDate(observed, c)) continue;
     runtimeChanged = true;
-    writes.push(S.writeConfig(app.id, c.path, c.content, c.mode, phase));
+    writes.push(S.writeConfig(app.id, c.path, c.content, c.mode, phase, c.owner));
   }
   planDirs(observed, app, writes, phase);
 
@@ -295,9 +303,9 @@ function planAppOfContainers(observed: Observed, app: DesiredApp, network: Rende
     writes.push(S.writeUnit(u, { app: app.id, ...(phase ? { phase } : {}) }));
   }
   for (const c of app.configs) {
-    if (observed.configs[c.path] === c.content) continue;
+    if (configUpToDate(observed, c)) continue;
     changedConfigs.push(c.path);
-    writes.push(S.writeConfig(app.id, c.path, c.content, c.mode, phase));
+    writes.push(S.writeConfig(app.id, c.path, c.content, c.mode, phase, c.owner));
   }
   planDirs(observed, app, writes, phase);
 

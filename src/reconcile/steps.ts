@@ -9,6 +9,7 @@ import type {
   AppRecord,
   ForgetStep,
   Gate,
+  HostOwner,
   MakeDirStep,
   ReloadStep,
   RemoveConfigStep,
@@ -46,16 +47,21 @@ export function removeUnit(name: string, o: Opt = {}): RemoveUnitStep {
   return { action: 'remove-unit', name, ...opt(o), describe: () => `remove ${UNITS_PREFIX}${name}` };
 }
 
-export function writeConfig(app: string, path: string, content: string, mode: number, phase?: ReconcilePhase): WriteConfigStep {
-  return { action: 'write-config', path, content, mode, ...opt({ phase }), app, describe: () => `write config ${path}` };
+/** `owner`: DesiredConfig.owner, named in the description (`write config PATH (owner 1000:1000)`). */
+export function writeConfig(app: string, path: string, content: string, mode: number, phase?: ReconcilePhase, owner?: HostOwner): WriteConfigStep {
+  return { action: 'write-config', path, content, mode, ...(owner ? { owner } : {}), ...opt({ phase }), app, describe: () => `write config ${path}${ownerNote(owner)}` };
+}
+
+function ownerNote(owner: HostOwner | undefined): string {
+  return owner ? ` (owner ${owner.uid}${owner.gid !== undefined ? `:${owner.gid}` : ''})` : '';
 }
 
 export function removeConfig(app: string, path: string, phase?: ReconcilePhase): RemoveConfigStep {
   return { action: 'remove-config', path, ...opt({ phase }), app, describe: () => `remove config ${path}` };
 }
 
-export function makeDir(app: string, path: string, phase?: ReconcilePhase): MakeDirStep {
-  return { action: 'make-dir', path, ...opt({ phase }), app, describe: () => `make directory ${path}` };
+export function makeDir(app: string, path: string, phase?: ReconcilePhase, owner?: HostOwner): MakeDirStep {
+  return { action: 'make-dir', path, ...(owner ? { owner } : {}), ...opt({ phase }), app, describe: () => `make directory ${path}${ownerNote(owner)}` };
 }
 
 export function writeSecret(secret: string, digest: string): WriteSecretStep {

@@ -56,6 +56,8 @@ export interface Observed {
   units: Record<string, UnitOnDisk>;
   /** Content of each config path we care about (desired or recorded); undefined when the file is missing. */
   configs: Record<string, string | undefined>;
+  /** The owner of each config file that exists and is wanted with an `owner` (DesiredConfig.owner). */
+  configOwners?: Record<string, { uid: number; gid: number }>;
   /** Whether each desired data directory ({@link DesiredApp.dirs}) exists (as a directory). */
   dirs?: Record<string, boolean>;
   /** Per app id, what we remember (state dir). */
@@ -78,6 +80,18 @@ export interface DesiredConfig {
   content: string;
   /** File mode: 0600 when the file carries a secret's value, else 0644 (the container's own user may need to read it). */
   mode: number;
+  /**
+   * Its owner on the host, when it is not the daemon's: rootful, the numeric `user` of the container that mounts it
+   * ({@link HostOwner}), so that user can read a 0600 file. Rootless needs none (`UserNS=keep-id:uid=` maps the node's
+   * user onto that user, docs/rootless.md).
+   */
+  owner?: HostOwner;
+}
+
+/** A host file's or directory's owner: a uid, and a gid when one is given (else the group is left as it is). */
+export interface HostOwner {
+  uid: number;
+  gid?: number;
 }
 
 /** One app as the manifests (plus node-local intents) want it. */
@@ -95,6 +109,12 @@ export interface DesiredApp {
    * and a source elsewhere are the node's, never made. Never removed: they hold the app's data.
    */
   dirs?: string[];
+  /**
+   * The owner each of `dirs` is made with, where it is not the daemon's: rootful, the numeric `user` of the
+   * containers that bind it (all the same one), so the container can write its data. Set only when the directory is
+   * made; an existing directory is never re-owned.
+   */
+  dirOwners?: Record<string, HostOwner>;
   /** Hash over the units without [Install], the configs and the secrets they use. */
   hash: string;
   /** Time allowed for the start to reach active (ms): the longest `TimeoutStartSec` of its containers. */
@@ -164,6 +184,7 @@ export interface WriteConfigStep extends StepBase {
   path: string;
   content: string;
   mode: number;
+  owner?: HostOwner;
 }
 export interface RemoveConfigStep extends StepBase {
   action: 'remove-config';
@@ -175,6 +196,8 @@ export interface MakeDirStep extends StepBase {
   app: string;
   /** Absolute host path. */
   path: string;
+  /** Given to the directory when it is made (DesiredApp.dirOwners). */
+  owner?: HostOwner;
 }
 export interface ReloadStep extends StepBase {
   action: 'reload';

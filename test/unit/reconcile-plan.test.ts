@@ -85,8 +85,37 @@ interface Case {
 
 const DATA = '/var/lib/archipelago/lnd/data';
 const lndData = app({ id: 'lnd', dirs: [DATA] });
+// Rootful, for a container whose `user` is 1000:1000 (desired.ts hostOwners).
+const OWNER = { uid: 1000, gid: 1000 };
+const CONF = '/var/lib/archipelago/lnd/lnd.conf';
+const lndOwned: DesiredApp = { ...app({ id: 'lnd', dirs: [DATA], configs: { [CONF]: 'rpcpass=x\n' } }), dirOwners: { [DATA]: OWNER } };
+lndOwned.configs = lndOwned.configs.map((c) => ({ ...c, mode: 0o600, owner: OWNER }));
 
 const CASES: Case[] = [
+  {
+    name: "new app whose container has a numeric user → its config written and its data directory made for that user",
+    observed: installed([]),
+    desired: desired(lndOwned),
+    steps: ['write units/lnd.container', `write config ${CONF} (owner 1000:1000)`, `make directory ${DATA} (owner 1000:1000)`, 'daemon-reload', 'start lnd.service'],
+  },
+  {
+    name: 'its config owned as wanted → nothing to do',
+    observed: { ...installed([lndOwned]), configOwners: { [CONF]: { uid: 1000, gid: 1000 } } },
+    desired: desired(lndOwned),
+    steps: [],
+  },
+  {
+    name: "its config with the right content but root's (an older version; a write killed before its chown) → written again, restarted",
+    observed: { ...installed([lndOwned]), configOwners: { [CONF]: { uid: 0, gid: 0 } } },
+    desired: desired(lndOwned),
+    steps: [`write config ${CONF} (owner 1000:1000)`, 'restart lnd.service'],
+  },
+  {
+    name: 'a uid without a gid: any group will do',
+    observed: { ...installed([lndOwned]), configOwners: { [CONF]: { uid: 1000, gid: 0 } } },
+    desired: desired({ ...lndOwned, configs: lndOwned.configs.map((c) => ({ ...c, owner: { uid: 1000 } })) }),
+    steps: [],
+  },
   {
     name: 'new app with a writable bind under its data directory → the directory made before the start',
     observed: installed([]),

@@ -4,7 +4,7 @@
  * Paths are the host's absolute paths; `root` places that host's `/` elsewhere
  * (e.g. a booted machine's root directory seen from outside it).
  */
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { chown, mkdir, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import { writeFileAtomic } from '../atomic-write.js';
 import { readTextsIfExist } from '../fs.js';
@@ -36,16 +36,49 @@ export async function directoriesExist(paths: Iterable<string>, root = '/'): Pro
   return out;
 }
 
-/** Makes an app's data directory `path` (under `root`) and its parents, 0755 (the umask may narrow it). Throws the fs error (EEXIST for a file there). */
-export async function makeDataDir(path: string, root = '/'): Promise<void> {
-  await mkdir(onHost(path, root), { recursive: true, mode: 0o755 });
+/** A host owner: a uid, and a gid when given (else the group stays). */
+export interface FileOwner {
+  uid: number;
+  gid?: number;
 }
 
-/** Writes a config file atomically (temp + fsync + rename), creating its directory (0755). Throws the fs error. */
-export async function writeConfigFile(path: string, content: string, mode = 0o644, root = '/'): Promise<void> {
+/**
+ * Makes an app's data directory `path` (under `root`) and its parents, 0755 (the umask may narrow it), and gives the
+ * directory itself to `owner` when this call made it (an existing one is never re-owned; the parents stay root's).
+ * Throws the fs error (EEXIST for a file there, EPERM when the owner cannot be set).
+ */
+export async function makeDataDir(path: string, root = '/', owner?: FileOwner): Promise<void> {
+  const target = onHost(path, root);
+  const made = await mkdir(target, { recursive: true, mode: 0o755 });
+  if (owner && made !== undefined) await chown(target, owner.uid, owner.gid ?? -1);
+}
+
+/**
+ * Writes a config file atomically (temp + fsync + rename), creating its directory (0755), then gives it to `owner`.
+ * A write killed between the rename and the chown leaves the file root's: the next pass sees the owner and writes
+ * it again ({@link readConfigOwners}). Throws the fs error.
+ */
+export async function writeConfigFile(path: string, content: string, mode = 0o644, root = '/', owner?: FileOwner): Promise<void> {
   const target = onHost(path, root);
   await mkdir(dirname(target), { recursive: true, mode: 0o755 });
   await writeFileAtomic(target, content, { mode });
+  if (owner) await chown(target, owner.uid, owner.gid ?? -1);
+}
+
+/** The owner of each of `paths` (under `root`) that exists, by path. Throws on IO errors other than ENOENT. */
+export async function readConfigOwners(paths: Iterable<string>, root = '/'): Promise<Record<string, { uid: number; gid: number }>> {
+  const out: Record<string, { uid: number; gid: number }> = {};
+  await Promise.all(
+    [...new Set(paths)].map(async (p) => {
+      try {
+        const st = await stat(onHost(p, root));
+        out[p] = { uid: st.uid, gid: st.gid };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+    }),
+  );
+  return out;
 }
 
 /** Removes a config file (no error when there is none). */

@@ -17,7 +17,7 @@ const HINT = 'delete the file; the next pass re-adopts the app';
 /** The files an app last ran healthy with. */
 export interface LastGood {
   units: Array<{ name: string; content: string }>;
-  configs: Array<{ path: string; content: string; mode?: number }>;
+  configs: Array<{ path: string; content: string; mode?: number; owner?: { uid: number; gid?: number } }>;
 }
 
 /** The parsed JSON at `path`, undefined when there is no file. Throws InvalidInputError when it cannot be read or parsed. */
