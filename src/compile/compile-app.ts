@@ -8,7 +8,7 @@
  *   named volume (containers of one app that name the same volume share it), `<id>-<name>.build` per build.
  * Shared networks are made by the catalog pass.
  */
-import { containersOf, containerUnitName, isMultiContainer, type ContainerEntry } from '../manifest/containers.js';
+import { containersOf, containerUnitName, isMultiContainer, networkName, type ContainerEntry } from '../manifest/containers.js';
 import type { ContainerSpec, Dependency, DesiredState, DeviceSpec, EnvValue, ExportValue, Manifest, NodeFact, TmpfsSpec, VolumeMount } from '../manifest/types.js';
 import { parseMemory } from '../manifest/units.js';
 import { appService, serviceName, unitFileName } from '../naming.js';
@@ -203,7 +203,7 @@ function compileContainer(ctx: ManifestContext, input: AppInputs, entry: Contain
   const stopTimeoutS = stopTimeoutMs === undefined ? undefined : Math.ceil(stopTimeoutMs / 1000);
   const networks = c.hostNetwork
     ? ['host']
-    : [...(at.app ? [`${at.app.network}:alias=${at.app.alias}`] : []), ...(c.networks ?? []).map((n, i) => unitFileName(ctx.label(`${base}/networks/${i}`, n), 'network'))];
+    : [...(at.app ? [`${at.app.network}:alias=${at.app.alias}`] : []), ...(c.networks ?? []).map((n, i) => unitFileName(ctx.label(typeof n === 'string' ? `${base}/networks/${i}` : `${base}/networks/${i}/name`, networkName(n)), 'network'))];
   if (c.hostNetwork) ctx.warn(`${base}/hostNetwork`, "shares the host's network stack: the container reaches every service on the host and binds host ports directly", 'prefer networks and ports unless the daemon needs the host network');
   if (c.privileged) ctx.warn(`${base}/privileged`, 'runs privileged: every capability and host device, no confinement', 'prefer capAdd and devices for what the daemon needs');
   const userNS = input.scope === 'user' ? rootlessUserNS(ctx, base, c) : undefined;

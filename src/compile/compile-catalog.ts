@@ -7,9 +7,10 @@ import { UsageError, type Problem } from '../errors.js';
 import type { DesiredState, LoadedManifest } from '../manifest/types.js';
 import { serviceName, unitFileName } from '../naming.js';
 import { compileApp, containerServices, type NodeFacts } from './compile-app.js';
-import { containersOf } from '../manifest/containers.js';
+import { containersOf, networkName } from '../manifest/containers.js';
 import { ManifestContext } from './context.js';
-import type { NetworkUnit, UnitSpec } from './model.js';
+import type { NetworkSection, NetworkUnit, UnitSpec } from './model.js';
+import { networkSection, overlaps } from './network-options.js';
 import { compareVersions, formatVersion, MIN_VERSION, parseVersion } from './podman-keys.js';
 import { targetVersion } from './target-version.js';
 
@@ -53,6 +54,7 @@ export function compileCatalog(manifests: LoadedManifest[], opts: CompileOptions
   const units: UnitSpec[] = [];
   const contextOfUnit = new Map<UnitSpec, ManifestContext>();
   const networkSources = new Map<string, Set<string>>();
+  const networkOptions = new Map<string, DefinedNetwork>();
   for (const lm of byId.values()) {
     const m = lm.manifest;
     const state = stateOf(m.id);
@@ -73,13 +75,19 @@ export function compileCatalog(manifests: LoadedManifest[], opts: CompileOptions
     });
     for (const u of appUnits) contextOfUnit.set(u, ctx);
     units.push(...appUnits);
-    for (const n of containersOf(m).flatMap((c) => c.spec.networks ?? [])) {
-      const set = networkSources.get(n) ?? new Set<string>();
-      set.add(source);
-      networkSources.set(n, set);
+    for (const c of containersOf(m)) {
+      (c.spec.networks ?? []).forEach((n, i, all) => {
+        const name = networkName(n);
+        if (all.findIndex((o) => networkName(o) === name) < i) ctx.problem(`${c.base}/networks/${i}`, `network ${name} is listed twice`, 'list each network once');
+        const set = networkSources.get(name) ?? new Set<string>();
+        set.add(source);
+        networkSources.set(name, set);
+        if (typeof n !== 'string') defineNetwork(networkOptions, { ctx, pointer: `${c.base}/networks/${i}`, section: networkSection(ctx, `${c.base}/networks/${i}`, n) });
+      });
     }
   }
-  for (const [name, sources] of networkSources) units.push(networkUnit(name, [...sources].sort()));
+  checkSubnetsApart(networkOptions);
+  for (const [name, sources] of networkSources) units.push(networkUnit(name, [...sources].sort(), networkOptions.get(name)?.section));
 
   targetVersion(units, target, (u) => contextOfUnit.get(u));
   // Names are only comparable once every one of them is a valid label.
@@ -88,15 +96,46 @@ export function compileCatalog(manifests: LoadedManifest[], opts: CompileOptions
   return { units: problems.length > 0 ? [] : units, problems, warnings };
 }
 
-/** One network unit per distinct name, shared by every app that joins it. */
-function networkUnit(name: string, sources: string[]): NetworkUnit {
+/** One network unit per distinct name, shared by every app that joins it, with the options one of them gives. */
+function networkUnit(name: string, sources: string[], section: NetworkSection = { NetworkName: name }): NetworkUnit {
   return {
     kind: 'network',
     file: unitFileName(name, 'network'),
     sources,
     Unit: { Description: `App network ${name}` },
-    Network: { NetworkName: name },
+    Network: section,
   };
+}
+
+/** A shared network's options as the first entry that gave them. */
+interface DefinedNetwork {
+  ctx: ManifestContext;
+  pointer: string;
+  section: NetworkSection;
+}
+
+/**
+ * Records the options of a shared network; every entry that gives options for one name gives the same ones (an entry
+ * that only names it takes them), as podman has one network of that name for all of its apps.
+ */
+function defineNetwork(defined: Map<string, DefinedNetwork>, entry: DefinedNetwork): void {
+  const first = defined.get(entry.section.NetworkName);
+  if (!first) defined.set(entry.section.NetworkName, entry);
+  else if (JSON.stringify(first.section) !== JSON.stringify(entry.section)) {
+    entry.ctx.problem(entry.pointer, `network ${entry.section.NetworkName} is defined with other options at ${first.ctx.file} ${first.pointer}`, 'give it the same options everywhere, or name it alone (networks: [name]) where another app defines it');
+  }
+}
+
+/** Podman refuses a network whose subnet overlaps another's: two networks of the catalog keep theirs apart. */
+function checkSubnetsApart(defined: Map<string, DefinedNetwork>): void {
+  const seen: Array<{ name: string; subnet: string }> = [];
+  for (const { ctx, pointer, section } of defined.values()) {
+    (section.Subnet ?? []).forEach((subnet, i) => {
+      const other = seen.find((s) => overlaps(s.subnet, subnet));
+      if (other) ctx.problem(`${pointer}/subnets/${i}/subnet`, `subnet ${subnet} overlaps ${other.subnet} of network ${other.name}, which podman refuses`, 'give each network its own subnet');
+    });
+    for (const subnet of section.Subnet ?? []) seen.push({ name: section.NetworkName, subnet });
+  }
 }
 
 /** Two units may not share a file or a service name (`a-network.container` vs `a.network` both make `a-network.service`). */

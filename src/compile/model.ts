@@ -125,6 +125,22 @@ export interface NetworkSection {
    * several containers names its own network's service `<id>`, so `<id>.service` is the app's unit either way.
    */
   ServiceName?: string;
+  /** Converts to `Driver=…` (`podman network create --driver`). */
+  Driver?: string;
+  /** Converts to one `Subnet=…` line each (CIDR). */
+  Subnet?: string[];
+  /** Converts to one `Gateway=…` line each: the n-th pairs with the n-th `Subnet=`. */
+  Gateway?: string[];
+  /** Converts to one `IPRange=…` line each: the n-th pairs with the n-th `Subnet=`. */
+  IPRange?: string[];
+  /** Converts to `IPv6=true`. */
+  IPv6?: boolean;
+  /** Converts to `Internal=true`. */
+  Internal?: boolean;
+  /** Converts to one `DNS=…` line each. */
+  DNS?: string[];
+  /** Converts to one `Options=name=value` line each (`--opt`). */
+  Options?: string[];
 }
 
 /** `[Volume]` of a `.volume` unit. */

@@ -8,7 +8,7 @@
 import type { ContainerSpec, Manifest, PortSpec } from './types.js';
 import type { Finding } from './ajv-problems.js';
 import { DNS_LABEL } from '../naming.js';
-import { CONTAINER_FIELDS, containersOf, containerUnitName, isMultiContainer, type ContainerEntry } from './containers.js';
+import { CONTAINER_FIELDS, containersOf, containerUnitName, isMultiContainer, networkName, type ContainerEntry } from './containers.js';
 import { suggestion } from './did-you-mean.js';
 import { ONION_EXPORT } from './onion.js';
 import { checkWeb } from './app-meta.js';
@@ -307,7 +307,7 @@ function checkOnionProvider(valid: ReadonlyArray<{ file: string; manifest: Manif
  */
 function checkUnitNames(valid: ReadonlyArray<{ file: string; manifest: Manifest }>, idFiles: Map<string, string>, out: FileFinding[]): void {
   const shared = new Map<string, string>();
-  for (const { file, manifest } of valid) for (const c of containersOf(manifest)) for (const n of c.spec.networks ?? []) if (!shared.has(n)) shared.set(n, file);
+  for (const { file, manifest } of valid) for (const c of containersOf(manifest)) for (const n of (c.spec.networks ?? []).map(networkName)) if (!shared.has(n)) shared.set(n, file);
   for (const { file, manifest } of valid) {
     if (!isMultiContainer(manifest)) continue;
     const sharedBy = shared.get(manifest.id);

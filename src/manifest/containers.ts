@@ -3,7 +3,7 @@
  * or `containers.<name>` (docs/manifest.md, "Apps of several containers"). Every stage that walks an app's
  * containers (checks, compile, reconcile's config files, the controller's app list) goes through here. Pure.
  */
-import type { ContainerSpec, Manifest } from './types.js';
+import type { ContainerSpec, Manifest, NetworkRef } from './types.js';
 
 /** One container of an app. */
 export interface ContainerEntry {
@@ -48,4 +48,9 @@ export function containerUnitName(appId: string, name: string): string {
 export function appContainers(m: Manifest): Array<{ name: string; unit: string; health?: true }> | undefined {
   if (!isMultiContainer(m)) return undefined;
   return Object.entries(m.containers).map(([name, spec]) => ({ name, unit: `${containerUnitName(m.id, name)}.service`, ...(spec.health ? { health: true as const } : {}) }));
+}
+
+/** The name of a container's `networks` entry: `archy` for `archy` and for `{ name: archy, subnets: … }`. */
+export function networkName(n: NetworkRef): string {
+  return typeof n === 'string' ? n : n.name;
 }

@@ -98,8 +98,11 @@ export interface ContainerSpec {
    * its state directory), writes atomically at `path` on the host, and bind-mounts read-only at `target`.
    */
   configs?: ConfigFileSpec[];
-  /** Shared networks by name; each becomes `<name>.network`. An app of several containers also has its own. */
-  networks?: string[];
+  /**
+   * Shared networks, by name or with their options; each becomes `<name>.network`. An app of several containers also
+   * has its own.
+   */
+  networks?: NetworkRef[];
   /** Share the host's network stack (Quadlet `Network=host`); `validate` warns. Excludes `networks` and `ports`. */
   hostNetwork?: boolean;
   /** Extra /etc/hosts entries; `ip: host-gateway` reaches the host (`host.containers.internal`). */
@@ -203,6 +206,36 @@ export interface VolumeMount {
   device?: string;
   /** Mount options, e.g. `addr=192.168.1.10,nfsvers=4.2` (`Options=`). */
   options?: string;
+}
+
+/** A shared network a container joins: its name, or its name and how podman creates it (issue 17). */
+export type NetworkRef = string | NetworkSpec;
+
+/** A shared network with options (Quadlet `.network`): every app that gives options for one name gives the same. */
+export interface NetworkSpec {
+  /** The network's name: the unit `<name>.network`, the podman network `<name>`. */
+  name: string;
+  /** `bridge` (podman's default), `macvlan` or `ipvlan` (`Driver=`). */
+  driver?: 'bridge' | 'macvlan' | 'ipvlan';
+  /** Its subnets in CIDR notation, each with an optional gateway and lease range (`Subnet=`, `Gateway=`, `IPRange=`). */
+  subnets?: NetworkSubnet[];
+  /** Dual stack (`IPv6=true`); `false` refuses an IPv6 subnet (podman would enable IPv6 for it anyway). */
+  ipv6?: boolean;
+  /** No route out of the network (`Internal=true`). */
+  internal?: boolean;
+  /** DNS servers of the network's resolver (`DNS=`). */
+  dns?: string[];
+  /** Driver options by name (`Options=name=value`, `podman network create --opt`), e.g. `mtu: "1400"`. */
+  options?: Record<string, string>;
+}
+
+export interface NetworkSubnet {
+  /** CIDR, e.g. `10.90.0.0/24` or `fd00:90::/64`. */
+  subnet: string;
+  /** An address of the subnet (`Gateway=`); default: its first address. */
+  gateway?: string;
+  /** Where addresses are leased from, inside the subnet: a CIDR or `first-last` (`IPRange=`). */
+  ipRange?: string;
 }
 
 export interface BindMount {

@@ -131,7 +131,17 @@ function kindSections(u: UnitSpec): Section[] {
     case 'network':
       return [
         unitSection(u.Unit),
-        new Section('Network', true).add('NetworkName', u.Network.NetworkName).add('ServiceName', u.Network.ServiceName),
+        new Section('Network', true)
+          .add('NetworkName', u.Network.NetworkName)
+          .add('ServiceName', u.Network.ServiceName)
+          .add('Driver', u.Network.Driver)
+          .each('Subnet', u.Network.Subnet)
+          .each('Gateway', u.Network.Gateway)
+          .each('IPRange', u.Network.IPRange)
+          .add('IPv6', u.Network.IPv6)
+          .add('Internal', u.Network.Internal)
+          .each('DNS', u.Network.DNS)
+          .each('Options', u.Network.Options, 'word'),
         new Section('Install', false).each('WantedBy', u.Install?.WantedBy, 'raw'),
       ];
     case 'volume':

@@ -33,7 +33,7 @@ export const EVERY_FIELD: Manifest = {
   volumes: [{ name: 'data', target: '/data' }, { name: 'media', target: '/media', type: 'nfs4', device: ':/export/media', options: 'addr=192.168.1.10,nfsvers=4.2', driver: 'local' }],
   binds: [{ source: '/srv/a', target: '/a', relabel: 'z' }],
   configs: [{ template: 'a.conf.hbs', path: '/var/lib/archipelago/app/a.conf', target: '/etc/a.conf' }],
-  networks: ['archy'],
+  networks: ['archy', { name: 'lan', driver: 'bridge', subnets: [{ subnet: '10.90.0.0/24', gateway: '10.90.0.1', ipRange: '10.90.0.128/25' }, { subnet: 'fd00:90::/64' }], ipv6: true, internal: true, dns: ['10.90.0.1'], options: { 'com.docker.network.bridge.name': 'br-lan', mtu: '1400' } }],
   hosts: [{ host: 'db.internal', ip: '10.0.0.1' }],
   security: { capAdd: ['NET_ADMIN'], capDrop: ['ALL'] },
   health: { cmd: ['true'], interval: '30s', timeout: '5s', startPeriod: '1m' },
@@ -60,7 +60,7 @@ export interface Leaf {
 }
 
 /** Maps (free keys), as opposed to records with fixed field names. */
-const isMap = (path: Array<string | number>): boolean => ['environment', 'labels', 'sysctls', 'ulimits'].includes(String(path[path.length - 1])) || (path[0] === 'quadlet' && path.length === 2);
+const isMap = (path: Array<string | number>): boolean => ['environment', 'labels', 'sysctls', 'ulimits', 'options'].includes(String(path[path.length - 1])) || (path[0] === 'quadlet' && path.length === 2);
 
 const at = (root: unknown, path: Array<string | number>): Record<string | number, unknown> | undefined =>
   path.reduce<unknown>((n, k) => (n as Record<string | number, unknown> | undefined)?.[k], root) as Record<string | number, unknown> | undefined;

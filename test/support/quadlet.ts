@@ -3,7 +3,9 @@
  * scripts/fetch-quadlet.sh) in dry-run mode over a directory of unit files.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -42,6 +44,17 @@ export function runQuadletDryRun(dir: string, { user = false }: { user?: boolean
     .split('\n')
     .filter((l) => l.trim() !== '' && !/Loading source unit file/.test(l));
   return { services, stderr: r.stderr, code: r.status ?? -1, complaints };
+}
+
+/** {@link runQuadletDryRun} over rendered files (`{ name, content }`), staged in a temp directory removed after. */
+export function dryRunFiles(files: ReadonlyArray<{ name: string; content: string }>, opts: { user?: boolean } = {}): DryRun {
+  const dir = mkdtempSync(join(tmpdir(), 'archy-dryrun-'));
+  try {
+    for (const f of files) writeFileSync(join(dir, f.name), f.content);
+    return runQuadletDryRun(dir, opts);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**

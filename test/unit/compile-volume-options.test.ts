@@ -1,19 +1,15 @@
 // Named volumes with options (issue 17, "What users need and cannot express"): a volume on NFS or of a driver is
 // rendered into its .volume unit, and podman 5.4.2's generator turns it into podman volume create's options.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { compileCatalog } from '../../src/compile/compile-catalog.js';
 import type { Manifest } from '../../src/manifest/types.js';
 import { renderUnits } from '../../src/render/render-units.js';
-import { runQuadletDryRun } from '../support/quadlet.js';
+import { dryRunFiles } from '../support/quadlet.js';
 import { execCommands, keyValues } from '../support/systemd-exec.js';
 
 const IMAGE = 'docker.io/library/busybox:1.37.0';
 const templates = { unit: readFileSync('templates/unit.hbs', 'utf8') };
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 const compile = (m: Manifest) => compileCatalog([{ file: `manifests/${m.id}.yaml`, manifest: m }], { podmanVersion: '5.4.2', scope: 'system' });
 
 describe('a named volume with a driver, a type, a device and options', () => {
@@ -22,10 +18,7 @@ describe('a named volume with a driver, a type, a device and options', () => {
     expect(result.problems).toEqual([]);
     const files = renderUnits(result.units, templates);
     expect(files.find((f) => f.name === 'media-library.volume')!.content).toContain('[Volume]\nVolumeName=media-library\nType=nfs4\nDevice=:/export/media\nOptions=addr=192.168.1.10,nfsvers=4.2\n');
-    const dir = mkdtempSync(path.join(tmpdir(), 'archy-volume-options-'));
-    dirs.push(dir);
-    for (const f of files) writeFileSync(path.join(dir, f.name), f.content);
-    const run = runQuadletDryRun(dir);
+    const run = dryRunFiles(files);
     expect(run.complaints).toEqual([]);
     const create = execCommands(keyValues(run.services.get('media-library-volume.service')!, 'ExecStart')[0]!);
     expect(create).toEqual({ ok: true, value: [['/usr/bin/podman', 'volume', 'create', '--ignore', '--opt', 'device=:/export/media', '--opt', 'type=nfs4', '--opt', 'o=addr=192.168.1.10,nfsvers=4.2', 'media-library']] });

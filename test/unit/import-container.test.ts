@@ -12,6 +12,7 @@ import { importContainer, type InspectContainer, type InspectImage } from '../..
 import { manifestYaml } from '../../src/import/manifest-yaml.js';
 import { splitUnitWords } from '../../src/import/unit-words.js';
 import { loadManifests } from '../../src/manifest/load.js';
+import type { NetworkRef } from '../../src/manifest/types.js';
 import { renderUnits } from '../../src/render/render-units.js';
 import { loadUnitTemplates } from '../../src/store/shipped/templates.js';
 import { runQuadletDryRun } from '../support/quadlet.js';
@@ -121,7 +122,7 @@ describe('import container: podman inspect → manifest', () => {
       NetworkSettings: { Networks: null },
       Config: { ...c.Config, CreateCommand: ['podman', 'run', ...flags, 'busybox'] },
     });
-    const network = (r: ReturnType<typeof importContainer>): [string[] | undefined, unknown, string[]] => [r.manifest!.networks, r.manifest!.quadlet?.Container?.Network, shown(r, 'note').filter((n) => n.includes('NetworkMode'))];
+    const network = (r: ReturnType<typeof importContainer>): [NetworkRef[] | undefined, unknown, string[]] => [r.manifest!.networks, r.manifest!.quadlet?.Container?.Network, shown(r, 'note').filter((n) => n.includes('NetworkMode'))];
     expect(network(importContainer(rootless('pasta', []), image))).toEqual([undefined, undefined, []]);
     expect(network(importContainer(rootless('pasta', ['--network', 'pasta:-T,5432']), image))).toEqual([
       undefined,

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileCatalog } from '../../src/compile/compile-catalog.js';
 import { loadManifests } from '../../src/manifest/load.js';
+import { networkName } from '../../src/manifest/containers.js';
 import type { Manifest } from '../../src/manifest/types.js';
 import { renderUnits } from '../../src/render/render-units.js';
 import { EVERY_FIELD, mutations, stringLeaves } from '../support/manifest-leaves.js';
@@ -67,7 +68,7 @@ function expectedOptions(m: Manifest): Array<[string, string]> {
   add('--tmpfs', m.tmpfs?.flatMap((t) => (typeof t === 'string' ? [t] : [])));
   add('--cap-add', m.security?.capAdd?.map((c) => c.toLowerCase()));
   add('--cap-drop', m.security?.capDrop?.map((c) => c.toLowerCase()));
-  add('--network', m.networks);
+  add('--network', m.networks?.map(networkName));
   add('-v', [
     ...(m.volumes ?? []).map((v) => `${m.id}-${v.name}:${v.target}${v.readOnly ? ':ro' : ''}`),
     ...(m.binds ?? []).map((b) => `${b.source}:${b.target}${b.relabel ? `:${b.relabel}` : ''}`),
@@ -92,6 +93,8 @@ describe('what reaches podman through its 5.4.2 generator and systemd is what th
           if (n % 2 === 0) m.health!.cmd = m.health!.cmd.slice(0, 1);
           for (const [i, text] of changes) LEAVES[i]!.set(m, text);
           m.id = `app${n}`;
+          // A network with options is one unit per name: each case its own.
+          for (const net of m.networks ?? []) if (typeof net !== 'string' && net.name === 'lan') net.name = `${m.id}-lan`;
           for (const c of m.configs ?? []) c.path = c.path.replace('/archipelago/app/', `/archipelago/${m.id}/`);
           // validate's own path: YAML (JSON is YAML) → schema and checks → compile.
           const loaded = loadManifests([{ file: `manifests/${m.id}.yaml`, text: JSON.stringify(m) }], { templates: ['a.conf.hbs'] });
@@ -126,6 +129,24 @@ describe('what reaches podman through its 5.4.2 generator and systemd is what th
             const wanted = [...(v.driver ? [`--driver ${v.driver}`] : []), ...(v.device ? [`--opt device=${v.device}`] : []), ...(v.type ? [`--opt type=${v.type}`] : []), ...(v.options ? [`--opt o=${v.options}`] : [])];
             expect(opts.sort(), `${m.id} volume ${v.name}`).toEqual(wanted.sort());
           }
+          for (const net of m.networks ?? []) {
+            if (typeof net === 'string') continue;
+            const create = execCommands(keyValues(run.services.get(`${net.name}-network.service`)!, 'ExecStart')[0]!);
+            if (!create.ok) throw new Error(create.message);
+            expect(create.value, `${net.name}: one command`).toHaveLength(1);
+            const argv = create.value[0]!;
+            const pairs = argv.flatMap((w, i) => (['--subnet', '--gateway', '--ip-range', '--dns', '--opt', '--driver'].includes(argv[i - 1]!) ? [`${argv[i - 1]} ${w}`] : []));
+            const wanted = [
+              ...(net.driver ? [`--driver ${net.driver}`] : []),
+              ...(net.subnets ?? []).flatMap((s) => [`--subnet ${s.subnet}`, ...(s.gateway ? [`--gateway ${s.gateway}`] : []), ...(s.ipRange ? [`--ip-range ${s.ipRange}`] : [])]),
+              ...(net.dns ?? []).map((d) => `--dns ${d}`),
+              ...Object.entries(net.options ?? {}).map(([k, v]) => `--opt ${k}=${v}`),
+            ];
+            expect(pairs.sort(), `${m.id} network ${net.name}`).toEqual(wanted.sort());
+            expect(argv.includes('--internal'), `${net.name} --internal`).toBe(net.internal === true);
+            expect(argv.includes('--ipv6'), `${net.name} --ipv6`).toBe(net.ipv6 === true);
+            expect(argv[argv.length - 1]).toBe(net.name);
+          }
           const description = expandSpecifiers(keyValues(service!, 'Description')[0]!);
           expect(description).toEqual({ ok: true, value: m.description });
           checked++;
@@ -139,6 +160,6 @@ describe('what reaches podman through its 5.4.2 generator and systemd is what th
 
   it('covers every string field that reaches podman', () => {
     expect(LEAVES.length).toBeGreaterThan(45);
-    expect(LEAVES.map((l) => l.where)).toEqual(expect.arrayContaining(['/command/0', '/entrypoint/1', '/environment/MODE (key)', '/binds/0/source', '/health/cmd/0', '/description']));
+    expect(LEAVES.map((l) => l.where)).toEqual(expect.arrayContaining(['/command/0', '/entrypoint/1', '/environment/MODE (key)', '/binds/0/source', '/health/cmd/0', '/description', '/networks/1/subnets/0/gateway', '/networks/1/options/com.docker.network.bridge.name']));
   });
 });
