@@ -10,11 +10,12 @@ import { readManifestFiles } from '../store/node/manifest-files.js';
 import { listConfigTemplates } from '../store/shipped/templates.js';
 
 /**
- * Reads and loads the catalog in `dir`; no app may publish on `listen`, the daemon's address (default serve's own).
+ * Reads and loads the catalog in `dir`; no app may publish on a `reserved` address (the node's own daemons:
+ * `NodeContext.reserved`; default serve's own address).
  * An unreadable directory is reported as a problem, not thrown, so callers
  * treat it like any invalid input.
  */
-export async function readCatalog(dir: string, listen: string = DEFAULT_LISTEN): Promise<LoadResult> {
+export async function readCatalog(dir: string, reserved: readonly ReservedPort[] = daemonReserved()): Promise<LoadResult> {
   let sources;
   try {
     sources = await readManifestFiles(dir);
@@ -22,7 +23,7 @@ export async function readCatalog(dir: string, listen: string = DEFAULT_LISTEN):
     const problem: Problem = { file: dir, message: `cannot read the manifests directory: ${(err as Error).message}`, hint: 'pass --manifests DIR' };
     return { manifests: [], problems: [problem] };
   }
-  return loadManifests(sources, { templates: await listConfigTemplates(), reserved: daemonReserved(listen) });
+  return loadManifests(sources, { templates: await listConfigTemplates(), reserved });
 }
 
 /** What the node's daemon binds itself (`serve --listen`, default serve's own): no manifest may publish on it. */

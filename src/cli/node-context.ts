@@ -15,6 +15,8 @@ import { nodeFacts } from '../store/node/facts.js';
 import { UsageError } from '../errors.js';
 import { gitSource, type FollowPolicy, type GitSource } from '../store/state/git-source.js';
 import { busAddressFor } from '../systemd/address.js';
+import { DEFAULT_LISTEN, parseListen } from '../api/listen.js';
+import { daemonReservation, type ReservedPort } from '../manifest/checks.js';
 
 /** The command line's flags that say which node and how (the global options and the shared command options), as parsed. */
 export interface NodeFlags {
@@ -42,6 +44,8 @@ export interface NodeFlags {
   podman?: string;
   nodeDomain?: string;
   dryRun?: boolean;
+  /** `serve --listen`: where this process's daemon listens (no app may publish there). Other commands: not given. */
+  listen?: string;
 }
 
 /** Where the live commands' apps come from: the catalog's manifests, or the `*.container` units in the unit directory. */
@@ -79,6 +83,8 @@ export interface NodeContext {
   /** Print machine-readable JSON. */
   json: boolean;
   pass: PassSettings;
+  /** Host addresses the node's own daemons bind, where no app may publish ({@link reservedPorts}). */
+  reserved: ReservedPort[];
 }
 
 /** How a command reads `--unit-dir`. */
@@ -121,6 +127,22 @@ export function manifestsDirOf(flags: Pick<NodeFlags, 'manifests'>): string {
 /** The Quadlet unit directory of the system manager, or (with `user`) of this user's manager. */
 export function defaultUnitDir(user: boolean | undefined): string {
   return user ? join(homedir(), '.config/containers/systemd') : '/etc/containers/systemd';
+}
+
+/** Where the packaged daemons listen (packaging/archy-quadlet.service, archy-quadlet.user.service), by manager. */
+export const DAEMON_LISTEN = { system: DEFAULT_LISTEN, user: '127.0.0.1:8081' } as const;
+
+/**
+ * The host addresses the node's own daemons bind, which no app may publish on (issue 17: "the port-clash check must
+ * include the daemon's own listen address and anything else the node's config reserves"): this manager's daemon at
+ * `listen` (serve's `--listen`; for the other commands, the packaged unit's address), and on a rootless node the
+ * system daemon's too, since a user's apps publish on the same host's ports. Throws UsageError for a bad `listen`.
+ */
+export function reservedPorts(manager: 'system' | 'user', listen?: string): ReservedPort[] {
+  const own = daemonReservation(parseListen(listen ?? DAEMON_LISTEN[manager]), manager === 'user' ? "archy-quadlet serve --user (this user's API and web UI)" : undefined);
+  if (manager === 'system') return [own];
+  const system = daemonReservation(parseListen(DAEMON_LISTEN.system));
+  return own.ip === system.ip && own.port === system.port ? [own] : [own, system];
 }
 
 /** A node name: it names a file, `nodes/<name>.yaml`. */
@@ -168,5 +190,6 @@ export function resolveNodeContext(flags: NodeFlags, { appsFromExplicitUnitDir =
       node,
       dryRun: flags.dryRun ?? false,
     },
+    reserved: reservedPorts(flags.user ? 'user' : 'system', flags.listen),
   };
 }

@@ -26,6 +26,7 @@ function passOptions(ctx: NodeContext, systemd: SystemdPort, log: (line: string)
     podmanVersion: ctx.pass.podmanVersion,
     podman: ctx.pass.podman,
     node: ctx.pass.node,
+    reserved: ctx.reserved,
     log,
   };
 }

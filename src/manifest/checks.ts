@@ -41,8 +41,8 @@ export interface ReservedPort {
 }
 
 /** The daemon's listen address (`serve --listen`, parsed) as a reservation: `0.0.0.0` and `::` are every address. */
-export function daemonReservation(listen: { host: string; port: number }): ReservedPort {
-  return { ip: listen.host === '0.0.0.0' || listen.host === '::' ? '*' : listen.host, port: listen.port, protocol: 'tcp', what: "archy-quadlet serve (the node's API and web UI)" };
+export function daemonReservation(listen: { host: string; port: number }, what = "archy-quadlet serve (the node's API and web UI)"): ReservedPort {
+  return { ip: listen.host === '0.0.0.0' || listen.host === '::' ? '*' : listen.host, port: listen.port, protocol: 'tcp', what };
 }
 
 export interface CheckOptions {

@@ -12,7 +12,7 @@ import type { ContainerUnit } from '../compile/model.js';
 import { InvalidInputError } from '../errors.js';
 import type { DesiredState, LoadedManifest } from '../manifest/types.js';
 import { renderUnits } from '../render/render-units.js';
-import { daemonReservation } from '../manifest/checks.js';
+import { daemonReservation, type ReservedPort } from '../manifest/checks.js';
 import { loadManifests, type ManifestSource } from '../manifest/load.js';
 import { readManifestFiles } from '../store/node/manifest-files.js';
 import { readOnionAddresses } from '../store/node/onion-addresses.js';
@@ -51,8 +51,8 @@ export interface LoadDesiredOptions {
    * in the manifests before they are validated, and its `apps` select the apps this node runs. Absent: neither.
    */
   nodeFile?: NodeFileSource;
-  /** The daemon's own `--listen` (no app may publish on it); default serve's, 127.0.0.1:8080. */
-  listen?: string;
+  /** Host addresses the node's own daemons bind, where no app may publish (`NodeContext.reserved`); default serve's, 127.0.0.1:8080. */
+  reserved?: readonly ReservedPort[];
 }
 
 export interface LoadedDesired {
@@ -102,8 +102,7 @@ async function readInputs(opts: LoadDesiredOptions): Promise<Inputs> {
 }
 
 /** The manifests this node runs: loaded after the node's values are substituted, then selected by its node file. */
-function nodeManifests(sources: ManifestSource[], nodeFile: NodeFileSource | undefined, templates: readonly string[], listen: string): LoadedManifest[] {
-  const reserved = [daemonReservation(parseListen(listen))];
+function nodeManifests(sources: ManifestSource[], nodeFile: NodeFileSource | undefined, templates: readonly string[], reserved: readonly ReservedPort[]): LoadedManifest[] {
   if (!nodeFile) {
     const { manifests, problems } = loadManifests(sources, { templates, reserved });
     if (problems.length > 0) throw new InvalidInputError(problems);
@@ -121,7 +120,7 @@ function nodeManifests(sources: ManifestSource[], nodeFile: NodeFileSource | und
 }
 
 async function computeDesired(opts: LoadDesiredOptions, { sources, installs, intents, declared }: Inputs): Promise<LoadedDesired> {
-  const manifests = nodeManifests(sources, opts.nodeFile, await listConfigTemplates(opts.configTemplatesDir), opts.listen ?? DEFAULT_LISTEN);
+  const manifests = nodeManifests(sources, opts.nodeFile, await listConfigTemplates(opts.configTemplatesDir), opts.reserved ?? [daemonReservation(parseListen(DEFAULT_LISTEN))]);
   const changes = declaredChanges(manifests, declared, new Date().toISOString());
   const states = effectiveStates(manifests, installs, intents, new Map([...declared, ...changes]));
 

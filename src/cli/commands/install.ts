@@ -22,7 +22,7 @@ async function catalogIds(ctx: NodeContext): Promise<string[]> {
   const { readCatalog } = await import('../catalog.js');
   const dir = await appliedCatalogDir(ctx);
   if (dir === undefined) return []; // nothing applied yet: the pass validates the id against the fetched commit
-  const { manifests, problems } = await readCatalog(dir);
+  const { manifests, problems } = await readCatalog(dir, ctx.reserved);
   if (problems.length > 0) throw new InvalidInputError(problems);
   return manifests.map((m) => m.manifest.id);
 }

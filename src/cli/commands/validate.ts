@@ -8,7 +8,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_PODMAN_VERSION } from '../../compile/target-version.js';
 import { EXIT, formatProblem, InvalidInputError, ReportedError } from '../../errors.js';
-import { manifestsDirOf, type NodeFlags } from '../node-context.js';
+import { manifestsDirOf, reservedPorts, type NodeFlags } from '../node-context.js';
 import { withOptions } from '../options.js';
 
 export type ValidateOptions = Pick<NodeFlags, 'manifests' | 'json' | 'user' | 'podmanVersion' | 'nodeDomain'>;
@@ -22,7 +22,7 @@ export type ValidateOptions = Pick<NodeFlags, 'manifests' | 'json' | 'user' | 'p
 export async function validate(opts: ValidateOptions, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<void> {
   const dir = manifestsDirOf(opts);
   const [{ readCatalog }, { compileCatalog }, { nodeFacts }] = await Promise.all([import('../catalog.js'), import('../../compile/compile-catalog.js'), import('../../store/node/facts.js')]);
-  const { manifests, problems: loadProblems } = await readCatalog(dir);
+  const { manifests, problems: loadProblems } = await readCatalog(dir, reservedPorts(opts.user ? 'user' : 'system'));
   // The compiler expects valid manifests: it runs only when the loader found nothing.
   const compiled = loadProblems.length === 0 ? compileCatalog(manifests, { podmanVersion: opts.podmanVersion ?? DEFAULT_PODMAN_VERSION, scope: opts.user ? 'user' : 'system', node: nodeFacts(opts.nodeDomain ? { domain: opts.nodeDomain } : {}) }) : undefined;
   const problems = [...loadProblems, ...(compiled?.problems ?? [])];
