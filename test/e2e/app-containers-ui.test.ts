@@ -7,9 +7,9 @@ import type { AppStatus } from '../../src/controller/types.js';
 import { loadOrCreateToken } from '../../src/store/state/token.js';
 import { createSystemd } from '../../src/systemd/client.js';
 import { BUSYBOX_IMAGE, useHost } from '../host/index.js';
-import { hostJournal } from '../support/api.js';
 import { QUICK_COMMAND, slowStopCommand } from '../support/apps.js';
 import { launchChromium, UI_ARTIFACTS } from '../support/browser.js';
+import { hostVia } from '../support/host.js';
 import { serveInProcess, type ServeInProcess } from '../support/serve.js';
 import { until } from '../support/wait.js';
 
@@ -58,7 +58,7 @@ beforeAll(async () => {
   await systemd.reload();
   await systemd.close();
   stateDir = mkdtempSync(join(tmpdir(), 'aq-app-containers-ui-'));
-  server = await serveInProcess({ bus: host.busAddress, unitDir: host.unitDir, stateDir, manifests: 'manifests' }, { journal: hostJournal(host) });
+  server = await serveInProcess({ bus: host.busAddress, unitDir: host.unitDir, stateDir, manifests: 'manifests' }, { via: hostVia(host) });
   token = await loadOrCreateToken(stateDir);
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1100, height: 900 } });

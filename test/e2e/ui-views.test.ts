@@ -2,17 +2,18 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useHost } from '../host/index.js';
-import { failingUnit, QUICK_UNIT, slowStopUnit } from '../support/apps.js';
+import { failingUnit, healthGatedUnit, QUICK_UNIT, slowStopUnit } from '../support/apps.js';
 import { axeViolations, pageErrors, UI_WIDTHS } from '../support/browser.js';
 import { uiOnHost, type UiBench } from '../support/ui-host.js';
 
-// Every view of the web UI (the app list, an app's detail, the token form, an app stopping) in real Chromium against
+// Every view of the web UI (the app list, an app's detail, a healthy app's detail with its live log paused, the token
+// form, an app stopping) in real Chromium against
 // `serve` on the test host, at a phone's width (390 px) and a desktop's (1280 px), in the light and the dark colour
 // scheme: axe-core finds no violation of WCAG 2.1 A and AA, nothing scrolls sideways, the colours follow the system
 // setting, and the page logs no JavaScript error. A screenshot of each goes to test-artifacts/ui/views/.
 
 const host = useHost();
-const APPS = { 'uv-quick': QUICK_UNIT, 'uv-idle': QUICK_UNIT, 'uv-fail': failingUnit(0), 'uv-slow': slowStopUnit(300) };
+const APPS = { 'uv-quick': QUICK_UNIT, 'uv-idle': QUICK_UNIT, 'uv-fail': failingUnit(0), 'uv-slow': slowStopUnit(300), 'uv-health': healthGatedUnit(0) };
 const SCHEMES = ['light', 'dark'] as const;
 
 let bench: UiBench;
@@ -58,7 +59,7 @@ async function checkView(p: Page, view: string, ready: () => Promise<void>): Pro
 }
 
 beforeAll(async () => {
-  bench = await uiOnHost(host, 'views', APPS, ['uv-quick', 'uv-fail', 'uv-slow']);
+  bench = await uiOnHost(host, 'views', APPS, ['uv-quick', 'uv-fail', 'uv-slow', 'uv-health']);
   ({ browser, artifacts: ARTIFACTS } = bench);
   url = bench.server().url;
   page = await browser.newPage();
@@ -98,6 +99,18 @@ describe('every view at 390 and 1280 px, light and dark: accessible, no sideways
       await expect.poll(() => page.locator('pre.unit').textContent(), { timeout: 10_000 }).toBe(APPS['uv-fail']);
       await expect.poll(() => page.locator('pre.logs').textContent(), { timeout: 10_000 }).toContain('about to fail');
       expect(await page.locator('dl.facts [data-role="state"]').textContent()).toBe('Failed');
+    });
+  });
+
+  it('the detail view of a healthy app: its health badge, its live log, paused', async () => {
+    await page.locator('.back').click();
+    await page.locator('[data-app="uv-health"] .app-name').click();
+    await expect.poll(() => page.locator('dl.facts [data-role="health"]').textContent(), { timeout: 30_000 }).toBe('Healthy');
+    await expect.poll(() => page.locator('[data-role="log-status"]').textContent(), { timeout: 10_000 }).toBe('Following live');
+    await page.locator('[data-role="pause"]').click();
+    await checkView(page, 'detail-health', async () => {
+      expect(await page.locator('section.detail [data-app="uv-health"] [data-role="health"]').textContent()).toBe('Healthy');
+      expect(await page.locator('[data-role="pause"]').getAttribute('aria-pressed')).toBe('true');
     });
   });
 

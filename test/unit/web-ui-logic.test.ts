@@ -319,12 +319,14 @@ describe('containerRows: the detail view of an app of several containers', () =>
         { name: 'db', unit: 'shop-db.service', state: 'stopping', activeState: 'active', subState: 'running', job: { id: 12, type: 'stop', path: '/org/freedesktop/systemd1/job/12' } },
         { name: 'api', unit: 'shop-api.service', state: 'failed', reason: 'exit-code', activeState: 'failed', subState: 'failed' },
         { name: 'web', unit: 'shop-web.service', state: 'stopped', activeState: 'inactive', subState: 'dead' },
+        { name: 'cache', unit: 'shop-cache.service', state: 'running', activeState: 'active', subState: 'running', health: 'unhealthy' },
       ],
     });
     expect(containerRows(shop)).toEqual([
-      { name: 'db', unit: 'shop-db.service', state: 'stopping', label: 'Stopping', detail: 'stop job 12 · active/running' },
-      { name: 'api', unit: 'shop-api.service', state: 'failed', label: 'Failed', detail: 'exit-code · failed/failed' },
-      { name: 'web', unit: 'shop-web.service', state: 'stopped', label: 'Stopped', detail: 'inactive/dead' },
+      { name: 'db', unit: 'shop-db.service', state: 'stopping', label: 'Stopping', health: undefined, healthLabel: '', detail: 'stop job 12 · active/running' },
+      { name: 'api', unit: 'shop-api.service', state: 'failed', label: 'Failed', health: undefined, healthLabel: '', detail: 'exit-code · failed/failed' },
+      { name: 'web', unit: 'shop-web.service', state: 'stopped', label: 'Stopped', health: undefined, healthLabel: '', detail: 'inactive/dead' },
+      { name: 'cache', unit: 'shop-cache.service', state: 'running', label: 'Running', health: 'unhealthy', healthLabel: 'Unhealthy', detail: 'active/running' },
     ]);
   });
 

@@ -1,9 +1,9 @@
 // @ts-check
 // One app's card: the app as a person knows it (icon, name, version, description, the Open link to its web UI), its
 // state, the one primary button (the label table of ui-logic.js), and beside them what the state means now: the
-// countdown to systemd's deadline, the failure, the reconciler's back-off.
+// countdown to systemd's deadline, the failure, the reconciler's back-off, and podman's health as a badge with text.
 import { defineComponent, h } from '/vendor/vue.esm-browser.prod.js';
-import { primaryButton, restartVisible, retryLine, shownStatus, STATE_LABELS } from '/ui/ui-logic.js';
+import { HEALTH_LABELS, primaryButton, restartVisible, retryLine, shownStatus, STATE_LABELS } from '/ui/ui-logic.js';
 import { countdownLine, openLink } from '/ui/ui-words.js';
 import { iconUrl } from '/ui/icons.js';
 import { act, clockTime, model, now, ui } from '/ui/store.js';
@@ -38,6 +38,7 @@ export const AppCard = defineComponent({
           ]),
           h('span', { class: 'app-state', 'data-role': 'state' }, STATE_LABELS[s.state] ?? s.state),
         ]),
+        s.health ? h('p', { class: ['health', `health-${s.health}`], 'data-role': 'health' }, HEALTH_LABELS[s.health]) : null,
         s.description ? h('p', { class: 'app-description', 'data-role': 'description' }, s.description) : null,
         countdown ? h('p', { class: 'countdown', 'data-role': 'countdown' }, countdown) : null,
         b.showReason && s.reason ? h('p', { class: 'reason', 'data-role': 'reason' }, `Failed: ${s.reason}`) : null,

@@ -1,8 +1,10 @@
 // @ts-check
-// The detail view of one app: its facts, its card, its containers, its history, its unit files and its log lines.
+// The detail view of one app: its facts, its card, its containers (each with its state, health and log), its
+// history, its unit files and its live log.
 import { defineComponent, h, nextTick, onMounted, shallowRef } from '/vendor/vue.esm-browser.prod.js';
-import { containerRows, onionLink, retryLine, shownStatus, STATE_LABELS } from '/ui/ui-logic.js';
+import { containerRows, HEALTH_LABELS, onionLink, retryLine, shownStatus, STATE_LABELS } from '/ui/ui-logic.js';
 import { AppCard } from '/ui/app-card.js';
+import { LiveLog } from '/ui/live-log.js';
 import { RemoveApp } from '/ui/remove-app.js';
 import { api, clockTime, formatTime, model, ui } from '/ui/store.js';
 
@@ -27,8 +29,8 @@ export const AppDetail = defineComponent({
   setup(props) {
     /** @type {ShallowRef<Detail | undefined>} */
     const detail = shallowRef();
-    /** @type {ShallowRef<string[] | undefined>} */
-    const logs = shallowRef();
+    /** The container whose log is shown ('' = the whole app's). */
+    const logOf = shallowRef('');
     const failure = shallowRef('');
     /** @type {ShallowRef<HTMLElement | undefined>} */
     const heading = shallowRef();
@@ -41,15 +43,8 @@ export const AppDetail = defineComponent({
         failure.value = /** @type {Error} */ (err).message;
       }
     };
-    const loadLogs = async () => {
-      try {
-        logs.value = (await api(`/api/apps/${props.id}/logs?lines=200`)).lines;
-      } catch (err) {
-        logs.value = [`(logs unavailable: ${/** @type {Error} */ (err).message})`];
-      }
-    };
     onMounted(async () => {
-      await Promise.all([load(), loadLogs()]);
+      await load();
       await nextTick();
       heading.value?.focus();
     });
@@ -74,6 +69,7 @@ export const AppDetail = defineComponent({
               h('dd', null, formatTime(s.since)),
               s.deadline ? [h('dt', null, 'Deadline'), h('dd', null, formatTime(s.deadline))] : null,
               s.reason ? [h('dt', null, 'Reason'), h('dd', null, s.reason)] : null,
+              s.health ? [h('dt', null, 'Health'), h('dd', { 'data-role': 'health' }, HEALTH_LABELS[s.health])] : null,
               s.retry ? [h('dt', null, 'Retry'), h('dd', { 'data-role': 'retry' }, retryLine(s.retry, clockTime))] : null,
               h('dt', null, 'Unit'),
               h('dd', null, h('code', null, s.unit)),
@@ -85,8 +81,9 @@ export const AppDetail = defineComponent({
         s && containerRows(s).length > 0
           ? [
               h('h3', null, 'Containers'),
-              h('table', { class: 'history containers' }, [
-                h('thead', null, h('tr', null, [h('th', { scope: 'col' }, 'Container'), h('th', { scope: 'col' }, 'State'), h('th', { scope: 'col' }, 'systemd')])),
+              // A phone's width scrolls the table inside its region, never the page.
+              h('div', { class: 'table-scroll', role: 'region', 'aria-label': 'Containers', tabindex: '0' }, h('table', { class: 'history containers' }, [
+                h('thead', null, h('tr', null, [h('th', { scope: 'col' }, 'Container'), h('th', { scope: 'col' }, 'State'), h('th', { scope: 'col' }, 'Health'), h('th', { scope: 'col' }, 'systemd'), h('th', { scope: 'col' }, 'Log')])),
                 h(
                   'tbody',
                   null,
@@ -94,11 +91,13 @@ export const AppDetail = defineComponent({
                     h('tr', { key: c.unit, 'data-container': c.name }, [
                       h('th', { scope: 'row' }, [c.name, ' ', h('code', { class: 'muted' }, c.unit)]),
                       h('td', { 'data-role': 'container-state', 'data-state': c.state }, c.label),
+                      h('td', { 'data-role': 'container-health' }, c.health ? h('span', { class: ['health', `health-${c.health}`] }, c.healthLabel) : h('span', { class: 'muted' }, '—')),
                       h('td', null, c.detail),
+                      h('td', null, h('button', { type: 'button', class: 'secondary', 'data-role': 'show-log', 'aria-label': `Show log of ${c.name}`, onClick: () => (logOf.value = c.name) }, 'Show log')),
                     ]),
                   ),
                 ),
-              ]),
+              ])),
             ]
           : null,
         h('h3', null, 'History'),
@@ -114,15 +113,19 @@ export const AppDetail = defineComponent({
           : h('p', { class: 'muted' }, 'No history yet.'),
         h('h3', null, 'Unit'),
         d?.unitText ? h('pre', { class: 'unit', tabindex: '0', 'aria-label': 'Rendered unit file' }, d.unitText) : h('p', { class: 'muted' }, 'Not installed.'),
-        h('div', { class: 'logs-head' }, [
-          h('h3', null, 'Recent log lines'),
-          h('button', { type: 'button', class: 'secondary', onClick: loadLogs }, 'Reload logs'),
-        ]),
-        logs.value === undefined
-          ? h('p', { class: 'muted' }, 'Loading…')
-          : logs.value.length === 0
-            ? h('p', { class: 'muted' }, 'No log lines.')
-            : h('pre', { class: 'logs', tabindex: '0', 'aria-label': 'Recent log lines' }, logs.value.join('\n')),
+        h('h3', { id: 'log-title' }, logOf.value ? `Log of ${logOf.value}` : 'Log'),
+        s && containerRows(s).length > 0
+          ? h('div', { class: 'log-pick' }, [
+              h('label', { for: 'log-of' }, 'Show the log of'),
+              h(
+                'select',
+                { id: 'log-of', 'data-role': 'log-of', value: logOf.value, onChange: (/** @type {Event} */ e) => (logOf.value = /** @type {HTMLSelectElement} */ (e.target).value) },
+                [h('option', { value: '' }, 'every container'), ...containerRows(s).map((c) => h('option', { value: c.name }, c.name))],
+              ),
+            ])
+          : null,
+        // A new container is a new stream: the component starts again (its key).
+        h(LiveLog, { key: logOf.value, id: props.id, ...(logOf.value ? { container: logOf.value } : {}), label: logOf.value ? `Log of ${logOf.value}, live` : 'Log, live' }),
       ]);
     };
   },

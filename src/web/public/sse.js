@@ -26,6 +26,7 @@
  * @property {(msg: SseMessage) => void} onMessage
  * @property {(status: 'connecting' | 'live' | 'offline') => void} onStatus
  * @property {() => void} onUnauthorized
+ * @property {string} [lastEventId] Where to resume from on the first connection (the live log's Resume: the last cursor seen).
  */
 
 /**
@@ -104,7 +105,7 @@ export function connectEvents(url, handlers, staleMs = 45000) {
   /** @type {AbortController | undefined} */
   let controller;
   /** @type {string | undefined} */
-  let lastEventId;
+  let lastEventId = handlers.lastEventId;
   let delay = 500;
 
   const run = async () => {
@@ -123,7 +124,7 @@ export function connectEvents(url, handlers, staleMs = 45000) {
         const headers = { authorization: `Bearer ${handlers.token()}`, accept: 'text/event-stream' };
         if (lastEventId !== undefined) headers['last-event-id'] = lastEventId;
         const epoch = handlers.epoch();
-        const u = epoch ? `${url}?epoch=${encodeURIComponent(epoch)}` : url;
+        const u = epoch ? `${url}${url.includes('?') ? '&' : '?'}epoch=${encodeURIComponent(epoch)}` : url;
         arm();
         const res = await fetch(u, { headers, signal: current.signal, cache: 'no-store' });
         if (res.status === 401) {

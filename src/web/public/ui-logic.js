@@ -2,7 +2,7 @@
 // The UI's pure rules, shared by the browser and the unit tests (typed with JSDoc, checked by src/web/tsconfig.json).
 // No DOM, no fetch, no timers.
 
-/** @import { AppState, AppStatus, RetryStatus, StateEvent } from '../../controller/types.js' */
+/** @import { AppState, AppStatus, Health, RetryStatus, StateEvent } from '../../controller/types.js' */
 /** @import { LinkStatus } from '../../systemd/types.js' */
 
 /** @typedef {'start' | 'stop' | 'restart' | 'install' | 'remove'} UiAction */
@@ -58,7 +58,7 @@
 
 /**
  * What a card shows: an app status, or while systemd is unreachable the app with state `unknown`.
- * @typedef {AppStatus | (Pick<AppStatus, 'id' | 'name' | 'unit' | 'since' | 'onion' | 'description' | 'icon' | 'version' | 'web'> & { state: 'unknown', deadline?: undefined, reason?: undefined, retry?: undefined, containers?: undefined })} ShownStatus
+ * @typedef {AppStatus | (Pick<AppStatus, 'id' | 'name' | 'unit' | 'since' | 'onion' | 'description' | 'icon' | 'version' | 'web'> & { state: 'unknown', deadline?: undefined, reason?: undefined, retry?: undefined, containers?: undefined, health?: undefined })} ShownStatus
  */
 
 /**
@@ -119,6 +119,17 @@ export const STATE_LABELS = Object.freeze({
   installing: 'Installing',
   updating: 'Updating',
   removing: 'Removing',
+});
+
+/**
+ * podman's health of an app's running container, in words (a badge with text: never colour alone). Every health has
+ * one: a new one breaks the build until it is added here.
+ * @type {Readonly<Record<Health, string>>}
+ */
+export const HEALTH_LABELS = Object.freeze({
+  starting: 'Health check starting',
+  healthy: 'Healthy',
+  unhealthy: 'Unhealthy',
 });
 
 /**
@@ -371,6 +382,8 @@ export function onionLink(status) {
  * @property {string} unit Its service (`shop-db.service`).
  * @property {AppState} state Its own state.
  * @property {string} label The state's human name.
+ * @property {Health | undefined} health podman's health of its running container, when it has a health check.
+ * @property {string} healthLabel That health in words (`Healthy`); '' without one.
  * @property {string} detail Why, and what systemd is doing: `exit-code · failed/failed`, `stop job 12 · deactivating/stop-sigterm`.
  */
 
@@ -386,6 +399,8 @@ export function containerRows(status) {
     unit: c.unit,
     state: c.state,
     label: STATE_LABELS[c.state],
+    health: c.health,
+    healthLabel: c.health ? HEALTH_LABELS[c.health] : '',
     detail: [c.reason, c.job && `${c.job.type} job ${c.job.id}`, c.activeState && `${c.activeState}/${c.subState ?? ''}`].filter(Boolean).join(' · '),
   }));
 }
