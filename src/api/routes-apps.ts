@@ -11,6 +11,7 @@ import { NotFoundError } from '../errors.js';
 import { describeLink, linkUp } from '../systemd/link.js';
 import type { LinkStatus } from '../systemd/types.js';
 import type { EventHub } from './event-hub.js';
+import { failureCause, JOURNAL_TIME } from './failure-cause.js';
 import { parseAppId } from './guard.js';
 import { HttpError } from './http-errors.js';
 import type { ActionAccepted, ApiDeps, AppDetail, AppList, Health } from './types.js';
@@ -93,7 +94,6 @@ export function parseLines(raw: unknown): number {
   return n;
 }
 
-const TIME_PREFIX = /^(?:\d{4}-\d\d-\d\dT\S+|[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?)/;
 
 /**
  * The last `n` lines of several units' journals in time order: each journal's lines (every line starts with its
@@ -102,7 +102,7 @@ const TIME_PREFIX = /^(?:\d{4}-\d\d-\d\dT\S+|[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\
  */
 export function mergeJournals(journals: readonly string[][], n: number): string[] {
   // `short-iso-precise` (`2026-11-27T02:05:31.181234+00:00 …`) or `short-precise` (`Nov 27 02:05:31.181234 …`).
-  const timeOf = (line: string): string => TIME_PREFIX.exec(line)?.[0] ?? '';
+  const timeOf = (line: string): string => JOURNAL_TIME.exec(line)?.[0] ?? '';
   const all = journals.flatMap((lines, j) => lines.map((line, i) => ({ line, time: timeOf(line), j, i })));
   all.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.j - b.j || a.i - b.i));
   return all.slice(-n).map((x) => x.line);
@@ -122,6 +122,24 @@ export function logUnits(status: AppStatus, container: unknown): string[] {
   return [found.unit];
 }
 
+/** How many journal lines of each unit the detail view reads for a failure's cause. */
+const CAUSE_LINES = 50;
+
+/**
+ * The cause of a failed or crash-looping app (or the failure its note keeps) in the failing program's words, from
+ * its units' journals (`failureCause`); undefined when there is none to show or no journal. A journal that cannot be
+ * read gives none (the detail view still answers).
+ */
+async function causeOf(deps: ApiDeps, status: AppStatus): Promise<string | undefined> {
+  if (!deps.journal || !(status.state === 'failed' || status.state === 'crash-loop' || status.note)) return undefined;
+  const units = logUnits(status, undefined);
+  try {
+    return failureCause(mergeJournals(await Promise.all(units.map((u) => deps.journal!(u, CAUSE_LINES))), CAUSE_LINES * units.length));
+  } catch {
+    return undefined;
+  }
+}
+
 export function registerAppRoutes(app: FastifyInstance, deps: ApiDeps, hub: EventHub): void {
   app.get('/api/apps', async (): Promise<AppList> => appList(deps, hub));
 
@@ -136,8 +154,9 @@ export function registerAppRoutes(app: FastifyInstance, deps: ApiDeps, hub: Even
     const status = requireApp(deps, req.params.id);
     const seq = hub.lastSeq();
     const unitText = deps.units ? await deps.units(status.id, status.containers?.map((c) => c.unit)) : undefined;
+    const cause = await causeOf(deps, status);
     const systemd = deps.link?.current();
-    return { ...status, epoch: hub.epoch, seq, unitText, history: hub.history(status.id), ...(systemd ? { systemd } : {}) };
+    return { ...status, epoch: hub.epoch, seq, unitText, ...(cause ? { cause } : {}), history: hub.history(status.id), ...(systemd ? { systemd } : {}) };
   });
 
   // An app of several containers: its unit's and every container's lines, merged in time order; `?container=` one's.

@@ -46,13 +46,16 @@ export type LegacyState = (typeof LEGACY_STATES)[number];
 
 /**
  * Our state in the previous client's words: the same word where it has one; `failed` (the main process ended and
- * systemd will not start it again) is its `exited`; `not-installed` (in the catalog, no unit on the node) has no word
+ * systemd will not start it again) is its `exited`; `crash-loop` (systemd restarting a main process that exits) its
+ * `restarting`; `not-installed` (in the catalog, no unit on the node) has no word
  * there, so `unknown`. The table in docs/api.md is this function.
  */
 export function legacyState(state: AppStatus['state']): LegacyState {
   switch (state) {
     case 'failed':
       return 'exited';
+    case 'crash-loop':
+      return 'restarting';
     case 'not-installed':
       return 'unknown';
     default:

@@ -191,6 +191,11 @@ export interface AppDetail extends AppStatus {
   seq: number;
   /** The rendered unit file, when the app is installed and the server can read it. */
   unitText?: string;
+  /**
+   * Why it failed (or crash-loops, or failed before the user stopped it), in the failing program's words: the last
+   * error line of its journal, e.g. podman's `Error: initializing source docker://…: pinging container registry …`.
+   */
+  cause?: string;
   history: HistoryEntry[];
   /** The link to systemd (when the server knows it): while not `connected`, the status is the last one seen, not current. */
   systemd?: LinkStatus;

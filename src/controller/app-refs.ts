@@ -3,19 +3,33 @@
  * from a manifest, or from the unit files in a Quadlet unit directory (units written by hand, or ours while the
  * catalog cannot be read). Pure: the caller reads the files.
  */
-import { appMeta } from '../manifest/app-meta.js';
+import { appDependencies, appMeta } from '../manifest/app-meta.js';
 import { appContainers } from '../manifest/containers.js';
 import type { Manifest } from '../manifest/types.js';
 import { appService, parseUnitFileName } from '../naming.js';
 import { parseUnit } from '../render/parse-unit.js';
-import type { AppRef, ContainerRef } from './types.js';
+import type { AppRef, ContainerRef, DesiredState } from './types.js';
 
-/** The ref of a manifest's app: `{ id, name (the id without one), unit: <id>.service, containers?, meta? }`. */
-export function appRef(m: Manifest): AppRef {
+/**
+ * The ref of a manifest's app: `{ id, name (the id without one), unit: <id>.service, containers?, meta?, dependsOn?,
+ * desired, health? }`; `desired`: a pass's effective state, else the manifest's `state`; `health`: a one-container
+ * app whose manifest has `health:`.
+ */
+export function appRef(m: Manifest, desired?: DesiredState): AppRef {
   const containers = appContainers(m);
   const meta = appMeta(m);
   const health = !containers && m.health ? { health: true as const } : {};
-  return { id: m.id, name: m.name ?? m.id, unit: appService(m.id), ...(containers ? { containers } : {}), ...(Object.keys(meta).length > 0 ? { meta } : {}), ...health };
+  const dependsOn = appDependencies(m);
+  return {
+    id: m.id,
+    name: m.name ?? m.id,
+    unit: appService(m.id),
+    ...(containers ? { containers } : {}),
+    ...(Object.keys(meta).length > 0 ? { meta } : {}),
+    ...(dependsOn.length > 0 ? { dependsOn } : {}),
+    desired: desired ?? m.state ?? 'running',
+    ...health,
+  };
 }
 
 /** A unit file: its name (`lnd.container`) and text. */

@@ -6,7 +6,7 @@
  * and the app unit only for whether the app is installed at all. No IO.
  */
 import { deadlineFor, deriveState, isRestartJob, type Derived, type UnitFacts } from './state.js';
-import type { AppState, ContainerStatus, ReconcilePhase } from './types.js';
+import type { AppState, ContainerStatus, DesiredState, ReconcilePhase, WaitingFor } from './types.js';
 
 /** What systemd says about one container of an app of several. */
 export interface ContainerFacts {
@@ -38,6 +38,16 @@ export interface DerivedApp extends Derived {
   containers?: ContainerDerived[];
 }
 
+/**
+ * The dependency an app waits for: when the node wants it running and it is stopped, starting or failed (a start
+ * job systemd failed with result `dependency` leaves it stopped), the first of its dependencies (`deps`, in the
+ * manifest's order) that is not running. Undefined otherwise.
+ */
+export function waitingFor(state: AppState, desired: DesiredState | undefined, deps: readonly WaitingFor[]): WaitingFor | undefined {
+  if (desired !== 'running' || !(state === 'stopped' || state === 'starting' || state === 'failed')) return undefined;
+  return deps.find((d) => d.state !== 'running');
+}
+
 const TRANSITIONAL: ReadonlySet<AppState> = new Set(['starting', 'stopping', 'restarting']);
 
 /** The container's settled meaning, its job left out. */
@@ -66,7 +76,8 @@ function failures(containers: readonly ContainerFacts[], only: (c: ContainerFact
  * 1. a reconciler phase (`installing`, `updating`, `removing`);
  * 2. the app unit `not-found` (or never read) → `not-installed`; `bad-setting`/`error` → `failed` (reason: LoadState);
  * 3. a restart job (`restart`, `try-restart`, …) on the app unit or any container → `restarting`;
- * 4. a stop job on any unit → `stopping`, until every container is down (inactive or failed);
+ * 4. a stop job on any unit → `stopping`, until every container is down (inactive or failed); then any container
+ *    in a crash loop (its own `crash-loop`) → `crash-loop`, reason: those containers' names;
  * 5. a start job on any unit → `starting`, until every container is up (active; a one-shot container active/exited;
  *    a container still `activating`, e.g. `Notify=healthy` not yet healthy, keeps the app starting) — unless a
  *    container has failed and has no job of its own left: the start failed, → `failed` (rule 7);
@@ -94,6 +105,8 @@ export function deriveAppState(input: AppFacts): DerivedApp {
   const jobs = [app?.jobType, ...containers.map((c) => c.facts?.jobType)].filter((j): j is string => j !== undefined);
   if (jobs.some(isRestartJob)) return withOwn({ state: 'restarting' });
   if (jobs.includes('stop') && !containers.every(isDown)) return withOwn({ state: 'stopping' });
+  const looping = own.filter((c) => c.state === 'crash-loop').map((c) => c.name);
+  if (looping.length > 0) return withOwn({ state: 'crash-loop', reason: looping.join(', ') });
   if (jobs.includes('start') && !containers.every(isUp)) {
     const failedForGood = failures(containers, (c) => c.facts?.jobType === undefined);
     return withOwn(failedForGood ? { state: 'failed', reason: failedForGood } : { state: 'starting' });

@@ -11,7 +11,7 @@ import { keepAcrossReboot } from '../store/node/unit-install.js';
 import type { JobRef, SystemdEvent, SystemdPort, UnitProps } from '../systemd/types.js';
 import { jobIdOfPath } from '../systemd/unit-path.js';
 import { AppTracker, type Effects, type Source, type UnitTracker } from './tracker.js';
-import type { AppRef, Controller, Health, LifecycleResult, ReconcilePhase, RetryStatus, StateEvent } from './types.js';
+import type { AppRef, Controller, Health, LifecycleResult, ReconcilePhase, RetryStatus, StateEvent, WaitingFor } from './types.js';
 
 export interface ControllerDeps {
   systemd: SystemdPort;
@@ -103,7 +103,28 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
   let misses = 0;
   let closed = false;
 
+  /** The current states of an app's dependencies (those the controller tracks), in its `dependsOn` order. */
+  const dependencyStates = (t: AppTracker): WaitingFor[] =>
+    (t.ref.dependsOn ?? []).flatMap((id) => {
+      const d = trackers.get(id);
+      return d ? [{ id, name: d.ref.name, state: d.status().state }] : [];
+    });
+  // Apps being recomputed now: a change reaches each dependant once (manifests cannot form a cycle; this guards anyway).
+  const recomputing = new Set<string>();
+
   const emitIfChanged = (t: AppTracker): void => {
+    if (recomputing.has(t.ref.id)) return;
+    recomputing.add(t.ref.id);
+    try {
+      emitOwn(t);
+    } finally {
+      recomputing.delete(t.ref.id);
+    }
+  };
+
+  /** Recomputes `t` (with its dependencies' states) and emits its change, then its dependants'. */
+  const emitOwn = (t: AppTracker): void => {
+    t.setDependencies(dependencyStates(t));
     const change = t.recompute();
     if (!change) return;
     const event: StateEvent = { seq: ++eventSeq, status: change.status, ...(change.previous !== undefined ? { previous: change.previous } : {}) };
@@ -114,6 +135,7 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
         log(`state listener threw: ${(err as Error).message}`);
       }
     }
+    if (change.previous !== change.status.state) for (const d of trackers.values()) if (d.ref.dependsOn?.includes(t.ref.id)) emitIfChanged(d);
   };
 
   const handleEffects = (t: AppTracker, u: UnitTracker, effects: Effects): void => {
@@ -284,7 +306,7 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
   const untrack = (t: AppTracker): void => {
     for (const u of t.units()) if (byUnit.get(u.name) === t) byUnit.delete(u.name);
   };
-  const sameRef = (a: AppRef, b: AppRef): boolean => JSON.stringify([a.id, a.name, a.unit, a.containers ?? [], a.meta ?? {}, a.health]) === JSON.stringify([b.id, b.name, b.unit, b.containers ?? [], b.meta ?? {}, b.health]);
+  const sameRef = (a: AppRef, b: AppRef): boolean => JSON.stringify([a.id, a.name, a.unit, a.containers ?? [], a.meta ?? {}, a.health, a.dependsOn ?? [], a.desired ?? '']) === JSON.stringify([b.id, b.name, b.unit, b.containers ?? [], b.meta ?? {}, b.health, b.dependsOn ?? [], b.desired ?? '']);
   const track = (apps: AppRef[]): void => {
     const keep = new Set(apps.map((a) => a.id));
     for (const [id, t] of trackers) {
@@ -334,6 +356,9 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
       if (record.status === 'rejected') throw record.reason;
       if (booted.status === 'rejected') log(`${t.ref.unit}: the unit file could not be made to say ${intent} at boot (the next pass will): ${(booted.reason as Error).message}`);
       t.setIntent(intent);
+      t.setClicked(intent);
+      // The user's start or restart begins afresh: a crash loop before it is over (a stop keeps it, as the note).
+      if (action !== 'stop') t.forgetCrash();
       const active = t.facts()?.activeState;
       if (action !== 'stop') {
         // A start the user asks for is not a crash loop: systemd's start rate limit (5 starts in 10 s by default,

@@ -15,6 +15,13 @@ export interface UnitFacts {
   stateChangeUsec?: number;
   timeoutStartUsec?: number;
   timeoutStopUsec?: number;
+  /**
+   * systemd's own restarts (`Restart=`) of the unit in its current loop, as the tracker counted them
+   * (src/controller/unit-tracker.ts): entries into an auto-restart sub-state since the user's last start or restart,
+   * each within `LOOP_WINDOW_MS` of the one before. Not NRestarts: systemd raises that only once the restart's start
+   * job is queued, and keeps it across incidents hours apart. 0/undefined: none.
+   */
+  restartCycles?: number;
   /** systemd's JobType of the job in flight; undefined when there is none (or its type is not known yet). */
   jobType?: string;
 }
@@ -40,7 +47,10 @@ export function isRestartJob(jobType: string): boolean {
  * - no unit / `LoadState=not-found` → `not-installed`; `bad-setting`/`error` → `failed` (reason: the LoadState);
  * - a job in flight decides before ActiveState, because ActiveState lags the job:
  *   restart → `restarting` for both halves; stop → `stopping` (even while still `active`);
- *   start → `starting` (unless already active: the job is about to go);
+ * - systemd restarting an exiting main process by itself for the second time or more in a loop → `crash-loop`
+ *   ({@link inCrashLoop}), also while its own start job is queued or running; its first restart (a kill -9, an OOM
+ *   kill) → `starting`, whatever ActiveState reads for the moment (failed, inactive) — systemd is bringing it back;
+ * - a start job → `starting` (unless already active: the job is about to go);
  * - otherwise ActiveState: active/reloading/refreshing → `running`, activating → `starting`,
  *   deactivating → `stopping`, inactive → `stopped`, failed → `failed` (reason: Result).
  */
@@ -58,6 +68,10 @@ export function deriveState(facts: UnitFacts | undefined, phase?: ReconcilePhase
       if (active === 'failed') return failed();
       return { state: 'stopping' };
     }
+  }
+  if (inCrashLoop(facts)) return { state: 'crash-loop' };
+  if (facts.subState !== undefined && AUTO_RESTART.has(facts.subState)) return { state: 'starting' };
+  if (job !== undefined) {
     if (job === 'start' && active !== 'active' && active !== 'reloading' && active !== 'refreshing') return { state: 'starting' };
   }
   switch (active) {
@@ -76,6 +90,27 @@ export function deriveState(facts: UnitFacts | undefined, phase?: ReconcilePhase
     default:
       return facts.loadState === 'masked' ? { state: 'stopped', reason: 'masked' } : { state: 'stopped' };
   }
+}
+
+/**
+ * systemd's sub-states of a service that `Restart=` is about to start again: `dead-before-auto-restart` and
+ * `failed-before-auto-restart` (ActiveState inactive/failed for a moment, systemd 254 and later), `auto-restart`
+ * (RestartSec= running), `auto-restart-queued` (its start job queued). Seen on the test host in this order.
+ */
+export const AUTO_RESTART: ReadonlySet<string> = new Set(['dead-before-auto-restart', 'failed-before-auto-restart', 'auto-restart', 'auto-restart-queued']);
+
+/**
+ * Whether systemd is restarting, by itself, a main process that exited again after an earlier restart of its own in
+ * the same loop (`restartCycles` ≥ 2, counted by the tracker): the service is in an auto-restart sub-state, or on its
+ * way down or up again (deactivating, activating) with no job but its own start. One exit and one restart (a kill -9,
+ * an OOM kill) is systemd bringing the service back, not a loop. A start or restart the user asks for clears the count
+ * (the controller tells the tracker); a stop or restart job decides before this (`deriveState`).
+ */
+export function inCrashLoop(facts: UnitFacts): boolean {
+  if ((facts.restartCycles ?? 0) < 2) return false;
+  if (facts.subState !== undefined && AUTO_RESTART.has(facts.subState)) return true;
+  if (facts.jobType !== undefined && facts.jobType !== 'start') return false;
+  return facts.activeState === 'activating' || facts.activeState === 'deactivating';
 }
 
 /**

@@ -9,10 +9,10 @@
  * controller reaches a container's tracker through `unit(name)`.
  */
 import type { JobRef, UnitProps } from '../systemd/types.js';
-import { appDeadline, deriveAppState, type AppFacts } from './app-state.js';
+import { appDeadline, deriveAppState, waitingFor, type AppFacts } from './app-state.js';
 import type { UnitFacts } from './state.js';
-import type { AppRef, AppState, AppStatus, ContainerStatus, Health, Intent, ReconcilePhase, RetryStatus } from './types.js';
-import { UnitTracker, type Effects, type Source } from './unit-tracker.js';
+import type { AppRef, AppState, AppStatus, ContainerStatus, CrashLoop, DesiredState, Health, Intent, ReconcilePhase, RetryStatus, WaitingFor } from './types.js';
+import { UnitTracker, type CrashMemo, type Effects, type Source } from './unit-tracker.js';
 
 export { UnitTracker, type Effects, type Source } from './unit-tracker.js';
 
@@ -27,6 +27,10 @@ export class AppTracker {
   private onion: string | undefined;
   /** podman's health by unit, for the units whose manifest has a health check. */
   private health = new Map<string, Health>();
+  /** The desired state a start or stop of this process set, newer than the ref's (cleared by a new ref). */
+  private clicked: DesiredState | undefined;
+  /** Its dependencies' current states, in `ref.dependsOn` order. */
+  private deps: WaitingFor[] = [];
   private current: AppStatus | undefined;
   /** The app unit's job of our last call, while the containers may still be learning of the jobs of its transaction. */
   private callJob: number | undefined;
@@ -129,6 +133,16 @@ export class AppTracker {
     this.intent = intent;
   }
 
+  /** The user started or stopped the app here: that is what the node wants now, until the next pass says. */
+  setClicked(intent: Intent): void {
+    this.clicked = intent;
+  }
+
+  /** Its dependencies' current states (the controller passes them in before every recompute). */
+  setDependencies(deps: WaitingFor[]): void {
+    this.deps = deps;
+  }
+
   /** The reconciler's back-off for this app, shown with its status (not part of the derived state). */
   setRetry(retry: RetryStatus | undefined): void {
     this.retry = retry;
@@ -183,7 +197,12 @@ export class AppTracker {
     this.settleCall();
     const input = this.appFacts();
     const derived = deriveAppState(input);
-    const { state, reason } = derived;
+    const crash = this.crashOf();
+    // A crash loop the user stopped: systemd ends it `failed` when the stop catches a run starting (its main process
+    // killed), yet the user asked for stopped and got it; the loop's failure stays as the note.
+    const stoppedLoop = derived.state === 'failed' && crash !== undefined && this.intent === 'stopped';
+    const gaveUp = derived.state === 'failed' && !stoppedLoop ? this.gaveUp() : undefined;
+    const { state, reason } = stoppedLoop ? { state: 'stopped' as const, reason: undefined } : gaveUp !== undefined ? { state: 'failed' as const, reason: gaveUp } : derived;
     const prev = this.current;
     // The units whose StateChangeTimestamp stands for the app's: its containers, or its own unit when it is one.
     const stamped = this.parts.length > 0 ? this.parts.map((p) => p.tracker) : [this.main];
@@ -200,6 +219,8 @@ export class AppTracker {
       sinceMs = natural === state && stamp && (freshStamp || !prev) ? Math.floor(stamp / 1000) : this.now();
     }
     const deadline = appDeadline(state, input, sinceMs);
+    const desired = this.clicked ?? this.ref.desired;
+    const waiting = waitingFor(state, desired, this.deps);
     const facts = input.facts;
     const job = this.jobInFlight();
     const status: AppStatus = {
@@ -209,7 +230,7 @@ export class AppTracker {
       state,
       since: new Date(sinceMs).toISOString(),
       ...(deadline !== undefined ? { deadline: new Date(deadline).toISOString() } : {}),
-      ...(reason !== undefined ? { reason } : {}),
+      ...(state === 'crash-loop' && crash ? { reason: describeCrash(crash, reason) } : reason !== undefined ? { reason } : {}),
       ...(facts?.activeState !== undefined ? { activeState: facts.activeState } : {}),
       ...(facts?.subState !== undefined ? { subState: facts.subState } : {}),
       ...(job ? { job: jobView(job) } : {}),
@@ -218,11 +239,45 @@ export class AppTracker {
       ...(derived.containers ? { containers: derived.containers.map((c, i) => containerStatus(c, this.parts[i]!.tracker, this.healthOf(this.parts[i]!.tracker))) } : {}),
       ...(this.onion !== undefined ? { onion: this.onion } : {}),
       ...optional('health', this.appHealth()),
+      ...(crash ? { crashLoop: crashLoopView(crash) } : {}),
+      ...(desired !== undefined ? { desired } : {}),
+      ...(waiting ? { waitingFor: waiting } : {}),
+      ...(crash && (state === 'stopped' || state === 'failed') ? { note: `last failure: ${describeCrash(crash, crash.unit)}` } : {}),
       ...metaFields(this.ref, this.onion),
     };
     this.current = status;
     if (prev && JSON.stringify(prev) === JSON.stringify(status)) return undefined;
     return { status, previous: prev?.state };
+  }
+
+  /**
+   * The crash loop of the app's unit, or of its first container that has one (with that container's name): systemd's
+   * second restart of it or later in one loop. A single restart (a kill -9) is systemd bringing it back, not a loop.
+   */
+  private crashOf(): (CrashMemo & { unit?: string }) | undefined {
+    const loop = (c: CrashMemo | undefined): c is CrashMemo => c !== undefined && c.restarts >= 2;
+    const own = this.main.crash();
+    if (loop(own)) return own;
+    for (const p of this.parts) {
+      const c = p.tracker.crash();
+      if (loop(c)) return { ...c, unit: p.name };
+    }
+    return undefined;
+  }
+
+  /**
+   * `start-limit-hit` (with `<container>: ` first in an app of several) when systemd gave up restarting a unit of the
+   * app (its start limit), although its Result still names the last exit; undefined otherwise.
+   */
+  private gaveUp(): string | undefined {
+    if (this.main.crash()?.gaveUp) return 'start-limit-hit';
+    const part = this.parts.find((p) => p.tracker.crash()?.gaveUp);
+    return part ? `${part.name}: start-limit-hit` : undefined;
+  }
+
+  /** The user started or restarted the app here: systemd's restarts of its units before that are forgotten. */
+  forgetCrash(): void {
+    for (const u of this.units()) u.forgetCrash();
   }
 
   /** The last computed status (computing it the first time). */
@@ -240,6 +295,30 @@ function metaFields(ref: AppRef, onion: string | undefined): Pick<AppStatus, 'de
   if (!web) return rest;
   const onionUrl = onion !== undefined && web.onionPort !== undefined ? `http://${onion}${web.onionPort === 80 ? '' : `:${web.onionPort}`}${web.path}` : undefined;
   return { ...rest, web: { ...web, ...(onionUrl ? { onionUrl } : {}) } };
+}
+
+const CLD = ['exited', 'exited', 'killed', 'dumped'] as const;
+
+/** The main process's last exit as a person reads it: `exited 1`, `killed by signal 9`, or systemd's Result. */
+function describeExit(c: CrashMemo): string {
+  if (c.code === 1) return `exited ${c.status}`;
+  if (c.code === 2 || c.code === 3) return `killed by signal ${c.status}${c.code === 3 ? ' (core dumped)' : ''}`;
+  return c.result;
+}
+
+/** `exited 1, restarted 4×` (with `<container>: ` first in an app of several). */
+function describeCrash(c: CrashMemo, container: string | undefined): string {
+  return `${container ? `${container}: ` : ''}${describeExit(c)}, restarted ${c.restarts}×`;
+}
+
+function crashLoopView(c: CrashMemo): CrashLoop {
+  const code = CLD[c.code];
+  return {
+    restarts: c.restarts,
+    since: new Date(Math.floor(c.firstUsec / 1000)).toISOString(),
+    lastAt: new Date(Math.floor(c.lastUsec / 1000)).toISOString(),
+    lastExit: { result: c.result, ...(c.code > 0 && code ? { code, status: c.status } : {}) },
+  };
 }
 
 const jobView = (job: JobRef): { id: number; type: string; path: string } => ({ id: job.id, type: job.type ?? 'unknown', path: job.path });

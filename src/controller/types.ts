@@ -10,6 +10,8 @@ export const APP_STATES = [
   'starting',
   'stopping',
   'restarting',
+  /** systemd's `Restart=` keeps starting a main process that keeps exiting (see `CrashLoop`); not transitional: no job of the user's is in flight. */
+  'crash-loop',
   'failed',
   'not-installed',
   'installing',
@@ -56,6 +58,23 @@ export interface AppRef {
   meta?: AppMeta;
   /** A one-container app whose manifest has `health:` (its unit `HealthCmd=`): its status carries `health`. */
   health?: true;
+  /** The apps it waits for (their ids: `dependsOn: [{ app }]` and environment values from them). */
+  dependsOn?: string[];
+  /**
+   * What the node wants of it: the last pass's effective state (manifest, install intent and the user's start/stop,
+   * docs/reconcile.md), or before any pass the manifest's `state`. Undefined for units found without a manifest.
+   */
+  desired?: DesiredState;
+}
+
+/** What the node wants of an app: running, installed and stopped, or not installed. */
+export type DesiredState = 'running' | 'stopped' | 'absent';
+
+/** A dependency that keeps an app from running: its id, display name and state. */
+export interface WaitingFor {
+  id: string;
+  name: string;
+  state: AppState;
 }
 
 /** One container of an app of several containers. */
@@ -126,6 +145,21 @@ export interface AppStatus {
    * part of `state`: a health change does not change the state, and a state change does not wait for it.
    */
   health?: Health;
+  /**
+   * While `crash-loop` (systemd's second restart of a unit in one loop on), and kept after it (a stop of a
+   * crash-looping app reads `stopped`, a loop systemd gave up on
+   * `failed`) until the app is started again: the last exit and how often systemd restarted it.
+   */
+  crashLoop?: CrashLoop;
+  /** What the node wants of the app, when known (see `AppRef.desired`; a start or stop of this process counts at once). */
+  desired?: DesiredState;
+  /**
+   * The dependency it is waiting for, when it should run and does not because an app it depends on is not running:
+   * `{"id": "bitcoin", "name": "Bitcoin Core", "state": "failed"}` reads "Waiting for Bitcoin Core (failed)".
+   */
+  waitingFor?: WaitingFor;
+  /** A note to show beside a settled state, e.g. `last failure: exited 1 (restarted 4×)` after a crash loop was stopped. */
+  note?: string;
   /** The manifest's one-line description. */
   description?: string;
   /** The icon's path in the manifests directory; when set, `GET /api/apps/<id>/icon` serves it. */
@@ -156,6 +190,18 @@ export interface AppMeta {
   /** The image tag of the app's first container (the version people know: `28.1`, `v0.18.5-beta`). */
   version?: string;
   web?: WebLink;
+}
+
+/** A crash loop: systemd restarting (`Restart=`) a main process that exits, from its own properties. */
+export interface CrashLoop {
+  /** systemd's NRestarts: restarts it made by itself since the app was last started by a job. */
+  restarts: number;
+  /** ISO-8601 time of the loop's first automatic restart (systemd's StateChangeTimestamp then). */
+  since: string;
+  /** ISO-8601 time of its latest automatic restart. */
+  lastAt: string;
+  /** The main process's last exit: `exited` with its status, or `killed`/`dumped` with the signal; `result` is systemd's Result (`exit-code`, `signal`, …). */
+  lastExit: { result: string; code?: 'exited' | 'killed' | 'dumped'; status?: number };
 }
 
 /** An app's web UI: the published port (`WebLink`) and, when it is published over Tor and the address is known, its URL there. */

@@ -17,12 +17,44 @@
  *   although systemd turns its type into `start` then.
  */
 import type { JobRef, UnitProps } from '../systemd/types.js';
-import type { UnitFacts } from './state.js';
+import { AUTO_RESTART, type UnitFacts } from './state.js';
 
 type ScalarKey = Exclude<keyof UnitProps, 'job'>;
 const SCALAR_KEYS: ScalarKey[] = [
-  'loadState', 'activeState', 'subState', 'result', 'invocationId', 'stateChangeUsec', 'timeoutStartUsec', 'timeoutStopUsec',
+  'loadState', 'activeState', 'subState', 'result', 'invocationId', 'nRestarts', 'execMainCode', 'execMainStatus',
+  'stateChangeUsec', 'timeoutStartUsec', 'timeoutStopUsec',
 ];
+
+
+/**
+ * Two of systemd's own restarts of a unit further apart than this (ms, by systemd's StateChangeTimestamp) are separate
+ * incidents (a kill -9 today, another tomorrow), not one loop. A loop restarts within seconds (RestartSec=, 100 ms by
+ * default; a missing image: podman's pull retries, about 3 s on the test host).
+ */
+export const LOOP_WINDOW_MS = 5 * 60_000;
+
+/**
+ * What the tracker remembers of systemd's own restarts of a unit (issue 16: a crash loop shown as such), from the first
+ * restart of an incident until the user starts the unit again, systemd counts from 0 again (reset-failed, a start by a
+ * job after a stop), or more than `LOOP_WINDOW_MS` pass without a restart.
+ */
+export interface CrashMemo {
+  /** Restart cycles seen in this loop: entries into an auto-restart sub-state, the one in progress included. */
+  restarts: number;
+  /** StateChangeTimestamp (CLOCK_REALTIME µs) of the loop's first and latest automatic restart. */
+  firstUsec: number;
+  lastUsec: number;
+  /** Result, ExecMainCode and ExecMainStatus as the service entered auto-restart (a restart resets the last two). */
+  result: string;
+  code: number;
+  status: number;
+  /**
+   * systemd gave up: the unit went from an auto-restart sub-state straight to `failed`, no stop job in flight — its
+   * start limit (journal: "Start request repeated too quickly"; systemd 257 keeps the last exit's Result, e.g.
+   * `exit-code`, seen on the test host).
+   */
+  gaveUp?: boolean;
+}
 /** Fields a re-list compares to find state it had missed. */
 const COMPARED: ScalarKey[] = ['loadState', 'activeState', 'subState'];
 
@@ -51,6 +83,9 @@ export class UnitTracker {
   private expected: string | undefined;
   private freshStamp = false;
   private observed = false;
+  private crashMemo: CrashMemo | undefined;
+  /** Whether the last SubState seen is one of systemd's auto-restart sub-states (to count entries into them). */
+  private inAutoRestart = false;
 
   /** `name`: the unit, e.g. `lnd.service`. */
   constructor(readonly name: string) {}
@@ -71,7 +106,58 @@ export class UnitTracker {
     }
     if (props.job !== undefined) Object.assign(effects, this.applyJob(seq, props.job, source));
     if (differs.length > 0) effects.differs = differs;
+    this.noteCrash();
     return effects;
+  }
+
+  /**
+   * Counts systemd's own restart cycles and remembers the exit that began each: an entry into an auto-restart
+   * sub-state is one more restart of the loop (the first of a new one when the last was more than `LOOP_WINDOW_MS`
+   * earlier). Forgets the loop once systemd counts from 0 again outside auto-restart (reset-failed, a start by a job
+   * after a stop), or the unit changes state more than `LOOP_WINDOW_MS` after the loop's last restart (it ran since).
+   * systemd sends the Service interface's changes (Result, ExecMain*, NRestarts) before the Unit interface's
+   * (SubState), so they are current when the sub-state says auto-restart.
+   */
+  private noteCrash(): void {
+    const get = <T>(k: ScalarKey): T | undefined => this.fields.get(k)?.value as T | undefined;
+    const sub = get<string>('subState');
+    const stamp = get<number>('stateChangeUsec') ?? 0;
+    const restarting = sub !== undefined && AUTO_RESTART.has(sub);
+    const wasRestarting = this.inAutoRestart;
+    const entering = restarting && !wasRestarting;
+    this.inAutoRestart = restarting;
+    const prev = this.crashMemo;
+    const window = LOOP_WINDOW_MS * 1000;
+    const stale = prev !== undefined && stamp > 0 && prev.lastUsec > 0 && stamp - prev.lastUsec > window;
+    if (!restarting) {
+      const reset = get<number>('nRestarts') === 0;
+      if (prev && (reset || stale)) this.crashMemo = undefined;
+      else if (prev && wasRestarting && get<string>('activeState') === 'failed' && this.jobInFlight()?.type !== 'stop') this.crashMemo = { ...prev, gaveUp: true };
+      return;
+    }
+    // A cycle the user's start caught midway (the memo was just forgotten) is not counted: systemd runs that start.
+    if (!entering && !prev) return;
+    const fresh = !prev || stale;
+    // The exit is read as the service enters the cycle; once its start job is queued the values may be the next run's.
+    const keep = sub === 'auto-restart-queued' && prev !== undefined && !fresh;
+    this.crashMemo = {
+      restarts: fresh ? 1 : prev.restarts + (entering ? 1 : 0),
+      firstUsec: fresh ? stamp : prev.firstUsec || stamp,
+      lastUsec: stamp || (prev?.lastUsec ?? 0),
+      result: keep ? prev.result : get<string>('result') ?? 'failed',
+      code: keep ? prev.code : get<number>('execMainCode') ?? 0,
+      status: keep ? prev.status : get<number>('execMainStatus') ?? 0,
+    };
+  }
+
+  /** The restarts systemd is making of the unit by itself, or made until stopped (see {@link CrashMemo}). */
+  crash(): CrashMemo | undefined {
+    return this.crashMemo;
+  }
+
+  /** The user started or restarted the unit: systemd's restarts before that are no part of what comes next. */
+  forgetCrash(): void {
+    this.crashMemo = undefined;
   }
 
   private applyJob(seq: number, job: JobRef | null, source: Source): Effects {
@@ -156,6 +242,7 @@ export class UnitTracker {
       stateChangeUsec: get<number>('stateChangeUsec'),
       timeoutStartUsec: get<number>('timeoutStartUsec'),
       timeoutStopUsec: get<number>('timeoutStopUsec'),
+      restartCycles: this.crashMemo?.restarts ?? 0,
       jobType: this.jobInFlight()?.type,
     };
   }

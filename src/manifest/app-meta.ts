@@ -67,6 +67,19 @@ export function appMeta(m: Manifest): AppMeta {
   };
 }
 
+/**
+ * The other apps this app waits for, in first-mention order: every container's `dependsOn: [{ app }]` and every
+ * environment value taken from another app (`{ app, export }`, which compile turns into a dependency too).
+ */
+export function appDependencies(m: Manifest): string[] {
+  const out = new Set<string>();
+  for (const { spec } of containersOf(m)) {
+    for (const d of spec.dependsOn ?? []) if (d.app !== undefined && d.app !== m.id) out.add(d.app);
+    for (const v of Object.values(spec.environment ?? {})) if (typeof v === 'object' && 'app' in v && v.app !== m.id) out.add(v.app);
+  }
+  return [...out];
+}
+
 /** `web:` names a container of the app and a tcp port it publishes. */
 export function checkWeb(m: Manifest): Finding[] {
   const web = m.web;

@@ -142,7 +142,9 @@ export async function runPass(opts: PassOptions): Promise<PassReport> {
   const t1 = performance.now();
   const secrets = podmanSecrets(opts.podman ?? ['podman']);
   const observed = await observe({ unitDir: opts.unitDir, stateDir: opts.stateDir, systemd: opts.systemd, desired: loaded.desired, podmanSecrets: secrets, ...(opts.configRoot ? { configRoot: opts.configRoot } : {}) });
-  const catalog: AppRef[] = loaded.manifests.map(({ manifest }) => appRef(manifest));
+  // Each app with what this pass wants of it (absent: not among the desired apps).
+  const wanted = new Map(loaded.desired.apps.map((a) => [a.id, a.run ? ('running' as const) : ('stopped' as const)]));
+  const catalog: AppRef[] = loaded.manifests.map(({ manifest }) => appRef(manifest, wanted.get(manifest.id) ?? 'absent'));
   // Apps on their way out stay tracked for this pass, so their `removing` phase reaches the clients.
   const leaving = Object.keys(observed.records).filter((id) => !catalog.some((a) => a.id === id));
   if (opts.controller?.setApps && !opts.dryRun) {

@@ -50,6 +50,11 @@ function hex(v: unknown): string | undefined {
   return undefined;
 }
 
+function int(v: unknown): number | undefined {
+  const n = unwrap(v);
+  return typeof n === 'number' ? n : undefined;
+}
+
 /** Picks the followed properties out of an `a{sv}` map (a PropertiesChanged body or a GetAll reply). */
 export function decodeUnitProps(map: Record<string, unknown>): UnitProps {
   const props: UnitProps = {};
@@ -60,11 +65,9 @@ export function decodeUnitProps(map: Record<string, unknown>): UnitProps {
       case 'SubState': props.subState = asString(value); break;
       case 'Result': props.result = asString(value); break;
       case 'InvocationID': props.invocationId = hex(value); break;
-      case 'NRestarts': {
-        const n = unwrap(value);
-        if (typeof n === 'number') props.nRestarts = n;
-        break;
-      }
+      case 'NRestarts': props.nRestarts = int(value); break;
+      case 'ExecMainCode': props.execMainCode = int(value); break;
+      case 'ExecMainStatus': props.execMainStatus = int(value); break;
       case 'StateChangeTimestamp': props.stateChangeUsec = usec(value); break;
       case 'TimeoutStartUSec': props.timeoutStartUsec = usec(value); break;
       case 'TimeoutStopUSec': props.timeoutStopUsec = usec(value); break;
@@ -82,7 +85,7 @@ export function decodeUnitProps(map: Record<string, unknown>): UnitProps {
 
 /** The property names {@link decodeUnitProps} understands, as systemd spells them. */
 export const FOLLOWED_PROPERTIES = [
-  'LoadState', 'ActiveState', 'SubState', 'Result', 'InvocationID',
+  'LoadState', 'ActiveState', 'SubState', 'Result', 'InvocationID', 'NRestarts', 'ExecMainCode', 'ExecMainStatus',
   'StateChangeTimestamp', 'TimeoutStartUSec', 'TimeoutStopUSec', 'Job',
 ] as const;
 

@@ -27,6 +27,12 @@ export interface UnitProps {
   invocationId?: string;
   /** The service's NRestarts: restarts systemd made by itself (`Restart=`) since the unit was last started by a job. */
   nRestarts?: number;
+  /**
+   * The main process's last exit, as waitid(2) tells it: ExecMainCode (`1` CLD_EXITED, `2` CLD_KILLED, `3` CLD_DUMPED;
+   * 0 while it runs or never ran) and ExecMainStatus (the exit status, or the signal number).
+   */
+  execMainCode?: number;
+  execMainStatus?: number;
   /** StateChangeTimestamp: CLOCK_REALTIME microseconds of the last ActiveState change (0 = never). */
   stateChangeUsec?: number;
   /** TimeoutStartUSec / TimeoutStopUSec in microseconds; `Infinity` for systemd's infinity. */

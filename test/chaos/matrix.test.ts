@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { failureCause } from '../../src/api/failure-cause.js';
 import { createController, type LiveController } from '../../src/controller/controller.js';
 import { appService } from '../../src/naming.js';
 import { readIntent } from '../../src/store/state/intents.js';
@@ -116,7 +117,7 @@ afterAll(async () => {
   await systemd.reload().catch(() => undefined);
   await systemd.close();
   await host.exec(['podman', 'rmi', SPARE_IMAGE]);
-  checks.figures('chaos-matrix', { 'rm-image: reason of the failed start': rmImageReason });
+  checks.figures('chaos-matrix', { 'rm-image: reason of the crash loop': rmImageReason });
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -204,15 +205,19 @@ describe('chaos matrix on the real host', () => {
     await endOf('network-partition', t0, NET, from, 'running', undefined);
   });
 
-  it('rm-image: image removed while stopped → start fails with a reason, intent kept; image back → start → running', async () => {
+  it("rm-image: image removed while stopped → start fails, and Restart=on-failure runs podman again and again: a crash loop with podman's exit and its error, intent kept; image back → start → running", async () => {
     const t0 = performance.now();
     const from = rec.mark(IMG);
     await controller.stop(IMG);
     await waitForState(controller, IMG, 'stopped', { timeoutMs: 30_000 });
     await host.execOk(['podman', 'rmi', SPARE_IMAGE]);
     await controller.start(IMG);
-    const failed = await waitForState(controller, IMG, 'failed', { timeoutMs: 120_000 });
-    expect(failed.reason).toBeTruthy();
+    // podman run exits 125 after its pull retries (about 3 s here), so 5 starts never fall within the default start
+    // limit's 10 s: systemd keeps restarting it, and the honest state is a crash loop, not failed.
+    const failed = await waitForState(controller, IMG, 'crash-loop', { timeoutMs: 120_000 });
+    expect(failed.reason).toMatch(/^exited 125, restarted \d+×$/);
+    expect(failed.deadline).toBeUndefined();
+    expect(failureCause((await host.journal(appService(IMG), 50)).split('\n'))).toMatch(/^Error: .*chaos-img/);
     expect((await readIntent(dirs.stateDir, IMG))?.intent).toBe('running');
     const failedReason = failed.reason;
     await host.execOk(['podman', 'tag', BUSYBOX_IMAGE, SPARE_IMAGE]);

@@ -119,4 +119,9 @@ describe('serve --watch', () => {
     expect(told.some((r) => r.passRunning)).toBe(true);
     expect(told.at(-1)).toMatchObject({ passRunning: false, passes: before.body.passes + 1 });
   });
+
+  it('each app says what the node wants of it: desired beside state', async () => {
+    expect((await api('GET', '/api/apps/sw-on')).body).toMatchObject({ state: 'running', desired: 'running' });
+    expect((await api('GET', '/api/apps/sw-opt')).body).toMatchObject({ state: 'not-installed', desired: 'absent' });
+  });
 });

@@ -27,6 +27,9 @@ export interface AppSpec {
   meta?: AppRef['meta'];
   /** Its manifest has `health:` (the unit `HealthCmd=`). */
   health?: true;
+  /** The apps it waits for, and what the node wants of it, as the catalog and a pass would say. */
+  dependsOn?: AppRef['dependsOn'];
+  desired?: AppRef['desired'];
 }
 
 export interface HostApi {
@@ -61,7 +64,15 @@ export async function apiOnHost(host: TestHost, apps: AppSpec[]): Promise<HostAp
   const systemd = createSystemd({ address: host.busAddress });
   await systemd.ready();
   await systemd.reload();
-  const refs: AppRef[] = apps.map((a) => ({ id: a.id, name: a.name ?? a.id, unit: appService(a.id), ...(a.meta ? { meta: a.meta } : {}), ...(a.health ? { health: a.health } : {}) }));
+  const refs: AppRef[] = apps.map((a) => ({
+    id: a.id,
+    name: a.name ?? a.id,
+    unit: appService(a.id),
+    ...(a.meta ? { meta: a.meta } : {}),
+    ...(a.health ? { health: a.health } : {}),
+    ...(a.dependsOn ? { dependsOn: a.dependsOn } : {}),
+    ...(a.desired ? { desired: a.desired } : {}),
+  }));
   const controller = await createController({ systemd, stateDir, apps: refs });
   const token = generateToken();
   const deps: ApiDeps = { controller, token, log: memoryLog(), units: unitTextFrom(host.unitDir), journal: hostJournal(host) };

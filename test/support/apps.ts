@@ -50,8 +50,8 @@ export function appManifest(id: string, opts: AppManifestOptions = {}): string {
 
 // ---- hand-written units ---------------------------------------------------------------------------------------
 
-function containerUnit(description: string, container: string[], service: string[] = []): string {
-  const lines = ['[Unit]', `Description=test app: ${description}`, '', '[Container]', ...container];
+function containerUnit(description: string, container: string[], service: string[] = [], unit: string[] = []): string {
+  const lines = ['[Unit]', `Description=test app: ${description}`, ...unit, '', '[Container]', ...container];
   if (service.length > 0) lines.push('', '[Service]', ...service);
   return `${lines.join('\n')}\n`;
 }
@@ -74,6 +74,23 @@ export function healthGatedUnit(seconds: number): string {
 /** Runs {@link failingCommand} and is not restarted: it ends `failed` (exit-code). */
 export function failingUnit(seconds: number): string {
   return containerUnit(`exits 3 after ${seconds} s`, [`Image=${BUSYBOX_IMAGE}`, exec(failingCommand(seconds))], ['Restart=no']);
+}
+
+/**
+ * Exits 1 a second after it starts, and systemd restarts it `restartSec` s later, for ever (`Restart=always`, no start
+ * limit): a crash loop.
+ */
+export function crashLoopUnit(restartSec: number): string {
+  return containerUnit(`exits 1, restarted every ${restartSec} s`, [`Image=${BUSYBOX_IMAGE}`, exec('echo crashing; sleep 1; exit 1')], ['Restart=always', `RestartSec=${restartSec}`], ['StartLimitIntervalSec=0']);
+}
+
+/**
+ * Like {@link crashLoopUnit}, but systemd gives up after `burst` starts within 5 minutes (`StartLimitBurst=`, an
+ * interval no run of it comes near, so the limit is reached however slow the host): it ends `failed`,
+ * `start-limit-hit`.
+ */
+export function givingUpUnit(restartSec: number, burst: number): string {
+  return containerUnit(`exits 1, restarted every ${restartSec} s, ${burst} starts at most`, [`Image=${BUSYBOX_IMAGE}`, exec('echo crashing; sleep 1; exit 1')], ['Restart=always', `RestartSec=${restartSec}`], ['StartLimitIntervalSec=300', `StartLimitBurst=${burst}`]);
 }
 
 /** Its image does not exist and no registry is reachable: `podman run` fails before the container is ready. */

@@ -105,11 +105,13 @@ export interface HostController {
 export async function controllerOnHost(
   host: ManagerTarget,
   ids: string[],
-  opts: { stateDir?: string; relistIntervalMs?: number; log?: (m: string) => void } = {},
+  opts: { stateDir?: string; relistIntervalMs?: number; log?: (m: string) => void; refs?: Record<string, Partial<AppRef>> } = {},
 ): Promise<HostController> {
   const stateDir = opts.stateDir ?? newStateDir();
   const systemd = createSystemd({ address: host.busAddress });
-  const controller = await createController({ systemd, stateDir, apps: appRefs(ids), relistIntervalMs: opts.relistIntervalMs ?? 0, log: opts.log });
+  // `refs`: more of an app's ref (its dependencies, what the node wants of it) by id.
+  const apps = appRefs(ids).map((r) => ({ ...r, ...opts.refs?.[r.id] }));
+  const controller = await createController({ systemd, stateDir, apps, relistIntervalMs: opts.relistIntervalMs ?? 0, log: opts.log });
   const rec = record(controller);
   return {
     systemd,

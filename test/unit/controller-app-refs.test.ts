@@ -34,10 +34,10 @@ describe('unitDirAppRefs', () => {
 
 describe('appRef', () => {
   it('a one-container app has no containers', () => {
-    expect(appRef({ id: 'lnd', name: 'LND', image: 'docker.io/x/lnd:1' } as Manifest)).toEqual({ id: 'lnd', name: 'LND', unit: 'lnd.service', meta: { version: '1' } });
+    expect(appRef({ id: 'lnd', name: 'LND', image: 'docker.io/x/lnd:1' } as Manifest)).toEqual({ id: 'lnd', name: 'LND', unit: 'lnd.service', meta: { version: '1' }, desired: 'running' });
   });
   it('an app of several lists its containers in manifest order', () => {
     const m = { id: 'shop', containers: { db: { image: 'docker.io/x/db:1' }, api: { image: 'docker.io/x/api:1' }, web: { image: 'docker.io/x/web:1' } } } as unknown as Manifest;
-    expect(appRef(m)).toEqual({ ...shop(['db', 'api', 'web']), meta: { version: '1' } });
+    expect(appRef(m)).toEqual({ ...shop(['db', 'api', 'web']), meta: { version: '1' }, desired: 'running' });
   });
 });

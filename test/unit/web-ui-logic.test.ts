@@ -45,6 +45,7 @@ describe('primaryButton: the table of the UI spec', () => {
     ['updating', null, 'Updating…', true, true],
     ['removing', null, 'Removing…', true, true],
     ['failed', 'start', 'Start', false, false],
+    ['crash-loop', 'stop', 'Stop', false, false],
   ];
   it('covers every state of the vocabulary', () => {
     expect(table.map((r) => r[0]).sort()).toEqual([...APP_STATES].sort());

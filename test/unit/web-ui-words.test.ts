@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AppState, AppStatus } from '../../src/controller/types.js';
 import type { LinkStatus } from '../../src/systemd/types.js';
 import { applyClick, applySnapshot, type Model } from '../../src/web/public/ui-logic.js';
-import { announcements, clockDuration, countdownLine, crashLoopLine, openLink, removeConfirmation } from '../../src/web/public/ui-words.js';
+import { announcements, clockDuration, countdownLine, crashLoopLine, desiredLine, openLink, removeConfirmation, waitingLine } from '../../src/web/public/ui-words.js';
 
 const T0 = Date.parse('2026-12-01T14:00:00.000Z');
 const status = (id: string, state: AppState, extra: Partial<AppStatus> = {}): AppStatus => ({ id, name: id.toUpperCase(), unit: `${id}.service`, state, since: '2026-12-01T13:00:00.000Z', ...extra });
@@ -108,5 +108,30 @@ describe('crashLoopLine: a crash loop said as such', () => {
     expect(crashLoopLine(loop({ result: 'signal', code: 'killed', status: 9 }, 2, 3_000))).toBe('Crash loop — killed by signal 9, restarted 2× in 3 s');
     expect(crashLoopLine(loop({ result: 'core-dump', code: 'dumped', status: 11 }, 30, 600_000))).toBe('Crash loop — dumped core (signal 11), restarted 30× in 10 min');
     expect(crashLoopLine(loop({ result: 'timeout' }, 5, 4 * 3_600_000 + 5 * 60_000))).toBe('Crash loop — timeout, restarted 5× in 4 h 5 min');
+  });
+});
+
+describe('desiredLine: what is wanted, beside the state, where they differ', () => {
+  it.each([
+    ['running', 'stopped', 'Wanted: running'],
+    ['running', 'failed', 'Wanted: running'],
+    ['running', 'not-installed', 'Wanted: running'],
+    ['stopped', 'running', 'Wanted: stopped'],
+    ['absent', 'running', 'Wanted: not installed'],
+    ['running', 'running', ''],
+    ['running', 'starting', ''],
+    ['running', 'installing', ''],
+    ['stopped', 'stopping', ''],
+    ['absent', 'removing', ''],
+    ['running', 'unknown', ''],
+    [undefined, 'stopped', ''],
+  ] as const)('desired %s, state %s → %j', (desired, state, line) => expect(desiredLine(desired, state)).toBe(line));
+});
+
+describe('waitingLine: the dependency an app waits for', () => {
+  it('reads "Waiting for Bitcoin Core (failed)"', () => {
+    expect(waitingLine({ name: 'Bitcoin Core', state: 'failed' })).toBe('Waiting for Bitcoin Core (failed)');
+    expect(waitingLine({ name: 'Tor', state: 'starting' })).toBe('Waiting for Tor (starting)');
+    expect(waitingLine(undefined)).toBe('');
   });
 });

@@ -4,9 +4,12 @@
 // countdown to systemd's deadline, the failure, the reconciler's back-off, and podman's health as a badge with text.
 import { defineComponent, h } from '/vendor/vue.esm-browser.prod.js';
 import { HEALTH_LABELS, primaryButton, restartVisible, retryLine, shownStatus, STATE_LABELS } from '/ui/ui-logic.js';
-import { countdownLine, openLink } from '/ui/ui-words.js';
+import { countdownLine, crashLoopLine, desiredLine, openLink, waitingLine } from '/ui/ui-words.js';
 import { iconUrl } from '/ui/icons.js';
 import { act, clockTime, model, now, ui } from '/ui/store.js';
+
+/** @param {string} text */
+const sentence = (text) => text.charAt(0).toUpperCase() + text.slice(1);
 
 function spinner() {
   return h('span', { class: 'spinner', 'aria-hidden': 'true' });
@@ -27,6 +30,8 @@ export const AppCard = defineComponent({
       // Only a card with a deadline reads the clock, so only it re-renders each second.
       const countdown = s.deadline ? countdownLine(s, now.value) : '';
       const icon = iconUrl(s);
+      const waiting = s.state === 'unknown' ? '' : waitingLine(s.waitingFor);
+      const desired = desiredLine(s.desired, s.state);
       const open = s.state === 'running' ? openLink(s.web, window.location) : undefined;
       return h('li', { class: ['app', `state-${s.state}`], 'data-app': s.id, 'aria-labelledby': labelId }, [
         h('div', { class: 'app-head' }, [
@@ -41,7 +46,11 @@ export const AppCard = defineComponent({
         s.health ? h('p', { class: ['health', `health-${s.health}`], 'data-role': 'health' }, HEALTH_LABELS[s.health]) : null,
         s.description ? h('p', { class: 'app-description', 'data-role': 'description' }, s.description) : null,
         countdown ? h('p', { class: 'countdown', 'data-role': 'countdown' }, countdown) : null,
+        s.state === 'crash-loop' && s.crashLoop ? h('p', { class: 'reason', 'data-role': 'crash-loop' }, crashLoopLine(s.crashLoop)) : null,
         b.showReason && s.reason ? h('p', { class: 'reason', 'data-role': 'reason' }, `Failed: ${s.reason}`) : null,
+        waiting ? h('p', { class: 'note', 'data-role': 'waiting' }, waiting) : null,
+        desired ? h('p', { class: 'note', 'data-role': 'desired' }, desired) : null,
+        s.note && s.state !== 'crash-loop' ? h('p', { class: 'note', 'data-role': 'note' }, sentence(s.note)) : null,
         retry ? h('p', { class: 'retry', 'data-role': 'retry' }, retry) : null,
         error ? h('p', { class: 'error', role: 'alert' }, error) : null,
         open

@@ -23,6 +23,9 @@ function onionFacts(onion) {
   ];
 }
 
+/** @param {'running' | 'stopped' | 'absent'} desired */
+const desiredLabel = (desired) => (desired === 'absent' ? 'Not installed' : STATE_LABELS[desired]);
+
 export const AppDetail = defineComponent({
   props: ['id'],
   /** @param {{ id: string }} props */
@@ -65,11 +68,14 @@ export const AppDetail = defineComponent({
           ? h('dl', { class: 'facts' }, [
               h('dt', null, 'State'),
               h('dd', { 'data-role': 'state' }, STATE_LABELS[s.state] ?? s.state),
+              s.desired ? [h('dt', null, 'Wanted'), h('dd', { 'data-role': 'desired' }, desiredLabel(s.desired))] : null,
               h('dt', null, 'Since'),
               h('dd', null, formatTime(s.since)),
               s.deadline ? [h('dt', null, 'Deadline'), h('dd', null, formatTime(s.deadline))] : null,
               s.reason ? [h('dt', null, 'Reason'), h('dd', null, s.reason)] : null,
               s.health ? [h('dt', null, 'Health'), h('dd', { 'data-role': 'health' }, HEALTH_LABELS[s.health])] : null,
+              // Why it failed in the failing program's words (its journal's last error line), read with the detail.
+              d?.cause && s.state !== 'running' ? [h('dt', null, 'Cause'), h('dd', { class: 'reason', 'data-role': 'cause' }, d.cause)] : null,
               s.retry ? [h('dt', null, 'Retry'), h('dd', { 'data-role': 'retry' }, retryLine(s.retry, clockTime))] : null,
               h('dt', null, 'Unit'),
               h('dd', null, h('code', null, s.unit)),

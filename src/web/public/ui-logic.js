@@ -8,9 +8,9 @@
 /** @typedef {'start' | 'stop' | 'restart' | 'install' | 'remove'} UiAction */
 
 /**
- * The states with a job in flight: every app state but these four. A new state is transitional here until it is
+ * The states with a job in flight: every app state but these five. A new state is transitional here until it is
  * added to them, and then needs its label below either way: the build breaks until it has one.
- * @typedef {Exclude<AppState, 'running' | 'stopped' | 'failed' | 'not-installed'>} TransitionalState
+ * @typedef {Exclude<AppState, 'running' | 'stopped' | 'failed' | 'not-installed' | 'crash-loop'>} TransitionalState
  */
 
 /**
@@ -58,7 +58,7 @@
 
 /**
  * What a card shows: an app status, or while systemd is unreachable the app with state `unknown`.
- * @typedef {AppStatus | (Pick<AppStatus, 'id' | 'name' | 'unit' | 'since' | 'onion' | 'description' | 'icon' | 'version' | 'web'> & { state: 'unknown', deadline?: undefined, reason?: undefined, retry?: undefined, containers?: undefined, health?: undefined })} ShownStatus
+ * @typedef {AppStatus | (Pick<AppStatus, 'id' | 'name' | 'unit' | 'since' | 'onion' | 'description' | 'icon' | 'version' | 'web' | 'desired'> & { state: 'unknown', deadline?: undefined, reason?: undefined, retry?: undefined, containers?: undefined, health?: undefined, crashLoop?: undefined, note?: undefined, waitingFor?: undefined })} ShownStatus
  */
 
 /**
@@ -115,6 +115,7 @@ export const STATE_LABELS = Object.freeze({
   stopping: 'Stopping',
   restarting: 'Restarting',
   failed: 'Failed',
+  'crash-loop': 'Crash loop',
   'not-installed': 'Not installed',
   installing: 'Installing',
   updating: 'Updating',
@@ -153,6 +154,7 @@ export function primaryButton(state) {
     case 'not-installed':
       return { action: 'install', label: 'Install', spinner: false, disabled: false, showReason: false };
     case 'running':
+    case 'crash-loop': // systemd restarts it by itself: Stop is what ends the loop
       return { action: 'stop', label: 'Stop', spinner: false, disabled: false, showReason: false };
     case 'stopped':
       return { action: 'start', label: 'Start', spinner: false, disabled: false, showReason: false };
@@ -291,7 +293,8 @@ export function applyResync(entry, status, seq) {
 }
 
 /**
- * The status the UI shows: the optimistic state over the server's (a click in flight hides the old reason and back-off).
+ * The status the UI shows: the optimistic state over the server's (a click in flight hides the old reason, back-off,
+ * crash loop and note).
  * @param {Entry} entry
  * @returns {AppStatus}
  */
@@ -299,7 +302,7 @@ export function displayed(entry) {
   const o = entry.optimistic;
   if (!o) return entry.status;
   const base = o.status ?? entry.status;
-  return { ...base, state: o.state, reason: undefined, retry: undefined };
+  return { ...base, state: o.state, reason: undefined, retry: undefined, crashLoop: undefined, note: undefined };
 }
 
 /**
@@ -320,10 +323,10 @@ export function linkUp(link) {
  */
 export function shownStatus(entry, link) {
   if (linkUp(link)) return displayed(entry);
-  // The onion address comes from tor's file, and what a person knows the app by from its manifest, not from systemd:
-  // they stay known.
-  const { id, name, unit, onion, description, icon, version, web } = entry.status;
-  return { id, name, unit, state: 'unknown', since: link.since, onion, description, icon, version, web };
+  // The onion address comes from tor's file, what a person knows the app by and what the node wants of it from its
+  // manifest, not from systemd: they stay known.
+  const { id, name, unit, onion, description, icon, version, web, desired } = entry.status;
+  return { id, name, unit, state: 'unknown', since: link.since, onion, description, icon, version, web, desired };
 }
 
 /**

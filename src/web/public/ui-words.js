@@ -133,3 +133,38 @@ export function crashLoopLine(loop) {
   const over = Number.isNaN(span) ? '' : ` in ${spanWords(span)}`;
   return `Crash loop — ${exitWords(loop.lastExit)}, restarted ${loop.restarts}×${over}`;
 }
+
+/**
+ * States that are on the way to, or at, what is desired: `running` is met by running and by a start, restart,
+ * install or update in flight; `stopped` by stopped (or failed: nothing runs) and a stop in flight; `absent` by not
+ * installed and a removal in flight.
+ * @type {Readonly<Record<'running' | 'stopped' | 'absent', readonly string[]>>}
+ */
+const MEETS = Object.freeze({
+  running: ['running', 'starting', 'restarting', 'installing', 'updating'],
+  stopped: ['stopped', 'failed', 'stopping'],
+  absent: ['not-installed', 'removing'],
+});
+
+/**
+ * What is desired (the manifest and the user's intent) when it differs from the state shown, e.g. `Wanted: running`;
+ * '' when the state is it or on its way to it, or nothing is known of it.
+ * @param {'running' | 'stopped' | 'absent' | undefined} desired
+ * @param {string} state
+ * @returns {string}
+ */
+export function desiredLine(desired, state) {
+  if (!desired || state === 'unknown' || MEETS[desired]?.includes(state)) return '';
+  return `Wanted: ${desired === 'absent' ? 'not installed' : desired}`;
+}
+
+/**
+ * Why an app that should run does not: the dependency it waits for, e.g. `Waiting for Bitcoin Core (failed)`.
+ * @param {{ name: string, state: string } | undefined} waitingFor
+ * @returns {string}
+ */
+export function waitingLine(waitingFor) {
+  if (!waitingFor) return '';
+  const label = /** @type {Record<string, string>} */ (STATE_LABELS)[waitingFor.state] ?? waitingFor.state;
+  return `Waiting for ${waitingFor.name} (${label.toLowerCase()})`;
+}
