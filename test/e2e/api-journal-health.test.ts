@@ -117,6 +117,19 @@ describe('GET /api/apps/:id/journal: the journal, live', () => {
     await until('none again', () => followers('jx.service'), (l) => l.length === 0, { timeoutMs: 20_000 });
   });
 
+  it('a cursor journalctl cannot seek to: an error event with journalctl\'s words, and the stream ends', async () => {
+    const s = stream('/api/apps/jx/journal', { 'last-event-id': 's=1;i=2' });
+    try {
+      const error = await s.next((m) => m.event === 'error', 30_000);
+      expect(error.data).toMatchObject({ error: 'journal-failed' });
+      expect(error.data.message).toMatch(/Failed to seek to cursor/);
+      expect(s.messages.filter((m) => m.event === 'line')).toEqual([]);
+    } finally {
+      s.close();
+    }
+    await until('no journalctl follows jx', () => followers('jx.service'), (l) => l.length === 0, { timeoutMs: 20_000 });
+  });
+
   it('refuses what is not a journal cursor, and a container an app does not have', async () => {
     const auth = { authorization: `Bearer ${api.token}` };
     const bad = await fetch(`${server.url}/api/apps/jx/journal`, { headers: { ...auth, 'last-event-id': '17' } });

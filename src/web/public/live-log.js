@@ -11,6 +11,8 @@ import { tokenRejected, ui } from '/ui/store.js';
 const MAX_LINES = 1000;
 /** How many lines a stream starts with. */
 const FIRST_LINES = 200;
+/** How long after journalctl failed the view starts again, ms. */
+const RETRY_MS = 3000;
 
 export const LiveLog = defineComponent({
   props: ['id', 'container', 'label'],
@@ -28,6 +30,10 @@ export const LiveLog = defineComponent({
     let stop;
     /** @type {HTMLElement | undefined} */
     let pre;
+    /** After journalctl failed: the next line starts the view afresh. */
+    let fresh = false;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    let retry;
 
     const follow = () => {
       const query = `lines=${FIRST_LINES}${props.container ? `&container=${encodeURIComponent(props.container)}` : ''}`;
@@ -39,12 +45,22 @@ export const LiveLog = defineComponent({
         onUnauthorized: tokenRejected,
         onMessage(msg) {
           if (msg.event === 'error') {
+            // journalctl failed, e.g. the cursor's journal file was rotated away: a resume from it would fail again.
+            // Start afresh (the last lines again) a moment later.
             failure.value = /** @type {{ message?: string }} */ (JSON.parse(msg.data)).message ?? 'the journal could not be read';
+            stop?.();
+            cursor = undefined;
+            fresh = true;
+            retry = setTimeout(() => !paused.value && follow(), RETRY_MS);
             return;
           }
           if (msg.event !== 'line') return;
           cursor = msg.id;
           failure.value = '';
+          if (fresh) {
+            fresh = false;
+            lines.value = [];
+          }
           const { line } = /** @type {{ line: string }} */ (JSON.parse(msg.data));
           // Stay at the bottom when the reader is there; leave the scroll alone when they scrolled up.
           const atBottom = !pre || pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
@@ -56,13 +72,17 @@ export const LiveLog = defineComponent({
     };
     const toggle = () => {
       paused.value = !paused.value;
+      clearTimeout(retry);
       if (paused.value) {
         stop?.();
         stop = undefined;
       } else follow();
     };
     onMounted(follow);
-    onBeforeUnmount(() => stop?.());
+    onBeforeUnmount(() => {
+      clearTimeout(retry);
+      stop?.();
+    });
 
     return () => {
       const state = paused.value ? 'Paused (press Pause again to resume)' : status.value === 'live' ? 'Following live' : status.value === 'offline' ? 'Reconnecting…' : 'Connecting…';
