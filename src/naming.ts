@@ -47,6 +47,32 @@ export function serviceOf(fileName: string, content: string): string {
   return own ? `${own[1]}.service` : serviceName(fileName);
 }
 
+/** A template instance's service: `instanceService('indexer', '1')` → `indexer@1.service` (of `indexer@.container`). */
+export function instanceService(appId: string, instance: string): string {
+  return `${appId}@${instance}.service`;
+}
+
+/** Whether a unit file is a systemd template (`indexer@.container`): its services are its instances. */
+export function isTemplateUnit(fileName: string): boolean {
+  return parseUnitFileName(fileName)?.name.endsWith('@') === true;
+}
+
+/**
+ * The services of the container units among an app's unit files, in order: `lnd.container` → `lnd.service`; a
+ * template `indexer@.container` → the instances the set's files want (`Wants=indexer@1.service`, on the app unit).
+ */
+export function containerServicesOf(units: ReadonlyArray<{ name: string; content?: string }>): string[] {
+  return [...new Set(units.flatMap((u) => (parseUnitFileName(u.name)?.kind === 'container' ? servicesOfUnit(u.name, units) : [])))];
+}
+
+/** The services of one container unit file among `units` (see {@link containerServicesOf}): a template's instances. */
+export function servicesOfUnit(name: string, units: ReadonlyArray<{ name: string; content?: string }>): string[] {
+  if (!isTemplateUnit(name)) return [serviceName(name)];
+  const prefix = serviceName(name).replace(/\.service$/, '');
+  const wanted = units.flatMap((o) => [...(o.content ?? '').matchAll(/^Wants=(\S+)$/gm)].map((w) => w[1]!));
+  return [...new Set(wanted.filter((s) => s.startsWith(prefix) && s.endsWith('.service') && s.length > prefix.length + '.service'.length))];
+}
+
 /** The unit of an app, `<id>.service`: its one container's, or its network's (`ServiceName=<id>`) in an app of several: `appService('lnd')` → `lnd.service`. */
 export function appService(appId: string): string {
   return serviceName(unitFileName(appId, 'container'));

@@ -11,7 +11,7 @@
 import { containersOf, containerUnitName, isMultiContainer, networkName, type ContainerEntry } from '../manifest/containers.js';
 import type { ContainerSpec, Dependency, DesiredState, DeviceSpec, EnvValue, ExportValue, Manifest, NodeFact, TmpfsSpec, VolumeMount } from '../manifest/types.js';
 import { parseMemory } from '../manifest/units.js';
-import { appService, serviceName, unitFileName } from '../naming.js';
+import { appService, instanceService, serviceName, unitFileName } from '../naming.js';
 import type { BuildUnit, ContainerSection, ContainerUnit, InstallSection, NetworkUnit, UnitSpec, VolumeSection, VolumeUnit } from './model.js';
 import { COMMAND_SEPARATOR, ManifestContext, pointerToken } from './context.js';
 import type { Version } from './podman-keys.js';
@@ -53,8 +53,11 @@ export function notifiesHealthy(c: ContainerSpec): boolean {
   return c.health !== undefined && c.health.gateStart !== false && !c.oneshot;
 }
 
-/** The services of an app's containers (for `lookup`). */
+/** The services of an app's containers (for `lookup`): a template app's are its instances (`<id>@<name>.service`). */
 export function containerServices(m: Manifest): ContainerService[] {
+  if (m.instances && !isMultiContainer(m)) {
+    return m.instances.map((name) => ({ name, service: instanceService(m.id, name), healthy: notifiesHealthy(m), oneshot: m.oneshot === true }));
+  }
   return containersOf(m).map((c) => ({
     name: c.name,
     service: serviceName(unitFileName(unitStem(m.id, c), 'container')),
@@ -75,8 +78,10 @@ interface Placement {
    * For a container of an app of several: the app's network (`<id>.network`), its alias on it, the app's unit, and
    * where the other apps it requires are collected (the app's unit requires them).
    */
-  app?: { network: string; alias: string; service: string; requires: Set<string> };
+  app?: { network: string; alias?: string; service: string; requires: Set<string> };
   install?: InstallSection;
+  /** `ContainerName=` when it is not the stem: a template's `<id>-%i`. */
+  containerName?: string;
 }
 
 /**
@@ -88,18 +93,11 @@ export function compileApp(ctx: ManifestContext, input: AppInputs): UnitSpec[] {
   if (!ctx.isLabel('/id', m.id)) return [];
   const boot: InstallSection | undefined = input.state === 'running' ? { WantedBy: [BOOT_TARGET[input.scope]] } : undefined;
   const containers = containersOf(m);
+  if (m.instances) return compileTemplateApp(ctx, input, containers[0]!, boot);
   if (!isMultiContainer(m)) return compileContainer(ctx, input, containers[0]!, { stem: m.id, ...(boot ? { install: boot } : {}) }, new Map());
 
   const service = appService(m.id);
-  const network: NetworkUnit = {
-    kind: 'network',
-    file: unitFileName(m.id, 'network'),
-    app: m.id,
-    sources: [input.source],
-    Unit: { Description: ctx.text(m.description !== undefined ? '/description' : '/name', m.description ?? m.name ?? m.id, 'raw', 'systemd') },
-    Network: { NetworkName: m.id, ServiceName: m.id },
-    ...(boot ? { Install: boot } : {}),
-  };
+  const network = appNetwork(ctx, input, boot);
   const units: UnitSpec[] = [network];
   const volumes = new Map<string, VolumeSection>();
   const appRequires = new Set<string>();
@@ -112,6 +110,47 @@ export function compileApp(ctx: ManifestContext, input: AppInputs): UnitSpec[] {
   // the containers that wait for it.
   if (appRequires.size > 0) network.Unit.Requires = [...appRequires];
   return units;
+}
+
+/**
+ * The app's own network `<id>.network` as the app's unit (`ServiceName=<id>`): an app of several containers, or of
+ * template instances. It starts at boot when the app should run.
+ */
+function appNetwork(ctx: ManifestContext, input: AppInputs, boot: InstallSection | undefined): NetworkUnit {
+  const m = input.manifest;
+  return {
+    kind: 'network',
+    file: unitFileName(m.id, 'network'),
+    app: m.id,
+    sources: [input.source],
+    Unit: { Description: ctx.text(m.description !== undefined ? '/description' : '/name', m.description ?? m.name ?? m.id, 'raw', 'systemd') },
+    Network: { NetworkName: m.id, ServiceName: m.id },
+    ...(boot ? { Install: boot } : {}),
+  };
+}
+
+/**
+ * A one-container app with `instances` (issue 17, template units): the template `<id>@.container` (`ContainerName=
+ * <id>-%i`, `PartOf=<id>.service`, `%i` kept as systemd's specifier in its values) on the app's own network, whose
+ * unit `<id>.service` wants `<id>@<name>.service` for each instance: a start of the app starts them all, a stop
+ * stops them all, and each instance starts and stops on its own. Podman 5.4.2's generator has no instance files
+ * (an empty `x@1.container` is read as a unit without an image), so the instances are the app unit's `Wants=`.
+ */
+function compileTemplateApp(ctx: ManifestContext, input: AppInputs, entry: ContainerEntry, boot: InstallSection | undefined): UnitSpec[] {
+  const m = input.manifest;
+  if (isMultiContainer(m)) {
+    ctx.problem('/instances', 'instances are for a one-container app', 'run the containers of an app of several as separate apps, or give the instances to a one-container app');
+    return [];
+  }
+  if (m.build) ctx.problem('/instances', 'an app with instances cannot build its image (the build unit would be a template too)', 'build the image in another app and name it in image');
+  if ((m.instances ?? []).length > 1 && (m.ports ?? []).length > 0) ctx.problem('/ports', 'every instance would publish the same host ports', 'leave the ports out (instances reach each other by name on the app network), or run one instance');
+  const network = appNetwork(ctx, input, boot);
+  network.Unit.Wants = (m.instances ?? []).map((name, i) => ctx.text(`/instances/${i}`, instanceService(m.id, name), 'raw', 'systemd'));
+  const requires = new Set<string>();
+  const units = compileContainer(ctx, input, entry, { stem: `${m.id}@`, containerName: `${m.id}-%i`, app: { network: network.file, service: network.Network.ServiceName! + '.service', requires } }, new Map());
+  for (const u of units) if (u.kind === 'container') u.template = true;
+  if (requires.size > 0) network.Unit.Requires = [...requires];
+  return [network, ...units];
 }
 
 /** The lowest port an unprivileged process may bind on a default Linux (`net.ipv4.ip_unprivileged_port_start`). */
@@ -203,13 +242,13 @@ function compileContainer(ctx: ManifestContext, input: AppInputs, entry: Contain
   const stopTimeoutS = stopTimeoutMs === undefined ? undefined : Math.ceil(stopTimeoutMs / 1000);
   const networks = c.hostNetwork
     ? ['host']
-    : [...(at.app ? [`${at.app.network}:alias=${at.app.alias}`] : []), ...(c.networks ?? []).map((n, i) => unitFileName(ctx.label(typeof n === 'string' ? `${base}/networks/${i}` : `${base}/networks/${i}/name`, networkName(n)), 'network'))];
+    : [...(at.app ? [at.app.alias === undefined ? at.app.network : `${at.app.network}:alias=${at.app.alias}`] : []), ...(c.networks ?? []).map((n, i) => unitFileName(ctx.label(typeof n === 'string' ? `${base}/networks/${i}` : `${base}/networks/${i}/name`, networkName(n)), 'network'))];
   if (c.hostNetwork) ctx.warn(`${base}/hostNetwork`, "shares the host's network stack: the container reaches every service on the host and binds host ports directly", 'prefer networks and ports unless the daemon needs the host network');
   if (c.privileged) ctx.warn(`${base}/privileged`, 'runs privileged: every capability and host device, no confinement', 'prefer capAdd and devices for what the daemon needs');
   const userNS = input.scope === 'user' ? rootlessUserNS(ctx, base, c) : undefined;
   const container: ContainerSection = {
     Image: image,
-    ContainerName: at.stem,
+    ContainerName: at.containerName ?? at.stem,
     ...(c.entrypoint?.length ? { Entrypoint: ctx.text(`${base}/entrypoint`, JSON.stringify(c.entrypoint), 'value') } : c.entrypoint ? clearEntrypoint(input.target) : {}),
     ...(c.command ? { Exec: c.command.map((a, i) => ctx.text(`${base}/command/${i}`, a, 'word')) } : {}),
     ...(c.workingDir !== undefined ? { WorkingDir: ctx.text(`${base}/workingDir`, c.workingDir, 'value') } : {}),
@@ -240,7 +279,7 @@ function compileContainer(ctx: ManifestContext, input: AppInputs, entry: Contain
     ...(c.autoUpdate ? { AutoUpdate: ctx.text(`${base}/autoUpdate`, c.autoUpdate, 'value') as ContainerSection['AutoUpdate'] } : {}),
   };
   if (c.privileged) container.PodmanArgs = [...(container.PodmanArgs ?? []), '--privileged'];
-  const description = at.app
+  const description = at.app && entry.name !== undefined
     ? ctx.text(base, `${m.name ?? m.id}: ${entry.name}`, 'raw', 'systemd')
     : ctx.text(m.description !== undefined ? '/description' : '/name', m.description ?? m.name ?? m.id, 'raw', 'systemd');
   const unit: ContainerUnit = {

@@ -15,6 +15,8 @@ export interface UnitSection {
   After?: string[];
   /** Converts to one `PartOf=…` line each (a container of an app of several stops and restarts with the app's unit). */
   PartOf?: string[];
+  /** Converts to one `Wants=…` line each: a template app's unit wants its instances (`indexer@1.service`). */
+  Wants?: string[];
 }
 
 /** `[Container]` of a `.container` unit. */
@@ -187,6 +189,8 @@ export interface ContainerUnit extends UnitBase {
   Install?: InstallSection;
   /** Escape-hatch keys per section, printed after the compiled ones. */
   raw: { Unit: RawEntries; Container: RawEntries; Service: RawEntries; Install: RawEntries };
+  /** A template (`<id>@.container`): `%i` and `%I` in its values stay systemd's instance specifiers. */
+  template?: boolean;
 }
 
 export interface NetworkUnit extends UnitBase {

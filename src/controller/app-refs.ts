@@ -6,7 +6,7 @@
 import { appDependencies, appMeta } from '../manifest/app-meta.js';
 import { appContainers } from '../manifest/containers.js';
 import type { Manifest } from '../manifest/types.js';
-import { appService, parseUnitFileName } from '../naming.js';
+import { appService, isTemplateUnit, parseUnitFileName, servicesOfUnit } from '../naming.js';
 import { parseUnit } from '../render/parse-unit.js';
 import type { AppRef, ContainerRef, DesiredState } from './types.js';
 
@@ -77,6 +77,11 @@ export function unitDirAppRefs(files: readonly UnitFileText[]): AppRef[] {
       continue;
     }
     const id = owner.slice(0, -'.service'.length);
+    // A template's containers are its instances, as the app's unit wants them (`indexer@1.service` → `1`).
+    if (isTemplateUnit(f.name)) {
+      for (const unit of servicesOfUnit(f.name, files)) groups.get(owner)!.push({ name: unit.slice(stem.length, -'.service'.length), unit, ...health });
+      continue;
+    }
     groups.get(owner)!.push({ name: stem.startsWith(`${id}-`) ? stem.slice(id.length + 1) : stem, unit: appService(stem), ...health });
   }
   for (const [unit, containers] of groups) {

@@ -371,9 +371,11 @@ function checkDependencies(valid: ReadonlyArray<{ file: string; manifest: Manife
         }
         continue;
       }
-      const targets = containersOf(target).filter((c) => dep.container === undefined || c.name === dep.container);
+      // A template app's containers are its instances.
+      const entries = target.instances && !isMultiContainer(target) ? target.instances.map((name) => ({ name, spec: target as ContainerSpec, base: '' })) : containersOf(target);
+      const targets = entries.filter((c) => dep.container === undefined || c.name === dep.container);
       if (targets.length === 0) {
-        const names = containersOf(target).flatMap((c) => (c.name === undefined ? [] : [c.name]));
+        const names = entries.flatMap((c) => (c.name === undefined ? [] : [c.name]));
         out.push({ file, pointer: `${at}/container`, message: `${JSON.stringify(dep.app)} has no container ${JSON.stringify(dep.container)}${suggestion(dep.container!, names)}`, hint: names.length > 0 ? `its containers: ${names.join(', ')}` : `${dep.app} is a one-container app: depend on the app` });
       } else if (dep.condition === 'healthy' && !targets.some((c) => gatesOnHealth(c.spec))) {
         const why = targets.some((c) => c.spec.health) ? 'its health.gateStart is false' : 'it has no health check';

@@ -43,9 +43,11 @@ export function containerUnitName(appId: string, name: string): string {
 
 /**
  * The services of an app's containers, for the controller (`AppRef.containers`): `[{ name: 'db', unit:
- * 'mempool-db.service' }, …]` in manifest order; undefined for a one-container app (its unit is the container).
+ * 'mempool-db.service' }, …]` in manifest order; a template app's instances (`{ name: '1', unit:
+ * 'indexer@1.service' }`); undefined for a one-container app (its unit is the container).
  */
 export function appContainers(m: Manifest): Array<{ name: string; unit: string; health?: true }> | undefined {
+  if (m.instances && !isMultiContainer(m)) return m.instances.map((name) => ({ name, unit: `${m.id}@${name}.service`, ...(m.health ? { health: true as const } : {}) }));
   if (!isMultiContainer(m)) return undefined;
   return Object.entries(m.containers).map(([name, spec]) => ({ name, unit: `${containerUnitName(m.id, name)}.service`, ...(spec.health ? { health: true as const } : {}) }));
 }

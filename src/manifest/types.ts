@@ -30,6 +30,11 @@ export interface Manifest extends ContainerSpec {
   /** Desired state; default `running`. */
   state?: DesiredState;
   /**
+   * A one-container app run as systemd template instances (issue 17): the unit `<id>@.container`, one instance
+   * `<id>@<name>.service` per name, `%i` in its values the instance's name. The app's unit starts them all.
+   */
+  instances?: string[];
+  /**
    * The containers of an app of several, by short name (a DNS label: the container's alias on the app's network,
    * and its unit `<id>-<name>.container`), in the order they are listed.
    */

@@ -308,7 +308,9 @@ export function dataDirs(m: Manifest): string[] {
   for (const { spec } of containersOf(m)) {
     for (const b of spec.binds ?? []) {
       const source = b.source.replace(/\/+$/, '');
-      if (!b.readOnly && (source === root || source.startsWith(`${root}/`))) dirs.add(source);
+      if (b.readOnly || !(source === root || source.startsWith(`${root}/`))) continue;
+      // A template app's %i is each instance's name (systemd expands it in the instance's podman run).
+      for (const dir of m.instances && /%[iI]/.test(source) ? m.instances.map((i) => source.replace(/%[iI]/g, i)) : [source]) dirs.add(dir);
     }
   }
   return [...dirs].sort();

@@ -8,7 +8,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NotOwnedError } from '../errors.js';
-import { parseUnitFileName, serviceName, serviceOf } from '../naming.js';
+import { parseUnitFileName, serviceName, serviceOf, servicesOfUnit } from '../naming.js';
 import { isOwned } from '../render/types.js';
 import { writeFileAtomic } from '../store/atomic-write.js';
 import { readTextIfExists } from '../store/fs.js';
@@ -330,7 +330,7 @@ export function gateOfFiles(units: ReadonlyArray<{ name: string; content: string
   const containers = units.filter((u) => parseUnitFileName(u.name)?.kind === 'container');
   const timeouts = containers.map((u) => Number(/^TimeoutStartSec=(\d+)$/m.exec(u.content)?.[1] ?? NaN)).filter((n) => Number.isFinite(n));
   const timeoutMs = timeouts.length > 0 ? Math.max(...timeouts) * 1000 : g.timeoutMs;
-  if (g.services) return { ...g, timeoutMs, services: containers.map((u) => ({ service: serviceName(u.name), stableMs: stableMsOf(u) })) };
+  if (g.services) return { ...g, timeoutMs, services: containers.flatMap((u) => servicesOfUnit(u.name, units).map((svc) => ({ service: svc, stableMs: stableMsOf(u) }))) };
   const main = containers.find((u) => serviceName(u.name) === service);
   return { ...g, timeoutMs, stableMs: main ? stableMsOf(main) : g.stableMs };
 }

@@ -3,7 +3,7 @@
  * our header), the config files in play, the state directory's app records and
  * systemd's view of the services involved.
  */
-import { parseUnitFileName, serviceName } from '../naming.js';
+import { containerServicesOf, parseUnitFileName } from '../naming.js';
 import { directoriesExist, readConfigFiles, readConfigOwners } from '../store/node/config-files.js';
 import { readRecords } from '../store/state/records.js';
 import { readUnitDir } from '../store/node/unit-dir.js';
@@ -35,7 +35,9 @@ export async function observe(opts: { unitDir: string; stateDir: string; systemd
   for (const r of Object.values(records)) for (const n of r.units) names.add(n);
   // Container services, and the unit of each app of several containers (its network, `ServiceName=<id>`).
   const appUnits = [...names].filter((n) => parseUnitFileName(n)?.kind === 'network' && (records[parseUnitFileName(n)!.name]?.units.includes(n) || opts.desired.apps.some((a) => a.units.some((u) => u.name === n))));
-  const services = [...new Set([...[...names].filter((n) => parseUnitFileName(n)?.kind === 'container').map(serviceName), ...appUnits.map((n) => `${parseUnitFileName(n)!.name}.service`)])].sort();
+  // A template's services are its instances, as the app unit wants them on disk and in the desired files.
+  const files = [...opts.desired.apps.flatMap((a) => a.units), ...entries, ...[...names].map((name) => ({ name }))];
+  const services = [...new Set([...containerServicesOf(files), ...appUnits.map((n) => `${parseUnitFileName(n)!.name}.service`)])].sort();
   const paths = [...opts.desired.apps.flatMap((a) => a.configs.map((c) => c.path)), ...Object.values(records).flatMap((r) => r.configs)];
   const dirPaths = opts.desired.apps.flatMap((a) => a.dirs ?? []);
   // Owners only of the configs wanted with one (rootful, for a container's numeric user).
@@ -61,7 +63,7 @@ async function observePodmanSecrets(opts: { stateDir: string; desired: Desired; 
   if (needing.length === 0) return undefined;
   const recorded = await readPodmanSecretDigests(opts.stateDir);
   const up = (svc: string): boolean => states[svc] === 'active';
-  const starting = needing.some((a) => a.units.some((u) => parseUnitFileName(u.name)?.kind === 'container' && !up(serviceName(u.name))));
+  const starting = needing.some((a) => containerServicesOf(a.units).some((svc) => !up(svc)));
   const present = starting && opts.podmanSecrets ? await opts.podmanSecrets.list().catch(() => undefined) : undefined;
   return { recorded, ...(present ? { present } : {}) };
 }

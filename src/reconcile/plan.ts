@@ -7,7 +7,7 @@
  * restart → record what apps now run with → forget removed apps.
  */
 import type { ReconcilePhase } from '../controller/types.js';
-import { appService, parseUnitFileName, serviceName, serviceOf } from '../naming.js';
+import { appService, containerServicesOf, parseUnitFileName, serviceName, serviceOf, servicesOfUnit } from '../naming.js';
 import { isOwned, type RenderedFile } from '../render/types.js';
 import { retryDecision } from './backoff.js';
 import * as S from './steps.js';
@@ -26,9 +26,9 @@ export const STABLE_MS = 5_000;
 /** How soon a loop looks again at an app held while systemd settles it (ms): a restart's stop half is usually short. */
 const SETTLE_RECHECK_MS = 2_000;
 
-/** The container services of a set of unit files, in order (main container first). */
-function containerServices(names: readonly string[]): string[] {
-  return names.filter((n) => parseUnitFileName(n)?.kind === 'container').map(serviceName);
+/** The container services of a set of unit files, in order (main container first; a template's instances). */
+function containerServices(files: ReadonlyArray<string | { name: string; content?: string }>): string[] {
+  return containerServicesOf(files.map((f) => (typeof f === 'string' ? { name: f } : f)));
 }
 
 /**
@@ -69,7 +69,7 @@ export function findHolds(observed: Observed, desired: Desired): Held[] {
     }
     // A unit in the stop half of someone else's restart (or a stop) would start again with whatever is on disk by
     // then, and the pass could not tell what it runs with: its change waits until systemd has settled it.
-    const main = containerServices(app.units.map((u) => u.name))[0];
+    const main = containerServices(app.units)[0];
     const state = main === undefined ? undefined : observed.services[main];
     if (main !== undefined && state !== undefined && SETTLING.has(state) && appChanged(observed, app)) {
       held.push({ app: app.id, reason: `${main} is ${state} (a systemd job is in flight); its change waits for the next pass`, retryAt: new Date(observed.now + SETTLE_RECHECK_MS).toISOString() });
@@ -311,8 +311,14 @@ function planAppOfContainers(observed: Observed, app: DesiredApp, network: Rende
 
   const service = appService(app.id);
   const containers = app.units.filter((u) => parseUnitFileName(u.name)?.kind === 'container');
-  const services = containers.map((u) => serviceName(u.name));
+  const servicesOf = (u: RenderedFile): string[] => servicesOfUnit(u.name, app.units);
+  const services = containers.flatMap(servicesOf);
   const stateOf = (svc: string): string => observed.services[svc] ?? '';
+  // Instances the app had on disk and no longer wants (a template's list shrank): stopped, as nothing else would.
+  const onDisk = Object.entries(observed.units).flatMap(([name, u]) => (u.owned ? [{ name, content: u.content }] : []));
+  for (const svc of containers.flatMap((u) => servicesOfUnit(u.name, onDisk))) {
+    if (!services.includes(svc) && RUNNING.has(stateOf(svc))) stops.push(S.stop(svc, { app: app.id }));
+  }
   const record: AppRecord = { hash: app.hash, units: app.units.map((u) => u.name), configs: app.configs.map((c) => c.path) };
   const recordChanged = rec === undefined || rec.hash !== app.hash;
   const intentAt = app.userIntent?.at ?? '';
@@ -325,7 +331,7 @@ function planAppOfContainers(observed: Observed, app: DesiredApp, network: Rende
   if (services.some((svc) => SETTLING.has(stateOf(svc)))) return;
   const retry = retryDecision(rec, app, observed.now);
   const attempt = retry.kind === 'retry' ? retry.attempt : 1;
-  const awaits = containers.map((u) => ({ service: serviceName(u.name), stableMs: stableMsOf(u) }));
+  const awaits = containers.flatMap((u) => servicesOf(u).map((svc) => ({ service: svc, stableMs: stableMsOf(u) })));
   if (!services.every((svc) => RUNNING.has(stateOf(svc)))) {
     // A start of the app's unit starts the containers that are not up (its Wants), in order, and leaves the rest.
     const gate = { timeoutMs: app.startTimeoutMs, rollback: false, attempt, stableMs: 0, services: awaits };
@@ -338,7 +344,7 @@ function planAppOfContainers(observed: Observed, app: DesiredApp, network: Rende
     // A config is a container's when its unit names the path (a Volume= or EnvironmentFile= line).
     const touched = containers.filter((u) => changedUnits.has(u.name) || changedConfigs.some((path) => u.content.includes(path)));
     const whole = changedUnits.has(network.name) || touched.length === 0;
-    const targets = whole ? [service] : touched.map((u) => serviceName(u.name));
+    const targets = whole ? [service] : touched.flatMap(servicesOf);
     targets.forEach((svc, i) => runs.push(S.restart(app.id, svc, { ...(i === 0 ? { gate, record } : {}), intended: 'running', intentAt })));
     return;
   }

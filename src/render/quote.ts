@@ -67,12 +67,13 @@ export function valueProblem(value: string, syntax: ValueSyntax): string | undef
 /**
  * Formats one value for a unit file.
  * @param inPodmanGroup true for values of `[Container]`, `[Network]`, `[Volume]`, `[Build]` (they reach `ExecStart=`).
+ * @param instance true in a template unit (`x@.container`): `%i` and `%I` stay systemd's instance name; every other `%` is still escaped.
  * @throws UnrepresentableValueError when {@link valueProblem} names a reason.
  */
-export function quote(value: string, syntax: ValueSyntax, inPodmanGroup: boolean): string {
+export function quote(value: string, syntax: ValueSyntax, inPodmanGroup: boolean, instance = false): string {
   const problem = valueProblem(value, syntax);
   if (problem) throw new UnrepresentableValueError(value, problem);
-  let text = value.replaceAll('%', '%%');
+  let text = instance ? value.replace(/%(?![iI])/g, '%%') : value.replaceAll('%', '%%');
   if (inPodmanGroup) text = text.replaceAll('$', '$$$$');
   if (syntax === 'word') {
     if (!NEEDS_WORD_QUOTES.test(text)) return text;

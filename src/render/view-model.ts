@@ -30,11 +30,13 @@ class Section {
   constructor(
     readonly name: string,
     private readonly podman: boolean,
+    /** A template unit's section: `%i`/`%I` kept as the instance specifier. */
+    private readonly instance = false,
   ) {}
 
   add(key: string, value: Val, syntax: ValueSyntax = 'value'): this {
     if (value === undefined) return this;
-    const text = typeof value === 'string' ? quote(value, syntax, this.podman) : String(value);
+    const text = typeof value === 'string' ? quote(value, syntax, this.podman, this.instance) : String(value);
     this.entries.push({ key, value: text });
     return this;
   }
@@ -46,7 +48,7 @@ class Section {
 
   /** `Exec=` style: one line, each element a word. */
   words(key: string, words: readonly string[] | undefined): this {
-    if (words) this.entries.push({ key, value: words.map((w) => quote(w, 'word', this.podman)).join(' ') });
+    if (words) this.entries.push({ key, value: words.map((w) => quote(w, 'word', this.podman, this.instance)).join(' ') });
     return this;
   }
 
@@ -70,12 +72,13 @@ function unitSection(u: UnitSection): Section {
     .add('Description', u.Description, 'raw')
     .each('Requires', u.Requires, 'raw')
     .each('After', u.After, 'raw')
-    .each('PartOf', u.PartOf, 'raw');
+    .each('PartOf', u.PartOf, 'raw')
+    .each('Wants', u.Wants, 'raw');
 }
 
 function containerSections(u: ContainerUnit): Section[] {
   const c = u.Container;
-  const container = new Section('Container', true)
+  const container = new Section('Container', true, u.template === true)
     .add('Image', c.Image)
     .add('ContainerName', c.ContainerName)
     .add('Entrypoint', c.Entrypoint)

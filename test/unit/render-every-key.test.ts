@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ContainerSection, ContainerUnit, InstallSection, ServiceSection, UnitSection } from '../../src/compile/model.js';
+import type { ContainerSection, ContainerUnit, InstallSection, NetworkSection, NetworkUnit, ServiceSection, UnitSection } from '../../src/compile/model.js';
 import { unitView } from '../../src/render/view-model.js';
 
 // Every key of the unit model reaches the unit file. The view model lists its keys by hand, so a key the compiler
@@ -45,7 +45,7 @@ const container: Required<ContainerSection> = {
   PodmanArgs: ['--privileged'],
 };
 const service: Required<ServiceSection> = { Type: 'oneshot', RemainAfterExit: true, Restart: 'on-failure', TimeoutStartSec: 90, TimeoutStopSec: 40 };
-const unit: Required<UnitSection> = { Description: 'every key', Requires: ['a.service'], After: ['a.service'], PartOf: ['app.service'] };
+const unit: Required<UnitSection> = { Description: 'every key', Requires: ['a.service'], After: ['a.service'], PartOf: ['app.service'], Wants: ['app@1.service'] };
 const install: Required<InstallSection> = { WantedBy: ['multi-user.target'] };
 
 describe('the view model', () => {
@@ -53,6 +53,18 @@ describe('the view model', () => {
     const u: ContainerUnit = { kind: 'container', file: 'every.container', app: 'every', sources: ['manifests/every.yaml'], Unit: unit, Container: container, Service: service, Install: install, raw: { Unit: [], Container: [], Service: [], Install: [] } };
     const keys = Object.fromEntries(unitView(u).sections.map((s) => [s.name, new Set(s.entries.map((e) => e.key))]));
     for (const [section, model] of [['Unit', unit], ['Container', container], ['Service', service], ['Install', install]] as const) {
+      expect(Object.keys(model).filter((k) => !keys[section]?.has(k)), section).toEqual([]);
+    }
+  });
+
+  it('prints every key of a network unit', () => {
+    const network: Required<NetworkSection> = {
+      NetworkName: 'lan', ServiceName: 'app', Driver: 'bridge', Subnet: ['10.90.0.0/24'], Gateway: ['10.90.0.1'], IPRange: ['10.90.0.128/25'],
+      IPv6: true, Internal: true, DNS: ['10.90.0.1'], Options: ['mtu=1400'],
+    };
+    const u: NetworkUnit = { kind: 'network', file: 'lan.network', sources: ['manifests/every.yaml'], Unit: unit, Network: network, Install: install };
+    const keys = Object.fromEntries(unitView(u).sections.map((s) => [s.name, new Set(s.entries.map((e) => e.key))]));
+    for (const [section, model] of [['Unit', unit], ['Network', network], ['Install', install]] as const) {
       expect(Object.keys(model).filter((k) => !keys[section]?.has(k)), section).toEqual([]);
     }
   });

@@ -26,6 +26,8 @@ describe('the fixture manifests (every field) through render and podman 5.4.2\'s
       'kitchen-sink-shared.volume',
       'kitchen-sink.container',
       'plain.container',
+      'shards.network',
+      'shards@.container',
       'stack-api.container',
       'stack-db.container',
       'stack-db.volume',

@@ -49,7 +49,7 @@ describe('a stopped and a running render differ only in the app unit\'s [Install
     const stopped = await renderAll('stopped');
     expect([...stopped.keys()]).toEqual([...running.keys()]);
     const differing = [...running.keys()].filter((n) => running.get(n) !== stopped.get(n));
-    expect(differing.sort()).toEqual(['built.container', 'kitchen-sink.container', 'plain.container', 'stack.network']);
+    expect(differing.sort()).toEqual(['built.container', 'kitchen-sink.container', 'plain.container', 'shards.network', 'stack.network']);
     // A container of an app of several is wanted by the app's unit in both states: a stop leaves it alone.
     expect(installSection(running.get('stack-web.container')!)).toBe('[Install]\nWantedBy=stack.service\n');
     for (const name of differing) {

@@ -1,0 +1,112 @@
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PassReport } from '../../src/reconcile/pass.js';
+import { BUSYBOX_IMAGE } from '../host/image.js';
+import { useHost } from '../host/index.js';
+import { controllerOnHost, type HostController } from '../support/controller.js';
+import { passOnHost, runUnitDir } from '../support/host.js';
+import { until } from '../support/wait.js';
+
+// Issue 17: template units on the real host. One manifest with instances [1, 2] renders tu-idx@.container and the
+// app unit tu-idx.network wanting tu-idx@1.service and tu-idx@2.service. podman 5.4.2's generator accepts the
+// template, a pass starts both instances, each with its own %i (container name, argument, environment, data
+// directory), stopping one leaves the other, the app's unit stops and starts them all, an instance taken out of the
+// list is stopped, and removing the app removes the template.
+
+const host = useHost();
+const unitDir = runUnitDir(host);
+const work = mkdtempSync(join(tmpdir(), 'archy-template-units-'));
+const manifests = join(work, 'manifests');
+const stateDir = join(work, 'state');
+const APP = 'tu-idx';
+const DATA = `/var/lib/archipelago/${APP}`;
+let h: HostController;
+
+const manifest = (instances: string[]): string => `id: ${APP}
+image: ${BUSYBOX_IMAGE}
+instances: [${instances.map((i) => JSON.stringify(i)).join(', ')}]
+command: [sh, -c, 'echo "shard $SHARD" > /data/who; trap "exit 0" TERM; echo started %i; while true; do sleep 1; done', "%i"]
+environment:
+  SHARD: "s-%i"
+binds:
+  - source: ${DATA}/%i
+    target: /data
+stop:
+  timeout: 5s
+`;
+
+function pass(): Promise<PassReport> {
+  return passOnHost(host, h, { manifestsDir: manifests, stateDir, unitDir });
+}
+const active = async (unit: string): Promise<string> => (await host.exec(['systemctl', 'is-active', unit])).stdout.trim();
+
+beforeAll(async () => {
+  mkdirSync(manifests, { recursive: true });
+  mkdirSync(stateDir, { recursive: true });
+  h = await controllerOnHost(host, [APP], { stateDir });
+});
+
+afterAll(async () => {
+  rmSync(join(manifests, `${APP}.yaml`), { force: true });
+  await pass().catch(() => undefined);
+  await h.close();
+  await host.exec(['rm', '-rf', DATA]);
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('template units: one manifest, N instances, on the real host', () => {
+  it('a pass installs the template and starts both instances, each with its own %i', async () => {
+    writeFileSync(join(manifests, `${APP}.yaml`), manifest(['1', '2']));
+    const r = await pass();
+    expect(r.failures).toEqual([]);
+    // One start of the app's unit; each instance's data directory made from the bind's %i.
+    expect(r.done).toEqual([`write units/${APP}.network`, `write units/${APP}@.container`, `make directory ${DATA}/1`, `make directory ${DATA}/2`, 'daemon-reload', `start ${APP}.service`]);
+    // The generator made the template (not two units): systemd knows indexer@.service as a template's file.
+    expect((await host.execOk(['systemctl', 'show', `${APP}@1.service`, '--property=FragmentPath'])).trim()).toBe(`FragmentPath=/run/systemd/generator/${APP}@.service`);
+    for (const i of ['1', '2']) {
+      expect(await active(`${APP}@${i}.service`), i).toBe('active');
+      expect(await host.execOk(['podman', 'inspect', '--format', '{{.Name}} {{.Config.Cmd}}', `${APP}-${i}`]), i).toContain(`${APP}-${i} `);
+      expect((await host.execOk(['podman', 'exec', `${APP}-${i}`, 'sh', '-c', 'echo $SHARD'])).trim(), i).toBe(`s-${i}`);
+      await until(`${i}'s data`, () => host.exec(['cat', `${DATA}/${i}/who`]).then((x) => x.stdout), (t) => t === `shard s-${i}\n`);
+      expect(await host.execOk(['journalctl', '-u', `${APP}@${i}.service`, '-o', 'cat', '--no-pager']), i).toContain(`started ${i}`);
+    }
+    expect(readdirSync(unitDir).filter((n) => n.startsWith(APP)).sort()).toEqual([`${APP}.network`, `${APP}@.container`]);
+    expect((await pass()).done).toEqual([]);
+  });
+
+  it('status lists the instances as the app\'s containers', async () => {
+    const app = await until('both instances running in the controller', async () => h.controller.list().find((a) => a.id === APP), (a) => a?.containers?.every((c) => c.state === 'running') === true);
+    expect(app?.state).toBe('running');
+    expect(app?.containers?.map((c) => `${c.name} ${c.unit}`)).toEqual([`1 ${APP}@1.service`, `2 ${APP}@2.service`]);
+  });
+
+  it('stopping one instance leaves the other; the app unit stops and starts them all', async () => {
+    await host.execOk(['systemctl', 'stop', `${APP}@1.service`]);
+    expect(await active(`${APP}@1.service`)).toBe('inactive');
+    expect(await active(`${APP}@2.service`)).toBe('active');
+    await host.execOk(['systemctl', 'start', `${APP}@1.service`]);
+    await host.execOk(['systemctl', 'stop', `${APP}.service`]);
+    for (const i of ['1', '2']) expect(await active(`${APP}@${i}.service`), i).toBe('inactive');
+    await host.execOk(['systemctl', 'start', `${APP}.service`]);
+    for (const i of ['1', '2']) await until(`${APP}@${i} active`, () => active(`${APP}@${i}.service`), (s) => s === 'active');
+  });
+
+  it('an instance taken out of the list is stopped; removing the app removes the template and stops the rest', async () => {
+    writeFileSync(join(manifests, `${APP}.yaml`), manifest(['2']));
+    const r = await pass();
+    expect(r.failures).toEqual([]);
+    expect(r.done).toEqual(expect.arrayContaining([`stop ${APP}@1.service`, `write units/${APP}.network`]));
+    await until(`${APP}@1 stopped`, () => active(`${APP}@1.service`), (s) => s === 'inactive' || s === 'failed');
+    expect(await active(`${APP}@2.service`)).toBe('active');
+
+    rmSync(join(manifests, `${APP}.yaml`));
+    const removed = await pass();
+    expect(removed.failures).toEqual([]);
+    expect(removed.done).toContain(`forget ${APP}`);
+    await until(`${APP}@2 stopped`, () => active(`${APP}@2.service`), (s) => s !== 'active' && s !== 'deactivating');
+    expect(readdirSync(unitDir).filter((n) => n.startsWith(APP))).toEqual([]);
+    expect(readFileSync(join(host.rootDir, DATA, '2', 'who'), 'utf8')).toBe('shard s-2\n');
+  });
+});

@@ -1,0 +1,55 @@
+// The planner for an app of template instances (issue 17): its container services are the instances its app unit
+// wants (indexer@1.service, indexer@2.service), never the template indexer@.service.
+import { describe, expect, it } from 'vitest';
+import { planSteps } from '../../src/reconcile/plan.js';
+import { describeAll } from '../../src/reconcile/steps.js';
+import type { DesiredApp, Observed } from '../../src/reconcile/types.js';
+import { OWNERSHIP_MARKER } from '../../src/render/types.js';
+
+const NOW = Date.parse('2026-12-01T14:00:00.000Z');
+const header = `${OWNERSHIP_MARKER}; do not edit. source: manifests/indexer.yaml\n`;
+const network = (instances: string[]): string =>
+  `${header}[Unit]\n${instances.map((i) => `Wants=indexer@${i}.service\n`).join('')}[Network]\nNetworkName=indexer\nServiceName=indexer\n[Install]\nWantedBy=multi-user.target\n`;
+const template = (exec: string): string => `${header}[Unit]\nPartOf=indexer.service\n[Container]\nImage=img\nContainerName=indexer-%i\nExec=${exec}\n[Service]\nTimeoutStartSec=90\n`;
+
+function indexer(instances: string[], exec = 'run %i'): DesiredApp {
+  const units = [
+    { name: 'indexer.network', content: network(instances), sources: [], app: 'indexer' },
+    { name: 'indexer@.container', content: template(exec), sources: [], app: 'indexer' },
+  ];
+  return { id: 'indexer', run: true, units, configs: [], hash: `h-${instances.join()}-${exec}`, startTimeoutMs: 90_000 };
+}
+
+/** The node with `app` installed as given, and these services' ActiveStates. */
+function installed(app: DesiredApp, services: Record<string, string>): Observed {
+  const units = Object.fromEntries(app.units.map((u) => [u.name, { name: u.name, content: u.content, owned: true }]));
+  return { units, configs: {}, records: { indexer: { hash: app.hash, units: app.units.map((u) => u.name), configs: [] } }, services, now: NOW };
+}
+
+const plan = (observed: Observed, app: DesiredApp) => planSteps(observed, { apps: [app], shared: [] });
+
+describe('an app of template instances, planned', () => {
+  it('a first install starts the app unit, and its gate waits for every instance', () => {
+    const steps = plan({ units: {}, configs: {}, records: {}, services: {}, now: NOW }, indexer(['1', '2']));
+    expect(describeAll(steps)).toEqual(['write units/indexer.network', 'write units/indexer@.container', 'daemon-reload', 'start indexer.service']);
+    const start = steps.find((s) => s.action === 'start');
+    expect(start && 'gate' in start ? start.gate?.services?.map((s) => s.service) : undefined).toEqual(['indexer@1.service', 'indexer@2.service']);
+  });
+
+  it('running as desired: nothing; one instance stopped: the app unit starts it', () => {
+    const app = indexer(['1', '2']);
+    expect(describeAll(plan(installed(app, { 'indexer.service': 'active', 'indexer@1.service': 'active', 'indexer@2.service': 'active' }), app))).toEqual([]);
+    expect(describeAll(plan(installed(app, { 'indexer.service': 'active', 'indexer@1.service': 'active', 'indexer@2.service': 'inactive' }), app))).toEqual(['start indexer.service']);
+  });
+
+  it('a changed template restarts each instance; an instance taken out of the list is stopped', () => {
+    const running = { 'indexer.service': 'active', 'indexer@1.service': 'active', 'indexer@2.service': 'active' };
+    expect(describeAll(plan(installed(indexer(['1', '2']), running), indexer(['1', '2'], 'run %i --fast')))).toEqual([
+      'write units/indexer@.container',
+      'daemon-reload',
+      'restart indexer@1.service',
+      'restart indexer@2.service',
+    ]);
+    expect(describeAll(plan(installed(indexer(['1', '2']), running), indexer(['1'])))).toEqual(['stop indexer@2.service', 'write units/indexer.network', 'daemon-reload', 'restart indexer.service']);
+  });
+});
