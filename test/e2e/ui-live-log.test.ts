@@ -111,6 +111,20 @@ describe('the live log and health in the web UI', () => {
     expect(await shown('web')).toEqual([]);
     expect(await axeViolations(page)).toEqual([]);
     expect(await shotAtWidths(page, bench.artifacts, 'containers')).toEqual([]);
+    // The same choice for the recent lines of GET /logs.
+    const logs = async (query: string): Promise<{ status: number; body: any }> => {
+      const r = await fetch(`${url}/api/apps/ulm/logs?${query}`, { headers: { authorization: `Bearer ${bench.token}` } });
+      return { status: r.status, body: await r.json() };
+    };
+    const db = await logs('lines=20&container=db');
+    expect(db.status).toBe(200);
+    expect(db.body.unit).toBe('ulm-db.service');
+    expect(db.body.lines.join('\n')).toMatch(/ulm-db\[\d+\]: db \d+/);
+    expect(db.body.lines.join('\n')).not.toMatch(/: web \d+/);
+    const all = (await logs('lines=50')).body.lines.join('\n');
+    expect(all).toMatch(/: db \d+/);
+    expect(all).toMatch(/: web \d+/);
+    expect(await logs('container=cache')).toMatchObject({ status: 400, body: { error: 'invalid-input', message: 'app ulm has no container "cache"; its containers: db, web' } });
   });
 
   it('leaves no journalctl of a log view behind, and the page logged no JavaScript error', async () => {
