@@ -5,6 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PassReport } from '../../src/reconcile/pass.js';
 import { BUSYBOX_IMAGE } from '../host/image.js';
 import { useHost } from '../host/index.js';
+import { createApi } from '../../src/api/create-api.js';
+import type { AppStatus } from '../../src/controller/types.js';
+import { hostJournal, memoryLog } from '../support/api.js';
 import { controllerOnHost, type HostController } from '../support/controller.js';
 import { passOnHost, runUnitDir } from '../support/host.js';
 import { until } from '../support/wait.js';
@@ -76,10 +79,19 @@ describe('template units: one manifest, N instances, on the real host', () => {
     expect((await pass()).done).toEqual([]);
   });
 
-  it('status lists the instances as the app\'s containers', async () => {
+  it('status and the API list the instances as the app\'s containers, each with its state and its own log', async () => {
     const app = await until('both instances running in the controller', async () => h.controller.list().find((a) => a.id === APP), (a) => a?.containers?.every((c) => c.state === 'running') === true);
     expect(app?.state).toBe('running');
     expect(app?.containers?.map((c) => `${c.name} ${c.unit}`)).toEqual([`1 ${APP}@1.service`, `2 ${APP}@2.service`]);
+    const token = 'instances-token-0123456789abcdef';
+    const api = createApi({ controller: h.controller, token, log: memoryLog(), journal: hostJournal(host) });
+    const auth = { authorization: `Bearer ${token}` };
+    const detail = (await api.inject({ method: 'GET', url: `/api/apps/${APP}`, headers: auth })).json() as AppStatus;
+    expect(detail.containers?.map((c) => `${c.name} ${c.state}`)).toEqual(['1 running', '2 running']);
+    const log = (await api.inject({ method: 'GET', url: `/api/apps/${APP}/logs?container=2`, headers: auth })).json() as { lines: string[] };
+    expect(log.lines.join('\n')).toContain('started 2');
+    expect(log.lines.join('\n')).not.toContain('started 1');
+    await api.close();
   });
 
   it('stopping one instance leaves the other; the app unit stops and starts them all', async () => {
