@@ -3,9 +3,10 @@
  * app on the node, so exposing it is an explicit choice.
  */
 import { isIP } from 'node:net';
+import { DEFAULT_LISTEN } from '../defaults.js';
 import { UsageError } from '../errors.js';
 
-export const DEFAULT_LISTEN = '127.0.0.1:8080';
+export { DEFAULT_LISTEN };
 
 export interface ListenAddress {
   host: string;

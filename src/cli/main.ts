@@ -11,7 +11,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return EXIT.ok;
   }
-  const [{ CommanderError }, { buildProgram }] = await Promise.all([import('commander'), import('./program.js')]);
+  const [{ CommanderError }, { buildProgram }] = await Promise.all([import('./commander.js'), import('./program.js')]);
   const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);

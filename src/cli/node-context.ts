@@ -8,8 +8,7 @@
 import { existsSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_PODMAN_VERSION } from '../compile/target-version.js';
-import { DEFAULT_GENERATOR } from '../reconcile/generator.js';
+import { DEFAULT_GENERATOR, DEFAULT_PODMAN_VERSION, DEFAULT_STATE_DIR } from '../defaults.js';
 import type { NodeFacts } from '../compile/compile-app.js';
 import { nodeFacts } from '../store/node/facts.js';
 import { UsageError } from '../errors.js';
@@ -96,9 +95,6 @@ export interface ResolveOptions {
   appsFromExplicitUnitDir?: boolean;
 }
 
-/** `--state-dir` when not given, for the system manager. */
-export const DEFAULT_STATE_DIR = '/var/lib/archy-quadlet';
-
 /**
  * `--state-dir` when not given: {@link DEFAULT_STATE_DIR} for the system manager; with `user` (rootless), the XDG
  * base directory specification's state home, `$XDG_STATE_HOME/archy-quadlet` (default `~/.local/state/archy-quadlet`),
@@ -170,10 +166,14 @@ export function followPolicyOf(flags: NodeFlags, hostname: string): FollowPolicy
   return { node, ...(flags.verifyCommits ? { verify: keys } : {}), ...(flags.allowRollbackTo ? { allowRollbackTo: flags.allowRollbackTo } : {}) };
 }
 
-/** Resolves the flags into the node context. Touches nothing but reads the node's facts (the git source is not fetched). */
+/**
+ * Resolves the flags into the node context. Touches nothing (the git source is not fetched); the node's facts are
+ * read when a pass first asks for `pass.node` (the time zone alone is ICU's start-up, ~20 ms, which `status`, `start`
+ * or `stop` do not need: issue 15).
+ */
 export function resolveNodeContext(flags: NodeFlags, { appsFromExplicitUnitDir = false }: ResolveOptions = {}): NodeContext {
   const stateDir = flags.stateDir ?? defaultStateDir(flags.user);
-  const node = nodeFacts(flags.nodeDomain ? { domain: flags.nodeDomain } : {});
+  let node: NodeFacts | undefined;
   return {
     manifestsDir: manifestsDirOf(flags),
     stateDir,
@@ -181,13 +181,15 @@ export function resolveNodeContext(flags: NodeFlags, { appsFromExplicitUnitDir =
     appsFrom: appsFromExplicitUnitDir && flags.unitDir !== undefined ? 'unit-dir' : 'catalog',
     busAddress: busAddressFor({ bus: flags.bus, user: flags.user, uid: process.getuid?.() ?? 0 }),
     manager: flags.user ? 'user' : 'system',
-    ...(flags.git ? { git: gitSource({ url: flags.git, ref: refOf(flags), stateDir, policy: followPolicyOf(flags, node.hostname ?? hostname()) }) } : {}),
+    ...(flags.git ? { git: gitSource({ url: flags.git, ref: refOf(flags), stateDir, policy: followPolicyOf(flags, hostname()) }) } : {}),
     json: flags.json ?? false,
     pass: {
       generator: [flags.generator ?? DEFAULT_GENERATOR],
       podmanVersion: flags.podmanVersion ?? DEFAULT_PODMAN_VERSION,
       podman: [flags.podman ?? 'podman'],
-      node,
+      get node(): NodeFacts {
+        return (node ??= nodeFacts(flags.nodeDomain ? { domain: flags.nodeDomain } : {}));
+      },
       dryRun: flags.dryRun ?? false,
     },
     reserved: reservedPorts(flags.user ? 'user' : 'system', flags.listen),

@@ -1,13 +1,13 @@
 /**
  * Every option more than one command takes, declared once: its flag, its one
  * help text and its default. Commands add them by name; `node-context.ts`
- * resolves what they mean on this node.
+ * resolves what they mean on this node. This module and the command modules'
+ * `register` are all that `--help` loads (issue 15): a command's pipeline is
+ * imported inside the function that runs it.
  */
-import { Option, type Command } from 'commander';
-import { DEFAULT_PODMAN_VERSION } from '../compile/target-version.js';
+import { Option, type Command } from './commander.js';
+import { DEFAULT_GENERATOR, DEFAULT_PODMAN_VERSION, DEFAULT_STATE_DIR } from '../defaults.js';
 import { UsageError } from '../errors.js';
-import { DEFAULT_GENERATOR } from '../reconcile/generator.js';
-import { DEFAULT_STATE_DIR } from './node-context.js';
 
 /** The global options (before or after the command; README "Global options"). */
 const GLOBAL: ReadonlyArray<() => Option> = [

@@ -5,7 +5,7 @@
  * share lives beside them in `src/cli/` (the node context, the shared options,
  * the pass report, the live view).
  */
-import { Command } from 'commander';
+import { Command } from './commander.js';
 import { addGlobalOptions, GLOBAL_VALUE_OPTIONS } from './options.js';
 import { VERSION } from './version.js';
 

@@ -12,8 +12,7 @@ import { formatVersion, keySupport, type Version } from './podman-keys.js';
  * Rewrites `units` for `target` in place: folds what it can, reports the rest.
  * @param contextOf the manifest a unit comes from (problems name it); undefined for shared units.
  */
-/** The podman the nodes run (Debian 13's): what every command renders for unless told `--podman-version`. */
-export const DEFAULT_PODMAN_VERSION = '5.4.2';
+export { DEFAULT_PODMAN_VERSION } from '../defaults.js';
 
 export function targetVersion(units: UnitSpec[], target: Version, contextOf: (u: UnitSpec) => ManifestContext | undefined): void {
   for (const unit of units) {

@@ -12,8 +12,7 @@ import { basename, join } from 'node:path';
 import { parseUnitFileName } from '../naming.js';
 import type { Observed, Step } from './types.js';
 
-/** The generator of a standard podman install. */
-export const DEFAULT_GENERATOR = '/usr/libexec/podman/quadlet';
+export { DEFAULT_GENERATOR } from '../defaults.js';
 
 /** The generator could not be run at all (missing binary, crash). CLI exit 3. */
 export class GeneratorError extends Error {

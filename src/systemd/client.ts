@@ -8,7 +8,7 @@
  * that fails is retried by the same backoff (a daemon started before the bus).
  */
 import { EventEmitter } from 'node:events';
-import { Message, Variant } from '@jellybrick/dbus-next';
+import { Message, Variant } from './dbus-next.js';
 import { SystemdError } from '../errors.js';
 import { openConnection, type Connection } from './connection.js';
 import { decodeJobSignal, decodeListEntry, decodeUnitProps } from './decode.js';

@@ -5,7 +5,7 @@
  * reply and the signals around it keep their wire order).
  */
 import { EventEmitter } from 'node:events';
-import { DBusError, Message, MessageType, sessionBus, type MessageBus } from '@jellybrick/dbus-next';
+import { DBusError, Message, MessageType, sessionBus, type MessageBus } from './dbus-next.js';
 import { SystemdError } from '../errors.js';
 
 /** A reply and its arrival stamp. */

@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import { nodeFacts } from '../../src/store/node/facts.js';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_STATE_DIR, defaultStateDir, defaultUnitDir, followPolicyOf, refOf, resolveNodeContext } from '../../src/cli/node-context.js';
+import { defaultStateDir, defaultUnitDir, followPolicyOf, refOf, resolveNodeContext } from '../../src/cli/node-context.js';
+import { DEFAULT_STATE_DIR } from '../../src/defaults.js';
 import { UsageError } from '../../src/errors.js';
 import { SYSTEM_BUS_ADDRESS } from '../../src/systemd/address.js';
 

@@ -7,12 +7,12 @@
  * 3 when a step failed (systemd, IO) or an update was rolled back.
  */
 import type { Command } from 'commander';
-import { resolveNodeContext, type NodeContext, type NodeFlags } from '../node-context.js';
-import { passAndReport } from '../node-pass.js';
+import type { NodeContext, NodeFlags } from '../node-context.js';
 import { RECONCILE_OPTIONS, withOptions } from '../options.js';
 
 /** The command's body: one pass (a dry run with `--dry-run`), its report on stdout; throws for the exit code. */
 export async function apply(ctx: NodeContext): Promise<void> {
+  const { passAndReport } = await import('../node-pass.js');
   await passAndReport(ctx);
 }
 
@@ -25,6 +25,7 @@ export function register(program: Command): void {
       .option('--dry-run', 'print the plan (what would be written, removed, reloaded, started, restarted) and change nothing'),
     RECONCILE_OPTIONS,
   ).action(async (_opts: unknown, cmd: Command) => {
+    const { resolveNodeContext } = await import('../node-context.js');
     await apply(resolveNodeContext(cmd.optsWithGlobals<NodeFlags>()));
   });
 }

@@ -8,9 +8,7 @@
  * apply = plan + execute).
  */
 import type { Command } from 'commander';
-import { unifiedDiff } from '../../render/line-diff.js';
-import { resolveNodeContext, type NodeFlags } from '../node-context.js';
-import { passAndReport } from '../node-pass.js';
+import type { NodeFlags } from '../node-context.js';
 import { RECONCILE_OPTIONS, withOptions } from '../options.js';
 import type { RenderOptions } from '../render-plan.js';
 
@@ -20,7 +18,7 @@ interface DiffFlags extends RenderOptions, NodeFlags {
 
 /** The command's body; throws what `planRender` throws (invalid manifests: exit 1). */
 export async function diff(opts: RenderOptions, stdout: NodeJS.WritableStream = process.stdout): Promise<void> {
-  const { planRender } = await import('../render-plan.js');
+  const [{ planRender }, { unifiedDiff }] = await Promise.all([import('../render-plan.js'), import('../../render/line-diff.js')]);
   const plan = await planRender(opts);
   const diffs = plan.changes.map((c) => ({ name: c.name, action: c.action, diff: unifiedDiff(`${plan.out}/${c.name}`, c.before, c.after) }));
   if (opts.json) {
@@ -42,7 +40,9 @@ export function register(program: Command): void {
   ).action(async (_opts: unknown, cmd: Command) => {
     const flags = cmd.optsWithGlobals<DiffFlags>();
     // The node's plan is a dry-run pass, printed as `apply --dry-run` prints it.
-    if (flags.node || flags.unitDir !== undefined || flags.git !== undefined) await passAndReport(resolveNodeContext({ ...flags, dryRun: true }));
-    else await diff(flags);
+    if (flags.node || flags.unitDir !== undefined || flags.git !== undefined) {
+      const [{ passAndReport }, { resolveNodeContext }] = await Promise.all([import('../node-pass.js'), import('../node-context.js')]);
+      await passAndReport(resolveNodeContext({ ...flags, dryRun: true }));
+    } else await diff(flags);
   });
 }

@@ -7,9 +7,7 @@
 import type { Command } from 'commander';
 import { InvalidInputError, NotFoundError } from '../../errors.js';
 import type { InstallIntent } from '../../reconcile/desired.js';
-import { writeInstallIntent } from '../../store/state/install-intents.js';
-import { resolveNodeContext, type NodeContext, type NodeFlags } from '../node-context.js';
-import { appliedCatalogDir, passAndReport } from '../node-pass.js';
+import type { NodeContext, NodeFlags } from '../node-context.js';
 import { RECONCILE_OPTIONS, withOptions } from '../options.js';
 
 export interface InstallOptions {
@@ -19,7 +17,7 @@ export interface InstallOptions {
 
 /** The catalog's app ids (the applied git commit's, with --git; none while no commit is applied). */
 async function catalogIds(ctx: NodeContext): Promise<string[]> {
-  const { readCatalog } = await import('../catalog.js');
+  const [{ readCatalog }, { appliedCatalogDir }] = await Promise.all([import('../catalog.js'), import('../node-pass.js')]);
   const dir = await appliedCatalogDir(ctx);
   if (dir === undefined) return []; // nothing applied yet: the pass validates the id against the fetched commit
   const { manifests, problems } = await readCatalog(dir, ctx.reserved);
@@ -29,6 +27,7 @@ async function catalogIds(ctx: NodeContext): Promise<string[]> {
 
 /** Records `intent` for `app` and (unless --no-apply) runs a pass. Throws NotFoundError for an app not in the catalog. */
 export async function setInstall(app: string, intent: InstallIntent, ctx: NodeContext, opts: InstallOptions): Promise<void> {
+  const [{ writeInstallIntent }, { passAndReport }] = await Promise.all([import('../../store/state/install-intents.js'), import('../node-pass.js')]);
   const ids = await catalogIds(ctx);
   if (ids.length > 0 && !ids.includes(app)) throw new NotFoundError('app', app, `the catalog has: ${ids.join(', ')}`);
   await writeInstallIntent(ctx.stateDir, app, intent);
@@ -50,6 +49,7 @@ export function register(program: Command): void {
       RECONCILE_OPTIONS,
     ).action(async (app: string, _opts: unknown, cmd: Command) => {
       const flags = cmd.optsWithGlobals<NodeFlags & InstallOptions>();
+      const { resolveNodeContext } = await import('../node-context.js');
       await setInstall(app, intent, resolveNodeContext(flags), flags);
     });
   }

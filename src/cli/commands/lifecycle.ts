@@ -4,8 +4,8 @@
  * end and fails (exit 3) unless systemd reports it `done`.
  */
 import type { Command } from 'commander';
-import { isTransitional, type AppStatus, type Controller, type LifecycleResult } from '../../controller/types.js';
-import { resolveNodeContext, type NodeContext, type NodeFlags } from '../node-context.js';
+import type { AppStatus, Controller, LifecycleResult } from '../../controller/types.js';
+import type { NodeContext, NodeFlags } from '../node-context.js';
 import { withOptions } from '../options.js';
 
 export interface LifecycleOptions {
@@ -15,7 +15,8 @@ export interface LifecycleOptions {
 type Action = LifecycleResult['action'];
 
 /** Resolves with the app's status once it is not transitional (at once if it is not). */
-function settled(controller: Controller, id: string): Promise<AppStatus | undefined> {
+async function settled(controller: Controller, id: string): Promise<AppStatus | undefined> {
+  const { isTransitional } = await import('../../controller/types.js');
   return new Promise((resolve) => {
     const off = controller.subscribe((e) => {
       if (e.status.id !== id || isTransitional(e.status.state)) return;
@@ -76,6 +77,7 @@ export function register(program: Command): void {
       ['unitDir'],
     ).action(async (app: string, _opts: unknown, cmd: Command) => {
       const flags = cmd.optsWithGlobals<NodeFlags & LifecycleOptions>();
+      const { resolveNodeContext } = await import('../node-context.js');
       await lifecycle(action, app, resolveNodeContext(flags, { appsFromExplicitUnitDir: true }), flags);
     });
   }

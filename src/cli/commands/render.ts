@@ -4,12 +4,9 @@
  * prunes files of ours that are no longer rendered; never touches a file
  * without our header. `--check` compares instead of writing (exit 1 when stale).
  */
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { EXIT, formatProblem, InvalidInputError, ReportedError, type Problem } from '../../errors.js';
-import { isOwned } from '../../render/types.js';
-import { writeFilesAtomic } from '../../store/atomic-write.js';
 import { withOptions } from '../options.js';
 import type { ChangeAction, RenderOptions } from '../render-plan.js';
 
@@ -29,6 +26,7 @@ export async function render(opts: RenderOptions & { check?: boolean }, stdout: 
     throw new InvalidInputError(stale, `${plan.out} is stale`);
   }
   if (plan.changes.length > 0) {
+    const [{ mkdir }, { isOwned }, { writeFilesAtomic }] = await Promise.all([import('node:fs/promises'), import('../../render/types.js'), import('../../store/atomic-write.js')]);
     await mkdir(plan.out, { recursive: true });
     await writeFilesAtomic(
       plan.changes.filter((c) => c.after !== undefined).map((c) => ({ path: join(plan.out, c.name), content: c.after! })),

@@ -9,22 +9,12 @@
  */
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { journalctl, journalFollower } from '../../api/journalctl.js';
-import type { HealthWatch } from '../../podman/health-events.js';
-import { DEFAULT_LISTEN, parseListen } from '../../api/listen.js';
 import type { ApiDeps, ApiLog } from '../../api/types.js';
-import { unitTextFrom } from '../../api/unit-text.js';
-import { readCatalogIcon } from '../../store/node/catalog-files.js';
-import { stateLayout } from '../../store/state/layout.js';
-import { readSourceState } from '../../store/state/source-state.js';
-import { loadOrCreateToken } from '../../store/state/token.js';
-import { intentInstaller } from '../intent-installer.js';
-import { appliedCatalogDir, passOnce, reconcileLoop } from '../node-pass.js';
-import { resolveNodeContext, type NodeFlags } from '../node-context.js';
-import { reconcilerView } from '../reconciler-view.js';
+import { DEFAULT_LISTEN } from '../../defaults.js';
+import type { HealthWatch } from '../../podman/health-events.js';
+import type { NodeFlags } from '../node-context.js';
 import { parseInterval, RECONCILE_OPTIONS, withOptions } from '../options.js';
 import { signalled } from '../signalled.js';
-import { followHealth } from '../health-feed.js';
 
 /** `serve`'s own options, besides the node's. */
 export interface ServeOptions extends NodeFlags {
@@ -57,13 +47,43 @@ export function stderrLog(): ApiLog {
  */
 export async function serve(opts: ServeOptions, stop: Promise<unknown> = signalled(), serveExtra: ServeExtra = {}): Promise<void> {
   const { via, ...extra } = serveExtra;
+  // What the daemon runs, loaded now rather than for every command's --help (issue 15).
+  const [
+    { resolveNodeContext },
+    { parseListen },
+    { startServer },
+    { openWaitingLive },
+    { journalctl, journalFollower },
+    { unitTextFrom },
+    { readCatalogIcon },
+    { stateLayout },
+    { readSourceState },
+    { loadOrCreateToken },
+    { intentInstaller },
+    { appliedCatalogDir, passOnce, reconcileLoop },
+    { reconcilerView },
+    { followHealth },
+  ] = await Promise.all([
+    import('../node-context.js'),
+    import('../../api/listen.js'),
+    import('../../api/server.js'),
+    import('../live.js'),
+    import('../../api/journalctl.js'),
+    import('../../api/unit-text.js'),
+    import('../../store/node/catalog-files.js'),
+    import('../../store/state/layout.js'),
+    import('../../store/state/source-state.js'),
+    import('../../store/state/token.js'),
+    import('../intent-installer.js'),
+    import('../node-pass.js'),
+    import('../reconciler-view.js'),
+    import('../health-feed.js'),
+  ]);
   // With --watch, --unit-dir is where the reconciler writes; without, an explicit one names the apps to track.
   const ctx = resolveNodeContext(opts, { appsFromExplicitUnitDir: !opts.watch });
   const address = parseListen(opts.listen);
   const intervalMs = opts.watch ? parseInterval(opts.interval ?? '1m') : 0;
   const log = stderrLog();
-  // What the daemon runs, loaded now rather than for every command's --help.
-  const [{ startServer }, { openWaitingLive }] = await Promise.all([import('../../api/server.js'), import('../live.js')]);
   const token = await loadOrCreateToken(ctx.stateDir);
   // The apps are the catalog's (the applied git commit's); with --watch, until it is valid, those installed in the
   // unit directory: the daemon never goes down over a manifest. While no commit is applied, the catalog is a

@@ -6,8 +6,8 @@
 import type { Command } from 'commander';
 import type { AppStatus, StateEvent } from '../../controller/types.js';
 import { describeFailure } from '../../reconcile/backoff.js';
-import { readSourceState, type SourceState } from '../../store/state/source-state.js';
-import { resolveNodeContext, type NodeContext, type NodeFlags } from '../node-context.js';
+import type { SourceState } from '../../store/state/source-state.js';
+import type { NodeContext, NodeFlags } from '../node-context.js';
 import { withOptions } from '../options.js';
 import { signalled } from '../signalled.js';
 
@@ -87,6 +87,7 @@ export async function status(ctx: NodeContext, opts: StatusOptions, stdout: Node
   try {
     const list = session.controller.list();
     if (!opts.watch) {
+      const { readSourceState } = await import('../../store/state/source-state.js');
       const source = await readSourceState(ctx.stateDir);
       stdout.write(ctx.json ? `${JSON.stringify({ manager: ctx.manager, apps: list, source }, null, 2)}\n` : formatTable(list) + formatOnions(list) + formatSource(source));
       return;
@@ -111,6 +112,7 @@ export function register(program: Command): void {
     ['unitDir'],
   ).action(async (_opts: unknown, cmd: Command) => {
     const flags = cmd.optsWithGlobals<NodeFlags & StatusOptions>();
+    const { resolveNodeContext } = await import('../node-context.js');
     await status(resolveNodeContext(flags, { appsFromExplicitUnitDir: true }), flags);
   });
 }

@@ -6,9 +6,8 @@
  * problems, warnings }` on stdout with `--json`. Writes nothing.
  */
 import type { Command } from 'commander';
-import { DEFAULT_PODMAN_VERSION } from '../../compile/target-version.js';
 import { EXIT, formatProblem, InvalidInputError, ReportedError } from '../../errors.js';
-import { manifestsDirOf, reservedPorts, type NodeFlags } from '../node-context.js';
+import type { NodeFlags } from '../node-context.js';
 import { withOptions } from '../options.js';
 
 export type ValidateOptions = Pick<NodeFlags, 'manifests' | 'json' | 'user' | 'podmanVersion' | 'nodeDomain'>;
@@ -20,8 +19,14 @@ export type ValidateOptions = Pick<NodeFlags, 'manifests' | 'json' | 'user' | 'p
  * @throws UsageError (exit 2) when `podmanVersion` is no supported version.
  */
 export async function validate(opts: ValidateOptions, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<void> {
+  const [{ readCatalog }, { compileCatalog }, { nodeFacts }, { manifestsDirOf, reservedPorts }, { DEFAULT_PODMAN_VERSION }] = await Promise.all([
+    import('../catalog.js'),
+    import('../../compile/compile-catalog.js'),
+    import('../../store/node/facts.js'),
+    import('../node-context.js'),
+    import('../../compile/target-version.js'),
+  ]);
   const dir = manifestsDirOf(opts);
-  const [{ readCatalog }, { compileCatalog }, { nodeFacts }] = await Promise.all([import('../catalog.js'), import('../../compile/compile-catalog.js'), import('../../store/node/facts.js')]);
   const { manifests, problems: loadProblems } = await readCatalog(dir, reservedPorts(opts.user ? 'user' : 'system'));
   // The compiler expects valid manifests: it runs only when the loader found nothing.
   const compiled = loadProblems.length === 0 ? compileCatalog(manifests, { podmanVersion: opts.podmanVersion ?? DEFAULT_PODMAN_VERSION, scope: opts.user ? 'user' : 'system', node: nodeFacts(opts.nodeDomain ? { domain: opts.nodeDomain } : {}) }) : undefined;

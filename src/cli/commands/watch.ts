@@ -4,8 +4,7 @@
  * fetch of the git ref), every node-local intent written, and on a timer.
  */
 import type { Command } from 'commander';
-import { resolveNodeContext, type NodeContext, type NodeFlags } from '../node-context.js';
-import { reconcileLoop, withSystemd } from '../node-pass.js';
+import type { NodeContext, NodeFlags } from '../node-context.js';
 import { parseInterval, RECONCILE_OPTIONS, withOptions } from '../options.js';
 import type { LevelLog } from '../report.js';
 import { signalled } from '../signalled.js';
@@ -24,6 +23,7 @@ const STAMPED: LevelLog = { info: stamp, warn: stamp, error: stamp };
 /** Runs until `stop` resolves (SIGINT/SIGTERM by default). Throws UsageError for a bad interval, SystemdError when systemd cannot be reached. */
 export async function watchCommand(ctx: NodeContext, opts: WatchOptions, stop: Promise<unknown> = signalled()): Promise<void> {
   const intervalMs = parseInterval(opts.interval);
+  const { reconcileLoop, withSystemd } = await import('../node-pass.js');
   const ac = new AbortController();
   void stop.then(() => ac.abort());
   await withSystemd(ctx, (systemd) => reconcileLoop(ctx, { systemd, intervalMs, signal: ac.signal, log: STAMPED, summary: 'counts' }));
@@ -38,6 +38,7 @@ export function register(program: Command): void {
     [...RECONCILE_OPTIONS, 'interval'],
   ).action(async (_opts: unknown, cmd: Command) => {
     const flags = cmd.optsWithGlobals<NodeFlags & WatchOptions>();
+    const { resolveNodeContext } = await import('../node-context.js');
     await watchCommand(resolveNodeContext(flags), flags);
   });
 }
