@@ -100,6 +100,8 @@ export interface LiveExtra {
    * meanwhile, and this logs why. Absent: an invalid catalog fails the view.
    */
   fallbackLog?: (m: string) => void;
+  /** `false`: one snapshot, no signals followed (`status` without `--watch`; see `SystemdOptions.signals`). */
+  signals?: boolean;
 }
 
 /** The apps of the live view: the unit directory's units, or the catalog's (with the fallback, when asked for). */
@@ -126,7 +128,7 @@ const controllerDeps = (ctx: LiveContext, systemd: SystemdPort, { apps, onions }
  */
 export async function openLive(ctx: LiveContext, extra: LiveExtra = {}): Promise<LiveSession> {
   const apps = await liveApps(ctx, extra);
-  const systemd = createSystemd({ address: ctx.busAddress, log: extra.log });
+  const systemd = createSystemd({ address: ctx.busAddress, log: extra.log, ...(extra.signals === false ? { signals: false } : {}) });
   try {
     const controller = await createController(controllerDeps(ctx, systemd, apps, extra));
     return {

@@ -39,6 +39,12 @@ export interface SystemdOptions {
    * before the bus does). Off by default: one-shot commands fail at once when systemd cannot be reached.
    */
   waitForSystemd?: boolean;
+  /**
+   * Follow systemd's signals (the default). `false`: a reader of one snapshot (`status` without `--watch`): no match
+   * rules and no `Subscribe()`, so the bus sends it none of the signals of every unit on the node, which it would
+   * only decode and drop (issue 15); `connected` is announced once the connection is up.
+   */
+  signals?: boolean;
   callTimeoutMs?: number;
   /** Milliseconds since the epoch, for the link's times; default Date.now. */
   clock?: () => number;
@@ -123,6 +129,7 @@ export function createSystemd(options: SystemdOptions): SystemdPort {
   };
 
   const subscribe = async (c: Connection): Promise<void> => {
+    if (options.signals === false) return;
     for (const rule of MATCH_RULES) {
       await c.call(new Message({ destination: DBUS, path: '/org/freedesktop/DBus', interface: DBUS, member: 'AddMatch', signature: 's', body: [rule] }));
     }
@@ -280,6 +287,10 @@ export function createSystemd(options: SystemdOptions): SystemdPort {
       conn = undefined;
       subscribed = false;
       if (!c) return;
+      if (options.signals === false) {
+        c.close();
+        return;
+      }
       try {
         await c.call(managerCall('Unsubscribe'));
       } catch {

@@ -83,7 +83,7 @@ export async function status(ctx: NodeContext, opts: StatusOptions, stdout: Node
   // Invalid manifests must not hide the node: the apps installed on it are shown instead.
   const fallbackLog = (m: string): void => void process.stderr.write(`warning: ${m}\n`);
   const { openLive } = await import('../live.js');
-  const session = await openLive(ctx, opts.watch ? { log: (m) => void process.stderr.write(`${m}\n`), fallbackLog } : { fallbackLog });
+  const session = await openLive(ctx, opts.watch ? { log: (m) => void process.stderr.write(`${m}\n`), fallbackLog } : { fallbackLog, signals: false });
   try {
     const list = session.controller.list();
     if (!opts.watch) {
