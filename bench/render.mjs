@@ -61,9 +61,14 @@ const cpuMs = (u) => (u.user + u.system) / 1000;
 const GENERATOR = '"$0" -dryrun >"$1" 2>"$2"; s=$?; times >&2; exit $s';
 let files = 0;
 let services = 0;
-// Run 0 warms up both sides (JIT, page cache) and is not counted.
+// Run 0 warms up both sides (JIT, page cache) and is not counted. Each run's directory is removed only after the last
+// run: on an ext4 without a journal (this machine's), every file created skips, one by one, each inode freed in the
+// last 30 s (the kernel's find_inode_bit → recently_deleted: 58% of the kernel's samples of a create loop, perf), so
+// deleting a run's 2,204 files between runs slowed the next run's creates (docs/performance.md).
+const made = [];
 for (let run = 0; run <= RUNS; run++) {
   const dir = mkdtempSync(join(process.env.ARCHY_BENCH_DIR ?? tmpdir(), 'archy-quadlet-bench-'));
+  made.push(dir, `${dir}.out`, `${dir}.err`);
   try {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
@@ -94,10 +99,12 @@ for (let run = 0; run <= RUNS; run++) {
     rows.generator.push(t4 - t3);
     rows.oursCpu.push(oursCpu);
     rows.generatorCpu.push(generatorCpu);
-  } finally {
-    for (const p of [dir, `${dir}.out`, `${dir}.err`]) rmSync(p, { recursive: true, force: true });
+  } catch (err) {
+    for (const p of made) rmSync(p, { recursive: true, force: true });
+    throw err;
   }
 }
+for (const p of made) rmSync(p, { recursive: true, force: true });
 
 const ms = (x) => `${x.toFixed(1).padStart(8)} ms`;
 const ours = median(rows.ours);

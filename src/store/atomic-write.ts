@@ -14,7 +14,7 @@ import { readlinkSync } from 'node:fs';
 import * as nodeFs from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { NotOwnedError } from '../errors.js';
-import { isMissing, syncDir } from './fs.js';
+import { isMissing, syncDir, syncFileSystems } from './fs.js';
 
 /** The file operations used here; tests pass a wrapper to make one of them fail. */
 export interface AtomicWriteIo {
@@ -26,6 +26,8 @@ export interface AtomicWriteIo {
   unlink: typeof nodeFs.unlink;
   readFile: typeof nodeFs.readFile;
   readdir: typeof nodeFs.readdir;
+  /** syncfs(2) of the directories' file systems ({@link syncFileSystems}); absent in a test's io: each file is fsynced instead. */
+  syncFileSystems?: (dirs: readonly string[]) => Promise<void>;
 }
 
 const defaultIo: AtomicWriteIo = {
@@ -37,6 +39,7 @@ const defaultIo: AtomicWriteIo = {
   unlink: nodeFs.unlink,
   readFile: nodeFs.readFile,
   readdir: nodeFs.readdir,
+  syncFileSystems,
 };
 
 /**
@@ -96,9 +99,10 @@ export async function sweepDeadTemps(dir: string, names?: Iterable<string>, io: 
   return removed;
 }
 
-async function stage(io: AtomicWriteIo, path: string, content: string, mode: number): Promise<void> {
-  // flush: the content is fsynced before the rename makes it visible; 'wx': a temp name never clobbers a file.
-  await io.writeFile(path, content, { encoding: 'utf8', flag: 'wx', mode, flush: true });
+async function stage(io: AtomicWriteIo, path: string, content: string, mode: number, flush = true): Promise<void> {
+  // flush: the content is fsynced before the rename makes it visible (unless the caller syncs the whole batch);
+  // 'wx': a temp name never clobbers a file.
+  await io.writeFile(path, content, { encoding: 'utf8', flag: 'wx', mode, flush });
   // The umask may have narrowed the mode; the usual 022 leaves 0644 as it is.
   if ((mode & process.umask()) !== 0) await io.chmod(path, mode);
 }
@@ -157,6 +161,38 @@ export async function writeFileAtomic(path: string, content: string, opts: { mod
 /** How many files are staged (written + fsynced) at once. */
 const STAGE_CONCURRENCY = 64;
 
+/**
+ * Above this many files, the staged files are made durable by one syncfs(2) of their file systems instead of one
+ * fsync each: 2,204 fsyncs took 255–366 ms through libuv's 4 threads, one `sync --file-system` 58–86 ms plus its
+ * start (issue 15, docs/performance.md). A small batch (a reconcile pass's few units) keeps its fsyncs: a syncfs also
+ * flushes whatever else is dirty on that file system.
+ */
+const SYNCFS_ABOVE = STAGE_CONCURRENCY;
+
+/**
+ * Makes the staged temp files durable: one syncfs of their file systems, or, when there is no `sync` to run, one
+ * fsync each. Throws the error of a failed sync (nothing is renamed then).
+ */
+async function syncStaged(io: AtomicWriteIo, temps: readonly string[]): Promise<void> {
+  const dirs = [...new Set(temps.map((t) => dirname(t)))];
+  if (io.syncFileSystems) {
+    try {
+      await io.syncFileSystems(dirs);
+      return;
+    } catch (err) {
+      if (!isMissing(err)) throw err;
+    }
+  }
+  await inParallel(temps, STAGE_CONCURRENCY, async (temp) => {
+    const handle = await io.open(temp, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  });
+}
+
 /** Runs `fn` over `items` with at most `limit` at a time; rejects with the first error once all started ones settle. */
 async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -205,7 +241,8 @@ async function listDirs(io: AtomicWriteIo, paths: readonly string[]): Promise<Ma
 
 /**
  * Writes every file or none: checks ownership of every target (and of every file to remove), stages all
- * files as fsynced temp files, then renames them into place and fsyncs their directories; if a rename fails,
+ * files as durable temp files (each fsynced; more than {@link SYNCFS_ABOVE} written first, then one syncfs of their
+ * file systems), then renames them into place and fsyncs their directories; if a rename fails,
  * the files already replaced get their old content back. Once every target is known to be ours, the temp files of
  * killed writes are swept from the directories involved ({@link sweepDeadTemps}).
  * @throws NotOwnedError naming the first target that exists without being ours; nothing is written then.
@@ -234,16 +271,19 @@ export async function writeFilesAtomic(files: readonly FileToWrite[], opts: Writ
       if (!s.written) await unlinkQuietly(io, s.temp);
       if (s.backup) await unlinkQuietly(io, s.backup);
     });
+  // A large batch is written first and made durable at once (syncStaged), before any rename.
+  const syncEach = staged.length <= SYNCFS_ABOVE;
   try {
     // Staging is independent per file: fsyncs run side by side (the disk batches them) instead of one after another.
     await inParallel(staged, STAGE_CONCURRENCY, async (entry) => {
-      await stage(io, entry.temp, entry.content, opts.mode ?? 0o644);
+      await stage(io, entry.temp, entry.content, opts.mode ?? 0o644, syncEach);
       if (existed.get(entry.path)) {
         // A hard link keeps the old content reachable until every rename has succeeded.
         entry.backup = tempPath(entry.path, 'old');
         await io.link(entry.path, entry.backup);
       }
     });
+    if (!syncEach) await syncStaged(io, staged.map((s) => s.temp));
   } catch (err) {
     await cleanup();
     throw err;

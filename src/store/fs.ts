@@ -4,6 +4,7 @@
  * error is thrown), fsync of a directory, and create-once (a file that is
  * written whole by whoever comes first and never replaced).
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, type Dirent } from 'node:fs';
 import * as nodeFs from 'node:fs/promises';
@@ -81,6 +82,21 @@ export async function syncDir(dir: string, io: { open: typeof nodeFs.open } = no
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * syncfs(2) of the file system of each of `dirs` (coreutils' `sync --file-system`: Node has no binding for it): once
+ * it resolves, every file written there before the call is on disk, data and inode. Since Linux 5.8 syncfs reports a
+ * writeback error of that file system. The command is found on PATH.
+ * @throws Error with `code` ENOENT when there is no `sync` to run; Error naming its stderr when it fails (an IO error).
+ */
+export function syncFileSystems(dirs: readonly string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile('sync', ['--file-system', '--', ...dirs], (err, _stdout, stderr) => {
+      if (!err) return resolve();
+      reject(Object.assign(new Error(`sync --file-system: ${stderr.trim() || err.message}`), { code: err.code }));
+    });
+  });
 }
 
 export interface CreateOnceOptions {

@@ -176,6 +176,55 @@ describe('temp files of killed writes', () => {
   });
 });
 
+describe('writeFilesAtomic: a large batch is made durable by one syncfs before any rename', () => {
+  const many = (n: number, body: string): Array<{ path: string; content: string }> =>
+    Array.from({ length: n }, (_, i) => ({ path: at(`u${String(i).padStart(3, '0')}.container`), content: ours(`${body} ${i}`) }));
+
+  it('writes the temp files without an fsync each, syncs their file system once, then renames; a small batch fsyncs each file', async () => {
+    const log: string[] = [];
+    const io: AtomicWriteIo = {
+      ...nodeFs,
+      writeFile: async (p, data, o) => (log.push(`write${(o as { flush?: boolean }).flush ? '+fsync' : ''}`), nodeFs.writeFile(p, data, o)),
+      rename: async (from, to) => (log.push('rename'), nodeFs.rename(from, to)),
+      syncFileSystems: async (dirs) => void log.push(`syncfs ${dirs.map((d) => d.slice(dir.length)).join(',') || '.'}`),
+    };
+    await writeFilesAtomic(many(100, 'new'), { io });
+    expect(log.filter((e) => e.startsWith('syncfs'))).toEqual(['syncfs .']);
+    expect(log.indexOf('syncfs .')).toBe(100);
+    expect(new Set(log.slice(0, 100))).toEqual(new Set(['write']));
+    expect(new Set(log.slice(101))).toEqual(new Set(['rename']));
+    expect(readdirSync(dir)).toHaveLength(100);
+
+    log.length = 0;
+    await writeFilesAtomic(many(3, 'small'), { io });
+    expect(log).toEqual(['write+fsync', 'write+fsync', 'write+fsync', 'rename', 'rename', 'rename']);
+  });
+
+  it('a failed sync renames nothing: every target keeps its old content and no temp file is left', async () => {
+    await writeFilesAtomic(many(100, 'old'));
+    const io: AtomicWriteIo = { ...nodeFs, syncFileSystems: async () => Promise.reject(new Error('sync --file-system: EIO: simulated')) };
+    await expect(writeFilesAtomic(many(100, 'new'), { io })).rejects.toThrow(/simulated/);
+    expect(readdirSync(dir)).toHaveLength(100);
+    expect(readFileSync(at('u042.container'), 'utf8')).toBe(ours('old 42'));
+  });
+
+  it('without a sync command to run, each staged file is fsynced instead', async () => {
+    const fsynced: string[] = [];
+    const io: AtomicWriteIo = {
+      ...nodeFs,
+      open: (async (p: string, flags?: string) => {
+        const handle = await nodeFs.open(p, flags);
+        const sync = handle.sync.bind(handle);
+        return Object.assign(handle, { sync: async () => (fsynced.push(p), sync()) });
+      }) as typeof nodeFs.open,
+      syncFileSystems: async () => Promise.reject(Object.assign(new Error('spawn sync ENOENT'), { code: 'ENOENT' })),
+    };
+    await writeFilesAtomic(many(80, 'new'), { io });
+    expect(fsynced.filter((p) => p.includes('.tmp-'))).toHaveLength(80);
+    expect(readFileSync(at('u079.container'), 'utf8')).toBe(ours('new 79'));
+  });
+});
+
 describe('readUnitDir', () => {
   it('lists unit files with their content and ownership, ignoring other files', async () => {
     writeFileSync(at('a.container'), ours('x'));
