@@ -15,13 +15,14 @@
 // Prints a table with the targets (bench/support/figures.mjs).
 // Usage: npm run bench:api   (as root; builds dist/ first)
 //   ARCHY_TESTHOST_NAME=NAME picks the host instance (default archy-bench-api).
-//   ARCHY_BENCH_SERVE_NODE_FLAGS="--max-semi-space-size=1"  node flags for the serve process (memory experiments);
+//   serve runs with the node flags of the packaged unit (packaging/archy-quadlet.service's ExecStart=);
+//   ARCHY_BENCH_SERVE_NODE_FLAGS="--max-semi-space-size=1" replaces them (memory experiments; "" for none);
 //   with --heapsnapshot-signal=SIGUSR2 among them, serve writes a heap snapshot when its RSS is measured.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { figure, percentile, printFigures } from './support/figures.mjs';
-import { freePort, rssMb } from './support/serve-process.mjs';
+import { freePort, rssMb, serveNodeFlags } from './support/serve-process.mjs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -74,7 +75,7 @@ try {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const stateDir = join(work, 'state');
-  const nodeFlags = process.env.ARCHY_BENCH_SERVE_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  const nodeFlags = serveNodeFlags(repo);
   serveProc = spawn(process.execPath, [...nodeFlags, join(repo, 'bin/archy-quadlet'), 'serve', '--bus', host.busAddress, '--unit-dir', host.unitDir, '--state-dir', stateDir, '--listen', `127.0.0.1:${port}`], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });

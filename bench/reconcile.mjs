@@ -35,7 +35,7 @@ import { fileURLToPath } from 'node:url';
 import { catalogOnBusybox } from './support/catalog-on-busybox.mjs';
 import { generatedApps } from './support/generated-apps.mjs';
 import { figure, printFigures } from './support/figures.mjs';
-import { freePort, rssMb } from './support/serve-process.mjs';
+import { freePort, rssMb, serveNodeFlags } from './support/serve-process.mjs';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -308,7 +308,7 @@ async function benchSet(set) {
 async function serveRss(host, manifests, stateDir, apps, set) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const proc = spawn(process.execPath, [join(repo, 'bin/archy-quadlet'), 'serve', '--bus', host.busAddress, '--manifests', manifests, '--unit-dir', host.unitDir, '--state-dir', stateDir, '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(process.execPath, [...serveNodeFlags(repo), join(repo, 'bin/archy-quadlet'), 'serve', '--bus', host.busAddress, '--manifests', manifests, '--unit-dir', host.unitDir, '--state-dir', stateDir, '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   proc.stderr.on('data', (d) => (err += d));
   try {
@@ -329,7 +329,7 @@ async function serveRss(host, manifests, stateDir, apps, set) {
     }
     await new Promise((r) => setTimeout(r, 2000));
     const rss = rssMb(proc.pid);
-    figure({ figure: `serve RSS, ${set}, ${apps} apps, no SSE client`, value: rss, unit: 'MB', by: 'report' });
+    figure({ figure: `serve RSS, ${set}, ${apps} apps, no SSE client${serveNodeFlags(repo).length ? ` (node ${serveNodeFlags(repo).join(' ')})` : ''}`, value: rss, unit: 'MB', by: 'report' });
     return rss;
   } finally {
     proc.kill('SIGTERM');

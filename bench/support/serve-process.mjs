@@ -1,6 +1,7 @@
 // What the benchmarks that run `serve` as its own process share: a free port to give it, and its resident memory.
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 
 /** A free TCP port on 127.0.0.1. */
 export const freePort = () =>
@@ -12,6 +13,19 @@ export const freePort = () =>
       s.close(() => resolve(port));
     });
   });
+
+/**
+ * The node flags `serve` runs with as the package installs it: those between `/usr/bin/node` and the script in the
+ * system unit's ExecStart= (packaging/archy-quadlet.service). `ARCHY_BENCH_SERVE_NODE_FLAGS` replaces them (empty:
+ * none), for memory experiments.
+ */
+export function serveNodeFlags(repo) {
+  const env = process.env.ARCHY_BENCH_SERVE_NODE_FLAGS;
+  if (env !== undefined) return env.split(' ').filter(Boolean);
+  const unit = readFileSync(join(repo, 'packaging/archy-quadlet.service'), 'utf8');
+  const m = /^ExecStart=\/usr\/bin\/node((?: --\S+)*) \S+/m.exec(unit);
+  return m ? m[1].split(' ').filter(Boolean) : [];
+}
 
 /** The resident memory of process `pid` (VmRSS), MB. */
 export const rssMb = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
