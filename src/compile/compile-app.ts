@@ -147,7 +147,7 @@ function compileTemplateApp(ctx: ManifestContext, input: AppInputs, entry: Conta
   const network = appNetwork(ctx, input, boot);
   network.Unit.Wants = (m.instances ?? []).map((name, i) => ctx.text(`/instances/${i}`, instanceService(m.id, name), 'raw', 'systemd'));
   const requires = new Set<string>();
-  const units = compileContainer(ctx, input, entry, { stem: `${m.id}@`, containerName: `${m.id}-%i`, app: { network: network.file, service: network.Network.ServiceName! + '.service', requires } }, new Map());
+  const units = compileContainer(ctx, input, entry, { stem: `${m.id}@`, containerName: `${m.id}-%i`, app: { network: network.file, service: appService(m.id), requires } }, new Map());
   for (const u of units) if (u.kind === 'container') u.template = true;
   if (requires.size > 0) network.Unit.Requires = [...requires];
   return [network, ...units];

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PassReport } from '../../src/reconcile/pass.js';
 import { BUSYBOX_IMAGE } from '../host/image.js';
-import { useHost } from '../host/index.js';
+import { useHost, userManager, type UserManager } from '../host/index.js';
+import { userNode, type NodeUnderTest } from '../support/node.js';
 import { createApi } from '../../src/api/create-api.js';
 import type { AppStatus } from '../../src/controller/types.js';
 import { hostJournal, memoryLog } from '../support/api.js';
@@ -120,5 +121,54 @@ describe('template units: one manifest, N instances, on the real host', () => {
     await until(`${APP}@2 stopped`, () => active(`${APP}@2.service`), (s) => s !== 'active' && s !== 'deactivating');
     expect(readdirSync(unitDir).filter((n) => n.startsWith(APP))).toEqual([]);
     expect(readFileSync(join(host.rootDir, DATA, '2', 'who'), 'utf8')).toBe('shard s-2\n');
+  });
+});
+
+describe('template units under a user manager (rootless), through the command line', () => {
+  const id = 'tu-user';
+  let user: UserManager;
+  let node: NodeUnderTest;
+  let dirs: { stateDir: string; manifests: string; unitDir: string };
+  const userActive = async (unit: string): Promise<string> => (await node.exec([...node.systemctl, 'is-active', unit])).stdout.trim();
+
+  beforeAll(async () => {
+    user = await userManager(host);
+    node = userNode(host, user);
+    const own = node.tempDir('archy-template-user-');
+    dirs = { stateDir: join(own, 'state'), manifests: join(own, 'manifests'), unitDir: await node.runUnitDir() };
+    mkdirSync(dirs.manifests, { recursive: true });
+  });
+
+  afterAll(async () => {
+    rmSync(join(dirs.manifests, `${id}.yaml`), { force: true });
+    await node.handOver(dirs.manifests);
+    await node.cli(dirs, ['apply']).catch(() => undefined);
+    await user.close();
+  });
+
+  it('apply starts both instances with their own %i; stopping one leaves the other; removing the app stops both', async () => {
+    writeFileSync(join(dirs.manifests, `${id}.yaml`), `id: ${id}
+image: ${BUSYBOX_IMAGE}
+instances: ["1", "2"]
+command: [sh, -c, 'trap "exit 0" TERM; echo started %i; while true; do sleep 1; done']
+stop:
+  timeout: 5s
+`);
+    await node.handOver(dirs.manifests);
+    const r = await node.cli(dirs, ['apply']);
+    expect(r.stderr).not.toMatch(/error|failed/i);
+    expect(r.code).toBe(0);
+    for (const i of ['1', '2']) {
+      expect(await userActive(`${id}@${i}.service`), i).toBe('active');
+      expect(await node.journal(`${id}@${i}.service`), i).toContain(`started ${i}`);
+    }
+    await node.execOk([...node.systemctl, 'stop', `${id}@1.service`]);
+    expect(await userActive(`${id}@1.service`)).toBe('inactive');
+    expect(await userActive(`${id}@2.service`)).toBe('active');
+
+    rmSync(join(dirs.manifests, `${id}.yaml`));
+    expect((await node.cli(dirs, ['apply'])).code).toBe(0);
+    await until(`${id}@2 stopped`, () => userActive(`${id}@2.service`), (s) => s !== 'active' && s !== 'deactivating');
+    expect(readdirSync(dirs.unitDir).filter((n) => n.startsWith(id))).toEqual([]);
   });
 });

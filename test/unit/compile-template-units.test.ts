@@ -53,6 +53,11 @@ describe('an app with instances', () => {
     // What the pass reads as the app's container services: the instances, not the template.
     expect(containerServicesOf(files)).toEqual(['indexer@1.service', 'indexer@2.service']);
     expect(expandSpecifiers('%%i')).toEqual({ ok: true, value: '%i' });
+    // A user's manager takes the same template (rootless).
+    const rootless = compileCatalog(loadManifests([{ file: 'manifests/indexer.yaml', text: JSON.stringify(INDEXER) }]).manifests, { podmanVersion: '5.4.2', scope: 'user' });
+    const user = dryRunFiles(renderUnits(rootless.units, templates), { user: true });
+    expect(user.complaints).toEqual([]);
+    expect([...user.services.keys()].sort()).toEqual(['indexer.service', 'indexer@.service']);
   });
 
   it('another app waits for every instance; one instance may be named as a container', () => {
