@@ -338,6 +338,13 @@ function planAppOfContainers(observed: Observed, app: DesiredApp, network: Rende
     runs.push(S.start(app.id, service, { ...(phase ? { phase } : {}), gate, record, intended: 'running', intentAt }));
     return;
   }
+  // Only the app unit's list of instances changed (its Wants=): a new instance was started above, one taken out is
+  // stopped; the others keep running as they are.
+  const onlyInstances = changedConfigs.length === 0 && [...changedUnits].every((n) => n === network.name && withoutWants(observed.units[n]?.content ?? '') === withoutWants(network.content));
+  if (onlyInstances && changedUnits.size > 0) {
+    records.push(S.adopt(app.id, record, true));
+    return;
+  }
   const runtimeChanged = changedUnits.size > 0 || changedConfigs.length > 0;
   if ((rec !== undefined && recordChanged) || runtimeChanged) {
     const gate = { timeoutMs: app.startTimeoutMs, rollback: rec !== undefined, attempt, stableMs: 0, services: awaits };
@@ -349,6 +356,11 @@ function planAppOfContainers(observed: Observed, app: DesiredApp, network: Rende
     return;
   }
   if (recordChanged || !sameRecord(rec, record)) records.push(S.adopt(app.id, record, true));
+}
+
+/** A unit's text without its `Wants=` lines (a template app's unit lists its instances there). */
+function withoutWants(content: string): string {
+  return content.replace(/^Wants=.*\n/gm, '');
 }
 
 function sameRecord(a: AppRecord | undefined, b: AppRecord): boolean {

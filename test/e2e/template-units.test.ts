@@ -106,13 +106,22 @@ describe('template units: one manifest, N instances, on the real host', () => {
     for (const i of ['1', '2']) await until(`${APP}@${i} active`, () => active(`${APP}@${i}.service`), (s) => s === 'active');
   });
 
-  it('an instance taken out of the list is stopped; removing the app removes the template and stops the rest', async () => {
+  it('an instance taken out of the list is stopped and one put back started, the other untouched; removing the app removes the template and stops the rest', async () => {
     writeFileSync(join(manifests, `${APP}.yaml`), manifest(['2']));
     const r = await pass();
     expect(r.failures).toEqual([]);
-    expect(r.done).toEqual(expect.arrayContaining([`stop ${APP}@1.service`, `write units/${APP}.network`]));
+    expect(r.done).toEqual([`stop ${APP}@1.service`, `write units/${APP}.network`, 'daemon-reload', `adopt ${APP}`]);
     await until(`${APP}@1 stopped`, () => active(`${APP}@1.service`), (s) => s === 'inactive' || s === 'failed');
     expect(await active(`${APP}@2.service`)).toBe('active');
+    // Back to two: the new instance starts, the one that stayed keeps running (the same invocation throughout).
+    const invocation = async (): Promise<string> => (await host.execOk(['systemctl', 'show', `${APP}@2.service`, '--property=InvocationID'])).trim();
+    const before = await invocation();
+    writeFileSync(join(manifests, `${APP}.yaml`), manifest(['1', '2']));
+    const grown = await pass();
+    expect(grown.failures).toEqual([]);
+    expect(grown.done).toContain(`start ${APP}.service`);
+    expect(await active(`${APP}@1.service`)).toBe('active');
+    expect(await invocation()).toBe(before);
 
     rmSync(join(manifests, `${APP}.yaml`));
     const removed = await pass();

@@ -50,6 +50,9 @@ describe('an app of template instances, planned', () => {
       'restart indexer@1.service',
       'restart indexer@2.service',
     ]);
-    expect(describeAll(plan(installed(indexer(['1', '2']), running), indexer(['1'])))).toEqual(['stop indexer@2.service', 'write units/indexer.network', 'daemon-reload', 'restart indexer.service']);
+    // The instance that stays keeps running: no restart of the app.
+    expect(describeAll(plan(installed(indexer(['1', '2']), running), indexer(['1'])))).toEqual(['stop indexer@2.service', 'write units/indexer.network', 'daemon-reload', 'adopt indexer']);
+    // A new instance: the app unit's start pulls it in, and leaves the running ones.
+    expect(describeAll(plan(installed(indexer(['1']), { 'indexer.service': 'active', 'indexer@1.service': 'active' }), indexer(['1', '2'])))).toEqual(['write units/indexer.network', 'daemon-reload', 'start indexer.service']);
   });
 });
