@@ -78,6 +78,11 @@ describe('the catalog in the web UI, on serve --watch', () => {
     expect(await primary('uc-opt').textContent()).toBe('Install');
     expect(await card('uc-opt').locator('.app-name').textContent()).toBe('Optional Thing');
     expect(await card('uc-opt').locator('[data-role="open"]').count()).toBe(0);
+    // No icon in its manifest: its initial in the icon's place, hidden from the accessibility tree (the name says it).
+    expect(await card('uc-opt').locator('[data-role="initial"]').textContent()).toBe('O');
+    expect(await card('uc-opt').locator('[data-role="initial"]').getAttribute('aria-hidden')).toBe('true');
+    expect(await card('uc-opt').getAttribute('aria-labelledby')).toBe('app-uc-opt-name');
+    expect(await card('uc-web').locator('[data-role="initial"]').count()).toBe(0);
     expect(await axeViolations(page)).toEqual([]);
     expect(await shotAtWidths(page, ARTIFACTS, 'list'), 'widths that scroll sideways').toEqual([]);
     await page.emulateMedia({ colorScheme: 'dark' });

@@ -28,17 +28,21 @@ async function shot(name: string): Promise<void> {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
 
-/** Records every label the app's primary button shows, from inside the page (a MutationObserver misses no render). */
+/** A render of an app's card: its button's label, its state, and what it says is wanted ('' for no such line). */
+type Render = { t: number; label: string; state: string; wanted: string };
+
+/** Records every render of the app's button, state and "Wanted" line, from inside the page (a MutationObserver misses no render). */
 async function recordLabels(id: string): Promise<void> {
   await page.evaluate((appId) => {
-    const w = window as unknown as { __labels: Array<{ t: number; label: string; state: string }> };
+    const w = window as unknown as { __labels: Render[] };
     w.__labels = [];
     const read = (): void => {
       const card = document.querySelector(`[data-app="${appId}"]`);
       const label = card?.querySelector('[data-role="primary"]')?.textContent?.trim() ?? '';
       const state = card?.querySelector('[data-role="state"]')?.textContent?.trim() ?? '';
+      const wanted = card?.querySelector('[data-role="desired"]')?.textContent?.trim() ?? '';
       const last = w.__labels[w.__labels.length - 1];
-      if (!last || last.label !== label || last.state !== state) w.__labels.push({ t: performance.now(), label, state });
+      if (!last || last.label !== label || last.state !== state || last.wanted !== wanted) w.__labels.push({ t: performance.now(), label, state, wanted });
     };
     read();
     new MutationObserver(read).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
@@ -68,8 +72,7 @@ function seconds(countdown: string): number {
   return Number(m[1]) * 60 + Number(m[2]);
 }
 
-const recorded = (): Promise<Array<{ t: number; label: string; state: string }>> =>
-  page.evaluate(() => (window as unknown as { __labels: Array<{ t: number; label: string; state: string }> }).__labels);
+const recorded = (): Promise<Render[]> => page.evaluate(() => (window as unknown as { __labels: Render[] }).__labels);
 
 /** Samples the button every 100 ms until it reads `until`; returns the samples. */
 async function sampleUntil(id: string, until: string, timeoutMs: number): Promise<Array<{ ms: number; label: string }>> {
@@ -129,13 +132,20 @@ describe('web UI on serve, real Chromium, real host', () => {
     expect(labels, JSON.stringify(renders)).toEqual(['Stop', 'Stopping…', 'Start']);
     const afterClick = renders.slice(renders.findIndex((r) => r.label === 'Stopping…'));
     expect(afterClick.some((r) => r.state === 'Running' || r.label === 'Stop')).toBe(false);
+    // The click is what the user wants: from it on, the card never says the app is wanted running.
+    expect(afterClick.filter((r) => r.wanted !== ''), JSON.stringify(renders)).toEqual([]);
     expect(await button('ui-slow', 'restart').count()).toBe(0);
     await shot('3-stopped');
   });
 
   it('while stopping, the button is disabled, aria-busy, with a spinner, and Restart is hidden (screenshot)', async () => {
+    await recordLabels('ui-slow');
     await button('ui-slow').click(); // Start
     await sampleUntil('ui-slow', 'Stop', 30_000);
+    // Start is what the user wants: from the click on, the card never says the app is wanted stopped.
+    const started = await recorded();
+    expect(started.map((r) => r.label).filter((l, i, a) => i === 0 || a[i - 1] !== l), JSON.stringify(started)).toEqual(['Start', 'Starting…', 'Stop']);
+    expect(started.slice(1).filter((r) => r.wanted !== ''), JSON.stringify(started)).toEqual([]);
     await recordAnnouncements();
     await button('ui-slow').click(); // Stop again, to look at the transitional state
     await expect.poll(() => label('ui-slow'), { timeout: 1000 }).toBe('Stopping…');

@@ -40,6 +40,18 @@ describe('the node catalog (manifests/)', () => {
     expect([...(await load('manifests')).keys()]).toEqual(['bitcoin', 'btcpay', 'electrumx', 'lnd', 'mempool', 'tor']);
   });
 
+  test('every icon draws with shapes only: no <text>, whose glyph needs a font the browser may not have (U+20BF)', async () => {
+    const manifests = await load('manifests');
+    const icons = [...manifests.values()].map((m) => m.icon).filter((i): i is string => i !== undefined);
+    expect(icons).toHaveLength(manifests.size);
+    for (const icon of icons) {
+      const svg = await readFile(path.join(ROOT, 'manifests', icon), 'utf8');
+      expect(svg, icon).toMatch(/^<svg [^>]*role="img" aria-label="[a-z]+"/);
+      expect(svg, icon).not.toMatch(/<text\b|<tspan\b|<foreignObject\b/);
+      expect(svg, icon).toMatch(/<path d="/);
+    }
+  });
+
   test('every file opens with the editor schema line, and the line points at the schema', async () => {
     for (const dir of ['manifests', 'test/fixtures/manifests']) {
       for (const { file, text } of await readManifestFiles(dir, ROOT)) {

@@ -66,6 +66,14 @@ describe('optimistic state', () => {
     expect(displayed(e).state).toBe('stopping');
   });
 
+  it('wants what the click asked for at once, before any answer', () => {
+    expect(displayed(applyClick(newEntry(status('running', { desired: 'running' }), 10), 'stop')).desired).toBe('stopped');
+    expect(displayed(applyClick(newEntry(status('stopped', { desired: 'stopped' }), 10), 'start')).desired).toBe('running');
+    expect(displayed(applyClick(newEntry(status('stopped', { desired: 'stopped' }), 10), 'restart')).desired).toBe('running');
+    expect(displayed(applyClick(newEntry(status('running', { desired: 'running' }), 10), 'remove')).desired).toBe('absent');
+    expect(displayed(applyClick(newEntry(status('not-installed', { desired: 'stopped' }), 10), 'install')).desired).toBe('stopped');
+  });
+
   it('ignores a running event that arrives before the 202 answer, and one that predates it', () => {
     let e: Entry = applyClick(running, 'stop');
     e = applyServerStatus(e, status('running'), 11); // arrives before the answer

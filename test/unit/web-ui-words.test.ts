@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AppState, AppStatus } from '../../src/controller/types.js';
 import type { LinkStatus } from '../../src/systemd/types.js';
-import { applyClick, applySnapshot, type Model } from '../../src/web/public/ui-logic.js';
-import { announcements, clockDuration, countdownLine, crashLoopLine, desiredLine, openLink, removeConfirmation, waitingLine } from '../../src/web/public/ui-words.js';
+import { applyClick, applySnapshot, localTimes, type Model } from '../../src/web/public/ui-logic.js';
+import { announcements, clockDuration, countdownLine, crashLoopLine, desiredLine, heldLine, openLink, removeConfirmation, waitingLine } from '../../src/web/public/ui-words.js';
 
 const T0 = Date.parse('2026-12-01T14:00:00.000Z');
 const status = (id: string, state: AppState, extra: Partial<AppStatus> = {}): AppStatus => ({ id, name: id.toUpperCase(), unit: `${id}.service`, state, since: '2026-12-01T13:00:00.000Z', ...extra });
@@ -133,5 +133,23 @@ describe('waitingLine: the dependency an app waits for', () => {
     expect(waitingLine({ name: 'Bitcoin Core', state: 'failed' })).toBe('Waiting for Bitcoin Core (failed)');
     expect(waitingLine({ name: 'Tor', state: 'starting' })).toBe('Waiting for Tor (starting)');
     expect(waitingLine(undefined)).toBe('');
+  });
+});
+
+describe('one time format: the server\'s ISO-8601 times in the locale\'s words', () => {
+  const timeOf = (iso: string): string => `<${new Date(iso).getTime()}>`;
+  const AT = '2026-12-01T18:51:21.162Z';
+  const REASON = `waiting to retry lnd (attempt 3 of 5, next at ${AT}, last failure: lnd.service did not stay up)`;
+
+  it('localTimes writes each ISO time of a text with timeOf, and leaves the rest', () => {
+    expect(localTimes(`at ${AT} and 2026-12-01T18:00:00+01:00; not 2026-12-01`, timeOf)).toBe(`at <${Date.parse(AT)}> and <${Date.parse('2026-12-01T17:00:00Z')}>; not 2026-12-01`);
+  });
+
+  it('heldLine: a held app\'s reason reads no ISO time, and the next retry once', () => {
+    const line = heldLine({ reason: REASON, retryAt: AT }, timeOf);
+    expect(line).toBe(`waiting to retry lnd (attempt 3 of 5, next at <${Date.parse(AT)}>, last failure: lnd.service did not stay up)`);
+    expect(line).not.toMatch(/\d{4}-\d\d-\d\dT/);
+    expect(heldLine({ reason: 'config exists', retryAt: AT }, timeOf)).toBe(`config exists; next retry at <${Date.parse(AT)}>`);
+    expect(heldLine({ reason: 'config exists' }, timeOf)).toBe('config exists');
   });
 });

@@ -11,6 +11,9 @@ import { act, clockTime, model, now, ui } from '/ui/store.js';
 /** @param {string} text */
 const sentence = (text) => text.charAt(0).toUpperCase() + text.slice(1);
 
+/** The first letter of a name, upper case (a whole code point: an emoji or a letter outside the BMP stays whole). @param {string} name */
+const initial = (name) => (Array.from(name.trim())[0] ?? '?').toUpperCase();
+
 function spinner() {
   return h('span', { class: 'spinner', 'aria-hidden': 'true' });
 }
@@ -36,7 +39,10 @@ export const AppCard = defineComponent({
       return h('li', { class: ['app', `state-${s.state}`], 'data-app': s.id, 'aria-labelledby': labelId }, [
         h('div', { class: 'app-head' }, [
           // The name says what it is: the icon is decoration.
-          icon ? h('img', { class: 'app-icon', src: icon, alt: '', width: 40, height: 40, 'data-role': 'icon' }) : h('span', { class: 'app-icon', 'aria-hidden': 'true' }),
+          // An app without an icon (or while it loads) shows its name's first letter in the icon's place.
+          icon
+            ? h('img', { class: 'app-icon', src: icon, alt: '', width: 40, height: 40, 'data-role': 'icon' })
+            : h('span', { class: ['app-icon', 'app-initial'], 'aria-hidden': 'true', 'data-role': 'initial' }, initial(s.name)),
           h('div', { class: 'app-title' }, [
             h('a', { id: labelId, class: 'app-name', href: `#/apps/${s.id}` }, s.name),
             s.version ? h('span', { class: 'app-version', 'data-role': 'version' }, s.version) : null,

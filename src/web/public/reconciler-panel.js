@@ -5,6 +5,8 @@
 // pass would change now (on demand: a dry run, as `diff --node` prints it), and "Reconcile now".
 import { defineComponent, h, shallowRef } from '/vendor/vue.esm-browser.prod.js';
 import { api, clockTime, model, ui } from '/ui/store.js';
+import { localTimes } from '/ui/ui-logic.js';
+import { heldLine } from '/ui/ui-words.js';
 
 /**
  * What the panel reads of the git source's record (`ReconcilerStatus.source`: SourceState, src/store/state/source-state.ts,
@@ -75,17 +77,17 @@ export const ReconcilerPanel = defineComponent({
         h('dl', { class: 'facts' }, [
           s?.commit ? [h('dt', null, 'Applied'), h('dd', { 'data-role': 'applied' }, [h('code', null, short(s.commit)), s.appliedAt ? ` at ${clockTime(s.appliedAt)}` : ''])] : null,
           s?.rejected
-            ? [h('dt', null, 'Rejected'), h('dd', { class: 'reason', 'data-role': 'rejected' }, [h('code', null, short(s.rejected.commit)), `: ${s.rejected.error}`])]
+            ? [h('dt', null, 'Rejected'), h('dd', { class: 'reason', 'data-role': 'rejected' }, [h('code', null, short(s.rejected.commit)), `: ${localTimes(s.rejected.error, clockTime)}`])]
             : null,
-          last?.error ? [h('dt', null, 'Error'), h('dd', { class: 'reason', 'data-role': 'pass-error' }, last.error)] : null,
+          last?.error ? [h('dt', null, 'Error'), h('dd', { class: 'reason', 'data-role': 'pass-error' }, localTimes(last.error, clockTime))] : null,
           last && last.done.length > 0 ? [h('dt', null, 'Did'), h('dd', { 'data-role': 'done' }, h('ul', { class: 'steps' }, last.done.map((x, i) => h('li', { key: i }, h('code', null, x)))))] : null,
           last && last.failures.length > 0
-            ? [h('dt', null, 'Failed'), h('dd', { class: 'reason', 'data-role': 'failures' }, h('ul', { class: 'steps' }, last.failures.map((f, i) => h('li', { key: i }, `${f.step}: ${f.error}`))))]
+            ? [h('dt', null, 'Failed'), h('dd', { class: 'reason', 'data-role': 'failures' }, h('ul', { class: 'steps' }, last.failures.map((f, i) => h('li', { key: i }, `${f.step}: ${localTimes(f.error, clockTime)}`))))]
             : null,
           last && last.held.length > 0
             ? [
                 h('dt', null, 'Held'),
-                h('dd', { 'data-role': 'held' }, h('ul', { class: 'steps' }, last.held.map((x) => h('li', { key: x.app }, `${nameOf(x.app)}: ${x.reason}${x.retryAt ? `; next retry at ${clockTime(x.retryAt)}` : ''}`)))),
+                h('dd', { 'data-role': 'held' }, h('ul', { class: 'steps' }, last.held.map((x) => h('li', { key: x.app }, `${nameOf(x.app)}: ${heldLine(x, clockTime)}`)))),
               ]
             : null,
           last?.nextPassAt ? [h('dt', null, 'Next pass'), h('dd', { 'data-role': 'next-pass' }, clockTime(last.nextPassAt))] : null,

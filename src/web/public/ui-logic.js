@@ -293,8 +293,15 @@ export function applyResync(entry, status, seq) {
 }
 
 /**
+ * What a click makes the node want at once (the controller records it before systemd hears of the job, so its 202
+ * answer and every later status carry it); an install wants what its manifest says.
+ * @type {Readonly<Partial<Record<UiAction, 'running' | 'stopped' | 'absent'>>>}
+ */
+const WANTED_AFTER = Object.freeze({ start: 'running', restart: 'running', stop: 'stopped', remove: 'absent' });
+
+/**
  * The status the UI shows: the optimistic state over the server's (a click in flight hides the old reason, back-off,
- * crash loop and note).
+ * crash loop and note, and wants what the click asked for: no "Wanted: running" under a Stop just clicked).
  * @param {Entry} entry
  * @returns {AppStatus}
  */
@@ -302,7 +309,8 @@ export function displayed(entry) {
   const o = entry.optimistic;
   if (!o) return entry.status;
   const base = o.status ?? entry.status;
-  return { ...base, state: o.state, reason: undefined, retry: undefined, crashLoop: undefined, note: undefined };
+  const desired = WANTED_AFTER[o.action] ?? base.desired;
+  return { ...base, state: o.state, reason: undefined, retry: undefined, crashLoop: undefined, note: undefined, ...(desired !== undefined ? { desired } : {}) };
 }
 
 /**
@@ -346,6 +354,20 @@ export function linkBanner(link, timeOf) {
   return { title: 'systemd unreachable', detail: `${reason}${next}App states are unknown until it is back.` };
 }
 
+/** An ISO-8601 time as the server writes them into its texts, e.g. `2026-12-01T18:51:21.162Z`. */
+const ISO_TIME = /\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)/g;
+
+/**
+ * A server's text with each ISO-8601 time in it written by `timeOf` (the browser's locale time), so that the page
+ * reads one format everywhere: `next at 2026-12-01T18:51:21.162Z` → `next at 06:51:21 PM`.
+ * @param {string} text
+ * @param {(iso: string) => string} timeOf
+ * @returns {string}
+ */
+export function localTimes(text, timeOf) {
+  return text.replace(ISO_TIME, (iso) => timeOf(iso));
+}
+
 /**
  * One line about the reconciler's back-off of an app (`status.retry`), or '' when there is none. `timeOf` formats
  * an ISO-8601 time for a person. A rolled-back update: `Update failed — waiting to retry (attempt 3 of 5, next at
@@ -358,7 +380,7 @@ export function linkBanner(link, timeOf) {
  */
 export function retryLine(retry, timeOf) {
   if (!retry) return '';
-  const last = `last failure: ${retry.lastFailure}`;
+  const last = `last failure: ${localTimes(retry.lastFailure, timeOf)}`;
   const running = retry.rolledBack ? '; running its last-good version' : '';
   if (retry.nextAt === undefined) {
     return `Gave up after ${retry.attempt} ${retry.attempt === 1 ? 'attempt' : 'attempts'} — waiting for a new revision or a Start (${last})${running}`;

@@ -2,7 +2,7 @@
 // Imported by relative path: the unit tests load it in Node as well.
 // What a status reads as, in a person's words: the countdown of a transitional state and the live region's messages.
 // Pure, like ui-logic.js (no DOM, no fetch, no timers): the page passes the clock in.
-import { isTransitional, primaryButton, shownStatus, STATE_LABELS } from './ui-logic.js';
+import { isTransitional, localTimes, primaryButton, shownStatus, STATE_LABELS } from './ui-logic.js';
 
 /** @import { AppState, AppStatus } from '../../controller/types.js' */
 /** @import { LinkStatus } from '../../systemd/types.js' */
@@ -167,4 +167,16 @@ export function waitingLine(waitingFor) {
   if (!waitingFor) return '';
   const label = /** @type {Record<string, string>} */ (STATE_LABELS)[waitingFor.state] ?? waitingFor.state;
   return `Waiting for ${waitingFor.name} (${label.toLowerCase()})`;
+}
+
+/**
+ * The line of an app a reconciler pass held (`lastPass.held[]`): its reason with the times in the locale's words,
+ * and the next retry unless the reason already says it: `waiting to retry lnd (attempt 3 of 5, next at 14:02:10, …)`.
+ * @param {{ reason: string, retryAt?: string }} held
+ * @param {(iso: string) => string} timeOf
+ * @returns {string}
+ */
+export function heldLine(held, timeOf) {
+  const reason = localTimes(held.reason, timeOf);
+  return held.retryAt && !held.reason.includes(held.retryAt) ? `${reason}; next retry at ${timeOf(held.retryAt)}` : reason;
 }
