@@ -94,6 +94,10 @@ cp packaging/archy-quadlet.service "$root/usr/lib/systemd/system/archy-quadlet.s
 cp packaging/archy-quadlet.user.service "$root/usr/lib/systemd/user/archy-quadlet.service"
 cp manifests/*.yaml "$root/etc/archy-quadlet/manifests/"
 cp -R manifests/icons "$root/etc/archy-quadlet/manifests/"
+# The manifests' `# yaml-language-server: $schema=../schema/manifest.schema.json`
+# line finds the shipped schema from the catalog's directory, as in a checkout.
+# (Absolute: Debian policy 10.5, a link across top-level directories.)
+ln -s /usr/share/archy-quadlet/schema "$root/etc/archy-quadlet/schema"
 
 date=$(dpkg-parsechangelog -l packaging/changelog -S Date)
 {

@@ -168,6 +168,8 @@ describe('Debian package: install, API, daemon restart, upgrade, reinstall of th
     const shipped = (await exec('ls', ['manifests'], { cwd: repoRoot() })).stdout.trim().split('\n').filter((f) => f.endsWith('.yaml'));
     const icons = (await exec('ls', ['manifests/icons'], { cwd: repoRoot() })).stdout.trim().split('\n').map((f) => `icons/${f}`);
     expect([...conffiles].sort()).toEqual([...shipped, ...icons].map((f) => `/etc/archy-quadlet/manifests/${f}`).sort());
+    // An editor follows each manifest's `$schema=../schema/manifest.schema.json` to the shipped schema.
+    expect(JSON.parse(await sh('cd /etc/archy-quadlet/manifests && cat "$(sed -n "s/.*\\$schema=//p" bitcoin.yaml)"')).$id).toBe('urn:archy-quadlet:schema:manifest');
     expect((await sh('gzip -dc /usr/share/man/man1/archy-quadlet.1.gz | head -1')).trim()).toMatch(/^\.TH ARCHY\\-QUADLET 1 /);
     await sh('bash -n /usr/share/bash-completion/completions/archy-quadlet');
     // The operator's second command: the token the web UI asks for, which the UI's files (and Vue's build) need none of.
