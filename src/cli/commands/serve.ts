@@ -10,6 +10,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { ApiDeps, ApiLog } from '../../api/types.js';
+import { stampLines } from '../stamp.js';
 import { DEFAULT_LISTEN } from '../../defaults.js';
 import type { HealthWatch } from '../../podman/health-events.js';
 import type { NodeFlags } from '../node-context.js';
@@ -30,9 +31,9 @@ export type ServeExtra = Partial<Pick<ApiDeps, 'installer' | 'journal' | 'follow
 /** How often `serve` re-lists every unit as a safety net against a missed signal. */
 const RELIST_INTERVAL_MS = 180_000;
 
-/** Timestamped lines on stderr. */
+/** Timestamped lines on stderr, each line of a message with its time and level ({@link stampLines}). */
 export function stderrLog(): ApiLog {
-  const line = (level: string) => (message: string) => void process.stderr.write(`${new Date().toISOString()} ${level} ${message}\n`);
+  const line = (level: string) => (message: string) => void process.stderr.write(stampLines(level, message));
   return { info: line('info'), warn: line('warn'), error: line('error') };
 }
 

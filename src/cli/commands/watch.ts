@@ -8,6 +8,7 @@ import type { NodeContext, NodeFlags } from '../node-context.js';
 import { parseInterval, RECONCILE_OPTIONS, withOptions } from '../options.js';
 import type { LevelLog } from '../report.js';
 import { signalled } from '../signalled.js';
+import { stampLines } from '../stamp.js';
 
 export interface WatchOptions {
   /** `--interval`: the periodic re-check (and git fetch). */
@@ -16,7 +17,7 @@ export interface WatchOptions {
 
 /** Timestamped lines on stderr, every level alike. */
 function stamp(line: string): void {
-  process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  process.stderr.write(stampLines('', line));
 }
 const STAMPED: LevelLog = { info: stamp, warn: stamp, error: stamp };
 

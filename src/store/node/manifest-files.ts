@@ -8,8 +8,12 @@ import path from 'node:path';
 import type { ManifestSource } from '../../manifest/load.js';
 import { readTexts } from '../fs.js';
 
-/** How a directory is shown in problems: relative to the working directory when inside it, else absolute. */
-function displayDir(dir: string, cwd: string): string {
+/**
+ * How a directory is shown in problems: relative to the working directory when inside it, else absolute. From `/`
+ * (a daemon's working directory) always absolute: `/etc/archy-quadlet/manifests`, not `etc/archy-quadlet/manifests`.
+ */
+export function displayDir(dir: string, cwd: string): string {
+  if (path.resolve(cwd) === '/') return path.resolve(cwd, dir);
   const rel = path.relative(cwd, path.resolve(cwd, dir));
   return rel === '' ? '.' : rel.startsWith('..') || path.isAbsolute(rel) ? path.resolve(cwd, dir) : rel;
 }
