@@ -97,7 +97,7 @@ describe('web UI: a dependency that failed', () => {
     await expect.poll(() => dependant().locator('[data-role="waiting"]').textContent(), { timeout: 60_000 }).toBe('Waiting for The Dependency (failed)');
     expect(await dependant().locator('[data-role="state"]').textContent()).toBe('Stopped');
     expect(await dependant().locator('[data-role="desired"]').textContent()).toBe('Wanted: running');
-    expect(await p.locator(`[data-app="${DEP}"] [data-role="reason"]`).textContent()).toBe('Failed: exit-code');
+    expect(await p.locator(`[data-app="${DEP}"] [data-role="reason"]`).textContent()).toBe('Failed: exited with an error');
     expect(await axeViolations(p)).toEqual([]);
     expect(await shotAtWidths(p, bench.artifacts, 'waiting-for'), 'widths that scroll sideways').toEqual([]);
   });

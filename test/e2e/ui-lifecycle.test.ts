@@ -185,9 +185,11 @@ describe('web UI on serve, real Chromium, real host', () => {
 
   it('failed: Start with the failure reason shown', async () => {
     await button('ui-fail').click();
-    await expect.poll(() => page.locator('[data-app="ui-fail"] [data-role="reason"]').textContent(), { timeout: 30_000 }).toBe('Failed: exit-code');
+    await expect.poll(() => page.locator('[data-app="ui-fail"] [data-role="reason"]').textContent(), { timeout: 30_000 }).toBe('Failed: exited with an error');
     expect(await label('ui-fail')).toBe('Start');
     expect(await page.locator('[data-app="ui-fail"] [data-role="state"]').textContent()).toBe('Failed');
+    // systemd's own word stays at hand: in the line's title.
+    expect(await page.locator('[data-app="ui-fail"] [data-role="reason"]').getAttribute('title')).toBe('systemd: exit-code');
     await shot('6-failed');
   });
 

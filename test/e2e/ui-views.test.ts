@@ -76,7 +76,7 @@ describe('every view at 390 and 1280 px, light and dark: accessible, no sideways
     await checkView(page, 'list', async () => {
       await expect.poll(() => primary(page, 'uv-quick').textContent(), { timeout: 30_000 }).toBe('Stop');
       await expect.poll(() => primary(page, 'uv-slow').textContent(), { timeout: 30_000 }).toBe('Stop');
-      await expect.poll(() => page.locator('[data-app="uv-fail"] [data-role="reason"]').textContent(), { timeout: 30_000 }).toBe('Failed: exit-code');
+      await expect.poll(() => page.locator('[data-app="uv-fail"] [data-role="reason"]').textContent(), { timeout: 30_000 }).toBe('Failed: exited with an error');
       const boxes = await page.locator('li.app').evaluateAll((lis) => lis.map((li) => li.getBoundingClientRect().x));
       const columns = new Set(boxes.map((x) => Math.round(x))).size;
       expect(columns).toBe(page.viewportSize()!.width < 600 ? 1 : 3);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AppState, AppStatus } from '../../src/controller/types.js';
 import type { LinkStatus } from '../../src/systemd/types.js';
 import { applyClick, applySnapshot, localTimes, type Model } from '../../src/web/public/ui-logic.js';
-import { announcements, clockDuration, countdownLine, crashLoopLine, desiredLine, heldLine, openLink, removeConfirmation, waitingLine } from '../../src/web/public/ui-words.js';
+import { announcements, clockDuration, countdownLine, crashLoopLine, desiredLine, heldLine, openLink, reasonWords, removeConfirmation, waitingLine } from '../../src/web/public/ui-words.js';
 
 const T0 = Date.parse('2026-12-01T14:00:00.000Z');
 const status = (id: string, state: AppState, extra: Partial<AppStatus> = {}): AppStatus => ({ id, name: id.toUpperCase(), unit: `${id}.service`, state, since: '2026-12-01T13:00:00.000Z', ...extra });
@@ -152,4 +152,17 @@ describe('one time format: the server\'s ISO-8601 times in the locale\'s words',
     expect(heldLine({ reason: 'config exists', retryAt: AT }, timeOf)).toBe(`config exists; next retry at <${Date.parse(AT)}>`);
     expect(heldLine({ reason: 'config exists' }, timeOf)).toBe('config exists');
   });
+});
+
+describe('reasonWords: systemd\'s Result words on the card in plain words', () => {
+  it.each([
+    ['exit-code', 'exited with an error'],
+    ['bitcoind: start-limit-hit', 'bitcoind: gave up after repeated failures'],
+    ['timeout', 'timed out'],
+    ['signal', 'was killed'],
+    ['db: oom-kill, web: exit-code', 'db: ran out of memory, web: exited with an error'],
+    ['web: inactive', 'web: inactive'],
+    ['bad-setting', 'bad-setting'],
+    ['constructor', 'constructor'],
+  ])('%s → %s', (reason, words) => expect(reasonWords(reason)).toBe(words));
 });

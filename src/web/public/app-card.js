@@ -4,7 +4,7 @@
 // countdown to systemd's deadline, the failure, the reconciler's back-off, and podman's health as a badge with text.
 import { defineComponent, h } from '/vendor/vue.esm-browser.prod.js';
 import { HEALTH_LABELS, primaryButton, restartVisible, retryLine, shownStatus, STATE_LABELS } from '/ui/ui-logic.js';
-import { countdownLine, crashLoopLine, desiredLine, openLink, waitingLine } from '/ui/ui-words.js';
+import { countdownLine, crashLoopLine, desiredLine, openLink, reasonWords, waitingLine } from '/ui/ui-words.js';
 import { iconUrl } from '/ui/icons.js';
 import { act, clockTime, model, now, ui } from '/ui/store.js';
 
@@ -53,7 +53,7 @@ export const AppCard = defineComponent({
         s.description ? h('p', { class: 'app-description', 'data-role': 'description' }, s.description) : null,
         countdown ? h('p', { class: 'countdown', 'data-role': 'countdown' }, countdown) : null,
         s.state === 'crash-loop' && s.crashLoop ? h('p', { class: 'reason', 'data-role': 'crash-loop' }, crashLoopLine(s.crashLoop)) : null,
-        b.showReason && s.reason ? h('p', { class: 'reason', 'data-role': 'reason' }, `Failed: ${s.reason}`) : null,
+        b.showReason && s.reason ? h('p', { class: 'reason', 'data-role': 'reason', title: `systemd: ${s.reason}` }, `Failed: ${reasonWords(s.reason)}`) : null,
         waiting ? h('p', { class: 'note', 'data-role': 'waiting' }, waiting) : null,
         desired ? h('p', { class: 'note', 'data-role': 'desired' }, desired) : null,
         s.note && s.state !== 'crash-loop' ? h('p', { class: 'note', 'data-role': 'note' }, sentence(s.note)) : null,

@@ -123,6 +123,32 @@ export function exitWords(exit) {
 }
 
 /**
+ * systemd's Result words (a failed unit's `Result`) in plain words, as the card shows them.
+ * @type {Readonly<Record<string, string>>}
+ */
+const RESULT_WORDS = Object.freeze({
+  'exit-code': 'exited with an error',
+  'start-limit-hit': 'gave up after repeated failures',
+  timeout: 'timed out',
+  signal: 'was killed',
+  'oom-kill': 'ran out of memory',
+});
+
+/**
+ * A failed app's reason in plain words: each systemd Result word, alone or after a container's name, read out
+ * (`bitcoind: start-limit-hit, ui: exit-code` → `bitcoind: gave up after repeated failures, ui: exited with an
+ * error`); anything else as it is. The raw reason stays in the card's title and the detail view.
+ * @param {string} reason
+ * @returns {string}
+ */
+export function reasonWords(reason) {
+  return reason
+    .split(', ')
+    .map((part) => part.replace(/(^|: )([a-z-]+)$/, (whole, before, word) => (Object.hasOwn(RESULT_WORDS, word) ? `${before}${RESULT_WORDS[word]}` : whole)))
+    .join(', ');
+}
+
+/**
  * The line of an app systemd keeps restarting (`Restart=`): `Crash loop — exited 1, restarted 4× in 20 s` (the time
  * from its first automatic restart to its latest).
  * @param {{ restarts: number, since: string, lastAt: string, lastExit: { result: string, code?: 'exited' | 'killed' | 'dumped', status?: number } }} loop
