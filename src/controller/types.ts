@@ -222,7 +222,7 @@ export interface RetryStatus {
   maxAttempts?: number;
   /** ISO-8601 time of the next attempt; absent once the attempts are used up (then a new revision or a user's start retries). */
   nextAt?: string;
-  /** Why the last attempt failed, e.g. `lnd.service did not stay up (failed/failed, result exit-code)`. */
+  /** Why the last attempt failed, e.g. `lnd.service failed (exit-code, exited 1)`. */
   lastFailure: string;
   /** True when the failed update was rolled back: the app runs its last-good files meanwhile. */
   rolledBack?: boolean;

@@ -4,9 +4,13 @@
  * first healthy check, so `active` means healthy). Polls systemd's unit list:
  * a pass is not latency-critical, and polling needs no subscription state.
  */
-import type { UnitManager } from './ports.js';
+import type { UnitManager, UnitRow } from './ports.js';
 
-export type GateResult = { ok: true } | { ok: false; reason: string };
+/**
+ * A gate's outcome. A failure says whether the unit failed itself (`cause`: its own Result is not `success`) or only
+ * is not up (a start job that never ran because a unit it requires failed leaves Result as it was, `success`).
+ */
+export type GateResult = { ok: true } | { ok: false; reason: string; cause?: boolean };
 
 /** Time past the start timeout before giving up, so systemd's own timeout decides first. */
 const GRACE_MS = 5_000;
@@ -53,12 +57,10 @@ export async function awaitActive(systemd: UnitManager, service: string, timeout
         continue;
       }
       if (up && row.activeState !== 'activating' && row.activeState !== 'deactivating') {
-        const result = (await systemd.getUnitProperties(service)).value.result;
-        return { ok: false, reason: `${service} did not stay up for ${Math.round(stableMs / 1000)}s (${row.activeState}/${row.subState}${result ? `, result ${result}` : ''})` };
+        return downReason(systemd, service, row, `did not stay up for ${Math.round(stableMs / 1000)}s`);
       }
       if (row.activeState === 'failed' || row.activeState === 'inactive' || row.subState === 'auto-restart') {
-        const result = (await systemd.getUnitProperties(service)).value.result;
-        return { ok: false, reason: `${service} did not stay up (${row.activeState}/${row.subState}${result ? `, result ${result}` : ''})` };
+        return downReason(systemd, service, row, 'did not start');
       }
     }
     if (Date.now() >= deadline) {
@@ -66,4 +68,40 @@ export async function awaitActive(systemd: UnitManager, service: string, timeout
     }
     await new Promise((r) => setTimeout(r, pollMs));
   }
+}
+
+/** The main process's last exit as systemd's ExecMainCode/ExecMainStatus say it: `exited 125`, `killed by signal 9`. */
+function exitOf(code: number | undefined, status: number | undefined): string {
+  if (code === 1) return `, exited ${status ?? '?'}`;
+  if (code === 2) return `, killed by signal ${status ?? '?'}`;
+  if (code === 3) return `, dumped core (signal ${status ?? '?'})`;
+  return '';
+}
+
+/**
+ * Why `service`, seen down (`row`), is not up. A unit whose own Result is not `success` failed itself:
+ * `mempool-db.service failed (exit-code, exited 125)` (in the stable window: `… did not stay up for 10s: failed (…)`).
+ * Otherwise it did not fail itself (its start job never ran: a unit it requires failed, or it exited 0), and the
+ * reason says so instead of quoting a Result of `success` that belongs to no run.
+ */
+async function downReason(systemd: UnitManager, service: string, row: UnitRow, what: string): Promise<GateResult> {
+  const p = (await systemd.getUnitProperties(service)).value;
+  const state = `${row.activeState}/${row.subState}`;
+  if (p.result !== undefined && p.result !== 'success') {
+    const failed = `failed (${p.result}${exitOf(p.execMainCode, p.execMainStatus)})`;
+    return { ok: false, cause: true, reason: what === 'did not start' ? `${service} ${failed}` : `${service} ${what}: ${failed}` };
+  }
+  return { ok: false, cause: false, reason: `${service} ${what} (${state}; it did not fail itself: a unit it requires failed, or it exited 0)` };
+}
+
+/**
+ * The gate of an app of several containers: waits for each of `awaits` side by side (see {@link awaitActive}) and
+ * names the container that failed: one that failed itself before one that is down only because a unit it requires
+ * failed (mempool's backend is not the cause when its database's image could not be pulled). Never throws on a
+ * unit state.
+ */
+export async function awaitAllActive(systemd: UnitManager, awaits: ReadonlyArray<{ service: string; stableMs: number }>, timeoutMs: number, pollMs = 250): Promise<GateResult> {
+  const results = await Promise.all(awaits.map((a) => awaitActive(systemd, a.service, timeoutMs, pollMs, a.stableMs)));
+  const failed = results.filter((r): r is Extract<GateResult, { ok: false }> => !r.ok);
+  return failed.find((r) => r.cause) ?? failed[0] ?? { ok: true };
 }

@@ -18,7 +18,7 @@ import { readIntent } from '../store/state/intents.js';
 import { recordPodmanSecret } from '../store/state/podman-secrets.js';
 import { secretStore } from '../store/state/secrets.js';
 import type { PodmanSecrets } from '../store/node/podman-secrets.js';
-import { awaitActive, awaitStopped, type GateResult } from './await-active.js';
+import { awaitAllActive, awaitStopped, type GateResult } from './await-active.js';
 import { boundedReads } from './bounded-reads.js';
 import { describeFailure, recordFailure, retryStatus } from './backoff.js';
 import { configIsOurs, stableMsOf } from './plan.js';
@@ -337,12 +337,10 @@ export function gateOfFiles(units: ReadonlyArray<{ name: string; content: string
 
 /**
  * The gate's wait: `service` up (stable for `g.stableMs`), or for an app of several containers every one of
- * `g.services`, side by side; the first that fails gives the reason.
+ * `g.services`, side by side; the container that failed itself gives the reason.
  */
 async function awaitGate(deps: ExecuteDeps, service: string, g: Gate): Promise<GateResult> {
-  const awaits = g.services ?? [{ service, stableMs: g.stableMs }];
-  const results = await Promise.all(awaits.map((a) => awaitActive(deps.systemd, a.service, g.timeoutMs, deps.pollMs ?? 250, a.stableMs)));
-  return results.find((r) => !r.ok) ?? { ok: true };
+  return awaitAllActive(deps.systemd, g.services ?? [{ service, stableMs: g.stableMs }], g.timeoutMs, deps.pollMs ?? 250);
 }
 
 /**

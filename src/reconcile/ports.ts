@@ -17,7 +17,9 @@ export interface UnitRow {
 /** The part of the systemd manager the reconciler uses. */
 export interface UnitManager {
   listUnitsByNames(names: string[]): Promise<{ value: UnitRow[] }>;
-  getUnitProperties(unit: string): Promise<{ value: { result?: string; activeState?: string; subState?: string; invocationId?: string; nRestarts?: number } }>;
+  getUnitProperties(unit: string): Promise<{
+    value: { result?: string; activeState?: string; subState?: string; invocationId?: string; nRestarts?: number; execMainCode?: number; execMainStatus?: number };
+  }>;
   startUnit(unit: string, mode?: 'replace'): Promise<unknown>;
   stopUnit(unit: string, mode?: 'replace'): Promise<unknown>;
   restartUnit(unit: string, mode?: 'replace'): Promise<unknown>;

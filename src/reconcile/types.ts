@@ -41,7 +41,7 @@ export interface RevisionFailure {
   at: string;
   /** ISO-8601 time from which a pass tries it again; absent once the attempts are used up. */
   nextAt?: string;
-  /** The gate's reason, e.g. `lnd.service did not stay up (failed/failed, result exit-code)`. */
+  /** The gate's reason, e.g. `lnd.service failed (exit-code, exited 1)`. */
   lastFailure: string;
   /** The update was rolled back and the last-good files came up again. */
   rolledBack?: boolean;
