@@ -4,9 +4,9 @@
  * systemd has queued the job.
  */
 import { NotFoundError } from '../errors.js';
-import { retryStatus } from '../reconcile/backoff.js';
+import { endedByUser, retryStatus } from '../reconcile/backoff.js';
 import { readRecords } from '../store/state/records.js';
-import { readIntents, writeIntent } from '../store/state/intents.js';
+import { readIntents, writeIntent, type IntentRecord } from '../store/state/intents.js';
 import { keepAcrossReboot } from '../store/node/unit-install.js';
 import type { JobRef, SystemdEvent, SystemdPort, UnitProps } from '../systemd/types.js';
 import { jobIdOfPath } from '../systemd/unit-path.js';
@@ -63,11 +63,16 @@ export interface LiveController extends Controller {
 
 type Action = LifecycleResult['action'];
 
-/** The back-off recorded for each app (`<state-dir>/apps/<id>.json`); an unreadable record shows none, logged. */
-async function readRetries(stateDir: string, log: (m: string) => void): Promise<Map<string, RetryStatus>> {
+/**
+ * The back-off recorded for each app (`<state-dir>/apps/<id>.json`), but for one the user started or stopped since
+ * (`intents`: the back-off is over, `endedByUser`); an unreadable record shows none, logged.
+ */
+async function readRetries(stateDir: string, intents: ReadonlyMap<string, IntentRecord>, log: (m: string) => void): Promise<Map<string, RetryStatus>> {
   try {
     const out = new Map<string, RetryStatus>();
-    for (const [id, rec] of Object.entries(await readRecords(stateDir))) if (rec.failure && rec.failure.hash !== rec.hash) out.set(id, retryStatus(rec.failure));
+    for (const [id, rec] of Object.entries(await readRecords(stateDir))) {
+      if (rec.failure && rec.failure.hash !== rec.hash && !endedByUser(rec.failure, intents.get(id))) out.set(id, retryStatus(rec.failure));
+    }
     return out;
   } catch (err) {
     log(`reading the app records failed: ${(err as Error).message}`);
@@ -357,6 +362,8 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
       if (booted.status === 'rejected') log(`${t.ref.unit}: the unit file could not be made to say ${intent} at boot (the next pass will): ${(booted.reason as Error).message}`);
       t.setIntent(intent);
       t.setClicked(intent);
+      // The click ends a back-off at once (`endedByUser`): a start retries now, a stop drops the retry.
+      t.setRetry(undefined);
       // The user's start or restart begins afresh: a crash loop before it is over (a stop keeps it, as the note).
       if (action !== 'stop') t.forgetCrash();
       const active = t.facts()?.activeState;
@@ -396,7 +403,7 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
     const intents = await readIntents(stateDir);
     for (const [id, rec] of intents) trackers.get(id)?.setIntent(rec.intent);
     // A process without the reconciler (`status`) still shows a back-off: the app records hold it.
-    for (const [id, retry] of await readRetries(stateDir, log)) trackers.get(id)?.setRetry(retry);
+    for (const [id, retry] of await readRetries(stateDir, intents, log)) trackers.get(id)?.setRetry(retry);
     for (const [id, address] of Object.entries(deps.onions ?? {})) trackers.get(id)?.setOnion(address);
     await resync('start');
   } catch (err) {

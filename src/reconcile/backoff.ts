@@ -56,12 +56,18 @@ export function failureOf(record: AppRecord | undefined, app: Pick<DesiredApp, '
   return f !== undefined && f.hash === app.hash ? f : undefined;
 }
 
-/** Decides about `app` given its record, at `nowMs`. A user's start or restart after the failure resets it. */
+/**
+ * Whether the user's start, restart or stop (`intent`, as `<state-dir>/intents` holds it) came after failure `f`:
+ * it ends the back-off at once. A start retries at once; a stop drops the retry (docs/reconcile.md, "Back-off").
+ */
+export function endedByUser(f: Pick<RevisionFailure, 'at'>, intent: { at: string } | undefined): boolean {
+  return intent !== undefined && Date.parse(intent.at) > Date.parse(f.at);
+}
+
+/** Decides about `app` given its record, at `nowMs`. A user's start, restart or stop after the failure ends it. */
 export function retryDecision(record: AppRecord | undefined, app: Pick<DesiredApp, 'id' | 'hash' | 'userIntent'>, nowMs: number): RetryDecision {
   const f = failureOf(record, app);
-  if (!f) return { kind: 'fresh' };
-  const started = app.userIntent?.intent === 'running' ? app.userIntent.at : undefined;
-  if (started !== undefined && Date.parse(started) > Date.parse(f.at)) return { kind: 'fresh' };
+  if (!f || endedByUser(f, app.userIntent)) return { kind: 'fresh' };
   if (f.nextAt !== undefined && nowMs >= Date.parse(f.nextAt)) return { kind: 'retry', attempt: f.attempt + 1 };
   return { kind: 'wait', reason: describeFailure(app.id, f), ...(f.nextAt !== undefined ? { retryAt: f.nextAt } : {}) };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { delayAfter, describeFailure, MAX_UPDATE_ATTEMPTS, recordFailure, retryDecision, retryStatus } from '../../src/reconcile/backoff.js';
+import { delayAfter, describeFailure, endedByUser, MAX_UPDATE_ATTEMPTS, recordFailure, retryDecision, retryStatus } from '../../src/reconcile/backoff.js';
 
 // The back-off of a revision that failed its health gate (docs/reconcile.md, "Back-off"): pure, clock passed in.
 
@@ -56,5 +56,14 @@ describe('retryDecision', () => {
     expect(retryDecision(r, app, T0 + 86_400_000)).not.toHaveProperty('retryAt');
     expect(retryDecision(r, { ...app, userIntent: { intent: 'running' as const, at: new Date(T0 + 1).toISOString() } }, T0 + 2)).toEqual({ kind: 'fresh' });
     expect(retryDecision(r, { ...app, userIntent: { intent: 'running' as const, at: new Date(T0 - 1).toISOString() } }, T0 + 2)).toMatchObject({ kind: 'wait' });
+  });
+
+  it('a user stop after the failure ends the back-off at once (no hold until nextAt); one before does not', () => {
+    const r = rec(recordFailure('h', 2, REASON, false, T0));
+    const stopped = (at: number) => ({ ...app, userIntent: { intent: 'stopped' as const, at: new Date(at).toISOString() } });
+    expect(retryDecision(r, stopped(T0 + 1), T0 + 2)).toEqual({ kind: 'fresh' });
+    expect(retryDecision(r, stopped(T0 - 1), T0 + 2)).toMatchObject({ kind: 'wait', retryAt: '2026-12-01T14:00:20.000Z' });
+    expect(endedByUser(r.failure, { at: new Date(T0 + 1).toISOString() })).toBe(true);
+    expect(endedByUser(r.failure, undefined)).toBe(false);
   });
 });
