@@ -9,7 +9,7 @@ import type { PassOptions } from '../reconcile/pass.js';
 import { withPassLock } from '../store/state/pass-lock.js';
 import type { SystemdPort } from '../systemd/types.js';
 import type { NodeContext } from './node-context.js';
-import { logPass, reportPass, type AnyPassReport, type LevelLog, type PassSummary } from './report.js';
+import { passLogger, reportPass, type AnyPassReport, type LevelLog, type PassSummary } from './report.js';
 
 /** How long a pass waits for another pass (e.g. `watch`) on the same state directory to finish. */
 const LOCK_WAIT_MS = 15 * 60_000;
@@ -76,7 +76,7 @@ export interface LoopOptions {
   intervalMs: number;
   /** Ends the loop (after the pass in flight). */
   signal: AbortSignal;
-  /** Progress at `info`; each pass's outcome and summary (`logPass`). */
+  /** Progress at `info`; each pass's outcome and summary (`passLogger`: a hold when it starts or changes). */
   log: LevelLog;
   summary: PassSummary;
   /** Wraps each look of the loop (`WatchOptions.aroundPass`): the API's installer settles the phases it announced. */
@@ -90,6 +90,7 @@ export interface LoopOptions {
 /** Runs the reconciler's watch loop over the node until `signal` aborts. */
 export async function reconcileLoop(ctx: NodeContext, { systemd, controller, intervalMs, signal, log, summary, aroundPass, onPass, onTrigger }: LoopOptions): Promise<void> {
   const { watch } = await import('../reconcile/watch.js');
+  const logReport = passLogger(log, summary);
   await watch({
     ...passOptions(ctx, systemd, log.info),
     ...(controller ? { controller } : {}),
@@ -101,7 +102,7 @@ export async function reconcileLoop(ctx: NodeContext, { systemd, controller, int
     ...(onTrigger ? { onTrigger } : {}),
     // A failed pass is logged by the loop itself, once per distinct error.
     onPass: (result) => {
-      if (result.report) logPass(result.report, log, summary);
+      if (result.report) logReport(result.report);
       onPass?.(result);
     },
   });

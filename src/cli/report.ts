@@ -92,3 +92,17 @@ export function logPass(report: AnyPassReport, log: LevelLog, summary: PassSumma
   const did = report.done.length > 0 ? `${report.done.length} step(s): ${countersLine(report.counters)}` : 'no change';
   log.info(`pass done${commit ? ` at ${commit}` : ''}: ${did}`);
 }
+
+/**
+ * Logs a loop's passes as {@link logPass} does, but each hold only when it starts or its reason changes: an app in
+ * back-off is held on every pass (every 5 s in `serve --watch`) until its retry, and the same line again says
+ * nothing new. A new attempt's failure, or a hold that ended and came back, is a new line. Returns the per-pass log.
+ */
+export function passLogger(log: LevelLog, summary: PassSummary): (report: AnyPassReport) => void {
+  let logged = new Map<string, string>();
+  return (report) => {
+    const held = report.held.filter((h) => logged.get(h.app) !== h.reason);
+    logged = new Map(report.held.map((h) => [h.app, h.reason]));
+    logPass({ ...report, held }, log, summary);
+  };
+}

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { formatPassReport, logPass, reportPass } from '../../src/cli/report.js';
+import { formatPassReport, logPass, passLogger, reportPass } from '../../src/cli/report.js';
 import { EXIT, exitCodeFor, ReportedError } from '../../src/errors.js';
 import type { PassReport } from '../../src/reconcile/pass.js';
 import type { GitPassReport } from '../../src/reconcile/source.js';
@@ -86,4 +86,24 @@ describe("a pass's report on the command line", () => {
     logPass(report({}), idle.log, 'steps');
     expect(idle.lines).toEqual(['info pass done: no change']);
   });
+
+  it('a loop logs a hold when it starts or its reason changes, not on every pass', () => {
+    // Five apps in back-off, a pass every 5 s for a minute: five lines, not sixty.
+    const apps = ['bitcoin', 'btcpay', 'electrumx', 'mempool', 'tor'];
+    const waiting = (app: string, attempt: number) => ({ app, reason: `waiting to retry ${app} (attempt ${attempt}, next at 2026-12-01T19:05:00.000Z, last failure: ${app}.service failed (exit-code, exited 125))` });
+    const daemon = recorder();
+    const logReport = passLogger(daemon.log, 'steps');
+    for (let pass = 0; pass < 12; pass++) logReport(report({ held: apps.map((a) => waiting(a, 3)) }));
+    expect(daemon.lines.filter((l) => l.startsWith('warn held '))).toHaveLength(5);
+
+    // A new attempt failed (its reason changed): logged again; an unchanged hold still is not.
+    logReport(report({ held: [waiting('tor', 4), ...apps.filter((a) => a !== 'tor').map((a) => waiting(a, 3))] }));
+    expect(daemon.lines.slice(5)).toEqual([`warn held tor: ${waiting('tor', 4).reason}`]);
+
+    // A hold that ended and came back is new again; the rest of the pass (steps) is logged as before.
+    logReport(report({ held: [], done: ['start tor.service'] }));
+    logReport(report({ held: [waiting('tor', 4)] }));
+    expect(daemon.lines.slice(6)).toEqual(['info pass done: start tor.service', `warn held tor: ${waiting('tor', 4).reason}`]);
+  });
 });
+
