@@ -105,7 +105,7 @@ export interface LiveExtra {
 }
 
 /** The apps of the live view: the unit directory's units, or the catalog's (with the fallback, when asked for). */
-async function liveApps(ctx: LiveContext, extra: LiveExtra): Promise<LiveApps> {
+export async function liveApps(ctx: LiveContext, extra: LiveExtra): Promise<LiveApps> {
   if (ctx.appsFrom === 'unit-dir') return { apps: await unitDirApps(ctx.unitDir), onions: {} };
   return catalogApps(extra.catalogDir ?? ctx.manifestsDir, extra.fallbackLog ? { unitDir: ctx.unitDir, log: extra.fallbackLog } : undefined, ctx.reserved);
 }

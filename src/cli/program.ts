@@ -22,6 +22,7 @@ const COMMANDS: Array<{ names: string[]; load: () => Promise<{ register: Registe
   { names: ['diff'], load: () => import('./commands/diff.js') },
   { names: ['status'], load: () => import('./commands/status.js') },
   { names: ['start', 'stop', 'restart'], load: () => import('./commands/lifecycle.js') },
+  { names: ['logs'], load: () => import('./commands/logs.js') },
   { names: ['apply'], load: () => import('./commands/apply.js') },
   { names: ['watch'], load: () => import('./commands/watch.js') },
   { names: ['install', 'remove'], load: () => import('./commands/install.js') },

@@ -1,7 +1,7 @@
 /**
  * `archy-quadlet status [--watch]`: every app's live state as a table (APP
  * STATE SINCE DEADLINE REASON, then the apps' onion addresses), or JSON with `--json`. `--watch` keeps
- * printing state changes until Ctrl-C (JSON lines with `--json`).
+ * printing state changes until Ctrl-C (JSON lines with `--json`; as text, a line the same as the app's last is left out).
  */
 import type { Command } from 'commander';
 import type { AppStatus, StateEvent } from '../../controller/types.js';
@@ -94,7 +94,15 @@ export async function status(ctx: NodeContext, opts: StatusOptions, stdout: Node
     }
     if (ctx.json) for (const s of list) stdout.write(`${JSON.stringify({ status: s })}\n`);
     else stdout.write(formatTable(list) + formatOnions(list));
-    session.controller.subscribe((e) => stdout.write(ctx.json ? `${JSON.stringify(e)}\n` : formatEvent(e)));
+    // A line the same as the app's last one says nothing new (a change the table does not show: a sub-state, health).
+    const last = new Map<string, string>();
+    session.controller.subscribe((e) => {
+      if (ctx.json) return void stdout.write(`${JSON.stringify(e)}\n`);
+      const line = formatEvent(e);
+      if (last.get(e.status.id) === line) return;
+      last.set(e.status.id, line);
+      stdout.write(line);
+    });
     await (stop ?? signalled());
   } finally {
     await session.close();
