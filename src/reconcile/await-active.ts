@@ -87,8 +87,11 @@ function exitOf(code: number | undefined, status: number | undefined): string {
 async function downReason(systemd: UnitManager, service: string, row: UnitRow, what: string): Promise<GateResult> {
   const p = (await systemd.getUnitProperties(service)).value;
   const state = `${row.activeState}/${row.subState}`;
-  if (p.result !== undefined && p.result !== 'success') {
-    const failed = `failed (${p.result}${exitOf(p.execMainCode, p.execMainStatus)})`;
+  // Seen in systemd's restart (`auto-restart`), the unit failed itself, even when its next run has begun by the time
+  // its properties are read (RestartSec= defaults to 100 ms) and has reset its Result to `success`.
+  const restarting = /auto-restart/.test(row.subState);
+  if ((p.result !== undefined && p.result !== 'success') || restarting) {
+    const failed = p.result !== undefined && p.result !== 'success' ? `failed (${p.result}${exitOf(p.execMainCode, p.execMainStatus)})` : `failed (${row.subState}: systemd restarts it)`;
     return { ok: false, cause: true, reason: what === 'did not start' ? `${service} ${failed}` : `${service} ${what}: ${failed}` };
   }
   return { ok: false, cause: false, reason: `${service} ${what} (${state}; it did not fail itself: a unit it requires failed, or it exited 0)` };

@@ -35,6 +35,19 @@ describe('the gate of an app of several containers names the container that fail
     expect(r).toMatchObject({ ok: false, reason: 'mempool-db.service failed (exit-code, exited 125)' });
   });
 
+  it("a container seen in systemd's restart whose next run already reset its Result is still the one that failed", async () => {
+    const systemd = fake({ 'mempool-backend.service': dead, 'mempool-db.service': pullFailed, 'mempool-frontend.service': dead });
+    // The unit list shows the restart; by the time the properties are read, the next run began (RestartSec=100ms).
+    const list = systemd.listUnitsByNames;
+    systemd.listUnitsByNames = async (names) => {
+      const r = await list(names);
+      return { value: r.value.map((row) => (row.name === 'mempool-db.service' ? { ...row, activeState: 'activating', subState: 'auto-restart' } : row)) };
+    };
+    systemd.getUnitProperties = async (name) => ({ value: name === 'mempool-db.service' ? { activeState: 'activating', subState: 'start', result: 'success' } : { ...dead } });
+    const r = await awaitAllActive(systemd, awaits, 1_000, 1);
+    expect(r).toMatchObject({ ok: false, cause: true, reason: 'mempool-db.service failed (auto-restart: systemd restarts it)' });
+  });
+
   it('a unit that did not run is never reported with result success', async () => {
     const r = await awaitAllActive(fake({ 'tor-tor.service': dead }), [{ service: 'tor-tor.service', stableMs: 0 }], 1_000, 1);
     expect(r.ok).toBe(false);
