@@ -280,16 +280,12 @@ export function containerOwner(user: string | undefined): HostOwner | undefined 
  */
 export function hostOwners(m: Manifest): { configs: Record<string, HostOwner>; dirs: Record<string, HostOwner> } {
   const configs: Record<string, HostOwner> = {};
-  const byDir = new Map<string, Array<HostOwner | undefined>>();
-  const root = `${DATA_ROOT}/${m.id}`;
   for (const { spec } of containersOf(m)) {
     const owner = containerOwner(spec.user);
     for (const c of spec.configs ?? []) if (owner) configs[c.path] = owner;
-    for (const b of spec.binds ?? []) {
-      const source = b.source.replace(/\/+$/, '');
-      if (!b.readOnly && (source === root || source.startsWith(`${root}/`))) byDir.set(source, [...(byDir.get(source) ?? []), owner]);
-    }
   }
+  const byDir = new Map<string, Array<HostOwner | undefined>>();
+  for (const { dir, user } of writableDataBinds(m)) byDir.set(dir, [...(byDir.get(dir) ?? []), containerOwner(user)]);
   const dirs: Record<string, HostOwner> = {};
   for (const [dir, all] of byDir) {
     const [first] = all;
@@ -303,17 +299,27 @@ export function hostOwners(m: Manifest): { configs: Record<string, HostOwner>; d
  * directories a pass makes when missing (DesiredApp.dirs).
  */
 export function dataDirs(m: Manifest): string[] {
+  return [...new Set(writableDataBinds(m).map((b) => b.dir))].sort();
+}
+
+/**
+ * Every writable bind of the app's containers whose source lies under its data directory, as the host directory it
+ * mounts (trailing slashes dropped; a template app's `%i` expanded to each instance's name, as systemd expands it in
+ * the instance's `podman run`) and the container's `user`, in manifest order. Read-only binds and sources elsewhere
+ * are the operator's, never made or chowned by a pass.
+ */
+function writableDataBinds(m: Manifest): Array<{ dir: string; user: string | undefined }> {
   const root = `${DATA_ROOT}/${m.id}`;
-  const dirs = new Set<string>();
+  const out: Array<{ dir: string; user: string | undefined }> = [];
   for (const { spec } of containersOf(m)) {
     for (const b of spec.binds ?? []) {
       const source = b.source.replace(/\/+$/, '');
       if (b.readOnly || !(source === root || source.startsWith(`${root}/`))) continue;
-      // A template app's %i is each instance's name (systemd expands it in the instance's podman run).
-      for (const dir of m.instances && /%[iI]/.test(source) ? m.instances.map((i) => source.replace(/%[iI]/g, i)) : [source]) dirs.add(dir);
+      const dirs = m.instances && /%[iI]/.test(source) ? m.instances.map((i) => source.replace(/%[iI]/g, i)) : [source];
+      for (const dir of dirs) out.push({ dir, user: spec.user });
     }
   }
-  return [...dirs].sort();
+  return out;
 }
 
 /** The app's own container first (its service is the one a gate waits for), then the rest by name. */

@@ -56,4 +56,18 @@ describe('hostOwners', () => {
       },
     });
   });
+
+  it("a template app's %i bind gives each instance's own directory to the container's user, not the unexpanded path", () => {
+    const m = {
+      id: 'indexer',
+      image: 'docker.io/library/busybox:1.37.0',
+      user: '1000',
+      instances: ['1', '2'],
+      binds: [{ source: '/var/lib/archipelago/indexer/shard-%i', target: '/data' }],
+    } as Manifest;
+    expect(hostOwners(m).dirs).toEqual({
+      '/var/lib/archipelago/indexer/shard-1': { uid: 1000 },
+      '/var/lib/archipelago/indexer/shard-2': { uid: 1000 },
+    });
+  });
 });
