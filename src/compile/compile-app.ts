@@ -16,8 +16,9 @@ import type { BuildUnit, ContainerSection, ContainerUnit, InstallSection, Networ
 import { COMMAND_SEPARATOR, ManifestContext, pointerToken } from './context.js';
 import type { Version } from './podman-keys.js';
 import { checkRawEnvironment, clearEntrypoint } from './podman-quirks.js';
+import { warnConfinement } from './confinement-warnings.js';
 import { addHosts, bindVolumes, durationMs, environment, healthKeys, publishPorts, serviceTimeouts } from './container-parts.js';
-import { BOOT_TARGET, DEFAULT_RESTART, PODMAN_SECRET_PREFIX } from './defaults.js';
+import { BOOT_TARGET, DEFAULT_RESTART, PODMAN_SECRET_PREFIX, UNPRIVILEGED_PORT_START } from './defaults.js';
 
 export interface AppInputs {
   manifest: Manifest;
@@ -153,8 +154,6 @@ function compileTemplateApp(ctx: ManifestContext, input: AppInputs, entry: Conta
   return [network, ...units];
 }
 
-/** The lowest port an unprivileged process may bind on a default Linux (`net.ipv4.ip_unprivileged_port_start`). */
-const UNPRIVILEGED_PORT_START = 1024;
 
 /**
  * What rootless (the user manager) asks of a container, and the `UserNS=` it gets (docs/rootless.md):
@@ -173,13 +172,14 @@ function rootlessUserNS(ctx: ManifestContext, base: string, c: ContainerEntry['s
         `${base}/ports/${i}`,
         `rootless: host port ${host} is below ${UNPRIVILEGED_PORT_START}, which a user's container may not bind unless the node lowers net.ipv4.ip_unprivileged_port_start`,
         `use a host port of ${UNPRIVILEGED_PORT_START} or more (host: ${host + 8000 < 65536 ? host + 8000 : UNPRIVILEGED_PORT_START}), or set the sysctl on the node`,
+        c.acknowledge?.ports,
       );
     }
   });
   if (c.user === undefined) return undefined;
   const numeric = /^(\d+)(?::(\d+))?$/.exec(c.user);
   if (!numeric) {
-    ctx.warn(`${base}/user`, `rootless: user "${c.user}" is a name, so the node's user cannot be mapped onto it: files the daemon writes for the container are readable by it only when public`, 'give the numeric uid[:gid] the image uses for that name');
+    ctx.warn(`${base}/user`, `rootless: user "${c.user}" is a name, so the node's user cannot be mapped onto it: files the daemon writes for the container are readable by it only when public`, 'give the numeric uid[:gid] the image uses for that name', c.acknowledge?.user);
     return undefined;
   }
   const uid = numeric[1]!;
@@ -243,8 +243,7 @@ function compileContainer(ctx: ManifestContext, input: AppInputs, entry: Contain
   const networks = c.hostNetwork
     ? ['host']
     : [...(at.app ? [at.app.alias === undefined ? at.app.network : `${at.app.network}:alias=${at.app.alias}`] : []), ...(c.networks ?? []).map((n, i) => unitFileName(ctx.label(typeof n === 'string' ? `${base}/networks/${i}` : `${base}/networks/${i}/name`, networkName(n)), 'network'))];
-  if (c.hostNetwork) ctx.warn(`${base}/hostNetwork`, "shares the host's network stack: the container reaches every service on the host and binds host ports directly", 'prefer networks and ports unless the daemon needs the host network');
-  if (c.privileged) ctx.warn(`${base}/privileged`, 'runs privileged: every capability and host device, no confinement', 'prefer capAdd and devices for what the daemon needs');
+  warnConfinement(ctx, base, c);
   const userNS = input.scope === 'user' ? rootlessUserNS(ctx, base, c) : undefined;
   const container: ContainerSection = {
     Image: image,

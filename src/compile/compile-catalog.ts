@@ -8,7 +8,7 @@ import type { DesiredState, LoadedManifest } from '../manifest/types.js';
 import { serviceName, unitFileName } from '../naming.js';
 import { compileApp, containerServices, type NodeFacts } from './compile-app.js';
 import { containersOf, networkName } from '../manifest/containers.js';
-import { ManifestContext } from './context.js';
+import { ManifestContext, type AcknowledgedWarning } from './context.js';
 import type { NetworkSection, NetworkUnit, UnitSpec } from './model.js';
 import { networkSection, overlaps } from './network-options.js';
 import { compareVersions, formatVersion, MIN_VERSION, parseVersion } from './podman-keys.js';
@@ -30,6 +30,8 @@ export interface CompileResult {
   units: UnitSpec[];
   problems: Problem[];
   warnings: Problem[];
+  /** Warnings the manifests acknowledge (`acknowledge:`), each with its reason; not in `warnings`. */
+  acknowledged: AcknowledgedWarning[];
 }
 
 /**
@@ -43,6 +45,7 @@ export function compileCatalog(manifests: LoadedManifest[], opts: CompileOptions
 
   const problems: Problem[] = [];
   const warnings: Problem[] = [];
+  const acknowledged: AcknowledgedWarning[] = [];
   const byId = new Map<string, LoadedManifest>();
   for (const lm of manifests) {
     const first = byId.get(lm.manifest.id);
@@ -59,7 +62,7 @@ export function compileCatalog(manifests: LoadedManifest[], opts: CompileOptions
     const m = lm.manifest;
     const state = stateOf(m.id);
     if (state === 'absent') continue;
-    const ctx = new ManifestContext(lm.file, problems, warnings, lm.locate);
+    const ctx = new ManifestContext(lm.file, problems, warnings, lm.locate, acknowledged);
     const source = sourceName(lm.file);
     const appUnits = compileApp(ctx, {
       manifest: m,
@@ -93,7 +96,7 @@ export function compileCatalog(manifests: LoadedManifest[], opts: CompileOptions
   // Names are only comparable once every one of them is a valid label.
   if (problems.length === 0) checkUniqueNames(units, contextOfUnit);
   units.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-  return { units: problems.length > 0 ? [] : units, problems, warnings };
+  return { units: problems.length > 0 ? [] : units, problems, warnings, acknowledged };
 }
 
 /** One network unit per distinct name, shared by every app that joins it, with the options one of them gives. */

@@ -7,6 +7,11 @@ import type { LoadedManifest } from '../manifest/types.js';
 import { DNS_LABEL } from '../naming.js';
 import { valueProblem, type ValueSyntax } from '../render/quote.js';
 
+/** A warning the manifest acknowledges (`acknowledge: { hostNetwork: REASON }`), with that reason. */
+export interface AcknowledgedWarning extends Problem {
+  reason: string;
+}
+
 export class ManifestContext {
   constructor(
     /** The manifest file, as loaded (every problem names it). */
@@ -14,6 +19,8 @@ export class ManifestContext {
     readonly problems: Problem[],
     readonly warnings: Problem[],
     private readonly locate?: LoadedManifest['locate'],
+    /** Warnings the manifest acknowledges (`acknowledge:`), with its reason: kept out of `warnings`. */
+    readonly acknowledged: AcknowledgedWarning[] = [],
   ) {}
 
   /** Records a problem at `pointer` (at the key itself with `target: 'key'`), with its line and column when known. */
@@ -21,8 +28,13 @@ export class ManifestContext {
     this.problems.push(this.at(pointer, message, hint, target));
   }
 
-  warn(pointer: string, message: string, hint?: string): void {
-    this.warnings.push(this.at(pointer, message, hint));
+  /**
+   * Records a warning at `pointer`; with `acknowledged` (the manifest's reason from `acknowledge:`), records it as
+   * acknowledged instead.
+   */
+  warn(pointer: string, message: string, hint?: string, acknowledged?: string): void {
+    if (acknowledged !== undefined) this.acknowledged.push({ ...this.at(pointer, message, hint), reason: acknowledged });
+    else this.warnings.push(this.at(pointer, message, hint));
   }
 
   private at(pointer: string, message: string, hint?: string, target?: 'key' | 'value'): Problem {

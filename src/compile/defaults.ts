@@ -28,3 +28,6 @@ export const BOOT_TARGET = { system: 'multi-user.target', user: 'default.target'
  * `secrets:` may name any podman secret but these (src/manifest/checks.ts refuses the prefix there).
  */
 export const PODMAN_SECRET_PREFIX = 'archy.';
+
+/** The lowest port an unprivileged process may bind on a default Linux (`net.ipv4.ip_unprivileged_port_start`). */
+export const UNPRIVILEGED_PORT_START = 1024;

@@ -21,7 +21,7 @@ export interface ContainerEntry {
 export const CONTAINER_FIELDS = [
   'image', 'build', 'command', 'entrypoint', 'workingDir', 'user', 'environment', 'secrets', 'ports', 'volumes',
   'binds', 'configs', 'networks', 'hostNetwork', 'hosts', 'hostname', 'init', 'shmSize', 'ulimits', 'devices',
-  'tmpfs', 'sysctls', 'privileged', 'security', 'health', 'dependsOn', 'oneshot', 'stop', 'startTimeout', 'memory',
+  'tmpfs', 'sysctls', 'privileged', 'acknowledge', 'security', 'health', 'dependsOn', 'oneshot', 'stop', 'startTimeout', 'memory',
   'labels', 'autoUpdate', 'restart', 'quadlet',
 ] as const satisfies ReadonlyArray<keyof ContainerSpec>;
 

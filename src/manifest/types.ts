@@ -128,6 +128,11 @@ export interface ContainerSpec {
   sysctls?: Record<string, string>;
   /** All capabilities and host devices (`PodmanArgs=--privileged`); `validate` warns. */
   privileged?: boolean;
+  /**
+   * Warnings the container gets on purpose, each with the reason (`validate` counts them as acknowledged instead of
+   * printing them; acknowledging one the container can never get is warned).
+   */
+  acknowledge?: Partial<Record<AcknowledgeableWarning, string>>;
   security?: SecuritySpec;
   health?: HealthSpec;
   /**
@@ -315,3 +320,9 @@ export interface LoadedManifest {
    */
   locate?: (pointer: string, target?: 'key' | 'value') => { line: number; col: number };
 }
+
+/**
+ * The warnings a manifest may acknowledge, by the field that causes them: `hostNetwork`, `privileged`, and, rootless
+ * only, a `user` given by name and a host port below 1024 (`ports`).
+ */
+export type AcknowledgeableWarning = 'hostNetwork' | 'privileged' | 'user' | 'ports';

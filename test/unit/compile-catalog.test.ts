@@ -180,6 +180,41 @@ describe('compileCatalog: across the catalog', () => {
     expect(r.warnings.map((w) => w.pointer)).toEqual(['/hostNetwork', '/privileged']);
   });
 
+  it('acknowledge: a warning the container gets on purpose moves to acknowledged with its reason; one it never gets is warned', () => {
+    const why = 'tor forwards onion services to the host loopback';
+    const r = compile([lm({ id: 'tor', hostNetwork: true, acknowledge: { hostNetwork: why } })]);
+    expect(r.warnings).toEqual([]);
+    expect(r.acknowledged).toEqual([expect.objectContaining({ file: 'manifests/tor.yaml', pointer: '/hostNetwork', reason: why, message: expect.stringContaining("host's network stack") })]);
+    // Only what is acknowledged: privileged still warns.
+    const both = compile([lm({ id: 'a', hostNetwork: true, privileged: true, acknowledge: { hostNetwork: why } })]);
+    expect(both.warnings.map((w) => w.pointer)).toEqual(['/privileged']);
+    // Left behind after hostNetwork went: a warning at the entry, so that it cannot hide the next one.
+    const stale = compile([lm({ id: 'a', acknowledge: { hostNetwork: why, ports: 'p', user: 'u' }, ports: [{ container: 8080 }], user: '1000' })], { scope: 'user' });
+    expect(stale.warnings.map((w) => `${w.pointer}: ${w.message} (${w.hint})`)).toEqual([
+      '/acknowledge/hostNetwork: acknowledges a warning this container never gets: hostNetwork is not set (remove acknowledge.hostNetwork)',
+      '/acknowledge/ports: acknowledges a warning this container never gets: no host port is below 1024 (remove acknowledge.ports)',
+      '/acknowledge/user: acknowledges a warning this container never gets: user is not a name (remove acknowledge.user)',
+    ]);
+    expect(stale.acknowledged).toEqual([]);
+  });
+
+  it("acknowledge: the rootless warnings (a user by name, a host port below 1024) only where they arise, in the container's own entry", () => {
+    const m = lm({
+      id: 'shop',
+      containers: {
+        web: { image: IMAGE, user: 'nginx', ports: [{ container: 80, host: 80 }], acknowledge: { user: 'its files are public', ports: 'the node lowers the sysctl' } },
+        api: { image: IMAGE, user: 'node', ports: [{ container: 443, host: 443 }] },
+      },
+    });
+    const rootless = compile([m], { scope: 'user' });
+    expect(rootless.acknowledged.map((a) => `${a.pointer} ${a.reason}`)).toEqual(['/containers/web/ports/0 the node lowers the sysctl', '/containers/web/user its files are public']);
+    expect(rootless.warnings.map((w) => w.pointer)).toEqual(['/containers/api/ports/0', '/containers/api/user']);
+    // Rootful: neither warning arises, and the entries are not stale either (they would be, rootless).
+    const rootful = compile([m]);
+    expect(rootful.warnings).toEqual([]);
+    expect(rootful.acknowledged).toEqual([]);
+  });
+
   it('a one-shot container: Type=oneshot, RemainAfterExit=yes, Restart=no, no health gate', () => {
     const { units } = compile([lm({ id: 'job', oneshot: true, health: { cmd: ['true'], gateStart: false } })]);
     const job = container(units, 'job.container');

@@ -29,7 +29,7 @@ describe('schema problems', () => {
     expect(problems({ 'app.yaml': 'id: app\ncontainer: docker.io/x/y:1\n' })).toEqual(['manifests/app.yaml:2:1 /container: unknown field "container" (did you mean "containers"?)']);
     expect(problems({ 'app.yaml': 'id: app\nwidget: docker.io/x/y:1\n' })).toEqual([
       'manifests/app.yaml:1:1 /: missing "image" or "build" or "containers" (exactly one is required)',
-      'manifests/app.yaml:2:1 /widget: unknown field "widget" (allowed fields: id, name, description, icon, web, state, instances, containers, exports, onionServiceDir, image, build, command, entrypoint, workingDir, user, environment, secrets, ports, volumes, binds, configs, networks, hostNetwork, hosts, hostname, init, shmSize, ulimits, devices, tmpfs, sysctls, privileged, security, health, dependsOn, oneshot, stop, startTimeout, memory, labels, autoUpdate, restart, quadlet)',
+      'manifests/app.yaml:2:1 /widget: unknown field "widget" (allowed fields: id, name, description, icon, web, state, instances, containers, exports, onionServiceDir, image, build, command, entrypoint, workingDir, user, environment, secrets, ports, volumes, binds, configs, networks, hostNetwork, hosts, hostname, init, shmSize, ulimits, devices, tmpfs, sysctls, privileged, acknowledge, security, health, dependsOn, oneshot, stop, startTimeout, memory, labels, autoUpdate, restart, quadlet)',
     ]);
   });
 
@@ -151,6 +151,13 @@ describe('schema problems', () => {
 
   test('an empty value points at its key', () => {
     expect(problems({ 'app.yaml': 'id: app\nimage:\n' })).toEqual(['manifests/app.yaml:2:1 /image: must be a string, not an empty value']);
+  });
+
+  test('acknowledge: only the warnings there are, each with a reason', () => {
+    expect(problems({ 'tor.yaml': 'id: tor\nimage: docker.io/getumbrel/tor:0.4.7.8\nhostNetwork: true\nacknowledge:\n  hostnetwork: x\n  privileged: ""\n' })).toEqual([
+      'manifests/tor.yaml:5:3 /acknowledge/hostnetwork: unknown field "hostnetwork" (did you mean "hostNetwork"?)',
+      'manifests/tor.yaml:6:15 /acknowledge/privileged: must NOT have fewer than 1 characters',
+    ]);
   });
 
   test('quadlet escape hatch: known sections, PascalCase keys, string or list values', () => {

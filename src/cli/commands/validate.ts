@@ -3,7 +3,8 @@
  * for the target podman (so that `quadlet:` keys are checked against its key
  * list, as `render` would), and reports every problem as
  * `FILE:LINE:COL /pointer: message (hint)` on stderr (exit 1), or `{ ok,
- * problems, warnings }` on stdout with `--json`. Writes nothing.
+ * problems, warnings, acknowledged, apps }` on stdout with `--json`. A warning the manifest acknowledges
+ * (`acknowledge:`) is not printed: the summary line counts it and names where. Writes nothing.
  */
 import type { Command } from 'commander';
 import { EXIT, formatProblem, InvalidInputError, ReportedError } from '../../errors.js';
@@ -32,15 +33,17 @@ export async function validate(opts: ValidateOptions, out: NodeJS.WritableStream
   const compiled = loadProblems.length === 0 ? compileCatalog(manifests, { podmanVersion: opts.podmanVersion ?? DEFAULT_PODMAN_VERSION, scope: opts.user ? 'user' : 'system', node: nodeFacts(opts.nodeDomain ? { domain: opts.nodeDomain } : {}) }) : undefined;
   const problems = [...loadProblems, ...(compiled?.problems ?? [])];
   const warnings = compiled?.warnings ?? [];
+  const acknowledged = compiled?.acknowledged ?? [];
   const ok = problems.length === 0;
   if (opts.json) {
-    out.write(`${JSON.stringify({ ok, problems, warnings, apps: ok ? manifests.map((m) => ({ id: m.manifest.id, file: m.file })) : [] }, null, 2)}\n`);
+    out.write(`${JSON.stringify({ ok, problems, warnings, acknowledged, apps: ok ? manifests.map((m) => ({ id: m.manifest.id, file: m.file })) : [] }, null, 2)}\n`);
     if (!ok) throw new ReportedError(EXIT.invalid, `${problems.length} problem(s) in ${dir}`);
     return;
   }
   for (const w of warnings) err.write(`warning: ${formatProblem(w)}\n`);
   if (!ok) throw new InvalidInputError(problems);
-  out.write(`${dir}: ${manifests.length} manifest(s) valid${manifests.length ? `: ${manifests.map((m) => m.manifest.id).join(', ')}` : ''}\n`);
+  const acks = acknowledged.length ? `; ${acknowledged.length} warning(s) acknowledged: ${acknowledged.map((a) => `${[a.file, a.line].filter((x) => x !== undefined).join(':')} ${a.pointer}`).join(', ')}` : '';
+  out.write(`${dir}: ${manifests.length} manifest(s) valid${manifests.length ? `: ${manifests.map((m) => m.manifest.id).join(', ')}` : ''}${acks}\n`);
 }
 
 /** Adds `validate` to the program. */
