@@ -11,6 +11,7 @@
 import { containersOf, containerUnitName, isMultiContainer, networkName, type ContainerEntry } from '../manifest/containers.js';
 import type { ContainerSpec, Dependency, DesiredState, DeviceSpec, EnvValue, ExportValue, Manifest, NodeFact, TmpfsSpec, VolumeMount } from '../manifest/types.js';
 import { parseMemory } from '../manifest/units.js';
+import { staleVersion } from '../manifest/app-meta.js';
 import { appService, instanceService, serviceName, unitFileName } from '../naming.js';
 import type { BuildUnit, ContainerSection, ContainerUnit, InstallSection, NetworkUnit, UnitSpec, VolumeSection, VolumeUnit } from './model.js';
 import { COMMAND_SEPARATOR, ManifestContext, pointerToken } from './context.js';
@@ -92,6 +93,8 @@ interface Placement {
 export function compileApp(ctx: ManifestContext, input: AppInputs): UnitSpec[] {
   const m = input.manifest;
   if (!ctx.isLabel('/id', m.id)) return [];
+  const stale = staleVersion(m);
+  if (stale) ctx.warn(stale.pointer, stale.message, stale.hint);
   const boot: InstallSection | undefined = input.state === 'running' ? { WantedBy: [BOOT_TARGET[input.scope]] } : undefined;
   const containers = containersOf(m);
   if (m.instances) return compileTemplateApp(ctx, input, containers[0]!, boot);

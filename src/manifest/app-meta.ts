@@ -53,11 +53,30 @@ export function webLink(m: Manifest): WebLink | undefined {
   };
 }
 
-/** The manifest's meta for the dashboard. */
+/** Each container's version as its image names it ({@link imageVersion}; a `build`'s tag), in manifest order. */
+function containerVersions(m: Manifest): Array<string | undefined> {
+  return containersOf(m).map(({ spec }) => {
+    const image = spec.image ?? spec.build?.tag;
+    return image !== undefined ? imageVersion(image) : undefined;
+  });
+}
+
+/**
+ * A `version:` that no container's image tag is (`2.0.0` matches the tags `2.0.0` and `v2.0.0`, and `v3.2.1`
+ * matches `3.2.1`): most likely left behind when an image was upgraded, so the dashboard would show the old number.
+ * Undefined when it matches one, or without `version:`.
+ */
+export function staleVersion(m: Manifest): Finding | undefined {
+  if (m.version === undefined) return undefined;
+  const bare = (v: string): string => v.replace(/^v(?=\d)/, '');
+  const tags = [...new Set(containerVersions(m).filter((v): v is string => v !== undefined))];
+  if (tags.some((t) => bare(t) === bare(m.version!))) return undefined;
+  return { pointer: '/version', message: `no container's image tag is version ${m.version} (${tags.length ? `tags: ${tags.join(', ')}` : 'no image has a tag'})`, hint: 'set version to the tag of the image that is the app, or remove it (the first container\'s tag is the default)' };
+}
+
+/** The manifest's meta for the dashboard; `version` is the manifest's own, else its first container's tag. */
 export function appMeta(m: Manifest): AppMeta {
-  const first = containersOf(m)[0]?.spec;
-  const image = first?.image ?? first?.build?.tag;
-  const version = image !== undefined ? imageVersion(image) : undefined;
+  const version = m.version ?? containerVersions(m)[0];
   const web = webLink(m);
   return {
     ...(m.description !== undefined ? { description: m.description } : {}),

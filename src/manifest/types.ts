@@ -21,6 +21,11 @@ export interface Manifest extends ContainerSpec {
   name?: string;
   description?: string;
   /**
+   * The app's version as its makers number it (`2.0.0`), for the dashboard; default its first container's image tag
+   * ({@link appMeta}). `validate` warns when no container's image tag is it.
+   */
+  version?: string;
+  /**
    * The app's icon: a file of the manifests directory, by its path relative to it (`icons/bitcoin.svg`; svg, png,
    * webp or jpeg). Served by the API at `GET /api/apps/<id>/icon` (docs/api.md).
    */

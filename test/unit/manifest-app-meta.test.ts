@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { formatProblem } from '../../src/errors.js';
-import { appMeta, imageVersion } from '../../src/manifest/app-meta.js';
+import { appMeta, imageVersion, staleVersion } from '../../src/manifest/app-meta.js';
 import { loadManifests } from '../../src/manifest/load.js';
 import type { Manifest } from '../../src/manifest/types.js';
 
@@ -37,6 +37,24 @@ describe('appMeta: description, icon, version and the web UI from a manifest', (
     );
     expect(problems).toEqual([]);
     expect(appMeta(manifest!)).toEqual({ version: '10.11.11', web: { port: 8080, path: '/', loopbackOnly: false } });
+  });
+
+  test("version: the manifest's own where the first container is not the app (a database first)", () => {
+    const text = (version: string) => `id: app\nversion: "${version}"\ncontainers:\n  db:\n    image: docker.io/library/postgres:16.8\n  server:\n    image: docker.io/btcpayserver/btcpayserver:2.0.0\n`;
+    const { manifest, problems } = load(text('2.0.0'));
+    expect(problems).toEqual([]);
+    expect(appMeta(manifest!).version).toBe('2.0.0');
+    expect(staleVersion(manifest!)).toBeUndefined();
+    // With or without a leading v, either side.
+    expect(staleVersion(load(text('v2.0.0')).manifest!)).toBeUndefined();
+    expect(staleVersion({ id: 'm', version: '3.2.1', image: 'docker.io/mempool/frontend:v3.2.1' } as Manifest)).toBeUndefined();
+    // Left behind by an image upgrade: a warning that names the tags there are.
+    expect(staleVersion(load(text('1.13.7')).manifest!)).toEqual({
+      pointer: '/version',
+      message: "no container's image tag is version 1.13.7 (tags: 16.8, 2.0.0)",
+      hint: "set version to the tag of the image that is the app, or remove it (the first container's tag is the default)",
+    });
+    expect(load('id: app\nversion: ""\nimage: docker.io/library/busybox:1.37.0\n').problems).toEqual(['manifests/app.yaml:2:10 /version: must NOT have fewer than 1 characters']);
   });
 
   test('no meta fields: an empty meta', () => {

@@ -29,7 +29,7 @@ describe('schema problems', () => {
     expect(problems({ 'app.yaml': 'id: app\ncontainer: docker.io/x/y:1\n' })).toEqual(['manifests/app.yaml:2:1 /container: unknown field "container" (did you mean "containers"?)']);
     expect(problems({ 'app.yaml': 'id: app\nwidget: docker.io/x/y:1\n' })).toEqual([
       'manifests/app.yaml:1:1 /: missing "image" or "build" or "containers" (exactly one is required)',
-      'manifests/app.yaml:2:1 /widget: unknown field "widget" (allowed fields: id, name, description, icon, web, state, instances, containers, exports, onionServiceDir, image, build, command, entrypoint, workingDir, user, environment, secrets, ports, volumes, binds, configs, networks, hostNetwork, hosts, hostname, init, shmSize, ulimits, devices, tmpfs, sysctls, privileged, acknowledge, security, health, dependsOn, oneshot, stop, startTimeout, memory, labels, autoUpdate, restart, quadlet)',
+      'manifests/app.yaml:2:1 /widget: unknown field "widget" (allowed fields: id, name, description, version, icon, web, state, instances, containers, exports, onionServiceDir, image, build, command, entrypoint, workingDir, user, environment, secrets, ports, volumes, binds, configs, networks, hostNetwork, hosts, hostname, init, shmSize, ulimits, devices, tmpfs, sysctls, privileged, acknowledge, security, health, dependsOn, oneshot, stop, startTimeout, memory, labels, autoUpdate, restart, quadlet)',
     ]);
   });
 
