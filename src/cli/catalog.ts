@@ -3,19 +3,18 @@
  * loaded and checked (config templates against the package's `templates/config/`).
  */
 import type { Problem } from '../errors.js';
-import { DEFAULT_LISTEN, parseListen } from '../api/listen.js';
-import { daemonReservation, type ReservedPort } from '../manifest/checks.js';
+import type { ReservedPort } from '../manifest/checks.js';
 import { loadManifests, type LoadResult } from '../manifest/load.js';
 import { readManifestFiles } from '../store/node/manifest-files.js';
 import { listConfigTemplates } from '../store/shipped/templates.js';
 
 /**
  * Reads and loads the catalog in `dir`; no app may publish on a `reserved` address (the node's own daemons:
- * `NodeContext.reserved`; default serve's own address).
+ * `NodeContext.reserved()`, `reservationsOf`; default none).
  * An unreadable directory is reported as a problem, not thrown, so callers
  * treat it like any invalid input.
  */
-export async function readCatalog(dir: string, reserved: readonly ReservedPort[] = daemonReserved()): Promise<LoadResult> {
+export async function readCatalog(dir: string, reserved: readonly ReservedPort[] = []): Promise<LoadResult> {
   let sources;
   try {
     sources = await readManifestFiles(dir);
@@ -24,9 +23,4 @@ export async function readCatalog(dir: string, reserved: readonly ReservedPort[]
     return { manifests: [], problems: [problem] };
   }
   return loadManifests(sources, { templates: await listConfigTemplates(), reserved });
-}
-
-/** What the node's daemon binds itself (`serve --listen`, default serve's own): no manifest may publish on it. */
-export function daemonReserved(listen: string = DEFAULT_LISTEN): ReservedPort[] {
-  return [daemonReservation(parseListen(listen))];
 }

@@ -25,16 +25,16 @@ import { manifestYaml } from '../import/manifest-yaml.js';
 import { importCompose } from '../import/project.js';
 import { importQuadlet } from '../import/quadlet-project.js';
 import { loadManifests } from '../manifest/load.js';
-import { daemonReserved } from './catalog.js';
+import type { ReservedPort } from '../manifest/checks.js';
 import type { Manifest } from '../manifest/types.js';
 import { writeFilesAtomic } from '../store/atomic-write.js';
 import { findComposeProjects, readComposeProject } from '../store/node/compose-project.js';
 import { readTextIfExists } from '../store/fs.js';
 import { DEFAULT_PODMAN_VERSION } from '../compile/target-version.js';
-import { manifestsDirOf, type NodeFlags } from './node-context.js';
+import { manifestsDirOf, reservationsOf, type NodeFlags } from './node-context.js';
 
 /** What every import takes. */
-interface ImportOptions extends Pick<NodeFlags, 'manifests' | 'json' | 'user'> {
+interface ImportOptions extends Pick<NodeFlags, 'manifests' | 'json' | 'user' | 'bus'> {
   out?: string;
   dryRun?: boolean;
   force?: boolean;
@@ -65,6 +65,11 @@ interface Imported {
 }
 
 type Streams = { out: NodeJS.WritableStream; err: NodeJS.WritableStream };
+
+/** Where the node's daemons listen, for the manager the import is for (`--user`: the rootless ones), notes on `err`. */
+function nodeReservations(opts: ImportOptions, err: NodeJS.WritableStream): Promise<ReservedPort[]> {
+  return reservationsOf(opts, (line) => void err.write(`note: ${line}\n`));
+}
 
 /**
  * Checks the imported apps against each other and the output directory, then writes them all at once (or prints them
@@ -107,12 +112,13 @@ async function finishImport(imported: Imported[], findings: ImportFinding[], opt
 }
 
 /**
- * The manifests as YAML, checked together as `validate` checks a catalog (the loader, then the compiler for the
- * target podman): a problem is an error against the manifest itself, and that app is not imported.
+ * The manifests as YAML, checked together as `validate` checks a catalog (the loader with the node's `reserved`
+ * addresses, then the compiler for the target podman): a problem is an error against the manifest itself, and that
+ * app is not imported.
  */
-function checkedManifests(apps: ReadonlyArray<{ manifest: Manifest; source: string }>, outDir: string, command: 'quadlet' | 'container', podmanVersion: string, scope: 'system' | 'user', findings: ImportFinding[]): Imported[] {
+function checkedManifests(apps: ReadonlyArray<{ manifest: Manifest; source: string }>, outDir: string, command: 'quadlet' | 'container', podmanVersion: string, scope: 'system' | 'user', reserved: readonly ReservedPort[], findings: ImportFinding[]): Imported[] {
   const all = apps.map((a) => ({ ...a, id: a.manifest.id, file: path.join(outDir, `${a.manifest.id}.yaml`), text: manifestYaml(a.manifest, a.source, command) }));
-  const loaded = loadManifests(all.map(({ file, text }) => ({ file, text })), { reserved: daemonReserved() });
+  const loaded = loadManifests(all.map(({ file, text }) => ({ file, text })), { reserved });
   const problems = [...loaded.problems, ...(loaded.problems.length === 0 ? compileCatalog(loaded.manifests, { podmanVersion, scope }).problems : [])];
   findings.push(...problems.map((p): ImportFinding => ({ level: 'error', ...p, message: `the imported manifest is invalid: ${p.message}` })));
   const bad = new Set(problems.map((p) => p.file));
@@ -130,6 +136,7 @@ export async function importComposeCommand(target: string, opts: ImportComposeOp
   if (projects.length === 0) throw new UsageError(`${target}: no compose file (compose.yaml, compose.yml, docker-compose.yaml, docker-compose.yml) here or in its subdirectories`);
   if (opts.app !== undefined && projects.length > 1) throw new UsageError(`--app names one app, and ${target} holds ${projects.length} compose projects`);
   const outDir = opts.out ?? manifestsDirOf(opts);
+  const reserved = await nodeReservations(opts, err);
 
   const findings: ImportFinding[] = [];
   const imported: Imported[] = [];
@@ -141,7 +148,7 @@ export async function importComposeCommand(target: string, opts: ImportComposeOp
     const file = path.join(outDir, `${result.manifest.id}.yaml`);
     const text = manifestYaml(result.manifest, input.file);
     // The output must be a manifest `validate` accepts: a problem here is reported against the manifest itself.
-    const check = loadManifests([{ file, text }]);
+    const check = loadManifests([{ file, text }], { reserved });
     findings.push(...check.problems.map((p): ImportFinding => ({ level: 'error', ...p, message: `the imported manifest is invalid: ${p.message}` })));
     if (check.problems.length === 0) imported.push({ id: result.manifest.id, source: input.file, file, text });
   }
@@ -174,7 +181,7 @@ export async function importQuadletCommand(dir: string, opts: ImportQuadletOptio
   const scope = opts.user ? 'user' : 'system';
   const result = importQuadlet({ dir, absDir: path.resolve(dir), files, dropIns, podmanVersion, scope });
   const findings = [...result.findings];
-  const imported = checkedManifests(result.apps.map((a) => ({ manifest: a.manifest, source: a.sources.join(', ') })), opts.out ?? manifestsDirOf(opts), 'quadlet', podmanVersion, scope, findings);
+  const imported = checkedManifests(result.apps.map((a) => ({ manifest: a.manifest, source: a.sources.join(', ') })), opts.out ?? manifestsDirOf(opts), 'quadlet', podmanVersion, scope, await nodeReservations(opts, err), findings);
   await finishImport(imported, findings, opts, { out, err });
 }
 
@@ -243,6 +250,6 @@ export async function importContainerCommand(names: string[], opts: ImportContai
     findings.push(...result.findings);
     if (result.manifest) apps.push({ manifest: result.manifest, source: `podman inspect ${c.Name}` });
   }
-  const imported = checkedManifests(apps, opts.out ?? manifestsDirOf(opts), 'container', opts.podmanVersion ?? DEFAULT_PODMAN_VERSION, opts.user ? 'user' : 'system', findings);
+  const imported = checkedManifests(apps, opts.out ?? manifestsDirOf(opts), 'container', opts.podmanVersion ?? DEFAULT_PODMAN_VERSION, opts.user ? 'user' : 'system', await nodeReservations(opts, err), findings);
   await finishImport(imported, findings, opts, { out, err });
 }

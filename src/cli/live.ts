@@ -16,7 +16,6 @@ import { appRef, unitDirAppRefs } from '../controller/app-refs.js';
 import { readUnitDir } from '../store/node/unit-dir.js';
 import { readOnionAddresses } from '../store/node/onion-addresses.js';
 import { onionHostnames } from '../manifest/onion.js';
-import type { ReservedPort } from '../manifest/checks.js';
 import { createSystemd } from '../systemd/client.js';
 import type { LinkStatus, SystemdPort } from '../systemd/types.js';
 import { describeLink } from '../systemd/link.js';
@@ -24,7 +23,7 @@ import { formatProblem, InvalidInputError, SystemdError } from '../errors.js';
 import type { NodeContext } from './node-context.js';
 
 /** What the live view needs of the node. */
-export type LiveContext = Pick<NodeContext, 'manifestsDir' | 'stateDir' | 'unitDir' | 'appsFrom' | 'busAddress' | 'manager'> & Partial<Pick<NodeContext, 'reserved'>>;
+export type LiveContext = Pick<NodeContext, 'manifestsDir' | 'stateDir' | 'unitDir' | 'appsFrom' | 'busAddress' | 'manager'>;
 
 /** Where the apps come from when the catalog cannot be read. */
 export interface AppsFallback {
@@ -51,12 +50,14 @@ export interface LiveApps {
 
 /**
  * The apps of the catalog in `dir`, with the onion addresses tor wrote on this host; throws InvalidInputError with
- * every problem when a manifest is invalid. An address that cannot be read is left out (and logged).
+ * every problem when a manifest is invalid. An address that cannot be read is left out (and logged). The daemons'
+ * own addresses are not asked for: a live view tracks the apps, and whether one may publish where a daemon listens
+ * is `validate`'s and the pass's check (it would cost `status` a D-Bus read per daemon: issue 15).
  */
-export async function manifestApps(dir: string, log: (m: string) => void = () => {}, reserved?: readonly ReservedPort[]): Promise<LiveApps> {
+export async function manifestApps(dir: string, log: (m: string) => void = () => {}): Promise<LiveApps> {
   // The loader (YAML, the schema's validator) only when the apps come from manifests: not for --unit-dir.
   const { readCatalog } = await import('./catalog.js');
-  const { manifests, problems } = await readCatalog(dir, reserved);
+  const { manifests, problems } = await readCatalog(dir);
   if (problems.length > 0) throw new InvalidInputError(problems);
   const onions = await readOnionAddresses(onionHostnames(manifests, {})).catch((err: unknown) => {
     log(`reading the onion addresses failed: ${(err as Error).message}`);
@@ -70,9 +71,9 @@ export async function manifestApps(dir: string, log: (m: string) => void = () =>
  * stop must keep working while someone fixes a manifest): the units of ours on the node are tracked instead,
  * and the reconciler's first pass replaces them with the catalog once it is valid.
  */
-export async function catalogApps(dir: string, fallback?: AppsFallback, reserved?: readonly ReservedPort[]): Promise<LiveApps> {
+export async function catalogApps(dir: string, fallback?: AppsFallback): Promise<LiveApps> {
   try {
-    return await manifestApps(dir, fallback?.log, reserved);
+    return await manifestApps(dir, fallback?.log);
   } catch (err) {
     if (!fallback || !(err instanceof InvalidInputError)) throw err;
     const [first, ...more] = err.problems;
@@ -107,7 +108,7 @@ export interface LiveExtra {
 /** The apps of the live view: the unit directory's units, or the catalog's (with the fallback, when asked for). */
 export async function liveApps(ctx: LiveContext, extra: LiveExtra): Promise<LiveApps> {
   if (ctx.appsFrom === 'unit-dir') return { apps: await unitDirApps(ctx.unitDir), onions: {} };
-  return catalogApps(extra.catalogDir ?? ctx.manifestsDir, extra.fallbackLog ? { unitDir: ctx.unitDir, log: extra.fallbackLog } : undefined, ctx.reserved);
+  return catalogApps(extra.catalogDir ?? ctx.manifestsDir, extra.fallbackLog ? { unitDir: ctx.unitDir, log: extra.fallbackLog } : undefined);
 }
 
 /** The controller's deps of the node; a stop or start makes the boot follow the user in the unit directory. */

@@ -14,8 +14,7 @@ import { nodeFacts } from '../store/node/facts.js';
 import { UsageError } from '../errors.js';
 import { gitSource, type FollowPolicy, type GitSource } from '../store/state/git-source.js';
 import { busAddressFor } from '../systemd/address.js';
-import { DEFAULT_LISTEN, parseListen } from '../api/listen.js';
-import { daemonReservation, type ReservedPort } from '../manifest/checks.js';
+import type { ReservedPort } from '../manifest/checks.js';
 
 /** The command line's flags that say which node and how (the global options and the shared command options), as parsed. */
 export interface NodeFlags {
@@ -82,8 +81,11 @@ export interface NodeContext {
   /** Print machine-readable JSON. */
   json: boolean;
   pass: PassSettings;
-  /** Host addresses the node's own daemons bind, where no app may publish ({@link reservedPorts}). */
-  reserved: ReservedPort[];
+  /**
+   * Host addresses the node's own daemons bind, where no app may publish ({@link reservationsOf}), asked of systemd
+   * at the first call (one D-Bus property read per daemon) and kept; only commands that check ports call it.
+   */
+  reserved(): Promise<ReservedPort[]>;
 }
 
 /** How a command reads `--unit-dir`. */
@@ -125,20 +127,21 @@ export function defaultUnitDir(user: boolean | undefined): string {
   return user ? join(homedir(), '.config/containers/systemd') : '/etc/containers/systemd';
 }
 
-/** Where the packaged daemons listen (packaging/archy-quadlet.service, archy-quadlet.user.service), by manager. */
-export const DAEMON_LISTEN = { system: DEFAULT_LISTEN, user: '127.0.0.1:8081' } as const;
+/** The D-Bus address of the flags' manager: `--bus`, else the system bus, or with `--user` this user's bus. */
+export function busAddressOf(flags: Pick<NodeFlags, 'bus' | 'user'>): string {
+  return busAddressFor({ bus: flags.bus, user: flags.user, uid: process.getuid?.() ?? 0 });
+}
 
 /**
- * The host addresses the node's own daemons bind, which no app may publish on (issue 17: "the port-clash check must
- * include the daemon's own listen address and anything else the node's config reserves"): this manager's daemon at
- * `listen` (serve's `--listen`; for the other commands, the packaged unit's address), and on a rootless node the
- * system daemon's too, since a user's apps publish on the same host's ports. Throws UsageError for a bad `listen`.
+ * The host addresses the node's own daemons bind, for the flags' manager (issue 17): serve's own `--listen`, else
+ * the daemon unit's address as systemd holds it, and rootless the system daemon's too (src/cli/daemon-reservations.ts
+ * has the rule); where systemd cannot be reached, the packaged addresses. A note a person should see (a daemon unit
+ * whose address cannot be read) goes to `note`, by default stderr. Loaded only by the commands that check ports, so
+ * that `status` and `--help` do without it (issue 15). Throws UsageError for a bad `listen`.
  */
-export function reservedPorts(manager: 'system' | 'user', listen?: string): ReservedPort[] {
-  const own = daemonReservation(parseListen(listen ?? DAEMON_LISTEN[manager]), manager === 'user' ? "archy-quadlet serve --user (this user's API and web UI)" : undefined);
-  if (manager === 'system') return [own];
-  const system = daemonReservation(parseListen(DAEMON_LISTEN.system));
-  return own.ip === system.ip && own.port === system.port ? [own] : [own, system];
+export async function reservationsOf(flags: Pick<NodeFlags, 'bus' | 'user' | 'listen'>, note: (line: string) => void = (line) => void process.stderr.write(`note: ${line}\n`)): Promise<ReservedPort[]> {
+  const { learnReservations } = await import('./daemon-reservations.js');
+  return learnReservations({ manager: flags.user ? 'user' : 'system', busAddress: busAddressOf(flags), ...(flags.listen !== undefined ? { listen: flags.listen } : {}), note });
 }
 
 /** A node name: it names a file, `nodes/<name>.yaml`. */
@@ -169,17 +172,18 @@ export function followPolicyOf(flags: NodeFlags, hostname: string): FollowPolicy
 /**
  * Resolves the flags into the node context. Touches nothing (the git source is not fetched); the node's facts are
  * read when a pass first asks for `pass.node` (the time zone alone is ICU's start-up, ~20 ms, which `status`, `start`
- * or `stop` do not need: issue 15).
+ * or `stop` do not need: issue 15), the daemons' addresses when a command that checks ports first asks `reserved()`.
  */
 export function resolveNodeContext(flags: NodeFlags, { appsFromExplicitUnitDir = false }: ResolveOptions = {}): NodeContext {
   const stateDir = flags.stateDir ?? defaultStateDir(flags.user);
   let node: NodeFacts | undefined;
+  let reserved: Promise<ReservedPort[]> | undefined;
   return {
     manifestsDir: manifestsDirOf(flags),
     stateDir,
     unitDir: flags.unitDir ?? defaultUnitDir(flags.user),
     appsFrom: appsFromExplicitUnitDir && flags.unitDir !== undefined ? 'unit-dir' : 'catalog',
-    busAddress: busAddressFor({ bus: flags.bus, user: flags.user, uid: process.getuid?.() ?? 0 }),
+    busAddress: busAddressOf(flags),
     manager: flags.user ? 'user' : 'system',
     ...(flags.git ? { git: gitSource({ url: flags.git, ref: refOf(flags), stateDir, policy: followPolicyOf(flags, hostname()) }) } : {}),
     json: flags.json ?? false,
@@ -192,6 +196,6 @@ export function resolveNodeContext(flags: NodeFlags, { appsFromExplicitUnitDir =
       },
       dryRun: flags.dryRun ?? false,
     },
-    reserved: reservedPorts(flags.user ? 'user' : 'system', flags.listen),
+    reserved: () => (reserved ??= reservationsOf(flags)),
   };
 }

@@ -15,7 +15,7 @@ import { passLogger, reportPass, type AnyPassReport, type LevelLog, type PassSum
 const LOCK_WAIT_MS = 15 * 60_000;
 
 /** The node's pass options over `systemd`, progress lines to `log`. */
-function passOptions(ctx: NodeContext, systemd: SystemdPort, log: (line: string) => void): Omit<PassOptions, 'manifestsDir'> {
+async function passOptions(ctx: NodeContext, systemd: SystemdPort, log: (line: string) => void): Promise<Omit<PassOptions, 'manifestsDir'>> {
   return {
     unitDir: ctx.unitDir,
     stateDir: ctx.stateDir,
@@ -26,7 +26,7 @@ function passOptions(ctx: NodeContext, systemd: SystemdPort, log: (line: string)
     podmanVersion: ctx.pass.podmanVersion,
     podman: ctx.pass.podman,
     node: ctx.pass.node,
-    reserved: ctx.reserved,
+    reserved: await ctx.reserved(),
     log,
   };
 }
@@ -54,8 +54,8 @@ export async function withSystemd<T>(ctx: NodeContext, fn: (systemd: SystemdPort
  */
 export async function passOnce(ctx: NodeContext, log: (line: string) => void): Promise<AnyPassReport> {
   const [{ runPass }, { gitPass }] = await Promise.all([import('../reconcile/pass.js'), import('../reconcile/source.js')]);
-  return withSystemd(ctx, (systemd) => {
-    const pass = passOptions(ctx, systemd, log);
+  return withSystemd(ctx, async (systemd) => {
+    const pass = await passOptions(ctx, systemd, log);
     return exclusive(ctx)(() => (ctx.git ? gitPass(ctx.git, pass) : runPass({ ...pass, manifestsDir: ctx.manifestsDir })));
   });
 }
@@ -92,7 +92,7 @@ export async function reconcileLoop(ctx: NodeContext, { systemd, controller, int
   const { watch } = await import('../reconcile/watch.js');
   const logReport = passLogger(log, summary);
   await watch({
-    ...passOptions(ctx, systemd, log.info),
+    ...(await passOptions(ctx, systemd, log.info)),
     ...(controller ? { controller } : {}),
     intervalMs,
     signal,

@@ -12,11 +12,11 @@ import type { RenderedFile } from '../render/types.js';
 import { loadUnitTemplates } from '../store/shipped/templates.js';
 import { readUnitDir } from '../store/node/unit-dir.js';
 import { readCatalog } from './catalog.js';
-import { manifestsDirOf, reservedPorts, type NodeFlags } from './node-context.js';
+import { manifestsDirOf, reservationsOf, type NodeFlags } from './node-context.js';
 import { DEFAULT_OUT_DIR } from './options.js';
 
 /** The options of the commands that render (`render`, `diff`). */
-export interface RenderOptions extends Pick<NodeFlags, 'manifests' | 'json' | 'user' | 'podmanVersion' | 'nodeDomain'> {
+export interface RenderOptions extends Pick<NodeFlags, 'manifests' | 'json' | 'user' | 'bus' | 'podmanVersion' | 'nodeDomain'> {
   out?: string;
 }
 
@@ -46,7 +46,7 @@ export interface RenderPlan {
  */
 export async function planRender(opts: RenderOptions): Promise<RenderPlan> {
   const out = opts.out ?? DEFAULT_OUT_DIR;
-  const loaded = await readCatalog(manifestsDirOf(opts), reservedPorts(opts.user ? 'user' : 'system'));
+  const loaded = await readCatalog(manifestsDirOf(opts), await reservationsOf(opts));
   if (loaded.problems.length > 0) throw new InvalidInputError(loaded.problems);
   const compiled = compileCatalog(loaded.manifests, { podmanVersion: opts.podmanVersion ?? DEFAULT_PODMAN_VERSION, scope: opts.user ? 'user' : 'system', node: nodeFacts(opts.nodeDomain ? { domain: opts.nodeDomain } : {}) });
   if (compiled.problems.length > 0) throw new InvalidInputError(compiled.problems);

@@ -38,6 +38,8 @@ export interface ReservedPort {
   protocol: 'tcp' | 'udp';
   /** Who binds it, for the message: `archy-quadlet serve (the node's API and web UI)`. */
   what: string;
+  /** What to do about a clash with it, when more can be said than "pick another host port" (how to move the daemon). */
+  hint?: string;
 }
 
 /** The daemon's listen address (`serve --listen`, parsed) as a reservation: `0.0.0.0` and `::` are every address. */
@@ -417,7 +419,7 @@ function reportCycles(nodes: readonly string[], edges: (node: string) => Array<{
 }
 
 function checkHostPorts(valid: ReadonlyArray<{ file: string; manifest: Manifest }>, out: FileFinding[], reserved: readonly ReservedPort[]): void {
-  const bound: Array<{ ip: string; port: number; protocol: string; where: string }> = reserved.map((r) => ({ ip: r.ip, port: r.port, protocol: r.protocol, where: `${r.what} on ${r.ip === '*' ? '' : `${r.ip}:`}${r.port}` }));
+  const bound: Array<{ ip: string; port: number; protocol: string; where: string; hint?: string }> = reserved.map((r) => ({ ip: r.ip, port: r.port, protocol: r.protocol, where: `${r.what} on ${r.ip === '*' ? '' : `${r.ip}:`}${r.port}`, ...(r.hint ? { hint: r.hint } : {}) }));
   const add = (file: string, pointer: string, ports: readonly PortSpec[] | undefined): void => {
     (ports ?? []).forEach((p, i) => {
       const ip = p.hostIp ?? '*';
@@ -426,7 +428,7 @@ function checkHostPorts(valid: ReadonlyArray<{ file: string; manifest: Manifest 
       const where = `${file} ${pointer}/${i}`;
       const clash = bound.find((b) => b.port === port && b.protocol === protocol && (b.ip === ip || b.ip === '*' || ip === '*'));
       if (clash) {
-        out.push({ file, pointer: `${pointer}/${i}${p.host !== undefined ? '/host' : '/container'}`, message: `host port ${port}/${protocol} is already bound by ${clash.where}`, hint: 'pick another host port, or bind the two to different host addresses' });
+        out.push({ file, pointer: `${pointer}/${i}${p.host !== undefined ? '/host' : '/container'}`, message: `host port ${port}/${protocol} is already bound by ${clash.where}`, hint: clash.hint ?? 'pick another host port, or bind the two to different host addresses' });
       } else {
         bound.push({ ip, port, protocol, where });
       }

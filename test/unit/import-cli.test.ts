@@ -1,5 +1,5 @@
 // `archy-quadlet import compose` as a user runs it (bin/archy-quadlet over dist/: `npm run build` first).
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -54,8 +54,14 @@ describe('archy-quadlet import compose', () => {
     const withEnv = await runCli(['import', 'compose', fixture('env-forms'), '--env', fixture('bitcoin-node/.env'), '--dry-run', '--out', out]);
     expect(withEnv.code).toBe(1);
     expect(withEnv.stderr).toContain('/services/worker/environment/1: variable APP_PORT is not set');
-    const all = await runCli(['import', 'compose', 'test/fixtures/compose', '--dry-run', '--allow-drop', '--json', '--out', join(out, 'none')]);
-    expect(JSON.parse(all.stdout).apps.map((a: { id: string }) => a.id)).toEqual(['anchors', 'bitcoin-node', 'env-forms', 'host-net', 'hostile-injection', 'mempool-db', 'ports-volumes']);
+    // A bus nobody listens on: the daemon is where the package puts it, 127.0.0.1:8080.
+    const all = await runCli(['--bus', `unix:path=${join(out, 'no-bus')}`, 'import', 'compose', 'test/fixtures/compose', '--dry-run', '--allow-drop', '--json', '--out', join(out, 'none')]);
+    const answer = JSON.parse(all.stdout) as { apps: Array<{ id: string }>; findings: Array<{ level: string; file: string; pointer?: string; message: string }> };
+    expect(answer.apps.map((a) => a.id)).toEqual(['anchors', 'bitcoin-node', 'env-forms', 'host-net', 'hostile-injection', 'mempool-db']);
+    // ports-volumes publishes 8080 on every address, where the node's daemon listens: not imported.
+    expect(answer.findings.filter((f) => f.level === 'error' && f.file.endsWith('ports-volumes.yaml')).map((f) => `${f.file} ${f.pointer}: ${f.message}`)).toEqual([
+      `${join(out, 'none', 'ports-volumes.yaml')} /ports/14/host: the imported manifest is invalid: host port 8080/tcp is already bound by archy-quadlet serve (the node's API and web UI) on 127.0.0.1:8080`,
+    ]);
     const usage = await runCli(['import', 'compose', 'test/fixtures/compose', '--app', 'x']);
     expect(usage.code).toBe(2);
   });
@@ -80,6 +86,27 @@ describe('archy-quadlet import quadlet and import container', () => {
     expect(readdirSync(dir).sort()).toEqual(['bitcoind.yaml', 'electrs.yaml', 'lnd.yaml']);
     expect((await runCli(['--manifests', dir, 'validate'])).code).toBe(0);
     expect((await runCli(['import', 'quadlet', 'test/fixtures/compose/env-forms'])).code).toBe(2);
+  });
+
+  it("--user checks the rootless daemons' addresses (the user daemon's, 127.0.0.1:8081, where no manager answers); compose too", async () => {
+    const units = join(out, 'user-units');
+    mkdirSync(units);
+    writeFileSync(join(units, 'web.container'), '[Container]\nImage=docker.io/library/nginx:1.27.4-alpine\nPublishPort=127.0.0.1:8081:80\n');
+    // A bus nobody listens on: the packaged addresses, whatever runs on this machine.
+    const noBus = ['--bus', `unix:path=${join(out, 'no-bus')}`];
+    const rootful = await runCli([...noBus, 'import', 'quadlet', units, '--out', join(out, 'user-out'), '--dry-run']);
+    expect(rootful.code).toBe(0);
+    expect(rootful.stderr).not.toContain('already bound');
+    const rootless = await runCli([...noBus, '--user', 'import', 'quadlet', units, '--out', join(out, 'user-out'), '--dry-run']);
+    expect(rootless.code).toBe(1);
+    expect(rootless.stderr).toContain(`${join(out, 'user-out', 'web.yaml')}:7:11 /ports/0/host: the imported manifest is invalid: host port 8081/tcp is already bound by archy-quadlet serve --user (this user's API and web UI) on 127.0.0.1:8081 (pick another host port, or move the daemon: systemctl --user edit archy-quadlet.service)\n`);
+    const compose = join(out, 'user-compose');
+    mkdirSync(compose);
+    writeFileSync(join(compose, 'compose.yaml'), 'services:\n  web:\n    image: docker.io/library/nginx:1.27.4-alpine\n    ports: ["127.0.0.1:8081:80"]\n');
+    expect((await runCli([...noBus, 'import', 'compose', compose, '--dry-run', '--out', join(out, 'user-out')])).code).toBe(0);
+    const composeRootless = await runCli([...noBus, '--user', 'import', 'compose', compose, '--dry-run', '--out', join(out, 'user-out')]);
+    expect(composeRootless.code).toBe(1);
+    expect(composeRootless.stderr).toContain("host port 8081/tcp is already bound by archy-quadlet serve --user (this user's API and web UI) on 127.0.0.1:8081");
   });
 
   it('import container needs names or --all, and says what podman said about a name it cannot inspect', async () => {

@@ -20,7 +20,7 @@ async function catalogIds(ctx: NodeContext): Promise<string[]> {
   const [{ readCatalog }, { appliedCatalogDir }] = await Promise.all([import('../catalog.js'), import('../node-pass.js')]);
   const dir = await appliedCatalogDir(ctx);
   if (dir === undefined) return []; // nothing applied yet: the pass validates the id against the fetched commit
-  const { manifests, problems } = await readCatalog(dir, ctx.reserved);
+  const { manifests, problems } = await readCatalog(dir, await ctx.reserved());
   if (problems.length > 0) throw new InvalidInputError(problems);
   return manifests.map((m) => m.manifest.id);
 }

@@ -11,7 +11,7 @@ import { EXIT, formatProblem, InvalidInputError, ReportedError } from '../../err
 import type { NodeFlags } from '../node-context.js';
 import { withOptions } from '../options.js';
 
-export type ValidateOptions = Pick<NodeFlags, 'manifests' | 'json' | 'user' | 'podmanVersion' | 'nodeDomain'>;
+export type ValidateOptions = Pick<NodeFlags, 'manifests' | 'json' | 'user' | 'bus' | 'podmanVersion' | 'nodeDomain'>;
 
 /**
  * The command's body: prints the report (warnings on stderr, or in the JSON).
@@ -20,7 +20,7 @@ export type ValidateOptions = Pick<NodeFlags, 'manifests' | 'json' | 'user' | 'p
  * @throws UsageError (exit 2) when `podmanVersion` is no supported version.
  */
 export async function validate(opts: ValidateOptions, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<void> {
-  const [{ readCatalog }, { compileCatalog }, { nodeFacts }, { manifestsDirOf, reservedPorts }, { DEFAULT_PODMAN_VERSION }] = await Promise.all([
+  const [{ readCatalog }, { compileCatalog }, { nodeFacts }, { manifestsDirOf, reservationsOf }, { DEFAULT_PODMAN_VERSION }] = await Promise.all([
     import('../catalog.js'),
     import('../../compile/compile-catalog.js'),
     import('../../store/node/facts.js'),
@@ -28,7 +28,7 @@ export async function validate(opts: ValidateOptions, out: NodeJS.WritableStream
     import('../../compile/target-version.js'),
   ]);
   const dir = manifestsDirOf(opts);
-  const { manifests, problems: loadProblems } = await readCatalog(dir, reservedPorts(opts.user ? 'user' : 'system'));
+  const { manifests, problems: loadProblems } = await readCatalog(dir, await reservationsOf(opts));
   // The compiler expects valid manifests: it runs only when the loader found nothing.
   const compiled = loadProblems.length === 0 ? compileCatalog(manifests, { podmanVersion: opts.podmanVersion ?? DEFAULT_PODMAN_VERSION, scope: opts.user ? 'user' : 'system', node: nodeFacts(opts.nodeDomain ? { domain: opts.nodeDomain } : {}) }) : undefined;
   const problems = [...loadProblems, ...(compiled?.problems ?? [])];
