@@ -80,6 +80,9 @@ ln -s ../share/archy-quadlet/bin/archy-quadlet "$root/usr/bin/archy-quadlet"
 cp -R node_modules "$app/"
 (cd "$app" && npm prune --omit=dev --omit=optional --offline --ignore-scripts --no-audit --no-fund --silent)
 rm -rf "$app/node_modules/.bin" "$app/node_modules/.package-lock.json" "$app/package-lock.json"
+# Every help commander prints, stored for the command line to print without it
+# (src/cli/prebuilt-help.ts), from the staged program and its own modules.
+node scripts/build-help.mjs "$app/dist"
 # What a module's runtime never reads: its repository's dotfiles (.gitattributes,
 # .eslintrc, .husky, …), tests, shell scripts, docs pages and READMEs (licence
 # files stay), source maps and type declarations, and the scope directories the

@@ -6,6 +6,7 @@
  * the pass report, the live view).
  */
 import { Command } from './commander.js';
+import type { OutputConfiguration } from 'commander';
 import { addGlobalOptions, GLOBAL_VALUE_OPTIONS } from './options.js';
 import { VERSION } from './version.js';
 
@@ -44,9 +45,10 @@ export function commandName(args: string[]): string | undefined {
 /**
  * Builds the program for `argv` (as `process.argv`). Only the module of the named
  * command is loaded; help, no command, or an unknown one load them all (so help
- * lists every command and a typo gets a suggestion).
+ * lists every command and a typo gets a suggestion). `output` replaces commander's
+ * writers for every command (the build's help texts, tests); default stdout/stderr.
  */
-export async function buildProgram(argv: string[]): Promise<Command> {
+export async function buildProgram(argv: string[], output?: OutputConfiguration): Promise<Command> {
   const program = addGlobalOptions(
     new Command('archy-quadlet')
       .description('Compile app manifests into Podman Quadlet units, reconcile them onto this node, and control them live.')
@@ -54,6 +56,8 @@ export async function buildProgram(argv: string[]): Promise<Command> {
   )
     .showHelpAfterError()
     .exitOverride();
+  // Before any command is added: each copies the program's output settings when created.
+  if (output) program.configureOutput(output);
   const named = commandName(argv.slice(2));
   const known = COMMANDS.filter((c) => named !== undefined && c.names.includes(named));
   for (const entry of known.length > 0 ? known : COMMANDS) (await entry.load()).register(program);

@@ -207,6 +207,8 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
 
   let resyncing: Promise<void> | undefined;
   let resyncAgain = false;
+  /** Set once the first snapshot (`resync('start')`) has begun; from then on every connect resyncs. */
+  let snapshotStarted = false;
   /** Full snapshot of every tracked unit (first look, reconnect, after a daemon-reload). Coalesces overlapping requests. */
   const resync = async (why: string): Promise<void> => {
     if (resyncing) {
@@ -298,6 +300,9 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
         if (!event.active) void resync('daemon-reload finished').catch((err: unknown) => log(`resync failed: ${(err as Error).message}`));
         return;
       case 'connected':
+        // Before the first snapshot has begun, that snapshot follows this connect: a resync of its own would only make
+        // the first one run twice (the second, coalesced, reading every unit again: issue 15).
+        if (!snapshotStarted) return;
         void resync('connected').catch((err: unknown) => log(`resync failed: ${(err as Error).message}`));
         return;
       case 'disconnected':
@@ -405,6 +410,7 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
     // A process without the reconciler (`status`) still shows a back-off: the app records hold it.
     for (const [id, retry] of await readRetries(stateDir, intents, log)) trackers.get(id)?.setRetry(retry);
     for (const [id, address] of Object.entries(deps.onions ?? {})) trackers.get(id)?.setOnion(address);
+    snapshotStarted = true;
     await resync('start');
   } catch (err) {
     unlisten();

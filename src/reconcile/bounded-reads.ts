@@ -8,8 +8,8 @@
 import type { UnitManager } from './ports.js';
 
 /**
- * How many reads may be in flight at once. `getUnitProperties` is two calls (the unit's and the service's
- * properties): 24 reads keep a pass under 48 pending replies, leaving room for the controller sharing the connection.
+ * How many reads may be in flight at once: 24 reads (`getUnitProperties` is one call since issue 15, two before) keep
+ * a pass well under dbus-daemon's limit, leaving room for the controller sharing the connection.
  */
 export const MAX_CONCURRENT_READS = 24;
 

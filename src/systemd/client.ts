@@ -242,16 +242,12 @@ export function createSystemd(options: SystemdOptions): SystemdPort {
       return { seq: s, value: rows.map(decodeListEntry).filter((r): r is UnitListEntry => r !== undefined) };
     },
     async getUnitProperties(unit: string): Promise<Stamped<UnitProps>> {
-      const path = unitPath(unit);
-      const getAll = (iface: string): Message =>
-        new Message({ destination: SYSTEMD, path, interface: PROPERTIES, member: 'GetAll', signature: 's', body: [iface] });
-      // Both requests go out back to back; the older reply's stamp is the snapshot's.
-      const [u, svc] = await Promise.all([
-        call(getAll('org.freedesktop.systemd1.Unit')),
-        call(getAll('org.freedesktop.systemd1.Service')),
-      ]);
-      const props = { ...decodeUnitProps(svc.value.body[0] as Record<string, unknown>), ...decodeUnitProps(u.value.body[0] as Record<string, unknown>) };
-      return { seq: Math.min(u.seq, svc.seq), value: props };
+      // GetAll with an empty interface name: sd-bus answers with the properties of every interface of the object
+      // (the Unit and the Service interface at once; `systemctl show` reads a unit this way). One call instead of
+      // one per interface: half the round trips, and systemd loads an unreferenced inactive unit once instead of
+      // twice (issue 15); the properties are also read in one step of systemd's, not two.
+      const { seq: s, value } = await call(new Message({ destination: SYSTEMD, path: unitPath(unit), interface: PROPERTIES, member: 'GetAll', signature: 's', body: [''] }));
+      return { seq: s, value: decodeUnitProps(value.body[0] as Record<string, unknown>) };
     },
     async getJobType(jobPath: string): Promise<Stamped<string | undefined>> {
       try {

@@ -115,7 +115,7 @@ export interface SystemdPort {
   ready(): Promise<void>;
   /** `ListUnitsByNames`: one row per name, `loadState: 'not-found'` for a unit that does not exist. */
   listUnitsByNames(names: string[]): Promise<Stamped<UnitListEntry[]>>;
-  /** The followed properties of one unit (Unit + Service interfaces). */
+  /** The followed properties of one unit (Unit + Service interfaces, one `GetAll` of every interface). */
   getUnitProperties(unit: string): Promise<Stamped<UnitProps>>;
   /** The JobType of a job, or undefined when the job no longer exists. */
   getJobType(jobPath: string): Promise<Stamped<string | undefined>>;
