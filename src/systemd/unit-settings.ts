@@ -39,9 +39,9 @@ export async function readServiceSettings(address: string, unit: string, { timeo
     return v instanceof Variant ? v.value : v;
   };
   try {
-    const [loadState, activeState, unitFileState] = (await Promise.all([get('Unit', 'LoadState'), get('Unit', 'ActiveState'), get('Unit', 'UnitFileState')])).map(String) as [string, string, string];
-    const environment = loadState === 'loaded' ? ((await get('Service', 'Environment')) as unknown[]).map(String) : [];
-    return { loadState, activeState, unitFileState, environment };
+    // All four at once, one round trip: a unit systemd does not find still has the Service interface (empty).
+    const [loadState, activeState, unitFileState, environment] = await Promise.all([get('Unit', 'LoadState'), get('Unit', 'ActiveState'), get('Unit', 'UnitFileState'), get('Service', 'Environment')]);
+    return { loadState: String(loadState), activeState: String(activeState), unitFileState: String(unitFileState), environment: loadState === 'loaded' ? (environment as unknown[]).map(String) : [] };
   } catch {
     return undefined; // a refusal (SystemdError) or a reply of another shape: the caller's default applies
   } finally {
