@@ -128,9 +128,11 @@ const controllerDeps = (ctx: LiveContext, systemd: SystemdPort, { apps, onions }
  * invalid manifests and SystemdError when systemd cannot be reached.
  */
 export async function openLive(ctx: LiveContext, extra: LiveExtra = {}): Promise<LiveSession> {
-  const apps = await liveApps(ctx, extra);
+  // Connecting (socket, auth, Hello, and the subscription) while the apps are read: a one-shot command waits for
+  // the longer of the two, not for both (issue 15). The apps' error still comes first: the controller needs them.
   const systemd = createSystemd({ address: ctx.busAddress, log: extra.log, ...(extra.signals === false ? { signals: false } : {}) });
   try {
+    const apps = await liveApps(ctx, extra);
     const controller = await createController(controllerDeps(ctx, systemd, apps, extra));
     return {
       controller,

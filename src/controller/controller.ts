@@ -404,8 +404,11 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
   const unlisten = systemd.onEvent(onEvent);
   track(deps.apps);
   try {
+    // The intents are read while the port connects; systemd's failure to connect is still the one reported.
+    const reading = readIntents(stateDir);
+    reading.catch(() => {});
     await systemd.ready();
-    const intents = await readIntents(stateDir);
+    const intents = await reading;
     for (const [id, rec] of intents) trackers.get(id)?.setIntent(rec.intent);
     // A process without the reconciler (`status`) still shows a back-off: the app records hold it.
     for (const [id, retry] of await readRetries(stateDir, intents, log)) trackers.get(id)?.setRetry(retry);
