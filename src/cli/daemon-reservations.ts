@@ -12,6 +12,8 @@
  *   not reserved when it is disabled or masked and not running (a rootless node's system daemon, docs/rootless.md).
  * - its unit is not installed, or the manager cannot be reached (a checkout, CI, an offline `validate`): the packaged
  *   unit's address, 127.0.0.1:8080 (rootful) or 127.0.0.1:8081 (a user's).
+ * - rootful, run by root on the node itself: every user manager that runs there is asked too (a user's daemon shares
+ *   the host's ports with the rootful apps); there only what is seen running or enabled is reserved, no default.
  */
 import { existsSync } from 'node:fs';
 import { DEFAULT_LISTEN, parseListen } from '../api/listen.js';
@@ -65,21 +67,30 @@ export function unitListen(environment: readonly string[]): { listen: string; se
   return listen ?? (own === undefined ? undefined : { listen: own, setting: 'ARCHY_QUADLET_LISTEN' });
 }
 
-/** What one daemon reserves, by the rule above, from its unit as systemd holds it (`undefined`: not reachable); a `note` when a person should know. */
-export function daemonFromUnit(manager: Manager, unit: ServiceSettings | undefined): { reservation?: ReservedPort; note?: string } {
-  const packaged = packagedReservation(manager);
-  const assumed = `the port check assumes the packaged ${DAEMON_LISTEN[manager]}`;
-  const name = manager === 'user' ? `the user's ${DAEMON_UNIT}` : DAEMON_UNIT;
-  if (!unit || unit.loadState === 'not-found') return { reservation: packaged };
+/**
+ * What one daemon reserves, by the rule above, from its unit as systemd holds it (`undefined`: not reachable); a
+ * `note` when a person should know. `uid`: the daemon of another user's manager, asked by a rootful command, which
+ * reserves only what it saw (no packaged default: most users run no daemon).
+ */
+export function daemonFromUnit(manager: Manager, unit: ServiceSettings | undefined, uid?: number): { reservation?: ReservedPort; note?: string } {
+  const packaged = uid === undefined ? packagedReservation(manager) : undefined;
+  const fallback = (note?: string): { reservation?: ReservedPort; note?: string } => ({ ...(packaged ? { reservation: packaged } : {}), ...(note ? { note } : {}) });
+  const assumed = packaged ? `the port check assumes the packaged ${DAEMON_LISTEN[manager]}` : 'the port check leaves it out';
+  const name = uid !== undefined ? `user ${uid}'s ${DAEMON_UNIT}` : manager === 'user' ? `the user's ${DAEMON_UNIT}` : DAEMON_UNIT;
+  if (!unit || unit.loadState === 'not-found') return fallback();
   if (unit.loadState === 'masked') return {};
-  if (unit.loadState !== 'loaded') return { reservation: packaged, note: `${name} cannot be loaded (${unit.loadState}); ${assumed}` };
+  if (unit.loadState !== 'loaded') return fallback(`${name} cannot be loaded (${unit.loadState}); ${assumed}`);
   if (NOT_AT_BOOT.has(unit.unitFileState) && NOT_RUNNING.has(unit.activeState)) return {};
   const found = unitListen(unit.environment);
-  if (!found) return { reservation: packaged, note: `${name} sets no ARCHY_QUADLET_LISTEN; ${assumed}` };
+  if (!found) return fallback(`${name} sets no ARCHY_QUADLET_LISTEN; ${assumed}`);
   try {
-    return { reservation: { ...daemonReservation(parseListen(found.listen), `${UNIT[manager]}; its ${found.setting})`), hint: moveHint(manager) } };
+    const listen = parseListen(found.listen);
+    if (uid !== undefined) {
+      return { reservation: { ...daemonReservation(listen, `${DAEMON_UNIT} of user ${uid}'s manager (that user's API and web UI; its ${found.setting})`), hint: `pick another host port, or move that daemon: as user ${uid}, ${EDIT.user}` } };
+    }
+    return { reservation: { ...daemonReservation(listen, `${UNIT[manager]}; its ${found.setting})`), hint: moveHint(manager) } };
   } catch {
-    return { reservation: packaged, note: `${name}: ${found.setting} ${JSON.stringify(found.listen)} is no listen address; ${assumed}` };
+    return fallback(`${name}: ${found.setting} ${JSON.stringify(found.listen)} is no listen address; ${assumed}`);
   }
 }
 
@@ -107,24 +118,34 @@ export interface ReservationSources {
   busAddress: string;
   /** `serve --listen`: this process is `manager`'s daemon, and that is its address. */
   listen?: string;
-  /** Reads a unit's settings from the manager at a bus address (default: {@link readServiceSettings} over D-Bus). */
+  /** Reads a unit's settings from the manager at a bus address (default: `readServiceSettings` over D-Bus). */
   read?: (address: string, unit: string) => Promise<ServiceSettings | undefined>;
+  /**
+   * Rootful on the node itself, as root: the users whose managers run, each with a reader of its units (default none;
+   * `reservationsOf` gives `runningUserManagers` and `readUserServiceSettings`).
+   */
+  users?: { list: () => Promise<number[]>; read: (uid: number, unit: string) => Promise<ServiceSettings | undefined> };
   /** Gets the notes (one line each). */
   note?: (line: string) => void;
 }
 
 /**
- * The node's reservations for a command of `manager` (rootless: the user's daemon, then the system's), each learned
- * from its manager by the rule above: one property read per daemon, both at once. Throws UsageError for a bad `listen`.
+ * The node's reservations for a command of `manager` (rootless: the user's daemon, then the system's; rootful with
+ * `users`: the system's, then each user's), each learned from its manager by the rule above, all at once. Throws
+ * UsageError for a bad `listen`.
  */
-export async function learnReservations({ manager, busAddress, listen, read, note = () => {} }: ReservationSources): Promise<ReservedPort[]> {
+export async function learnReservations({ manager, busAddress, listen, read, users, note = () => {} }: ReservationSources): Promise<ReservedPort[]> {
   const own = listen === undefined ? undefined : servedReservation(manager, listen);
   const readUnit = read ?? readOverDBus;
-  const learn = async (m: Manager, address: string): Promise<ReservedPort | undefined> => {
-    const seen = daemonFromUnit(m, await readUnit(address, DAEMON_UNIT));
-    if (seen.note) note(seen.note);
-    return seen.reservation;
+  const seen = (s: { reservation?: ReservedPort; note?: string }): ReservedPort | undefined => {
+    if (s.note) note(s.note);
+    return s.reservation;
   };
-  const [mine, system] = await Promise.all([own ?? learn(manager, busAddress), manager === 'user' ? learn('system', SYSTEM_BUS_ADDRESS) : undefined]);
-  return distinct([mine, system]);
+  const learn = async (m: Manager, address: string): Promise<ReservedPort | undefined> => seen(daemonFromUnit(m, await readUnit(address, DAEMON_UNIT)));
+  const others = async (): Promise<Array<ReservedPort | undefined>> => {
+    if (manager !== 'system' || !users) return [];
+    return Promise.all((await users.list()).map(async (uid) => seen(daemonFromUnit('user', await users.read(uid, DAEMON_UNIT), uid))));
+  };
+  const [mine, system, theirs] = await Promise.all([own ?? learn(manager, busAddress), manager === 'user' ? learn('system', SYSTEM_BUS_ADDRESS) : undefined, others()]);
+  return distinct([mine, system, ...theirs]);
 }

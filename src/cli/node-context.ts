@@ -134,14 +134,18 @@ export function busAddressOf(flags: Pick<NodeFlags, 'bus' | 'user'>): string {
 
 /**
  * The host addresses the node's own daemons bind, for the flags' manager (issue 17): serve's own `--listen`, else
- * the daemon unit's address as systemd holds it, and rootless the system daemon's too (src/cli/daemon-reservations.ts
- * has the rule); where systemd cannot be reached, the packaged addresses. A note a person should see (a daemon unit
+ * the daemon unit's address as systemd holds it, rootless the system daemon's too, and rootful as root on the node
+ * itself (no `--bus`) the daemons of the users' managers that run (src/cli/daemon-reservations.ts has the rule);
+ * where systemd cannot be reached, the packaged addresses. A note a person should see (a daemon unit
  * whose address cannot be read) goes to `note`, by default stderr. Loaded only by the commands that check ports, so
  * that `status` and `--help` do without it (issue 15). Throws UsageError for a bad `listen`.
  */
 export async function reservationsOf(flags: Pick<NodeFlags, 'bus' | 'user' | 'listen'>, note: (line: string) => void = (line) => void process.stderr.write(`note: ${line}\n`)): Promise<ReservedPort[]> {
   const { learnReservations } = await import('./daemon-reservations.js');
-  return learnReservations({ manager: flags.user ? 'user' : 'system', busAddress: busAddressOf(flags), ...(flags.listen !== undefined ? { listen: flags.listen } : {}), note });
+  // Root on the node itself (the system bus, not one named by --bus) can ask the users' managers too.
+  const onNode = !flags.user && flags.bus === undefined && process.getuid?.() === 0;
+  const users = onNode ? await import('../systemd/user-managers.js').then((m) => ({ list: () => m.runningUserManagers(), read: m.readUserServiceSettings })) : undefined;
+  return learnReservations({ manager: flags.user ? 'user' : 'system', busAddress: busAddressOf(flags), ...(flags.listen !== undefined ? { listen: flags.listen } : {}), ...(users ? { users } : {}), note });
 }
 
 /** A node name: it names a file, `nodes/<name>.yaml`. */

@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { environmentOf, splitUnbraced } from '../../src/systemd/unit-environment.js';
 import { readServiceSettings } from '../../src/systemd/unit-settings.js';
-import { ROOTLESS_USER, useHost, userManager, type UserManager } from '../host/index.js';
+import { REPO_IN_HOST, ROOTLESS_USER, useHost, userManager, type UserManager } from '../host/index.js';
 import { displayDir } from '../../src/store/node/manifest-files.js';
 import { REPO, type CliRun } from '../support/cli.js';
 import { MANAGERS, nodeOf, type NodeUnderTest } from '../support/node.js';
@@ -187,17 +187,38 @@ describe.each(MANAGERS)("the daemon's address from its unit and drop-in (%s mana
     expect(existsSync(join(node.unitDir, 'web.container'))).toBe(false);
   });
 
-  it("rootless: the system daemon's drop-in address is refused too, named as the system's; rootful: a user's daemon is not the system manager's to know", async () => {
+  it("the other manager's daemon: rootless, the system's drop-in address is refused too; rootful over --bus, a user's is not asked", async () => {
+    await publish(manager === 'user' ? SYSTEM_PORT : USER_PORT);
+    const r = await cli('validate');
     if (manager === 'user') {
-      await publish(SYSTEM_PORT);
-      const r = await cli('validate');
       expect(lines(r)).toEqual([refusal(SYSTEM_PORT, SYSTEM_WHO, `systemctl edit ${DAEMON}`)]);
       expect(r.code).toBe(1);
     } else {
-      // The user's daemon is enabled at USER_PORT (beforeAll); the rootful command asks the system manager only.
-      await publish(USER_PORT);
-      const r = await cli('validate');
+      // Rootful over a bus named by --bus (here, from outside the host): the users' managers are not that bus's to
+      // know, and the user's daemon at USER_PORT is not reserved.
       expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+    }
+  });
+
+  // Rootful only (a rootless command asks no other user): defined for that run alone.
+  if (manager === 'system') it("rootful on the node itself, as root: the users' daemons are asked too, and the user's drop-in address is refused", async () => {
+    // The command line inside the host as root, on its own system bus, from / (so the file is shown absolute).
+    const dir = mkdtempSync(join(root('/tmp'), 'archy-daemon-address-'));
+    undo.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const inside = dir.slice(host.rootDir.length);
+    writeFileSync(join(dir, 'web.yaml'), webApp(USER_PORT));
+    const validate = ['env', '--chdir=/', 'node', `${REPO_IN_HOST}/bin/archy-quadlet`, '--manifests', inside, 'validate'];
+    const r = await host.exec(validate);
+    expect(r.stderr.split('\n').filter((l) => l !== '')).toEqual([
+      `${inside}/web.yaml:5:11 /ports/0/host: host port ${USER_PORT}/tcp is already bound by ${DAEMON} of user ${ROOTLESS_USER.uid}'s manager (that user's API and web UI; its ARCHY_QUADLET_LISTEN) on 127.0.0.1:${USER_PORT} (pick another host port, or move that daemon: as user ${ROOTLESS_USER.uid}, systemctl --user edit ${DAEMON})`,
+    ]);
+    expect(r.code).toBe(1);
+    // Once the user disables it (and it does not run), its address is free for the rootful apps.
+    await users!.execOk(['systemctl', '--user', 'disable', DAEMON]);
+    try {
+      expect(await host.exec(validate)).toMatchObject({ code: 0, stderr: '' });
+    } finally {
+      await users!.execOk(['systemctl', '--user', 'enable', DAEMON]);
     }
   });
 

@@ -144,6 +144,27 @@ describe("the node's reservations", () => {
     expect(summary(await learnReservations({ manager: 'system', busAddress: 'unix:path=/s', listen: '0.0.0.0:9000', read: r.read }))).toEqual([`*:9000 ${SERVE}`]);
   });
 
+  it("rootful with the users' managers: each user's daemon seen running or enabled, named by its uid; no default for a user without one", async () => {
+    const r = reader({ 'unix:path=/s': unit() });
+    const users = {
+      list: async () => [1000, 1001, 1002, 1003],
+      read: async (uid: number) =>
+        uid === 1000 ? unit({ environment: ['ARCHY_QUADLET_LISTEN=127.0.0.1:9472'] })
+        : uid === 1001 ? unit({ unitFileState: 'disabled', activeState: 'inactive' })
+        : uid === 1002 ? unit({ environment: ['ARCHY_QUADLET_LISTEN=bad'] })
+        : undefined,
+    };
+    const notes: string[] = [];
+    const reserved = await learnReservations({ manager: 'system', busAddress: 'unix:path=/s', read: r.read, users, note: (l) => notes.push(l) });
+    expect(reserved.map((x) => `${x.ip}:${x.port} ${x.what} (${x.hint})`)).toEqual([
+      "127.0.0.1:9471 archy-quadlet.service (the node's API and web UI; its ARCHY_QUADLET_LISTEN) (pick another host port, or move the daemon: systemctl edit archy-quadlet.service)",
+      "127.0.0.1:9472 archy-quadlet.service of user 1000's manager (that user's API and web UI; its ARCHY_QUADLET_LISTEN) (pick another host port, or move that daemon: as user 1000, systemctl --user edit archy-quadlet.service)",
+    ]);
+    expect(notes).toEqual([`user 1002's archy-quadlet.service: ARCHY_QUADLET_LISTEN "bad" is no listen address; the port check leaves it out`]);
+    // A rootless command does not ask other users.
+    expect((await learnReservations({ manager: 'user', busAddress: 'unix:path=/u', read: reader({}).read, users })).map((x) => x.port)).toEqual([8081, 8080]);
+  });
+
   it('a pass refuses an app on a learned address with the hint that moves the daemon, and on any address when the daemon binds all', async () => {
     const dir = catalog('pass', 9471, '127.0.0.1');
     const reserved = await learnReservations({ manager: 'system', busAddress: 'unix:path=/s', read: reader({ 'unix:path=/s': unit() }).read });
