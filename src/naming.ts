@@ -52,6 +52,21 @@ export function instanceService(appId: string, instance: string): string {
   return `${appId}@${instance}.service`;
 }
 
+/** A template app's instance name (the manifest's `instances` items, schema/manifest.schema.json): `1`, `eu-1`, `shard_a.2`. */
+export const INSTANCE_NAME = /^[a-z0-9]([a-z0-9_.-]{0,30}[a-z0-9])?$/;
+
+/**
+ * What a lifecycle command names, in systemd's spelling: `indexer` → `{ app: 'indexer' }`, `indexer@2` (or
+ * `indexer@2.service`) → `{ app: 'indexer', instance: '2' }`. Undefined when the app is no DNS label or the instance
+ * no instance name.
+ */
+export function parseAppTarget(arg: string): { app: string; instance?: string } | undefined {
+  const m = /^([^@]+)(?:@([^@]*?))?(?:\.service)?$/.exec(arg);
+  if (!m || !DNS_LABEL.test(m[1]!)) return undefined;
+  if (m[2] === undefined) return arg.endsWith('.service') ? undefined : { app: m[1]! };
+  return INSTANCE_NAME.test(m[2]) ? { app: m[1]!, instance: m[2] } : undefined;
+}
+
 /** Whether a unit file is a systemd template (`indexer@.container`): its services are its instances. */
 export function isTemplateUnit(fileName: string): boolean {
   return parseUnitFileName(fileName)?.name.endsWith('@') === true;

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { deriveState } from '../controller/state.js';
 import type { AppStatus, LifecycleResult } from '../controller/types.js';
 import { NotFoundError } from '../errors.js';
+import { INSTANCE_NAME } from '../naming.js';
 import { describeLink, linkUp } from '../systemd/link.js';
 import type { LinkStatus } from '../systemd/types.js';
 import type { EventHub } from './event-hub.js';
@@ -62,6 +63,24 @@ export async function runAction(deps: ApiDeps, hub: EventHub, action: Action, id
   }
   const result = action === 'start' ? await c.start(id) : action === 'stop' ? await c.stop(id) : await c.restart(id);
   return { epoch: hub.epoch, seq: hub.lastSeq(), action, job: result.job, status: impliedStatus(result) };
+}
+
+/** The lifecycle actions of one instance of a template app. */
+export const INSTANCE_ACTIONS = ['start', 'stop', 'restart'] as const;
+
+/**
+ * Starts, stops or restarts instance `instance` of template app `id` (issue 17) and builds the 202 answer, as
+ * {@link runAction} does for the app. Throws HttpError 400 for a name that is no instance name, NotFoundError (404,
+ * naming the app's instances) for one the app does not have, HttpError 502 while systemd is unreachable.
+ */
+export async function runInstanceAction(deps: ApiDeps, hub: EventHub, action: (typeof INSTANCE_ACTIONS)[number], id: string, instance: string): Promise<ActionAccepted> {
+  if (!INSTANCE_NAME.test(instance)) {
+    throw new HttpError(400, 'invalid-input', `instance ${JSON.stringify(instance.slice(0, 80))} is not an instance name: 1–32 lowercase letters, digits, '_', '.' and '-', starting and ending with a letter or digit`);
+  }
+  assertLinkUp(deps, `cannot ${action} ${id}@${instance} now`);
+  const c = deps.controller;
+  const result = action === 'start' ? await c.start(id, instance) : action === 'stop' ? await c.stop(id, instance) : await c.restart(id, instance);
+  return { epoch: hub.epoch, seq: hub.lastSeq(), action, instance, job: result.job, status: result.status };
 }
 
 /**
@@ -192,6 +211,17 @@ export function registerAppRoutes(app: FastifyInstance, deps: ApiDeps, hub: Even
     }
     const status = requireApp(deps, req.params.id);
     const accepted = await runAction(deps, hub, action as Action, status.id);
+    return reply.code(202).send(accepted);
+  });
+
+  // One instance of a template app (issue 17): `indexer@2.service`, as `systemctl stop indexer@2` names it.
+  app.post<{ Params: { id: string; instance: string; action: string } }>('/api/apps/:id/instances/:instance/:action', async (req, reply) => {
+    const action = req.params.action;
+    if (!(INSTANCE_ACTIONS as readonly string[]).includes(action)) {
+      throw new HttpError(404, 'not-found', `no action ${JSON.stringify(action)} for an instance; use one of ${INSTANCE_ACTIONS.join(', ')}`);
+    }
+    const status = requireApp(deps, req.params.id);
+    const accepted = await runInstanceAction(deps, hub, action as (typeof INSTANCE_ACTIONS)[number], status.id, req.params.instance);
     return reply.code(202).send(accepted);
   });
 }

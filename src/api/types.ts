@@ -207,6 +207,8 @@ export interface ActionAccepted {
   /** The last state-event seq the server had seen when the call returned: only a later event may replace `status`. */
   seq: number;
   action: 'start' | 'stop' | 'restart' | 'install' | 'remove';
+  /** A template app's instance the action acted on (`POST /api/apps/:id/instances/:instance/:action`). */
+  instance?: string;
   /** The systemd job path, for start/stop/restart. */
   job?: string;
   status: AppStatus;

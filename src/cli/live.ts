@@ -14,6 +14,7 @@ import { createController, type ControllerDeps, type LiveController } from '../c
 import type { AppRef, StateEvent } from '../controller/types.js';
 import { appRef, unitDirAppRefs } from '../controller/app-refs.js';
 import { readUnitDir } from '../store/node/unit-dir.js';
+import { readIntents, type IntentRecord } from '../store/state/intents.js';
 import { readOnionAddresses } from '../store/node/onion-addresses.js';
 import { onionHostnames } from '../manifest/onion.js';
 import { createSystemd } from '../systemd/client.js';
@@ -29,6 +30,8 @@ export type LiveContext = Pick<NodeContext, 'manifestsDir' | 'stateDir' | 'unitD
 export interface AppsFallback {
   /** The node's unit directory: its `*.container` units of ours are the apps. */
   unitDir: string;
+  /** The state directory: a template app's instances the user stopped on their own (its intent) are its instances too. */
+  stateDir?: string;
   log: (line: string) => void;
 }
 
@@ -37,9 +40,12 @@ export interface AppsFallback {
  * `<id>.container`, except the containers of an app of several, which are grouped under its `<id>.network`
  * (`unitDirAppRefs`).
  */
-export async function unitDirApps(dir: string, { ownedOnly = false } = {}): Promise<AppRef[]> {
+export async function unitDirApps(dir: string, { ownedOnly = false, stateDir }: { ownedOnly?: boolean; stateDir?: string } = {}): Promise<AppRef[]> {
   const entries = await readUnitDir(dir);
-  return unitDirAppRefs(entries.filter((e) => !ownedOnly || e.owned));
+  // An unreadable intent only hides the instances stopped on their own; the stop of an app must still work.
+  const intents = stateDir === undefined ? new Map() : await readIntents(stateDir).catch(() => new Map<string, IntentRecord>());
+  const stopped = new Map([...intents].flatMap(([id, r]) => (r.stopped ? [[id, r.stopped] as const] : [])));
+  return unitDirAppRefs(entries.filter((e) => !ownedOnly || e.owned), stopped);
 }
 
 /** The apps a live view tracks, and the onion addresses its Tor app has written for them (by app id). */
@@ -79,7 +85,7 @@ export async function catalogApps(dir: string, fallback?: AppsFallback): Promise
     const [first, ...more] = err.problems;
     const what = first ? `${formatProblem(first)}${more.length > 0 ? ` (and ${more.length} more; see archy-quadlet validate)` : ''}` : err.message;
     fallback.log(`the catalog cannot be used: ${what}; tracking the apps installed in ${fallback.unitDir} meanwhile`);
-    return { apps: await unitDirApps(fallback.unitDir, { ownedOnly: true }).catch(() => []), onions: {} };
+    return { apps: await unitDirApps(fallback.unitDir, { ownedOnly: true, ...(fallback.stateDir !== undefined ? { stateDir: fallback.stateDir } : {}) }).catch(() => []), onions: {} };
   }
 }
 
@@ -107,8 +113,8 @@ export interface LiveExtra {
 
 /** The apps of the live view: the unit directory's units, or the catalog's (with the fallback, when asked for). */
 export async function liveApps(ctx: LiveContext, extra: LiveExtra): Promise<LiveApps> {
-  if (ctx.appsFrom === 'unit-dir') return { apps: await unitDirApps(ctx.unitDir), onions: {} };
-  return catalogApps(extra.catalogDir ?? ctx.manifestsDir, extra.fallbackLog ? { unitDir: ctx.unitDir, log: extra.fallbackLog } : undefined);
+  if (ctx.appsFrom === 'unit-dir') return { apps: await unitDirApps(ctx.unitDir, { stateDir: ctx.stateDir }), onions: {} };
+  return catalogApps(extra.catalogDir ?? ctx.manifestsDir, extra.fallbackLog ? { unitDir: ctx.unitDir, stateDir: ctx.stateDir, log: extra.fallbackLog } : undefined);
 }
 
 /** The controller's deps of the node; a stop or start makes the boot follow the user in the unit directory. */
@@ -310,9 +316,9 @@ function deferredController(unavailable: () => Error): { controller: LiveView; a
     controller: {
       list: () => real?.list() ?? [],
       get: (id) => real?.get(id),
-      start: async (id) => need().start(id),
-      stop: async (id) => need().stop(id),
-      restart: async (id) => need().restart(id),
+      start: async (id, instance) => need().start(id, instance),
+      stop: async (id, instance) => need().stop(id, instance),
+      restart: async (id, instance) => need().restart(id, instance),
       setPhase: async (id, phase) => need().setPhase(id, phase),
       subscribe(listener) {
         listeners.add(listener);

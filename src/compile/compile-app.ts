@@ -27,6 +27,8 @@ export interface AppInputs {
   source: string;
   /** Override > manifest > `running`; never `absent` here (absent apps have no units). */
   state: Exclude<DesiredState, 'absent'>;
+  /** A template app's instances the user stopped on their own (`stop indexer@2`): the app's unit does not want them. */
+  stoppedInstances?: readonly string[];
   scope: 'system' | 'user';
   /** Looks up another app of the catalog for a dependency: its effective state, its containers' services, its exports. */
   lookup: (id: string) => { state: DesiredState; containers: ContainerService[]; exports: Record<string, ExportValue> } | undefined;
@@ -149,7 +151,8 @@ function compileTemplateApp(ctx: ManifestContext, input: AppInputs, entry: Conta
   if (m.build) ctx.problem('/instances', 'an app with instances cannot build its image (the build unit would be a template too)', 'build the image in another app and name it in image');
   if ((m.instances ?? []).length > 1 && (m.ports ?? []).length > 0) ctx.problem('/ports', 'every instance would publish the same host ports', 'leave the ports out (instances reach each other by name on the app network), or run one instance');
   const network = appNetwork(ctx, input, boot);
-  network.Unit.Wants = (m.instances ?? []).map((name, i) => ctx.text(`/instances/${i}`, instanceService(m.id, name), 'raw', 'systemd'));
+  // An instance the user stopped on their own is not wanted: neither the next boot nor a start of the app starts it.
+  network.Unit.Wants = (m.instances ?? []).flatMap((name, i) => (input.stoppedInstances?.includes(name) ? [] : [ctx.text(`/instances/${i}`, instanceService(m.id, name), 'raw', 'systemd')]));
   const requires = new Set<string>();
   const units = compileContainer(ctx, input, entry, { stem: `${m.id}@`, containerName: `${m.id}-%i`, app: { network: network.file, service: appService(m.id), requires } }, new Map());
   for (const u of units) if (u.kind === 'container') u.template = true;

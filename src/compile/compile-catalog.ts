@@ -21,6 +21,8 @@ export interface CompileOptions {
   scope: 'system' | 'user';
   /** Desired states that win over the manifests' own (the node's intents), by app id. */
   overrides?: Record<string, DesiredState>;
+  /** A template app's instances the user stopped on their own, by app id: its unit does not want them (no `Wants=`). */
+  stoppedInstances?: Readonly<Record<string, readonly string[]>>;
   /** The node's facts for `{ node }` environment values; a fact not given is a problem where a manifest uses it. */
   node?: NodeFacts;
 }
@@ -68,6 +70,7 @@ export function compileCatalog(manifests: LoadedManifest[], opts: CompileOptions
       manifest: m,
       source,
       state,
+      ...(opts.stoppedInstances?.[m.id] ? { stoppedInstances: opts.stoppedInstances[m.id] } : {}),
       scope: opts.scope,
       node: opts.node ?? {},
       target,

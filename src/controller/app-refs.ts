@@ -6,7 +6,7 @@
 import { appDependencies, appMeta } from '../manifest/app-meta.js';
 import { appContainers } from '../manifest/containers.js';
 import type { Manifest } from '../manifest/types.js';
-import { appService, isTemplateUnit, parseUnitFileName, servicesOfUnit } from '../naming.js';
+import { appService, instanceService, isTemplateUnit, parseUnitFileName, servicesOfUnit } from '../naming.js';
 import { parseUnit } from '../render/parse-unit.js';
 import type { AppRef, ContainerRef, DesiredState } from './types.js';
 
@@ -57,8 +57,10 @@ function values(content: string, group: string, key: string): string[] {
  *   the manifest's order);
  * - every other `<x>.container` is a one-container app `x` (unit `x.service`).
  * A file that cannot be parsed counts as a one-container app when it is a `.container`, and as nothing otherwise.
+ * A template app's instances are those its unit wants and those the user stopped on their own (`stopped`, by app id:
+ * the intents' `stopped`, which its unit no longer wants).
  */
-export function unitDirAppRefs(files: readonly UnitFileText[]): AppRef[] {
+export function unitDirAppRefs(files: readonly UnitFileText[], stopped: ReadonlyMap<string, readonly string[]> = new Map()): AppRef[] {
   const parsed = files.map((f) => ({ ...f, file: parseUnitFileName(f.name) })).filter((f) => f.file !== undefined);
   const groups = new Map<string, ContainerRef[]>();
   for (const f of parsed) {
@@ -79,7 +81,8 @@ export function unitDirAppRefs(files: readonly UnitFileText[]): AppRef[] {
     const id = owner.slice(0, -'.service'.length);
     // A template's containers are its instances, as the app's unit wants them (`indexer@1.service` → `1`).
     if (isTemplateUnit(f.name)) {
-      for (const unit of servicesOfUnit(f.name, files)) groups.get(owner)!.push({ name: unit.slice(stem.length, -'.service'.length), unit, ...health });
+      const wanted = [...servicesOfUnit(f.name, files), ...(stopped.get(id) ?? []).map((i) => instanceService(id, i))];
+      for (const unit of new Set(wanted)) groups.get(owner)!.push({ name: unit.slice(stem.length, -'.service'.length), unit, ...health });
       continue;
     }
     groups.get(owner)!.push({ name: stem.startsWith(`${id}-`) ? stem.slice(id.length + 1) : stem, unit: appService(stem), ...health });

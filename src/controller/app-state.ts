@@ -16,6 +16,8 @@ export interface ContainerFacts {
   unit: string;
   /** Undefined while the unit has not been read. */
   facts: UnitFacts | undefined;
+  /** A template app's instance the user stopped on their own (`stop indexer@2`): not part of the app's state. */
+  stopped?: boolean;
 }
 
 /** One container's own derived state (its `ContainerStatus` without the raw systemd fields). */
@@ -91,11 +93,16 @@ function failures(containers: readonly ContainerFacts[], only: (c: ContainerFact
  *    without RemainAfterExit) is not `running`: the app does not work as a whole, and nothing systemd is doing will
  *    change that. It is `failed`, reason `<name>: inactive` for each container that is down (`web: inactive`); a
  *    Start of the app starts the missing containers (a StartUnit of the active app unit still pulls in its Wants).
+ *
+ * A template app's instances the user stopped on their own (`stopped`) are left out of all of this (each still has
+ * its own state): the app runs when the others do. When every instance is so stopped, they all count.
  */
 export function deriveAppState(input: AppFacts): DerivedApp {
-  const { facts: app, containers, phase } = input;
-  if (!containers || containers.length === 0) return deriveState(app, phase);
-  const own: ContainerDerived[] = containers.map((c) => ({ name: c.name, unit: c.unit, ...deriveState(c.facts) }));
+  const { facts: app, phase } = input;
+  if (!input.containers || input.containers.length === 0) return deriveState(app, phase);
+  const own: ContainerDerived[] = input.containers.map((c) => ({ name: c.name, unit: c.unit, ...deriveState(c.facts) }));
+  const running = input.containers.filter((c) => c.stopped !== true);
+  const containers = running.length > 0 ? running : input.containers;
   const withOwn = (d: Derived): DerivedApp => ({ ...d, containers: own });
   if (phase) return withOwn({ state: phase });
   const appUnit = deriveState(app && { ...app, jobType: undefined });

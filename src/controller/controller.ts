@@ -11,7 +11,8 @@ import { keepAcrossReboot } from '../store/node/unit-install.js';
 import type { JobRef, SystemdEvent, SystemdPort, UnitProps } from '../systemd/types.js';
 import { jobIdOfPath } from '../systemd/unit-path.js';
 import { AppTracker, type Effects, type Source, type UnitTracker } from './tracker.js';
-import type { AppRef, Controller, Health, LifecycleResult, ReconcilePhase, RetryStatus, StateEvent, WaitingFor } from './types.js';
+import { instanceService } from '../naming.js';
+import type { AppRef, Controller, Health, Intent, LifecycleResult, ReconcilePhase, RetryStatus, StateEvent, WaitingFor } from './types.js';
 
 export interface ControllerDeps {
   systemd: SystemdPort;
@@ -352,23 +353,79 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
     return next;
   };
 
+  /** A template app's instances (`1` → `indexer@1.service`), in manifest order; empty for any other app. */
+  const instancesOf = (t: AppTracker): Array<{ name: string; unit: string }> => (t.ref.containers ?? []).filter((c) => c.unit === instanceService(t.ref.id, c.name));
+
+  /** The unit tracker of instance `instance` of app `t`. Throws NotFoundError naming the instances there are. */
+  const instanceOf = (t: AppTracker, instance: string): { name: string; unit: UnitTracker } => {
+    const all = instancesOf(t);
+    const found = all.find((c) => c.name === instance);
+    const unit = found && t.unit(found.unit);
+    if (!found || !unit) {
+      const there = all.length > 0 ? `instances of ${t.ref.id}: ${all.map((c) => c.name).join(', ')}` : `${t.ref.id} has no instances (its manifest has no instances:)`;
+      throw new NotFoundError('instance', `${t.ref.id}@${instance}`, there);
+    }
+    return { name: found.name, unit };
+  };
+
+  /**
+   * Makes the user's wish durable before systemd hears of the call (a crash in between leaves it on disk): the
+   * intent record, and beside it the app's unit file (`[Install]` for the boot; a template app's `Wants=`, the
+   * instances the app's unit starts). The unit file changes only once the record is durable (issue 15: the fsyncs
+   * of a click side by side, not one after another); a failure there must not block a stop: it is logged and the
+   * next pass writes the file.
+   */
+  const recordWish = async (t: AppTracker, intent: Intent, stopped: readonly string[]): Promise<void> => {
+    const id = t.ref.id;
+    const recorded = writeIntent(stateDir, id, intent, new Date(clock()), stopped);
+    const instances = instancesOf(t);
+    const wants = instances.length > 0 ? { wants: instances.filter((c) => !stopped.includes(c.name)).map((c) => c.unit) } : {};
+    const boot = deps.unitDir === undefined ? undefined : keepAcrossReboot({ unitDir: deps.unitDir, stateDir, user: deps.user }, id, intent, { after: recorded, ...wants });
+    const [record, booted] = await Promise.allSettled([recorded, boot]);
+    if (record.status === 'rejected') throw record.reason;
+    if (booted.status === 'rejected') log(`${t.ref.unit}: the unit file could not be made to say ${intent} at boot (the next pass will): ${(booted.reason as Error).message}`);
+    t.setIntent(intent);
+    t.setStopped(stopped);
+    t.setClicked(intent);
+    // The click ends a back-off at once (`endedByUser`): a start retries now, a stop drops the retry.
+    t.setRetry(undefined);
+  };
+
+  /**
+   * systemd reads a template app's `Wants=` when it loads the app's unit: after the file changed, a daemon-reload
+   * (queued behind this app's call, never delaying its answer) makes a later start of the app's unit start exactly
+   * the instances the file wants.
+   */
+  const reloadFor = (id: string): void => {
+    void serialize(id, () => systemd.reload()).catch((err: unknown) => log(`daemon-reload after ${id}'s instances changed failed: ${(err as Error).message}`));
+  };
+
+  /** Sends `action` for unit `u` of app `t` and tracks the job systemd queued; resolves with its object path. */
+  const callUnit = async (t: AppTracker, u: UnitTracker, action: Action): Promise<string> => {
+    const call = action === 'start' ? systemd.startUnit : action === 'stop' ? systemd.stopUnit : systemd.restartUnit;
+    const active = u.facts()?.activeState;
+    // systemd collapses a restart of a unit that is not up into a start job.
+    const type = action === 'restart' && (active === 'inactive' || active === 'failed' || active === 'deactivating' || active === undefined) ? 'start' : action;
+    u.expectJob(type);
+    let reply: Awaited<ReturnType<typeof call>>;
+    try {
+      reply = await call(u.name, 'replace');
+    } finally {
+      u.expectJob(undefined);
+    }
+    const { seq, value: path } = reply;
+    const jobId = jobIdOfPath(path);
+    if (jobId !== undefined) handleEffects(t, u, u.jobQueued(seq, { id: jobId, path, type }));
+    return path;
+  };
+
   const lifecycle = async (id: string, action: Action): Promise<LifecycleResult> => {
     const t = trackerOf(id);
     return serialize(id, async () => {
       const intent = action === 'stop' ? 'stopped' : 'running';
-      // The intent is durable before systemd hears of the call: a crash in between leaves the user's wish on disk.
-      const recorded = writeIntent(stateDir, id, intent, new Date(clock()));
-      // The boot follows the intent before systemd hears of the call; a failure here must not block a stop. The unit
-      // file is written beside the intent record and changes only once the record is durable (issue 15: the fsyncs
-      // of a click side by side, not one after another).
-      const boot = deps.unitDir === undefined ? undefined : keepAcrossReboot({ unitDir: deps.unitDir, stateDir, user: deps.user }, id, intent, { after: recorded });
-      const [record, booted] = await Promise.allSettled([recorded, boot]);
-      if (record.status === 'rejected') throw record.reason;
-      if (booted.status === 'rejected') log(`${t.ref.unit}: the unit file could not be made to say ${intent} at boot (the next pass will): ${(booted.reason as Error).message}`);
-      t.setIntent(intent);
-      t.setClicked(intent);
-      // The click ends a back-off at once (`endedByUser`): a start retries now, a stop drops the retry.
-      t.setRetry(undefined);
+      // A start, stop or restart of the app acts on every instance: the instances stopped on their own are wanted again.
+      const wereStopped = t.stoppedInstances();
+      await recordWish(t, intent, []);
       // The user's start or restart begins afresh: a crash loop before it is over (a stop keeps it, as the note).
       if (action !== 'stop') t.forgetCrash();
       const active = t.facts()?.activeState;
@@ -396,8 +453,44 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
       const jobId = jobIdOfPath(path);
       if (jobId !== undefined) handleEffects(t, t.unit(t.ref.unit)!, t.jobQueued(seq, { id: jobId, path, type }));
       t.callAnswered(jobId);
+      if (wereStopped.length > 0) {
+        // The loaded app unit does not want them until the reload below: they are started on their own.
+        for (const u of action === 'stop' ? [] : wereStopped.flatMap((name) => t.unit(instanceService(id, name)) ?? [])) {
+          await callUnit(t, u, 'start').catch((err: unknown) => log(`starting ${u.name} failed: ${(err as Error).message}`));
+        }
+        reloadFor(id);
+      }
       emitIfChanged(t);
       return { id, action, job: path, status: t.status() };
+    });
+  };
+
+  /**
+   * A start, stop or restart of one instance of a template app (issue 17), kept as an app's is: the intent record
+   * lists the instances stopped on their own, and the app's unit stops wanting them (so neither a pass's start of the
+   * app nor the next boot starts one). A start of an instance of an app that is stopped runs the app with that
+   * instance alone: its unit is pulled in with the instance, and must want no other (a daemon-reload first).
+   */
+  const instanceLifecycle = async (id: string, instance: string, action: Action): Promise<LifecycleResult> => {
+    const t = trackerOf(id);
+    const { name, unit } = instanceOf(t, instance);
+    return serialize(id, async () => {
+      const all = instancesOf(t).map((c) => c.name);
+      const before = t.stoppedInstances();
+      const appRuns = (t.wanted() ?? 'running') === 'running';
+      const stopped = action === 'stop' ? (appRuns ? all.filter((n) => n === name || before.includes(n)) : before) : all.filter((n) => n !== name && (before.includes(n) || !appRuns));
+      const changed = stopped.join('\n') !== before.join('\n');
+      // A stop of an instance of a stopped app leaves the app's wish as it is (the instance is stopped with it).
+      if (appRuns || action !== 'stop') await recordWish(t, 'running', stopped);
+      if (action !== 'stop') {
+        unit.forgetCrash();
+        await systemd.resetFailedUnit(unit.name).catch(() => {});
+        if (!appRuns) await systemd.reload();
+      }
+      const path = await callUnit(t, unit, action);
+      if (changed && (appRuns || action === 'stop')) reloadFor(id);
+      emitIfChanged(t);
+      return { id, instance: name, action, job: path, status: t.status() };
     });
   };
 
@@ -409,7 +502,10 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
     reading.catch(() => {});
     await systemd.ready();
     const intents = await reading;
-    for (const [id, rec] of intents) trackers.get(id)?.setIntent(rec.intent);
+    for (const [id, rec] of intents) {
+      trackers.get(id)?.setIntent(rec.intent);
+      trackers.get(id)?.setStopped(rec.stopped ?? []);
+    }
     // A process without the reconciler (`status`) still shows a back-off: the app records hold it.
     for (const [id, retry] of await readRetries(stateDir, intents, log)) trackers.get(id)?.setRetry(retry);
     for (const [id, address] of Object.entries(deps.onions ?? {})) trackers.get(id)?.setOnion(address);
@@ -431,13 +527,16 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
   return {
     list: () => [...trackers.values()].map((t) => t.status()).sort((a, b) => a.id.localeCompare(b.id)),
     get: (id) => trackers.get(id)?.status(),
-    start: (id) => lifecycle(id, 'start'),
-    stop: (id) => lifecycle(id, 'stop'),
-    restart: (id) => lifecycle(id, 'restart'),
+    start: (id, instance) => (instance === undefined ? lifecycle(id, 'start') : instanceLifecycle(id, instance, 'start')),
+    stop: (id, instance) => (instance === undefined ? lifecycle(id, 'stop') : instanceLifecycle(id, instance, 'stop')),
+    restart: (id, instance) => (instance === undefined ? lifecycle(id, 'restart') : instanceLifecycle(id, instance, 'restart')),
     async setApps(apps) {
       track(apps);
       const intents = await readIntents(stateDir);
-      for (const [id, t] of trackers) t.setIntent(intents.get(id)?.intent);
+      for (const [id, t] of trackers) {
+        t.setIntent(intents.get(id)?.intent);
+        t.setStopped(intents.get(id)?.stopped ?? []);
+      }
       await resync('apps changed');
     },
     async setPhase(id: string, phase: ReconcilePhase | undefined) {

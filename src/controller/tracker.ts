@@ -23,6 +23,8 @@ export class AppTracker {
   private readonly parts: ReadonlyArray<{ name: string; tracker: UnitTracker }>;
   private phase: ReconcilePhase | undefined;
   private intent: Intent | undefined;
+  /** A template app's instances the user stopped on their own, by name (the intent's `stopped`). */
+  private stopped: readonly string[] = [];
   private retry: RetryStatus | undefined;
   private onion: string | undefined;
   /** podman's health by unit, for the units whose manifest has a health check. */
@@ -50,6 +52,7 @@ export class AppTracker {
     if (previous) {
       this.phase = previous.phase;
       this.intent = previous.intent;
+      this.stopped = previous.stopped;
       this.retry = previous.retry;
       this.onion = previous.onion;
       this.health = previous.health;
@@ -133,6 +136,21 @@ export class AppTracker {
     this.intent = intent;
   }
 
+  /** A template app's instances the user stopped on their own (the intent's `stopped`; empty: none). */
+  setStopped(names: readonly string[]): void {
+    this.stopped = names;
+  }
+
+  /** The instances the user stopped on their own, as last set. */
+  stoppedInstances(): readonly string[] {
+    return this.stopped;
+  }
+
+  /** What the node wants of the app as this process knows it: a click here, the intent on disk, else the ref's. */
+  wanted(): DesiredState | undefined {
+    return this.clicked ?? this.intent ?? this.ref.desired;
+  }
+
   /** The user started or stopped the app here: that is what the node wants now, until the next pass says. */
   setClicked(intent: Intent): void {
     this.clicked = intent;
@@ -185,7 +203,7 @@ export class AppTracker {
   /** Everything the app's state is derived from. */
   private appFacts(stripJobs = false): AppFacts {
     const strip = (f: UnitFacts | undefined): UnitFacts | undefined => (f && stripJobs ? { ...f, jobType: undefined } : f);
-    const containers = this.parts.map((p) => ({ name: p.name, unit: p.tracker.name, facts: strip(p.tracker.facts()) }));
+    const containers = this.parts.map((p) => ({ name: p.name, unit: p.tracker.name, facts: strip(p.tracker.facts()), ...(this.stopped.includes(p.name) ? { stopped: true } : {}) }));
     return { unit: this.ref.unit, facts: strip(this.main.facts()), ...(containers.length > 0 ? { containers } : {}), ...(this.phase ? { phase: this.phase } : {}) };
   }
 
@@ -236,7 +254,7 @@ export class AppTracker {
       ...(job ? { job: jobView(job) } : {}),
       ...(this.intent !== undefined ? { intent: this.intent } : {}),
       ...(this.retry !== undefined ? { retry: this.retry } : {}),
-      ...(derived.containers ? { containers: derived.containers.map((c, i) => containerStatus(c, this.parts[i]!.tracker, this.healthOf(this.parts[i]!.tracker))) } : {}),
+      ...(derived.containers ? { containers: derived.containers.map((c, i) => containerStatus(c, this.parts[i]!.tracker, this.healthOf(this.parts[i]!.tracker), this.stopped.includes(c.name))) } : {}),
       ...(this.onion !== undefined ? { onion: this.onion } : {}),
       ...optional('health', this.appHealth()),
       ...(crash ? { crashLoop: crashLoopView(crash) } : {}),
@@ -327,7 +345,7 @@ const jobView = (job: JobRef): { id: number; type: string; path: string } => ({ 
 const optional = <K extends string, V>(key: K, value: V | undefined): { [k in K]?: V } => (value === undefined ? {} : ({ [key]: value } as { [k in K]: V }));
 
 /** A container's status: its own derived state, systemd's raw view of its unit, and podman's health of its container. */
-function containerStatus(derived: Pick<ContainerStatus, 'name' | 'unit' | 'state' | 'reason'>, unit: UnitTracker, health: Health | undefined): ContainerStatus {
+function containerStatus(derived: Pick<ContainerStatus, 'name' | 'unit' | 'state' | 'reason'>, unit: UnitTracker, health: Health | undefined, stopped: boolean): ContainerStatus {
   const facts = unit.facts();
   const job = unit.jobInFlight();
   return {
@@ -336,5 +354,6 @@ function containerStatus(derived: Pick<ContainerStatus, 'name' | 'unit' | 'state
     ...(facts?.subState !== undefined ? { subState: facts.subState } : {}),
     ...(job ? { job: jobView(job) } : {}),
     ...optional('health', health),
+    ...(stopped ? { intent: 'stopped' as const } : {}),
   };
 }

@@ -106,6 +106,11 @@ export interface ContainerStatus {
   job?: { id: number; type: string; path: string };
   /** podman's health of its running container, when it has a health check (absent while it does not run). */
   health?: Health;
+  /**
+   * `stopped`: a template app's instance the user stopped on its own (`stop indexer@2`, issue 17); it stays stopped
+   * across passes and reboots until it or the app is started, and the app's `state` leaves it out.
+   */
+  intent?: 'stopped';
 }
 
 /** One app's live status. */
@@ -240,6 +245,8 @@ export interface StateEvent {
 /** What a lifecycle call returns at once: the job systemd queued and the state it implies. */
 export interface LifecycleResult {
   id: string;
+  /** A template app's instance the call acted on (`2` for `indexer@2.service`); absent for the app's unit. */
+  instance?: string;
   action: 'start' | 'stop' | 'restart';
   job: string;
   status: AppStatus;
@@ -252,9 +259,13 @@ export interface LifecycleResult {
 export interface Controller {
   list(): AppStatus[];
   get(id: string): AppStatus | undefined;
-  start(id: string): Promise<LifecycleResult>;
-  stop(id: string): Promise<LifecycleResult>;
-  restart(id: string): Promise<LifecycleResult>;
+  /**
+   * Starts, stops or restarts app `id`'s unit; with `instance`, only that instance of a template app
+   * (`<id>@<instance>.service`, issue 17). Throws NotFoundError for an unknown app or instance.
+   */
+  start(id: string, instance?: string): Promise<LifecycleResult>;
+  stop(id: string, instance?: string): Promise<LifecycleResult>;
+  restart(id: string, instance?: string): Promise<LifecycleResult>;
   /** Replaces the set of tracked apps (the catalog changed); apps without a unit are `not-installed`. */
   setApps(apps: AppRef[]): Promise<void>;
   /**

@@ -15,7 +15,7 @@ import type { RenderedFile } from '../render/types.js';
 import type { NodeFacts } from '../compile/compile-app.js';
 import { renderConfig, secretDigest, secretsUsed, type ExportLookup, type SecretNeed, type TemplateFacts } from './config-render.js';
 import type { Desired, DesiredApp, HostOwner } from './types.js';
-import { withoutInstall } from './unit-text.js';
+import { withoutInstall, withoutInstanceWants } from './unit-text.js';
 
 /** The node-local install intent (`archy-quadlet install|remove APP`), over the manifest's `state`. */
 export type InstallIntent = 'present' | 'absent';
@@ -24,6 +24,8 @@ export type InstallIntent = 'present' | 'absent';
 export interface TimedIntent {
   intent: Intent;
   at: string;
+  /** With `running`: a template app's instances the user stopped on their own (`stop indexer@2`). */
+  stopped?: string[];
 }
 
 /**
@@ -73,6 +75,24 @@ export function effectiveStates(
     const since = declared.get(m.id)?.since;
     if (state !== 'absent' && intent && (since === undefined || !(Date.parse(since) > Date.parse(intent.at)))) state = intent.intent;
     out[m.id] = state;
+  }
+  return out;
+}
+
+/**
+ * The instances of each template app the user stopped on their own (`stop indexer@2`), by app id: those of the
+ * intent that wins in {@link effectiveStates} (`states[id]` is `running` and it is the intent's), limited to the
+ * manifest's instances. The app's unit does not want them (no `Wants=`): neither a boot nor a start of the app starts them.
+ */
+export function stoppedInstances(manifests: readonly LoadedManifest[], states: Readonly<Record<string, DesiredState>>, intents: ReadonlyMap<string, TimedIntent>, declared: ReadonlyMap<string, DeclaredState> = new Map()): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const { manifest: m } of manifests) {
+    const intent = intents.get(m.id);
+    if (!m.instances || states[m.id] !== 'running' || intent?.intent !== 'running' || !intent.stopped?.length) continue;
+    const since = declared.get(m.id)?.since;
+    if (since !== undefined && Date.parse(since) > Date.parse(intent.at)) continue;
+    const stopped = m.instances.filter((i) => intent.stopped!.includes(i));
+    if (stopped.length > 0) out[m.id] = stopped;
   }
   return out;
 }
@@ -337,7 +357,10 @@ export function appHash(units: readonly RenderedFile[], configs: DesiredApp['con
   const h = createHash('sha256');
   for (const u of [...units].sort((a, b) => a.name.localeCompare(b.name))) {
     if (parseUnitFileName(u.name) === undefined) continue;
-    h.update(`unit\0${u.name}\0${withoutInstall(u.content)}\0`);
+    // Which instances the app's unit starts (its Wants=) is not what any of them runs with: a user's stop of one
+    // instance, or an instance added, does not make the app a new revision (no restart of the others).
+    const text = u.app === undefined ? u.content : withoutInstanceWants(u.content, u.app);
+    h.update(`unit\0${u.name}\0${withoutInstall(text)}\0`);
   }
   for (const c of [...configs].sort((a, b) => a.path.localeCompare(b.path))) h.update(`config\0${c.path}\0${c.content}\0`);
   for (const d of secretDigests) h.update(`secret\0${d}\0`);

@@ -315,7 +315,12 @@ async function overtaken(step: Step, stateDir: string): Promise<string | undefin
   if (step.action !== 'start' && step.action !== 'stop' && step.action !== 'restart') return undefined;
   if (step.intended === undefined || step.app === undefined) return undefined;
   const now = await readIntent(stateDir, step.app);
-  if (now === undefined || now.intent === step.intended) return undefined;
+  if (now === undefined) return undefined;
+  if (now.intent === step.intended) {
+    // An instance the user stopped since (issue 17): a start of the app's unit planned before would start it again.
+    const since = step.intended === 'running' && now.stopped !== undefined && now.at !== step.intentAt;
+    return since ? `skip ${step.describe()}: the user stopped ${now.stopped!.map((i) => `${step.app}@${i}`).join(', ')} since this pass read its intent` : undefined;
+  }
   // The intent this pass planned from, which a later manifest state outranked: not a new click.
   if (step.intentAt !== undefined && now.at === step.intentAt) return undefined;
   return `skip ${step.describe()}: the user ${now.intent === 'running' ? 'started' : 'stopped'} it since this pass read its intent`;

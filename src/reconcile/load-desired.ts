@@ -22,7 +22,7 @@ import { readDeclaredStates } from '../store/state/declared-states.js';
 import { readInstallIntents } from '../store/state/install-intents.js';
 import { readIntents } from '../store/state/intents.js';
 import { PASSWORD, SALT, secretStore } from '../store/state/secrets.js';
-import { buildDesired, configsOf, configSecrets, declaredChanges, effectiveStates, type DeclaredState, type InstallIntent, type TimedIntent } from './desired.js';
+import { buildDesired, configsOf, configSecrets, declaredChanges, effectiveStates, stoppedInstances, type DeclaredState, type InstallIntent, type TimedIntent } from './desired.js';
 import { parseNodeFile, selectApps, substituteNodeValues, type NodeFileSource } from './node-values.js';
 import type { Desired } from './types.js';
 
@@ -98,7 +98,7 @@ async function readInputs(opts: LoadDesiredOptions): Promise<Inputs> {
     throw new InvalidInputError([{ file: opts.manifestsDir, message: `cannot read the manifests directory: ${(err as Error).message}`, hint: 'pass --manifests DIR' }]);
   }
   const [installs, intentRecords, declared] = await Promise.all([readInstallIntents(opts.stateDir), readIntents(opts.stateDir), readDeclaredStates(opts.stateDir)]);
-  return { sources, installs, intents: new Map([...intentRecords].map(([id, r]) => [id, { intent: r.intent, at: r.at }])), declared };
+  return { sources, installs, intents: new Map([...intentRecords].map(([id, r]) => [id, { intent: r.intent, at: r.at, ...(r.stopped ? { stopped: r.stopped } : {}) }])), declared };
 }
 
 /** The manifests this node runs: loaded after the node's values are substituted, then selected by its node file. */
@@ -123,11 +123,13 @@ async function computeDesired(opts: LoadDesiredOptions, { sources, installs, int
   const manifests = nodeManifests(sources, opts.nodeFile, await listConfigTemplates(opts.configTemplatesDir), opts.reserved ?? [daemonReservation(parseListen(DEFAULT_LISTEN))]);
   const changes = declaredChanges(manifests, declared, new Date().toISOString());
   const states = effectiveStates(manifests, installs, intents, new Map([...declared, ...changes]));
+  const stopped = stoppedInstances(manifests, states, intents, new Map([...declared, ...changes]));
 
   const compiled = compileCatalog(manifests, {
     podmanVersion: opts.podmanVersion ?? DEFAULT_PODMAN_VERSION,
     scope: opts.user ? 'user' : 'system',
     overrides: states,
+    stoppedInstances: stopped,
     ...(opts.node ? { node: opts.node } : {}),
   });
   if (compiled.problems.length > 0) throw new InvalidInputError(compiled.problems);

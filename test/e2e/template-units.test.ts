@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PassReport } from '../../src/reconcile/pass.js';
 import { BUSYBOX_IMAGE } from '../host/image.js';
-import { useHost, userManager, type UserManager } from '../host/index.js';
-import { userNode, type NodeUnderTest } from '../support/node.js';
+import { useHost } from '../host/index.js';
+import { rootlessCatalog, type NodeUnderTest, type RootlessCatalog } from '../support/node.js';
 import { createApi } from '../../src/api/create-api.js';
 import type { AppStatus } from '../../src/controller/types.js';
 import { hostJournal, memoryLog } from '../support/api.js';
@@ -135,25 +135,17 @@ describe('template units: one manifest, N instances, on the real host', () => {
 
 describe('template units under a user manager (rootless), through the command line', () => {
   const id = 'tu-user';
-  let user: UserManager;
+  let rl: RootlessCatalog;
   let node: NodeUnderTest;
-  let dirs: { stateDir: string; manifests: string; unitDir: string };
-  const userActive = async (unit: string): Promise<string> => (await node.exec([...node.systemctl, 'is-active', unit])).stdout.trim();
+  let dirs: RootlessCatalog['dirs'];
+  const userActive = (unit: string): Promise<string> => rl.active(unit);
 
   beforeAll(async () => {
-    user = await userManager(host);
-    node = userNode(host, user);
-    const own = node.tempDir('archy-template-user-');
-    dirs = { stateDir: join(own, 'state'), manifests: join(own, 'manifests'), unitDir: await node.runUnitDir() };
-    mkdirSync(dirs.manifests, { recursive: true });
+    rl = await rootlessCatalog(host, 'archy-template-user-');
+    ({ node, dirs } = rl);
   });
 
-  afterAll(async () => {
-    rmSync(join(dirs.manifests, `${id}.yaml`), { force: true });
-    await node.handOver(dirs.manifests);
-    await node.cli(dirs, ['apply']).catch(() => undefined);
-    await user.close();
-  });
+  afterAll(() => rl.close([id]));
 
   it('apply starts both instances with their own %i; stopping one leaves the other; removing the app stops both', async () => {
     writeFileSync(join(dirs.manifests, `${id}.yaml`), `id: ${id}

@@ -12,7 +12,7 @@
  * Paths a test holds are this machine's (it writes manifests there); the kit turns them into the host's own for a
  * command line that runs inside.
  */
-import { chownSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_IN_HOST, USER_ENV, userManager, type ExecOptions, type ExecResult, type TestHost, type UserManager } from '../host/index.js';
@@ -176,4 +176,40 @@ export async function nodeOf(host: TestHost, manager: Manager): Promise<{ node: 
   if (manager === 'system') return { node: systemNode(host) };
   const user = await userManager(host);
   return { node: userNode(host, user), user };
+}
+
+/** A suite's own rootless catalog (see {@link rootlessCatalog}). */
+export interface RootlessCatalog {
+  user: UserManager;
+  node: NodeUnderTest;
+  /** Fresh state and manifests directories (this machine's paths), and the user's runtime unit directory. */
+  dirs: { stateDir: string; manifests: string; unitDir: string };
+  /** `systemctl --user is-active UNIT`'s answer. */
+  active(unit: string): Promise<string>;
+  /** Removes the manifests `ids`, applies what is left (their units go) and closes the user's manager. */
+  close(ids: readonly string[]): Promise<void>;
+}
+
+/**
+ * The rootless user's node with a catalog of the suite's own: state and manifests directories in the user's home, and
+ * the user's runtime unit directory, where a pass prunes only what no manifest of this catalog names.
+ */
+export async function rootlessCatalog(host: TestHost, prefix: string): Promise<RootlessCatalog> {
+  const user = await userManager(host);
+  const node = userNode(host, user);
+  const own = node.tempDir(prefix);
+  const dirs = { stateDir: join(own, 'state'), manifests: join(own, 'manifests'), unitDir: await node.runUnitDir() };
+  mkdirSync(dirs.manifests, { recursive: true });
+  return {
+    user,
+    node,
+    dirs,
+    active: async (unit) => (await node.exec([...node.systemctl, 'is-active', unit])).stdout.trim(),
+    async close(ids) {
+      for (const id of ids) rmSync(join(dirs.manifests, `${id}.yaml`), { force: true });
+      await node.handOver(dirs.manifests);
+      await node.cli(dirs, ['apply']).catch(() => undefined);
+      await user.close();
+    },
+  };
 }

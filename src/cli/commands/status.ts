@@ -27,9 +27,15 @@ function reasonOf(s: AppStatus): string {
   return parts.join('; ');
 }
 
-/** The rows of an app of several containers' containers, indented under it: NAME STATE, and the job or reason. */
+/**
+ * The rows of an app's containers (or a template app's instances), indented under it: NAME STATE, and the job or
+ * reason; an instance the user stopped on its own says so (`stopped by user`).
+ */
 function containerRows(s: AppStatus): string[][] {
-  return (s.containers ?? []).map((c) => [`  ${c.name}`, c.state, '', '', [c.job && `${c.job.type} job ${c.job.id}`, c.reason].filter(Boolean).join('; ')]);
+  return (s.containers ?? []).map((c) => {
+    const why = [c.job && `${c.job.type} job ${c.job.id}`, c.reason].filter(Boolean).join('; ');
+    return [`  ${c.name}`, c.state, '', '', why || (c.intent === 'stopped' ? 'stopped by user' : '')];
+  });
 }
 
 /** The status table, columns padded to their widest cell; an app of several containers has one indented row per container. */

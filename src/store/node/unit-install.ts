@@ -17,7 +17,7 @@ import { BOOT_TARGET } from '../../compile/defaults.js';
 import type { Intent } from '../../controller/types.js';
 import { InvalidInputError } from '../../errors.js';
 import { appService, DNS_LABEL, serviceOf, unitFileName } from '../../naming.js';
-import { withoutInstall } from '../../reconcile/unit-text.js';
+import { withInstanceWants, withoutInstall } from '../../reconcile/unit-text.js';
 import { isOwned } from '../../render/types.js';
 import { stageFileAtomic } from '../atomic-write.js';
 import { readTextIfExists } from '../fs.js';
@@ -134,27 +134,40 @@ async function replaceAfter(path: string, content: string, first: ReadonlyArray<
  * renders for that state, unless the app's `quadlet.Install` keys changed since the stop, or it was never
  * stopped here and has such keys: the next pass then writes them (a daemon-reload, no restart).
  * `after`: what must be durable before the unit file changes (the controller's intent record, written meanwhile);
- * when it rejects, the unit file is left as it was and its error is thrown.
+ * when it rejects, the unit file is left as it was and its error is thrown. `wants`: for a template app, the
+ * instance services its unit is to want (`indexer@1.service`, …; the others the user stopped on their own), written
+ * in the same replacement (`withInstanceWants`).
  * @throws InvalidInputError for an invalid id or a corrupt kept section (naming the file); the fs error of a
  * failed read or write (the unit file then holds its old text).
  */
-export async function keepAcrossReboot(target: UnitInstallTarget, id: string, intent: Intent, opts: { after?: Promise<unknown> } = {}): Promise<InstallChange> {
+export async function keepAcrossReboot(
+  target: UnitInstallTarget,
+  id: string,
+  intent: Intent,
+  opts: { after?: Promise<unknown>; wants?: readonly string[] } = {},
+): Promise<InstallChange> {
   if (!DNS_LABEL.test(id)) throw new InvalidInputError([{ file: target.unitDir, message: `invalid app id ${JSON.stringify(id)}`, hint: 'an app id is a DNS label' }]);
   const found = await appUnitFile(target.unitDir, id);
   if (found === undefined) return 'missing';
   const { file, content } = found;
   const path = join(target.unitDir, file);
   if (!isOwned(content)) return 'not-owned';
-  const section = installSection(content);
-  if (intent === 'stopped') {
-    if (section === undefined) return 'unchanged';
-    // Kept before the unit loses it: a crash in between leaves the section in both places, never in neither.
-    const kept = writeStateFile(keptPath(target.stateDir, id), `${JSON.stringify({ file, install: section } satisfies KeptSection)}\n`);
-    await replaceAfter(path, withoutInstall(content), [kept, ...(opts.after ? [opts.after] : [])]);
+  const after = opts.after ? [opts.after] : [];
+  // A template app's unit wants exactly the instances that should run with it (issue 17: a user's stop of one).
+  const wanted = opts.wants === undefined ? content : withInstanceWants(content, id, opts.wants);
+  const section = installSection(wanted);
+  if (section === undefined ? intent === 'stopped' : intent === 'running') {
+    if (wanted === content) return 'unchanged';
+    await replaceAfter(path, wanted, after);
     return 'written';
   }
-  if (section !== undefined) return 'unchanged';
+  if (intent === 'stopped' && section !== undefined) {
+    // Kept before the unit loses it: a crash in between leaves the section in both places, never in neither.
+    const kept = writeStateFile(keptPath(target.stateDir, id), `${JSON.stringify({ file, install: section } satisfies KeptSection)}\n`);
+    await replaceAfter(path, withoutInstall(wanted), [kept, ...after]);
+    return 'written';
+  }
   const kept = await readKept(target.stateDir, id);
-  await replaceAfter(path, withInstall(content, kept?.file === file ? kept.install : bootInstall(target.user ?? false)), opts.after ? [opts.after] : []);
+  await replaceAfter(path, withInstall(wanted, kept?.file === file ? kept.install : bootInstall(target.user ?? false)), after);
   return 'written';
 }

@@ -1,6 +1,7 @@
 /**
  * The user's lifecycle intent per app, persisted in
- * `<state-dir>/intents/<id>.json` as `{"id":"lnd","intent":"stopped","at":"…"}`.
+ * `<state-dir>/intents/<id>.json` as `{"id":"lnd","intent":"stopped","at":"…"}` (a template app whose user stopped
+ * instances on their own: `{"id":"indexer","intent":"running","at":"…","stopped":["2"]}`).
  * `stop` records `stopped` before it asks systemd to stop the unit, so a
  * user-stopped app stays stopped across reboots and reconciler passes;
  * `start`/`restart` record `running`, which replaces it. Each write is atomic
@@ -9,6 +10,7 @@
 import { rm } from 'node:fs/promises';
 import type { Intent } from '../../controller/types.js';
 import { InvalidInputError } from '../../errors.js';
+import { INSTANCE_NAME } from '../../naming.js';
 import { readTextIfExists } from '../fs.js';
 import { appFile, stateLayout } from './layout.js';
 import { readAppFiles, writeStateFile } from './state-file.js';
@@ -21,6 +23,11 @@ export interface IntentRecord {
   intent: Intent;
   /** ISO-8601 time it was recorded. */
   at: string;
+  /**
+   * With `running`: the instances of a template app the user stopped on their own (`stop indexer@2`), in manifest
+   * order; a start of one takes it out, a start, stop or restart of the app clears the list (issue 17).
+   */
+  stopped?: string[];
 }
 
 function intentPath(stateDir: string, id: string): string {
@@ -32,7 +39,11 @@ function toRecord(value: unknown, path: string, id: string): IntentRecord {
   if (typeof rec !== 'object' || rec === null || (rec.intent !== 'running' && rec.intent !== 'stopped')) {
     throw new InvalidInputError([{ file: path, pointer: '/intent', message: 'must be "running" or "stopped"', hint: HINT }]);
   }
-  return { id, intent: rec.intent, at: typeof rec.at === 'string' ? rec.at : '' };
+  const stopped = rec.stopped;
+  if (stopped !== undefined && (!Array.isArray(stopped) || !stopped.every((i) => typeof i === 'string' && INSTANCE_NAME.test(i)) || rec.intent !== 'running')) {
+    throw new InvalidInputError([{ file: path, pointer: '/stopped', message: 'must be a list of instance names, with "intent": "running"', hint: HINT }]);
+  }
+  return { id, intent: rec.intent, at: typeof rec.at === 'string' ? rec.at : '', ...(stopped && stopped.length > 0 ? { stopped } : {}) };
 }
 
 /** The intent recorded for `id`, or undefined. Throws InvalidInputError for an invalid id or a corrupt file, and on IO errors. */
@@ -56,9 +67,12 @@ export async function readIntents(stateDir: string): Promise<Map<string, IntentR
   return out;
 }
 
-/** Records `intent` for `id` atomically; resolves once it is durable. Throws InvalidInputError for an invalid id, and on IO errors. */
-export async function writeIntent(stateDir: string, id: string, intent: Intent, at: Date = new Date()): Promise<IntentRecord> {
-  const record: IntentRecord = { id, intent, at: at.toISOString() };
+/**
+ * Records `intent` for `id` atomically (with `stopped`: the template app's instances the user stopped on their own,
+ * only with `running`); resolves once it is durable. Throws InvalidInputError for an invalid id, and on IO errors.
+ */
+export async function writeIntent(stateDir: string, id: string, intent: Intent, at: Date = new Date(), stopped: readonly string[] = []): Promise<IntentRecord> {
+  const record: IntentRecord = { id, intent, at: at.toISOString(), ...(intent === 'running' && stopped.length > 0 ? { stopped: [...stopped] } : {}) };
   await writeStateFile(intentPath(stateDir, id), `${JSON.stringify(record)}\n`);
   return record;
 }

@@ -1,12 +1,13 @@
 // @ts-check
-// The detail view of one app: its facts, its card, its containers (each with its state, health and log), its
+// The detail view of one app: its facts, its card, its containers (each with its state, health and log; a template
+// app's instances each with its own Start/Stop), its
 // history, its unit files and its live log.
 import { defineComponent, h, nextTick, onMounted, shallowRef } from '/vendor/vue.esm-browser.prod.js';
-import { containerRows, HEALTH_LABELS, onionLink, retryLine, shownStatus, STATE_LABELS } from '/ui/ui-logic.js';
+import { containerRows, HEALTH_LABELS, instanceButton, onionLink, retryLine, shownStatus, STATE_LABELS } from '/ui/ui-logic.js';
 import { AppCard } from '/ui/app-card.js';
 import { LiveLog } from '/ui/live-log.js';
 import { RemoveApp } from '/ui/remove-app.js';
-import { api, clockTime, formatTime, model, ui } from '/ui/store.js';
+import { actInstance, api, clockTime, formatTime, model, ui } from '/ui/store.js';
 
 /** @import { AppDetail as Detail } from '../../api/types.js' */
 /** @import { ShallowRef } from '/vendor/vue.esm-browser.prod.js' */
@@ -21,6 +22,22 @@ function onionFacts(onion) {
     h('dt', null, 'Onion address'),
     h('dd', { 'data-role': 'onion' }, [h('code', null, onion.address), ' ', h('a', { href: onion.href, rel: 'noreferrer', target: '_blank' }, 'Open over Tor')]),
   ];
+}
+
+/**
+ * The action cell of an instance's row (a template app, issue 17): Start or Stop for that instance alone.
+ * @param {string} appId
+ * @param {ReturnType<typeof containerRows>[number]} c
+ */
+function instanceCell(appId, c) {
+  const b = instanceButton(appId, c);
+  if (!b) return h('span', { class: 'muted' }, '—');
+  const action = b.action === 'start' || b.action === 'stop' ? b.action : null;
+  return h(
+    'button',
+    { type: 'button', class: 'secondary', 'data-role': 'instance-action', 'data-action': action ?? '', disabled: b.disabled || !action, 'aria-label': `${b.label} instance ${c.name}`, onClick: () => action && actInstance(appId, c.name, action, `${b.label} ${c.name}`) },
+    b.label,
+  );
 }
 
 /** @param {'running' | 'stopped' | 'absent'} desired */
@@ -60,6 +77,8 @@ export const AppDetail = defineComponent({
       }
       const d = detail.value;
       const s = entry ? shownStatus(entry, ui.systemd) : d;
+      // A template app's containers are its instances, each started and stopped on its own (issue 17).
+      const instances = s !== undefined && containerRows(s).some((c) => instanceButton(s.id, c) !== null);
       return h('section', { class: 'detail', 'aria-labelledby': 'detail-title' }, [
         h('a', { href: '#/', class: 'back' }, '← All apps'),
         h('h2', { id: 'detail-title', tabindex: '-1', ref: heading }, s ? s.name : props.id),
@@ -86,10 +105,10 @@ export const AppDetail = defineComponent({
         s ? h(RemoveApp, { id: s.id, name: s.name, state: s.state }) : null,
         s && containerRows(s).length > 0
           ? [
-              h('h3', null, 'Containers'),
+              h('h3', null, instances ? 'Instances' : 'Containers'),
               // A phone's width scrolls the table inside its region, never the page.
               h('div', { class: 'table-scroll', role: 'region', 'aria-label': 'Containers', tabindex: '0' }, h('table', { class: 'history containers' }, [
-                h('thead', null, h('tr', null, [h('th', { scope: 'col' }, 'Container'), h('th', { scope: 'col' }, 'State'), h('th', { scope: 'col' }, 'Health'), h('th', { scope: 'col' }, 'systemd'), h('th', { scope: 'col' }, 'Log')])),
+                h('thead', null, h('tr', null, [h('th', { scope: 'col' }, instances ? 'Instance' : 'Container'), h('th', { scope: 'col' }, 'State'), h('th', { scope: 'col' }, 'Health'), h('th', { scope: 'col' }, 'systemd'), h('th', { scope: 'col' }, 'Log'), instances ? h('th', { scope: 'col' }, 'Action') : null])),
                 h(
                   'tbody',
                   null,
@@ -100,6 +119,7 @@ export const AppDetail = defineComponent({
                       h('td', { 'data-role': 'container-health' }, c.health ? h('span', { class: ['health', `health-${c.health}`] }, c.healthLabel) : h('span', { class: 'muted' }, '—')),
                       h('td', null, c.detail),
                       h('td', null, h('button', { type: 'button', class: 'secondary', 'data-role': 'show-log', 'aria-label': `Show log of ${c.name}`, onClick: () => (logOf.value = c.name) }, 'Show log')),
+                      instances ? h('td', null, instanceCell(s.id, c)) : null,
                     ]),
                   ),
                 ),

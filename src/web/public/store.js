@@ -222,6 +222,25 @@ export async function act(id, action, label) {
 }
 
 /**
+ * A click on one instance's button (a template app, issue 17): the request; its state comes with the app's next
+ * event (the controller has changed it by the time the 202 answers). A refusal is shown as the app's error.
+ * @param {string} id
+ * @param {string} instance
+ * @param {'start' | 'stop' | 'restart'} action
+ * @param {string} label
+ */
+export async function actInstance(id, instance, action, label) {
+  ui.errors = { ...ui.errors, [id]: '' };
+  try {
+    /** @type {ActionAccepted} */
+    const accepted = await api(`/api/apps/${id}/instances/${encodeURIComponent(instance)}/${action}`, { method: 'POST' });
+    updateEntry(id, (e) => (accepted.seq >= e.seq ? { ...e, status: accepted.status, seq: accepted.seq } : e));
+  } catch (err) {
+    ui.errors = { ...ui.errors, [id]: `${label} failed: ${/** @type {Error} */ (err).message}` };
+  }
+}
+
+/**
  * A time for a person (the browser's locale), or '' for none.
  * @param {string | undefined} iso
  */

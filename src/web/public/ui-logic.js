@@ -409,7 +409,8 @@ export function onionLink(status) {
  * @property {string} label The state's human name.
  * @property {Health | undefined} health podman's health of its running container, when it has a health check.
  * @property {string} healthLabel That health in words (`Healthy`); '' without one.
- * @property {string} detail Why, and what systemd is doing: `exit-code · failed/failed`, `stop job 12 · deactivating/stop-sigterm`.
+ * @property {string} detail Why, and what systemd is doing: `exit-code · failed/failed`, `stop job 12 · deactivating/stop-sigterm`;
+ *   `stopped by user` for a template app's instance the user stopped on its own.
  */
 
 /**
@@ -426,8 +427,22 @@ export function containerRows(status) {
     label: STATE_LABELS[c.state],
     health: c.health,
     healthLabel: c.health ? HEALTH_LABELS[c.health] : '',
-    detail: [c.reason, c.job && `${c.job.type} job ${c.job.id}`, c.activeState && `${c.activeState}/${c.subState ?? ''}`].filter(Boolean).join(' · '),
+    detail: [c.reason, c.intent === 'stopped' && 'stopped by user', c.job && `${c.job.type} job ${c.job.id}`, c.activeState && `${c.activeState}/${c.subState ?? ''}`].filter(Boolean).join(' · '),
   }));
+}
+
+/**
+ * The Start/Stop button of one row of the detail view's container table when the row is an instance of a template
+ * app (its unit `<app id>@<name>.service`, issue 17): what `primaryButton` gives its own state, without Install
+ * (an instance is installed with its app). Null for a container of an app of several: it starts and stops with its app.
+ * @param {string} appId
+ * @param {Pick<ContainerRow, 'name' | 'unit' | 'state'>} row
+ * @returns {PrimaryButton | null}
+ */
+export function instanceButton(appId, row) {
+  if (row.unit !== `${appId}@${row.name}.service`) return null;
+  const button = primaryButton(row.state === 'not-installed' ? 'stopped' : row.state);
+  return { ...button, showReason: false };
 }
 
 /**
