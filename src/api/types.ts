@@ -90,6 +90,11 @@ export interface ReconcilerStatus {
     done: string[];
     failures: Array<{ app?: string; step: string; error: string }>;
     held: Array<{ app: string; reason: string; retryAt?: string }>;
+    /**
+     * Volumes and networks podman keeps with other options than their units ask (`Drift`, src/reconcile/drift.ts:
+     * kind, name, unit, apps, differences, hint); the pass changes none of them.
+     */
+    drift?: Array<{ kind: 'volume' | 'network'; name: string; unit: string; apps: string[]; differences: string[]; hint: string }>;
     nextPassAt?: string;
     error?: string;
   };

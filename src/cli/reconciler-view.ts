@@ -74,6 +74,7 @@ export function reconcilerView(deps: {
             done: report?.done ?? [],
             failures: report?.failures ?? [],
             held: (report?.held ?? []).map((h) => ({ app: h.app, reason: h.reason, ...(h.retryAt ? { retryAt: h.retryAt } : {}) })),
+            ...(report?.drift?.length ? { drift: report.drift } : {}),
             ...(report?.requeueAt ? { nextPassAt: report.requeueAt } : {}),
           };
     },

@@ -7,6 +7,7 @@
 import { EXIT, ReportedError } from '../errors.js';
 import type { Counters } from '../reconcile/execute.js';
 import type { PassReport } from '../reconcile/pass.js';
+import { describeDrift } from '../reconcile/drift.js';
 import type { GitPassReport } from '../reconcile/source.js';
 import { readSourceState } from '../store/state/source-state.js';
 import type { NodeContext } from './node-context.js';
@@ -29,11 +30,12 @@ interface Line {
 const rejectedOf = (report: AnyPassReport): GitPassReport['rejected'] => ('rejected' in report ? report.rejected : undefined);
 const commitOf = (report: AnyPassReport): string | undefined => ('commit' in report ? report.commit : undefined);
 
-/** What the pass left alone or failed at, one line each: held apps (warn), failed steps (error). */
+/** What the pass left alone or failed at, one line each: held apps (warn), failed steps and drift (error). */
 function outcome(report: AnyPassReport): Line[] {
   return [
     ...report.held.map((h): Line => ({ level: 'warn', text: `held ${h.app}: ${h.reason}` })),
     ...report.failures.map((f): Line => ({ level: 'error', text: `failed ${f.step}: ${f.error}` })),
+    ...(report.drift ?? []).map((d): Line => ({ level: 'error', text: `drift: ${describeDrift(d)}` })),
   ];
 }
 
@@ -56,7 +58,8 @@ export function formatPassReport(report: AnyPassReport): string {
 
 /**
  * Prints a one-shot pass's report on `out` (with `--json` the report, and the git source's state under `source`),
- * then throws for the exit code it implies: ReportedError(3) when a step failed, ReportedError(1) when an app was
+ * then throws for the exit code it implies: ReportedError(3) when a step failed or a volume or network differs from
+ * its unit (podman keeps it as created), ReportedError(1) when an app was
  * held back or a commit rejected. Returns when the node converged.
  */
 export async function reportPass(report: AnyPassReport, ctx: Pick<NodeContext, 'json' | 'git' | 'stateDir'>, out: NodeJS.WritableStream = process.stdout): Promise<void> {
@@ -67,6 +70,8 @@ export async function reportPass(report: AnyPassReport, ctx: Pick<NodeContext, '
     out.write(formatPassReport(report));
   }
   if (report.failures.length > 0) throw new ReportedError(EXIT.failure, `${report.failures.length} step(s) failed: ${report.failures.map((f) => f.error).join('; ')}`);
+  const drift = report.drift ?? [];
+  if (drift.length > 0) throw new ReportedError(EXIT.failure, `${drift.length} volume(s)/network(s) differ from their units: ${drift.map((d) => `${d.kind} ${d.name}`).join(', ')}`);
   const rejected = rejectedOf(report);
   if (report.held.length > 0 || rejected) throw new ReportedError(EXIT.invalid, `${report.held.length} app(s) held back${rejected ? `; commit ${rejected.commit} rejected` : ''}`);
 }
@@ -100,9 +105,13 @@ export function logPass(report: AnyPassReport, log: LevelLog, summary: PassSumma
  */
 export function passLogger(log: LevelLog, summary: PassSummary): (report: AnyPassReport) => void {
   let logged = new Map<string, string>();
+  let drifted = new Set<string>();
   return (report) => {
     const held = report.held.filter((h) => logged.get(h.app) !== h.reason);
     logged = new Map(report.held.map((h) => [h.app, h.reason]));
-    logPass({ ...report, held }, log, summary);
+    // The same drift is found by every pass until the user acts: logged when it appears or changes.
+    const drift = (report.drift ?? []).filter((d) => !drifted.has(describeDrift(d)));
+    drifted = new Set((report.drift ?? []).map(describeDrift));
+    logPass({ ...report, held, drift }, log, summary);
   };
 }

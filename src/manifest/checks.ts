@@ -12,7 +12,9 @@ import { CONTAINER_FIELDS, containersOf, containerUnitName, isMultiContainer, ne
 import { suggestion } from './did-you-mean.js';
 import { ONION_EXPORT } from './onion.js';
 import { checkWeb } from './app-meta.js';
+import { checkRuntimeRefusals, isReservedNetworkName, reservedNetworkMessage } from './runtime-refusals.js';
 import { parseDuration, parseMemory } from './units.js';
+import ipaddr from 'ipaddr.js';
 
 /** The longest podman secret name, in bytes (podman 5.4.2 refuses 254, shown on the test host). */
 const PODMAN_SECRET_NAME_BYTES = 253;
@@ -42,9 +44,28 @@ export interface ReservedPort {
   hint?: string;
 }
 
-/** The daemon's listen address (`serve --listen`, parsed) as a reservation: `0.0.0.0` and `::` are every address. */
+/**
+ * The daemon's listen address (`serve --listen`, parsed) as a reservation: `::` is every address (Node.js listens on
+ * both families there unless told `ipv6Only`), `0.0.0.0` every IPv4 address.
+ */
 export function daemonReservation(listen: { host: string; port: number }, what = "archy-quadlet serve (the node's API and web UI)"): ReservedPort {
-  return { ip: listen.host === '0.0.0.0' || listen.host === '::' ? '*' : listen.host, port: listen.port, protocol: 'tcp', what };
+  return { ip: listen.host === '::' ? '*' : listen.host, port: listen.port, protocol: 'tcp', what };
+}
+
+/**
+ * Whether two host addresses of a port bind the same socket, as podman 5.4.2 binds a published port (shown on the
+ * test host: `-p 0.0.0.0:8080` and an unset address both refuse a port `127.0.0.1:8080` holds, "bind: address already
+ * in use"; `-p [::]:8081` binds IPv6 only, beside `127.0.0.1:8081`, and refuses `[::1]:8081`). `*` is every address
+ * of both families (a reservation), `0.0.0.0` (an unset `hostIp` too) every IPv4 one, `::` every IPv6 one.
+ */
+export function sameHostAddress(a: string, b: string): boolean {
+  if (a === '*' || b === '*') return true;
+  const x = ipaddr.isValid(a) ? ipaddr.process(a) : undefined;
+  const y = ipaddr.isValid(b) ? ipaddr.process(b) : undefined;
+  if (!x || !y) return a === b;
+  if (x.kind() !== y.kind()) return false;
+  const any = (v: ipaddr.IPv4 | ipaddr.IPv6) => v.range() === 'unspecified';
+  return any(x) || any(y) || x.toString() === y.toString();
 }
 
 export interface CheckOptions {
@@ -68,6 +89,7 @@ function idOf(value: unknown): string | undefined {
 export function checkManifest(m: Manifest, options: CheckOptions): Finding[] {
   const out: Finding[] = [];
   if (isMultiContainer(m)) {
+    if (isReservedNetworkName(m.id)) out.push({ pointer: '/id', message: `an app of several containers has its own network named after it: ${reservedNetworkMessage(m.id)}`, hint: 'give the app another id' });
     for (const field of CONTAINER_FIELDS) {
       if (m[field] !== undefined) out.push({ pointer: `/${field}`, target: 'key', message: `"${field}" is a container's field, and this app lists its containers`, hint: `move it under containers.<name>` });
     }
@@ -144,41 +166,6 @@ function checkContainer({ spec, base }: ContainerEntry, out: Finding[]): void {
   });
   if (spec.oneshot && spec.health?.gateStart !== false && spec.health !== undefined) {
     out.push({ pointer: `${base}/health`, target: 'key', message: 'a one-shot container runs to completion: a health check cannot gate its start', hint: 'remove health, or set health.gateStart: false' });
-  }
-}
-
-/**
- * Combinations podman accepts in a unit but refuses (or ignores) when the container runs (issue 17, "Options that are
- * accepted but cannot work"); each shown with podman 5.4.2 on the test host or read from podman's source:
- * - `autoUpdate: registry` needs an image named by tag alone: podman's auto-update refuses a reference with a digest
- *   (pkg/autoupdate ValidateImageReference: "auto updates require fully-qualified image references without digest"),
- *   and a local build (`localhost/…`) has no registry to look in (`local` compares with the local image instead);
- * - `Notify=healthy` and `HealthOnFailure=` (escape hatch) need a health check ("sdnotify policy \"healthy\" requires a
- *   healthcheck to be set", "cannot set on-failure action to restart without a health check");
- * - a `net.*` sysctl on the host's network ("can't be set since Network Namespace set to host").
- */
-function checkRuntimeRefusals(spec: ContainerSpec, base: string, out: Finding[]): void {
-  if (spec.autoUpdate === 'registry') {
-    const image = spec.image ?? '';
-    const digest = image.includes('@sha256:');
-    const named = image.split('@')[0]!;
-    const tagged = named.slice(named.lastIndexOf('/')).includes(':');
-    if (spec.build !== undefined || image.startsWith('localhost/')) {
-      out.push({ pointer: `${base}/autoUpdate`, message: `${spec.build ? 'a local build' : `${image} is a local image`}: auto-update would look for it in a registry that does not exist`, hint: 'use autoUpdate: local (updates when the local image changes)' });
-    } else if (digest) {
-      out.push({ pointer: `${base}/autoUpdate`, message: tagged ? 'podman auto-update refuses an image reference with both a tag and a digest' : 'an image pinned by digest alone never changes: auto-update would never update it', hint: `name the image by its tag alone (${image.slice(0, image.indexOf('@'))}${tagged ? '' : ':TAG'}), or remove autoUpdate to keep the digest pin` });
-    }
-  }
-  const raw = spec.quadlet?.Container ?? {};
-  const values = (key: string): string[] => { const v = raw[key]; return v === undefined ? [] : Array.isArray(v) ? v : [v]; };
-  if (spec.health === undefined) {
-    if (values('Notify').includes('healthy')) out.push({ pointer: `${base}/quadlet/Container/Notify`, message: 'Notify=healthy needs a health check: podman refuses to start the container without one', hint: 'add health (whose gateStart, true by default, gives Notify=healthy) and remove this key' });
-    if (values('HealthOnFailure').some((v) => v !== 'none')) out.push({ pointer: `${base}/quadlet/Container/HealthOnFailure`, message: 'HealthOnFailure= needs a health check: podman refuses to start the container without one', hint: 'add health, or remove this key' });
-  }
-  if (spec.hostNetwork) {
-    for (const key of Object.keys(spec.sysctls ?? {})) {
-      if (key.startsWith('net.')) out.push({ pointer: `${base}/sysctls/${key}`, target: 'key', message: `${key} cannot be set on the host's network: podman refuses to start the container (the sysctl would change the host)`, hint: 'set it on the node, or remove hostNetwork' });
-    }
   }
 }
 
@@ -419,14 +406,14 @@ function reportCycles(nodes: readonly string[], edges: (node: string) => Array<{
 }
 
 function checkHostPorts(valid: ReadonlyArray<{ file: string; manifest: Manifest }>, out: FileFinding[], reserved: readonly ReservedPort[]): void {
-  const bound: Array<{ ip: string; port: number; protocol: string; where: string; hint?: string }> = reserved.map((r) => ({ ip: r.ip, port: r.port, protocol: r.protocol, where: `${r.what} on ${r.ip === '*' ? '' : `${r.ip}:`}${r.port}`, ...(r.hint ? { hint: r.hint } : {}) }));
+  const bound: Array<{ ip: string; port: number; protocol: string; where: string; hint?: string }> = reserved.map((r) => ({ ip: r.ip, port: r.port, protocol: r.protocol, where: `${r.what} on ${r.ip === '*' ? '' : r.ip.includes(':') ? `[${r.ip}]:` : `${r.ip}:`}${r.port}`, ...(r.hint ? { hint: r.hint } : {}) }));
   const add = (file: string, pointer: string, ports: readonly PortSpec[] | undefined): void => {
     (ports ?? []).forEach((p, i) => {
-      const ip = p.hostIp ?? '*';
+      const ip = p.hostIp ?? '0.0.0.0';
       const port = p.host ?? p.container;
       const protocol = p.protocol ?? 'tcp';
       const where = `${file} ${pointer}/${i}`;
-      const clash = bound.find((b) => b.port === port && b.protocol === protocol && (b.ip === ip || b.ip === '*' || ip === '*'));
+      const clash = bound.find((b) => b.port === port && b.protocol === protocol && sameHostAddress(b.ip, ip));
       if (clash) {
         out.push({ file, pointer: `${pointer}/${i}${p.host !== undefined ? '/host' : '/container'}`, message: `host port ${port}/${protocol} is already bound by ${clash.where}`, hint: clash.hint ?? 'pick another host port, or bind the two to different host addresses' });
       } else {

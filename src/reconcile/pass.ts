@@ -17,6 +17,8 @@ import { appRef } from '../controller/app-refs.js';
 import type { AppRef } from '../controller/types.js';
 import type { ControllerSink, Log, PhaseSink, UnitManager } from './ports.js';
 import { podmanSecrets } from '../store/node/podman-secrets.js';
+import { inspectExisting } from '../store/node/podman-inspect.js';
+import { findDrift, wantedResources, type Drift, type InspectedNetwork, type InspectedVolume } from './drift.js';
 import type { Desired, Held, Observed, Step } from './types.js';
 
 export interface PassOptions extends LoadDesiredOptions {
@@ -49,6 +51,11 @@ export interface PassReport {
   failures: Failure[];
   counters: Counters;
   warnings: string[];
+  /**
+   * Volumes and networks podman has with other options than their units ask (podman creates each once): each with
+   * what differs and what to do. The pass changes none of them (docs/reconcile.md, "Volumes and networks that exist").
+   */
+  drift?: Drift[];
   /** Milliseconds per stage: load (desired), observe, plan (incl. the generator check), execute. */
   timings: { load: number; observe: number; plan: number; execute: number };
   /**
@@ -130,6 +137,22 @@ export async function planChecked(observed: Observed, desired: Desired, generato
 }
 
 /**
+ * The drift of the existing volumes and networks the desired units make. A podman that cannot be asked is logged and
+ * gives none: the check informs, it never stops a pass.
+ */
+async function driftOf(desired: Desired, podman: readonly string[], log: Log): Promise<Drift[]> {
+  const wanted = wantedResources(desired);
+  if (wanted.length === 0) return [];
+  try {
+    const names = (kind: 'volume' | 'network') => wanted.filter((w) => w.kind === kind).map((w) => w.name);
+    return findDrift(wanted, { volumes: await inspectExisting<InspectedVolume>(podman, 'volume', names('volume')), networks: await inspectExisting<InspectedNetwork>(podman, 'network', names('network')) });
+  } catch (err) {
+    log(`volumes and networks not compared with podman's: ${(err as Error).message}`);
+    return [];
+  }
+}
+
+/**
  * Runs one pass. Throws InvalidInputError when the manifests (or templates) are
  * invalid — nothing is changed then; IO and systemd errors of single steps are
  * reported in `failures`, not thrown.
@@ -150,6 +173,7 @@ export async function runPass(opts: PassOptions): Promise<PassReport> {
   if (opts.controller?.setApps && !opts.dryRun) {
     await opts.controller.setApps([...catalog, ...leaving.map((id) => ({ id, name: id, unit: appService(id) }))]);
   }
+  const drift = await driftOf(loaded.desired, opts.podman ?? ['podman'], log);
   const t2 = performance.now();
   const { steps, held } = await planChecked(observed, loaded.desired, opts.generator ?? [DEFAULT_GENERATOR], opts.user ?? false);
   const sink = safePhases(opts.controller, log);
@@ -168,7 +192,7 @@ export async function runPass(opts: PassOptions): Promise<PassReport> {
   const timings = (t4: number): PassReport['timings'] => ({ load: t1 - t0, observe: t2 - t1, plan: t3 - t2, execute: t4 - t3 });
   const onionAt = onionRecheckAt(loaded, observed.now);
   const waitUntil = earliestRetry(held, [onionAt]);
-  if (opts.dryRun) return { dryRun: true, planned, held, done: [], failures: [], counters: { ...ZERO }, warnings: loaded.warnings, timings: timings(t3), ...(waitUntil ? { requeueAt: waitUntil } : {}) };
+  if (opts.dryRun) return { dryRun: true, planned, held, done: [], failures: [], counters: { ...ZERO }, warnings: loaded.warnings, drift, timings: timings(t3), ...(waitUntil ? { requeueAt: waitUntil } : {}) };
   const report = await executeSteps(steps, withHolds(loaded.desired, held), observed, {
     unitDir: opts.unitDir,
     stateDir: opts.stateDir,
@@ -183,5 +207,5 @@ export async function runPass(opts: PassOptions): Promise<PassReport> {
   // A gate that failed in this pass recorded its back-off: the loop must wake for it too.
   const records = report.failures.length > 0 ? await readRecords(opts.stateDir) : {};
   const requeueAt = earliestRetry(held, [...Object.values(records).map((r) => r.failure?.nextAt).filter((t) => t !== undefined && Date.parse(t) > observed.now), onionAt]);
-  return { dryRun: false, planned, held, ...report, warnings: loaded.warnings, timings: timings(performance.now()), ...(requeueAt ? { requeueAt } : {}) };
+  return { dryRun: false, planned, held, ...report, warnings: loaded.warnings, drift, timings: timings(performance.now()), ...(requeueAt ? { requeueAt } : {}) };
 }

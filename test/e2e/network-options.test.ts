@@ -13,14 +13,15 @@ import { until } from '../support/wait.js';
 // range, internal flag and an option; another app only names it. A pass creates it as podman network create does
 // from the generator's line (podman network inspect shows each), both apps' containers get addresses from the lease
 // range and reach each other by name, nothing routes out. The network unit belongs to no app: removing the app
-// that gave the options leaves it (and the other app) running; removing the last app removes the unit.
+// that gave the options leaves it (and the other app) running; removing the last app removes the unit. Options changed
+// later do not reach the existing network or volume (podman creates each once): the pass reports the drift.
 
 const host = useHost();
 const unitDir = runUnitDir(host);
 const work = mkdtempSync(join(tmpdir(), 'archy-network-options-'));
 const manifests = join(work, 'manifests');
 const stateDir = join(work, 'state');
-const [A, B, NET] = ['no-a', 'no-b', 'no-lan'];
+const [A, B, NET, V] = ['no-a', 'no-b', 'no-lan', 'no-vol'];
 let h: HostController;
 
 const sh = (script: string): string => `[sh, -c, ${JSON.stringify(script)}]`;
@@ -62,11 +63,11 @@ const active = async (unit: string): Promise<string> => (await host.exec(['syste
 beforeAll(async () => {
   mkdirSync(manifests, { recursive: true });
   mkdirSync(stateDir, { recursive: true });
-  h = await controllerOnHost(host, [A, B], { stateDir });
+  h = await controllerOnHost(host, [A, B, V], { stateDir });
 });
 
 afterAll(async () => {
-  for (const id of [A, B]) rmSync(join(manifests, `${id}.yaml`), { force: true });
+  for (const id of [A, B, V]) rmSync(join(manifests, `${id}.yaml`), { force: true });
   await pass().catch(() => undefined);
   await host.exec(['podman', 'network', 'rm', '-f', NET]);
   await h.close();
@@ -100,13 +101,53 @@ describe('a shared network with options, reconciled on the real host', () => {
     expect(await host.execOk(['podman', 'exec', B, 'cat', '/sys/class/net/eth0/mtu'])).toBe('1400\n');
   });
 
-  it('changed options are written, and the existing network keeps its own (podman network create --ignore)', async () => {
+  it('changed options are written, the existing network keeps its own (podman network create --ignore), and the pass says so', async () => {
     writeFileSync(join(manifests, `${A}.yaml`), definer('10.91.0.0/24', '10.91.0.1', '10.91.0.128/25'));
     const r = await pass();
     expect(r.failures).toEqual([]);
     expect(r.done).toContain(`write units/${NET}.network`);
     expect(readFileSync(join(unitDir, `${NET}.network`), 'utf8')).toContain('Subnet=10.91.0.0/24\n');
     expect((await inspectNetwork()).subnets[0]!.subnet).toBe('10.90.0.0/24');
+    // The pass after the write compares the unit with podman's network: the drift, with the commands that fix it.
+    const again = await pass();
+    expect(again.drift).toEqual([{
+      kind: 'network', name: NET, unit: `${NET}.network`, apps: [A, B],
+      differences: ['subnets: 10.91.0.0/24 wanted, the network has 10.90.0.0/24'],
+      hint: `podman keeps a network as it was created; to apply the change: systemctl stop ${A}.service ${B}.service ${NET}-network.service; podman network rm ${NET}; systemctl start ${A}.service ${B}.service (the network is created anew with the unit's options)`,
+    }]);
+    // Following the hint gives the unit's network, and the drift is gone.
+    await host.execOk(['systemctl', 'stop', `${A}.service`, `${B}.service`, `${NET}-network.service`]);
+    await host.execOk(['podman', 'network', 'rm', NET]);
+    await host.execOk(['systemctl', 'start', `${A}.service`, `${B}.service`]);
+    expect((await inspectNetwork()).subnets[0]!.subnet).toBe('10.91.0.0/24');
+    expect((await pass()).drift).toEqual([]);
+  });
+
+  it('a volume moved to other options: the existing volume keeps its own, the pass reports it and keeps its data', async () => {
+    const vol = (opts: string) => `id: ${V}\nimage: ${BUSYBOX_IMAGE}\ncommand: ${sh('trap "exit 0" TERM; echo kept > /data/f; while true; do sleep 1; done')}\nvolumes:\n  - { name: data, target: /data${opts} }\n`;
+    writeFileSync(join(manifests, `${V}.yaml`), vol(''));
+    expect((await pass()).failures).toEqual([]);
+    await until(`${V}.service active`, () => active(`${V}.service`), (s) => s === 'active');
+    writeFileSync(join(manifests, `${V}.yaml`), vol(', type: tmpfs, device: tmpfs, options: "size=1m"'));
+    const r = await pass();
+    expect(r.failures).toEqual([]);
+    expect(r.drift).toEqual([{
+      kind: 'volume', name: `${V}-data`, unit: `${V}-data.volume`, apps: [V],
+      differences: ['type: tmpfs wanted, the volume has none', 'device: tmpfs wanted, the volume has none', 'o: size=1m wanted, the volume has none'],
+      hint: `podman keeps a volume as it was created; to apply the change, save its data, then systemctl stop ${V}.service ${V}-data-volume.service; podman volume rm ${V}-data; systemctl start ${V}.service (the pass does not remove a volume: it holds data)`,
+    }]);
+    expect(JSON.parse(await host.execOk(['podman', 'volume', 'inspect', '--format', 'json', `${V}-data`]))[0].Options).toEqual({});
+    await until(`${V}.service active`, () => active(`${V}.service`), (s) => s === 'active');
+    expect(await host.execOk(['podman', 'exec', V, 'cat', '/data/f'])).toBe('kept\n');
+    // Following the hint: the volume is created anew with the unit's options, and the drift is gone.
+    await host.execOk(['systemctl', 'stop', `${V}.service`, `${V}-data-volume.service`]);
+    await host.execOk(['podman', 'volume', 'rm', `${V}-data`]);
+    await host.execOk(['systemctl', 'start', `${V}.service`]);
+    expect(JSON.parse(await host.execOk(['podman', 'volume', 'inspect', '--format', 'json', `${V}-data`]))[0].Options).toMatchObject({ type: 'tmpfs', device: 'tmpfs', o: 'size=1m' });
+    expect((await pass()).drift).toEqual([]);
+    rmSync(join(manifests, `${V}.yaml`));
+    expect((await pass()).failures).toEqual([]);
+    await host.exec(['podman', 'volume', 'rm', '-f', `${V}-data`]);
   });
 
   it('removing the app that gave the options leaves the network and the other app; removing the last removes the unit', async () => {

@@ -37,6 +37,10 @@ describe('reconcilerView: what the API tells of the reconciler', () => {
     expect((await v.status()).lastPass!.ok).toBe(false);
     v.onPass({ report: { ...report(), rejected: source.rejected } as AnyPassReport });
     expect((await v.status()).lastPass!.ok).toBe(false);
+    // A volume or network podman keeps with other options: the API shows it with the pass.
+    const drift = [{ kind: 'volume' as const, name: 'media-library', unit: 'media-library.volume', apps: ['media'], differences: ['type: nfs4 wanted, the volume has none'], hint: 'h' }];
+    v.onPass({ report: report({ drift }) });
+    expect((await v.status()).lastPass!.drift).toEqual(drift);
     v.onPass({ error: new Error('manifests/x.yaml:1:1 /id: bad') });
     const s = await v.status();
     expect(s.lastPass).toMatchObject({ ok: false, error: 'manifests/x.yaml:1:1 /id: bad' });

@@ -107,3 +107,23 @@ describe("a pass's report on the command line", () => {
   });
 });
 
+
+describe('drift of a volume or network from its unit', () => {
+  const DRIFT = { kind: 'volume' as const, name: 'media-library', unit: 'media-library.volume', apps: ['media'], differences: ['type: nfs4 wanted, the volume has none'], hint: 'save its data, then …' };
+  it('apply prints it and exits 3; a loop logs it once until it changes', async () => {
+    const out = capture();
+    const err = await reportPass(report({ drift: [DRIFT] }), { json: false, git: undefined, stateDir: '/nonexistent' }, out.stream).catch((e: unknown) => e);
+    expect(out.text()).toContain('drift: volume media-library (app media) differs from media-library.volume: type: nfs4 wanted, the volume has none (save its data, then …)\n');
+    expect(err).toBeInstanceOf(ReportedError);
+    expect(exitCodeFor(err)).toBe(EXIT.failure);
+    const { lines, log } = recorder();
+    const each = passLogger(log, 'steps');
+    each(report({ drift: [DRIFT] }));
+    each(report({ drift: [DRIFT] }));
+    each(report({ drift: [{ ...DRIFT, differences: ['device: x wanted, the volume has none'] }] }));
+    expect(lines.filter((l) => l.includes('drift'))).toEqual([
+      'error drift: volume media-library (app media) differs from media-library.volume: type: nfs4 wanted, the volume has none (save its data, then …)',
+      'error drift: volume media-library (app media) differs from media-library.volume: device: x wanted, the volume has none (save its data, then …)',
+    ]);
+  });
+});

@@ -141,7 +141,9 @@ describe("the node's reservations", () => {
     expect(summary(await learnReservations({ manager: 'user', busAddress: 'unix:path=/u', listen: '[::1]:9443', read: r.read, note: (l) => notes.push(l) }))).toEqual([`::1:9443 ${SERVE_USER}`, `127.0.0.1:8080 ${SERVE}`]);
     expect(r.asked).toEqual([`${SYSTEM_BUS_ADDRESS} archy-quadlet.service`]);
     expect(notes).toEqual(['archy-quadlet.service: ARCHY_QUADLET_LISTEN "nowhere:port" is no listen address; the port check assumes the packaged 127.0.0.1:8080']);
-    expect(summary(await learnReservations({ manager: 'system', busAddress: 'unix:path=/s', listen: '0.0.0.0:9000', read: r.read }))).toEqual([`*:9000 ${SERVE}`]);
+    expect(summary(await learnReservations({ manager: 'system', busAddress: 'unix:path=/s', listen: '0.0.0.0:9000', read: r.read }))).toEqual([`0.0.0.0:9000 ${SERVE}`]);
+    // Node.js listens on both families on "::": every address.
+    expect(summary(await learnReservations({ manager: 'system', busAddress: 'unix:path=/s', listen: '[::]:9000', read: r.read }))).toEqual([`*:9000 ${SERVE}`]);
   });
 
   it("rootful with the users' managers: each user's daemon seen running or enabled, named by its uid; no default for a user without one", async () => {
@@ -172,7 +174,7 @@ describe("the node's reservations", () => {
       "/ports/0/host: host port 9471/tcp is already bound by archy-quadlet.service (the node's API and web UI; its ARCHY_QUADLET_LISTEN) on 127.0.0.1:9471 (pick another host port, or move the daemon: systemctl edit archy-quadlet.service)",
     ]);
     const everywhere = await learnReservations({ manager: 'system', busAddress: 'unix:path=/s', read: reader({ 'unix:path=/s': unit({ environment: ['ARCHY_QUADLET_LISTEN=0.0.0.0:9471'] }) }).read });
-    expect((await passProblems(dir, everywhere))[0]).toMatch(/^\/ports\/0\/host: host port 9471\/tcp is already bound by archy-quadlet\.service .* on 9471 \(/);
+    expect((await passProblems(dir, everywhere))[0]).toMatch(/^\/ports\/0\/host: host port 9471\/tcp is already bound by archy-quadlet\.service .* on 0\.0\.0\.0:9471 \(/);
     expect(await passProblems(dir, [])).toEqual([]);
   });
 

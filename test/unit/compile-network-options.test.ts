@@ -68,12 +68,12 @@ describe('a shared network with options', () => {
 
   it('refuses, at the field, what podman network create refuses (each shown with podman 5.4.2 on the test host)', () => {
     const cases: Array<[NetworkSpec, string]> = [
-      [{ name: 'n', subnets: [{ subnet: '10.97.0.0/33' }] }, '/networks/0/subnets/0/subnet: "10.97.0.0/33" is not a subnet in CIDR notation (e.g. 10.90.0.0/24 or fd00:90::/64)'],
+      [{ name: 'n', subnets: [{ subnet: '10.97.0.0/33' }] }, '/networks/0/subnets/0/subnet: "10.97.0.0/33" is not a subnet in CIDR notation (e.g. 10.60.0.0/24 or fd00:60::/64)'],
       [{ name: 'n', subnets: [{ subnet: '10.92.0.0/24', gateway: '10.93.0.1' }] }, '/networks/0/subnets/0/gateway: gateway 10.93.0.1 is not in subnet 10.92.0.0/24 (an address of 10.92.0.0/24, or leave it out for the subnet\'s first address)'],
       [{ name: 'n', subnets: [{ subnet: '10.92.0.0/24', gateway: 'fd00::1' }] }, '/networks/0/subnets/0/gateway: gateway fd00::1 is not in subnet 10.92.0.0/24 (an address of 10.92.0.0/24, or leave it out for the subnet\'s first address)'],
       [{ name: 'n', subnets: [{ subnet: '10.98.0.0/24', ipRange: '10.99.0.0/25' }] }, '/networks/0/subnets/0/ipRange: lease range 10.99.0.0/25 is not in subnet 10.98.0.0/24 (a part of 10.98.0.0/24, as a CIDR or first-last)'],
       [{ name: 'n', subnets: [{ subnet: '10.98.0.0/24', ipRange: '10.98.0.200-10.98.0.100' }] }, '/networks/0/subnets/0/ipRange: lease range 10.98.0.200-10.98.0.100 ends before it starts (a part of 10.98.0.0/24, as a CIDR or first-last)'],
-      [{ name: 'n', subnets: [{ subnet: '10.88.5.0/24' }] }, "/networks/0/subnets/0/subnet: subnet 10.88.5.0/24 overlaps podman's default network (10.88.0.0/16), which podman refuses (choose a subnet outside 10.88.0.0/16, e.g. 10.90.0.0/24)"],
+      [{ name: 'n', subnets: [{ subnet: '10.88.5.0/24' }] }, "/networks/0/subnets/0/subnet: subnet 10.88.5.0/24 overlaps podman's default network (10.88.0.0/16), which podman refuses (choose a subnet outside 10.88.0.0/16, e.g. 10.60.0.0/24)"],
       [{ name: 'n', subnets: [{ subnet: '10.90.0.0/24' }, { subnet: '10.90.0.0/25' }] }, '/networks/0/subnets/1/subnet: subnet 10.90.0.0/25 overlaps subnet 0 of this network (10.90.0.0/24) (give each subnet its own addresses)'],
       [{ name: 'n', subnets: [{ subnet: '10.90.0.0/24' }, { subnet: '10.91.0.0/24', gateway: '10.91.0.1' }] }, '/networks/0/subnets/1/gateway: podman pairs the n-th gateway with the n-th subnet, and subnet 0 has none (give subnet 0 a gateway too, or list this subnet first)'],
       [{ name: 'n', subnets: [{ subnet: 'fd00:94::/64' }], ipv6: false }, '/networks/0/ipv6: an IPv6 subnet turns IPv6 on for the network (podman enables it), so ipv6: false cannot hold (remove ipv6: false, or the IPv6 subnet)'],

@@ -87,3 +87,78 @@ describe('secret names are what podman accepts (podman 5.4.2 on the test host: 1
     ]);
   });
 });
+
+describe('what systemd 257 or podman 5.4.2 refuse when the unit loads or the container runs (each tried on the test host)', () => {
+  it.each(['always', 'on-success'])('oneshot with restart: %s (systemd: bad-setting)', (restart) => {
+    expect(problems('a', `image: ${TAGGED}\noneshot: true\nrestart: ${restart}\n`)).toEqual([
+      `4:10 /restart: a one-shot container cannot have restart: ${restart}: systemd refuses to load a oneshot service with Restart=always or on-success (bad-setting) (use restart: on-failure (or "no"), or remove oneshot)`,
+    ]);
+  });
+
+  it('oneshot with on-failure, and restart: always without oneshot, load', () => {
+    expect(problems('a', `image: ${TAGGED}\noneshot: true\nrestart: on-failure\n`)).toEqual([]);
+    expect(problems('a', `image: ${TAGGED}\nrestart: always\n`)).toEqual([]);
+  });
+
+  it('a ulimit soft above its hard (podman: "soft limit must be less than or equal to hard limit")', () => {
+    expect(problems('a', `image: ${TAGGED}\nulimits:\n  nofile: { soft: 2048, hard: 1024 }\n  nproc: { soft: 10, hard: 10 }\n`)).toEqual([
+      '4:19 /ulimits/nofile/soft: soft limit 2048 is above the hard limit 1024: podman refuses the container (a soft limit of at most 1024, or raise hard)',
+    ]);
+  });
+
+  it('a health command with an empty program (podman makes no health check of it)', () => {
+    expect(problems('a', `image: ${TAGGED}\nhealth: { cmd: ["", x] }\n`)).toEqual([
+      '3:17 /health/cmd/0: the program is empty: podman then creates the container without a health check, and a gated start waits for ever (name the program to run, e.g. [pg_isready, -q])',
+    ]);
+  });
+});
+
+describe("volume fields podman 5.4.2's generator refuses (each run through the real generator)", () => {
+  it('driver: image (the generator needs Image=, which a manifest volume has no field for)', () => {
+    expect(problems('a', `image: ${TAGGED}\nvolumes: [{ name: d, target: /d, driver: image }]\n`)).toEqual([
+      "3:42 /volumes/0/driver: the image driver needs the image to mount (Quadlet's Image=), which a manifest volume does not give: podman's generator refuses the unit (mount the image's files another way (a bind, or copy them in a oneshot container), or use the local driver)",
+    ]);
+  });
+
+  it('type or options without device, each at its field; with device they pass; a driver of a plugin passes (the node has it or not)', () => {
+    expect(problems('a', `image: ${TAGGED}\nvolumes: [{ name: d, target: /d, type: nfs4, options: "addr=10.0.0.5" }]\n`)).toEqual([
+      '3:40 /volumes/0/type: type needs device: podman\'s generator refuses the unit ("key Type can\'t be used without Device") (give device (what to mount, e.g. ":/export/media" for nfs4, or "tmpfs"))',
+      '3:55 /volumes/0/options: options needs device: podman\'s generator refuses the unit ("key Options can\'t be used without Device") (give type and device too (e.g. type: nfs4, device: ":/export/media"), or remove options)',
+    ]);
+    expect(problems('a', `image: ${TAGGED}\nvolumes: [{ name: d, target: /d, type: nfs4, device: ":/x", options: "addr=10.0.0.5" }, { name: e, target: /e, driver: nosuch }]\n`)).toEqual([]);
+  });
+});
+
+describe('host addresses of a port as podman binds them (test host: 0.0.0.0 and unset are every IPv4 address, :: every IPv6 one)', () => {
+  const two = (a: string, b: string) => `image: ${TAGGED}\nports: [{ container: 80, host: 9090${a} }, { container: 81, host: 9090${b} }]\n`;
+  it.each([
+    ['hostIp: 0.0.0.0', 'hostIp: 127.0.0.1'], ['', 'hostIp: 127.0.0.1'], ['hostIp: 0.0.0.0', ''], ['hostIp: "::"', 'hostIp: "::1"'], ['hostIp: "::1"', 'hostIp: "0:0:0:0:0:0:0:1"'],
+  ])('%s and %s clash', (a, b) => {
+    expect(problems('a', two(a && `, ${a}`, b && `, ${b}`)).map((p) => p.split(': ')[0]!.split(' ')[1])).toEqual(['/ports/1/host']);
+  });
+
+  it.each([['hostIp: "::"', 'hostIp: 127.0.0.1'], ['', 'hostIp: "::"'], ['hostIp: 0.0.0.0', 'hostIp: "::1"'], ['hostIp: 127.0.0.1', 'hostIp: 127.0.0.2']])('%s and %s do not', (a, b) => {
+    expect(problems('a', two(a && `, ${a}`, b && `, ${b}`))).toEqual([]);
+  });
+
+  it("the daemon on 0.0.0.0 holds every IPv4 address; on :: (Node.js listens on both families there) every address", () => {
+    const app = (ip: string) => `image: ${TAGGED}\nports: [{ container: 80, host: 9000, hostIp: "${ip}" }]\n`;
+    expect(problems('a', app('127.0.0.1'), [daemonReservation({ host: '0.0.0.0', port: 9000 })])).toHaveLength(1);
+    expect(problems('a', app('::1'), [daemonReservation({ host: '0.0.0.0', port: 9000 })])).toEqual([]);
+    expect(problems('a', app('::1'), [daemonReservation({ host: '::', port: 9000 })])).toHaveLength(1);
+    expect(problems('a', app('127.0.0.1'), [daemonReservation({ host: '::', port: 9000 })])).toHaveLength(1);
+    expect(problems('a', `image: ${TAGGED}\nports: [{ container: 80, host: 8080, hostIp: 0.0.0.0 }]\n`)).toEqual([
+      "3:32 /ports/0/host: host port 8080/tcp is already bound by archy-quadlet serve (the node's API and web UI) on 127.0.0.1:8080 (pick another host port, or bind the two to different host addresses)",
+    ]);
+  });
+});
+
+describe('rootless: an NFS volume', () => {
+  it('validate --user warns at its type; rootful it passes', async () => {
+    const { compileCatalog } = await import('../../src/compile/compile-catalog.js');
+    const loaded = loadManifests([{ file: 'manifests/m.yaml', text: `id: m\nimage: ${TAGGED}\nvolumes: [{ name: d, target: /d, type: nfs4, device: ":/x", options: "addr=10.0.0.5" }]\n` }], { reserved: [] });
+    const warn = (scope: 'system' | 'user') => compileCatalog(loaded.manifests, { podmanVersion: '5.4.2', scope }).warnings.map((w) => `${w.pointer}: ${w.message}`);
+    expect(warn('user')).toEqual(["/volumes/0/type: rootless: a user's podman mounts the volume inside its user namespace, where the kernel does not allow nfs4 mounts: the container will not start"]);
+    expect(warn('system')).toEqual([]);
+  });
+});

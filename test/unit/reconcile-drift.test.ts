@@ -1,0 +1,52 @@
+// Drift of existing volumes and networks from their units (podman creates each once: `--ignore`). The inspected
+// values are podman 5.4.2's own output on the test host (`podman volume inspect`, `podman network inspect`).
+import { describe, expect, it } from 'vitest';
+import { describeDrift, findDrift, wantedResources, type InspectedNetwork, type InspectedVolume } from '../../src/reconcile/drift.js';
+import type { Desired } from '../../src/reconcile/types.js';
+
+const unit = (name: string, app: string | undefined, text: string) => ({ name, ...(app ? { app } : {}), sources: [], content: `# header\n${text}` });
+const desired: Desired = {
+  apps: [
+    {
+      id: 'media', run: true, configs: [], hash: 'h', startTimeoutMs: 1,
+      units: [
+        unit('media.container', 'media', '[Container]\nImage=x\nVolume=media-library.volume:/library\nNetwork=lan.network\n'),
+        unit('media-library.volume', 'media', '[Volume]\nVolumeName=media-library\nType=nfs4\nDevice=:/export/media\nOptions=addr=192.168.1.10,nfsvers=4.2\n'),
+      ],
+    },
+  ],
+  shared: [unit('lan.network', undefined, '[Network]\nNetworkName=lan\nSubnet=10.60.0.0/24\nGateway=10.60.0.1\nInternal=true\nOptions=mtu=1400\n')],
+};
+const wanted = wantedResources(desired);
+// `podman network inspect` of a network created with --subnet 10.77.0.0/24 --internal --opt mtu=1400 (test host).
+const created: InspectedNetwork = { driver: 'bridge', subnets: [{ subnet: '10.60.0.0/24', gateway: '10.60.0.1' }], ipv6_enabled: false, internal: true, options: { mtu: '1400' } };
+const nfs: InspectedVolume = { Driver: 'local', Options: { device: ':/export/media', o: 'addr=192.168.1.10,nfsvers=4.2', type: 'nfs4' } };
+const find = (volumes: Record<string, InspectedVolume>, networks: Record<string, InspectedNetwork>) => findDrift(wanted, { volumes: new Map(Object.entries(volumes)), networks: new Map(Object.entries(networks)) });
+
+describe('volumes and networks that exist with other options', () => {
+  it('reads what the units make and which apps use them', () => {
+    expect(wanted.map((w) => [w.kind, w.name, w.unit, w.apps, w.service])).toEqual([['volume', 'media-library', 'media-library.volume', ['media'], 'media-library-volume.service'], ['network', 'lan', 'lan.network', ['media'], 'lan-network.service']]);
+  });
+
+  it('as created: no drift; missing (to be created): no drift', () => {
+    expect(find({ 'media-library': nfs }, { lan: created })).toEqual([]);
+    expect(find({}, {})).toEqual([]);
+  });
+
+  it('a local volume the unit moved to NFS (podman volume inspect: Options {}) is reported with the commands, never removed', () => {
+    const drift = find({ 'media-library': { Driver: 'local', Options: {} } }, {});
+    expect(drift.map(describeDrift)).toEqual([
+      'volume media-library (app media) differs from media-library.volume: type: nfs4 wanted, the volume has none; device: :/export/media wanted, the volume has none; o: addr=192.168.1.10,nfsvers=4.2 wanted, the volume has none (podman keeps a volume as it was created; to apply the change, save its data, then systemctl stop media.service media-library-volume.service; podman volume rm media-library; systemctl start media.service (the pass does not remove a volume: it holds data))',
+    ]);
+  });
+
+  it('a network with another subnet, gateway, internal flag and option; podman\'s added IPv6 subnet and host bits are no drift', () => {
+    expect(find({}, { lan: { driver: 'bridge', subnets: [{ subnet: '10.90.0.0/24', gateway: '10.90.0.1' }], internal: false, options: {} } })[0]!.differences).toEqual([
+      'subnets: 10.60.0.0/24 wanted, the network has 10.90.0.0/24',
+      'internal: true wanted, the network has false',
+      'option mtu: 1400 wanted, the network has none',
+    ]);
+    expect(find({}, { lan: { ...created, subnets: [{ subnet: '10.60.0.0/24', gateway: '10.60.0.254' }] } })[0]!.differences).toEqual(['gateway of 10.60.0.0/24: 10.60.0.1 wanted, the network has 10.60.0.254']);
+    expect(find({}, { lan: { ...created, options: { mtu: '1400', isolate: 'true' } } })[0]!.hint).toBe('podman keeps a network as it was created; to apply the change: systemctl stop media.service lan-network.service; podman network rm lan; systemctl start media.service (the network is created anew with the unit\'s options)');
+  });
+});
