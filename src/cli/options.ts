@@ -49,7 +49,7 @@ const SHARED = {
   generator: () => new Option('--generator <path>', "the node's Quadlet generator, run in dry-run over the staged units").default(DEFAULT_GENERATOR),
   podmanVersion: () => new Option('--podman-version <version>', 'podman version the units are for (decides which keys may be written)').default(DEFAULT_PODMAN_VERSION),
   interval: () => new Option('--interval <duration>', 'periodic re-check (and git fetch) interval of the reconciler').default('1m'),
-  podman: () => new Option('--podman <path>', 'the podman command, for the podman secrets of generated secrets that apps take as environment values').default('podman'),
+  podman: () => new Option('--podman <path>', 'the podman command, for the podman secrets of generated secrets that apps take as environment values and the drift check of volumes and networks').default('podman'),
   nodeDomain: () => new Option('--node-domain <domain>', "the node's domain, for manifests' { node: domain } values and {{node \"domain\"}} in templates"),
 } satisfies Record<string, () => Option>;
 

@@ -145,21 +145,25 @@ export function networkDifferences(want: WantedResource, have: InspectedNetwork)
  * volume of the name (a network would be missing: the container fails). Starting the apps starts it (Requires=).
  * A volume's data is the user's to move.
  */
-export function driftHint(want: WantedResource): string {
+export function driftHint(want: WantedResource, user = false): string {
+  const systemctl = user ? 'systemctl --user' : 'systemctl';
   const apps = want.apps.map((a) => `${a}.service`);
   const stop = [...new Set([...apps, want.service])].join(' ');
   const start = (apps.length > 0 ? apps : [want.service]).join(' ');
   if (want.kind === 'volume') {
-    return `podman keeps a volume as it was created; to apply the change, save its data, then systemctl stop ${stop}; podman volume rm ${want.name}; systemctl start ${start} (the pass does not remove a volume: it holds data)`;
+    return `podman keeps a volume as it was created; to apply the change, save its data, then ${systemctl} stop ${stop}; podman volume rm ${want.name}; ${systemctl} start ${start} (the pass does not remove a volume: it holds data)`;
   }
-  return `podman keeps a network as it was created; to apply the change: systemctl stop ${stop}; podman network rm ${want.name}; systemctl start ${start} (the network is created anew with the unit's options)`;
+  return `podman keeps a network as it was created; to apply the change: ${systemctl} stop ${stop}; podman network rm ${want.name}; ${systemctl} start ${start} (the network is created anew with the unit's options)`;
 }
 
-/** The drift of every wanted resource that exists (`inspected` by kind and name; a missing one is created as asked). */
-export function findDrift(wanted: readonly WantedResource[], inspected: { volumes: ReadonlyMap<string, InspectedVolume>; networks: ReadonlyMap<string, InspectedNetwork> }): Drift[] {
+/**
+ * The drift of every wanted resource that exists (`inspected` by kind and name; a missing one is created as asked);
+ * `user`: rootless, the hints' commands are the user's (`systemctl --user`, the user's podman).
+ */
+export function findDrift(wanted: readonly WantedResource[], inspected: { volumes: ReadonlyMap<string, InspectedVolume>; networks: ReadonlyMap<string, InspectedNetwork> }, user = false): Drift[] {
   return wanted.flatMap((w): Drift[] => {
     const differences = w.kind === 'volume' ? (inspected.volumes.has(w.name) ? volumeDifferences(w, inspected.volumes.get(w.name)!) : []) : inspected.networks.has(w.name) ? networkDifferences(w, inspected.networks.get(w.name)!) : [];
-    return differences.length === 0 ? [] : [{ kind: w.kind, name: w.name, unit: w.unit, apps: w.apps, differences, hint: driftHint(w) }];
+    return differences.length === 0 ? [] : [{ kind: w.kind, name: w.name, unit: w.unit, apps: w.apps, differences, hint: driftHint(w, user) }];
   });
 }
 

@@ -140,12 +140,12 @@ export async function planChecked(observed: Observed, desired: Desired, generato
  * The drift of the existing volumes and networks the desired units make. A podman that cannot be asked is logged and
  * gives none: the check informs, it never stops a pass.
  */
-async function driftOf(desired: Desired, podman: readonly string[], log: Log): Promise<Drift[]> {
+async function driftOf(desired: Desired, podman: readonly string[], user: boolean, log: Log): Promise<Drift[]> {
   const wanted = wantedResources(desired);
   if (wanted.length === 0) return [];
   try {
     const names = (kind: 'volume' | 'network') => wanted.filter((w) => w.kind === kind).map((w) => w.name);
-    return findDrift(wanted, { volumes: await inspectExisting<InspectedVolume>(podman, 'volume', names('volume')), networks: await inspectExisting<InspectedNetwork>(podman, 'network', names('network')) });
+    return findDrift(wanted, { volumes: await inspectExisting<InspectedVolume>(podman, 'volume', names('volume')), networks: await inspectExisting<InspectedNetwork>(podman, 'network', names('network')) }, user);
   } catch (err) {
     log(`volumes and networks not compared with podman's: ${(err as Error).message}`);
     return [];
@@ -173,7 +173,7 @@ export async function runPass(opts: PassOptions): Promise<PassReport> {
   if (opts.controller?.setApps && !opts.dryRun) {
     await opts.controller.setApps([...catalog, ...leaving.map((id) => ({ id, name: id, unit: appService(id) }))]);
   }
-  const drift = await driftOf(loaded.desired, opts.podman ?? ['podman'], log);
+  const drift = await driftOf(loaded.desired, opts.podman ?? ['podman'], opts.user ?? false, log);
   const t2 = performance.now();
   const { steps, held } = await planChecked(observed, loaded.desired, opts.generator ?? [DEFAULT_GENERATOR], opts.user ?? false);
   const sink = safePhases(opts.controller, log);

@@ -40,6 +40,11 @@ describe('volumes and networks that exist with other options', () => {
     ]);
   });
 
+  it('rootless, the commands are the user\'s', () => {
+    const drift = findDrift(wanted, { volumes: new Map([['media-library', { Driver: 'local', Options: {} }]]), networks: new Map() }, true);
+    expect(drift[0]!.hint).toContain('then systemctl --user stop media.service media-library-volume.service; podman volume rm media-library; systemctl --user start media.service');
+  });
+
   it('a network with another subnet, gateway, internal flag and option; podman\'s added IPv6 subnet and host bits are no drift', () => {
     expect(find({}, { lan: { driver: 'bridge', subnets: [{ subnet: '10.90.0.0/24', gateway: '10.90.0.1' }], internal: false, options: {} } })[0]!.differences).toEqual([
       'subnets: 10.60.0.0/24 wanted, the network has 10.90.0.0/24',
