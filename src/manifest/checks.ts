@@ -106,6 +106,9 @@ export function checkManifest(m: Manifest, options: CheckOptions): Finding[] {
       if (!config.path.startsWith(appDir)) {
         out.push({ pointer: `${pointer}/path`, message: `must be under ${appDir}`, hint: 'the node writes config files only inside the app\'s data directory' });
       }
+      if (m.instances && /%[iI]/.test(config.path)) {
+        out.push({ pointer: `${pointer}/path`, message: "a template app's instances share its config files: the node writes this one once, at a path with a literal %i, which no instance mounts", hint: 'use one path for every instance; what differs per instance goes in command or environment as %i' });
+      }
       if (options.templates && !options.templates.includes(config.template)) {
         out.push({ pointer: `${pointer}/template`, message: `unknown template ${JSON.stringify(config.template)}${suggestion(config.template, options.templates)}`, hint: `templates: ${options.templates.join(', ') || 'none'}` });
       }
@@ -308,6 +311,29 @@ function checkUnitNames(valid: ReadonlyArray<{ file: string; manifest: Manifest 
       const other = idFiles.get(stem);
       if (other !== undefined) out.push({ file, pointer: `/containers/${name}`, target: 'key', message: `container ${name} makes ${stem}.service, which is app "${stem}" (${other})`, hint: 'rename the container or that app' });
     }
+  }
+  checkInstanceContainerNames(valid, out);
+}
+
+/**
+ * A template app's instance `i` runs the container `<id>-<i>`, which no other container of the catalog may be named
+ * (app `idx` instance `db` and app `idx-db` would each start with `podman run --replace --name idx-db`, removing the
+ * other's container, for ever). The unit names differ (`idx@db.service`, `idx-db.service`), so only the container
+ * names clash. Reported at the instance.
+ */
+function checkInstanceContainerNames(valid: ReadonlyArray<{ file: string; manifest: Manifest }>, out: FileFinding[]): void {
+  const owners = new Map<string, string>();
+  for (const { file, manifest } of valid) {
+    if (manifest.instances) continue;
+    for (const c of containersOf(manifest)) owners.set(c.name === undefined ? manifest.id : containerUnitName(manifest.id, c.name), c.name === undefined ? `app "${manifest.id}" (${file})` : `container ${c.name} of app "${manifest.id}" (${file})`);
+  }
+  for (const { file, manifest } of valid) {
+    manifest.instances?.forEach((instance, i) => {
+      const name = `${manifest.id}-${instance}`;
+      const other = owners.get(name);
+      if (other !== undefined) out.push({ file, pointer: `/instances/${i}`, message: `instance ${instance} runs the container ${name}, which is also the container of ${other}: each start would remove the other's`, hint: 'rename the instance or that app' });
+      else owners.set(name, `instance ${instance} of app "${manifest.id}" (${file})`);
+    });
   }
 }
 

@@ -324,7 +324,7 @@ export function dataDirs(m: Manifest): string[] {
 
 /**
  * Every writable bind of the app's containers whose source lies under its data directory, as the host directory it
- * mounts (trailing slashes dropped; a template app's `%i` expanded to each instance's name, as systemd expands it in
+ * mounts (trailing slashes dropped; a template app's `%i` and `%I` expanded for each instance ({@link expandInstance}), as systemd expands them in
  * the instance's `podman run`) and the container's `user`, in manifest order. Read-only binds and sources elsewhere
  * are the operator's, never made or chowned by a pass.
  */
@@ -335,11 +335,20 @@ function writableDataBinds(m: Manifest): Array<{ dir: string; user: string | und
     for (const b of spec.binds ?? []) {
       const source = b.source.replace(/\/+$/, '');
       if (b.readOnly || !(source === root || source.startsWith(`${root}/`))) continue;
-      const dirs = m.instances && /%[iI]/.test(source) ? m.instances.map((i) => source.replace(/%[iI]/g, i)) : [source];
+      const dirs = m.instances && /%[iI]/.test(source) ? m.instances.map((i) => expandInstance(source, i)) : [source];
       for (const dir of dirs) out.push({ dir, user: spec.user });
     }
   }
   return out;
+}
+
+/**
+ * `%i` and `%I` in a template's value as systemd expands them for instance `name` (systemd.unit(5), "Specifiers"):
+ * `%i` is the name as written, `%I` the name unescaped, where each `-` is a `/` (`shard-1` → `shard/1`); an instance
+ * name holds no `\` escapes (the schema's pattern).
+ */
+export function expandInstance(value: string, name: string): string {
+  return value.replace(/%[iI]/g, (s) => (s === '%i' ? name : name.replaceAll('-', '/')));
 }
 
 /** The app's own container first (its service is the one a gate waits for), then the rest by name. */

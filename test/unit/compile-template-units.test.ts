@@ -82,4 +82,23 @@ describe('an app with instances', () => {
     expect(validate([{ id: 'a', image: IMAGE, instances: ['Shard 1'] }]).problems.join('\n')).toMatch(/^\/instances\/0: must be an instance name/);
     expect(validate([{ id: 'a', image: IMAGE, instances: ['1', '1'] }]).problems.join('\n')).toMatch(/^\/instances/);
   });
+
+  it("refuses an instance whose container <id>-<name> is another app's container, at the instance (each start would remove the other's)", () => {
+    const busy = { id: 'idx', image: IMAGE, instances: ['db', '2'] } as Manifest;
+    expect(validate([busy, { id: 'idx-db', image: IMAGE }]).problems).toEqual([
+      '/instances/0: instance db runs the container idx-db, which is also the container of app "idx-db" (manifests/idx-db.yaml): each start would remove the other\'s (rename the instance or that app)',
+    ]);
+    // A container of an app of several, and another template's instance.
+    expect(validate([{ id: 'mem', image: IMAGE, instances: ['pool-db'] }, { id: 'mem-pool', containers: { db: { image: IMAGE } } }]).problems).toEqual([
+      '/instances/0: instance pool-db runs the container mem-pool-db, which is also the container of container db of app "mem-pool" (manifests/mem-pool.yaml): each start would remove the other\'s (rename the instance or that app)',
+    ]);
+    expect(validate([{ id: 'a', image: IMAGE, instances: ['b-1'] }, { id: 'a-b', image: IMAGE, instances: ['1'] }]).problems).toHaveLength(1);
+    expect(validate([busy, { id: 'idx-web', image: IMAGE }]).problems).toEqual([]);
+  });
+
+  it('refuses %i in a config path: the config is written once, and no instance would mount it', () => {
+    expect(validate([{ id: 'idx', image: IMAGE, instances: ['1'], configs: [{ template: 't.hbs', path: '/var/lib/archipelago/idx/%i/idx.conf', target: '/etc/idx.conf' }] }]).problems).toContain(
+      "/configs/0/path: a template app's instances share its config files: the node writes this one once, at a path with a literal %i, which no instance mounts (use one path for every instance; what differs per instance goes in command or environment as %i)",
+    );
+  });
 });

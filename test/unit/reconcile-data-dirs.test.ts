@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dataDirs } from '../../src/reconcile/desired.js';
+import { dataDirs, expandInstance } from '../../src/reconcile/desired.js';
 import type { Manifest } from '../../src/manifest/types.js';
 
 // Which bind sources a pass makes when missing: the app's writable binds under its own data directory.
@@ -30,5 +30,11 @@ describe('dataDirs', () => {
 
   it('an app without binds has none', () => {
     expect(dataDirs({ id: 'web', image: 'img' } as Manifest)).toEqual([]);
+  });
+
+  it("a template app's %i is each instance's name and %I its unescaped name ('-' is '/'), as systemd expands them", () => {
+    const m = { id: 'idx', image: 'img', instances: ['shard-1', 'b'], binds: [{ source: '/var/lib/archipelago/idx/%i', target: '/data' }, { source: '/var/lib/archipelago/idx/by-path/%I', target: '/p' }] } as Manifest;
+    expect(dataDirs(m)).toEqual(['/var/lib/archipelago/idx/b', '/var/lib/archipelago/idx/by-path/b', '/var/lib/archipelago/idx/by-path/shard/1', '/var/lib/archipelago/idx/shard-1']);
+    expect(expandInstance('%i:%I', 'eu-west-1')).toBe('eu-west-1:eu/west/1');
   });
 });
