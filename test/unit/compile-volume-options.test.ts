@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { compileCatalog } from '../../src/compile/compile-catalog.js';
 import type { Manifest } from '../../src/manifest/types.js';
 import { renderUnits } from '../../src/render/render-units.js';
+import { loadManifests } from '../../src/manifest/load.js';
 import { dryRunFiles } from '../support/quadlet.js';
 import { execCommands, keyValues } from '../support/systemd-exec.js';
 
@@ -27,5 +28,26 @@ describe('a named volume with a driver, a type, a device and options', () => {
   it('two containers of an app that name one volume must give it the same options', () => {
     const problems = compile({ id: 'stack', containers: { a: { image: IMAGE, volumes: [{ name: 'd', target: '/d', driver: 'local' }] }, b: { image: IMAGE, volumes: [{ name: 'd', target: '/d', driver: 'other' }] } } }).problems;
     expect(problems.map((p) => p.pointer)).toEqual(['/containers/b/volumes/0']);
+  });
+});
+
+describe('what validate refuses of a volume is what the real generator refuses', () => {
+  it('Driver=image without Image=, Type= or Options= without Device= are not generated; a plugin driver is', () => {
+    const run = dryRunFiles([
+      { name: 'a.volume', content: '[Volume]\nDriver=image\n' },
+      { name: 'b.volume', content: '[Volume]\nType=nfs4\n' },
+      { name: 'c.volume', content: '[Volume]\nOptions=addr=10.0.0.5\n' },
+      { name: 'd.volume', content: '[Volume]\nDriver=nosuch\n' },
+    ]);
+    expect([...run.services.keys()]).toEqual(['d-volume.service']);
+    expect(run.complaints.join('\n')).toMatch(/"a\.volume": the key Image is mandatory when using the image driver/);
+    expect(run.complaints.join('\n')).toMatch(/"b\.volume": key Type can't be used without Device/);
+    expect(run.complaints.join('\n')).toMatch(/"c\.volume": key Options can't be used without Device/);
+    // validate refuses the same three at their fields, and lets the plugin driver through.
+    for (const [field, value] of [['driver', 'image'], ['type', 'nfs4'], ['options', 'addr=10.0.0.5']] as const) {
+      const text = `id: v\nimage: ${IMAGE}\nvolumes: [{ name: d, target: /d, ${field}: ${JSON.stringify(value)} }]\n`;
+      expect(loadManifests([{ file: 'manifests/v.yaml', text }], { reserved: [] }).problems.map((p) => p.pointer), field).toEqual([`/volumes/0/${field}`]);
+    }
+    expect(loadManifests([{ file: 'manifests/v.yaml', text: `id: v\nimage: ${IMAGE}\nvolumes: [{ name: d, target: /d, driver: nosuch }]\n` }], { reserved: [] }).problems).toEqual([]);
   });
 });
