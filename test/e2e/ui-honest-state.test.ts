@@ -98,6 +98,8 @@ describe('web UI: a dependency that failed', () => {
     expect(await dependant().locator('[data-role="state"]').textContent()).toBe('Stopped');
     expect(await dependant().locator('[data-role="desired"]').textContent()).toBe('Wanted: running');
     expect(await p.locator(`[data-app="${DEP}"] [data-role="reason"]`).textContent()).toBe('Failed: exited with an error');
+    // Why, in podman's words, on the card too (read once with the app's detail).
+    await expect.poll(() => p.locator(`[data-app="${DEP}"] [data-role="cause"]`).textContent(), { timeout: 10_000 }).toMatch(/^Error: .*no-such-image/);
     expect(await axeViolations(p)).toEqual([]);
     expect(await shotAtWidths(p, bench.artifacts, 'waiting-for'), 'widths that scroll sideways').toEqual([]);
   });

@@ -6,7 +6,7 @@ import { defineComponent, h } from '/vendor/vue.esm-browser.prod.js';
 import { HEALTH_LABELS, primaryButton, restartVisible, retryLine, shownStatus, STATE_LABELS } from '/ui/ui-logic.js';
 import { countdownLine, crashLoopLine, desiredLine, openLink, reasonWords, waitingLine } from '/ui/ui-words.js';
 import { iconUrl } from '/ui/icons.js';
-import { act, clockTime, model, now, ui } from '/ui/store.js';
+import { act, causeOf, clockTime, model, now, ui } from '/ui/store.js';
 
 /** @param {string} text */
 const sentence = (text) => text.charAt(0).toUpperCase() + text.slice(1);
@@ -36,6 +36,9 @@ export const AppCard = defineComponent({
       const waiting = s.state === 'unknown' ? '' : waitingLine(s.waitingFor);
       const desired = desiredLine(s.desired, s.state);
       const open = s.state === 'running' ? openLink(s.web, window.location) : undefined;
+      // A failure in the failing program's words (podman's "Error: … image not known"), read once per failure.
+      const failing = (b.showReason && s.reason) || s.state === 'crash-loop';
+      const cause = failing ? causeOf(s.id, `${s.state}:${s.reason ?? ''}`) : undefined;
       return h('li', { class: ['app', `state-${s.state}`], 'data-app': s.id, 'aria-labelledby': labelId }, [
         h('div', { class: 'app-head' }, [
           // The name says what it is: the icon is decoration.
@@ -54,6 +57,7 @@ export const AppCard = defineComponent({
         countdown ? h('p', { class: 'countdown', 'data-role': 'countdown' }, countdown) : null,
         s.state === 'crash-loop' && s.crashLoop ? h('p', { class: 'reason', 'data-role': 'crash-loop' }, crashLoopLine(s.crashLoop)) : null,
         b.showReason && s.reason ? h('p', { class: 'reason', 'data-role': 'reason', title: `systemd: ${s.reason}` }, `Failed: ${reasonWords(s.reason)}`) : null,
+        cause ? h('p', { class: 'cause', 'data-role': 'cause', title: cause }, cause) : null,
         waiting ? h('p', { class: 'note', 'data-role': 'waiting' }, waiting) : null,
         desired ? h('p', { class: 'note', 'data-role': 'desired' }, desired) : null,
         s.note && s.state !== 'crash-loop' ? h('p', { class: 'note', 'data-role': 'note' }, sentence(s.note)) : null,

@@ -202,6 +202,37 @@ function scheduleResync(id, accepted) {
 }
 
 /**
+ * The cause of each failed or crash-looping app, in the failing program's words (the detail's `cause`: its journal's
+ * last error line), by id, with the failure it belongs to (`key`: the state and systemd's reason). A card asks for it
+ * with {@link causeOf}; the detail is read once per failure, not per event of a loop.
+ * @type {Record<string, { key: string, cause: string | undefined }>}
+ */
+export const causes = reactive({});
+
+/**
+ * The cause of app `id`'s failure `key` once read: the first call for a new key reads the app's detail (one
+ * `GET /api/apps/:id`, which reads the journal), and the card shows it when it arrives; undefined until then, or when
+ * the journal names none.
+ * @param {string} id
+ * @param {string} key
+ * @returns {string | undefined}
+ */
+export function causeOf(id, key) {
+  const known = causes[id];
+  if (known?.key === key) return known.cause;
+  causes[id] = { key, cause: undefined };
+  api(`/api/apps/${id}`).then(
+    /** @param {Detail} d */ (d) => {
+      if (causes[id]?.key === key) causes[id] = { key, cause: d.cause };
+    },
+    () => {
+      // Offline or gone: the next failure asks again.
+    },
+  );
+  return undefined;
+}
+
+/**
  * A click on an app's button: its transitional label at once, the request, and the server's answer.
  * @param {string} id
  * @param {UiAction} action
