@@ -41,6 +41,7 @@ export function boundedReads(systemd: UnitManager, max = MAX_CONCURRENT_READS): 
   return {
     listUnitsByNames: (names) => slot(() => systemd.listUnitsByNames(names)),
     getUnitProperties: (unit) => slot(() => systemd.getUnitProperties(unit)),
+    ...(systemd.listUnitsByPatterns ? { listUnitsByPatterns: (states: string[], patterns: string[]) => slot(() => systemd.listUnitsByPatterns!(states, patterns)) } : {}),
     startUnit: (unit, mode) => systemd.startUnit(unit, mode),
     stopUnit: (unit, mode) => systemd.stopUnit(unit, mode),
     restartUnit: (unit, mode) => systemd.restartUnit(unit, mode),

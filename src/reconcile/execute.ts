@@ -146,6 +146,10 @@ export const EXECUTORS: { [A in StepAction]: Executor<A> } = {
   stop: async (s, { deps, counters }) => {
     await deps.systemd.stopUnit(s.service, 'replace');
     counters.stops++;
+    if (s.settle) {
+      const stopped = await awaitStopped(deps.systemd, s.service, REMOVAL_STOP_WAIT_MS, deps.pollMs ?? 250);
+      if (!stopped.ok) throw new Error(stopped.reason);
+    }
   },
   restart: async (s, { deps, counters }) => {
     await resetStartLimit(deps, s.service);
@@ -293,7 +297,7 @@ export async function executeSteps(steps: readonly Step[], desired: Desired, obs
       done.push(step.describe());
       deps.log(step.describe());
       if ((step.action === 'start' || step.action === 'restart') && step.gate) gated.push(step);
-      if (step.action === 'stop' && step.phase === 'removing' && step.app !== undefined) removals.push(step);
+      if (step.action === 'stop' && step.phase === 'removing' && step.app !== undefined && !step.settle) removals.push(step);
     } catch (err) {
       const error = (err as Error).message;
       failures.push({ ...(step.app !== undefined ? { app: step.app } : {}), step: step.describe(), error });

@@ -22,6 +22,25 @@ export async function serviceStates(systemd: UnitManager, services: string[]): P
 }
 
 /**
+ * The instances of each app's template that systemd runs (`<id>@*.service` not inactive), asked of systemd by pattern
+ * and not read from the app unit's `Wants=`: an instance outlives its name in the list, its template file, and the
+ * app's record, and only this way does a pass see (and stop) it. An instance of an app without a template of ours
+ * (on disk, recorded or wanted) counts only when its file is gone (`not-found`): a unit of the same name that is not
+ * ours is left alone.
+ */
+async function runningInstances(systemd: UnitManager, ids: string[], unitNames: Set<string>): Promise<Record<string, string>> {
+  if (ids.length === 0 || !systemd.listUnitsByPatterns) return {};
+  const { value } = await systemd.listUnitsByPatterns([], ids.map((id) => `${id}@*.service`));
+  const out: Record<string, string> = {};
+  for (const row of value) {
+    const id = row.name.slice(0, row.name.indexOf('@'));
+    if (row.activeState === 'inactive' || !ids.includes(id)) continue;
+    if (row.loadState === 'not-found' || unitNames.has(`${id}@.container`)) out[row.name] = row.activeState;
+  }
+  return out;
+}
+
+/**
  * Observes the node for `desired`. Reads the services of every container unit
  * on disk or wanted, every config path wanted or recorded, and whether each
  * data directory wanted exists.
@@ -42,12 +61,15 @@ export async function observe(opts: { unitDir: string; stateDir: string; systemd
   const dirPaths = opts.desired.apps.flatMap((a) => a.dirs ?? []);
   // Owners only of the configs wanted with one (rootful, for a container's numeric user).
   const ownedPaths = opts.desired.apps.flatMap((a) => a.configs.filter((c) => c.owner).map((c) => c.path));
-  const [states, configs, dirs, configOwners] = await Promise.all([
+  const ids = new Set([...opts.desired.apps.map((a) => a.id), ...Object.keys(records)]);
+  const [named, instances, configs, dirs, configOwners] = await Promise.all([
     serviceStates(opts.systemd, services),
+    runningInstances(opts.systemd, [...ids].sort(), names),
     readConfigFiles(paths, opts.configRoot),
     directoriesExist(dirPaths, opts.configRoot),
     ownedPaths.length > 0 ? readConfigOwners(ownedPaths, opts.configRoot) : undefined,
   ]);
+  const states = { ...instances, ...named };
   const podman = await observePodmanSecrets(opts, states);
   return { units, configs, records, services: states, now: Date.now(), ...(dirPaths.length > 0 ? { dirs } : {}), ...(configOwners ? { configOwners } : {}), ...(podman ? { podmanSecrets: podman } : {}) };
 }

@@ -133,6 +133,11 @@ export function planSteps(observed: Observed, desired: Desired): Step[] {
     if (!app.hold) planApp(observed, app, writes, stops, runs, records);
   }
 
+  // A service whose name a wanted unit takes over (an app's unit changing kind) must stop before that unit's file is
+  // written: afterwards systemd reports the new unit's state under that name (issue 17).
+  const reused = new Set(desired.apps.flatMap((a) => a.units.map((u) => serviceOf(u.name, u.content))));
+  for (const [i, s] of stops.entries()) if (s.action === 'stop' && s.phase === 'removing' && reused.has(s.service)) stops[i] = { ...s, settle: true };
+
   const unitsChanged = [...writes, ...removals].some((s) => s.action === 'write-unit' || s.action === 'remove-unit');
   return [...stops, ...removals, ...writes, ...(unitsChanged ? [S.reload()] : []), ...planSecrets(observed, desired), ...runs, ...records];
 }
@@ -170,6 +175,7 @@ function planRemovals(
     if (desiredApps.has(id)) continue;
     const units = rec.units.filter((n) => observed.units[n]?.owned && !kept.has(n));
     for (const n of rec.units) claimed.add(n);
+    for (const svc of strayInstances(observed, id, [])) stops.push(S.stop(svc, { app: id, phase: 'removing' }));
     // An app of several containers: its unit (its network's service) goes too, stopping its containers in order.
     if (units.includes(`${id}.network`) && RUNNING.has(observed.services[appService(id)] ?? '')) stops.push(S.stop(appService(id), { app: id, phase: 'removing' }));
     for (const svc of containerServices(units)) {
@@ -249,6 +255,7 @@ function planApp(observed: Observed, app: DesiredApp, writes: Step[], stops: Ste
   planDirs(observed, app, writes, phase);
 
   const services = containerServices(app.units.map((u) => u.name));
+  for (const svc of strayInstances(observed, app.id, services)) stops.push(S.stop(svc, { app: app.id }));
   const mainService = services[0];
   if (mainService === undefined) return;
   const state = observed.services[mainService] ?? '';
@@ -316,9 +323,8 @@ function planAppOfContainers(observed: Observed, app: DesiredApp, network: Rende
   const stateOf = (svc: string): string => observed.services[svc] ?? '';
   // Instances the app had on disk and no longer wants (a template's list shrank): stopped, as nothing else would.
   const onDisk = Object.entries(observed.units).flatMap(([name, u]) => (u.owned ? [{ name, content: u.content }] : []));
-  for (const svc of containers.flatMap((u) => servicesOfUnit(u.name, onDisk))) {
-    if (!services.includes(svc) && RUNNING.has(stateOf(svc))) stops.push(S.stop(svc, { app: app.id }));
-  }
+  const strays = containers.flatMap((u) => servicesOfUnit(u.name, onDisk)).filter((svc) => !services.includes(svc) && RUNNING.has(stateOf(svc)));
+  for (const svc of new Set([...strays, ...strayInstances(observed, app.id, services)])) stops.push(S.stop(svc, { app: app.id }));
   const record: AppRecord = { hash: app.hash, units: app.units.map((u) => u.name), configs: app.configs.map((c) => c.path) };
   const recordChanged = rec === undefined || rec.hash !== app.hash;
   const intentAt = app.userIntent?.at ?? '';
@@ -356,6 +362,17 @@ function planAppOfContainers(observed: Observed, app: DesiredApp, network: Rende
     return;
   }
   if (recordChanged || !sameRecord(rec, record)) records.push(S.adopt(app.id, record, true));
+}
+
+/**
+ * The instances of the app's template that systemd runs and `wanted` does not list (`observe.ts` asks systemd for
+ * `<id>@*.service`): an instance taken out of the list, or left by a template that is gone (the app became a plain
+ * one, or was removed). Nothing else would stop them, and no later pass would know them.
+ */
+function strayInstances(observed: Observed, id: string, wanted: readonly string[]): string[] {
+  return Object.keys(observed.services)
+    .filter((svc) => svc.startsWith(`${id}@`) && svc.endsWith('.service') && svc !== `${id}@.service` && !wanted.includes(svc) && RUNNING.has(observed.services[svc]!))
+    .sort();
 }
 
 /** A unit's text without its `Wants=` lines (a template app's unit lists its instances there). */

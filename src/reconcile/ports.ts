@@ -17,6 +17,11 @@ export interface UnitRow {
 /** The part of the systemd manager the reconciler uses. */
 export interface UnitManager {
   listUnitsByNames(names: string[]): Promise<{ value: UnitRow[] }>;
+  /**
+   * The loaded units matching a glob (`ex@*.service`): the instances of a template that run, whatever the unit files
+   * on disk say (a template removed while its instances ran leaves them `not-found` `active`). Optional for fakes.
+   */
+  listUnitsByPatterns?(states: string[], patterns: string[]): Promise<{ value: UnitRow[] }>;
   getUnitProperties(unit: string): Promise<{
     value: { result?: string; activeState?: string; subState?: string; invocationId?: string; nRestarts?: number; execMainCode?: number; execMainStatus?: number };
   }>;

@@ -252,6 +252,12 @@ export interface RestartStep extends StepBase, IntendedStep {
 export interface StopStep extends StepBase, IntendedStep {
   action: 'stop';
   service: string;
+  /**
+   * Wait here until the unit has stopped, before the next step: the service's name goes on as another unit of the
+   * pass (an app's unit changing kind: its container's `ex.service` becomes its network's), and once the files are
+   * written the name is the new unit's, whose state says nothing of the old one's stop.
+   */
+  settle?: boolean;
 }
 /** An app found installed and matching: remember it as last-good, touch nothing. */
 export interface AdoptStep extends StepBase {

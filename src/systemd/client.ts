@@ -241,6 +241,11 @@ export function createSystemd(options: SystemdOptions): SystemdPort {
       const rows = (value.body[0] as unknown[]) ?? [];
       return { seq: s, value: rows.map(decodeListEntry).filter((r): r is UnitListEntry => r !== undefined) };
     },
+    async listUnitsByPatterns(states: string[], patterns: string[]): Promise<Stamped<UnitListEntry[]>> {
+      const { seq: s, value } = await call(managerCall('ListUnitsByPatterns', 'asas', [states, patterns]));
+      const rows = (value.body[0] as unknown[]) ?? [];
+      return { seq: s, value: rows.map(decodeListEntry).filter((r): r is UnitListEntry => r !== undefined) };
+    },
     async getUnitProperties(unit: string): Promise<Stamped<UnitProps>> {
       // GetAll with an empty interface name: sd-bus answers with the properties of every interface of the object
       // (the Unit and the Service interface at once; `systemctl show` reads a unit this way). One call instead of

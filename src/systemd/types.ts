@@ -115,6 +115,11 @@ export interface SystemdPort {
   ready(): Promise<void>;
   /** `ListUnitsByNames`: one row per name, `loadState: 'not-found'` for a unit that does not exist. */
   listUnitsByNames(names: string[]): Promise<Stamped<UnitListEntry[]>>;
+  /**
+   * `ListUnitsByPatterns`: the units systemd has loaded whose name matches a glob of `patterns` (`ex@*.service`), in
+   * one of `states` (any when empty); a unit whose file is gone but which still runs is listed (`not-found`, `active`).
+   */
+  listUnitsByPatterns(states: string[], patterns: string[]): Promise<Stamped<UnitListEntry[]>>;
   /** The followed properties of one unit (Unit + Service interfaces, one `GetAll` of every interface). */
   getUnitProperties(unit: string): Promise<Stamped<UnitProps>>;
   /** The JobType of a job, or undefined when the job no longer exists. */

@@ -56,3 +56,56 @@ describe('an app of template instances, planned', () => {
     expect(describeAll(plan(installed(indexer(['1']), { 'indexer.service': 'active', 'indexer@1.service': 'active' }), indexer(['1', '2'])))).toEqual(['write units/indexer.network', 'daemon-reload', 'start indexer.service']);
   });
 });
+
+describe('an app changing kind between instances and one container, planned (issue 17, from a review on the host)', () => {
+  const plainUnit = `${header}[Container]\nImage=img\nContainerName=indexer\n`;
+  const plain: DesiredApp = { id: 'indexer', run: true, units: [{ name: 'indexer.container', content: plainUnit, sources: [], app: 'indexer' }], configs: [], hash: 'h-plain', startTimeoutMs: 90_000 };
+  const running = { 'indexer.service': 'active', 'indexer@1.service': 'active', 'indexer@2.service': 'active' };
+
+  it('instances taken away: every running instance systemd lists is stopped before the template goes', () => {
+    const steps = plan(installed(indexer(['1', '2']), running), plain);
+    expect(describeAll(steps)).toEqual([
+      'stop indexer@1.service',
+      'stop indexer@2.service',
+      'remove units/indexer.network',
+      'remove units/indexer@.container',
+      'write units/indexer.container',
+      'daemon-reload',
+      'restart indexer.service',
+    ]);
+  });
+
+  it('an instance left running by a template already gone (seen only from systemd) is stopped; an inactive one is not', () => {
+    const base = installed(plain, { 'indexer.service': 'active', 'indexer@1.service': 'active', 'indexer@3.service': 'inactive' });
+    expect(describeAll(plan(base, plain))).toEqual(['stop indexer@1.service']);
+  });
+
+  it('an instance running but out of the list and out of the unit on disk is stopped too', () => {
+    const app = indexer(['1']);
+    expect(describeAll(plan(installed(app, { 'indexer.service': 'active', 'indexer@1.service': 'active', 'indexer@7.service': 'active' }), app))).toEqual(['stop indexer@7.service']);
+  });
+
+  it('removing the app stops every instance systemd runs, then its unit', () => {
+    const observed = installed(indexer(['1']), { ...running });
+    expect(describeAll(planSteps(observed, { apps: [], shared: [] })).slice(0, 3)).toEqual(['stop indexer@1.service', 'stop indexer@2.service', 'stop indexer.service']);
+  });
+
+  it('instances added to a running plain app: its container stops and is waited for before the files change', () => {
+    const units = { 'indexer.container': { name: 'indexer.container', content: plainUnit, owned: true } };
+    const observed: Observed = { units, configs: {}, records: { indexer: { hash: 'h-plain', units: ['indexer.container'], configs: [] } }, services: { 'indexer.service': 'active' }, now: NOW };
+    const steps = plan(observed, indexer(['1', '2']));
+    expect(describeAll(steps)).toEqual([
+      'stop indexer.service',
+      'remove units/indexer.container',
+      'write units/indexer.network',
+      'write units/indexer@.container',
+      'daemon-reload',
+      'start indexer.service',
+    ]);
+    const stop = steps[0];
+    expect(stop?.action === 'stop' && stop.settle).toBe(true);
+    // A stop of a removed app whose service no wanted unit takes over is not waited for in line.
+    const removed = planSteps(observed, { apps: [], shared: [] })[0];
+    expect(removed?.action === 'stop' && removed.settle).toBeFalsy();
+  });
+});
