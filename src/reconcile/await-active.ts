@@ -94,6 +94,10 @@ async function downReason(systemd: UnitManager, service: string, row: UnitRow, w
     const failed = p.result !== undefined && p.result !== 'success' ? `failed (${p.result}${exitOf(p.execMainCode, p.execMainStatus)})` : `failed (${row.subState}: systemd restarts it)`;
     return { ok: false, cause: true, reason: what === 'did not start' ? `${service} ${failed}` : `${service} ${what}: ${failed}` };
   }
+  // Name the unit it requires that failed (a shared network's `archy-network.service` whose options podman refused).
+  const required = p.requires?.length ? (await systemd.listUnitsByNames(p.requires)).value : [];
+  const failedRequired = required.filter((r) => r.activeState === 'failed').map((r) => r.name);
+  if (failedRequired.length > 0) return { ok: false, cause: false, reason: `${service} ${what} (${state}; it did not fail itself: ${failedRequired.join(', ')}, which it requires, failed)` };
   return { ok: false, cause: false, reason: `${service} ${what} (${state}; it did not fail itself: a unit it requires failed, or it exited 0)` };
 }
 

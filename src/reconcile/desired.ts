@@ -271,7 +271,7 @@ export function buildDesired(inputs: DesiredInputs): Desired {
       configs,
       ...(dirs.length > 0 ? { dirs } : {}),
       ...(Object.keys(owners.dirs).length > 0 ? { dirOwners: owners.dirs } : {}),
-      hash: appHash(units, configs, [...used].sort().map((n) => secretDigest(n, inputs.secrets[n] ?? ''))),
+      hash: appHash(units, configs, [...used].sort().map((n) => secretDigest(n, inputs.secrets[n] ?? '')), joinedNetworks(units, shared)),
       startTimeoutMs: inputs.startTimeoutsMs[m.id] ?? SYSTEMD_DEFAULT_START_MS,
       ...(env.length > 0 ? { podmanSecrets: env.sort().map((name) => ({ name, digest: secretDigest(name, inputs.secrets[name] ?? '') })) } : {}),
       ...(inputs.intents?.has(m.id) ? { userIntent: inputs.intents.get(m.id)! } : {}),
@@ -357,13 +357,22 @@ function mainFirst(id: string, files: RenderedFile[]): RenderedFile[] {
   return [...files].sort((a, b) => (a.name === main ? -1 : b.name === main ? 1 : a.name.localeCompare(b.name)));
 }
 
+/** The shared networks (`archy.network`) the app's containers join (`Network=archy.network`, options after a `:`). */
+function joinedNetworks(units: readonly RenderedFile[], shared: readonly RenderedFile[]): RenderedFile[] {
+  const joined = new Set(units.flatMap((u) => [...u.content.matchAll(/^Network=([^:\s]+)/gm)].map((m) => m[1]!)));
+  return shared.filter((f) => joined.has(f.name)).sort((a, b) => a.name.localeCompare(b.name));
+}
+
 /**
  * The content hash an app runs with: its units without [Install] (enablement is
  * not something a running service sees), its config files, and digests of the
- * secrets those use.
+ * secrets those use, and the options of the shared networks it joins.
  */
-export function appHash(units: readonly RenderedFile[], configs: DesiredApp['configs'], secretDigests: readonly string[]): string {
+export function appHash(units: readonly RenderedFile[], configs: DesiredApp['configs'], secretDigests: readonly string[], networks: readonly RenderedFile[] = []): string {
   const h = createHash('sha256');
+  // A shared network's options are what the app runs on (docs/reconcile.md, "Back-off": a new revision is tried at
+  // once); its header, which lists the apps that join it, is not.
+  for (const n of networks) h.update(`network\0${n.name}\0${n.content.replace(/^#.*\n/gm, '')}\0`);
   for (const u of [...units].sort((a, b) => a.name.localeCompare(b.name))) {
     if (parseUnitFileName(u.name) === undefined) continue;
     // Which instances the app's unit starts (its Wants=) is not what any of them runs with: a user's stop of one

@@ -23,7 +23,7 @@ export interface UnitManager {
    */
   listUnitsByPatterns?(states: string[], patterns: string[]): Promise<{ value: UnitRow[] }>;
   getUnitProperties(unit: string): Promise<{
-    value: { result?: string; activeState?: string; subState?: string; invocationId?: string; nRestarts?: number; execMainCode?: number; execMainStatus?: number };
+    value: { result?: string; activeState?: string; subState?: string; invocationId?: string; nRestarts?: number; execMainCode?: number; execMainStatus?: number; requires?: string[] };
   }>;
   startUnit(unit: string, mode?: 'replace'): Promise<unknown>;
   stopUnit(unit: string, mode?: 'replace'): Promise<unknown>;

@@ -50,6 +50,11 @@ function hex(v: unknown): string | undefined {
   return undefined;
 }
 
+function strings(v: unknown): string[] {
+  const x = unwrap(v);
+  return Array.isArray(x) ? x.filter((e): e is string => typeof e === 'string') : [];
+}
+
 function int(v: unknown): number | undefined {
   const n = unwrap(v);
   return typeof n === 'number' ? n : undefined;
@@ -71,6 +76,8 @@ export function decodeUnitProps(map: Record<string, unknown>): UnitProps {
       case 'StateChangeTimestamp': props.stateChangeUsec = usec(value); break;
       case 'TimeoutStartUSec': props.timeoutStartUsec = usec(value); break;
       case 'TimeoutStopUSec': props.timeoutStopUsec = usec(value); break;
+      case 'Requires':
+      case 'BindsTo': props.requires = [...(props.requires ?? []), ...strings(value)]; break;
       case 'Job': {
         const job = jobPair(value);
         if (job !== undefined) props.job = job;

@@ -40,6 +40,8 @@ export interface UnitProps {
   timeoutStopUsec?: number;
   /** The job in flight (`null` when systemd reports none). */
   job?: JobRef | null;
+  /** The units it requires (`Requires=` and `BindsTo=`, as a `GetAll` reads them; never in a PropertiesChanged). */
+  requires?: string[];
 }
 
 /** One row of `ListUnitsByNames`. */

@@ -1,4 +1,4 @@
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BUSYBOX_IMAGE } from '../host/image.js';
@@ -69,5 +69,25 @@ describe('an app changing kind between one container and instances, on the real 
     expect(r.failures).toEqual([]);
     expect(r.done).toEqual([`stop ${APP}@9.service`]);
     await until(`${APP}@9 gone`, () => active(`${APP}@9.service`), (s) => s !== 'active' && s !== 'deactivating');
+  });
+});
+
+describe('a container down because the shared network it requires failed, on the real host', () => {
+  const NET = 'tkn';
+  const suite = appSuite(host, 'tkn-app', { cleanup: [`/run/systemd/system/${NET}-network.service.d`] });
+  const manifest = `id: tkn-app\nnetworks: [${NET}]\n${body}`;
+
+  it("the pass's failure names <name>-network.service, not just 'a unit it requires failed'", async () => {
+    suite.write(manifest);
+    expect((await suite.pass()).failures).toEqual([]);
+    await host.execOk(['systemctl', 'stop', 'tkn-app.service', `${NET}-network.service`]);
+    // The network's start fails, as when podman refuses its options.
+    mkdirSync(join(host.rootDir, `run/systemd/system/${NET}-network.service.d`), { recursive: true });
+    writeFileSync(join(host.rootDir, `run/systemd/system/${NET}-network.service.d/fail.conf`), '[Service]\nExecStartPre=/bin/false\n');
+    await host.execOk(['systemctl', 'daemon-reload']);
+    const r = await suite.pass();
+    expect(r.failures.map((f) => f.error).join('\n')).toContain(`${NET}-network.service, which it requires, failed`);
+    rmSync(join(host.rootDir, `run/systemd/system/${NET}-network.service.d`), { recursive: true });
+    await host.execOk(['systemctl', 'daemon-reload']);
   });
 });

@@ -7,7 +7,7 @@ import type { UnitManager } from '../../src/reconcile/ports.js';
 // The gate must blame the database, with its own Result and exit, and never quote `success` for a unit that did
 // not run.
 
-interface Unit { activeState: string; subState: string; result: string; execMainCode?: number; execMainStatus?: number }
+interface Unit { activeState: string; subState: string; result: string; execMainCode?: number; execMainStatus?: number; requires?: string[] }
 
 function fake(units: Record<string, Unit>): UnitManager {
   const none = async (): Promise<never> => { throw new Error('not used'); };
@@ -59,5 +59,14 @@ describe('the gate of an app of several containers names the container that fail
     const killed = { activeState: 'failed', subState: 'failed', result: 'signal', execMainCode: 2, execMainStatus: 9 };
     const r = await awaitAllActive(fake({ 'x.service': killed }), [{ service: 'x.service', stableMs: 0 }], 1_000, 1);
     expect(r).toMatchObject({ ok: false, reason: 'x.service failed (signal, killed by signal 9)' });
+  });
+
+  it('a container down because a network it requires failed names that network\'s service', async () => {
+    const onNetwork = { ...dead, requires: ['archy-network.service', 'mempool-db.service'] };
+    const up = { activeState: 'active', subState: 'running', result: 'success' };
+    const networkFailed = { activeState: 'failed', subState: 'failed', result: 'exit-code', execMainCode: 1, execMainStatus: 125 };
+    const systemd = fake({ 'mempool-backend.service': onNetwork, 'mempool-db.service': up, 'mempool-frontend.service': up, 'archy-network.service': networkFailed });
+    const r = await awaitAllActive(systemd, awaits, 1_000, 1);
+    expect(r).toMatchObject({ ok: false, reason: 'mempool-backend.service did not start (inactive/dead; it did not fail itself: archy-network.service, which it requires, failed)' });
   });
 });
