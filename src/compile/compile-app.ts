@@ -17,6 +17,7 @@ import type { BuildUnit, ContainerSection, ContainerUnit, InstallSection, Networ
 import { COMMAND_SEPARATOR, ManifestContext, pointerToken } from './context.js';
 import type { Version } from './podman-keys.js';
 import { checkRawEnvironment, clearEntrypoint } from './podman-quirks.js';
+import { splitUnitWords } from '../render/unit-words.js';
 import { warnConfinement } from './confinement-warnings.js';
 import { addHosts, bindVolumes, durationMs, environment, healthKeys, publishPorts, serviceTimeouts } from './container-parts.js';
 import { BOOT_TARGET, DEFAULT_RESTART, PODMAN_SECRET_PREFIX, UNPRIVILEGED_PORT_START } from './defaults.js';
@@ -451,6 +452,21 @@ function secretValue(s: { name: string; env?: string; target?: string }): string
 
 const KEY_NAME = /^[A-Za-z][A-Za-z0-9-]*$/;
 
+/** The `[Container]` keys podman 5.4.2's generator splits into words with C escapes (unit-words.ts, `args`); shown with its binary. */
+const ARGS_KEYS = new Set(['Exec', 'Environment', 'Label', 'Annotation', 'GlobalArgs', 'Secret', 'Mask', 'Unmask', 'EnvironmentFile', 'PodmanArgs']);
+
+/**
+ * An escape-hatch value of a key the generator splits into words, which it would read other than it looks (issue 17,
+ * item 1): an escape it does not know makes it skip the whole value without a word; an open quote makes the rest of
+ * the value one word; an empty word (`""`) ends the value.
+ */
+function checkRawWords(ctx: ManifestContext, pointer: string, value: string): void {
+  const split = splitUnitWords(value, 'args');
+  if (!split.ok) ctx.problem(pointer, `podman's generator skips this whole value without a word: ${split.message}`, 'write \\\\ for a backslash; the escapes it reads are \\n \\t \\" \\\\ \\s \\xHH \\uHHHH and \\ooo');
+  else if (split.unbalanced) ctx.problem(pointer, `the ${split.unbalanced} is never closed: podman's generator reads the rest of the value as one word`, `close the quote`);
+  else if (split.dropped) ctx.problem(pointer, `an empty word ("" or '') ends the value for podman's generator: ${JSON.stringify(split.dropped)} would be dropped`, 'remove the empty quotes');
+}
+
 /**
  * The escape hatch's keys, as entries; names and values checked here, keys against the target by the version pass.
  * `[Install]` lines are dropped where the compiler decides boot: an app that should not start at boot, and every
@@ -472,6 +488,7 @@ function rawSections(ctx: ManifestContext, base: string, c: ContainerSpec, { sta
         // Verbatim Quadlet syntax: the generator unquotes its words, so `;`, `";"` and `';'` all end ExecStart='s command.
         if (section === 'Container' && v.split(/\s+/).some((w) => w.replace(/^(["'])(.*)\1$/, '$2') === ';')) ctx.problem(at, COMMAND_SEPARATOR.message, COMMAND_SEPARATOR.hint);
         if (section === 'Container' && key === 'Environment') checkRawEnvironment(ctx, at, v, target);
+        if (section === 'Container' && ARGS_KEYS.has(key)) checkRawWords(ctx, at, v);
       });
       if (section === 'Install' && (state !== 'running' || partOfApp)) continue;
       out[section].push(...values.map((v): [string, string] => [key, v]));

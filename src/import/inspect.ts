@@ -13,7 +13,7 @@ import { byteSize, dnsLabel, manifestDuration, qualifyImage, signal } from './co
 import type { ImportFinding, ImportLevel } from './findings.js';
 import { hatch } from './quadlet-container.js';
 import { CAPABILITIES, fits, ULIMIT_NAMES } from './unit-values.js';
-import { joinUnitWords } from './unit-words.js';
+import { joinUnitWords } from '../render/unit-words.js';
 
 /** The parts of `podman inspect`'s JSON (one container) the importer reads. */
 export interface InspectContainer {

@@ -12,7 +12,7 @@ import { byteSize, duration, qualifyImage, resolvePath, signal } from './compose
 import type { Findings } from './findings.js';
 import { allValues, lastValue, unitBoolean, unquoted, type UnitEntry, type UnitGroup } from './unit-file.js';
 import { CAPABILITIES, fits, literalText, ULIMIT_NAMES } from './unit-values.js';
-import { joinUnitWords, splitUnitWords } from './unit-words.js';
+import { joinUnitWords, splitUnitWords } from '../render/unit-words.js';
 
 /** What a `.container` refers to in its directory, resolved by the caller. */
 export interface UnitRefs {

@@ -10,7 +10,7 @@ import type { Findings } from './findings.js';
 import { hatch } from './quadlet-container.js';
 import { allValues, lastValue, unquoted, type ParsedUnitFile, type UnitEntry, type UnitGroup } from './unit-file.js';
 import { literalText, RESTART_VALUES, timeSpanMs } from './unit-values.js';
-import { joinUnitWords, splitUnitWords } from './unit-words.js';
+import { joinUnitWords, splitUnitWords } from '../render/unit-words.js';
 
 /** Another imported container, as a dependency names it. */
 export interface DependencyTarget {

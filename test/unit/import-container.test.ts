@@ -10,7 +10,7 @@ import { compileCatalog } from '../../src/compile/compile-catalog.js';
 import { formatProblem } from '../../src/errors.js';
 import { importContainer, type InspectContainer, type InspectImage } from '../../src/import/inspect.js';
 import { manifestYaml } from '../../src/import/manifest-yaml.js';
-import { splitUnitWords } from '../../src/import/unit-words.js';
+import { splitUnitWords } from '../../src/render/unit-words.js';
 import { loadManifests } from '../../src/manifest/load.js';
 import type { NetworkRef } from '../../src/manifest/types.js';
 import { renderUnits } from '../../src/render/render-units.js';

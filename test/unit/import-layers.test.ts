@@ -14,10 +14,10 @@ describe('layers: src/import does no IO', () => {
     it(`${file} imports no node module and no process`, () => {
       const text = readFileSync(join(DIR, file), 'utf8');
       expect(FORBIDDEN.filter((re) => re.test(text)).map(String)).toEqual([]);
-      // Beyond its own folder it reaches only the manifest's types and schema, the shared errors, the yaml parser
-      // and the table of the keys each podman's Quadlet knows.
+      // Beyond its own folder it reaches only the manifest's types and schema, the shared errors, the yaml parser,
+      // the table of the keys each podman's Quadlet knows and how Quadlet splits a value into words.
       const imports = [...text.matchAll(/from ['"]([^'"]+)['"]/g)].map((m) => m[1]!).filter((s) => !s.startsWith('./'));
-      for (const s of imports) expect(['yaml', '../errors.js', '../manifest/types.js', '../manifest/schema.js', '../manifest/containers.js', '../manifest/yaml-source.js', '../compile/podman-keys.js']).toContain(s);
+      for (const s of imports) expect(['yaml', '../errors.js', '../manifest/types.js', '../manifest/schema.js', '../manifest/containers.js', '../manifest/yaml-source.js', '../compile/podman-keys.js', '../render/unit-words.js']).toContain(s);
     });
   }
 });

@@ -14,7 +14,7 @@ import { composeDurationMs, signal } from '../../src/import/compose-values.js';
 import { manifestYaml } from '../../src/import/manifest-yaml.js';
 import { healthCommand } from '../../src/import/quadlet-container.js';
 import { importQuadlet } from '../../src/import/quadlet-project.js';
-import { splitUnitWords } from '../../src/import/unit-words.js';
+import { splitUnitWords } from '../../src/render/unit-words.js';
 import { loadManifests } from '../../src/manifest/load.js';
 import { renderUnits } from '../../src/render/render-units.js';
 import { loadUnitTemplates } from '../../src/store/shipped/templates.js';

@@ -7,7 +7,7 @@ import { formatProblem } from '../../src/errors.js';
 import { importQuadlet } from '../../src/import/quadlet-project.js';
 import { allValues, lastValue, parseUnitFile } from '../../src/import/unit-file.js';
 import { literalText, timeSpanMs } from '../../src/import/unit-values.js';
-import { joinUnitWords, splitUnitWords } from '../../src/import/unit-words.js';
+import { joinUnitWords, splitUnitWords } from '../../src/render/unit-words.js';
 
 const FIXTURES = 'test/fixtures/quadlet';
 
@@ -50,7 +50,10 @@ describe('unit-file syntax (systemd.syntax(7) as Quadlet reads it)', () => {
 
   it('splits words as Exec= and Environment= are read: quotes, C escapes, an empty word ends the value', () => {
     expect(splitUnitWords(`a "b c" 'd e' f\\x41 \\"g\\" h\\si`, 'args')).toEqual({ ok: true, words: ['a', 'b c', 'd e', 'fA', '"g"', 'h i'] });
-    expect(splitUnitWords('a "" b', 'args')).toEqual({ ok: true, words: ['a'] });
+    expect(splitUnitWords('a "" b', 'args')).toEqual({ ok: true, words: ['a'], dropped: 'b' });
+    expect(splitUnitWords('a ""', 'args')).toEqual({ ok: true, words: ['a'] });
+    // Relaxed: an open quote takes the rest of the value.
+    expect(splitUnitWords('--label="a b --env=c', 'args')).toEqual({ ok: true, words: ['--label=a b --env=c'], unbalanced: '"' });
     expect(splitUnitWords('a \\q', 'args')).toEqual({ ok: false, message: 'unsupported escape \\q' });
     expect(splitUnitWords('CHOWN "SET UID" a\\b', 'strv')).toEqual({ ok: true, words: ['CHOWN', 'SET UID', 'a\\b'] });
     for (const words of [['plain'], ['with space', 'q"uote', 'back\\slash', 'tab\there']]) expect(splitUnitWords(joinUnitWords(words), 'args')).toEqual({ ok: true, words });

@@ -12,7 +12,12 @@
 
 export type WordMode = 'args' | 'strv';
 
-export type SplitWords = { ok: true; words: string[] } | { ok: false; message: string };
+/**
+ * The words, or why Quadlet skips the whole value. A value Quadlet reads other than it looks says so: `unbalanced`,
+ * the quote left open (relaxed: the rest of the value is one word), and `dropped`, what follows an empty word (`""`),
+ * which ends the value.
+ */
+export type SplitWords = { ok: true; words: string[]; unbalanced?: string; dropped?: string } | { ok: false; message: string };
 
 const BLANKS = ' \t\n\r';
 const SIMPLE_ESCAPES: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\', '"': '"', "'": "'", s: ' ' };
@@ -71,8 +76,12 @@ export function splitUnitWords(text: string, mode: WordMode): SplitWords {
     }
     if (quote !== undefined && !relax) return { ok: false, message: `unbalanced ${quote}` };
     // Quadlet's port of systemd's splitter ends at an empty word: `a "" b` is `a` alone.
-    if (word === '') break;
+    if (word === '') {
+      const dropped = text.slice(i).trim();
+      return { ok: true, words, ...(dropped ? { dropped } : {}) };
+    }
     words.push(word);
+    if (quote !== undefined) return { ok: true, words, unbalanced: quote };
   }
   return { ok: true, words };
 }
