@@ -37,6 +37,18 @@ export interface PassOptions extends LoadDesiredOptions {
   loader?: DesiredLoader;
   /** argv of podman, for the podman secrets of generated secrets apps take as environment values; default `podman`. */
   podman?: readonly string[];
+  /**
+   * A long-running loop's memory of its last drift check (`watch` keeps one): a pass whose volumes and networks are
+   * the ones checked then, when none of them differed, asks podman nothing (a no-op pass spawns no podman: issue 15).
+   * Without it, every pass checks.
+   */
+  driftMemo?: DriftMemo;
+}
+
+/** What the last drift check of a loop compared (its volumes and networks, as a key) and found. */
+export interface DriftMemo {
+  wanted?: string;
+  drift?: Drift[];
 }
 
 /** What a pass planned and did; `apply --json` prints it. */
@@ -137,15 +149,22 @@ export async function planChecked(observed: Observed, desired: Desired, generato
 }
 
 /**
- * The drift of the existing volumes and networks the desired units make. A podman that cannot be asked is logged and
- * gives none: the check informs, it never stops a pass.
+ * The drift of the existing volumes and networks the desired units make, over `podman` (argv); with `memo`, none
+ * without asking podman when the units are those of a check that found none. A podman that cannot be asked is logged
+ * and gives none: the check informs, it never stops a pass.
  */
-async function driftOf(desired: Desired, podman: readonly string[], user: boolean, log: Log): Promise<Drift[]> {
+export async function driftOf(desired: Desired, podman: readonly string[], user: boolean, log: Log, memo: DriftMemo | undefined): Promise<Drift[]> {
   const wanted = wantedResources(desired);
   if (wanted.length === 0) return [];
+  // Drift comes from a unit asking for other options than podman created with, and the units are the same as at a
+  // check that found none; one made by hand with podman meanwhile is seen at the next change or the next start.
+  const key = JSON.stringify(wanted.map((w) => [w.kind, w.name, [...w.keys]]));
+  if (memo?.wanted === key && memo.drift?.length === 0) return [];
   try {
     const names = (kind: 'volume' | 'network') => wanted.filter((w) => w.kind === kind).map((w) => w.name);
-    return findDrift(wanted, { volumes: await inspectExisting<InspectedVolume>(podman, 'volume', names('volume')), networks: await inspectExisting<InspectedNetwork>(podman, 'network', names('network')) }, user);
+    const drift = findDrift(wanted, { volumes: await inspectExisting<InspectedVolume>(podman, 'volume', names('volume')), networks: await inspectExisting<InspectedNetwork>(podman, 'network', names('network')) }, user);
+    if (memo) Object.assign(memo, { wanted: key, drift });
+    return drift;
   } catch (err) {
     log(`volumes and networks not compared with podman's: ${(err as Error).message}`);
     return [];
@@ -173,7 +192,7 @@ export async function runPass(opts: PassOptions): Promise<PassReport> {
   if (opts.controller?.setApps && !opts.dryRun) {
     await opts.controller.setApps([...catalog, ...leaving.map((id) => ({ id, name: id, unit: appService(id) }))]);
   }
-  const drift = await driftOf(loaded.desired, opts.podman ?? ['podman'], opts.user ?? false, log);
+  const drift = await driftOf(loaded.desired, opts.podman ?? ['podman'], opts.user ?? false, log, opts.driftMemo);
   const t2 = performance.now();
   const { steps, held } = await planChecked(observed, loaded.desired, opts.generator ?? [DEFAULT_GENERATOR], opts.user ?? false);
   const sink = safePhases(opts.controller, log);

@@ -70,7 +70,8 @@ export async function watch(opts: WatchOptions): Promise<void> {
   const exclusive = opts.exclusive ?? (<T>(fn: () => Promise<T>) => fn());
   const around = opts.aroundPass ?? ((fn: () => Promise<void>) => fn());
   // Passes that find the inputs unchanged skip parsing and rendering them again.
-  const passOpts = { ...opts, loader: opts.loader ?? cachedDesiredLoader() };
+  // And a pass whose volumes and networks were checked without drift does not ask podman again.
+  const passOpts = { ...opts, loader: opts.loader ?? cachedDesiredLoader(), driftMemo: opts.driftMemo ?? {} };
   let dirty = true;
   let wake: (() => void) | undefined;
   const trigger = (): void => {

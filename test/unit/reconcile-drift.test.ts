@@ -1,6 +1,10 @@
 // Drift of existing volumes and networks from their units (podman creates each once: `--ignore`). The inspected
 // values are podman 5.4.2's own output on the test host (`podman volume inspect`, `podman network inspect`).
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { driftOf, type DriftMemo } from '../../src/reconcile/pass.js';
 import { describeDrift, findDrift, wantedResources, type InspectedNetwork, type InspectedVolume } from '../../src/reconcile/drift.js';
 import type { Desired } from '../../src/reconcile/types.js';
 
@@ -53,5 +57,35 @@ describe('volumes and networks that exist with other options', () => {
     ]);
     expect(find({}, { lan: { ...created, subnets: [{ subnet: '10.60.0.0/24', gateway: '10.60.0.254' }] } })[0]!.differences).toEqual(['gateway of 10.60.0.0/24: 10.60.0.1 wanted, the network has 10.60.0.254']);
     expect(find({}, { lan: { ...created, options: { mtu: '1400', isolate: 'true' } } })[0]!.hint).toBe('podman keeps a network as it was created; to apply the change: systemctl stop media.service lan-network.service; podman network rm lan; systemctl start media.service (the network is created anew with the unit\'s options)');
+  });
+});
+
+describe("a loop's drift memo (issue 15: a no-op pass spawns no podman)", () => {
+  it('asks podman again only when the units change or the last check found drift', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'archy-drift-memo-'));
+    try {
+      const calls = join(dir, 'calls');
+      // A stand-in podman ($1 volume|network, $5 the name) that logs each call and answers as created.
+      const podman = (volume: object) => ['sh', '-c', `echo "$1 $5" >> ${calls}; if [ "$1" = volume ]; then echo '${JSON.stringify([volume])}'; else echo '${JSON.stringify([created])}'; fi`, 'podman'];
+      const count = () => readFileSync(calls, 'utf8').trim().split('\n').length;
+      const memo: DriftMemo = {};
+      const log = () => {};
+      expect(await driftOf(desired, podman(nfs), false, log, memo)).toEqual([]);
+      expect(count()).toBe(2); // the volume and the network
+      // Same units, no drift last time: podman is not asked.
+      expect(await driftOf(desired, podman(nfs), false, log, memo)).toEqual([]);
+      expect(count()).toBe(2);
+      // Without a memo (apply), every pass asks.
+      await driftOf(desired, podman(nfs), false, log, undefined);
+      expect(count()).toBe(4);
+      // Changed units: asked again; drift found, so the next pass asks again too (to see it fixed).
+      const moved: Desired = { ...desired, shared: [unit('lan.network', undefined, '[Network]\nNetworkName=lan\nSubnet=10.61.0.0/24\n')] };
+      expect((await driftOf(moved, podman(nfs), false, log, memo)).map((d) => d.name)).toEqual(['lan']);
+      expect(count()).toBe(6);
+      await driftOf(moved, podman(nfs), false, log, memo);
+      expect(count()).toBe(8);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
