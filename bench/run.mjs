@@ -12,6 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { figureTable, loadLine } from './support/figures.mjs';
 
 const dir = fileURLToPath(new URL('.', import.meta.url));
+// The Debian packages the host benchmarks need (systemd-nspawn, debootstrap), as `npm test` installs them.
+const deps = spawnSync('sh', [join(dir, '../scripts/ensure-deps.sh')], { stdio: 'inherit' });
+if (deps.status !== 0) process.exit(deps.status ?? 1);
 const only = process.env.ARCHY_BENCH_ONLY?.split(',').map((s) => s.trim());
 const benches = readdirSync(dir)
   .filter((f) => f.endsWith('.mjs') && f !== 'run.mjs')

@@ -89,7 +89,7 @@ export function unitDirAppRefs(files: readonly UnitFileText[], stopped: Readonly
   }
   for (const [unit, containers] of groups) {
     const id = unit.slice(0, -'.service'.length);
-    if (containers.length > 0) apps.push({ id, name: id, unit, containers: containers.sort((a, b) => a.unit.localeCompare(b.unit)) });
+    if (containers.length > 0) apps.push({ id, name: id, unit, containers: containers.sort((a, b) => (a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0)) });
   }
-  return apps.sort((a, b) => a.id.localeCompare(b.id));
+  return apps.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

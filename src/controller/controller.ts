@@ -525,7 +525,7 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
   relistTimer?.unref();
 
   return {
-    list: () => [...trackers.values()].map((t) => t.status()).sort((a, b) => a.id.localeCompare(b.id)),
+    list: () => [...trackers.values()].map((t) => t.status()).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
     get: (id) => trackers.get(id)?.status(),
     start: (id, instance) => (instance === undefined ? lifecycle(id, 'start') : instanceLifecycle(id, instance, 'start')),
     stop: (id, instance) => (instance === undefined ? lifecycle(id, 'stop') : instanceLifecycle(id, instance, 'stop')),
@@ -598,7 +598,7 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
     },
     relist,
     stats: () => ({ relists, misses }),
-    apps: () => [...trackers.values()].map((t) => t.ref).sort((a, b) => a.id.localeCompare(b.id)),
+    apps: () => [...trackers.values()].map((t) => t.ref).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
     async close() {
       closed = true;
       unlisten();

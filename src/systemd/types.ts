@@ -122,7 +122,11 @@ export interface SystemdPort {
    * one of `states` (any when empty); a unit whose file is gone but which still runs is listed (`not-found`, `active`).
    */
   listUnitsByPatterns(states: string[], patterns: string[]): Promise<Stamped<UnitListEntry[]>>;
-  /** The followed properties of one unit (Unit + Service interfaces, one `GetAll` of every interface). */
+  /**
+   * The followed properties of one unit: one `GetAll` of every interface (Unit + Service). A port made with
+   * `signals: false` reads only the Unit interface of a settled unit (active/running or inactive/dead, loaded, no
+   * job), whose state the Service interface's properties do not decide (result, restarts, exit, timeouts are absent).
+   */
   getUnitProperties(unit: string): Promise<Stamped<UnitProps>>;
   /** The JobType of a job, or undefined when the job no longer exists. */
   getJobType(jobPath: string): Promise<Stamped<string | undefined>>;
