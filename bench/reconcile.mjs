@@ -4,8 +4,8 @@
 //                timed up to the restarted app being active again);
 //   catalog      the node's catalog, every manifest in manifests/, run with the busybox image: the host has no
 //                registry, so each container's image and command are swapped for a busybox shell that keeps running
-//                and answers /healthz, health commands busybox lacks for a wget of it; `memory` is dropped (the host
-//                has no memory controller) and `init` too (the host has no catatonit). Ports, binds, configs with
+//                and answers /healthz, health commands other than a wget for a wget of it; `memory` is dropped (the
+//                host has no memory controller). Ports, binds, configs with
 //                their templates and secrets, networks, dependencies and their conditions, stop and start timeouts
 //                stay (bench/support/catalog-on-busybox.mjs);
 //   generated    ARCHY_BENCH_APPS (default 400) generated apps, 40 % of several containers (2–4, in-app dependsOn,

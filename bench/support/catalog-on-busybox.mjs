@@ -3,8 +3,10 @@
 //   - image → the busybox image, `build` dropped, `entrypoint` dropped;
 //   - command → a long-running busybox shell that answers / and /healthz over HTTP on 80, 8099 and the container's
 //     own ports, the way the real daemon would keep running and answer;
-//   - a health command busybox does not have (bitcoin-cli, lncli, electrumx_rpc) → `wget` of that /healthz; one it
-//     has (the UIs' `wget … /healthz`) is kept as it is, with every interval, timeout and retry count;
+//   - a health command that is not an HTTP check (`wget`, which the stand-in answers) → `wget` of that /healthz:
+//     the daemon's own tool (bitcoin-cli, lncli, electrumx_rpc), or a check of what only the daemon makes (tor's
+//     hostname files, which a shell of busybox's could run but which would never pass); an HTTP check (the UIs'
+//     `wget … /healthz`) is kept as it is; every interval, timeout and retry count is kept;
 //   - `memory` dropped: the host's cgroup has no memory controller, and podman's --memory fails there;
 // Everything else stays: ports, binds, configs and their templates and secrets, networks, hosts, security,
 // dependsOn and its conditions, stop signals and timeouts, start timeouts, restart, labels, raw Quadlet keys.
@@ -52,7 +54,7 @@ export function catalogOnBusybox(dir, image, applets) {
         what.push('entrypoint');
       }
       c.command = ['sh', '-c', serveHealthz((c.ports ?? []).map((p) => p.container))];
-      if (c.health && !applets.includes(c.health.cmd[0])) {
+      if (c.health && !(c.health.cmd[0] === 'wget' && applets.includes('wget'))) {
         what.push(`health cmd (${c.health.cmd[0]})`);
         c.health.cmd = ['wget', '-q', '-O', '/dev/null', `http://127.0.0.1:${HEALTH_PORT}/healthz`];
       }
