@@ -10,7 +10,11 @@
 //      StateChangeTimestamp (the event's `since` for starting→running and
 //      stopping→stopped) to the moment each client has parsed the event; beside it,
 //      the same transitions seen by a controller of this process's own (the
-//      controller's signal latency, same run); target p99 ≤ 2× the controller's;
+//      controller's signal latency, same run); target p99 ≤ 2× the controller's.
+//      One client is this process's (the user who clicks Stop has the page open);
+//      the others run in a process of their own (bench/support/sse-clients.mjs), as
+//      other users' browsers do, so that parsing their copies of each event is not
+//      timed as part of this process's POSTs;
 //   3. the serve process's RSS with 100 apps and 20 SSE clients connected (≤ 80 MB).
 // Prints a table with the targets (bench/support/figures.mjs).
 // Usage: npm run bench:api   (as root; builds dist/ first)
@@ -18,7 +22,7 @@
 //   serve runs with the node flags of the packaged unit (packaging/archy-quadlet.service's ExecStart=);
 //   ARCHY_BENCH_SERVE_NODE_FLAGS="--max-semi-space-size=1" replaces them (memory experiments; "" for none);
 //   with --heapsnapshot-signal=SIGUSR2 among them, serve writes a heap snapshot when its RSS is measured.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, fork, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { figure, percentile, printFigures } from './support/figures.mjs';
@@ -65,6 +69,7 @@ const work = mkdtempSync(join(tmpdir(), 'archy-bench-api-'));
 const ids = Array.from({ length: APPS }, (_, i) => `ba${String(i).padStart(3, '0')}`);
 const slow = ids.slice(0, SLOW);
 let serveProc;
+let others;
 const clients = [];
 const systemd = createSystemd({ address: host.busAddress });
 let controller;
@@ -90,13 +95,11 @@ try {
   const token = readFileSync(join(stateDir, 'api-token'), 'utf8').trim();
   const auth = { authorization: `Bearer ${token}` };
 
-  // SSE clients: each parses the stream itself; client 0 also keeps the states for waiting.
+  // This process's one SSE client keeps the states for waiting and times its own deliveries; the other clients run
+  // in a process of their own (see the header), which reports theirs.
   const states = new Map();
   const delivery = [];
-  /** First receipt of each event (by seq) across the clients: the fan-out spread is each receipt minus it. */
-  const firstAt = new Map();
-  const receipts = [];
-  const openClient = async (index) => {
+  const openClient = async () => {
     const ac = new AbortController();
     const res = await fetch(`${base}/api/events`, { headers: auth, signal: ac.signal });
     if (res.status !== 200) throw new Error(`events: HTTP ${res.status}`);
@@ -107,19 +110,13 @@ try {
       const data = JSON.parse(m.data);
       if (m.event !== 'snapshot' && m.event !== 'state') return; // the `systemd` link event
       if (m.event === 'snapshot') {
-        if (index === 0) for (const s of data.apps) states.set(s.id, s.state);
+        for (const s of data.apps) states.set(s.id, s.state);
         ready();
         return;
       }
       const s = data.status;
-      if (index === 0) states.set(s.id, s.state);
-      if (index < SSE_CLIENTS) {
-        if (!firstAt.has(data.seq)) firstAt.set(data.seq, at);
-        receipts.push([data.seq, at]);
-      }
-      if ((data.previous === 'starting' && s.state === 'running') || (data.previous === 'stopping' && s.state === 'stopped')) {
-        if (index < SSE_CLIENTS) delivery.push(at - Date.parse(s.since));
-      }
+      states.set(s.id, s.state);
+      if ((data.previous === 'starting' && s.state === 'running') || (data.previous === 'stopping' && s.state === 'stopped')) delivery.push(at - Date.parse(s.since));
     });
     (async () => {
       try {
@@ -131,6 +128,19 @@ try {
     clients.push(ac);
     await snapshot;
   };
+  others = fork(join(repo, 'bench/support/sse-clients.mjs'), [base, token], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  /** Sends `msg` to the clients' process and resolves with its answer of `type`. */
+  const ask = (msg, type) =>
+    new Promise((resolve, reject) => {
+      const on = (m) => {
+        if (m.type !== type && m.type !== 'error') return;
+        others.off('message', on);
+        if (m.type === 'error') reject(new Error(`SSE clients: ${m.message}`));
+        else resolve(m);
+      };
+      others.on('message', on);
+      others.send(msg);
+    });
   // A start that fails (on a machine this busy, podman can time out) is started again, at most 3 times per app.
   const restarts = new Map();
   const waitAll = async (want, timeoutMs) => {
@@ -147,7 +157,8 @@ try {
     }
   };
 
-  for (let i = 0; i < RSS_CLIENTS; i++) await openClient(i);
+  await openClient();
+  await ask({ cmd: 'open', count: RSS_CLIENTS - 1 }, 'opened');
   const post = async (id, action) => {
     const t0 = performance.now();
     const r = await fetch(`${base}/api/apps/${id}/${action}`, { method: 'POST', headers: auth });
@@ -168,8 +179,9 @@ try {
   await new Promise((r) => setTimeout(r, 1500));
   const rssNode = rssMb(bare.pid);
   bare.kill();
-  for (let i = RSS_CLIENTS; i < SSE_CLIENTS; i++) await openClient(i);
+  await ask({ cmd: 'open', count: SSE_CLIENTS - 1 }, 'opened');
   delivery.length = 0;
+  await ask({ cmd: 'reset' }, 'reset');
 
   // The controller's own signal latency, same transitions, same run: a controller of this process over the slow apps.
   await systemd.ready();
@@ -199,7 +211,9 @@ try {
     log(`round ${round + 1}/${2 * ROUNDS} done`);
   }
   const rss50 = rssMb(serveProc.pid);
-  const spread = receipts.map(([seq, at]) => at - firstAt.get(seq));
+  const report = await ask({ cmd: 'report' }, 'report');
+  delivery.push(...report.delivery);
+  const spread = report.spread;
   const getLatency = [];
   for (let i = 0; i < 50; i++) {
     const t0 = performance.now();
@@ -212,7 +226,7 @@ try {
     ['measure', 'n', 'p50', 'p99', 'max', 'target', 'ok (figures)'],
     [`POST stop → 202 (stop takes ${STOP_SECONDS} s), ms`, stopLatency.length, f(percentile(stopLatency, 50)), f(percentile(stopLatency, 99)), f(Math.max(...stopLatency)), 'vs StopUnit', 'below'],
     [`state change → SSE, ${SSE_CLIENTS} clients, ms`, delivery.length, f(percentile(delivery, 50)), f(percentile(delivery, 99)), f(Math.max(...delivery)), 'vs controller', 'below'],
-    [`  of which SSE fan-out (receipt − first client's), ms`, spread.length, f(percentile(spread, 50)), f(percentile(spread, 99)), f(Math.max(...spread)), '(info)', ''],
+    [`  of which SSE fan-out (receipt − first client's, ${SSE_CLIENTS - 1} clients' process), ms`, spread.length, f(percentile(spread, 50)), f(percentile(spread, 99)), f(Math.max(...spread)), '(info)', ''],
     [`StopUnit D-Bus call alone, same units, ms`, stopUnit.length, f(percentile(stopUnit, 50)), f(percentile(stopUnit, 99)), f(Math.max(...stopUnit)), '(reference)', ''],
     [`StateChangeTimestamp → this process's controller event, ms`, signal.length, f(percentile(signal, 50)), f(percentile(signal, 99)), f(Math.max(...signal)), '(reference)', ''],
     [`GET /api/apps (${APPS} apps), ms`, getLatency.length, f(percentile(getLatency, 50)), f(percentile(getLatency, 99)), f(Math.max(...getLatency)), '(info)', ''],
@@ -231,6 +245,7 @@ try {
   await controller?.close();
   await systemd.close().catch(() => undefined);
   for (const ac of clients) ac.abort();
+  others?.disconnect();
   if (serveProc && serveProc.exitCode === null) {
     serveProc.kill('SIGTERM');
     await new Promise((r) => serveProc.once('exit', r));
