@@ -14,6 +14,15 @@ export type UnitKind = (typeof UNIT_KINDS)[number];
 /** A DNS label: what an app id, and so a unit name, may be. */
 export const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
+/**
+ * Orders names by code point (a negative number, 0 or a positive one, as `Array.prototype.sort` takes): for app ids,
+ * DNS labels, the same order as `localeCompare`, without loading ICU's collator (~9 ms on a command's first use,
+ * issue 15), and the same on every machine whatever its locale (the names of hand-written units may hold capitals).
+ */
+export function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** The unit file name for `name` of `kind`, e.g. `unitFileName('lnd', 'container')` → `lnd.container`. */
 export function unitFileName(name: string, kind: UnitKind): string {
   return `${name}.${kind}`;

@@ -6,7 +6,7 @@
 import { appDependencies, appMeta } from '../manifest/app-meta.js';
 import { appContainers } from '../manifest/containers.js';
 import type { Manifest } from '../manifest/types.js';
-import { appService, instanceService, isTemplateUnit, parseUnitFileName, servicesOfUnit } from '../naming.js';
+import { appService, compareNames, instanceService, isTemplateUnit, parseUnitFileName, servicesOfUnit } from '../naming.js';
 import { parseUnit } from '../render/parse-unit.js';
 import type { AppRef, ContainerRef, DesiredState } from './types.js';
 
@@ -89,7 +89,7 @@ export function unitDirAppRefs(files: readonly UnitFileText[], stopped: Readonly
   }
   for (const [unit, containers] of groups) {
     const id = unit.slice(0, -'.service'.length);
-    if (containers.length > 0) apps.push({ id, name: id, unit, containers: containers.sort((a, b) => (a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0)) });
+    if (containers.length > 0) apps.push({ id, name: id, unit, containers: containers.sort((a, b) => compareNames(a.unit, b.unit)) });
   }
-  return apps.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return apps.sort((a, b) => compareNames(a.id, b.id));
 }

@@ -11,7 +11,7 @@ import { keepAcrossReboot } from '../store/node/unit-install.js';
 import type { JobRef, SystemdEvent, SystemdPort, UnitProps } from '../systemd/types.js';
 import { jobIdOfPath } from '../systemd/unit-path.js';
 import { AppTracker, type Effects, type Source, type UnitTracker } from './tracker.js';
-import { instanceService } from '../naming.js';
+import { compareNames, instanceService } from '../naming.js';
 import type { AppRef, Controller, Health, Intent, LifecycleResult, ReconcilePhase, RetryStatus, StateEvent, WaitingFor } from './types.js';
 
 export interface ControllerDeps {
@@ -525,7 +525,7 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
   relistTimer?.unref();
 
   return {
-    list: () => [...trackers.values()].map((t) => t.status()).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+    list: () => [...trackers.values()].map((t) => t.status()).sort((a, b) => compareNames(a.id, b.id)),
     get: (id) => trackers.get(id)?.status(),
     start: (id, instance) => (instance === undefined ? lifecycle(id, 'start') : instanceLifecycle(id, instance, 'start')),
     stop: (id, instance) => (instance === undefined ? lifecycle(id, 'stop') : instanceLifecycle(id, instance, 'stop')),
@@ -598,7 +598,7 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
     },
     relist,
     stats: () => ({ relists, misses }),
-    apps: () => [...trackers.values()].map((t) => t.ref).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+    apps: () => [...trackers.values()].map((t) => t.ref).sort((a, b) => compareNames(a.id, b.id)),
     async close() {
       closed = true;
       unlisten();
