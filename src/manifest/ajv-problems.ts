@@ -80,6 +80,21 @@ function patternFinding(pointer: string, value: unknown, pattern: string, schema
   return { pointer, target, message: `must be ${article(title)}${examplesOf(schema)}`, ...(description ? { hint: description } : {}) };
 }
 
+/**
+ * The hint for a number or boolean where a string is wanted: `quote it: "30"` when the quoted value is valid, else
+ * the value with the first unit that makes it valid (`health.interval: 30` → `"30s"`: the duration's pattern would
+ * refuse "30", and a hint that leads to a second error is no hint), else the schema's description.
+ */
+function scalarHint(types: string, data: unknown, parent: Schema | undefined): { hint?: string } {
+  if (!types.split(',').includes('string') || (typeof data !== 'number' && typeof data !== 'boolean')) return {};
+  const pattern = typeof parent?.pattern === 'string' ? new RegExp(parent.pattern, 'u') : undefined;
+  const text = String(data);
+  if (!pattern || pattern.test(text)) return { hint: `quote it: "${text}"` };
+  const withUnit = ['s', 'ms', 'm', 'h'].map((u) => `${text}${u}`).find((v) => pattern.test(v));
+  if (withUnit !== undefined) return { hint: `give it its unit: "${withUnit}"` };
+  return typeof parent?.description === 'string' ? { hint: parent.description.replace(/\.$/, '') } : {};
+}
+
 /** Converts one ajv error (already known not to be noise) into a finding. */
 function toFinding(e: ErrorObject): Noted {
   const at = e.instancePath;
@@ -111,8 +126,7 @@ function toFinding(e: ErrorObject): Noted {
         .split(',')
         .map((t) => TYPE_NAMES[t] ?? t)
         .join(' or ');
-      const quote = String(params.type).split(',').includes('string') && (typeof e.data === 'number' || typeof e.data === 'boolean') ? { hint: `quote it: "${String(e.data)}"` } : {};
-      return { pointer: at, message: `must be ${expected}, not ${describeValue(e.data)}`, ...quote };
+      return { pointer: at, message: `must be ${expected}, not ${describeValue(e.data)}`, ...scalarHint(String(params.type), e.data, parent) };
     }
     case 'pattern':
       return patternFinding(at, e.data, String(params.pattern), parent, 'value');

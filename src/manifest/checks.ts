@@ -270,7 +270,7 @@ export function checkCatalog(inputs: readonly CheckInput[], reserved: readonly R
     if (id === undefined || !DNS_LABEL.test(id)) continue;
     const stem = fileStem(file);
     if (id !== stem) {
-      out.push({ file, pointer: '/id', message: `id ${JSON.stringify(id)} does not match the file name ${JSON.stringify(file.slice(file.lastIndexOf('/') + 1))}`, hint: `the file of app "${id}" must be named ${id}.yaml; or set id: ${stem}` });
+      out.push({ file, pointer: '/id', message: `id ${JSON.stringify(id)} does not match the file name ${JSON.stringify(file.slice(file.lastIndexOf('/') + 1))}`, hint: `the file of app "${id}" must be named ${id}.yaml${DNS_LABEL.test(stem) ? `; or set id: ${stem}` : ''}` });
     }
     const first = idFiles.get(id);
     if (first !== undefined) out.push({ file, pointer: '/id', message: `duplicate id ${JSON.stringify(id)}: also used by ${first}`, hint: 'each app id may be used once' });

@@ -26,6 +26,8 @@ describe('ids and file names', () => {
       'manifests/lnd.yaml:1:5 /id: id "lnd2" does not match the file name "lnd.yaml" (the file of app "lnd2" must be named lnd2.yaml; or set id: lnd)',
     ]);
     expect(problems({ 'lnd.yml': app('lnd') })).toEqual([]);
+    // A file name that is no app id is not offered as one.
+    expect(problems({ 'Lnd.yaml': app('lnd') })).toEqual(['manifests/Lnd.yaml:1:5 /id: id "lnd" does not match the file name "Lnd.yaml" (the file of app "lnd" must be named lnd.yaml)']);
   });
 
   test('an id is used by one file only', () => {

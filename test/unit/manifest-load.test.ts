@@ -125,6 +125,11 @@ describe('schema problems', () => {
     ]);
   });
 
+  test('a duration written as a number: the hint gives it its unit, since "30" would be refused too', () => {
+    expect(one('health:\n  cmd: ["true"]\n  interval: 30\n')).toEqual(['manifests/app.yaml:5:13 /health/interval: must be a string, not number 30 (give it its unit: "30s")']);
+    expect(one('health:\n  cmd: ["true"]\n  interval: "30s"\n')).toEqual([]);
+  });
+
   test('secrets are mounted or exposed, not both', () => {
     expect(one('secrets:\n  - name: db\n    env: DB_PASSWORD\n    target: /run/db\n')).toEqual([
       'manifests/app.yaml:4:5 /secrets/0: "env" and "target" are mutually exclusive (keep one of them)',
