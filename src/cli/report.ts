@@ -39,8 +39,12 @@ function outcome(report: AnyPassReport): Line[] {
   ];
 }
 
-function countersLine(c: Counters): string {
-  return `${c.writes} written, ${c.removes} removed, ${c.reloads} reload(s), ${c.starts} started, ${c.stops} stopped, ${c.restarts} restarted, ${c.rollbacks} rolled back`;
+/**
+ * The counters as one line. A start or restart counts the job systemd accepted; an app that then failed its health
+ * gate is among the failures, which end the line (`6 started, …, 6 failed`: not six apps up).
+ */
+function countersLine(c: Counters, failed = 0): string {
+  return `${c.writes} written, ${c.removes} removed, ${c.reloads} reload(s), ${c.starts} started, ${c.stops} stopped, ${c.restarts} restarted, ${c.rollbacks} rolled back${failed > 0 ? `, ${failed} failed` : ''}`;
 }
 
 /** The report as text: the plan (a dry run) or the counters, with the outcome and the applied commit. */
@@ -52,7 +56,7 @@ export function formatPassReport(report: AnyPassReport): string {
   if (rejected) lines.push(`rejected commit ${rejected.commit}:\n${rejected.error}`);
   const commit = commitOf(report);
   if (commit) lines.push(`applied commit ${commit}`);
-  if (!report.dryRun) lines.push(countersLine(report.counters));
+  if (!report.dryRun) lines.push(countersLine(report.counters, report.failures.length));
   return `${lines.join('\n')}\n`;
 }
 
@@ -94,7 +98,7 @@ export function logPass(report: AnyPassReport, log: LevelLog, summary: PassSumma
     return;
   }
   const commit = commitOf(report);
-  const did = report.done.length > 0 ? `${report.done.length} step(s): ${countersLine(report.counters)}` : 'no change';
+  const did = report.done.length > 0 ? `${report.done.length} step(s): ${countersLine(report.counters, report.failures.length)}` : 'no change';
   log.info(`pass done${commit ? ` at ${commit}` : ''}: ${did}`);
 }
 

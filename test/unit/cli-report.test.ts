@@ -49,7 +49,7 @@ describe("a pass's report on the command line", () => {
         'failed start bitcoin.service: job failed',
         'rejected commit c2:\nmanifests/x.yaml:1:1 /image: bad',
         'applied commit c1',
-        '1 written, 0 removed, 0 reload(s), 0 started, 0 stopped, 0 restarted, 0 rolled back',
+        '1 written, 0 removed, 0 reload(s), 0 started, 0 stopped, 0 restarted, 0 rolled back, 1 failed',
         '',
       ].join('\n'),
     );
