@@ -5,7 +5,7 @@
  * connected SSE clients.
  */
 import { randomBytes } from 'node:crypto';
-import type { StateEvent } from '../controller/types.js';
+import type { AppStatus, StateEvent } from '../controller/types.js';
 import { EventRing } from './event-ring.js';
 import { sseMessage } from './sse-message.js';
 import type { ApiController, HistoryEntry } from './types.js';
@@ -22,6 +22,9 @@ export interface EventHub {
   listenerCount(): number;
   close(): void;
 }
+
+/** A status as a history entry, stamped `seq` (`since` only when known). */
+const historyEntry = (seq: number, s: AppStatus): HistoryEntry => ({ seq, state: s.state, ...(s.since !== undefined ? { since: s.since } : {}), ...(s.reason !== undefined ? { reason: s.reason } : {}) });
 
 /** Subscribes to the controller at once; call `close()` to unsubscribe. */
 export function createEventHub(controller: Pick<ApiController, 'list' | 'subscribe'>, opts: { ringSize: number; historySize: number }): EventHub {
@@ -40,13 +43,13 @@ export function createEventHub(controller: Pick<ApiController, 'list' | 'subscri
     if (h.length > opts.historySize) h.splice(0, h.length - opts.historySize);
   };
 
-  for (const s of controller.list()) record({ seq: 0, state: s.state, since: s.since, reason: s.reason }, s.id);
+  for (const s of controller.list()) record(historyEntry(0, s), s.id);
 
   const unsubscribe = controller.subscribe((event) => {
     if (event.seq > seq) seq = event.seq;
     ring.push(event);
     const s = event.status;
-    record({ seq: event.seq, state: s.state, since: s.since, reason: s.reason }, s.id);
+    record(historyEntry(event.seq, s), s.id);
     if (listeners.size === 0) return;
     const text = sseMessage('state', event.seq, event);
     for (const l of listeners) {

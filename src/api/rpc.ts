@@ -71,7 +71,8 @@ export interface ContainerEntry {
   status: AppStatus['state'];
   /** `status` in the previous system's client's union ({@link legacyState}). */
   state: LegacyState;
-  since: string;
+  /** As in AppStatus: absent when nothing knows when the state began (docs/api.md). */
+  since?: string;
   deadline?: string;
   reason?: string;
   /** The reconciler's back-off, as in AppStatus. */

@@ -166,7 +166,8 @@ export interface ApiDeps {
 export interface HistoryEntry {
   seq: number;
   state: AppStatus['state'];
-  since: string;
+  /** As in AppStatus: absent when nothing knows when the state began. */
+  since?: string;
   reason?: string;
 }
 

@@ -134,10 +134,10 @@ export function deriveAppState(input: AppFacts): DerivedApp {
  * The deadline (ms since the epoch) of an app's transition: for a one-container app `deadlineFor` of its unit; for
  * an app of several, the latest of `deadlineFor` over the containers in transition (each by its own derived state:
  * a stop job, `deactivating`, a start job, `activating`, a restart job), each counted from its own
- * StateChangeTimestamp once in that ActiveState, else from `sinceMs`. The app unit's own timeout is left out: it
+ * StateChangeTimestamp once in that ActiveState, else from `sinceMs` (none when it is undefined: not known). The app unit's own timeout is left out: it
  * only bounds the network's creation, not the containers. Undefined when the app is settled or no timeout is finite.
  */
-export function appDeadline(state: AppState, { facts: app, containers }: AppFacts, sinceMs: number): number | undefined {
+export function appDeadline(state: AppState, { facts: app, containers }: AppFacts, sinceMs: number | undefined): number | undefined {
   if (!containers || containers.length === 0) return deadlineFor(state, app, sinceMs);
   if (!TRANSITIONAL.has(state)) return undefined;
   let latest: number | undefined;

@@ -384,7 +384,7 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
     const [record, booted] = await Promise.allSettled([recorded, boot]);
     if (record.status === 'rejected') throw record.reason;
     if (booted.status === 'rejected') log(`${t.ref.unit}: the unit file could not be made to say ${intent} at boot (the next pass will): ${(booted.reason as Error).message}`);
-    t.setIntent(intent);
+    t.setIntent(intent, record.value.at);
     t.setStopped(stopped);
     t.setClicked(intent);
     // The click ends a back-off at once (`endedByUser`): a start retries now, a stop drops the retry.
@@ -503,7 +503,7 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
     await systemd.ready();
     const intents = await reading;
     for (const [id, rec] of intents) {
-      trackers.get(id)?.setIntent(rec.intent);
+      trackers.get(id)?.setIntent(rec.intent, rec.at);
       trackers.get(id)?.setStopped(rec.stopped ?? []);
     }
     // A process without the reconciler (`status`) still shows a back-off: the app records hold it.
@@ -534,7 +534,7 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
       track(apps);
       const intents = await readIntents(stateDir);
       for (const [id, t] of trackers) {
-        t.setIntent(intents.get(id)?.intent);
+        t.setIntent(intents.get(id)?.intent, intents.get(id)?.at);
         t.setStopped(intents.get(id)?.stopped ?? []);
       }
       await resync('apps changed');

@@ -119,9 +119,10 @@ export function inCrashLoop(facts: UnitFacts): boolean {
  * infinite/zero. The stop timeout applies while deactivating (and to a stop
  * not yet begun), the start timeout while activating; the clock starts at
  * StateChangeTimestamp when systemd is already in that ActiveState, else at
- * `sinceMs` (the job is queued but has not begun).
+ * `sinceMs` (the job is queued but has not begun); undefined too when that
+ * start is not known (`sinceMs` undefined: src/controller/since.ts).
  */
-export function deadlineFor(state: AppState, facts: UnitFacts | undefined, sinceMs: number): number | undefined {
+export function deadlineFor(state: AppState, facts: UnitFacts | undefined, sinceMs: number | undefined): number | undefined {
   if (!facts || (state !== 'starting' && state !== 'stopping' && state !== 'restarting')) return undefined;
   const active = facts.activeState;
   let phase: 'start' | 'stop';
@@ -132,5 +133,5 @@ export function deadlineFor(state: AppState, facts: UnitFacts | undefined, since
   if (timeout === undefined || timeout <= 0 || !Number.isFinite(timeout)) return undefined;
   const inPhase = active === (phase === 'start' ? 'activating' : 'deactivating');
   const base = inPhase && facts.stateChangeUsec ? facts.stateChangeUsec / 1000 : sinceMs;
-  return Math.round(base + timeout / 1000);
+  return base === undefined ? undefined : Math.round(base + timeout / 1000);
 }

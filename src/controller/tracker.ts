@@ -10,6 +10,7 @@
  */
 import type { JobRef, UnitProps } from '../systemd/types.js';
 import { appDeadline, deriveAppState, waitingFor, type AppFacts } from './app-state.js';
+import { appSince } from './since.js';
 import type { UnitFacts } from './state.js';
 import type { AppRef, AppState, AppStatus, ContainerStatus, CrashLoop, DesiredState, Health, Intent, ReconcilePhase, RetryStatus, WaitingFor } from './types.js';
 import { UnitTracker, type CrashMemo, type Effects, type Source } from './unit-tracker.js';
@@ -23,6 +24,8 @@ export class AppTracker {
   private readonly parts: ReadonlyArray<{ name: string; tracker: UnitTracker }>;
   private phase: ReconcilePhase | undefined;
   private intent: Intent | undefined;
+  /** When the intent was recorded (its record's `at`, ms since the epoch); undefined when it does not say. */
+  private intentAt: number | undefined;
   /** A template app's instances the user stopped on their own, by name (the intent's `stopped`). */
   private stopped: readonly string[] = [];
   private retry: RetryStatus | undefined;
@@ -52,6 +55,7 @@ export class AppTracker {
     if (previous) {
       this.phase = previous.phase;
       this.intent = previous.intent;
+      this.intentAt = previous.intentAt;
       this.stopped = previous.stopped;
       this.retry = previous.retry;
       this.onion = previous.onion;
@@ -132,8 +136,21 @@ export class AppTracker {
     this.phase = phase;
   }
 
-  setIntent(intent: Intent | undefined): void {
+  /** The user's intent and when it was recorded (the record's `at`, ISO-8601; absent or unreadable: not known). */
+  setIntent(intent: Intent | undefined, at?: string): void {
     this.intent = intent;
+    const ms = intent === undefined || at === undefined ? NaN : Date.parse(at);
+    this.intentAt = Number.isNaN(ms) ? undefined : ms;
+  }
+
+  /**
+   * When the user stopped the app through us, while that still holds: the intent `stopped`, or a template app whose
+   * every instance the user stopped on its own (the record's `at` is its last write: the last of those stops).
+   */
+  private stoppedAt(): number | undefined {
+    if (this.intent === 'stopped') return this.intentAt;
+    const all = this.parts.length > 0 && this.parts.every((p) => this.stopped.includes(p.name));
+    return this.intent === 'running' && all ? this.intentAt : undefined;
   }
 
   /** A template app's instances the user stopped on their own (the intent's `stopped`; empty: none). */
@@ -225,17 +242,21 @@ export class AppTracker {
     // The units whose StateChangeTimestamp stands for the app's: its containers, or its own unit when it is one.
     const stamped = this.parts.length > 0 ? this.parts.map((p) => p.tracker) : [this.main];
     const freshStamp = this.units().map((u) => u.takeFreshStamp() && stamped.includes(u)).some(Boolean);
-    let sinceMs: number;
-    if (prev && prev.state === state) {
-      sinceMs = Date.parse(prev.since);
-    } else {
-      // systemd's own timestamp when the state is ActiveState's plain meaning and that timestamp just arrived (or
-      // this is the first look); else now. For several containers: the latest change among them.
-      const natural = input.facts || input.containers ? deriveAppState(this.appFacts(true)).state : undefined;
-      const stamps = stamped.map((u) => u.facts()?.stateChangeUsec ?? 0);
-      const stamp = Math.max(0, ...stamps);
-      sinceMs = natural === state && stamp && (freshStamp || !prev) ? Math.floor(stamp / 1000) : this.now();
-    }
+    // systemd's own timestamp (for several containers the latest change among them), the moment we saw the change,
+    // the user's stop, or not known: src/controller/since.ts.
+    // The state's plain meaning is derived again only when a `since` is to be found (not for a state kept with its own).
+    const seeking = !prev || prev.state !== state || prev.since === undefined;
+    const natural = seeking && (input.facts || input.containers) ? deriveAppState(this.appFacts(true)).state : undefined;
+    const stamp = Math.max(0, ...stamped.map((u) => u.facts()?.stateChangeUsec ?? 0));
+    const sinceMs = appSince({
+      state,
+      previous: prev && { state: prev.state, sinceMs: prev.since === undefined ? undefined : Date.parse(prev.since) },
+      natural,
+      stampMs: stamp ? Math.floor(stamp / 1000) : undefined,
+      freshStamp,
+      stoppedAtMs: this.stoppedAt(),
+      nowMs: this.now(),
+    });
     const deadline = appDeadline(state, input, sinceMs);
     const desired = this.clicked ?? this.ref.desired;
     const waiting = waitingFor(state, desired, this.deps);
@@ -246,7 +267,7 @@ export class AppTracker {
       name: this.ref.name,
       unit: this.ref.unit,
       state,
-      since: new Date(sinceMs).toISOString(),
+      ...(sinceMs !== undefined ? { since: new Date(sinceMs).toISOString() } : {}),
       ...(deadline !== undefined ? { deadline: new Date(deadline).toISOString() } : {}),
       ...(state === 'crash-loop' && crash ? { reason: describeCrash(crash, reason) } : reason !== undefined ? { reason } : {}),
       ...(facts?.activeState !== undefined ? { activeState: facts.activeState } : {}),

@@ -122,8 +122,14 @@ export interface AppStatus {
   /** The systemd service, e.g. `lnd.service`. */
   unit: string;
   state: AppState;
-  /** ISO-8601 time the app entered `state`. */
-  since: string;
+  /**
+   * ISO-8601 time the app entered `state`: systemd's StateChangeTimestamp, the moment this controller saw the change,
+   * or for an app the user stopped through this product the intent record's `at`. Absent when nothing knows it:
+   * systemd unloads an inactive unit nothing references and a unit loaded afresh has no timestamp (`systemctl status`
+   * shows no time then either), e.g. an app stopped outside this product or never started since boot, seen by a
+   * one-shot `status` or by `serve` after a restart (src/controller/since.ts; docs/controller.md).
+   */
+  since?: string;
   /** While transitional: ISO-8601 time by which systemd's own timeout (TimeoutStartUSec/TimeoutStopUSec) ends the job. */
   deadline?: string;
   /** For `failed`: systemd's Result (e.g. `exit-code`, `timeout`, `signal`), or the reconciler's reason. */

@@ -96,7 +96,7 @@ describe('chaos matrix, rootless (the user manager)', () => {
     const res = await controller.stop(SLOW);
     expect(res.status.state).toBe('stopping');
     const stopped = await waitForState(controller, SLOW, 'stopped', { timeoutMs: 90_000 });
-    expect(Date.parse(stopped.since) - (Date.now() - (performance.now() - t0))).toBeGreaterThanOrEqual((SLOW_STOP_S - 2) * 1000);
+    expect(Date.parse(stopped.since!) - (Date.now() - (performance.now() - t0))).toBeGreaterThanOrEqual((SLOW_STOP_S - 2) * 1000);
     expect(foldStates(rec.seen(SLOW), from)).toEqual(['running', 'stopping', 'stopped']);
     const pass = await cli(['apply']);
     expect(pass.code, pass.stderr + pass.stdout).toBe(0);

@@ -147,7 +147,7 @@ describe('chaos matrix on the real host', () => {
     expect(res.status.state).toBe('stopping');
     expect(res.status.deadline).toBeDefined();
     const stopped = await waitForState(controller, SLOW, 'stopped', { timeoutMs: 90_000 });
-    expect(Date.parse(stopped.since) - (Date.now() - (performance.now() - t0))).toBeGreaterThanOrEqual((SLOW_STOP_S - 2) * 1000);
+    expect(Date.parse(stopped.since!) - (Date.now() - (performance.now() - t0))).toBeGreaterThanOrEqual((SLOW_STOP_S - 2) * 1000);
     expect(foldStates(rec.seen(SLOW), from)).toEqual(['running', 'stopping', 'stopped']);
     // The next pass keeps the user's stop: it does not start the app, and drops its [Install] so a reboot does not either.
     const pass = await hostCli(host, dirs, ['apply']);

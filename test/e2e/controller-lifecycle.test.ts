@@ -73,7 +73,7 @@ describe.each(MANAGERS)('controller on the real host (%s manager)', (manager) =>
     const during = h.seen('ctl-slow').slice(from);
     expect(during.some((o) => o.activeState === 'deactivating')).toBe(true);
     // The container really took its time: the stop ended ≥ 10 s after the call returned.
-    expect(Date.parse(stopped.since) - Date.now() + (performance.now() - t0)).toBeGreaterThanOrEqual(10_000);
+    expect(Date.parse(stopped.since!) - Date.now() + (performance.now() - t0)).toBeGreaterThanOrEqual(10_000);
     expect(h.controller.stats().misses).toBe(0);
   });
 

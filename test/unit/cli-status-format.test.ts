@@ -20,6 +20,20 @@ describe('status output', () => {
     );
   });
 
+  test('a since nothing knows is `-` in the table and on a watch line (padded to a time\'s width), never a made-up time', () => {
+    const idle = { id: 'electrs', name: 'electrs', unit: 'electrs.service', state: 'stopped' as const, activeState: 'inactive', subState: 'dead' };
+    const lnd = { id: 'lnd', name: 'lnd', unit: 'lnd.service', state: 'stopped' as const, since: '2026-11-20T09:12:00.000Z', intent: 'stopped' as const };
+    expect(formatTable([idle, lnd])).toBe(
+      [
+        'APP      STATE    SINCE                DEADLINE  REASON',
+        'electrs  stopped  -                    -',
+        'lnd      stopped  2026-11-20 09:12:00  -         stopped by user',
+        '',
+      ].join('\n'),
+    );
+    expect(formatEvent({ seq: 0, status: idle })).toBe('-                    electrs  stopped  (inactive/dead)\n');
+  });
+
   test("the reconciler's back-off is in the REASON column and on a watch line", () => {
     const retry = { attempt: 3, maxAttempts: 5, nextAt: '2026-11-27T02:10:00.000Z', lastFailure: 'lnd.service did not stay up (failed/failed, result exit-code)', rolledBack: true };
     const lnd = { id: 'lnd', name: 'lnd', unit: 'lnd.service', state: 'running' as const, since: '2026-11-27T02:05:31.181Z', retry };

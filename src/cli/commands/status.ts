@@ -15,7 +15,7 @@ export interface StatusOptions {
   watch?: boolean;
 }
 
-/** `2026-11-27T02:05:31.181Z` → `2026-11-27 02:05:31`. */
+/** `2026-11-27T02:05:31.181Z` → `2026-11-27 02:05:31`; `-` for none (a `since` nothing knows, no deadline). */
 function shortTime(iso: string | undefined): string {
   return iso ? iso.slice(0, 19).replace('T', ' ') : '-';
 }
@@ -50,7 +50,8 @@ export function formatTable(statuses: readonly AppStatus[]): string {
 
 /**
  * One `--watch` line: `2026-11-27 02:05:31  lnd  running → stopping  (deadline 2026-11-27 02:06:01)`; an app of
- * several containers ends with each container's state (`db running, api stopping, web stopped`).
+ * several containers ends with each container's state (`db running, api stopping, web stopped`). A `since` nothing
+ * knows (the first lines, for an app systemd has no time for) is `-`, padded to a time's width.
  */
 export function formatEvent(e: StateEvent): string {
   const s = e.status;
@@ -59,7 +60,7 @@ export function formatEvent(e: StateEvent): string {
   const detail = [s.activeState && `${s.activeState}/${s.subState ?? ''}`, s.job && `job ${s.job.id} ${s.job.type}`, s.reason, s.deadline && `deadline ${shortTime(s.deadline)}`, s.retry && describeFailure(s.id, s.retry), containers, s.onion && `onion ${s.onion}`]
     .filter(Boolean)
     .join(', ');
-  return `${shortTime(s.since)}  ${s.id}  ${change}${detail ? `  (${detail})` : ''}\n`;
+  return `${shortTime(s.since).padEnd(19)}  ${s.id}  ${change}${detail ? `  (${detail})` : ''}\n`;
 }
 
 /** The footer of the apps reached over Tor: `onion services:` and one `  APP  ADDRESS` line each; empty when none has one. */

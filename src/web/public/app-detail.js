@@ -40,6 +40,15 @@ function instanceCell(appId, c) {
   );
 }
 
+/**
+ * When the app entered a state, for a person; "Not known" when the status has no `since`: systemd keeps no time for
+ * a unit it loaded afresh (an app stopped outside archy-quadlet, or never started since boot), and none is made up.
+ * @param {string | undefined} since
+ */
+function sinceCell(since) {
+  return since ? formatTime(since) : h('span', { class: 'muted', 'data-role': 'since-unknown' }, 'Not known');
+}
+
 /** @param {'running' | 'stopped' | 'absent'} desired */
 const desiredLabel = (desired) => (desired === 'absent' ? 'Not installed' : STATE_LABELS[desired]);
 
@@ -89,7 +98,7 @@ export const AppDetail = defineComponent({
               h('dd', { 'data-role': 'state' }, STATE_LABELS[s.state] ?? s.state),
               s.desired ? [h('dt', null, 'Wanted'), h('dd', { 'data-role': 'desired' }, desiredLabel(s.desired))] : null,
               h('dt', null, 'Since'),
-              h('dd', null, formatTime(s.since)),
+              h('dd', { 'data-role': 'since' }, sinceCell(s.since)),
               s.deadline ? [h('dt', null, 'Deadline'), h('dd', null, formatTime(s.deadline))] : null,
               s.reason ? [h('dt', null, 'Reason'), h('dd', null, s.reason)] : null,
               s.health ? [h('dt', null, 'Health'), h('dd', { 'data-role': 'health' }, HEALTH_LABELS[s.health])] : null,
@@ -133,7 +142,7 @@ export const AppDetail = defineComponent({
               h(
                 'tbody',
                 null,
-                [...d.history].reverse().map((x) => h('tr', { key: `${x.seq}-${x.since}` }, [h('td', null, STATE_LABELS[x.state] ?? x.state), h('td', null, formatTime(x.since)), h('td', null, x.reason ?? '')])),
+                [...d.history].reverse().map((x) => h('tr', { key: `${x.seq}-${x.since}` }, [h('td', null, STATE_LABELS[x.state] ?? x.state), h('td', null, sinceCell(x.since)), h('td', null, x.reason ?? '')])),
               ),
             ])
           : h('p', { class: 'muted' }, 'No history yet.'),
