@@ -33,7 +33,8 @@ async function snapshot(options: { signals?: boolean }): Promise<AppStatus[]> {
 
 /**
  * What a person reads of an app: the fields the table and `--json` show. `since` only where systemd keeps a stamp:
- * it unloads an inactive unit nothing references, and a unit loaded afresh has none (the snapshot's own time then).
+ * it unloads an inactive unit nothing references, and a unit loaded afresh has none (then the intent's `at` or no
+ * `since`: status-since.test.ts), which may happen between the two snapshots.
  */
 function shown(s: AppStatus | undefined): Record<string, unknown> {
   if (!s) return {};
