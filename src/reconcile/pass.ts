@@ -43,13 +43,6 @@ export interface PassOptions extends LoadDesiredOptions {
    * Without it, every pass checks.
    */
   driftMemo?: DriftMemo;
-  /**
-   * Let a catalog with no manifest at all remove every app installed (`--allow-empty`). Without it such a pass throws
-   * InvalidInputError and changes nothing: an empty directory is far more often a mistake (a wrong `--manifests`, a
-   * disk not mounted, a checkout that failed) than a wish to empty the node. Argo CD's `allowEmpty` (default false)
-   * guards its automated prune the same way.
-   */
-  allowEmpty?: boolean;
 }
 
 /** What the last drift check of a loop compared (its volumes and networks, as a key) and found. */
@@ -183,19 +176,6 @@ export async function driftOf(desired: Desired, podman: readonly string[], user:
  * invalid — nothing is changed then; IO and systemd errors of single steps are
  * reported in `failures`, not thrown.
  */
-/** The refusal of a pass over a catalog with no manifest while apps are installed (see `PassOptions.allowEmpty`). */
-export function emptyCatalog(manifestsDir: string, installed: readonly string[]): InvalidInputError {
-  const names = [...installed].sort();
-  const shown = names.length > 5 ? `${names.slice(0, 5).join(', ')} and ${names.length - 5} more` : names.join(', ');
-  return new InvalidInputError([
-    {
-      file: manifestsDir,
-      message: `the catalog has no manifest, and this pass would remove every app installed (${names.length}: ${shown}); nothing was changed`,
-      hint: 'check that this is the catalog you meant (--manifests, --git, a mounted disk); to remove them all, run again with --allow-empty',
-    },
-  ]);
-}
-
 export async function runPass(opts: PassOptions): Promise<PassReport> {
   const log = opts.log ?? (() => {});
   const t0 = performance.now();
@@ -209,7 +189,6 @@ export async function runPass(opts: PassOptions): Promise<PassReport> {
   const catalog: AppRef[] = loaded.manifests.map(({ manifest }) => appRef(manifest, wanted.get(manifest.id) ?? 'absent'));
   // Apps on their way out stay tracked for this pass, so their `removing` phase reaches the clients.
   const leaving = Object.keys(observed.records).filter((id) => !catalog.some((a) => a.id === id));
-  if (catalog.length === 0 && leaving.length > 0 && !opts.allowEmpty) throw emptyCatalog(opts.manifestsDir, leaving);
   if (opts.controller?.setApps && !opts.dryRun) {
     await opts.controller.setApps([...catalog, ...leaving.map((id) => ({ id, name: id, unit: appService(id) }))]);
   }
