@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppStatus } from '../../src/controller/types.js';
 import { readIntent } from '../../src/store/state/intents.js';
-import { createSystemd } from '../../src/systemd/client.js';
 import { useHost } from '../host/index.js';
 import { QUICK_UNIT } from '../support/apps.js';
 import { assertBuilt, hostArgs, runCliOk, startCliChild } from '../support/cli.js';
 import { controllerOnHost, newStateDir } from '../support/controller.js';
-import { installUnits, removeUnits } from '../support/host.js';
+import { daemonReload, installUnits, removeUnits } from '../support/host.js';
 import { until } from '../support/wait.js';
 
 // systemd unloads an inactive unit nothing references, and a unit it loads afresh has StateChangeTimestamp 0
@@ -50,17 +49,6 @@ async function watchedFirst(): Promise<Record<string, AppStatus>> {
   }
 }
 
-/** Has systemd forget the units' times: a daemon-reload, after which it has not loaded the inactive ones again. */
-async function reload(): Promise<void> {
-  const systemd = createSystemd({ address: host.busAddress });
-  try {
-    await systemd.ready();
-    await systemd.reload();
-  } finally {
-    await systemd.close();
-  }
-}
-
 beforeAll(async () => {
   assertBuilt();
   await installUnits(host, { [WAS]: QUICK_UNIT, [IDLE]: QUICK_UNIT });
@@ -74,7 +62,8 @@ beforeAll(async () => {
     await c.close();
   }
   stoppedAt = (await readIntent(stateDir, WAS))!.at;
-  await reload();
+  // systemd forgets the units' times: after a daemon-reload it has not loaded the inactive ones again.
+  await daemonReload(host);
 }, 180_000);
 
 afterAll(async () => {
@@ -106,7 +95,7 @@ describe('since of an app systemd has no time for', () => {
       expect(r[WAS]).toMatchObject({ state: 'stopped', since: stoppedAt });
       expect(r[IDLE]).toMatchObject({ state: 'stopped' });
       expect(r[IDLE]).not.toHaveProperty('since');
-      await reload();
+      await daemonReload(host);
     }
   });
 });

@@ -1,9 +1,9 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppStatus } from '../../src/controller/types.js';
-import { createSystemd } from '../../src/systemd/client.js';
 import { useHost } from '../host/index.js';
 import { QUICK_UNIT } from '../support/apps.js';
+import { daemonReload } from '../support/host.js';
 import { axeViolations, pageErrors, shotAtWidths } from '../support/browser.js';
 import { uiOnHost, type UiBench } from '../support/ui-host.js';
 
@@ -24,16 +24,6 @@ const primary = (id: string) => card(id).locator('[data-role="primary"]');
 const api = async (id: string): Promise<AppStatus> =>
   (await (await fetch(`${bench.server().url}/api/apps/${id}`, { headers: { authorization: `Bearer ${bench.token}` } })).json()) as AppStatus;
 
-async function reloadSystemd(): Promise<void> {
-  const systemd = createSystemd({ address: host.busAddress });
-  try {
-    await systemd.ready();
-    await systemd.reload();
-  } finally {
-    await systemd.close();
-  }
-}
-
 beforeAll(async () => {
   bench = await uiOnHost(host, 'since', { [IDLE]: QUICK_UNIT, [WAS]: QUICK_UNIT }, [WAS]);
   page = await bench.browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -52,7 +42,7 @@ describe('web UI: a since nothing knows', () => {
     await expect.poll(() => primary(WAS).textContent(), { timeout: 60_000 }).toBe('Start');
     // The page leaves first: its event stream would log the refused reconnects while serve is down.
     await page.goto('about:blank');
-    await reloadSystemd();
+    await daemonReload(host);
     await bench.server().stop();
     await bench.restartServe();
     await page.goto(`${bench.server().url}/#token=${bench.token}`);

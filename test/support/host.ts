@@ -40,9 +40,8 @@ export function runUnitDir(host: TestHost): string {
  */
 export type ManagerTarget = Pick<TestHost, 'busAddress' | 'unitDir' | 'journal'>;
 
-/** Writes units `<id>.container` into `unitDir` (default the host's Quadlet directory) and reloads systemd (Reload() returns after the generators ran). */
-export async function installUnits(host: ManagerTarget, units: Record<string, string>, unitDir = host.unitDir): Promise<void> {
-  for (const [id, text] of Object.entries(units)) writeFileSync(join(unitDir, `${id}.container`), text);
+/** A daemon-reload of the host's manager over D-Bus; resolves once systemd has finished it (the generators ran). */
+export async function daemonReload(host: Pick<TestHost, 'busAddress'>): Promise<void> {
   const systemd = createSystemd({ address: host.busAddress });
   try {
     await systemd.ready();
@@ -50,6 +49,12 @@ export async function installUnits(host: ManagerTarget, units: Record<string, st
   } finally {
     await systemd.close();
   }
+}
+
+/** Writes units `<id>.container` into `unitDir` (default the host's Quadlet directory) and reloads systemd (Reload() returns after the generators ran). */
+export async function installUnits(host: ManagerTarget, units: Record<string, string>, unitDir = host.unitDir): Promise<void> {
+  for (const [id, text] of Object.entries(units)) writeFileSync(join(unitDir, `${id}.container`), text);
+  await daemonReload(host);
 }
 
 /** Stops the apps `ids`, removes their `<id>.container` from `unitDir` (default the host's Quadlet directory) and reloads systemd. */
