@@ -41,6 +41,7 @@ export interface NodeFlags {
   podmanVersion?: string;
   podman?: string;
   nodeDomain?: string;
+  allowEmpty?: boolean;
   dryRun?: boolean;
   /** `serve --listen`: where this process's daemon listens (no app may publish there). Other commands: not given. */
   listen?: string;
@@ -61,6 +62,8 @@ export interface PassSettings {
   node: NodeFacts;
   /** Plan and check only; change nothing. */
   dryRun: boolean;
+  /** A catalog with no manifest may remove every app installed (`--allow-empty`; `PassOptions.allowEmpty`). */
+  allowEmpty: boolean;
 }
 
 /** One resolved node: what every node command works on. */
@@ -199,6 +202,7 @@ export function resolveNodeContext(flags: NodeFlags, { appsFromExplicitUnitDir =
         return (node ??= nodeFacts(flags.nodeDomain ? { domain: flags.nodeDomain } : {}));
       },
       dryRun: flags.dryRun ?? false,
+      allowEmpty: flags.allowEmpty ?? false,
     },
     reserved: () => (reserved ??= reservationsOf(flags)),
   };

@@ -23,6 +23,7 @@ async function passOptions(ctx: NodeContext, systemd: SystemdPort, log: (line: s
     generator: ctx.pass.generator,
     user: ctx.manager === 'user',
     dryRun: ctx.pass.dryRun,
+    allowEmpty: ctx.pass.allowEmpty,
     podmanVersion: ctx.pass.podmanVersion,
     podman: ctx.pass.podman,
     node: ctx.pass.node,

@@ -51,6 +51,7 @@ const SHARED = {
   interval: () => new Option('--interval <duration>', 'periodic re-check (and git fetch) interval of the reconciler').default('1m'),
   podman: () => new Option('--podman <path>', 'the podman command, for the podman secrets of generated secrets that apps take as environment values and the drift check of volumes and networks').default('podman'),
   nodeDomain: () => new Option('--node-domain <domain>', "the node's domain, for manifests' { node: domain } values and {{node \"domain\"}} in templates"),
+  allowEmpty: () => new Option('--allow-empty', 'let a catalog with no manifest remove every app installed (refused without it: a wrong or empty directory is the likelier cause)'),
 } satisfies Record<string, () => Option>;
 
 /** The name of a shared command option. */
@@ -71,6 +72,7 @@ export const RECONCILE_OPTIONS: readonly SharedOption[] = [
   'podmanVersion',
   'podman',
   'nodeDomain',
+  'allowEmpty',
 ];
 
 /** Adds the named shared options to `cmd`. */

@@ -4,7 +4,7 @@
  * depends on what triggered it.
  */
 import { InvalidInputError } from '../errors.js';
-import { appService } from '../naming.js';
+import { appService, compareNames } from '../naming.js';
 import { writeDeclaredStates } from '../store/state/declared-states.js';
 import { readRecords } from '../store/state/records.js';
 import { failureOf, retryDecision, retryStatus } from './backoff.js';
@@ -43,6 +43,13 @@ export interface PassOptions extends LoadDesiredOptions {
    * Without it, every pass checks.
    */
   driftMemo?: DriftMemo;
+  /**
+   * Let a catalog with no manifest at all remove every app installed (`--allow-empty`). Without it such a pass throws
+   * InvalidInputError and changes nothing: an empty directory is far more often a mistake (a wrong `--manifests`, a
+   * disk not mounted, a checkout that failed) than a wish to empty the node. Argo CD's `allowEmpty` (default false)
+   * guards its automated prune the same way.
+   */
+  allowEmpty?: boolean;
 }
 
 /** What the last drift check of a loop compared (its volumes and networks, as a key) and found. */
@@ -172,15 +179,39 @@ export async function driftOf(desired: Desired, podman: readonly string[], user:
 }
 
 /**
+ * The apps installed that a catalog with no manifest would remove: the ids of the state directory's app records (what
+ * this reconciler owns), in code-point order; [] when `allowEmpty` or when the catalog has a manifest. Throws
+ * InvalidInputError for a corrupt record.
+ */
+export async function removedByEmptyCatalog(manifestCount: number, opts: Pick<PassOptions, 'stateDir' | 'allowEmpty'>): Promise<string[]> {
+  if (manifestCount > 0 || opts.allowEmpty) return [];
+  return Object.keys(await readRecords(opts.stateDir)).sort(compareNames);
+}
+
+/** "2: bitcoin, lnd" — how many apps, and the first five by name. */
+export function installedSummary(ids: readonly string[]): string {
+  const shown = ids.length > 5 ? `${ids.slice(0, 5).join(', ')} and ${ids.length - 5} more` : ids.join(', ');
+  return `${ids.length}: ${shown}`;
+}
+
+/** The hint of a refused empty catalog (`PassOptions.allowEmpty`). */
+export const EMPTY_CATALOG_HINT = 'check that this is the catalog you meant (--manifests, --git, a mounted disk); to remove them all, run again with --allow-empty';
+
+/**
  * Runs one pass. Throws InvalidInputError when the manifests (or templates) are
- * invalid — nothing is changed then; IO and systemd errors of single steps are
- * reported in `failures`, not thrown.
+ * invalid, or when the catalog has no manifest while apps are installed and
+ * `allowEmpty` is not set — nothing is changed then; IO and systemd errors of
+ * single steps are reported in `failures`, not thrown.
  */
 export async function runPass(opts: PassOptions): Promise<PassReport> {
   const log = opts.log ?? (() => {});
   const t0 = performance.now();
   // Secrets are created only by a pass that executes; a dry run renders missing ones as placeholders.
   const loaded = await (opts.loader ?? loadDesired)({ ...opts, createSecrets: !opts.dryRun });
+  const removed = await removedByEmptyCatalog(loaded.manifests.length, opts);
+  if (removed.length > 0) {
+    throw new InvalidInputError([{ file: opts.manifestsDir, message: `the catalog has no manifest, and this pass would remove every app installed (${installedSummary(removed)}); nothing was changed`, hint: EMPTY_CATALOG_HINT }]);
+  }
   const t1 = performance.now();
   const secrets = podmanSecrets(opts.podman ?? ['podman']);
   const observed = await observe({ unitDir: opts.unitDir, stateDir: opts.stateDir, systemd: opts.systemd, desired: loaded.desired, podmanSecrets: secrets, ...(opts.configRoot ? { configRoot: opts.configRoot } : {}) });

@@ -15,7 +15,7 @@ import { redactUrl, type GitSource } from '../store/state/git-source.js';
 import { readSourceState, writeSourceState, type SourceState } from '../store/state/source-state.js';
 import { loadDesired } from './load-desired.js';
 import type { NodeFileSource } from './node-values.js';
-import { runPass, type PassOptions, type PassReport } from './pass.js';
+import { EMPTY_CATALOG_HINT, installedSummary, removedByEmptyCatalog, runPass, type PassOptions, type PassReport } from './pass.js';
 import { judgeTip, refusalHint, type Refusal } from './tip-trust.js';
 
 /** The manifests directory of a checked-out tree: its `manifests/` when there is one, else the tree's root. */
@@ -63,9 +63,20 @@ async function refusalOf(git: GitSource, tip: string, applied: string | undefine
 }
 
 /**
+ * Whether `fetched` was rejected before for a reason that still holds, so it is not checked out and validated again
+ * until the ref moves: invalid, or empty while `--allow-empty` is still not given.
+ */
+function sameRejection(rejected: SourceState['rejected'], fetched: string, allowEmpty: boolean): boolean {
+  if (rejected?.commit !== fetched) return false;
+  const kind = rejected.kind ?? 'invalid';
+  return kind === 'invalid' || (kind === 'empty' && !allowEmpty);
+}
+
+/**
  * One git pass: fetch; refuse a tip that is not signed by an allowed key (with `--verify-commits`) or does not
  * descend from the applied commit; check out and validate a new commit with this node's values; activate it if
- * valid; then run a pass over the current (last good) commit.
+ * valid (a commit with no manifest while apps are installed is refused, kind `empty`, unless `allowEmpty`); then run
+ * a pass over the current (last good) commit.
  * Throws InvalidInputError only when no commit was ever good and this one is not.
  */
 export async function gitPass(git: GitSource, opts: Omit<PassOptions, 'manifestsDir'>): Promise<GitPassReport> {
@@ -103,18 +114,25 @@ export async function gitPass(git: GitSource, opts: Omit<PassOptions, 'manifests
     const again = prev !== undefined && prev.commit === fetched && prev.error === refusal.error;
     next.rejected = prev !== undefined && again ? prev : { commit: fetched!, error: refusal.error, at: new Date().toISOString(), kind: refusal.kind };
     if (!again) log(`${refusal.error}; staying on ${current?.commit ?? 'nothing'}`);
-  } else if (fetched !== undefined && fetched !== current?.commit && !(fetched === state.rejected?.commit && (state.rejected?.kind ?? 'invalid') === 'invalid')) {
+  } else if (fetched !== undefined && fetched !== current?.commit && !sameRejection(state.rejected, fetched, opts.allowEmpty ?? false)) {
     const root = await git.checkout(fetched);
     try {
       const nodeFile = await nodeFileIn(git, root);
       // Validation creates nothing: a secret the commit needs is made when a pass executes.
-      await loadDesired({ ...opts, manifestsDir: await manifestsIn(root), createSecrets: false, ...(nodeFile ? { nodeFile } : {}) });
-      // A dry run plans over the new commit without making it current. Once current, the rollback check holds from
-      // this commit on, whatever the pass does next.
-      if (!opts.dryRun) await git.activate(fetched);
-      tree = { commit: fetched, root, nodeFile };
-      delete next.rejected;
-      log(`commit ${fetched} of ${url} ${git.ref} is valid; applying it`);
+      const loaded = await loadDesired({ ...opts, manifestsDir: await manifestsIn(root), createSecrets: false, ...(nodeFile ? { nodeFile } : {}) });
+      const removed = await removedByEmptyCatalog(loaded.manifests.length, opts);
+      if (removed.length > 0) {
+        const error = `commit ${fetched} is not applied: it has no manifest, and applying it would remove every app installed (${installedSummary(removed)}); ${EMPTY_CATALOG_HINT}`;
+        next.rejected = { commit: fetched, error, at: new Date().toISOString(), kind: 'empty' };
+        log(`${error}; staying on ${current?.commit ?? 'nothing'}`);
+      } else {
+        // A dry run plans over the new commit without making it current. Once current, the rollback check holds from
+        // this commit on, whatever the pass does next.
+        if (!opts.dryRun) await git.activate(fetched);
+        tree = { commit: fetched, root, nodeFile };
+        delete next.rejected;
+        log(`commit ${fetched} of ${url} ${git.ref} is valid; applying it`);
+      }
     } catch (err) {
       if (!(err instanceof InvalidInputError)) throw err;
       const error = err.problems.length > 0 ? formatProblems(err.problems) : err.message;

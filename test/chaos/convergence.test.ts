@@ -57,7 +57,7 @@ function statusesOf(messages: readonly RecordedEvent[]): AppStatus[] {
 
 /** `serve --watch --git` on the host's bus, with its SSE stream followed from the start. */
 async function startDaemon(token: string): Promise<Daemon> {
-  const child = await startServeChild([...hostArgs(host, { stateDir }), 'serve', '--listen', '127.0.0.1:0', '--watch', '--interval', '1s', '--git', `file://${repo}`, ...reconcileArgs(host)]);
+  const child = await startServeChild([...hostArgs(host, { stateDir }), 'serve', '--listen', '127.0.0.1:0', '--watch', '--interval', '1s', '--git', `file://${repo}`, '--allow-empty', ...reconcileArgs(host)]);
   const stream = followEvents(child.url, token, { headers: { accept: 'text/event-stream' } });
   return {
     ...child,

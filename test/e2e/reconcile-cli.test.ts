@@ -116,6 +116,30 @@ describe.each(MANAGERS)('reconcile CLI on the real host (%s manager)', (manager)
     rmSync(join(manifests, 'rc-x.yaml'));
   });
 
+  it('a catalog with no manifest: exit 1 naming what it would remove, nothing touched; --allow-empty plans the removal', async () => {
+    const before = await state('rc-w.service');
+    const text = readFileSync(join(manifests, 'rc-w.yaml'), 'utf8');
+    rmSync(join(manifests, 'rc-w.yaml'));
+    try {
+      for (const args of [['apply'], ['diff', '--node']]) {
+        const r = await cli(...args);
+        expect(r.code, args.join(' ')).toBe(1);
+        // The directory as the node names it (rootless: a path inside the host).
+        expect(r.stderr).toContain('/manifests: the catalog has no manifest, and this pass would remove every app installed (1: rc-w); nothing was changed');
+        expect(r.stderr).toContain('--allow-empty');
+      }
+      expect(existsSync(join(unitDir, 'rc-w.container'))).toBe(true);
+      expect(await state('rc-w.service')).toEqual(before);
+      const planned = await cli('apply', '--dry-run', '--allow-empty');
+      expect(planned.code).toBe(0);
+      expect(planned.stdout).toContain('would stop rc-w.service');
+      expect(planned.stdout).toContain('would remove units/rc-w.container');
+      expect(existsSync(join(unitDir, 'rc-w.container'))).toBe(true);
+    } finally {
+      writeFileSync(join(manifests, 'rc-w.yaml'), text);
+    }
+  });
+
   it('watch: editor temp files do not trigger a pass; a saved change does, and only that app restarts', WATCH_TEST, async () => {
     const child = node.start({ stateDir, manifests, unitDir }, ['watch', '--interval', '1h']);
     let code: number | null | undefined;

@@ -52,6 +52,7 @@ function pass(): Promise<PassReport> {
     configRoot: host.rootDir,
     generator: [hostGenerator(host)],
     pollMs: 100,
+    allowEmpty: true,
   });
 }
 

@@ -46,6 +46,7 @@ function pass(opts: { loader?: DesiredLoader; controller?: ControllerSink; log?:
     configRoot: host.rootDir,
     generator: [hostGenerator(host)],
     pollMs: 100,
+    allowEmpty: true,
     ...(opts.loader ? { loader: opts.loader } : {}),
     ...(opts.log ? { log: opts.log } : {}),
   });

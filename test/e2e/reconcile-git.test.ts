@@ -52,7 +52,7 @@ function commit(files: Record<string, string | null>, message: string): string {
 }
 
 async function pass(extra: { podmanVersion?: string; dryRun?: boolean } = {}): Promise<GitPassReport> {
-  return gitPass(source, { unitDir, stateDir, systemd, generator, pollMs: 100, ...extra });
+  return gitPass(source, { unitDir, stateDir, systemd, generator, pollMs: 100, allowEmpty: true, ...extra });
 }
 
 async function unit(service: string): Promise<{ activeState: string; invocationId: string }> {

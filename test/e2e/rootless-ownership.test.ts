@@ -73,7 +73,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const id of ['lnd', 'bitcoin']) await systemd?.stopUnit(`${id}.service`).catch(() => undefined);
-  await node?.cli({ stateDir: join(work, 'state'), manifests: join(work, 'empty'), unitDir }, ['apply']).catch(() => undefined);
+  await node?.cli({ stateDir: join(work, 'state'), manifests: join(work, 'empty'), unitDir }, ['apply', '--allow-empty']).catch(() => undefined);
   await host.exec(['rm', '-rf', DATA]);
   await systemd?.close();
   await user?.close();

@@ -168,7 +168,7 @@ stop:
     expect(await userActive(`${id}@2.service`)).toBe('active');
 
     rmSync(join(dirs.manifests, `${id}.yaml`));
-    expect((await node.cli(dirs, ['apply'])).code).toBe(0);
+    expect((await node.cli(dirs, ['apply', '--allow-empty'])).code).toBe(0);
     await until(`${id}@2 stopped`, () => userActive(`${id}@2.service`), (s) => s !== 'active' && s !== 'deactivating');
     expect(readdirSync(dirs.unitDir).filter((n) => n.startsWith(id))).toEqual([]);
   });

@@ -72,7 +72,8 @@ export async function removeUnits(host: ManagerTarget, ids: readonly string[], u
 
 /**
  * One reconcile pass on the host, as the node's daemon runs it: the host's generator and podman, its root for config
- * files, the controller `controller` (its phases and catalog), the health gate polled every 100 ms.
+ * files, the controller `controller` (its phases and catalog), the health gate polled every 100 ms. `allowEmpty`: the
+ * suites remove their last app by a pass over an empty catalog (the refusal itself is tested in reconcile-cli).
  */
 export function passOnHost(
   host: TestHost,
@@ -88,6 +89,7 @@ export function passOnHost(
     generator: [hostGenerator(host)],
     podman: hostPodman(host),
     pollMs: 100,
+    allowEmpty: true,
     ...extra,
   });
 }

@@ -20,7 +20,8 @@ describe('the node context', () => {
     const ctx = resolveNodeContext({ ...base, dryRun: true });
     expect(ctx).toMatchObject({ manifestsDir: '/m', stateDir: '/s', busAddress: SYSTEM_BUS_ADDRESS, manager: 'system', json: false });
     expect(ctx.git).toBeUndefined();
-    expect(ctx.pass).toEqual({ generator: ['/usr/libexec/podman/quadlet'], podmanVersion: '5.4.2', podman: ['podman'], node: nodeFacts(), dryRun: true });
+    expect(ctx.pass).toEqual({ generator: ['/usr/libexec/podman/quadlet'], podmanVersion: '5.4.2', podman: ['podman'], node: nodeFacts(), dryRun: true, allowEmpty: false });
+    expect(resolveNodeContext({ ...base, allowEmpty: true }).pass.allowEmpty).toBe(true);
     // The node's facts: read from the machine; the domain only when given.
     expect(ctx.pass.node.hostname).toBe(hostname());
     expect(ctx.pass.node.domain).toBeUndefined();

@@ -24,9 +24,10 @@ export interface SourceState {
   appliedAt?: string;
   /**
    * The newest commit not applied, and why: it failed validation (`invalid`; not tried again until the ref moves),
-   * its signature is not good (`signature`), or it does not descend from the applied commit (`rollback`).
+   * its signature is not good (`signature`), it does not descend from the applied commit (`rollback`), or it has no
+   * manifest while apps are installed (`empty`; tried again with `--allow-empty`).
    */
-  rejected?: { commit: string; error: string; at: string; kind?: 'invalid' | 'signature' | 'rollback' };
+  rejected?: { commit: string; error: string; at: string; kind?: 'invalid' | 'signature' | 'rollback' | 'empty' };
   /** The last fetch error, if the last fetch failed. */
   fetchError?: string;
 }
