@@ -94,6 +94,7 @@ export async function reconcileLoop(ctx: NodeContext, { systemd, controller, int
   const logReport = passLogger(log, summary);
   await watch({
     ...(await passOptions(ctx, systemd, log.info)),
+    warn: log.warn,
     ...(controller ? { controller } : {}),
     intervalMs,
     signal,

@@ -45,6 +45,8 @@ export interface WatchOptions extends Omit<PassOptions, 'manifestsDir'> {
   aroundPass?: (fn: () => Promise<void>) => Promise<void>;
   /** Given the loop's trigger once it runs: calling it asks for a pass now (the API's "reconcile now"). */
   onTrigger?: (trigger: () => void) => void;
+  /** Where a pass that failed or was refused (an invalid catalog, an empty one) is logged, once per distinct error; default `log`. */
+  warn?: (line: string) => void;
 }
 
 /** Files no pass should wait for: editors' swap/backup files, vim's write test `4913`, dotfiles. */
@@ -132,7 +134,7 @@ export async function watch(opts: WatchOptions): Promise<void> {
           const e = err as Error;
           const message = `${e instanceof InvalidInputError ? 'invalid:' : 'failed:'} ${describeError(e)}`;
           // Logged once per distinct error: a pass that fails the same way again says nothing new.
-          if (lastError?.message !== message) log(`pass ${message}`);
+          if (lastError?.message !== message) (opts.warn ?? log)(`pass ${message}`);
           lastError = { key, message };
           opts.onPass?.({ error: e });
         }
