@@ -12,7 +12,7 @@ import { INSTANCE_NAME } from '../naming.js';
 import { describeLink, linkUp } from '../systemd/link.js';
 import type { LinkStatus } from '../systemd/types.js';
 import type { EventHub } from './event-hub.js';
-import { failureCause, JOURNAL_TIME } from './failure-cause.js';
+import { appFailureCause, mergeJournals } from './failure-cause.js';
 import { parseAppId } from './guard.js';
 import { HttpError } from './http-errors.js';
 import type { ActionAccepted, ApiDeps, AppDetail, AppList, Health } from './types.js';
@@ -115,19 +115,6 @@ export function parseLines(raw: unknown): number {
 
 
 /**
- * The last `n` lines of several units' journals in time order: each journal's lines (every line starts with its
- * time, as journalctl's `short-iso-precise` or `short-precise` print it) merged by that time, lines of one time (or
- * without one) in the order given.
- */
-export function mergeJournals(journals: readonly string[][], n: number): string[] {
-  // `short-iso-precise` (`2026-11-27T02:05:31.181234+00:00 …`) or `short-precise` (`Nov 27 02:05:31.181234 …`).
-  const timeOf = (line: string): string => JOURNAL_TIME.exec(line)?.[0] ?? '';
-  const all = journals.flatMap((lines, j) => lines.map((line, i) => ({ line, time: timeOf(line), j, i })));
-  all.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.j - b.j || a.i - b.i));
-  return all.slice(-n).map((x) => x.line);
-}
-
-/**
  * The units whose journal an app's logs are: `?container=NAME` names one container of an app of several; without
  * it, the app's unit and every container's. Throws HttpError 400 for a container the app does not have.
  */
@@ -139,24 +126,6 @@ export function logUnits(status: AppStatus, container: unknown): string[] {
     throw new HttpError(400, 'invalid-input', `app ${status.id} has no container ${JSON.stringify(container)}${names ? `; its containers: ${names}` : ' (it is an app of one container: leave container out)'}`);
   }
   return [found.unit];
-}
-
-/** How many journal lines of each unit the detail view reads for a failure's cause. */
-const CAUSE_LINES = 50;
-
-/**
- * The cause of a failed or crash-looping app (or the failure its note keeps) in the failing program's words, from
- * its units' journals (`failureCause`); undefined when there is none to show or no journal. A journal that cannot be
- * read gives none (the detail view still answers).
- */
-async function causeOf(deps: ApiDeps, status: AppStatus): Promise<string | undefined> {
-  if (!deps.journal || !(status.state === 'failed' || status.state === 'crash-loop' || status.note)) return undefined;
-  const units = logUnits(status, undefined);
-  try {
-    return failureCause(mergeJournals(await Promise.all(units.map((u) => deps.journal!(u, CAUSE_LINES))), CAUSE_LINES * units.length));
-  } catch {
-    return undefined;
-  }
 }
 
 export function registerAppRoutes(app: FastifyInstance, deps: ApiDeps, hub: EventHub): void {
@@ -173,7 +142,7 @@ export function registerAppRoutes(app: FastifyInstance, deps: ApiDeps, hub: Even
     const status = requireApp(deps, req.params.id);
     const seq = hub.lastSeq();
     const unitText = deps.units ? await deps.units(status.id, status.containers?.map((c) => c.unit)) : undefined;
-    const cause = await causeOf(deps, status);
+    const cause = deps.journal ? await appFailureCause(status, deps.journal) : undefined;
     const systemd = deps.link?.current();
     return { ...status, epoch: hub.epoch, seq, unitText, ...(cause ? { cause } : {}), history: hub.history(status.id), ...(systemd ? { systemd } : {}) };
   });

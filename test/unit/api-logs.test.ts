@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mergeJournals } from '../../src/api/routes-apps.js';
+import { mergeJournals } from '../../src/api/failure-cause.js';
 
 describe('mergeJournals: the logs of an app of several containers', () => {
   it('merges the units\' lines by their time, keeps the order of lines of one time, and keeps the last n', () => {

@@ -1,7 +1,8 @@
 /**
  * `archy-quadlet status [--watch]`: every app's live state as a table (APP
- * STATE SINCE DEADLINE REASON, then the apps' onion addresses), or JSON with `--json`. `--watch` keeps
- * printing state changes until Ctrl-C (JSON lines with `--json`; as text, a line the same as the app's last is left out).
+ * STATE SINCE DEADLINE REASON, then why the failed apps failed, in their journals' words, and the apps' onion
+ * addresses), or JSON with `--json` (`cause` on a failed app). `--watch` keeps printing state changes until Ctrl-C
+ * (JSON lines with `--json`; as text, a line the same as the app's last is left out).
  */
 import type { Command } from 'commander';
 import type { AppStatus, StateEvent } from '../../controller/types.js';
@@ -63,6 +64,30 @@ export function formatEvent(e: StateEvent): string {
   return `${shortTime(s.since).padEnd(19)}  ${s.id}  ${change}${detail ? `  (${detail})` : ''}\n`;
 }
 
+/**
+ * The footer of the failed apps' causes (`appFailureCause`): `failures:` and one `  APP  CAUSE` line each, e.g.
+ * `  lnd  Error: localhost/lnd:v0.18: image not known`; empty when no app has one.
+ */
+export function formatCauses(causes: ReadonlyMap<string, string>): string {
+  if (causes.size === 0) return '';
+  const width = Math.max(...[...causes.keys()].map((id) => id.length));
+  return `\nfailures:\n${[...causes].map(([id, cause]) => `  ${id.padEnd(width)}  ${cause}\n`).join('')}`;
+}
+
+/**
+ * The cause of each app that shows a failure, by id, read from its units' journals (journalctl of this machine, the
+ * user's with `--user`); an app whose journal says no error has none. Loads the journal code only when an app failed.
+ */
+async function causesOf(ctx: NodeContext, list: readonly AppStatus[]): Promise<Map<string, string>> {
+  const { appFailureCause, showsFailure } = await import('../../api/failure-cause.js');
+  const failed = list.filter(showsFailure);
+  if (failed.length === 0) return new Map();
+  const { journalctl } = await import('../../api/journalctl.js');
+  const journal = journalctl({ user: ctx.manager === 'user' });
+  const causes = await Promise.all(failed.map(async (s) => [s.id, await appFailureCause(s, journal)] as const));
+  return new Map(causes.filter((c): c is readonly [string, string] => c[1] !== undefined));
+}
+
 /** The footer of the apps reached over Tor: `onion services:` and one `  APP  ADDRESS` line each; empty when none has one. */
 export function formatOnions(statuses: readonly AppStatus[]): string {
   const withOnion = statuses.filter((s): s is AppStatus & { onion: string } => s.onion !== undefined);
@@ -95,8 +120,9 @@ export async function status(ctx: NodeContext, opts: StatusOptions, stdout: Node
     const list = session.controller.list();
     if (!opts.watch) {
       const { readSourceState } = await import('../../store/state/source-state.js');
-      const source = await readSourceState(ctx.stateDir);
-      stdout.write(ctx.json ? `${JSON.stringify({ manager: ctx.manager, apps: list, source }, null, 2)}\n` : formatTable(list) + formatOnions(list) + formatSource(source));
+      const [source, causes] = await Promise.all([readSourceState(ctx.stateDir), causesOf(ctx, list)]);
+      const apps = ctx.json ? list.map((s) => (causes.has(s.id) ? { ...s, cause: causes.get(s.id) } : s)) : list;
+      stdout.write(ctx.json ? `${JSON.stringify({ manager: ctx.manager, apps, source }, null, 2)}\n` : formatTable(list) + formatCauses(causes) + formatOnions(list) + formatSource(source));
       return;
     }
     if (ctx.json) for (const s of list) stdout.write(`${JSON.stringify({ status: s })}\n`);
