@@ -5,12 +5,14 @@
 //   1. POST /api/apps/:id/stop latency (HTTP round trip, 202) while the unit's stop
 //      takes ≥ 10 s: 10 units × 5 rounds = 50 samples; beside it, in the same run on
 //      the same units, the bare StopUnit D-Bus call from this process (5 rounds more);
-//      target p50 ≤ 1.5× and p99 ≤ 2× the bare call's;
+//      target p50 ≤ 1.5× and p99 ≤ 2× the bare call's; after each bare call, the
+//      durable intent write a POST makes before its call (writeIntent), timed alone;
 //   2. state change → SSE delivery to 50 connected clients: systemd's
 //      StateChangeTimestamp (the event's `since` for starting→running and
 //      stopping→stopped) to the moment each client has parsed the event; beside it,
-//      the same transitions seen by a controller of this process's own (the
-//      controller's signal latency, same run); target p99 ≤ 2× the controller's.
+//      the same transitions seen by a controller in a process of its own
+//      (bench/support/controller-probe.mjs: the controller's signal latency, same
+//      run); target p99 ≤ 2× the controller's.
 //      One client is this process's (the user who clicks Stop has the page open);
 //      the others run in a process of their own (bench/support/sse-clients.mjs), as
 //      other users' browsers do, so that parsing their copies of each event is not
@@ -37,8 +39,8 @@ execFileSync('npx', ['tsc', '-p', 'test/host/tsconfig.json'], { cwd: repo, stdio
 const { startTestHost } = await import(join(repo, '.cache/testhost/js/start.js'));
 const { createSseParser } = await import('../src/web/public/sse.js');
 const { createSystemd } = await import('../dist/systemd/client.js');
-const { createController } = await import('../dist/controller/controller.js');
 const { appService } = await import('../dist/naming.js');
+const { writeIntent } = await import('../dist/store/state/intents.js');
 
 const APPS = 100;
 const SLOW = 10;
@@ -70,9 +72,9 @@ const ids = Array.from({ length: APPS }, (_, i) => `ba${String(i).padStart(3, '0
 const slow = ids.slice(0, SLOW);
 let serveProc;
 let others;
+let probe;
 const clients = [];
 const systemd = createSystemd({ address: host.busAddress });
-let controller;
 try {
   for (const [i, id] of ids.entries()) writeFileSync(join(host.unitDir, `${id}.container`), i < SLOW ? slowUnit : idleUnit);
   await host.execOk(['systemctl', 'daemon-reload']);
@@ -129,18 +131,19 @@ try {
     await snapshot;
   };
   others = fork(join(repo, 'bench/support/sse-clients.mjs'), [base, token], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  /** Sends `msg` to the clients' process and resolves with its answer of `type`. */
-  const ask = (msg, type) =>
+  /** Sends `msg` (if any) to child process `proc` and resolves with its answer of `type`. */
+  const answer = (proc, msg, type) =>
     new Promise((resolve, reject) => {
       const on = (m) => {
         if (m.type !== type && m.type !== 'error') return;
-        others.off('message', on);
-        if (m.type === 'error') reject(new Error(`SSE clients: ${m.message}`));
+        proc.off('message', on);
+        if (m.type === 'error') reject(new Error(`${proc.spawnfile}: ${m.message}`));
         else resolve(m);
       };
-      others.on('message', on);
-      others.send(msg);
+      proc.on('message', on);
+      if (msg) proc.send(msg);
     });
+  const ask = (msg, type) => answer(others, msg, type);
   // A start that fails (on a machine this busy, podman can time out) is started again, at most 3 times per app.
   const restarts = new Map();
   const waitAll = async (want, timeoutMs) => {
@@ -183,18 +186,16 @@ try {
   delivery.length = 0;
   await ask({ cmd: 'reset' }, 'reset');
 
-  // The controller's own signal latency, same transitions, same run: a controller of this process over the slow apps.
+  // The controller's own signal latency, same transitions, same run: a controller over the slow apps, in a process
+  // of its own (see bench/support/controller-probe.mjs). This process's D-Bus connection stays bare: no signal.
   await systemd.ready();
-  const signal = [];
-  controller = await createController({ systemd, stateDir: join(work, 'bench-state'), apps: slow.map((id) => ({ id, name: id, unit: appService(id) })), relistIntervalMs: 0 });
-  controller.subscribe((e) => {
-    const at = nowMs();
-    const s = e.status;
-    if ((e.previous === 'starting' && s.state === 'running') || (e.previous === 'stopping' && s.state === 'stopped')) signal.push(at - Date.parse(s.since));
-  });
+  probe = fork(join(repo, 'bench/support/controller-probe.mjs'), [host.busAddress, join(work, 'bench-state'), ...slow], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  await answer(probe, undefined, 'ready');
 
   const stopLatency = [];
   const stopUnit = [];
+  // What a POST stop adds to the call by design: the intent made durable before it (same disk, same rounds).
+  const intentWrite = [];
   // Rounds alternate: POST stop (even), the bare StopUnit call on the same units (odd).
   for (let round = 0; round < 2 * ROUNDS; round++) {
     for (const id of slow) {
@@ -203,6 +204,9 @@ try {
         const t0 = performance.now();
         await systemd.stopUnit(appService(id), 'replace');
         stopUnit.push(performance.now() - t0);
+        const t1 = performance.now();
+        await writeIntent(join(work, 'intent-floor'), id, 'stopped');
+        intentWrite.push(performance.now() - t1);
       }
     }
     await waitAll('stopped', (STOP_SECONDS + 30) * 1000);
@@ -212,6 +216,7 @@ try {
   }
   const rss50 = rssMb(serveProc.pid);
   const report = await ask({ cmd: 'report' }, 'report');
+  const { signal } = await answer(probe, { cmd: 'report' }, 'report');
   delivery.push(...report.delivery);
   const spread = report.spread;
   const getLatency = [];
@@ -228,7 +233,8 @@ try {
     [`state change → SSE, ${SSE_CLIENTS} clients, ms`, delivery.length, f(percentile(delivery, 50)), f(percentile(delivery, 99)), f(Math.max(...delivery)), 'vs controller', 'below'],
     [`  of which SSE fan-out (receipt − first client's, ${SSE_CLIENTS - 1} clients' process), ms`, spread.length, f(percentile(spread, 50)), f(percentile(spread, 99)), f(Math.max(...spread)), '(info)', ''],
     [`StopUnit D-Bus call alone, same units, ms`, stopUnit.length, f(percentile(stopUnit, 50)), f(percentile(stopUnit, 99)), f(Math.max(...stopUnit)), '(reference)', ''],
-    [`StateChangeTimestamp → this process's controller event, ms`, signal.length, f(percentile(signal, 50)), f(percentile(signal, 99)), f(Math.max(...signal)), '(reference)', ''],
+    [`  durable intent write alone (writeIntent, after each call), ms`, intentWrite.length, f(percentile(intentWrite, 50)), f(percentile(intentWrite, 99)), f(Math.max(...intentWrite)), '(info)', ''],
+    [`StateChangeTimestamp → a controller's event (own process), ms`, signal.length, f(percentile(signal, 50)), f(percentile(signal, 99)), f(Math.max(...signal)), '(reference)', ''],
     [`GET /api/apps (${APPS} apps), ms`, getLatency.length, f(percentile(getLatency, 50)), f(percentile(getLatency, 99)), f(Math.max(...getLatency)), '(info)', ''],
     [`serve RSS, ${APPS} apps, ${RSS_CLIENTS} SSE clients, MB`, 1, f(rss20), '', '', '≤ 80', 'below'],
     [`serve RSS, ${APPS} apps, ${SSE_CLIENTS} SSE clients, after the runs, MB`, 1, f(rss50), '', '', '(info)', ''],
@@ -242,7 +248,7 @@ try {
   figure({ figure: `state change → SSE p99, ${SSE_CLIENTS} clients`, value: percentile(delivery, 99), unit: 'ms', ref: 'controller signal p99', refValue: percentile(signal, 99), limit: 2, by: 'ratio', note: `${delivery.length} vs ${signal.length}` });
   figure({ figure: `serve RSS, ${APPS} apps, ${RSS_CLIENTS} SSE clients${nodeFlags.length ? ` (node ${nodeFlags.join(' ')})` : ''}`, value: rss20, unit: 'MB', ref: 'idle node', refValue: rssNode, limit: 80, by: 'value' });
 } finally {
-  await controller?.close();
+  probe?.disconnect();
   await systemd.close().catch(() => undefined);
   for (const ac of clients) ac.abort();
   others?.disconnect();
