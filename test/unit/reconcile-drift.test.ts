@@ -65,8 +65,11 @@ describe("a loop's drift memo (issue 15: a no-op pass spawns no podman)", () => 
     const dir = mkdtempSync(join(tmpdir(), 'archy-drift-memo-'));
     try {
       const calls = join(dir, 'calls');
-      // A stand-in podman ($1 volume|network, $5 the name) that logs each call and answers as created.
-      const podman = (volume: object) => ['sh', '-c', `echo "$1 $5" >> ${calls}; if [ "$1" = volume ]; then echo '${JSON.stringify([volume])}'; else echo '${JSON.stringify([created])}'; fi`, 'podman'];
+      // A stand-in podman (`$1 ls --format json`, $1 volume|network) that logs each call and lists the unit's volume
+      // or network as created, beside one of podman's own that no unit names.
+      const volumes = (volume: object) => JSON.stringify([{ Name: 'other', Driver: 'local', Options: {} }, { ...volume, Name: 'media-library' }]);
+      const networks = JSON.stringify([{ name: 'podman', driver: 'bridge', subnets: [{ subnet: '10.88.0.0/16', gateway: '10.88.0.1' }] }, { ...created, name: 'lan' }]);
+      const podman = (volume: object) => ['sh', '-c', `echo "$1 $2" >> ${calls}; if [ "$1" = volume ]; then echo '${volumes(volume)}'; else echo '${networks}'; fi`, 'podman'];
       const count = () => readFileSync(calls, 'utf8').trim().split('\n').length;
       const memo: DriftMemo = {};
       const log = () => {};
