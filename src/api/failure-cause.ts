@@ -39,6 +39,11 @@ export function mergeJournals(journals: readonly string[][], n: number): string[
   return all.slice(-n).map((x) => x.line);
 }
 
+/** Every unit of app `s` whose journal is its own: the app's unit, then each container's (or instance's). */
+export function appUnits(s: AppStatus): string[] {
+  return [s.unit, ...(s.containers ?? []).map((c) => c.unit)];
+}
+
 /** How many journal lines of each unit are read for a failure's cause. */
 export const CAUSE_LINES = 50;
 
@@ -54,7 +59,7 @@ export function showsFailure(s: AppStatus): boolean {
  */
 export async function appFailureCause(s: AppStatus, journal: Journal): Promise<string | undefined> {
   if (!showsFailure(s)) return undefined;
-  const units = [s.unit, ...(s.containers ?? []).map((c) => c.unit)];
+  const units = appUnits(s);
   try {
     return failureCause(mergeJournals(await Promise.all(units.map((u) => journal(u, CAUSE_LINES))), CAUSE_LINES * units.length));
   } catch {

@@ -12,7 +12,7 @@ import { INSTANCE_NAME } from '../naming.js';
 import { describeLink, linkUp } from '../systemd/link.js';
 import type { LinkStatus } from '../systemd/types.js';
 import type { EventHub } from './event-hub.js';
-import { appFailureCause, mergeJournals } from './failure-cause.js';
+import { appFailureCause, appUnits, mergeJournals } from './failure-cause.js';
 import { parseAppId } from './guard.js';
 import { HttpError } from './http-errors.js';
 import type { ActionAccepted, ApiDeps, AppDetail, AppList, Health } from './types.js';
@@ -119,7 +119,7 @@ export function parseLines(raw: unknown): number {
  * it, the app's unit and every container's. Throws HttpError 400 for a container the app does not have.
  */
 export function logUnits(status: AppStatus, container: unknown): string[] {
-  if (container === undefined) return [status.unit, ...(status.containers ?? []).map((c) => c.unit)];
+  if (container === undefined) return appUnits(status);
   const found = typeof container === 'string' ? status.containers?.find((c) => c.name === container) : undefined;
   if (!found) {
     const names = status.containers?.map((c) => c.name).join(', ');

@@ -12,7 +12,7 @@ const TIMEOUT_MS = 60_000;
  * `podman volume ls --format json` (or `network ls`) for them all, whose entries carry the fields of
  * `podman … inspect` the drift check compares (`Driver`, `Options`; `driver`, `subnets`, `internal`, `ipv6_enabled`,
  * `options`), seen side by side on podman 5.4.2. One inspect per name (podman fails a whole inspect when one name is
- * missing) started a podman per volume: with 400 apps a pass did not end within 2 minutes on a loaded node.
+ * missing) started a podman per volume and per network: hundreds of processes per pass with 400 apps.
  * No call when `names` is empty. Throws when podman cannot be run or fails.
  */
 export async function inspectExisting<T>(command: readonly string[], kind: 'volume' | 'network', names: readonly string[]): Promise<Map<string, T>> {
