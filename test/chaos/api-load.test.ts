@@ -118,9 +118,11 @@ describe('load through the API', () => {
     for (let i = 0; i < 6; i++) {
       const res = await rawRequest(server.url, { method: 'POST', path: `/api/apps/${id}/restart`, headers: { authorization: `Bearer ${h.token}` } });
       expect(res.status).toBe(202);
+      // The job systemd answered with: the same id as the last restart's when it merged this one into that job.
+      const job = jobIdOfPath((JSON.parse(res.body) as { job: string }).job);
       await new Promise((r) => setTimeout(r, 1500));
       const s = h.controller.get(id)!;
-      seen.push(`${s.state}${s.reason ? ` [${s.reason}]` : ''}`);
+      seen.push(`job ${job}: ${s.state}${s.reason ? ` [${s.reason}]` : ''}`);
     }
     // Until systemd has no job left for the unit and the controller shows a settled state: under load the last
     // restart can take a while (podman's stop and run), and what is asserted is where it ends, not when.
