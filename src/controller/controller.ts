@@ -29,8 +29,8 @@ export interface ControllerDeps {
   missGraceMs?: number;
   /**
    * The Quadlet unit directory: a stop takes `[Install]` out of the app's unit file there and a start or restart
-   * puts it back (src/store/node/unit-install.ts), so a reboot keeps the user's wish without a pass. Absent: only the
-   * intent is written, and the next pass renders the unit.
+   * puts it back (src/store/node/unit-install.ts; beside the call, a template app's before it), so a reboot after
+   * the call's answer keeps the user's wish without a pass. Absent: only the intent is written, and the next pass renders the unit.
    */
   unitDir?: string;
   /** With `unitDir`: the units are the user manager's (`WantedBy=default.target`). */
@@ -370,25 +370,43 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
 
   /**
    * Makes the user's wish durable before systemd hears of the call (a crash in between leaves it on disk): the
-   * intent record, and beside it the app's unit file (`[Install]` for the boot; a template app's `Wants=`, the
-   * instances the app's unit starts). The unit file changes only once the record is durable (issue 15: the fsyncs
-   * of a click side by side, not one after another); a failure there must not block a stop: it is logged and the
-   * next pass writes the file.
+   * intent record (one fdatasync, `writeIntent`). The app's unit file follows it (`[Install]` for the boot; a
+   * template app's `Wants=`, the instances the app's unit starts), written once the record is durable; a failure
+   * there must not block a call: it is logged and the next pass writes the file.
+   *
+   * A template app's unit file is written before this resolves, since its `Wants=` decide what the call starts.
+   * Any other app's decides only the next boot (the generator reads `[Install]` then): it is written beside the
+   * call, and the caller awaits `booted` before it answers (issue 15: the call no longer waits for a rename and its
+   * directory's fsync; a reboot after the answer still follows the click). Resolves `booted`, which never rejects.
    */
-  const recordWish = async (t: AppTracker, intent: Intent, stopped: readonly string[]): Promise<void> => {
+  const recordWish = async (t: AppTracker, intent: Intent, stopped: readonly string[]): Promise<{ booted: Promise<void> }> => {
     const id = t.ref.id;
     const recorded = writeIntent(stateDir, id, intent, new Date(clock()), stopped);
     const instances = instancesOf(t);
     const wants = instances.length > 0 ? { wants: instances.filter((c) => !stopped.includes(c.name)).map((c) => c.unit) } : {};
-    const boot = deps.unitDir === undefined ? undefined : keepAcrossReboot({ unitDir: deps.unitDir, stateDir, user: deps.user }, id, intent, { after: recorded, ...wants });
-    const [record, booted] = await Promise.allSettled([recorded, boot]);
-    if (record.status === 'rejected') throw record.reason;
-    if (booted.status === 'rejected') log(`${t.ref.unit}: the unit file could not be made to say ${intent} at boot (the next pass will): ${(booted.reason as Error).message}`);
+    const booted =
+      deps.unitDir === undefined
+        ? Promise.resolve()
+        : keepAcrossReboot({ unitDir: deps.unitDir, stateDir, user: deps.user }, id, intent, { after: recorded, ...wants }).then(
+            () => undefined,
+            // The record's own failure is thrown below; only the unit file's is this one's to report.
+            (err: unknown) =>
+              recorded.then(
+                () => log(`${t.ref.unit}: the unit file could not be made to say ${intent} at boot (the next pass will): ${(err as Error).message}`),
+                () => undefined,
+              ),
+          );
+    const [record] = await Promise.allSettled([recorded, instances.length > 0 ? booted : undefined]);
+    if (record.status === 'rejected') {
+      await booted;
+      throw record.reason;
+    }
     t.setIntent(intent, record.value.at);
     t.setStopped(stopped);
     t.setClicked(intent);
     // The click ends a back-off at once (`endedByUser`): a start retries now, a stop drops the retry.
     t.setRetry(undefined);
+    return { booted };
   };
 
   /**
@@ -425,43 +443,48 @@ export async function createController(deps: ControllerDeps): Promise<LiveContro
       const intent = action === 'stop' ? 'stopped' : 'running';
       // A start, stop or restart of the app acts on every instance: the instances stopped on their own are wanted again.
       const wereStopped = t.stoppedInstances();
-      await recordWish(t, intent, []);
-      // The user's start or restart begins afresh: a crash loop before it is over (a stop keeps it, as the note).
-      if (action !== 'stop') t.forgetCrash();
-      const active = t.facts()?.activeState;
-      if (action !== 'stop') {
-        // A start the user asks for is not a crash loop: systemd's start rate limit (5 starts in 10 s by default,
-        // restarts included) must not turn a few clicks into `failed (start-limit-hit)`. Reset it first, as
-        // `systemctl reset-failed` would; a unit that does not exist fails in the start call below, with its name.
-        // Every container too: a container that failed stays `failed` (and rate-limited) until reset.
-        await Promise.all(t.units().map((u) => systemd.resetFailedUnit(u.name).catch(() => {})));
-      }
-      const call = action === 'start' ? systemd.startUnit : action === 'stop' ? systemd.stopUnit : systemd.restartUnit;
-      // systemd collapses a restart of a unit that is not up into a start job.
-      const type = action === 'restart' && (active === 'inactive' || active === 'failed' || active === 'deactivating' || active === undefined) ? 'start' : action;
-      // systemd announces the job (JobNew, PropertiesChanged) before it answers the call: a restart's job seen then,
-      // type unknown, with the unit deactivating, must not read as `stopping` on its way to `restarting`.
-      t.expectJob(type);
-      let reply: Awaited<ReturnType<typeof call>>;
+      const { booted } = await recordWish(t, intent, []);
+      // The unit file is written beside the call; the answer waits for it (see recordWish).
       try {
-        reply = await call(t.ref.unit, 'replace');
-      } catch (err) {
-        t.expectJob(undefined);
-        throw err;
-      }
-      const { seq, value: path } = reply;
-      const jobId = jobIdOfPath(path);
-      if (jobId !== undefined) handleEffects(t, t.unit(t.ref.unit)!, t.jobQueued(seq, { id: jobId, path, type }));
-      t.callAnswered(jobId);
-      if (wereStopped.length > 0) {
-        // The loaded app unit does not want them until the reload below: they are started on their own.
-        for (const u of action === 'stop' ? [] : wereStopped.flatMap((name) => t.unit(instanceService(id, name)) ?? [])) {
-          await callUnit(t, u, 'start').catch((err: unknown) => log(`starting ${u.name} failed: ${(err as Error).message}`));
+        // The user's start or restart begins afresh: a crash loop before it is over (a stop keeps it, as the note).
+        if (action !== 'stop') t.forgetCrash();
+        const active = t.facts()?.activeState;
+        if (action !== 'stop') {
+          // A start the user asks for is not a crash loop: systemd's start rate limit (5 starts in 10 s by default,
+          // restarts included) must not turn a few clicks into `failed (start-limit-hit)`. Reset it first, as
+          // `systemctl reset-failed` would; a unit that does not exist fails in the start call below, with its name.
+          // Every container too: a container that failed stays `failed` (and rate-limited) until reset.
+          await Promise.all(t.units().map((u) => systemd.resetFailedUnit(u.name).catch(() => {})));
         }
-        reloadFor(id);
+        const call = action === 'start' ? systemd.startUnit : action === 'stop' ? systemd.stopUnit : systemd.restartUnit;
+        // systemd collapses a restart of a unit that is not up into a start job.
+        const type = action === 'restart' && (active === 'inactive' || active === 'failed' || active === 'deactivating' || active === undefined) ? 'start' : action;
+        // systemd announces the job (JobNew, PropertiesChanged) before it answers the call: a restart's job seen then,
+        // type unknown, with the unit deactivating, must not read as `stopping` on its way to `restarting`.
+        t.expectJob(type);
+        let reply: Awaited<ReturnType<typeof call>>;
+        try {
+          reply = await call(t.ref.unit, 'replace');
+        } catch (err) {
+          t.expectJob(undefined);
+          throw err;
+        }
+        const { seq, value: path } = reply;
+        const jobId = jobIdOfPath(path);
+        if (jobId !== undefined) handleEffects(t, t.unit(t.ref.unit)!, t.jobQueued(seq, { id: jobId, path, type }));
+        t.callAnswered(jobId);
+        if (wereStopped.length > 0) {
+          // The loaded app unit does not want them until the reload below: they are started on their own.
+          for (const u of action === 'stop' ? [] : wereStopped.flatMap((name) => t.unit(instanceService(id, name)) ?? [])) {
+            await callUnit(t, u, 'start').catch((err: unknown) => log(`starting ${u.name} failed: ${(err as Error).message}`));
+          }
+          reloadFor(id);
+        }
+        emitIfChanged(t);
+        return { id, action, job: path, status: t.status() };
+      } finally {
+        await booted;
       }
-      emitIfChanged(t);
-      return { id, action, job: path, status: t.status() };
     });
   };
 

@@ -7,6 +7,7 @@ import type { ActionAccepted } from '../../src/api/types.js';
 import { createController, type LiveController } from '../../src/controller/controller.js';
 import type { AppStatus } from '../../src/controller/types.js';
 import type { PassReport } from '../../src/reconcile/pass.js';
+import { readIntent } from '../../src/store/state/intents.js';
 import { createSystemd } from '../../src/systemd/client.js';
 import type { SystemdPort } from '../../src/systemd/types.js';
 import { BUSYBOX_IMAGE } from '../host/image.js';
@@ -102,8 +103,7 @@ describe('one instance of a template app, started and stopped on its own (rootfu
   });
 
   it('the stop is durable: the intent lists it, the app unit no longer wants it, exactly as a pass renders it', async () => {
-    const intent = JSON.parse(readFileSync(join(stateDir, 'intents', `${APP}.json`), 'utf8')) as { intent: string; stopped?: string[] };
-    expect(intent).toMatchObject({ intent: 'running', stopped: ['2'] });
+    expect(await readIntent(stateDir, APP)).toMatchObject({ intent: 'running', stopped: ['2'] });
     expect(appUnit()).toContain(`Wants=${APP}@1.service\n`);
     expect(appUnit()).not.toContain(`Wants=${APP}@2.service`);
     // The controller reloaded systemd after its answer: the loaded app unit no longer wants instance 2 either.
@@ -137,7 +137,7 @@ describe('one instance of a template app, started and stopped on its own (rootfu
     expect(r.instance).toBe('2');
     await settled(`${APP}@2.service`, 'active');
     expect(appUnit()).toContain(`Wants=${APP}@1.service\nWants=${APP}@2.service\n`);
-    expect(JSON.parse(readFileSync(join(stateDir, 'intents', `${APP}.json`), 'utf8'))).not.toHaveProperty('stopped');
+    expect(await readIntent(stateDir, APP)).not.toHaveProperty('stopped');
     const p = await pass();
     expect(p.failures).toEqual([]);
     expect(p.done).toEqual([]);

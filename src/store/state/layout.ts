@@ -6,7 +6,7 @@
  * | --- | --- | --- | --- |
  * | `apps/<id>.json` | the reconciler's record of an app: the hash its services were last started with, its unit files and config paths, a failed revision and its back-off (`records.ts`) | 0644 | a pass (`src/reconcile/execute.ts`) |
  * | `last-good/<id>.json` | the exact unit and config files of the app's last healthy start, restored by a rollback (`records.ts`) | 0600 (configs may carry credentials) | a pass |
- * | `intents/<id>.json` | the user's start/stop: `{"id","intent":"running"\|"stopped","at"}`, with `"stopped": [instances]` for a template app's instances stopped on their own (`intents.ts`) | 0644 | the controller (`start`/`stop`/`restart`, CLI or API) |
+ * | `intents/<id>.json` | the user's start/stop: `{"id","intent":"running"\|"stopped","at"}`, with `"stopped": [instances]` for a template app's instances stopped on their own; two copies, one page each, the newer by `seq` (`intents.ts`) | 0644 | the controller (`start`/`stop`/`restart`, CLI or API) |
  * | `installs/<id>.json` | a node-local install/remove over the manifest's `state`: `{"id","intent":"present"\|"absent","at"}` (`install-intents.ts`) | 0644 | `install`/`remove`, the API |
  * | `declared/<id>.json` | the manifest's own `state` when the node last saw it change: `{"id","state","since"}` (`declared-states.ts`) | 0644 | a pass |
  * | `install-sections/<id>.json` | the `[Install]` section a stop took out of the app's unit: `{"file","install"}` (`src/store/node/unit-install.ts`) | 0644 | the controller's stop |

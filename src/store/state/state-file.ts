@@ -20,9 +20,10 @@ export async function writeStateFile(path: string, content: string, mode = 0o644
  * directory has none; files that vanish meanwhile are skipped; names that are
  * not `<DNS label>.json`, temp files included, are ignored). Throws
  * InvalidInputError naming a file that is not JSON, with `hint`; the fs error
- * for anything but a missing directory or file.
+ * for anything but a missing directory or file. `parse`: a file kind of its own
+ * form (the intents' two copies) reads its text so, throwing its own errors.
  */
-export async function readAppFiles(dir: string, hint: string): Promise<Array<{ id: string; path: string; value: unknown }>> {
+export async function readAppFiles(dir: string, hint: string, parse?: (text: string, path: string) => unknown): Promise<Array<{ id: string; path: string; value: unknown }>> {
   const out: Array<{ id: string; path: string; value: unknown }> = [];
   const files = (await readDirIfExists(dir))
     .sort()
@@ -32,6 +33,10 @@ export async function readAppFiles(dir: string, hint: string): Promise<Array<{ i
   for (const [i, { id, path }] of files.entries()) {
     const text = texts[i];
     if (text === undefined) continue;
+    if (parse) {
+      out.push({ id, path, value: parse(text, path) });
+      continue;
+    }
     try {
       out.push({ id, path, value: JSON.parse(text) });
     } catch (err) {
