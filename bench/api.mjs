@@ -41,6 +41,7 @@ const { createSseParser } = await import('../src/web/public/sse.js');
 const { createSystemd } = await import('../dist/systemd/client.js');
 const { appService } = await import('../dist/naming.js');
 const { writeIntent } = await import('../dist/store/state/intents.js');
+const { OWNERSHIP_MARKER } = await import('../dist/render/types.js');
 
 const APPS = 100;
 const SLOW = 10;
@@ -53,13 +54,19 @@ const name = process.env.ARCHY_TESTHOST_NAME ?? 'archy-bench-api';
 const log = (line) => process.stderr.write(`[bench] ${line}\n`);
 const nowMs = () => performance.timeOrigin + performance.now();
 
-const slowUnit = `[Container]
+// The slow apps' units are the daemon's own (its marker first, an [Install] section), as rendered units are: a stop
+// then rewrites the unit file without [Install] beside the call (the boot follows the click) and the 202 waits for it.
+const slowUnit = `${OWNERSHIP_MARKER}; do not edit. source: bench/api.mjs
+[Container]
 Image=localhost/busybox:latest
 Exec=sh -c 'trap "sleep ${STOP_SECONDS}; exit 0" TERM; while true; do sleep 1; done'
 StopTimeout=${STOP_SECONDS + 40}
 
 [Service]
 TimeoutStopSec=${STOP_SECONDS + 60}
+
+[Install]
+WantedBy=multi-user.target
 `;
 const idleUnit = `[Container]
 Image=localhost/busybox:latest

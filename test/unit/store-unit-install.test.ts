@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -102,6 +102,26 @@ describe('keepAcrossReboot', () => {
       expect(await keepAcrossReboot({ unitDir, stateDir, user: scope === 'user' }, 'plain', 'running')).toBe('written');
       expect(unit('plain.container')).toBe(running.get('plain.container'));
     }
+  });
+
+  it('a second stop of the same unit keeps the kept section\'s file as it is; a changed section replaces it', async () => {
+    const running = (await renderAll('running')).get('plain.container')!;
+    writeFileSync(join(unitDir, 'plain.container'), running);
+    const keptFile = join(stateDir, 'install-sections', 'plain.json');
+    expect(await keepAcrossReboot({ unitDir, stateDir }, 'plain', 'stopped')).toBe('written');
+    const first = statSync(keptFile);
+    expect(await keepAcrossReboot({ unitDir, stateDir }, 'plain', 'running')).toBe('written');
+    expect(unit('plain.container')).toBe(running);
+    expect(await keepAcrossReboot({ unitDir, stateDir }, 'plain', 'stopped')).toBe('written');
+    // The same inode: not replaced (an atomic write renames a new file over it).
+    expect(statSync(keptFile).ino).toBe(first.ino);
+    // The manifest's [Install] changed since (the next pass rendered it): the next stop keeps the new section.
+    writeFileSync(join(unitDir, 'plain.container'), withInstall(unit('plain.container'), '[Install]\nWantedBy=default.target\n'));
+    expect(await keepAcrossReboot({ unitDir, stateDir }, 'plain', 'stopped')).toBe('written');
+    expect(statSync(keptFile).ino).not.toBe(first.ino);
+    expect(JSON.parse(readFileSync(keptFile, 'utf8'))).toEqual({ file: 'plain.container', install: '[Install]\nWantedBy=default.target\n' });
+    expect(await keepAcrossReboot({ unitDir, stateDir }, 'plain', 'running')).toBe('written');
+    expect(installSection(unit('plain.container'))).toBe('[Install]\nWantedBy=default.target\n');
   });
 
   it('never touches a file without our header, and a missing file is nothing to do', async () => {

@@ -162,8 +162,12 @@ export async function keepAcrossReboot(
     return 'written';
   }
   if (intent === 'stopped' && section !== undefined) {
-    // Kept before the unit loses it: a crash in between leaves the section in both places, never in neither.
-    const kept = writeStateFile(keptPath(target.stateDir, id), `${JSON.stringify({ file, install: section } satisfies KeptSection)}\n`);
+    // Kept before the unit loses it: a crash in between leaves the section in both places, never in neither. A
+    // section kept already, as it is (an earlier stop of the same unit), is durable: it is not written again (issue
+    // 15: an atomic write fewer on a stop's path).
+    const keptFile = keptPath(target.stateDir, id);
+    const keptText = `${JSON.stringify({ file, install: section } satisfies KeptSection)}\n`;
+    const kept = readTextIfExists(keptFile).then((old) => (old === keptText ? undefined : writeStateFile(keptFile, keptText)));
     await replaceAfter(path, withoutInstall(wanted), [kept, ...after]);
     return 'written';
   }

@@ -16,6 +16,18 @@ export async function writeStateFile(path: string, content: string, mode = 0o644
 }
 
 /**
+ * `text`, the content of the JSON file at `path`, parsed. Throws InvalidInputError naming `path` ("not JSON: …",
+ * with `hint`, what the user can do) when it does not parse.
+ */
+export function parseJsonFile(text: string, path: string, hint: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new InvalidInputError([{ file: path, message: `not JSON: ${(err as Error).message}`, hint }]);
+  }
+}
+
+/**
  * The `<id>.json` files of a per-app directory, parsed, sorted by id (a missing
  * directory has none; files that vanish meanwhile are skipped; names that are
  * not `<DNS label>.json`, temp files included, are ignored). Throws
@@ -33,15 +45,7 @@ export async function readAppFiles(dir: string, hint: string, parse?: (text: str
   for (const [i, { id, path }] of files.entries()) {
     const text = texts[i];
     if (text === undefined) continue;
-    if (parse) {
-      out.push({ id, path, value: parse(text, path) });
-      continue;
-    }
-    try {
-      out.push({ id, path, value: JSON.parse(text) });
-    } catch (err) {
-      throw new InvalidInputError([{ file: path, message: `not JSON: ${(err as Error).message}`, hint }]);
-    }
+    out.push({ id, path, value: parse ? parse(text, path) : parseJsonFile(text, path, hint) });
   }
   return out;
 }
