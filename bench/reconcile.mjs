@@ -186,12 +186,17 @@ async function benchSet(set) {
   };
   const timed = async (label, opts) => {
     const t0 = process.hrtime.bigint();
+    const cpu0 = process.cpuUsage();
     const report = await withDeadline(runPass({ ...base, ...opts }), label === 'install' ? 900_000 : 120_000, `${set} ${label} pass`);
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    // This process's CPU time over the pass (user + system; not systemd's, podman's or the generator's): what the
+    // pass itself costs, which the machine's load does not stretch as it stretches the wall time.
+    const cpu = process.cpuUsage(cpu0);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
     if (report.failures.length > 0 || report.held.length > 0) {
       throw new Error(`${set} ${label}: failures ${JSON.stringify(report.failures.slice(0, 3))}, held ${JSON.stringify(report.held.slice(0, 3))}`);
     }
-    return { ms, c: report.counters, t: report.timings, planned: report.planned };
+    return { ms, cpuMs, c: report.counters, t: report.timings, planned: report.planned };
   };
   const rows = [];
   const notes = [];
@@ -253,7 +258,7 @@ async function benchSet(set) {
       const c = Object.fromEntries(['writes', 'removes', 'reloads', 'starts', 'stops', 'restarts'].map((k) => [k, sumCounters(rs, k)]));
       const ms = rs.map((r) => r.ms);
       const stage = (k) => quantile(rs.map((r) => r.t[k]), 0.5).toFixed(1);
-      notes.push(`${set} ${label}: ms in order ${ms.map((x) => x.toFixed(0)).join(' ')}; stage medians: load ${stage('load')}, observe ${stage('observe')}, plan ${stage('plan')}, execute ${stage('execute')}`);
+      notes.push(`${set} ${label}: ms in order ${ms.map((x) => x.toFixed(0)).join(' ')}; stage medians: load ${stage('load')}, observe ${stage('observe')}, plan ${stage('plan')}, execute ${stage('execute')}; this process's CPU time per pass, median ${quantile(rs.map((r) => r.cpuMs), 0.5).toFixed(1)} ms (wall ${quantile(ms, 0.5).toFixed(1)} ms)`);
       return [set, `${spec.apps} / ${spec.containers}`, label, quantile(ms, 0.5), quantile(ms, 0.95), c];
     };
     const profiling = process.env.ARCHY_BENCH_CPU_PROF ? new Session() : undefined;
