@@ -9,7 +9,9 @@
 //      durable intent write a POST makes before its call (writeIntent), timed alone;
 //   2. state change → SSE delivery to 50 connected clients: systemd's
 //      StateChangeTimestamp (the event's `since` for starting→running and
-//      stopping→stopped) to the moment each client has parsed the event; beside it,
+//      stopping→stopped) to the moment each client has the event (this process's
+//      client: parsed; the 49 others: their socket's chunk, stamped on receipt and
+//      parsed in a later turn); beside it,
 //      the same transitions seen by a controller in a process of its own
 //      (bench/support/controller-probe.mjs: the controller's signal latency, same
 //      run); target p99 ≤ 2× the controller's.

@@ -120,9 +120,13 @@ function servicesOf(unitDir) {
   return out;
 }
 
-/** InvocationID and ActiveState of every service, read inside the host. */
+/**
+ * InvocationID and ActiveState of every service, read inside the host. `systemctl show` asks systemd one unit after
+ * another: with the 400-app set's 880 services and its health checks keeping the host's systemd busy (load 17), it
+ * took longer than 60 s once, and that run ended there.
+ */
 async function invocations(host, services) {
-  const out = await host.execOk(['systemctl', 'show', '--property=Id,InvocationID,ActiveState', ...services], { timeoutMs: 60_000 });
+  const out = await host.execOk(['systemctl', 'show', '--property=Id,InvocationID,ActiveState', ...services], { timeoutMs: 600_000 });
   const map = new Map();
   for (const block of out.trim().split('\n\n')) {
     const p = Object.fromEntries(block.split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
