@@ -56,6 +56,8 @@ export interface PassOptions extends LoadDesiredOptions {
 export interface DriftMemo {
   wanted?: string;
   drift?: Drift[];
+  /** The desired set of that check: the same object again (`cachedDesiredLoader` on unchanged inputs) is not read again. */
+  desired?: Desired;
 }
 
 /** What a pass planned and did; `apply --json` prints it. */
@@ -161,16 +163,20 @@ export async function planChecked(observed: Observed, desired: Desired, generato
  * and gives none: the check informs, it never stops a pass.
  */
 export async function driftOf(desired: Desired, podman: readonly string[], user: boolean, log: Log, memo: DriftMemo | undefined): Promise<Drift[]> {
-  const wanted = wantedResources(desired);
-  if (wanted.length === 0) return [];
   // Drift comes from a unit asking for other options than podman created with, and the units are the same as at a
   // check that found none; one made by hand with podman meanwhile is seen at the next change or the next start.
+  if (memo?.desired === desired && memo.drift?.length === 0) return [];
+  const wanted = wantedResources(desired);
+  if (wanted.length === 0) return [];
   const key = JSON.stringify(wanted.map((w) => [w.kind, w.name, [...w.keys]]));
-  if (memo?.wanted === key && memo.drift?.length === 0) return [];
+  if (memo?.wanted === key && memo.drift?.length === 0) {
+    memo.desired = desired;
+    return [];
+  }
   try {
     const names = (kind: 'volume' | 'network') => wanted.filter((w) => w.kind === kind).map((w) => w.name);
     const drift = findDrift(wanted, { volumes: await inspectExisting<InspectedVolume>(podman, 'volume', names('volume')), networks: await inspectExisting<InspectedNetwork>(podman, 'network', names('network')) }, user);
-    if (memo) Object.assign(memo, { wanted: key, drift });
+    if (memo) Object.assign(memo, { wanted: key, drift, desired });
     return drift;
   } catch (err) {
     log(`volumes and networks not compared with podman's: ${(err as Error).message}`);

@@ -7,7 +7,7 @@
  * restart → record what apps now run with → forget removed apps.
  */
 import type { ReconcilePhase } from '../controller/types.js';
-import { appService, containerServicesOf, parseUnitFileName, serviceName, serviceOf, servicesOfUnit } from '../naming.js';
+import { appService, containerServicesOf, isTemplateUnit, parseUnitFileName, serviceName, serviceOf, servicesOfUnit } from '../naming.js';
 import { isOwned, type RenderedFile } from '../render/types.js';
 import { retryDecision } from './backoff.js';
 import * as S from './steps.js';
@@ -321,9 +321,11 @@ function planAppOfContainers(observed: Observed, app: DesiredApp, network: Rende
   const servicesOf = (u: RenderedFile): string[] => servicesOfUnit(u.name, app.units);
   const services = containers.flatMap(servicesOf);
   const stateOf = (svc: string): string => observed.services[svc] ?? '';
-  // Instances the app had on disk and no longer wants (a template's list shrank): stopped, as nothing else would.
-  const onDisk = Object.entries(observed.units).flatMap(([name, u]) => (u.owned ? [{ name, content: u.content }] : []));
-  const strays = containers.flatMap((u) => servicesOfUnit(u.name, onDisk)).filter((svc) => !services.includes(svc) && RUNNING.has(stateOf(svc)));
+  // Instances the app had on disk and no longer wants (a template's list shrank): stopped, as nothing else would. Only
+  // a template's services depend on the files on disk (their `Wants=`); a plain container's is its name.
+  const templates = containers.filter((u) => isTemplateUnit(u.name));
+  const onDisk = templates.length === 0 ? [] : Object.entries(observed.units).flatMap(([name, u]) => (u.owned ? [{ name, content: u.content }] : []));
+  const strays = templates.flatMap((u) => servicesOfUnit(u.name, onDisk)).filter((svc) => !services.includes(svc) && RUNNING.has(stateOf(svc)));
   for (const svc of new Set([...strays, ...strayInstances(observed, app.id, services)])) stops.push(S.stop(svc, { app: app.id }));
   const record: AppRecord = { hash: app.hash, units: app.units.map((u) => u.name), configs: app.configs.map((c) => c.path) };
   const recordChanged = rec === undefined || rec.hash !== app.hash;
@@ -370,9 +372,26 @@ function planAppOfContainers(observed: Observed, app: DesiredApp, network: Rende
  * one, or was removed). Nothing else would stop them, and no later pass would know them.
  */
 function strayInstances(observed: Observed, id: string, wanted: readonly string[]): string[] {
-  return Object.keys(observed.services)
-    .filter((svc) => svc.startsWith(`${id}@`) && svc.endsWith('.service') && svc !== `${id}@.service` && !wanted.includes(svc) && RUNNING.has(observed.services[svc]!))
-    .sort();
+  return (instancesByApp(observed.services).get(id) ?? []).filter((svc) => !wanted.includes(svc) && RUNNING.has(observed.services[svc]!)).sort();
+}
+
+/** Each observation's instance services (`<id>@<instance>.service`) by app id, indexed once per plan: looking them up app by app among every service observed grew as apps × services. */
+const instanceIndex = new WeakMap<Observed['services'], Map<string, string[]>>();
+
+function instancesByApp(services: Observed['services']): Map<string, string[]> {
+  let index = instanceIndex.get(services);
+  if (index) return index;
+  index = new Map();
+  for (const svc of Object.keys(services)) {
+    const at = svc.indexOf('@');
+    if (at <= 0 || !svc.endsWith('.service') || svc.length === at + 1 + '.service'.length) continue;
+    const id = svc.slice(0, at);
+    const list = index.get(id);
+    if (list) list.push(svc);
+    else index.set(id, [svc]);
+  }
+  instanceIndex.set(services, index);
+  return index;
 }
 
 /** A unit's text without its `Wants=` lines (a template app's unit lists its instances there). */

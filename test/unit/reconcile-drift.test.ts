@@ -32,6 +32,15 @@ describe('volumes and networks that exist with other options', () => {
     expect(wanted.map((w) => [w.kind, w.name, w.unit, w.apps, w.service])).toEqual([['volume', 'media-library', 'media-library.volume', ['media'], 'media-library-volume.service'], ['network', 'lan', 'lan.network', ['media'], 'lan-network.service']]);
   });
 
+  it('a shared network lists every app whose containers name it (bare or with options), and no other', () => {
+    const apps = ['photos', 'books', 'tor'].map((id, i) => ({
+      id, run: true, configs: [], hash: 'h', startTimeoutMs: 1,
+      units: [unit(`${id}.container`, id, `[Container]\nImage=x\n${['Network=lan.network', 'Network=lan.network:ip=10.60.0.9', 'Network=host\nVolume=lan.volume:/x'][i]}\n`)],
+    }));
+    const both = wantedResources({ apps: [...desired.apps, ...apps], shared: desired.shared });
+    expect(both.map((w) => [w.name, w.apps])).toEqual([['media-library', ['media']], ['lan', ['books', 'media', 'photos']]]);
+  });
+
   it('as created: no drift; missing (to be created): no drift', () => {
     expect(find({ 'media-library': nfs }, { lan: created })).toEqual([]);
     expect(find({}, {})).toEqual([]);
@@ -77,6 +86,15 @@ describe("a loop's drift memo (issue 15: a no-op pass spawns no podman)", () => 
       expect(count()).toBe(2); // the volume and the network
       // Same units, no drift last time: podman is not asked.
       expect(await driftOf(desired, podman(nfs), false, log, memo)).toEqual([]);
+      expect(count()).toBe(2);
+      // The same desired object again (the watch loader's, inputs unchanged): its units are not even read again.
+      let reads = 0;
+      const counted = new Proxy(desired, { get: (t, k) => (k === 'apps' && reads++, Reflect.get(t, k)) });
+      expect(await driftOf(counted, podman(nfs), false, log, memo)).toEqual([]);
+      const afterKey = reads;
+      expect(afterKey).toBeGreaterThan(0);
+      expect(await driftOf(counted, podman(nfs), false, log, memo)).toEqual([]);
+      expect(reads).toBe(afterKey);
       expect(count()).toBe(2);
       // Without a memo (apply), every pass asks.
       await driftOf(desired, podman(nfs), false, log, undefined);
