@@ -11,11 +11,12 @@
 //   generated    ARCHY_BENCH_APPS (default 400) generated apps, 40 % of several containers (2–4, in-app dependsOn,
 //                a one-shot), some health-gated, some with config files (bench/support/generated-apps.mjs).
 // For each set: install passes install and start everything (timed, no target; ARCHY_BENCH_INSTALL_BATCH apps per
-// pass, see below); then N no-op passes as `watch` runs them (unchanged inputs are not parsed and rendered again)
-// and N/2 as `apply` runs them (everything loaded afresh). Target of a no-op pass: ≤ 100 ms, 0 writes, 0 reloads,
-// 0 restarts. Besides the pass's own counters, the bench checks the host: files changed in the unit, state and
-// config directories, daemon-reloads in systemd's journal, and services whose InvocationID changed. A no-op pass
-// that changes anything is printed as WRONG (the bench still exits 0: it measures, it does not test).
+// pass, see below); then N no-op passes as `watch` runs them (unchanged inputs are not parsed and rendered again,
+// files a stat finds unchanged are not read again) and N/2 as `apply` runs them (everything read and loaded
+// afresh). Target of a no-op pass: ≤ 100 ms, 0 writes, 0 reloads, 0 restarts. Besides the pass's own counters, the
+// bench checks the host: files changed in the unit, state and config directories, daemon-reloads in systemd's
+// journal, and services whose InvocationID changed. A no-op pass that changes anything is printed as WRONG (the
+// bench still exits 0: it measures, it does not test).
 // Prints one table, the load average and the host's memory with it.
 // Usage: npm run bench:reconcile   (as root; builds dist/ first)
 //   ARCHY_TESTHOST_NAME=NAME  the host instance (default archy-bench-reconcile)
@@ -45,6 +46,7 @@ const { startTestHost } = await import(join(repo, '.cache/testhost/js/start.js')
 const { BUSYBOX_IMAGE, BUSYBOX_APPLETS } = await import(join(repo, '.cache/testhost/js/image.js'));
 const { runPass } = await import('../dist/reconcile/pass.js');
 const { cachedDesiredLoader } = await import('../dist/reconcile/load-desired.js');
+const { FileTexts } = await import('../dist/store/file-texts.js');
 const { createSystemd } = await import('../dist/systemd/client.js');
 
 const TARGET_MS = 100;
@@ -189,6 +191,8 @@ async function benchSet(set) {
     podman: ['nsenter', '-t', String(host.pid), '-m', '-u', '-i', '-n', '-p', '--', 'podman'],
   };
   const timed = async (label, opts) => {
+    // As `watch` does before each pass: the kept texts of files no longer read are forgotten.
+    opts.texts?.sweep();
     const t0 = process.hrtime.bigint();
     const cpu0 = process.cpuUsage();
     const report = await withDeadline(runPass({ ...base, ...opts }), label === 'install' ? 900_000 : 120_000, `${set} ${label} pass`);
@@ -240,9 +244,11 @@ async function benchSet(set) {
     rows.push([set, `${spec.apps} / ${spec.containers}`, batches === 1 ? 'install (first pass)' : `install (${batches} passes)`, first.ms, first.ms, first.c, '—']);
 
     const watchLoader = cachedDesiredLoader();
-    // As `watch` keeps them: the loader's cache and the last drift check of the volumes and networks.
+    // As `watch` keeps them: the loader's cache, the last drift check of the volumes and networks, and the texts of
+    // the files read (a file a stat finds unchanged is not read again).
     const driftMemo = {};
-    await timed('warm-up', { loader: watchLoader, pollMs: 50, driftMemo }).then((r) => {
+    const texts = new FileTexts();
+    await timed('warm-up', { loader: watchLoader, pollMs: 50, driftMemo, texts }).then((r) => {
       if (r.planned.length > 0) wrong.push(`${set}: the pass after the install planned ${r.planned.slice(0, 5).join(', ')}`);
     });
     const ids = await invocations(host, services);
@@ -271,7 +277,7 @@ async function benchSet(set) {
       await profiling.post('Profiler.enable');
       await profiling.post('Profiler.start');
     }
-    const watchRow = await series(`no-op ×${RUNS} (watch)`, RUNS, { loader: watchLoader, pollMs: 50, driftMemo });
+    const watchRow = await series(`no-op ×${RUNS} (watch)`, RUNS, { loader: watchLoader, pollMs: 50, driftMemo, texts });
     if (profiling) {
       const { profile } = await profiling.post('Profiler.stop');
       mkdirSync(process.env.ARCHY_BENCH_CPU_PROF, { recursive: true });
@@ -304,7 +310,7 @@ async function benchSet(set) {
 
     if (set === 'busybox-100') {
       writeFileSync(join(manifests, 'bench042.yaml'), busyboxApp(42, '2'));
-      const one = await timed('change 1', { loader: watchLoader, pollMs: 50 });
+      const one = await timed('change 1', { loader: watchLoader, pollMs: 50, texts });
       rows.push([set, '100 / 100', 'change 1 (to active)', one.ms, one.ms, one.c, 'expect 1 write, 1 reload, 1 restart']);
     }
   } finally {

@@ -14,6 +14,7 @@ import type { DesiredState, LoadedManifest } from '../manifest/types.js';
 import { renderUnits } from '../render/render-units.js';
 import { daemonReservation, type ReservedPort } from '../manifest/checks.js';
 import { loadManifests, type ManifestSource } from '../manifest/load.js';
+import type { FileTexts } from '../store/file-texts.js';
 import { readManifestFiles } from '../store/node/manifest-files.js';
 import { readOnionAddresses } from '../store/node/onion-addresses.js';
 import { onionHostnames } from '../manifest/onion.js';
@@ -53,6 +54,8 @@ export interface LoadDesiredOptions {
   nodeFile?: NodeFileSource;
   /** Host addresses the node's own daemons bind, where no app may publish (`NodeContext.reserved`); default serve's, 127.0.0.1:8080. */
   reserved?: readonly ReservedPort[];
+  /** A long-running loop's kept file texts: the manifests and state records a stat finds unchanged are not read again. */
+  texts?: FileTexts;
 }
 
 export interface LoadedDesired {
@@ -93,11 +96,11 @@ interface Inputs {
 async function readInputs(opts: LoadDesiredOptions): Promise<Inputs> {
   let sources: ManifestSource[];
   try {
-    sources = await readManifestFiles(opts.manifestsDir);
+    sources = await readManifestFiles(opts.manifestsDir, process.cwd(), opts.texts);
   } catch (err) {
     throw new InvalidInputError([{ file: opts.manifestsDir, message: `cannot read the manifests directory: ${(err as Error).message}`, hint: 'pass --manifests DIR' }]);
   }
-  const [installs, intentRecords, declared] = await Promise.all([readInstallIntents(opts.stateDir), readIntents(opts.stateDir), readDeclaredStates(opts.stateDir)]);
+  const [installs, intentRecords, declared] = await Promise.all([readInstallIntents(opts.stateDir, opts.texts), readIntents(opts.stateDir, opts.texts), readDeclaredStates(opts.stateDir, opts.texts)]);
   return { sources, installs, intents: new Map([...intentRecords].map(([id, r]) => [id, { intent: r.intent, at: r.at, ...(r.stopped ? { stopped: r.stopped } : {}) }])), declared };
 }
 

@@ -7,6 +7,7 @@ import { containerServicesOf, parseUnitFileName } from '../naming.js';
 import { directoriesExist, readConfigFiles, readConfigOwners } from '../store/node/config-files.js';
 import { readRecords } from '../store/state/records.js';
 import { readUnitDir } from '../store/node/unit-dir.js';
+import type { FileTexts } from '../store/file-texts.js';
 import type { PodmanSecrets } from '../store/node/podman-secrets.js';
 import { readPodmanSecretDigests } from '../store/state/podman-secrets.js';
 import type { UnitManager } from './ports.js';
@@ -45,8 +46,8 @@ async function runningInstances(systemd: UnitManager, ids: string[], unitNames: 
  * on disk or wanted, every config path wanted or recorded, and whether each
  * data directory wanted exists.
  */
-export async function observe(opts: { unitDir: string; stateDir: string; systemd: UnitManager; desired: Desired; configRoot?: string; podmanSecrets?: PodmanSecrets }): Promise<Observed> {
-  const [entries, records] = await Promise.all([readUnitDir(opts.unitDir), readRecords(opts.stateDir)]);
+export async function observe(opts: { unitDir: string; stateDir: string; systemd: UnitManager; desired: Desired; configRoot?: string; podmanSecrets?: PodmanSecrets; texts?: FileTexts }): Promise<Observed> {
+  const [entries, records] = await Promise.all([readUnitDir(opts.unitDir, opts.texts), readRecords(opts.stateDir, opts.texts)]);
   const units: Record<string, UnitOnDisk> = {};
   for (const e of entries) units[e.name] = e;
   const names = new Set(Object.keys(units));
@@ -65,7 +66,7 @@ export async function observe(opts: { unitDir: string; stateDir: string; systemd
   const [named, instances, configs, dirs, configOwners] = await Promise.all([
     serviceStates(opts.systemd, services),
     runningInstances(opts.systemd, [...ids].sort(), names),
-    readConfigFiles(paths, opts.configRoot),
+    readConfigFiles(paths, opts.configRoot, opts.texts),
     directoriesExist(dirPaths, opts.configRoot),
     ownedPaths.length > 0 ? readConfigOwners(ownedPaths, opts.configRoot) : undefined,
   ]);

@@ -18,6 +18,7 @@ import type { AppRef } from '../controller/types.js';
 import type { ControllerSink, Log, PhaseSink, UnitManager } from './ports.js';
 import { podmanSecrets } from '../store/node/podman-secrets.js';
 import { inspectExisting } from '../store/node/podman-inspect.js';
+import type { FileTexts } from '../store/file-texts.js';
 import { findDrift, wantedResources, type Drift, type InspectedNetwork, type InspectedVolume } from './drift.js';
 import type { Desired, Held, Observed, Step } from './types.js';
 
@@ -43,6 +44,11 @@ export interface PassOptions extends LoadDesiredOptions {
    * Without it, every pass checks.
    */
   driftMemo?: DriftMemo;
+  /**
+   * A long-running loop's kept file texts (`watch` keeps one, src/store/file-texts.ts): the manifests, unit files,
+   * config files and state records a stat finds unchanged are not read again. Without it, every file is read.
+   */
+  texts?: FileTexts;
   /**
    * Let a catalog with no manifest at all remove every app installed (`--allow-empty`). Without it such a pass throws
    * InvalidInputError and changes nothing: an empty directory is far more often a mistake (a wrong `--manifests`, a
@@ -220,7 +226,7 @@ export async function runPass(opts: PassOptions): Promise<PassReport> {
   }
   const t1 = performance.now();
   const secrets = podmanSecrets(opts.podman ?? ['podman']);
-  const observed = await observe({ unitDir: opts.unitDir, stateDir: opts.stateDir, systemd: opts.systemd, desired: loaded.desired, podmanSecrets: secrets, ...(opts.configRoot ? { configRoot: opts.configRoot } : {}) });
+  const observed = await observe({ unitDir: opts.unitDir, stateDir: opts.stateDir, systemd: opts.systemd, desired: loaded.desired, podmanSecrets: secrets, ...(opts.configRoot ? { configRoot: opts.configRoot } : {}), ...(opts.texts ? { texts: opts.texts } : {}) });
   // Each app with what this pass wants of it (absent: not among the desired apps).
   const wanted = new Map(loaded.desired.apps.map((a) => [a.id, a.run ? ('running' as const) : ('stopped' as const)]));
   const catalog: AppRef[] = loaded.manifests.map(({ manifest }) => appRef(manifest, wanted.get(manifest.id) ?? 'absent'));

@@ -117,7 +117,8 @@ export function planSteps(observed: Observed, desired: Desired): Step[] {
 
   // Config paths some installed app still wants; a recorded config outside it is removed.
   const wantedConfigs = new Set(desired.apps.flatMap((a) => a.configs.map((c) => c.path)));
-  planRemovals(observed, desiredApps, kept, wantedConfigs, stops, removals, records);
+  const instances = instancesByApp(observed.services);
+  planRemovals(observed, instances, desiredApps, kept, wantedConfigs, stops, removals, records);
   for (const app of desired.apps) {
     if (app.hold) continue;
     for (const path of observed.records[app.id]?.configs ?? []) {
@@ -130,7 +131,7 @@ export function planSteps(observed: Observed, desired: Desired): Step[] {
     if (!disk || (disk.owned && disk.content !== f.content)) writes.push(S.writeUnit(f));
   }
   for (const app of desired.apps) {
-    if (!app.hold) planApp(observed, app, writes, stops, runs, records);
+    if (!app.hold) planApp(observed, instances, app, writes, stops, runs, records);
   }
 
   // A service whose name a wanted unit takes over (an app's unit changing kind) must stop before that unit's file is
@@ -163,6 +164,7 @@ function planSecrets(observed: Observed, desired: Desired): Step[] {
 /** Apps we installed that no manifest wants any more, and stray files of ours: stop, remove, forget. */
 function planRemovals(
   observed: Observed,
+  instances: InstanceIndex,
   desiredApps: Map<string, DesiredApp>,
   kept: Set<string>,
   wantedConfigs: Set<string>,
@@ -175,7 +177,7 @@ function planRemovals(
     if (desiredApps.has(id)) continue;
     const units = rec.units.filter((n) => observed.units[n]?.owned && !kept.has(n));
     for (const n of rec.units) claimed.add(n);
-    for (const svc of strayInstances(observed, id, [])) stops.push(S.stop(svc, { app: id, phase: 'removing' }));
+    for (const svc of strayInstances(observed, instances, id, [])) stops.push(S.stop(svc, { app: id, phase: 'removing' }));
     // An app of several containers: its unit (its network's service) goes too, stopping its containers in order.
     if (units.includes(`${id}.network`) && RUNNING.has(observed.services[appService(id)] ?? '')) stops.push(S.stop(appService(id), { app: id, phase: 'removing' }));
     for (const svc of containerServices(units)) {
@@ -229,10 +231,10 @@ function configUpToDate(observed: Observed, c: DesiredConfig): boolean {
 }
 
 /** Writes, start/stop/restart and records for one installed app. */
-function planApp(observed: Observed, app: DesiredApp, writes: Step[], stops: Step[], runs: Step[], records: Step[]): void {
+function planApp(observed: Observed, instances: InstanceIndex, app: DesiredApp, writes: Step[], stops: Step[], runs: Step[], records: Step[]): void {
   const network = appNetwork(app);
   if (network) {
-    planAppOfContainers(observed, app, network, writes, stops, runs, records);
+    planAppOfContainers(observed, instances, app, network, writes, stops, runs, records);
     return;
   }
   const rec = observed.records[app.id];
@@ -255,7 +257,7 @@ function planApp(observed: Observed, app: DesiredApp, writes: Step[], stops: Ste
   planDirs(observed, app, writes, phase);
 
   const services = containerServices(app.units.map((u) => u.name));
-  for (const svc of strayInstances(observed, app.id, services)) stops.push(S.stop(svc, { app: app.id }));
+  for (const svc of strayInstances(observed, instances, app.id, services)) stops.push(S.stop(svc, { app: app.id }));
   const mainService = services[0];
   if (mainService === undefined) return;
   const state = observed.services[mainService] ?? '';
@@ -297,7 +299,7 @@ function planApp(observed: Observed, app: DesiredApp, writes: Step[], stops: Ste
  * app's unit when its network changed (all containers), else each container whose unit or mounted config changed
  * (systemd also restarts the containers that require it). The gate waits for every container.
  */
-function planAppOfContainers(observed: Observed, app: DesiredApp, network: RenderedFile, writes: Step[], stops: Step[], runs: Step[], records: Step[]): void {
+function planAppOfContainers(observed: Observed, instances: InstanceIndex, app: DesiredApp, network: RenderedFile, writes: Step[], stops: Step[], runs: Step[], records: Step[]): void {
   const rec = observed.records[app.id];
   const isNew = !observed.units[network.name]?.owned;
   const phase = isNew ? ('installing' as const) : undefined;
@@ -326,7 +328,7 @@ function planAppOfContainers(observed: Observed, app: DesiredApp, network: Rende
   const templates = containers.filter((u) => isTemplateUnit(u.name));
   const onDisk = templates.length === 0 ? [] : Object.entries(observed.units).flatMap(([name, u]) => (u.owned ? [{ name, content: u.content }] : []));
   const strays = templates.flatMap((u) => servicesOfUnit(u.name, onDisk)).filter((svc) => !services.includes(svc) && RUNNING.has(stateOf(svc)));
-  for (const svc of new Set([...strays, ...strayInstances(observed, app.id, services)])) stops.push(S.stop(svc, { app: app.id }));
+  for (const svc of new Set([...strays, ...strayInstances(observed, instances, app.id, services)])) stops.push(S.stop(svc, { app: app.id }));
   const record: AppRecord = { hash: app.hash, units: app.units.map((u) => u.name), configs: app.configs.map((c) => c.path) };
   const recordChanged = rec === undefined || rec.hash !== app.hash;
   const intentAt = app.userIntent?.at ?? '';
@@ -371,17 +373,19 @@ function planAppOfContainers(observed: Observed, app: DesiredApp, network: Rende
  * `<id>@*.service`): an instance taken out of the list, or left by a template that is gone (the app became a plain
  * one, or was removed). Nothing else would stop them, and no later pass would know them.
  */
-function strayInstances(observed: Observed, id: string, wanted: readonly string[]): string[] {
-  return (instancesByApp(observed.services).get(id) ?? []).filter((svc) => !wanted.includes(svc) && RUNNING.has(observed.services[svc]!)).sort();
+function strayInstances(observed: Observed, instances: InstanceIndex, id: string, wanted: readonly string[]): string[] {
+  return (instances.get(id) ?? []).filter((svc) => !wanted.includes(svc) && RUNNING.has(observed.services[svc]!)).sort();
 }
 
-/** Each observation's instance services (`<id>@<instance>.service`) by app id, indexed once per plan: looking them up app by app among every service observed grew as apps × services. */
-const instanceIndex = new WeakMap<Observed['services'], Map<string, string[]>>();
+/** The instance services observed (`<id>@<instance>.service`) by app id. */
+type InstanceIndex = ReadonlyMap<string, readonly string[]>;
 
-function instancesByApp(services: Observed['services']): Map<string, string[]> {
-  let index = instanceIndex.get(services);
-  if (index) return index;
-  index = new Map();
+/**
+ * {@link InstanceIndex} of `services`, built once per plan: looking each app's instances up among every service
+ * observed grew as apps × services (issue 15).
+ */
+function instancesByApp(services: Observed['services']): InstanceIndex {
+  const index = new Map<string, string[]>();
   for (const svc of Object.keys(services)) {
     const at = svc.indexOf('@');
     if (at <= 0 || !svc.endsWith('.service') || svc.length === at + 1 + '.service'.length) continue;
@@ -390,7 +394,6 @@ function instancesByApp(services: Observed['services']): Map<string, string[]> {
     if (list) list.push(svc);
     else index.set(id, [svc]);
   }
-  instanceIndex.set(services, index);
   return index;
 }
 

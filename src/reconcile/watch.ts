@@ -17,6 +17,7 @@ import { basename, resolve } from 'node:path';
 import { watch as chokidar, type FSWatcher } from 'chokidar';
 import { InvalidInputError, formatProblems } from '../errors.js';
 import type { GitSource } from '../store/state/git-source.js';
+import { FileTexts } from '../store/file-texts.js';
 import { readManifestFiles } from '../store/node/manifest-files.js';
 import { stateLayout } from '../store/state/layout.js';
 import { cachedDesiredLoader } from './load-desired.js';
@@ -56,9 +57,9 @@ export function ignoredPath(path: string): boolean {
 }
 
 /** A fingerprint of the manifests directory's content: an invalid revision is not retried until it changes. */
-async function fingerprint(dir: string): Promise<string> {
+async function fingerprint(dir: string, texts: FileTexts): Promise<string> {
   const h = createHash('sha256');
-  for (const f of await readManifestFiles(dir)) h.update(`${f.file}\0${f.text}\0`);
+  for (const f of await readManifestFiles(dir, process.cwd(), texts)) h.update(`${f.file}\0${f.text}\0`);
   return h.digest('hex');
 }
 
@@ -72,8 +73,10 @@ export async function watch(opts: WatchOptions): Promise<void> {
   const exclusive = opts.exclusive ?? (<T>(fn: () => Promise<T>) => fn());
   const around = opts.aroundPass ?? ((fn: () => Promise<void>) => fn());
   // Passes that find the inputs unchanged skip parsing and rendering them again.
-  // And a pass whose volumes and networks were checked without drift does not ask podman again.
-  const passOpts = { ...opts, loader: opts.loader ?? cachedDesiredLoader(), driftMemo: opts.driftMemo ?? {} };
+  // And a pass whose volumes and networks were checked without drift does not ask podman again, and a file a stat
+  // finds unchanged is not read again.
+  const texts = opts.texts ?? new FileTexts();
+  const passOpts = { ...opts, loader: opts.loader ?? cachedDesiredLoader(), driftMemo: opts.driftMemo ?? {}, texts };
   let dirty = true;
   let wake: (() => void) | undefined;
   const trigger = (): void => {
@@ -123,7 +126,8 @@ export async function watch(opts: WatchOptions): Promise<void> {
       }
       dirty = false;
       await around(async () => {
-        const key = opts.manifestsDir ? await fingerprint(opts.manifestsDir).catch(() => 'unreadable') : 'git';
+        texts.sweep();
+        const key = opts.manifestsDir ? await fingerprint(opts.manifestsDir, texts).catch(() => 'unreadable') : 'git';
         if (lastError && lastError.key === key && opts.manifestsDir && lastError.message.startsWith('invalid:')) return;
         try {
           const report = await exclusive(() => (opts.git ? gitPass(opts.git, passOpts) : runPass({ ...passOpts, manifestsDir: opts.manifestsDir! })));

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, type Dirent } from 'node:fs';
 import * as nodeFs from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import type { FileTexts } from './file-texts.js';
 
 /** True when `err` is the fs error of a missing file or directory (ENOENT). */
 export function isMissing(err: unknown): boolean {
@@ -32,10 +33,13 @@ export async function readTextIfExists(path: string | URL): Promise<string | und
  * The UTF-8 texts of the files at `paths`, in order, read with synchronous reads one after another. For the bulk
  * reads of a reconcile pass (manifests, unit directory, config files, app records): the promise API's read is four
  * round trips through libuv's thread pool (open, fstat, read, close), about ten times a synchronous read of a file
- * of a few KiB (880 unit files: 56 ms against 5.5 ms, issue 15); the event loop waits those few ms instead.
+ * of a few KiB (880 unit files: 56 ms against 5.5 ms, issue 15); the event loop waits those few ms instead. With
+ * `texts` (a reconcile loop's), a file a stat finds unchanged is not read again.
  * @throws the fs error of the first file that cannot be read (ENOENT, EACCES, EISDIR …).
  */
-export function readTexts(paths: readonly string[]): string[] {
+export function readTexts(paths: readonly string[], texts?: FileTexts): string[] {
+  // A file gone since its listing reads again: its ENOENT is thrown as without `texts`.
+  if (texts) return paths.map((path) => texts.read(path) ?? readFileSync(path, 'utf8'));
   return paths.map((path) => readFileSync(path, 'utf8'));
 }
 
@@ -43,7 +47,8 @@ export function readTexts(paths: readonly string[]): string[] {
  * {@link readTexts}, undefined for each file that does not exist.
  * @throws the fs error for anything but a missing file (EACCES, EISDIR …).
  */
-export function readTextsIfExist(paths: readonly string[]): Array<string | undefined> {
+export function readTextsIfExist(paths: readonly string[], texts?: FileTexts): Array<string | undefined> {
+  if (texts) return paths.map((path) => texts.read(path));
   return paths.map((path) => {
     try {
       return readFileSync(path, 'utf8');

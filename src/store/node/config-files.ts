@@ -7,6 +7,7 @@
 import { chown, mkdir, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import { writeFileAtomic } from '../atomic-write.js';
+import type { FileTexts } from '../file-texts.js';
 import { readTextsIfExist } from '../fs.js';
 
 /** Where the host path `path` is, seen from here. Throws for a relative path. */
@@ -15,11 +16,14 @@ export function onHost(path: string, root = '/'): string {
   return root === '/' ? path : join(root, path);
 }
 
-/** The content at each host path, undefined where there is no file. Throws on IO errors other than ENOENT. */
-export async function readConfigFiles(paths: Iterable<string>, root = '/'): Promise<Record<string, string | undefined>> {
+/**
+ * The content at each host path, undefined where there is no file. `texts`: a reconcile loop's kept texts. Throws on
+ * IO errors other than ENOENT.
+ */
+export async function readConfigFiles(paths: Iterable<string>, root = '/', texts?: FileTexts): Promise<Record<string, string | undefined>> {
   const unique = [...new Set(paths)];
-  const texts = readTextsIfExist(unique.map((p) => onHost(p, root)));
-  return Object.fromEntries(unique.map((p, i) => [p, texts[i]]));
+  const read = readTextsIfExist(unique.map((p) => onHost(p, root)), texts);
+  return Object.fromEntries(unique.map((p, i) => [p, read[i]]));
 }
 
 /** Whether each of `paths` (under `root`) is a directory; a missing one, or a file, is false. */

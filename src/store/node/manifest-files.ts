@@ -6,6 +6,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ManifestSource } from '../../manifest/load.js';
+import type { FileTexts } from '../file-texts.js';
 import { readTexts } from '../fs.js';
 
 /**
@@ -20,16 +21,16 @@ export function displayDir(dir: string, cwd: string): string {
 
 /**
  * Reads every `*.yaml` / `*.yml` file directly in `dir`, sorted by name. Each `file` is the path shown in problems,
- * e.g. `manifests/lnd.yaml` (relative to `cwd` when the directory is inside it).
+ * e.g. `manifests/lnd.yaml` (relative to `cwd` when the directory is inside it). `texts`: a reconcile loop's kept texts.
  * @throws the fs error (ENOENT, ENOTDIR, EACCES) when the directory cannot be read.
  */
-export async function readManifestFiles(dir: string, cwd: string = process.cwd()): Promise<ManifestSource[]> {
+export async function readManifestFiles(dir: string, cwd: string = process.cwd(), texts?: FileTexts): Promise<ManifestSource[]> {
   const shown = displayDir(dir, cwd);
   const entries = await readdir(path.resolve(cwd, dir), { withFileTypes: true });
   const names = entries
     .filter((e) => (e.isFile() || e.isSymbolicLink()) && /\.ya?ml$/.test(e.name))
     .map((e) => e.name)
     .sort();
-  const texts = readTexts(names.map((name) => path.resolve(cwd, dir, name)));
-  return names.map((name, i) => ({ file: shown === '.' ? name : `${shown}/${name}`, text: texts[i]! }));
+  const read = readTexts(names.map((name) => path.resolve(cwd, dir, name)), texts);
+  return names.map((name, i) => ({ file: shown === '.' ? name : `${shown}/${name}`, text: read[i]! }));
 }

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { parseUnitFileName } from '../../naming.js';
 import { isOwned } from '../../render/types.js';
+import type { FileTexts } from '../file-texts.js';
 import { readDirIfExists, readTexts } from '../fs.js';
 
 export interface UnitDirEntry {
@@ -17,13 +18,13 @@ export interface UnitDirEntry {
 
 /**
  * Lists the Quadlet unit files (`*.container`, `*.network`, …) directly in `dir`, sorted by name.
- * A missing directory reads as empty (nothing rendered there yet).
+ * A missing directory reads as empty (nothing rendered there yet). `texts`: a reconcile loop's kept texts.
  * @throws the fs error for anything but a missing directory.
  */
-export async function readUnitDir(dir: string): Promise<UnitDirEntry[]> {
+export async function readUnitDir(dir: string, texts?: FileTexts): Promise<UnitDirEntry[]> {
   const entries = await readDirIfExists(dir, { withFileTypes: true });
   const names = entries.filter((e) => e.isFile() && parseUnitFileName(e.name) !== undefined).map((e) => e.name);
   names.sort();
-  const texts = readTexts(names.map((name) => join(dir, name)));
-  return names.map((name, i) => ({ name, content: texts[i]!, owned: isOwned(texts[i]!) }));
+  const read = readTexts(names.map((name) => join(dir, name)), texts);
+  return names.map((name, i) => ({ name, content: read[i]!, owned: isOwned(read[i]!) }));
 }

@@ -9,15 +9,19 @@ import { InvalidInputError } from '../../errors.js';
 import type { DesiredState } from '../../manifest/types.js';
 import type { DeclaredState } from '../../reconcile/desired.js';
 import { appFile, stateLayout } from './layout.js';
+import type { FileTexts } from '../file-texts.js';
 import { readAppFiles, writeStateFile } from './state-file.js';
 
 const HINT = 'delete the file; the next pass records the manifest\'s state again (a user\'s intent then wins over it)';
 const STATES: readonly DesiredState[] = ['running', 'stopped', 'absent'];
 
-/** Every remembered declared state by app id (none when the directory is missing). Throws InvalidInputError for a corrupt file. */
-export async function readDeclaredStates(stateDir: string): Promise<Map<string, DeclaredState>> {
+/**
+ * Every remembered declared state by app id (none when the directory is missing); `texts`: a reconcile loop's kept
+ * texts. Throws InvalidInputError for a corrupt file.
+ */
+export async function readDeclaredStates(stateDir: string, texts?: FileTexts): Promise<Map<string, DeclaredState>> {
   const out = new Map<string, DeclaredState>();
-  for (const { id, path, value } of await readAppFiles(stateLayout(stateDir).declared, HINT)) {
+  for (const { id, path, value } of await readAppFiles(stateLayout(stateDir).declared, HINT, undefined, texts)) {
     const v = value as { state?: unknown; since?: unknown } | null;
     if (!v || !STATES.includes(v.state as DesiredState)) throw new InvalidInputError([{ file: path, pointer: '/state', message: 'must be "running", "stopped" or "absent"', hint: HINT }]);
     out.set(id, { state: v.state as DesiredState, ...(typeof v.since === 'string' ? { since: v.since } : {}) });

@@ -7,14 +7,18 @@
 import { InvalidInputError } from '../../errors.js';
 import type { InstallIntent } from '../../reconcile/desired.js';
 import { appFile, stateLayout } from './layout.js';
+import type { FileTexts } from '../file-texts.js';
 import { readAppFiles, writeStateFile } from './state-file.js';
 
 const HINT = 'delete the file to clear the intent';
 
-/** Every recorded install intent by app id (none when the directory is missing). Throws InvalidInputError for a corrupt file. */
-export async function readInstallIntents(stateDir: string): Promise<Map<string, InstallIntent>> {
+/**
+ * Every recorded install intent by app id (none when the directory is missing); `texts`: a reconcile loop's kept
+ * texts. Throws InvalidInputError for a corrupt file.
+ */
+export async function readInstallIntents(stateDir: string, texts?: FileTexts): Promise<Map<string, InstallIntent>> {
   const out = new Map<string, InstallIntent>();
-  for (const { id, path, value } of await readAppFiles(stateLayout(stateDir).installs, HINT)) {
+  for (const { id, path, value } of await readAppFiles(stateLayout(stateDir).installs, HINT, undefined, texts)) {
     const intent = (value as { intent?: unknown } | null)?.intent;
     if (intent !== 'present' && intent !== 'absent') {
       throw new InvalidInputError([{ file: path, pointer: '/intent', message: 'must be "present" or "absent"', hint: HINT }]);

@@ -25,6 +25,7 @@ import { InvalidInputError } from '../../errors.js';
 import { INSTANCE_NAME } from '../../naming.js';
 import { isMissing, readTextIfExists } from '../fs.js';
 import { appFile, stateLayout } from './layout.js';
+import type { FileTexts } from '../file-texts.js';
 import { parseJsonFile, readAppFiles, writeStateFile } from './state-file.js';
 
 const HINT = 'delete the file to clear the intent';
@@ -113,10 +114,10 @@ export async function readIntent(stateDir: string, id: string): Promise<IntentRe
   return toRecord(recordOf(text, path), path, id);
 }
 
-/** Every recorded intent, by app id (an absent directory means none). Throws like {@link readIntent}. */
-export async function readIntents(stateDir: string): Promise<Map<string, IntentRecord>> {
+/** Every recorded intent, by app id (an absent directory means none); `texts`: a reconcile loop's kept texts. Throws like {@link readIntent}. */
+export async function readIntents(stateDir: string, texts?: FileTexts): Promise<Map<string, IntentRecord>> {
   const out = new Map<string, IntentRecord>();
-  for (const { id, path, value } of await readAppFiles(stateLayout(stateDir).intents, HINT, recordOf)) out.set(id, toRecord(value, path, id));
+  for (const { id, path, value } of await readAppFiles(stateLayout(stateDir).intents, HINT, recordOf, texts)) out.set(id, toRecord(value, path, id));
   return out;
 }
 

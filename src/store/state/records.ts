@@ -10,6 +10,7 @@ import { InvalidInputError } from '../../errors.js';
 import type { AppRecord } from '../../reconcile/types.js';
 import { readTextIfExists } from '../fs.js';
 import { appFile, stateLayout } from './layout.js';
+import type { FileTexts } from '../file-texts.js';
 import { readAppFiles, writeStateFile } from './state-file.js';
 
 const HINT = 'delete the file; the next pass re-adopts the app';
@@ -35,10 +36,10 @@ function isRecord(v: unknown): v is AppRecord {
   return typeof r === 'object' && r !== null && typeof r.hash === 'string' && Array.isArray(r.units) && Array.isArray(r.configs);
 }
 
-/** Every app record by id. Throws InvalidInputError for a corrupt record (naming the file). */
-export async function readRecords(stateDir: string): Promise<Record<string, AppRecord>> {
+/** Every app record by id; `texts`: a reconcile loop's kept texts. Throws InvalidInputError for a corrupt record (naming the file). */
+export async function readRecords(stateDir: string, texts?: FileTexts): Promise<Record<string, AppRecord>> {
   const out: Record<string, AppRecord> = {};
-  for (const { id, path, value } of await readAppFiles(stateLayout(stateDir).apps, HINT)) {
+  for (const { id, path, value } of await readAppFiles(stateLayout(stateDir).apps, HINT, undefined, texts)) {
     if (!isRecord(value)) throw new InvalidInputError([{ file: path, message: 'not an app record', hint: HINT }]);
     out[id] = value;
   }

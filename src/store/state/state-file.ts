@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { InvalidInputError } from '../../errors.js';
 import { DNS_LABEL } from '../../naming.js';
 import { writeFileAtomic } from '../atomic-write.js';
+import type { FileTexts } from '../file-texts.js';
 import { readDirIfExists, readTextsIfExist } from '../fs.js';
 
 /** Creates the parent directory (0755) and writes `content` atomically. Throws the fs error. */
@@ -33,17 +34,17 @@ export function parseJsonFile(text: string, path: string, hint: string): unknown
  * not `<DNS label>.json`, temp files included, are ignored). Throws
  * InvalidInputError naming a file that is not JSON, with `hint`; the fs error
  * for anything but a missing directory or file. `parse`: a file kind of its own
- * form (the intents' two copies) reads its text so, throwing its own errors.
+ * form (the intents' two copies) reads its text so, throwing its own errors. `texts`: a reconcile loop's kept texts.
  */
-export async function readAppFiles(dir: string, hint: string, parse?: (text: string, path: string) => unknown): Promise<Array<{ id: string; path: string; value: unknown }>> {
+export async function readAppFiles(dir: string, hint: string, parse?: (text: string, path: string) => unknown, texts?: FileTexts): Promise<Array<{ id: string; path: string; value: unknown }>> {
   const out: Array<{ id: string; path: string; value: unknown }> = [];
   const files = (await readDirIfExists(dir))
     .sort()
     .map((name) => ({ id: name.endsWith('.json') ? name.slice(0, -'.json'.length) : '', path: join(dir, name) }))
     .filter(({ id }) => DNS_LABEL.test(id));
-  const texts = readTextsIfExist(files.map((f) => f.path));
+  const read = readTextsIfExist(files.map((f) => f.path), texts);
   for (const [i, { id, path }] of files.entries()) {
-    const text = texts[i];
+    const text = read[i];
     if (text === undefined) continue;
     out.push({ id, path, value: parse ? parse(text, path) : parseJsonFile(text, path, hint) });
   }
