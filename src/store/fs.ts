@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, type Dirent } from 'node:fs';
+import { readFileSync, readdirSync, type Dirent } from 'node:fs';
 import * as nodeFs from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { FileTexts } from './file-texts.js';
@@ -69,6 +69,23 @@ export async function readDirIfExists(dir: string | URL, opts: { withFileTypes: 
 export async function readDirIfExists(dir: string | URL, opts?: { withFileTypes: true }): Promise<string[] | Dirent[]> {
   try {
     return opts ? await nodeFs.readdir(dir, opts) : await nodeFs.readdir(dir);
+  } catch (err) {
+    if (isMissing(err)) return [];
+    throw err;
+  }
+}
+
+/**
+ * {@link readDirIfExists} read synchronously, for the bulk reads of a reconcile pass (unit directory, manifests, the
+ * state directory's per-app files): on a busy node each round trip through libuv's thread pool waits for a core,
+ * and a listing of five directories took 1.5–22 ms that way against 1.2–2.6 ms synchronously (load 9, issue 15).
+ * @throws the fs error for anything but a missing directory (ENOTDIR, EACCES …).
+ */
+export function readDirSyncIfExists(dir: string): string[];
+export function readDirSyncIfExists(dir: string, opts: { withFileTypes: true }): Dirent[];
+export function readDirSyncIfExists(dir: string, opts?: { withFileTypes: true }): string[] | Dirent[] {
+  try {
+    return opts ? readdirSync(dir, opts) : readdirSync(dir);
   } catch (err) {
     if (isMissing(err)) return [];
     throw err;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createOnce, isMissing, readDirIfExists, readTextIfExists, syncDir } from '../../src/store/fs.js';
+import { createOnce, isMissing, readDirIfExists, readDirSyncIfExists, readTextIfExists, syncDir } from '../../src/store/fs.js';
 
 let dir: string;
 beforeEach(() => {
@@ -46,6 +46,16 @@ describe('readDirIfExists', () => {
     expect(await readDirIfExists(at('none'))).toEqual([]);
     expect(await readDirIfExists(at('none'), { withFileTypes: true })).toEqual([]);
     await expect(readDirIfExists(at('a'))).rejects.toMatchObject({ code: 'ENOTDIR' });
+  });
+
+  it('readDirSyncIfExists answers the same, synchronously', () => {
+    writeFileSync(at('a'), '');
+    mkdirSync(at('d'));
+    expect(readDirSyncIfExists(dir).sort()).toEqual(['a', 'd']);
+    expect(readDirSyncIfExists(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name)).toEqual(['d']);
+    expect(readDirSyncIfExists(at('none'))).toEqual([]);
+    expect(readDirSyncIfExists(at('none'), { withFileTypes: true })).toEqual([]);
+    expect(() => readDirSyncIfExists(at('a'))).toThrow(expect.objectContaining({ code: 'ENOTDIR' }));
   });
 });
 

@@ -30,6 +30,15 @@ describe('secret store (real files in a temp state dir)', () => {
     expect(await readdir(join(dir, 'secrets'))).toEqual(['race']);
   });
 
+  it('peekAll reads the values of many names in order, creates none, and rejects a bad name before reading any', async () => {
+    const store = secretStore(dir);
+    const a = await store.get('bitcoin-rpc');
+    const b = await store.get('lnd.rpcauth-salt', SALT);
+    expect(store.peekAll(['lnd.rpcauth-salt', 'electrumx-rpc', 'bitcoin-rpc'])).toEqual([b, undefined, a]);
+    expect((await readdir(join(dir, 'secrets'))).sort()).toEqual(['bitcoin-rpc', 'lnd.rpcauth-salt']);
+    expect(() => store.peekAll(['bitcoin-rpc', '../apps/lnd.json'])).toThrow(InvalidInputError);
+  });
+
   it('salts are 16 bytes hex', async () => {
     expect(await secretStore(dir).get('x.rpcauth-salt', SALT)).toMatch(/^[0-9a-f]{32}$/);
   });

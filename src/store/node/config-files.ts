@@ -4,7 +4,8 @@
  * Paths are the host's absolute paths; `root` places that host's `/` elsewhere
  * (e.g. a booted machine's root directory seen from outside it).
  */
-import { chown, mkdir, rm, stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { chown, mkdir, rm } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import { writeFileAtomic } from '../atomic-write.js';
 import type { FileTexts } from '../file-texts.js';
@@ -26,17 +27,20 @@ export async function readConfigFiles(paths: Iterable<string>, root = '/', texts
   return Object.fromEntries(unique.map((p, i) => [p, read[i]]));
 }
 
-/** Whether each of `paths` (under `root`) is a directory; a missing one, or a file, is false. */
+/**
+ * Whether each of `paths` (under `root`) is a directory; a missing one, a file, or one that cannot be stat'ed, is
+ * false. Stat'ed one after another synchronously, as a pass's other bulk reads (`readTexts`, src/store/fs.ts).
+ */
 export async function directoriesExist(paths: Iterable<string>, root = '/'): Promise<Record<string, boolean>> {
   const out: Record<string, boolean> = {};
-  await Promise.all(
-    [...new Set(paths)].map(async (p) => {
-      out[p] = await stat(onHost(p, root)).then(
-        (st) => st.isDirectory(),
-        () => false,
-      );
-    }),
-  );
+  for (const p of new Set(paths)) {
+    const target = onHost(p, root);
+    try {
+      out[p] = statSync(target, { throwIfNoEntry: false })?.isDirectory() ?? false;
+    } catch {
+      out[p] = false;
+    }
+  }
   return out;
 }
 
@@ -69,19 +73,16 @@ export async function writeConfigFile(path: string, content: string, mode = 0o64
   if (owner) await chown(target, owner.uid, owner.gid ?? -1);
 }
 
-/** The owner of each of `paths` (under `root`) that exists, by path. Throws on IO errors other than ENOENT. */
+/**
+ * The owner of each of `paths` (under `root`) that exists, by path; stat'ed one after another synchronously, as a
+ * pass's other bulk reads. Throws on IO errors other than ENOENT.
+ */
 export async function readConfigOwners(paths: Iterable<string>, root = '/'): Promise<Record<string, { uid: number; gid: number }>> {
   const out: Record<string, { uid: number; gid: number }> = {};
-  await Promise.all(
-    [...new Set(paths)].map(async (p) => {
-      try {
-        const st = await stat(onHost(p, root));
-        out[p] = { uid: st.uid, gid: st.gid };
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      }
-    }),
-  );
+  for (const p of new Set(paths)) {
+    const st = statSync(onHost(p, root), { throwIfNoEntry: false });
+    if (st) out[p] = { uid: st.uid, gid: st.gid };
+  }
   return out;
 }
 

@@ -3,7 +3,7 @@
  * node's catalog, `--manifests`, or a git checkout's) for the pure loader in
  * `src/manifest/load.ts`.
  */
-import { readdir } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { ManifestSource } from '../../manifest/load.js';
 import type { FileTexts } from '../file-texts.js';
@@ -26,7 +26,7 @@ export function displayDir(dir: string, cwd: string): string {
  */
 export async function readManifestFiles(dir: string, cwd: string = process.cwd(), texts?: FileTexts): Promise<ManifestSource[]> {
   const shown = displayDir(dir, cwd);
-  const entries = await readdir(path.resolve(cwd, dir), { withFileTypes: true });
+  const entries = readdirSync(path.resolve(cwd, dir), { withFileTypes: true });
   const names = entries
     .filter((e) => (e.isFile() || e.isSymbolicLink()) && /\.ya?ml$/.test(e.name))
     .map((e) => e.name)

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { parseUnitFileName } from '../../naming.js';
 import { isOwned } from '../../render/types.js';
 import type { FileTexts } from '../file-texts.js';
-import { readDirIfExists, readTexts } from '../fs.js';
+import { readDirSyncIfExists, readTexts } from '../fs.js';
 
 export interface UnitDirEntry {
   /** File name, e.g. `lnd.container`. */
@@ -22,7 +22,7 @@ export interface UnitDirEntry {
  * @throws the fs error for anything but a missing directory.
  */
 export async function readUnitDir(dir: string, texts?: FileTexts): Promise<UnitDirEntry[]> {
-  const entries = await readDirIfExists(dir, { withFileTypes: true });
+  const entries = readDirSyncIfExists(dir, { withFileTypes: true });
   const names = entries.filter((e) => e.isFile() && parseUnitFileName(e.name) !== undefined).map((e) => e.name);
   names.sort();
   const read = readTexts(names.map((name) => join(dir, name)), texts);

@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidInputError } from '../../errors.js';
-import { createOnce, readTextIfExists } from '../fs.js';
+import type { FileTexts } from '../file-texts.js';
+import { createOnce, readTextIfExists, readTextsIfExist } from '../fs.js';
 import { stateLayout } from './layout.js';
 
 /** What a secret name may be: it names a file, so no `/`, no leading dot. */
@@ -37,6 +38,12 @@ export interface SecretStore {
   get(name: string, kind?: SecretKind): Promise<string>;
   /** The value of `name`, or undefined when it does not exist (never creates it). */
   peek(name: string): Promise<string | undefined>;
+  /**
+   * The values of `names`, in order, undefined for each that does not exist (never creates one): read one after
+   * another with synchronous reads, as a pass's other bulk reads (`readTexts`), through `texts` when given.
+   * @throws InvalidInputError for a name that cannot name a secret file; the fs error for anything but a missing file.
+   */
+  peekAll(names: readonly string[], texts?: FileTexts): Array<string | undefined>;
 }
 
 /**
@@ -52,6 +59,10 @@ export function secretStore(stateDir: string): SecretStore {
     async peek(name) {
       checkSecretName(name, dir);
       return readSecret(join(dir, name));
+    },
+    peekAll(names, texts) {
+      for (const name of names) checkSecretName(name, dir);
+      return readTextsIfExist(names.map((name) => join(dir, name)), texts).map((text) => text?.trim());
     },
     async get(name, kind = PASSWORD) {
       checkSecretName(name, dir);

@@ -8,7 +8,7 @@ import { InvalidInputError } from '../../errors.js';
 import { DNS_LABEL } from '../../naming.js';
 import { writeFileAtomic } from '../atomic-write.js';
 import type { FileTexts } from '../file-texts.js';
-import { readDirIfExists, readTextsIfExist } from '../fs.js';
+import { readDirSyncIfExists, readTextsIfExist } from '../fs.js';
 
 /** Creates the parent directory (0755) and writes `content` atomically. Throws the fs error. */
 export async function writeStateFile(path: string, content: string, mode = 0o644): Promise<void> {
@@ -38,7 +38,7 @@ export function parseJsonFile(text: string, path: string, hint: string): unknown
  */
 export async function readAppFiles(dir: string, hint: string, parse?: (text: string, path: string) => unknown, texts?: FileTexts): Promise<Array<{ id: string; path: string; value: unknown }>> {
   const out: Array<{ id: string; path: string; value: unknown }> = [];
-  const files = (await readDirIfExists(dir))
+  const files = readDirSyncIfExists(dir)
     .sort()
     .map((name) => ({ id: name.endsWith('.json') ? name.slice(0, -'.json'.length) : '', path: join(dir, name) }))
     .filter(({ id }) => DNS_LABEL.test(id));
