@@ -20,7 +20,7 @@ import { appService, DNS_LABEL, serviceOf, unitFileName } from '../../naming.js'
 import { withInstanceWants, withoutInstall } from '../../reconcile/unit-text.js';
 import { isOwned } from '../../render/types.js';
 import { stageFileAtomic } from '../atomic-write.js';
-import { readTextIfExists } from '../fs.js';
+import { readTextsIfExist } from '../fs.js';
 import { appFile, stateLayout } from '../state/layout.js';
 import { writeStateFile } from '../state/state-file.js';
 
@@ -81,9 +81,9 @@ function keptPath(stateDir: string, id: string): string {
   return appFile(stateLayout(stateDir).installSections, id);
 }
 
-async function readKept(stateDir: string, id: string): Promise<KeptSection | undefined> {
+function readKept(stateDir: string, id: string): KeptSection | undefined {
   const path = keptPath(stateDir, id);
-  const text = await readTextIfExists(path);
+  const [text] = readTextsIfExist([path]);
   if (text === undefined) return undefined;
   let value: Partial<KeptSection> | undefined;
   try {
@@ -102,9 +102,9 @@ async function readKept(stateDir: string, id: string): Promise<KeptSection | und
  * The file of the app's unit `<id>.service`: `<id>.container` for a one-container app, else `<id>.network` when it
  * names its service `<id>` (an app of several containers). Undefined when neither is there.
  */
-async function appUnitFile(unitDir: string, id: string): Promise<{ file: string; content: string } | undefined> {
+function appUnitFile(unitDir: string, id: string): { file: string; content: string } | undefined {
   for (const file of [unitFileName(id, 'container'), unitFileName(id, 'network')]) {
-    const content = await readTextIfExists(join(unitDir, file));
+    const [content] = readTextsIfExist([join(unitDir, file)]);
     if (content !== undefined && serviceOf(file, content) === appService(id)) return { file, content };
   }
   return undefined;
@@ -147,7 +147,7 @@ export async function keepAcrossReboot(
   opts: { after?: Promise<unknown>; wants?: readonly string[] } = {},
 ): Promise<InstallChange> {
   if (!DNS_LABEL.test(id)) throw new InvalidInputError([{ file: target.unitDir, message: `invalid app id ${JSON.stringify(id)}`, hint: 'an app id is a DNS label' }]);
-  const found = await appUnitFile(target.unitDir, id);
+  const found = appUnitFile(target.unitDir, id);
   if (found === undefined) return 'missing';
   const { file, content } = found;
   const path = join(target.unitDir, file);
@@ -167,11 +167,11 @@ export async function keepAcrossReboot(
     // 15: an atomic write fewer on a stop's path).
     const keptFile = keptPath(target.stateDir, id);
     const keptText = `${JSON.stringify({ file, install: section } satisfies KeptSection)}\n`;
-    const kept = readTextIfExists(keptFile).then((old) => (old === keptText ? undefined : writeStateFile(keptFile, keptText)));
-    await replaceAfter(path, withoutInstall(wanted), [kept, ...after]);
+    const kept = readTextsIfExist([keptFile])[0] === keptText ? undefined : writeStateFile(keptFile, keptText);
+    await replaceAfter(path, withoutInstall(wanted), kept ? [kept, ...after] : after);
     return 'written';
   }
-  const kept = await readKept(target.stateDir, id);
+  const kept = readKept(target.stateDir, id);
   await replaceAfter(path, withInstall(wanted, kept?.file === file ? kept.install : bootInstall(target.user ?? false)), after);
   return 'written';
 }
