@@ -10,13 +10,15 @@
  * whose writer is gone (see {@link sweepDeadTemps}).
  */
 import { randomBytes } from 'node:crypto';
+import * as fsSync from 'node:fs';
 import { readlinkSync } from 'node:fs';
+import { promisify } from 'node:util';
 import * as nodeFs from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { NotOwnedError } from '../errors.js';
 import { isMissing, syncDir, syncFileSystems } from './fs.js';
 
-/** The file operations used here; tests pass a wrapper to make one of them fail. */
+/** The file operations of a batch's write ({@link writeFilesAtomic}, {@link sweepDeadTemps}); tests pass a wrapper to make one of them fail. */
 export interface AtomicWriteIo {
   open: typeof nodeFs.open;
   writeFile: typeof nodeFs.writeFile;
@@ -40,6 +42,37 @@ const defaultIo: AtomicWriteIo = {
   readFile: nodeFs.readFile,
   readdir: nodeFs.readdir,
   syncFileSystems,
+};
+
+/**
+ * The file operations of one file's atomic write ({@link writeFileAtomic}); tests pass a
+ * wrapper to make one of them fail. Every step but the two flushes is synchronous: creating, writing and renaming a
+ * file of a few KiB touches only the page cache (microseconds), where each promise-API step is a round trip through
+ * libuv's thread pool and back to the event loop; on 2 busy cores those round trips, not the disk, were most of a
+ * stop's unit-file change beside its call (issue 15, docs/performance.md, "3 December"). The `fsync`s, which wait for
+ * the disk, stay off the event loop.
+ */
+export interface FileWriteIo {
+  openSync: typeof fsSync.openSync;
+  writeSync: (fd: number, text: string) => number;
+  fchmodSync: typeof fsSync.fchmodSync;
+  closeSync: typeof fsSync.closeSync;
+  renameSync: typeof fsSync.renameSync;
+  unlinkSync: typeof fsSync.unlinkSync;
+  readdirSync: (dir: string) => string[];
+  /** fsync(2) of an open file or directory, through the thread pool. */
+  fsync: (fd: number) => Promise<void>;
+}
+
+export const defaultFileIo: FileWriteIo = {
+  openSync: fsSync.openSync,
+  writeSync: (fd, text) => fsSync.writeSync(fd, text, null, 'utf8'),
+  fchmodSync: fsSync.fchmodSync,
+  closeSync: fsSync.closeSync,
+  renameSync: fsSync.renameSync,
+  unlinkSync: fsSync.unlinkSync,
+  readdirSync: (dir) => fsSync.readdirSync(dir),
+  fsync: promisify(fsSync.fsync),
 };
 
 /**
@@ -84,11 +117,8 @@ function isAlive(pid: number): boolean {
  * @returns the names removed.
  */
 export async function sweepDeadTemps(dir: string, names?: Iterable<string>, io: AtomicWriteIo = defaultIo): Promise<string[]> {
-  if (PID_NS === '0') return [];
   const removed: string[] = [];
-  for (const name of names ?? (await io.readdir(dir).catch(() => []))) {
-    const m = TEMP_NAME.exec(name);
-    if (!m || m[2] !== PID_NS || isAlive(Number(m[1]))) continue;
+  for (const name of deadTemps(names ?? (await io.readdir(dir).catch(() => [])))) {
     try {
       await io.unlink(join(dir, name));
       removed.push(name);
@@ -97,6 +127,32 @@ export async function sweepDeadTemps(dir: string, names?: Iterable<string>, io: 
     }
   }
   return removed;
+}
+
+/** {@link sweepDeadTemps} with synchronous steps, for one file's write ({@link FileWriteIo}). */
+function sweepDeadTempsSync(dir: string, io: FileWriteIo): void {
+  let names: string[];
+  try {
+    names = io.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of deadTemps(names)) {
+    try {
+      io.unlinkSync(join(dir, name));
+    } catch {
+      // as in sweepDeadTemps
+    }
+  }
+}
+
+/** The names among `names` that are temp files of killed writers of this PID namespace (see {@link sweepDeadTemps}). */
+function deadTemps(names: Iterable<string>): string[] {
+  if (PID_NS === '0') return [];
+  return [...names].filter((name) => {
+    const m = TEMP_NAME.exec(name);
+    return m !== null && m[2] === PID_NS && !isAlive(Number(m[1]));
+  });
 }
 
 async function stage(io: AtomicWriteIo, path: string, content: string, mode: number, flush = true): Promise<void> {
@@ -111,51 +167,48 @@ async function unlinkQuietly(io: AtomicWriteIo, path: string): Promise<void> {
   await io.unlink(path).catch(() => undefined);
 }
 
-/** A file's new content staged beside it ({@link stageFileAtomic}), not yet in place. */
-export interface StagedFile {
-  /** Renames the staged content over the target and fsyncs its directory. Throws the fs error; the target then keeps its old content. */
-  commit(): Promise<void>;
-  /** Removes the staged content; the target is untouched. Never throws. */
-  abort(): Promise<void>;
-}
-
 /**
- * The first half of {@link writeFileAtomic}: sweeps the temp files of killed writes from the directory
- * ({@link sweepDeadTemps}) and stages `content` as a fsynced temp file beside `path`. Staging is independent of
- * anything else, so a caller that must make another write durable first stages this one meanwhile: its fsync
- * runs beside the other's instead of after it (a stop's unit file beside its kept `[Install]`, issue 15).
- * @throws the fs error (ENOENT for a missing directory, EACCES …); nothing is left staged then.
+ * Writes one file atomically and durably: sweeps the temp files of killed writes from its directory
+ * ({@link sweepDeadTemps}), writes `content` to a temp file beside `path` and fsyncs it, renames it over `path` and
+ * fsyncs the directory. Only the two fsyncs wait on the thread pool ({@link FileWriteIo}).
+ * @throws the fs error (ENOENT for a missing directory, EACCES …); the target is then unchanged and no temp file is left.
  */
-export async function stageFileAtomic(path: string, content: string, opts: { mode?: number; io?: AtomicWriteIo } = {}): Promise<StagedFile> {
-  const io = opts.io ?? defaultIo;
-  await sweepDeadTemps(dirname(path), undefined, io);
+export async function writeFileAtomic(path: string, content: string, opts: { mode?: number; io?: FileWriteIo } = {}): Promise<void> {
+  const io = opts.io ?? defaultFileIo;
+  const mode = opts.mode ?? 0o644;
+  sweepDeadTempsSync(dirname(path), io);
   const temp = tempPath(path, 'tmp');
   try {
-    await stage(io, temp, content, opts.mode ?? 0o644);
+    // 'wx': a temp name never clobbers a file.
+    const fd = io.openSync(temp, 'wx', mode);
+    try {
+      io.writeSync(fd, content);
+      // The umask may have narrowed the mode; the usual 022 leaves 0644 as it is.
+      if ((mode & process.umask()) !== 0) io.fchmodSync(fd, mode);
+      // The content is durable before the rename makes it visible.
+      await io.fsync(fd);
+    } finally {
+      io.closeSync(fd);
+    }
+    io.renameSync(temp, path);
   } catch (err) {
-    await unlinkQuietly(io, temp);
+    unlinkQuietlySync(io, temp);
     throw err;
   }
-  return {
-    async commit() {
-      try {
-        await io.rename(temp, path);
-      } catch (err) {
-        await unlinkQuietly(io, temp);
-        throw err;
-      }
-      await syncDir(dirname(path), io);
-    },
-    abort: () => unlinkQuietly(io, temp),
-  };
+  const dir = io.openSync(dirname(path), 'r');
+  try {
+    await io.fsync(dir);
+  } finally {
+    io.closeSync(dir);
+  }
 }
 
-/**
- * Writes one file atomically and durably; first sweeps the temp files of killed writes from its directory ({@link sweepDeadTemps}).
- * @throws the fs error (ENOENT for a missing directory, EACCES …); the target is then unchanged.
- */
-export async function writeFileAtomic(path: string, content: string, opts: { mode?: number; io?: AtomicWriteIo } = {}): Promise<void> {
-  await (await stageFileAtomic(path, content, opts)).commit();
+function unlinkQuietlySync(io: FileWriteIo, path: string): void {
+  try {
+    io.unlinkSync(path);
+  } catch {
+    // gone already
+  }
 }
 
 /** How many files are staged (written + fsynced) at once. */

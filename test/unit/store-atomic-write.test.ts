@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NotOwnedError } from '../../src/errors.js';
 import { isOwned, OWNERSHIP_MARKER } from '../../src/render/types.js';
-import { sweepDeadTemps, writeFileAtomic, writeFilesAtomic, type AtomicWriteIo } from '../../src/store/atomic-write.js';
+import { defaultFileIo as fileIo, sweepDeadTemps, writeFileAtomic, writeFilesAtomic, type AtomicWriteIo, type FileWriteIo } from '../../src/store/atomic-write.js';
 import { readUnitDir } from '../../src/store/node/unit-dir.js';
 
 let dir: string;
@@ -24,6 +24,33 @@ describe('writeFileAtomic', () => {
     await writeFileAtomic(at('a'), 'new', { mode: 0o600 });
     expect(readFileSync(at('a'), 'utf8')).toBe('new');
     expect(statSync(at('a')).mode & 0o777).toBe(0o600);
+    expect(readdirSync(dir)).toEqual(['a']);
+  });
+
+  it('makes the content durable before the rename and the rename durable after it: the file, then its directory, fsynced', async () => {
+    writeFileSync(at('a'), 'old');
+    const log: string[] = [];
+    const names = new Map<number, string>();
+    const io: FileWriteIo = {
+      ...fileIo,
+      openSync: (p, ...rest) => {
+        const fd = fileIo.openSync(p, ...rest);
+        names.set(fd, String(p) === dir ? 'dir' : String(p).slice(dir.length + 1).replace(/-[0-9a-f]{8}$/, '-HEX'));
+        return fd;
+      },
+      renameSync: (from, to) => (log.push('rename'), fileIo.renameSync(from, to)),
+      fsync: (fd) => (log.push(`fsync ${names.get(fd)}`), fileIo.fsync(fd)),
+    };
+    await writeFileAtomic(at('a'), 'new', { io });
+    expect(log).toEqual([`fsync .a.tmp-${process.pid}-${NS}-HEX`, 'rename', 'fsync dir']);
+    expect(readFileSync(at('a'), 'utf8')).toBe('new');
+  });
+
+  it('a failed fsync of the staged content renames nothing: the target keeps its old content, no temp file is left', async () => {
+    writeFileSync(at('a'), 'old');
+    const io: FileWriteIo = { ...fileIo, fsync: async () => Promise.reject(Object.assign(new Error('EIO: simulated'), { code: 'EIO' })) };
+    await expect(writeFileAtomic(at('a'), 'new', { io })).rejects.toThrow(/simulated/);
+    expect(readFileSync(at('a'), 'utf8')).toBe('old');
     expect(readdirSync(dir)).toEqual(['a']);
   });
 });
@@ -167,10 +194,15 @@ describe('temp files of killed writes', () => {
     writeFileSync(at(temp('x', dead)), 'half');
     expect(await sweepDeadTemps(dir)).toEqual([temp('x', dead)]);
     // A write that fails after staging leaves no temp file: the pattern above is what a killed one would leave.
-    const io: AtomicWriteIo = { ...nodeFs, rename: async () => Promise.reject(Object.assign(new Error('EIO: simulated'), { code: 'EIO' })) };
     const seen: string[] = [];
-    const spy: AtomicWriteIo = { ...io, writeFile: async (p, ...rest) => (seen.push(String(p)), nodeFs.writeFile(p, ...rest)) };
-    await expect(writeFileAtomic(at('y'), 'new', { io: spy })).rejects.toThrow(/simulated/);
+    const io: FileWriteIo = {
+      ...fileIo,
+      openSync: (p, ...rest) => (seen.push(String(p)), fileIo.openSync(p, ...rest)),
+      renameSync: () => {
+        throw Object.assign(new Error('EIO: simulated'), { code: 'EIO' });
+      },
+    };
+    await expect(writeFileAtomic(at('y'), 'new', { io })).rejects.toThrow(/simulated/);
     expect(seen.map((p) => p.slice(dir.length + 1))).toEqual([expect.stringMatching(new RegExp(`^\\.y\\.tmp-${process.pid}-${NS}-[0-9a-f]{8}$`))]);
     expect(readdirSync(dir)).toEqual([]);
   });

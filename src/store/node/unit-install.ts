@@ -19,7 +19,7 @@ import { InvalidInputError } from '../../errors.js';
 import { appService, DNS_LABEL, serviceOf, unitFileName } from '../../naming.js';
 import { withInstanceWants, withoutInstall } from '../../reconcile/unit-text.js';
 import { isOwned } from '../../render/types.js';
-import { stageFileAtomic } from '../atomic-write.js';
+import { writeFileAtomic } from '../atomic-write.js';
 import { readTextsIfExist } from '../fs.js';
 import { appFile, stateLayout } from '../state/layout.js';
 import { writeStateFile } from '../state/state-file.js';
@@ -112,19 +112,17 @@ function appUnitFile(unitDir: string, id: string): { file: string; content: stri
 
 /**
  * Replaces `path` with `content` once every one of `first` has resolved: the new text is staged (written and fsynced
- * beside the file) meanwhile, so only the rename and the directory's fsync wait for them (issue 15: a stop's
- * fsyncs side by side, not one after another). When one of `first` rejects, the file is left as it was and that
- * error is thrown. Throws the fs error of the write; the file then holds its old text.
+ * beside the file), renamed over it and its directory fsynced after them, so that no fsync of this file runs beside
+ * theirs. A stop's intent record is one of `first` and its `fdatasync` is on the way to the stop's call: an fsync of
+ * a new file beside it (a journal commit on ext4) delayed it from 2.8 to 14.9 ms at p50 in `bench/api.mjs`; the
+ * unit file matters at the next boot only, and its two fsyncs run beside the call (issue 15, docs/performance.md,
+ * "3 December"). When one of `first` rejects, the file is left as it was and that error is thrown. Throws the fs
+ * error of the write; the file then holds its old text.
  */
 async function replaceAfter(path: string, content: string, first: ReadonlyArray<Promise<unknown>>): Promise<void> {
-  const [staged, ...before] = await Promise.allSettled([stageFileAtomic(path, content), ...first]);
-  const failed = before.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) {
-    if (staged.status === 'fulfilled') await staged.value.abort();
-    throw failed.reason;
-  }
-  if (staged.status === 'rejected') throw staged.reason;
-  await staged.value.commit();
+  const failed = (await Promise.allSettled(first)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  await writeFileAtomic(path, content);
 }
 
 /**
