@@ -17,17 +17,8 @@ export interface EventHub {
   lastSeq(): number;
   ring: EventRing;
   history(id: string): HistoryEntry[];
-  /**
-   * Adds an SSE client; it gets each event and its SSE text (serialized once for all clients), from
-   * {@link EventHub.defer}'s queue. An event is delivered to the clients listening when it happened, not to one added
-   * since (its snapshot or replay holds the event). Returns the function that removes it.
-   */
+  /** Adds an SSE client; it gets each event and its SSE text (serialized once for all clients). Returns the function that removes it. */
   listen(listener: (event: StateEvent, sse: string) => void): () => void;
-  /**
-   * Runs `send` after the I/O callbacks at hand (`setImmediate`), in the order asked, in one queue with the state
-   * events' fan-out: what a stream sends besides those (the link to systemd, the reconciler) keeps its place among them.
-   */
-  defer(send: () => void): void;
   listenerCount(): number;
   close(): void;
 }
@@ -42,32 +33,6 @@ export function createEventHub(controller: Pick<ApiController, 'list' | 'subscri
   const histories = new Map<string, HistoryEntry[]>();
   const listeners = new Set<(event: StateEvent, sse: string) => void>();
   let seq = 0;
-
-  // The fan-out to the SSE clients runs after the I/O callbacks at hand, not inside the D-Bus signal's: systemd
-  // announces a job (JobNew, PropertiesChanged) just before it answers the call that queued it, and a click's answer
-  // waited for whatever ran in between. On 2 busy cores the `stopping` event's fan-out to 50 clients took 1.5 ms at
-  // p50 and 14.5 ms at p90 (the writes wake the clients' processes), and the call's answer was handled 0.1 ms after
-  // it ended, in front of every POST stop's 202 (issue 15, docs/performance.md, "3 December"). The event's record
-  // (ring, history, seq) stays synchronous: a snapshot or a GET made meanwhile holds it.
-  const queue: Array<() => void> = [];
-  let scheduled = false;
-  const flush = (): void => {
-    scheduled = false;
-    for (const send of queue.splice(0)) {
-      try {
-        send();
-      } catch {
-        // One broken client connection must not stop delivery to the others; its own close handler removes it.
-      }
-    }
-  };
-  const defer = (send: () => void): void => {
-    queue.push(send);
-    if (!scheduled) {
-      scheduled = true;
-      setImmediate(flush);
-    }
-  };
 
   const record = (entry: HistoryEntry, id: string): void => {
     let h = histories.get(id);
@@ -87,7 +52,13 @@ export function createEventHub(controller: Pick<ApiController, 'list' | 'subscri
     record(historyEntry(event.seq, s), s.id);
     if (listeners.size === 0) return;
     const text = sseMessage('state', event.seq, event);
-    for (const l of listeners) defer(() => l(event, text));
+    for (const l of listeners) {
+      try {
+        l(event, text);
+      } catch {
+        // One broken client connection must not stop delivery to the others; its own close handler removes it.
+      }
+    }
   });
 
   return {
@@ -100,11 +71,9 @@ export function createEventHub(controller: Pick<ApiController, 'list' | 'subscri
       return () => listeners.delete(listener);
     },
     listenerCount: () => listeners.size,
-    defer,
     close() {
       unsubscribe();
       listeners.clear();
-      queue.length = 0;
     },
   };
 }
