@@ -114,7 +114,7 @@ function appUnitFile(unitDir: string, id: string): { file: string; content: stri
  * Replaces `path` with `content` once every one of `first` has resolved: the new text is staged (written and fsynced
  * beside the file), renamed over it and its directory fsynced after them, so that no fsync of this file runs beside
  * theirs. A stop's intent record is one of `first` and its `fdatasync` is on the way to the stop's call: an fsync of
- * a new file beside it (a journal commit on ext4) delayed it from 2.8 to 14.9 ms at p50 in `bench/api.mjs`; the
+ * a new file beside it delayed it from 2.8 to 14.9 ms at p50 in two runs of `bench/api.mjs` minutes apart; the
  * unit file matters at the next boot only, and its two fsyncs run beside the call (issue 15, docs/performance.md,
  * "3 December"). When one of `first` rejects, the file is left as it was and that error is thrown. Throws the fs
  * error of the write; the file then holds its old text.
