@@ -196,7 +196,8 @@ describe('one instance of a template app under a user manager (rootless), throug
   it('stop APP@2 stops that instance alone and apply keeps it stopped; start APP@2 runs it again; status lists both', async () => {
     writeFileSync(join(dirs.manifests, `${id}.yaml`), manifest.replace(`id: ${APP}`, `id: ${id}`));
     await node.handOver(dirs.manifests);
-    expect((await node.cli(dirs, ['apply'])).code).toBe(0);
+    const first = await node.cli(dirs, ['apply']);
+    expect(first.code, first.stderr).toBe(0);
     for (const i of ['1', '2']) expect(await userActive(`${id}@${i}.service`), i).toBe('active');
 
     const stop = await node.cli(dirs, live('stop', `${id}@2`, '--wait'));
