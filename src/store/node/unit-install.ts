@@ -116,7 +116,7 @@ function appUnitFile(unitDir: string, id: string): { file: string; content: stri
  * theirs. A stop's intent record is one of `first` and its `fdatasync` is on the way to the stop's call: an fsync of
  * a new file beside it delayed it from 2.8 to 14.9 ms at p50 in two runs of `bench/api.mjs` minutes apart; the
  * unit file matters at the next boot only, and its two fsyncs run beside the call (issue 15, docs/performance.md,
- * "3 December"). When one of `first` rejects, the file is left as it was and that error is thrown. Throws the fs
+ * "A click's writes"). When one of `first` rejects, the file is left as it was and that error is thrown. Throws the fs
  * error of the write; the file then holds its old text.
  */
 async function replaceAfter(path: string, content: string, first: ReadonlyArray<Promise<unknown>>): Promise<void> {

@@ -133,7 +133,7 @@ export async function readIntents(stateDir: string, texts?: FileTexts): Promise<
  * The open, the read of 8 KiB, the write of one page into the page cache and the close are synchronous: only the
  * `fdatasync`, the one step that waits for the disk, goes through libuv's thread pool. Each promise-API step is a
  * round trip through the pool and back to the event loop; on 2 busy cores five of them took 1.41 ms at p50 and
- * 7.09 ms at p90, the one round trip 0.63 and 0.93 ms (issue 15, docs/performance.md, "3 December").
+ * 7.09 ms at p90, the one round trip 0.63 and 0.93 ms (issue 15, docs/performance.md, "A click's writes").
  */
 async function overwriteOlderCopy(path: string, record: IntentRecord): Promise<boolean> {
   let fd: number;
