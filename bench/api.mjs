@@ -5,8 +5,13 @@
 //   1. POST /api/apps/:id/stop latency (HTTP round trip, 202) while the unit's stop
 //      takes ≥ 10 s: 10 units × 5 rounds = 50 samples; beside it, in the same run on
 //      the same units, the bare StopUnit D-Bus call from this process (5 rounds more);
-//      target p50 ≤ 1.5× and p99 ≤ 2× the bare call's; after each bare call, the
-//      durable intent write a POST makes before its call (writeIntent), timed alone;
+//      target p50 ≤ 1.5× and p99 ≤ 2× the bare call's; before each bare call, the
+//      durable intent write a POST makes before its call (writeIntent), timed alone.
+//      One click at a time, as on a node its owner uses: each stop and each start is
+//      sent CLICK_GAP_MS after the one before (ARCHY_BENCH_CLICK_GAP_MS; 0 sends the
+//      ten at once, a burst), when the podman processes of the one before (ExecStop=,
+//      ExecStart=) have started, written and synced; every rate is the same for the
+//      POSTs and the bare calls;
 //   2. state change → SSE delivery to 50 connected clients: systemd's
 //      StateChangeTimestamp (the event's `since` for starting→running and
 //      stopping→stopped) to the moment each client has the event (this process's
@@ -29,7 +34,7 @@
 import { execFileSync, fork, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { figure, percentile, printFigures } from './support/figures.mjs';
+import { figure, loadLine, percentile, printFigures } from './support/figures.mjs';
 import { freePort, rssMb, serveNodeFlags } from './support/serve-process.mjs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,6 +56,9 @@ const ROUNDS = 5;
 const STOP_SECONDS = 12;
 const RSS_CLIENTS = 20;
 const SSE_CLIENTS = 50;
+// A node's owner clicks one app at a time: see the header (docs/performance.md, "3 December, afternoon").
+const CLICK_GAP_MS = Number(process.env.ARCHY_BENCH_CLICK_GAP_MS ?? 1000);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const name = process.env.ARCHY_TESTHOST_NAME ?? 'archy-bench-api';
 const log = (line) => process.stderr.write(`[bench] ${line}\n`);
@@ -205,21 +213,26 @@ try {
   const stopUnit = [];
   // What a POST stop adds to the call by design: the intent made durable before it (same disk, same rounds).
   const intentWrite = [];
+  log(`clicks ${CLICK_GAP_MS} ms apart; before the rounds: ${loadLine()}`);
   // Rounds alternate: POST stop (even), the bare StopUnit call on the same units (odd).
   for (let round = 0; round < 2 * ROUNDS; round++) {
     for (const id of slow) {
+      await sleep(CLICK_GAP_MS);
       if (round % 2 === 0) stopLatency.push(await post(id, 'stop'));
       else {
-        const t0 = performance.now();
-        await systemd.stopUnit(appService(id), 'replace');
-        stopUnit.push(performance.now() - t0);
         const t1 = performance.now();
         await writeIntent(join(work, 'intent-floor'), id, 'stopped');
         intentWrite.push(performance.now() - t1);
+        const t0 = performance.now();
+        await systemd.stopUnit(appService(id), 'replace');
+        stopUnit.push(performance.now() - t0);
       }
     }
     await waitAll('stopped', (STOP_SECONDS + 30) * 1000);
-    for (const id of slow) await post(id, 'start');
+    for (const id of slow) {
+      await sleep(CLICK_GAP_MS);
+      await post(id, 'start');
+    }
     await waitAll('running', 60_000);
     log(`round ${round + 1}/${2 * ROUNDS} done`);
   }
@@ -242,7 +255,7 @@ try {
     [`state change → SSE, ${SSE_CLIENTS} clients, ms`, delivery.length, f(percentile(delivery, 50)), f(percentile(delivery, 99)), f(Math.max(...delivery)), 'vs controller', 'below'],
     [`  of which SSE fan-out (receipt − first client's, ${SSE_CLIENTS - 1} clients' process), ms`, spread.length, f(percentile(spread, 50)), f(percentile(spread, 99)), f(Math.max(...spread)), '(info)', ''],
     [`StopUnit D-Bus call alone, same units, ms`, stopUnit.length, f(percentile(stopUnit, 50)), f(percentile(stopUnit, 99)), f(Math.max(...stopUnit)), '(reference)', ''],
-    [`  durable intent write alone (writeIntent, after each call), ms`, intentWrite.length, f(percentile(intentWrite, 50)), f(percentile(intentWrite, 99)), f(Math.max(...intentWrite)), '(info)', ''],
+    [`  durable intent write alone (writeIntent, before each call), ms`, intentWrite.length, f(percentile(intentWrite, 50)), f(percentile(intentWrite, 99)), f(Math.max(...intentWrite)), '(info)', ''],
     [`StateChangeTimestamp → a controller's event (own process), ms`, signal.length, f(percentile(signal, 50)), f(percentile(signal, 99)), f(Math.max(...signal)), '(reference)', ''],
     [`GET /api/apps (${APPS} apps), ms`, getLatency.length, f(percentile(getLatency, 50)), f(percentile(getLatency, 99)), f(Math.max(...getLatency)), '(info)', ''],
     [`serve RSS, ${APPS} apps, ${RSS_CLIENTS} SSE clients, MB`, 1, f(rss20), '', '', '≤ 80', 'below'],
