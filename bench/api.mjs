@@ -56,7 +56,7 @@ const ROUNDS = 5;
 const STOP_SECONDS = 12;
 const RSS_CLIENTS = 20;
 const SSE_CLIENTS = 50;
-// A node's owner clicks one app at a time: see the header (docs/performance.md, "3 December, afternoon").
+// A node's owner clicks one app at a time: see the header (docs/performance.md, "Run it": "One click at a time").
 const CLICK_GAP_MS = Number(process.env.ARCHY_BENCH_CLICK_GAP_MS ?? 1000);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -204,7 +204,9 @@ try {
   await ask({ cmd: 'reset' }, 'reset');
 
   // The controller's own signal latency, same transitions, same run: a controller over the slow apps, in a process
-  // of its own (see bench/support/controller-probe.mjs). This process's D-Bus connection stays bare: no signal.
+  // of its own (see bench/support/controller-probe.mjs). This process's D-Bus connection
+  // has no listener: it receives and decodes the signals it subscribed to (three per stop before the answer, as
+  // serve's does) and nothing acts on them (docs/performance.md, "3 December, late morning").
   await systemd.ready();
   probe = fork(join(repo, 'bench/support/controller-probe.mjs'), [host.busAddress, join(work, 'bench-state'), ...slow], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   await answer(probe, undefined, 'ready');
