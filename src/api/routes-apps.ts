@@ -61,8 +61,14 @@ export async function runAction(deps: ApiDeps, hub: EventHub, action: Action, id
     const status = action === 'install' ? await deps.installer.install(id) : await deps.installer.remove(id);
     return { epoch: hub.epoch, seq: hub.lastSeq(), action, status };
   }
-  const result = action === 'start' ? await c.start(id) : action === 'stop' ? await c.stop(id) : await c.restart(id);
-  return { epoch: hub.epoch, seq: hub.lastSeq(), action, job: result.job, status: impliedStatus(result) };
+  // The answer goes first: the clients' copies of the events the call causes wait for it (EventHub.hold).
+  const release = hub.hold();
+  try {
+    const result = action === 'start' ? await c.start(id) : action === 'stop' ? await c.stop(id) : await c.restart(id);
+    return { epoch: hub.epoch, seq: hub.lastSeq(), action, job: result.job, status: impliedStatus(result) };
+  } finally {
+    release();
+  }
 }
 
 /** The lifecycle actions of one instance of a template app. */
@@ -79,8 +85,13 @@ export async function runInstanceAction(deps: ApiDeps, hub: EventHub, action: (t
   }
   assertLinkUp(deps, `cannot ${action} ${id}@${instance} now`);
   const c = deps.controller;
-  const result = action === 'start' ? await c.start(id, instance) : action === 'stop' ? await c.stop(id, instance) : await c.restart(id, instance);
-  return { epoch: hub.epoch, seq: hub.lastSeq(), action, instance, job: result.job, status: result.status };
+  const release = hub.hold();
+  try {
+    const result = action === 'start' ? await c.start(id, instance) : action === 'stop' ? await c.stop(id, instance) : await c.restart(id, instance);
+    return { epoch: hub.epoch, seq: hub.lastSeq(), action, instance, job: result.job, status: result.status };
+  } finally {
+    release();
+  }
 }
 
 /**

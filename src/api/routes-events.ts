@@ -63,8 +63,8 @@ export function registerEventRoutes(app: FastifyInstance, deps: ApiDeps, hub: Ev
     if (deps.reconciler) head += reconcilerMessage(deps.reconciler.current());
     send(head);
     const stop = hub.listen((_e: StateEvent, text: string) => send(text));
-    const stopLink = deps.link?.subscribe((l) => send(linkMessage(l)));
-    const stopReconciler = deps.reconciler?.subscribe((r) => send(reconcilerMessage(r)));
+    const stopLink = deps.link?.subscribe((l) => hub.defer(() => send(linkMessage(l))));
+    const stopReconciler = deps.reconciler?.subscribe((r) => hub.defer(() => send(reconcilerMessage(r))));
     open.add(res);
 
     // A comment line every heartbeatMs keeps proxies from closing the stream and lets the client detect a dead one.
