@@ -61,11 +61,18 @@ export async function runAction(deps: ApiDeps, hub: EventHub, action: Action, id
     const status = action === 'install' ? await deps.installer.install(id) : await deps.installer.remove(id);
     return { epoch: hub.epoch, seq: hub.lastSeq(), action, status };
   }
-  // The answer goes first: the clients' copies of the events the call causes wait for it (EventHub.hold).
+  const result = await held(hub, () => (action === 'start' ? c.start(id) : action === 'stop' ? c.stop(id) : c.restart(id)));
+  return { epoch: hub.epoch, seq: hub.lastSeq(), action, job: result.job, status: impliedStatus(result) };
+}
+
+/**
+ * Runs a click's controller call under a hold of the hub's queue ({@link EventHub.hold}), released when the call
+ * settles: the answer goes first, and the clients' copies of the events the call causes wait for it (issue 15).
+ */
+async function held<T>(hub: EventHub, call: () => Promise<T>): Promise<T> {
   const release = hub.hold();
   try {
-    const result = action === 'start' ? await c.start(id) : action === 'stop' ? await c.stop(id) : await c.restart(id);
-    return { epoch: hub.epoch, seq: hub.lastSeq(), action, job: result.job, status: impliedStatus(result) };
+    return await call();
   } finally {
     release();
   }
@@ -85,13 +92,8 @@ export async function runInstanceAction(deps: ApiDeps, hub: EventHub, action: (t
   }
   assertLinkUp(deps, `cannot ${action} ${id}@${instance} now`);
   const c = deps.controller;
-  const release = hub.hold();
-  try {
-    const result = action === 'start' ? await c.start(id, instance) : action === 'stop' ? await c.stop(id, instance) : await c.restart(id, instance);
-    return { epoch: hub.epoch, seq: hub.lastSeq(), action, instance, job: result.job, status: result.status };
-  } finally {
-    release();
-  }
+  const result = await held(hub, () => (action === 'start' ? c.start(id, instance) : action === 'stop' ? c.stop(id, instance) : c.restart(id, instance)));
+  return { epoch: hub.epoch, seq: hub.lastSeq(), action, instance, job: result.job, status: result.status };
 }
 
 /**

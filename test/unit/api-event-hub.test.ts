@@ -4,6 +4,7 @@ import { createEventHub } from '../../src/api/event-hub.js';
 import { runAction } from '../../src/api/routes-apps.js';
 import type { ApiDeps } from '../../src/api/types.js';
 import type { AppStatus, StateEvent } from '../../src/controller/types.js';
+import { eventually } from '../support/wait.js';
 
 /** A controller that emits the events a test pushes, as the real one does from systemd's signals. */
 function fakeController() {
@@ -72,10 +73,7 @@ describe('EventHub fan-out (issue 15)', () => {
     controller.emit('stopping');
     await afterIo();
     expect(got).toEqual([]);
-    await new Promise<void>((resolve) => {
-      const check = (): void => void (got.length > 0 ? resolve() : setTimeout(check, 5));
-      check();
-    });
+    await eventually('the held event, sent once the 5 ms bound passed', () => got.length > 0, { timeoutMs: 10_000, intervalMs: 5 });
     expect(got).toEqual([1]);
     hub.close();
   });
