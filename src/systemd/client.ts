@@ -85,9 +85,9 @@ export function createSystemd(options: SystemdOptions): SystemdPort {
   const managerCall = (member: string, signature = '', body: unknown[] = []): Message =>
     new Message({ destination: SYSTEMD, path: MANAGER_PATH, interface: MANAGER, member, signature, body });
 
-  const call = async (msg: Message): Promise<Stamped<Message>> => {
+  const call = async (msg: Message, opts?: { resumeFirst?: boolean }): Promise<Stamped<Message>> => {
     if (!conn) throw new SystemdError(DISCONNECTED, describeLink(link));
-    const { seq: s, message } = await conn.call(msg);
+    const { seq: s, message } = await conn.call(msg, opts);
     return { seq: s, value: message };
   };
 
@@ -248,8 +248,9 @@ export function createSystemd(options: SystemdOptions): SystemdPort {
     return p.loadState === 'loaded' && p.job === null && (running || stopped) ? first : getAll(unit, '');
   };
 
+  // A job's caller (a click) resumes before the unit's next signals are handled: its answer goes first (connection.ts).
   const jobCall = async (member: string, unit: string, mode: JobMode): Promise<Stamped<string>> => {
-    const { seq: s, value } = await call(managerCall(member, 'ss', [unit, mode]));
+    const { seq: s, value } = await call(managerCall(member, 'ss', [unit, mode]), { resumeFirst: true });
     return { seq: s, value: String(value.body[0]) };
   };
 
