@@ -11,7 +11,9 @@
 //      sent CLICK_GAP_MS after the one before (ARCHY_BENCH_CLICK_GAP_MS; 0 sends the
 //      ten at once, a burst), when the podman processes of the one before (ExecStop=,
 //      ExecStart=) have started, written and synced; every rate is the same for the
-//      POSTs and the bare calls;
+//      POSTs and the bare calls; after the rounds, the HTTP round trip alone (GET
+//      /api/health, same client), and the call's, the intent's and the round trip's
+//      p50s summed: what a POST adds to the call by design, as a ratio (info);
 //   2. state change → SSE delivery to 50 connected clients: systemd's
 //      StateChangeTimestamp (the event's `since` for starting→running and
 //      stopping→stopped) to the moment each client has the event (this process's
@@ -24,7 +26,8 @@
 //      the others run in a process of their own (bench/support/sse-clients.mjs), as
 //      other users' browsers do, so that parsing their copies of each event is not
 //      timed as part of this process's POSTs;
-//   3. the serve process's RSS with 100 apps and 20 SSE clients connected (≤ 80 MB).
+//   3. the serve process's RSS with 100 apps and 20 SSE clients connected (≤ 80 MB),
+//      and its anonymous and file-backed parts (/proc/PID/status).
 // Prints a table with the targets (bench/support/figures.mjs).
 // Usage: npm run bench:api   (as root; builds dist/ first)
 //   ARCHY_TESTHOST_NAME=NAME picks the host instance (default archy-bench-api).
@@ -35,7 +38,7 @@ import { execFileSync, fork, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { figure, loadLine, percentile, printFigures } from './support/figures.mjs';
-import { freePort, rssMb, serveNodeFlags } from './support/serve-process.mjs';
+import { freePort, memoryMb, rssMb, serveNodeFlags } from './support/serve-process.mjs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -191,8 +194,9 @@ try {
   for (const id of slow) await post(id, 'start');
   await waitAll('running', 60_000);
   await new Promise((r) => setTimeout(r, 1000));
-  const rss20 = rssMb(serveProc.pid);
-  log(`RSS with ${APPS} apps and ${RSS_CLIENTS} SSE clients: ${rss20.toFixed(1)} MB`);
+  const mem20 = memoryMb(serveProc.pid);
+  const rss20 = mem20.rss;
+  log(`RSS with ${APPS} apps and ${RSS_CLIENTS} SSE clients: ${rss20.toFixed(1)} MB (anonymous ${mem20.anon.toFixed(1)}, file-backed ${mem20.file.toFixed(1)})`);
   if (nodeFlags.includes('--heapsnapshot-signal=SIGUSR2')) serveProc.kill('SIGUSR2');
   // Node itself, idle, for scale: what any Node process holds before it loads anything.
   const bare = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
@@ -238,19 +242,31 @@ try {
     await waitAll('running', 60_000);
     log(`round ${round + 1}/${2 * ROUNDS} done`);
   }
-  const rss50 = rssMb(serveProc.pid);
+  const mem50 = memoryMb(serveProc.pid);
+  const rss50 = mem50.rss;
   const report = await ask({ cmd: 'report' }, 'report');
   const { signal } = await answer(probe, { cmd: 'report' }, 'report');
   delivery.push(...report.delivery);
   const spread = report.spread;
+  const f = (x) => x.toFixed(1);
   const getLatency = [];
   for (let i = 0; i < 50; i++) {
     const t0 = performance.now();
     await (await fetch(`${base}/api/apps`, { headers: auth })).arrayBuffer();
     getLatency.push(performance.now() - t0);
   }
+  // The HTTP round trip alone, same client, same server, nothing done: what any click over HTTP adds to its call.
+  const httpLatency = [];
+  for (let i = 0; i < 50; i++) {
+    const t0 = performance.now();
+    await (await fetch(`${base}/api/health`, { headers: auth })).arrayBuffer();
+    httpLatency.push(performance.now() - t0);
+  }
+  // What a POST stop adds to the bare call by design (the durable intent, the HTTP round trip): their p50s summed
+  // with the call's, as a ratio to the call's (docs/performance.md, "3 December, evening").
+  const floor = percentile(stopUnit, 50) + percentile(intentWrite, 50) + percentile(httpLatency, 50);
+  const parts = (m) => `${f(m.anon)} / ${f(m.file)} / ${f(m.shmem)}`;
 
-  const f = (x) => x.toFixed(1);
   const rows = [
     ['measure', 'n', 'p50', 'p99', 'max', 'target', 'ok (figures)'],
     [`POST stop → 202 (stop takes ${STOP_SECONDS} s), ms`, stopLatency.length, f(percentile(stopLatency, 50)), f(percentile(stopLatency, 99)), f(Math.max(...stopLatency)), 'vs StopUnit', 'below'],
@@ -259,9 +275,13 @@ try {
     [`StopUnit D-Bus call alone, same units, ms`, stopUnit.length, f(percentile(stopUnit, 50)), f(percentile(stopUnit, 99)), f(Math.max(...stopUnit)), '(reference)', ''],
     [`  durable intent write alone (writeIntent, before each call), ms`, intentWrite.length, f(percentile(intentWrite, 50)), f(percentile(intentWrite, 99)), f(Math.max(...intentWrite)), '(info)', ''],
     [`StateChangeTimestamp → a controller's event (own process), ms`, signal.length, f(percentile(signal, 50)), f(percentile(signal, 99)), f(Math.max(...signal)), '(reference)', ''],
+    [`  HTTP round trip alone (GET /api/health, same client), ms`, httpLatency.length, f(percentile(httpLatency, 50)), f(percentile(httpLatency, 99)), f(Math.max(...httpLatency)), '(info)', ''],
+    [`  StopUnit + intent + HTTP round trip (sum of the p50s), ms`, '', f(floor), '', '', `${(floor / percentile(stopUnit, 50)).toFixed(2)}× StopUnit`, '(info)'],
     [`GET /api/apps (${APPS} apps), ms`, getLatency.length, f(percentile(getLatency, 50)), f(percentile(getLatency, 99)), f(Math.max(...getLatency)), '(info)', ''],
     [`serve RSS, ${APPS} apps, ${RSS_CLIENTS} SSE clients, MB`, 1, f(rss20), '', '', '≤ 80', 'below'],
+    [`  of which anonymous / file-backed / shared, MB`, 1, parts(mem20), '', '', '(info)', ''],
     [`serve RSS, ${APPS} apps, ${SSE_CLIENTS} SSE clients, after the runs, MB`, 1, f(rss50), '', '', '(info)', ''],
+    [`  of which anonymous / file-backed / shared, MB`, 1, parts(mem50), '', '', '(info)', ''],
   ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
   console.log(rows.map((r) => r.map((c, i) => String(c).padEnd(widths[i])).join('  ').trimEnd()).join('\n'));

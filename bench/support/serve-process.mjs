@@ -28,4 +28,15 @@ export function serveNodeFlags(repo) {
 }
 
 /** The resident memory of process `pid` (VmRSS), MB. */
-export const rssMb = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+export const rssMb = (pid) => memoryMb(pid).rss;
+
+/**
+ * The resident memory of process `pid` and its parts, MB, from `/proc/PID/status` (proc(5)): `rss` (VmRSS) =
+ * `anon` (RssAnon: the V8 heap, buffers, libuv) + `file` (RssFile: the pages of the node binary and the libraries
+ * it mapped) + `shmem` (RssShmem).
+ */
+export function memoryMb(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) / 1024;
+  return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile'), shmem: kb('RssShmem') };
+}
