@@ -2,9 +2,9 @@
  * One D-Bus connection to a bus daemon, low-level: method calls as `Message`s,
  * signals as raw messages, every incoming message stamped with a sequence
  * number the moment it is parsed (before any promise continuation runs, so a
- * reply and the signals around it keep their wire order). A reply's caller
- * resumes before the signals stamped after the reply are handled
- * ({@link signalDelivery}).
+ * reply and the signals around it keep their wire order). The caller of a
+ * call made with `resumeFirst` (a job: a click) resumes before the signals
+ * that followed its reply in the same read are handled ({@link signalDelivery}).
  */
 import { EventEmitter } from 'node:events';
 import { DBusError, Message, MessageType, sessionBus, type MessageBus } from './dbus-next.js';
