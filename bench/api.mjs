@@ -37,12 +37,16 @@
 import { execFileSync, fork, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { figure, loadLine, percentile, printFigures } from './support/figures.mjs';
 import { freePort, memoryMb, rssMb, serveNodeFlags } from './support/serve-process.mjs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
+// A node's owner clicks one app at a time: see the header (docs/performance.md, "Run it": "One click at a time").
+// Read before the build, so that a wrong value fails at once.
+const CLICK_GAP_MS = clickGapMs(process.env.ARCHY_BENCH_CLICK_GAP_MS);
 execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
 execFileSync('npx', ['tsc', '-p', 'test/host/tsconfig.json'], { cwd: repo, stdio: 'inherit' });
 
@@ -59,9 +63,14 @@ const ROUNDS = 5;
 const STOP_SECONDS = 12;
 const RSS_CLIENTS = 20;
 const SSE_CLIENTS = 50;
-// A node's owner clicks one app at a time: see the header (docs/performance.md, "Run it": "One click at a time").
-const CLICK_GAP_MS = Number(process.env.ARCHY_BENCH_CLICK_GAP_MS ?? 1000);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** ARCHY_BENCH_CLICK_GAP_MS: whole milliseconds, 0 to 60000; 1000 when unset. Throws for anything else. */
+function clickGapMs(raw) {
+  if (raw === undefined || raw === '') return 1000;
+  const ms = /^[0-9]{1,5}$/.test(raw) ? Number(raw) : NaN;
+  if (!(ms <= 60_000)) throw new Error(`ARCHY_BENCH_CLICK_GAP_MS must be whole milliseconds from 0 to 60000 (0: the ten clicks at once), got ${JSON.stringify(raw)}`);
+  return ms;
+}
 
 const name = process.env.ARCHY_TESTHOST_NAME ?? 'archy-bench-api';
 const log = (line) => process.stderr.write(`[bench] ${line}\n`);
@@ -112,7 +121,7 @@ try {
     if (serveProc.exitCode !== null) throw new Error(`serve exited ${serveProc.exitCode}: ${serveErr}`);
     if (await fetch(`${base}/`).then((r) => r.ok, () => false)) break;
     if (i > 200) throw new Error(`serve did not answer on ${base}: ${serveErr}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   const token = readFileSync(join(stateDir, 'api-token'), 'utf8').trim();
   const auth = { authorization: `Bearer ${token}` };
@@ -176,7 +185,7 @@ try {
         states.set(id, 'starting');
         await post(id, 'start');
       }
-      await new Promise((r) => setTimeout(r, 20));
+      await sleep(20);
     }
   };
 
@@ -193,14 +202,14 @@ try {
 
   for (const id of slow) await post(id, 'start');
   await waitAll('running', 60_000);
-  await new Promise((r) => setTimeout(r, 1000));
+  await sleep(1000);
   const mem20 = memoryMb(serveProc.pid);
   const rss20 = mem20.rss;
   log(`RSS with ${APPS} apps and ${RSS_CLIENTS} SSE clients: ${rss20.toFixed(1)} MB (anonymous ${mem20.anon.toFixed(1)}, file-backed ${mem20.file.toFixed(1)})`);
   if (nodeFlags.includes('--heapsnapshot-signal=SIGUSR2')) serveProc.kill('SIGUSR2');
   // Node itself, idle, for scale: what any Node process holds before it loads anything.
   const bare = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
-  await new Promise((r) => setTimeout(r, 1500));
+  await sleep(1500);
   const rssNode = rssMb(bare.pid);
   bare.kill();
   await ask({ cmd: 'open', count: SSE_CLIENTS - 1 }, 'opened');
